@@ -1,0 +1,38 @@
+# The two commands a new user needs: `make report` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CONFIG ?= data/sample/area.toml
+OUT    ?= output
+
+.PHONY: setup report test lab lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+report: setup
+	$(BIN)/workbench report $(CONFIG) --out $(OUT)
+
+test: setup
+	$(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider
+
+lab: setup
+	$(BIN)/jupyter lab notebooks
+
+lint: setup
+	$(BIN)/ruff check workbench tests benchmarks scripts data/sample/make_synthetic.py
+	$(BIN)/ruff format --check workbench tests benchmarks scripts data/sample/make_synthetic.py
+
+bench: setup
+	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_hotspots.py
+	$(BIN)/python benchmarks/bench_maps.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache

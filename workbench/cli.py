@@ -1,0 +1,62 @@
+"""Command line: ``workbench validate CONFIG`` and ``workbench report CONFIG``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from workbench.errors import WorkbenchError
+
+__all__ = ["main"]
+
+logger = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="workbench",
+        description="Open analysis workbench for community safety and drug partnerships.",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="load every file of a study and print the row ledger")
+    v.add_argument("config", help="the study's area.toml")
+    v.add_argument("--json", action="store_true", help="print the ledger as JSON")
+
+    r = sub.add_parser("report", help="run the themed notebooks and write HTML reports and maps")
+    r.add_argument("config", help="the study's area.toml")
+    r.add_argument("--theme", action="append", help="theme(s) to run (default: all)")
+    r.add_argument("--period", help="period override, 'YYYY-MM:YYYY-MM'")
+    r.add_argument("--out", default="output", help="output folder (default: output)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``workbench`` console script; returns the exit code.
+
+    Exit codes: 0 success, 2 bad input or configuration (one-line message, no traceback).
+    """
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "validate":
+            from workbench.validate import run_validate
+
+            return run_validate(args.config, as_json=args.json)
+        if args.command == "report":
+            from workbench.report import run_report_cli
+
+            return run_report_cli(args.config, themes=args.theme, period=args.period, out=args.out)
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 1  # pragma: no cover - argparse rejects other commands
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""Study settings (area, period, files, thresholds) read from one TOML file."""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbench.errors import ConfigError
+
+__all__ = ["StudyConfig", "load_config", "FILE_KEYS", "LIST_FILE_KEYS"]
+
+logger = logging.getLogger(__name__)
+
+#: File keys that take a list of paths (several months, forces or districts).
+LIST_FILE_KEYS = ("police_street", "stop_search", "lsoa_boundaries", "wards")
+#: File keys that take a single path (or are absent).
+SINGLE_FILE_KEYS = (
+    "districts",
+    "imd",
+    "imd_scores",
+    "population",
+    "population_bands",
+    "lsoa_lookup",
+    "lsoa_2011_2021_lookup",
+    "treatment_demographics",
+    "treatment_by_lsoa",
+    "prevalence",
+    "services",
+    "waiting_times",
+    "needle_finds",
+    "young_people",
+)
+FILE_KEYS = LIST_FILE_KEYS + SINGLE_FILE_KEYS
+REQUIRED_FILE_KEYS = ("police_street", "lsoa_boundaries", "imd", "population")
+
+_DEFAULT_THRESHOLDS: dict[str, Any] = {
+    "adult_wait_weeks": 3,
+    "young_people_wait_days": 10,
+    "distance_bands_km": [2, 5],
+    "alpha": 0.05,
+}
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """Settings of one study, as read from ``area.toml``.
+
+    Paths in ``files`` are absolute (resolved against the TOML file's folder). List keys
+    (``police_street``, ``stop_search``, ``lsoa_boundaries``, ``wards``) hold lists; the
+    others hold one :class:`~pathlib.Path` or ``None``.
+    """
+
+    path: Path
+    name: str
+    area_codes: tuple[str, ...]
+    area_name: str
+    period_start: pd.Period
+    period_end: pd.Period
+    quarters: str = "financial"
+    suppression_threshold: int = 5
+    per: int = 10_000
+    files: dict[str, Any] = field(default_factory=dict)
+    thresholds: dict[str, Any] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        """The folder holding the TOML file."""
+        return self.path.parent
+
+    def file(self, key: str) -> Path | list[Path] | None:
+        """The configured path(s) for ``key``, or ``None``/``[]`` when absent."""
+        if key not in FILE_KEYS:
+            raise ConfigError(f"unknown file key {key!r}; expected one of {', '.join(FILE_KEYS)}")
+        return self.files.get(key, [] if key in LIST_FILE_KEYS else None)
+
+    def with_overrides(self, **overrides: Any) -> StudyConfig:
+        """A copy with settings replaced (e.g. papermill parameters).
+
+        ``period_start``/``period_end`` accept ``"YYYY-MM"`` strings.
+        """
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        for key in ("period_start", "period_end"):
+            if key in clean:
+                clean[key] = _parse_month(clean[key], key, self.path)
+        if "thresholds" in clean:
+            clean["thresholds"] = {**self.thresholds, **clean["thresholds"]}
+        new = replace(self, **clean)
+        _check_period(new)
+        return new
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready settings for the run log."""
+        return {
+            "config": str(self.path),
+            "name": self.name,
+            "area_codes": list(self.area_codes),
+            "area_name": self.area_name,
+            "period_start": str(self.period_start),
+            "period_end": str(self.period_end),
+            "quarters": self.quarters,
+            "suppression_threshold": self.suppression_threshold,
+            "per": self.per,
+            "thresholds": self.thresholds,
+            "files": {
+                k: ([str(p) for p in v] if isinstance(v, list) else (str(v) if v else None))
+                for k, v in self.files.items()
+            },
+        }
+
+
+def _parse_month(value: Any, key: str, path: Path) -> pd.Period:
+    try:
+        return pd.Period(str(value), freq="M")
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(
+            f"{path}: [study] {key} must be a month like '2021-04', found {value!r}"
+        ) from exc
+
+
+def _check_period(cfg: StudyConfig) -> None:
+    if cfg.period_end < cfg.period_start:
+        raise ConfigError(
+            f"{cfg.path}: [study] period_end ({cfg.period_end}) is before "
+            f"period_start ({cfg.period_start})"
+        )
+    if cfg.quarters not in ("financial", "calendar"):
+        raise ConfigError(
+            f"{cfg.path}: [study] quarters must be 'financial' or 'calendar', "
+            f"found {cfg.quarters!r}"
+        )
+    if int(cfg.suppression_threshold) < 1:
+        raise ConfigError(
+            f"{cfg.path}: [study] suppression_threshold must be a whole number >= 1, "
+            f"found {cfg.suppression_threshold!r}"
+        )
+
+
+def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
+    """Read a study configuration from a TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``area.toml`` file.
+    check_files : bool, default True
+        Raise :class:`ConfigError` when a configured file does not exist.
+
+    Returns
+    -------
+    StudyConfig
+
+    Raises
+    ------
+    ConfigError
+        One message naming the file, the setting and what was expected.
+
+    Examples
+    --------
+    >>> cfg = load_config("data/sample/area.toml")  # doctest: +SKIP
+    >>> cfg.area_codes
+    ('E06000016',)
+    """
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise ConfigError(f"{path}: study configuration file not found")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a valid TOML file ({exc})") from exc
+
+    study = raw.get("study")
+    if not isinstance(study, dict):
+        raise ConfigError(f"{path}: expected a [study] table")
+    for key in ("name", "area_codes", "period_start", "period_end"):
+        if key not in study:
+            raise ConfigError(f"{path}: [study] is missing the setting {key!r}")
+    codes = study["area_codes"]
+    if isinstance(codes, str):
+        codes = [codes]
+    if not codes or not all(isinstance(c, str) and c for c in codes):
+        raise ConfigError(
+            f"{path}: [study] area_codes must be a list of district codes, found {codes!r}"
+        )
+
+    files_raw = raw.get("files")
+    if not isinstance(files_raw, dict):
+        raise ConfigError(f"{path}: expected a [files] table")
+    unknown = sorted(set(files_raw) - set(FILE_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{path}: [files] has unknown key(s) {', '.join(unknown)}; "
+            f"expected some of {', '.join(FILE_KEYS)}"
+        )
+    files: dict[str, Any] = {}
+    for key, value in files_raw.items():
+        if key in LIST_FILE_KEYS:
+            values = [value] if isinstance(value, str) else list(value or [])
+            files[key] = [_resolve(path, key, v, check_files) for v in values]
+        else:
+            files[key] = _resolve(path, key, value, check_files) if value else None
+    missing = [k for k in REQUIRED_FILE_KEYS if not files.get(k)]
+    if missing:
+        raise ConfigError(f"{path}: [files] must name {', '.join(missing)}")
+
+    thresholds = {**_DEFAULT_THRESHOLDS, **raw.get("thresholds", {})}
+    cfg = StudyConfig(
+        path=path,
+        name=str(study["name"]),
+        area_codes=tuple(codes),
+        area_name=str(study.get("area_name", study["name"])),
+        period_start=_parse_month(study["period_start"], "period_start", path),
+        period_end=_parse_month(study["period_end"], "period_end", path),
+        quarters=str(study.get("quarters", "financial")),
+        suppression_threshold=int(study.get("suppression_threshold", 5)),
+        per=int(study.get("per", 10_000)),
+        files=files,
+        thresholds=thresholds,
+        columns=dict(raw.get("columns", {})),
+    )
+    _check_period(cfg)
+    logger.info("Loaded study config %s: %s", path, cfg.summary())
+    return cfg
+
+
+def _resolve(cfg_path: Path, key: str, value: Any, check: bool) -> Path:
+    if not isinstance(value, str):
+        raise ConfigError(f"{cfg_path}: [files] {key} must be a path string, found {value!r}")
+    p = Path(value)
+    if not p.is_absolute():
+        p = (cfg_path.parent / p).resolve()
+    if check and not p.exists():
+        raise ConfigError(f"{cfg_path}: [files] {key} names {value!r}, which does not exist ({p})")
+    return p
