@@ -9,9 +9,25 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["FileLedger", "Ledger"]
+__all__ = ["FileLedger", "Ledger", "REASONS"]
 
 logger = logging.getLogger(__name__)
+
+#: The drop reasons the loaders use (one wording each, so ledgers can be compared).
+REASONS = {
+    "no_coordinates": "no coordinates",
+    "outside_gb": "coordinates outside Great Britain",
+    "outside_area": "outside the study area",
+    "outside_period": "outside the study period",
+    "duplicate": "duplicate record",
+    "duplicate_file": "duplicate file (the same monthly file given twice)",
+    "bad_month": "unparseable month",
+    "bad_date": "unparseable date",
+    "unknown_lsoa": "unknown or retired LSOA code",
+    "lsoa_vintage": "LSOA code on another census geography (2011/2021) and no lookup configured",
+    "no_geometry": "no geometry",
+    "no_code": "no area code",
+}
 
 
 @dataclass
@@ -19,6 +35,8 @@ class FileLedger:
     """Row counts of one input file.
 
     ``read`` must equal ``kept`` plus the sum of ``dropped``; :meth:`balanced` checks it.
+    ``notes`` counts things done to kept rows that the analyst should know about (polygons
+    repaired, counts left blank, rows matched through a lookup); they are not drops.
     """
 
     file: str
@@ -26,6 +44,7 @@ class FileLedger:
     read: int = 0
     kept: int = 0
     dropped: Counter = field(default_factory=Counter)
+    notes: Counter = field(default_factory=Counter)
 
     def drop(self, reason: str, n: int) -> None:
         """Record ``n`` rows dropped for ``reason`` (no-op for ``n == 0``)."""
@@ -33,20 +52,32 @@ class FileLedger:
             self.dropped[reason] += int(n)
             logger.info("%s: dropped %d row(s): %s", self.file, n, reason)
 
+    def note(self, what: str, n: int) -> None:
+        """Record ``n`` kept rows that were changed or flagged (no-op for ``n == 0``)."""
+        if n:
+            self.notes[what] += int(n)
+            logger.info("%s: %d row(s): %s", self.file, n, what)
+
     @property
     def balanced(self) -> bool:
         """True when every row read is either kept or dropped with a reason."""
         return self.read == self.kept + sum(self.dropped.values())
 
     def to_dict(self) -> dict:
-        """JSON-ready form: ``{"file", "kind", "read", "kept", "dropped": {reason: n}}``."""
-        return {
+        """JSON-ready form: ``{"file", "kind", "read", "kept", "dropped": {reason: n}}``.
+
+        A ``"notes"`` mapping is added when there are notes.
+        """
+        out = {
             "file": self.file,
             "kind": self.kind,
             "read": int(self.read),
             "kept": int(self.kept),
             "dropped": {k: int(v) for k, v in sorted(self.dropped.items())},
         }
+        if self.notes:
+            out["notes"] = {k: int(v) for k, v in sorted(self.notes.items())}
+        return out
 
 
 @dataclass
@@ -59,6 +90,10 @@ class Ledger:
         """Append a file's ledger and return it."""
         self.files.append(entry)
         return entry
+
+    def extend(self, entries: list[FileLedger]) -> None:
+        """Append several files' ledgers."""
+        self.files.extend(entries)
 
     @property
     def balanced(self) -> bool:
@@ -74,7 +109,7 @@ class Ledger:
         return json.dumps(self.to_dict(), **kwargs)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per file and drop reason: file, kind, read, kept, dropped, reason."""
+        """One row per file and drop reason: file, kind, read, kept, dropped, reason, balanced."""
         rows = []
         for f in self.files:
             reasons = f.dropped or {"": 0}
@@ -93,6 +128,27 @@ class Ledger:
         return pd.DataFrame(
             rows, columns=["file", "kind", "read", "kept", "dropped", "reason", "balanced"]
         )
+
+    def to_text(self) -> str:
+        """A plain-text table for the terminal: one block per file, reasons indented."""
+        lines = [f"{'kind':<22} {'read':>9} {'kept':>9} {'dropped':>9}  file"]
+        for f in self.files:
+            n_drop = sum(f.dropped.values())
+            mark = "" if f.balanced else "  UNBALANCED"
+            lines.append(f"{f.kind:<22} {f.read:>9,} {f.kept:>9,} {n_drop:>9,}  {f.file}{mark}")
+            for reason, n in sorted(f.dropped.items()):
+                lines.append(f"{'':<22} {'':>9} {'':>9} {n:>9,}    dropped: {reason}")
+            for what, n in sorted(f.notes.items()):
+                lines.append(f"{'':<22} {'':>9} {n:>9,} {'':>9}    note: {what}")
+        lines.append(
+            "every file balanced (read = kept + dropped)"
+            if self.balanced
+            else "NOT balanced: some rows are unaccounted for"
+        )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
 
     def _repr_html_(self) -> str:
         return self.to_frame().to_html(index=False, escape=True)

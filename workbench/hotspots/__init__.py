@@ -1,0 +1,32 @@
+"""Hotspot engine: grids, counts, KDE, Gi*, LISA, change, emerging hot spots, evaluation."""
+
+from workbench.hotspots.change import change
+from workbench.hotspots.emerging import CATEGORIES, emerging, emerging_categories
+from workbench.hotspots.evaluate import compare_methods, concentration, pai, rri
+from workbench.hotspots.gistar import gi_bins, gistar
+from workbench.hotspots.grids import count, default_cell_size, grid
+from workbench.hotspots.kde import default_bandwidth, dual_kde, kde
+from workbench.hotspots.lisa import LISA_LABELS, lisa
+from workbench.hotspots.weights import build_weights
+
+__all__ = [
+    "CATEGORIES",
+    "LISA_LABELS",
+    "build_weights",
+    "change",
+    "compare_methods",
+    "concentration",
+    "count",
+    "default_bandwidth",
+    "default_cell_size",
+    "dual_kde",
+    "emerging",
+    "emerging_categories",
+    "gi_bins",
+    "gistar",
+    "grid",
+    "kde",
+    "lisa",
+    "pai",
+    "rri",
+]

@@ -1,0 +1,45 @@
+"""Statistics partnership analysts are held to: rates, funnels, trends, SPC, suppression."""
+
+from workbench.stats.disclosure import (
+    SUPPRESSED,
+    check_suppressed,
+    suppress,
+    suppression_mask,
+)
+from workbench.stats.funnel import funnel_baseline, funnel_classify, funnel_limits, funnel_plot
+from workbench.stats.periods import compare_periods, monthly_counts, seasonality
+from workbench.stats.rates import (
+    BYAR_FROM,
+    poisson_interval,
+    proportion,
+    rate,
+    wilson_interval,
+    z_value,
+)
+from workbench.stats.spc import spc, spc_chart
+from workbench.stats.trend import MannKendallResult, mann_kendall, mann_kendall_many
+
+__all__ = [
+    "BYAR_FROM",
+    "SUPPRESSED",
+    "MannKendallResult",
+    "check_suppressed",
+    "compare_periods",
+    "funnel_baseline",
+    "funnel_classify",
+    "funnel_limits",
+    "funnel_plot",
+    "mann_kendall",
+    "mann_kendall_many",
+    "monthly_counts",
+    "poisson_interval",
+    "proportion",
+    "rate",
+    "seasonality",
+    "spc",
+    "spc_chart",
+    "suppress",
+    "suppression_mask",
+    "wilson_interval",
+    "z_value",
+]

@@ -1,0 +1,118 @@
+"""Tests for workbench.hotspots.kde against a direct evaluation of the quartic kernel."""
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import integrate
+from shapely.geometry import Point, box
+
+from workbench.errors import WorkbenchError
+from workbench.hotspots import default_bandwidth, dual_kde, grid, kde
+from workbench.hotspots.kde import QUARTIC_NORMAL_FACTOR
+
+BNG = "EPSG:27700"
+
+
+def _points(n=400, seed=1, weights=False):
+    rng = np.random.default_rng(seed)
+    x = np.r_[rng.normal(2500, 600, n // 2), rng.uniform(0, 5000, n - n // 2)]
+    y = np.r_[rng.normal(2000, 400, n // 2), rng.uniform(0, 4000, n - n // 2)]
+    data = {"w": rng.uniform(0.5, 3, n)} if weights else {}
+    return gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(x, y), crs=BNG)
+
+
+def _direct(pts, cx, cy, h, w=None):
+    """The KDE formula evaluated directly: 1e6 * sum_i w_i 3/(pi h^2) (1 - (d/h)^2)^2."""
+    px, py = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    w = np.ones(len(px)) if w is None else w
+    d = np.hypot(cx[:, None] - px[None, :], cy[:, None] - py[None, :])
+    k = np.where(d <= h, (1 - (d / h) ** 2) ** 2, 0.0)
+    return 1e6 * 3 / (math.pi * h**2) * (k * w[None, :]).sum(axis=1)
+
+
+@pytest.mark.parametrize("shape", ["square", "hex"])
+@pytest.mark.parametrize("h", [130.0, 475.0])
+def test_kde_matches_direct_formula(shape, h):
+    pts = _points(weights=True)
+    area = gpd.GeoDataFrame(geometry=[Point(2500, 2000).buffer(2200)], crs=BNG)
+    g = grid(area, cell_size=100, shape=shape)
+    r = kde(pts, bandwidth=h, zones=g, weights="w")
+    expected = _direct(pts, g["x"].to_numpy(), g["y"].to_numpy(), h, pts["w"].to_numpy())
+    assert_allclose(r["density"].to_numpy(), expected, rtol=1e-9, atol=1e-12)
+    assert r.attrs["bandwidth"] == h and r.attrs["cell_size"] == 100.0
+    assert r.attrs["units"] == "per km2"
+
+
+def test_kde_single_point_peak_value():
+    pts = gpd.GeoDataFrame(geometry=[Point(50, 50)], crs=BNG)
+    r = kde(pts, cell_size=100, bandwidth=100, zones=gpd.GeoDataFrame(
+        geometry=[box(0, 0, 100, 100)], crs=BNG))  # fmt: skip
+    # 1e6 * 3 / (pi * 100^2) = 95.49296585513720
+    assert_allclose(r["density"].iloc[0], 95.4929658551372, rtol=1e-12)
+
+
+def test_kde_integrates_to_count_away_from_edges():
+    rng = np.random.default_rng(3)
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(rng.uniform(4000, 6000, 50), rng.uniform(4000, 6000, 50)),
+        crs=BNG,
+    )
+    g = grid(gpd.GeoDataFrame(geometry=[box(0, 0, 10_000, 10_000)], crs=BNG), cell_size=50)
+    r = kde(pts, bandwidth=600, zones=g)
+    total = r["density"].sum() * (50 * 50) / 1e6
+    assert_allclose(total, 50, rtol=1e-3)
+
+
+def test_default_bandwidth_rule_and_factor():
+    # The quartic/Gaussian AMISE factor from numerical integration of the 2-D kernels.
+    rq = integrate.quad(lambda r: (3 / math.pi * (1 - r * r) ** 2) ** 2 * 2 * math.pi * r, 0, 1)[0]
+    mq = integrate.quad(lambda r: r**2 / 2 * 3 / math.pi * (1 - r * r) ** 2 * 2 * math.pi * r,
+                        0, 1)[0]  # fmt: skip
+    rg, mg = 1 / (4 * math.pi), 1.0
+    factor = ((rq / mq**2) / (rg / mg**2)) ** (1 / 6)
+    assert_allclose(QUARTIC_NORMAL_FACTOR, factor, rtol=1e-9)
+    assert_allclose(factor, 2.7792, atol=1e-4)
+    pts = _points(n=300)
+    x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    sigma = math.sqrt((np.var(x, ddof=1) + np.var(y, ddof=1)) / 2)
+    assert_allclose(default_bandwidth(pts), factor * sigma * 300 ** (-1 / 6), rtol=1e-9)
+    r = kde(pts)
+    assert_allclose(r.attrs["bandwidth"], factor * sigma * 300 ** (-1 / 6), rtol=1e-9)
+    assert "normal reference" in r.attrs["bandwidth_rule"]
+
+
+def test_kde_warnings_and_errors():
+    pts = _points(n=50)
+    area = gpd.GeoDataFrame(geometry=[box(0, 0, 5000, 4000)], crs=BNG)
+    with pytest.warns(UserWarning, match="smaller than one cell"):
+        kde(pts, cell_size=100, bandwidth=50, zones=area)
+    far = gpd.GeoDataFrame(geometry=[box(100_000, 100_000, 105_000, 105_000)], crs=BNG)
+    with pytest.raises(WorkbenchError, match="within one bandwidth of the study area"):
+        kde(pts, bandwidth=500, zones=far)
+    with pytest.raises(WorkbenchError, match="bandwidth must be a positive"):
+        kde(pts, bandwidth=0, zones=area)
+    same = gpd.GeoDataFrame(geometry=[Point(1, 1), Point(1, 1)], crs=BNG)
+    with pytest.raises(WorkbenchError, match="same place"):
+        kde(same)
+
+
+def test_dual_kde_methods():
+    pts = _points(n=200, weights=True)
+    area = gpd.GeoDataFrame(geometry=[box(0, 0, 5000, 4000)], crs=BNG)
+    ref = pts.assign(w2=2 * pts["w"])
+    r = dual_kde(pts, ref, "ratio", weights="w", reference_weights="w2", bandwidth=400,
+                 cell_size=200, zones=area)  # fmt: skip
+    pos = r["reference_density"] > 0
+    assert_allclose(r.loc[pos, "risk"], 0.5, rtol=1e-12)
+    assert r.loc[~pos, "risk"].isna().all()
+    d = dual_kde(pts, ref, "difference", weights="w", reference_weights="w2", bandwidth=400,
+                 cell_size=200, zones=area)  # fmt: skip
+    assert_allclose(d["risk"], 0.0, atol=1e-12)
+    lg = dual_kde(pts, ref, "log", weights="w", reference_weights="w2", bandwidth=400,
+                  cell_size=200, zones=area)  # fmt: skip
+    assert_allclose(lg.loc[pos, "risk"], math.log(0.5), rtol=1e-12)
+    with pytest.raises(WorkbenchError, match="method must be"):
+        dual_kde(pts, ref, "quotient")

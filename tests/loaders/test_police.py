@@ -1,0 +1,215 @@
+"""police.uk street crime and stop and search loaders: layouts, months, area, ledger."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from police_helpers import SQUARES, lonlat, police_csv_bytes, street_row
+from pyproj import Transformer
+
+from workbench.ledger import Ledger
+from workbench.loaders.area import StudyArea
+from workbench.loaders.police import parse_months, read_stop_search, read_street
+
+P = (pd.Period("2021-01", "M"), pd.Period("2021-03", "M"))
+
+
+def _area(polys, lookup=None) -> StudyArea:
+    return StudyArea(
+        codes=frozenset({"E01000001"}),
+        known=frozenset({"E01000001", "E01000002"}),
+        polygons=polys[polys.lsoa_code == "E01000001"],
+        lookup=lookup,
+    )
+
+
+def test_single_csv_columns_types_and_bng(write_police):
+    p = write_police(
+        "2021-01-leicestershire-street.csv", [street_row("a1", lon=-1.133742, lat=52.636722)]
+    )
+    gdf = read_street([p])
+    assert list(gdf.columns) == [
+        "crime_id", "month", "reported_by", "falls_within", "longitude", "latitude", "location",
+        "lsoa_code", "lsoa_name", "crime_type", "outcome", "context", "geometry",
+    ]  # fmt: skip
+    assert gdf.crs.to_epsg() == 27700
+    assert gdf["month"].dtype == "period[M]"
+    assert gdf["month"].iloc[0] == pd.Period("2021-01", "M")
+    # reference: pyproj directly
+    x, y = Transformer.from_crs(4326, 27700, always_xy=True).transform(-1.133742, 52.636722)
+    assert_allclose([gdf.geometry.x.iloc[0], gdf.geometry.y.iloc[0]], [x, y], rtol=1e-9)
+
+
+def test_folder_zip_many_months_and_forces(tmp_path, write_police):
+    rows = {
+        "2021-01/2021-01-leicestershire-street.csv": [street_row("a", "2021-01")] * 1,
+        "2021-02/2021-02-leicestershire-street.csv": [street_row("b", "2021-02")],
+        "2021-02/2021-02-nottinghamshire-street.csv": [
+            street_row("c", "2021-02"),
+            street_row("", "2021-02"),
+        ],
+        "2021-02/2021-02-leicestershire-outcomes.csv": [street_row("x", "2021-02")],
+    }
+    zpath = tmp_path / "download.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for name, r in rows.items():
+            zf.writestr(name, police_csv_bytes(r))
+    ledger = Ledger()
+    gdf = read_street([zpath], ledger=ledger)
+    # 4 street rows; the outcomes file is not a street file and is ignored
+    assert len(gdf) == 4
+    assert sorted(gdf["crime_id"].dropna()) == ["a", "b", "c"]
+    assert ledger.files[0].read == 4 and ledger.balanced
+    # the same layout as a folder
+    folder = tmp_path / "folder"
+    for name, r in rows.items():
+        write_police(f"folder/{name}", r)
+    assert len(read_street([folder])) == 4
+
+
+def test_drop_reasons_balance(write_police):
+    rows = [
+        street_row("k1", "2021-01"),  # kept
+        street_row("k1", "2021-01"),  # duplicate Crime ID
+        street_row("", "2021-02", crime_type="Anti-social behaviour"),  # ASB, kept
+        street_row("", "2021-02", crime_type="Anti-social behaviour"),  # identical ASB, kept
+        street_row("n1", "2021-02", lon=None, lat=None, lsoa=None),  # no coordinates
+        street_row("o1", "2020-12"),  # outside period
+        street_row("m1", "Jan-21"),  # unparseable month
+        street_row("g1", "2021-03", lon=-20.0, lat=52.6),  # outside GB
+    ]
+    ledger = Ledger()
+    gdf = read_street([write_police("x.csv", rows)], period=P, ledger=ledger)
+    f = ledger.files[0]
+    assert (f.read, f.kept) == (8, 3) and len(gdf) == 3
+    assert dict(f.dropped) == {
+        "duplicate record": 1,
+        "no coordinates": 1,
+        "outside the study period": 1,
+        "unparseable month": 1,
+        "coordinates outside Great Britain": 1,
+    }
+    assert f.balanced
+
+
+def test_area_by_code_and_by_location(write_police, two_squares):
+    (xa, ya), (xb, yb) = SQUARES.values()
+    in_a = lonlat(xa + 500, ya + 500)
+    in_b = lonlat(xb + 500, yb + 500)
+    far = lonlat(xa - 5000, ya + 500)
+    rows = [
+        street_row("1", lon=in_a[0], lat=in_a[1], lsoa="E01000001"),  # in, by code
+        street_row("2", lon=in_b[0], lat=in_b[1], lsoa="E01000002"),  # out, by code
+        street_row("3", lon=in_a[0], lat=in_a[1], lsoa=None),  # blank code, in by location
+        street_row("4", lon=far[0], lat=far[1], lsoa=None),  # blank code, out by location
+        street_row("5", lon=far[0], lat=far[1], lsoa="E01099999"),  # unknown code, out
+        street_row("6", lon=in_a[0], lat=in_a[1], lsoa="E01099999"),  # unknown code, inside
+    ]
+    ledger = Ledger()
+    gdf = read_street([write_police("x.csv", rows)], area=_area(two_squares), ledger=ledger)
+    assert sorted(gdf["crime_id"]) == ["1", "3"]
+    assert gdf.set_index("crime_id").loc["3", "lsoa_code"] == "E01000001"
+    f = ledger.files[0]
+    assert f.dropped["outside the study area"] == 3
+    assert sum(v for k, v in f.dropped.items() if "LSOA code" in k) == 1
+    assert f.notes["LSOA code filled in by location (blank in the file)"] == 1
+    assert f.balanced
+
+
+def test_2021_codes_matched_through_lookup(write_police, two_squares):
+    inside = lonlat(SQUARES["E01000001"][0] + 500, SQUARES["E01000001"][1] + 500)
+    rows = [
+        street_row("1", lon=inside[0], lat=inside[1], lsoa="E01035001"),
+        street_row("2", lon=inside[0], lat=inside[1], lsoa="E01035002"),
+    ]
+    lookup = pd.DataFrame(
+        {"from_code": ["E01035001", "E01035002"], "to_code": ["E01000001", "E01000002"]}
+    )
+    ledger = Ledger()
+    gdf = read_street([write_police("x.csv", rows)], area=_area(two_squares, lookup), ledger=ledger)
+    assert list(gdf["lsoa_code"]) == ["E01000001"]
+    f = ledger.files[0]
+    assert f.notes["LSOA code matched through the 2011/2021 lookup"] == 1
+    assert f.dropped["outside the study area"] == 1 and f.balanced
+
+
+def test_2021_codes_without_lookup_are_reported(write_police, two_squares):
+    inside = lonlat(SQUARES["E01000001"][0] + 500, SQUARES["E01000001"][1] + 500)
+    rows = [street_row("1", lon=inside[0], lat=inside[1], lsoa="E01035001")]
+    ledger = Ledger()
+    gdf = read_street([write_police("x.csv", rows)], area=_area(two_squares), ledger=ledger)
+    assert len(gdf) == 0
+    (reason,) = ledger.files[0].dropped
+    assert "2011/2021" in reason and "lookup" in reason
+
+
+def test_same_monthly_file_twice_counted_once(tmp_path, write_police):
+    a = write_police("a/2021-01-leicestershire-street.csv", [street_row("")])
+    b = write_police("b/2021-01-leicestershire-street.csv", [street_row("")])
+    ledger = Ledger()
+    assert len(read_street([a, b], ledger=ledger)) == 1
+    assert ledger.files[1].dropped == {"duplicate file (the same monthly file given twice)": 1}
+
+
+def test_parse_months_vectorised():
+    s = pd.Series(["2021-01", "2021-12", "2021-13", "", None, "21-01"])
+    out = parse_months(s)
+    assert out.dtype == "period[M]"
+    assert list(out[:2]) == [pd.Period("2021-01", "M"), pd.Period("2021-12", "M")]
+    assert out[2:].isna().all()
+
+
+SEARCH_HEADER = [
+    "Type", "Date", "Part of a policing operation", "Policing operation", "Latitude",
+    "Longitude", "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity",
+    "Legislation", "Object of search", "Outcome", "Outcome linked to object of search",
+    "Removal of more than just outer clothing",
+]  # fmt: skip
+
+
+def _search(date, lat, lon):
+    return ["Person search", date, "False", "", lat, lon, "Male", "18-24", "", "White",
+            "Misuse of Drugs Act 1971 (section 23)", "Controlled drugs", "Arrest", "True",
+            "False"]  # fmt: skip
+
+
+def test_stop_search_dates_local_time_and_area(write_police, two_squares):
+    lon, lat = lonlat(SQUARES["E01000001"][0] + 500, SQUARES["E01000001"][1] + 500)
+    far = lonlat(450000, 290000)
+    rows = [
+        _search("2021-07-01T00:30:00+00:00", lat, lon),  # 01:30 BST, July
+        _search("2021-01-31T23:30:00+00:00", lat, lon),  # January (GMT)
+        _search("2021-03-01T10:00:00+00:00", "", ""),  # no coordinates
+        _search("2021-03-01T10:00:00+00:00", far[1], far[0]),  # outside area
+        _search("not a date", lat, lon),
+    ]
+    p = write_police("2021-07-leicestershire-stop-and-search.csv", rows, header=SEARCH_HEADER)
+    ledger = Ledger()
+    gdf = read_stop_search([p], area=_area(two_squares), ledger=ledger)
+    assert list(gdf["date"]) == [pd.Timestamp("2021-07-01 01:30"), pd.Timestamp("2021-01-31 23:30")]
+    assert gdf["date"].dtype == "datetime64[ns]"
+    assert list(gdf["month"].astype(str)) == ["2021-07", "2021-01"]
+    f = ledger.files[0]
+    assert dict(f.dropped) == {
+        "no coordinates": 1,
+        "outside the study area": 1,
+        "unparseable date": 1,
+    }
+    assert f.balanced and gdf.crs.to_epsg() == 27700
+    assert np.isin(["object_of_search", "officer_defined_ethnicity"], gdf.columns).all()
+
+
+def test_no_area_keeps_everything(write_police):
+    rows = [street_row(str(i), lsoa=f"E0100000{i}") for i in range(5)]
+    assert len(read_street([write_police("x.csv", rows)])) == 5
+
+
+@pytest.mark.parametrize("enc_bytes", [b"\xef\xbb\xbf"])
+def test_utf8_bom_header(tmp_path, enc_bytes):
+    p = tmp_path / "bom.csv"
+    p.write_bytes(enc_bytes + police_csv_bytes([street_row("a")]))
+    assert read_street([p])["crime_id"].tolist() == ["a"]

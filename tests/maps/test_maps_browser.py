@@ -1,0 +1,195 @@
+"""Saved offline maps opened in headless Chromium: layer control, legends, no network, no XSS.
+
+One browser per module. Skips (saying how to install it) when Chromium is missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from maps_values import XSS_IMG, XSS_SCRIPT
+
+from workbench.maps import MapBuilder, os_attribution, save_map, screenshot
+from workbench.maps.builder import OGL
+from workbench.maps.screenshot import INSTALL_HINT, find_chromium, launch_browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "sample" / "area.toml"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if find_chromium() is None:
+        pytest.skip(INSTALL_HINT)
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    with launch_browser() as b:
+        yield b
+
+
+class Opened:
+    """A page with everything it asked for and every console error recorded."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1200, "height": 800})
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+        def route(r):
+            self.requests.append(r.request.url)
+            if r.request.url.startswith(("file:", "data:")):
+                r.continue_()
+            else:
+                r.abort()
+
+        self.page.route("**/*", route)
+        # Any injected script that ran would call alert() or set window.__xss.
+        self.page.add_init_script("window.__alerts = 0; window.alert = () => window.__alerts++;")
+        self.page.goto(path.resolve().as_uri(), wait_until="load")
+        self.page.wait_for_selector(".leaflet-container")
+
+    def external(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(("file:", "data:"))]
+
+    def count(self, selector: str) -> int:
+        return self.page.locator(selector).count()
+
+    def toggle(self, layer_name: str) -> None:
+        self.page.locator(".leaflet-control-layers-overlays label", has_text=layer_name).locator(
+            "input"
+        ).click()
+
+
+@pytest.fixture(scope="module")
+def xss_map(tmp_path_factory):
+    # Built from plain module-level data (fixtures in conftest are function-scoped).
+    import geopandas as gpd
+    import shapely
+
+    x0, y0 = 458_000.0, 303_000.0
+    lsoas = gpd.GeoDataFrame(
+        {
+            "lsoa_name": ["A", XSS_SCRIPT, "C", XSS_IMG],
+            "imd_decile": [1, 2, 9, 10],
+        },
+        geometry=[
+            shapely.box(x0 + i * 1000, y0 + j * 1000, x0 + (i + 1) * 1000, y0 + (j + 1) * 1000)
+            for j in range(2)
+            for i in range(2)
+        ],
+        crs="EPSG:27700",
+    )
+    cells = lsoas.assign(bin=[3, 0, -2, 1], count=[30, 2, 0, 9], z=[3.2, 0.1, -2.1, 1.7])
+    cells["p"] = [0.001, 0.9, 0.04, 0.09]
+    points = gpd.GeoDataFrame(
+        {"location": [XSS_SCRIPT, XSS_IMG, "On or near Park Road"]},
+        geometry=gpd.points_from_xy([x0 + 200, x0 + 900, x0 + 1500], [y0 + 300, y0 + 800, y0 + 1500]),
+        crs="EPSG:27700",
+    )
+    mb = MapBuilder("Test " + XSS_SCRIPT, "2022", sources=[XSS_IMG])
+    mb.add_gistar(cells, "Hot spots " + XSS_IMG)
+    mb.add_imd(lsoas, show=False)
+    mb.add_points(points, "Needle finds", label="location", cluster=False)
+    mb.add_points(points, "Needle finds (clustered)", label="location", cluster=True, show=False)
+    mb.add_outline(lsoas.dissolve(), "Study area")
+    return save_map(mb, tmp_path_factory.mktemp("maps") / "xss.html")
+
+
+def test_layer_control_and_legends_follow_toggles(browser, xss_map):
+    page = Opened(browser, xss_map)
+    assert page.count(".leaflet-container") == 1
+    assert page.count(".leaflet-control-layers-overlays label") == 5
+    # Visible: Gi* (7 classes) + needle finds (1) + study area (1).
+    assert page.count(".wb-legend-item:visible") == 9
+    page.toggle("IMD 2019 decile")
+    assert page.count(".wb-legend-item:visible") == 19
+    page.toggle("Hot spots")
+    assert page.count(".wb-legend-item:visible") == 12
+    page.toggle("Needle finds (clustered)")
+    assert page.count(".marker-cluster") >= 1
+    assert page.errors == []
+    assert page.external() == []
+    page.page.close()
+
+
+def test_injected_markup_shows_as_text_and_never_runs(browser, xss_map):
+    page = Opened(browser, xss_map)
+    # Open every tooltip, then every pop-up in turn, so folium's innerHTML code runs on all.
+    page.page.evaluate(
+        """() => {
+        const map = window[document.querySelector('.folium-map').id];
+        const layers = [];
+        map.eachLayer(l => { if (l.feature) layers.push(l); });
+        layers.forEach(l => { if (l.getTooltip()) l.openTooltip(); });
+        layers.forEach(l => { if (l.getPopup()) l.openPopup(); });
+        }"""
+    )
+    text = page.page.inner_text("body")
+    assert XSS_SCRIPT in text  # tooltips of LSOA names / locations
+    assert XSS_IMG in text  # source list, layer name, tooltips
+    assert text.count(XSS_SCRIPT) >= 3
+    assert page.page.evaluate("window.__alerts") == 0
+    assert page.page.evaluate("window.__xss") is None
+    assert page.count(".leaflet-tooltip img, .wb-notice img, .leaflet-control-layers img") == 0
+    assert page.errors == []
+    assert page.external() == []
+    assert not [u for u in page.requests if u.endswith("/x")]
+    page.page.close()
+
+
+@pytest.fixture(scope="module")
+def sample_maps(tmp_path_factory):
+    """The sample's drug-offence Gi* map with its IMD overlay (real Leicester data)."""
+    if not SAMPLE.is_file():
+        pytest.skip(f"sample data not found at {SAMPLE}")
+    from workbench.hotspots import count, grid, gistar
+    from workbench.study import Study
+
+    study = Study.from_toml(SAMPLE)
+    drugs = study.crimes[study.crimes["crime_type"] == "Drugs"]
+    gi = gistar(count(drugs, grid(study.area)), "count")
+    first, last = study.config.period_start, study.config.period_end
+    mb = MapBuilder(
+        "Drug offences: hot spots (Gi*)",
+        f"{first.strftime('%B %Y')} to {last.strftime('%B %Y')}",
+        sources=["Police recorded crime, data.police.uk", "English Indices of Deprivation 2019"],
+        attributions=[OGL, os_attribution(2014)],
+    )
+    mb.add_gistar(gi)
+    mb.add_imd(study.lsoas, show=False)
+    mb.add_outline(study.wards, "Wards", label="ward_name", color="#777777", weight=0.8)
+    mb.add_outline(study.area, "Leicester")
+    out = tmp_path_factory.mktemp("sample")
+    return mb, save_map(mb, out / "drugs_gistar.html"), out
+
+
+def test_sample_gistar_map_with_imd_overlay_works_offline(browser, sample_maps):
+    mb, path, _ = sample_maps
+    assert path.stat().st_size < 3_000_000
+    page = Opened(browser, path)
+    assert page.count(".leaflet-control-layers-overlays label") == 4
+    labels = page.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert [t.strip() for t in labels] == ["Hot spots (Gi*)", "IMD 2019 decile", "Wards", "Leicester"]
+    assert page.count(".wb-legend-item:visible") == 7 + 1 + 1
+    assert page.count("path.leaflet-interactive") > 1000  # the grid is drawn
+    page.toggle("IMD 2019 decile")
+    assert page.count(".wb-legend-item:visible") == 7 + 10 + 1 + 1
+    assert "1 (most deprived 10%)" in page.page.inner_text(".wb-legend")
+    page.toggle("Hot spots (Gi*)")
+    assert "Hot spot 99%" not in page.page.inner_text(".wb-legend")
+    assert "December 2019 to October 2022" in page.page.inner_text(".wb-notice")
+    assert page.errors == []
+    assert page.external() == []
+    page.page.close()
+
+
+def test_screenshot_of_sample_map(browser, sample_maps):
+    _, path, out = sample_maps
+    png = screenshot(path, out / "drugs_gistar.png", width=900, height=600, browser=browser)
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    # PNG IHDR: width and height as big-endian integers at bytes 16-24.
+    assert int.from_bytes(data[16:20], "big") == 900
+    assert int.from_bytes(data[20:24], "big") == 600

@@ -1,0 +1,94 @@
+"""Offline HTML: one file, Leaflet inlined from XStatic, nothing external, text escaped."""
+
+from __future__ import annotations
+
+import re
+
+import folium
+import pytest
+from maps_values import XSS_IMG, XSS_SCRIPT
+
+from workbench.errors import WorkbenchError
+from workbench.maps import MapBuilder, save_map
+from workbench.maps.offline import asset_paths, external_references, make_offline
+
+
+@pytest.fixture
+def builder(cells, lsoas, points):
+    mb = MapBuilder(
+        "Drug offences " + XSS_SCRIPT,
+        "December 2019 to October 2022",
+        sources=["data.police.uk", XSS_IMG],
+    )
+    mb.add_gistar(cells).add_imd(lsoas, show=False)
+    mb.add_points(points, "Needle finds", label="location")
+    mb.add_outline(lsoas.dissolve(), "Study area")
+    return mb
+
+
+def test_offline_file_is_self_contained(builder, tmp_path):
+    path = save_map(builder, tmp_path / "map.html", offline=True)
+    html = path.read_text(encoding="utf-8")
+    assert external_references(html) == []
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+href=", html)
+    # Leaflet's own code is there (from the XStatic package), its images as data URIs.
+    leaflet = asset_paths()["leaflet.js"].read_text(encoding="utf-8")
+    assert leaflet[200:400] in html
+    assert "data:image/png;base64," in html
+    for unwanted in ("jquery", "bootstrap", "awesome-markers", "fontawesome", "glyphicons"):
+        assert unwanted not in html.lower()
+    assert "tileLayer(" not in html.split("(inlined)")[-1]
+
+
+def test_notice_names_period_sources_licences_and_libraries(builder, tmp_path):
+    html = save_map(builder, tmp_path / "map.html").read_text(encoding="utf-8")
+    for text in (
+        "December 2019 to October 2022",
+        "data.police.uk",
+        "Open Government Licence v3.0",
+        "Contains OS data \\u00a9 Crown copyright and database right",
+        "Leaflet 1.9.3 (BSD-2-Clause)",
+        "Leaflet.markercluster 1.4.1 (MIT)",
+    ):
+        assert text in html, text
+
+
+def test_no_input_markup_survives_unescaped(builder, tmp_path):
+    html = save_map(builder, tmp_path / "map.html").read_text(encoding="utf-8")
+    assert XSS_SCRIPT not in html and XSS_IMG not in html
+    # Raw (or JSON-quoted) attribute forms; Leaflet's own code has "e.onerror=" assignments.
+    assert 'onerror="' not in html and 'onerror=\\"' not in html
+    # What is there is the escaped text, inside JSON strings.
+    assert "\\u0026lt;script\\u0026gt;window.__xss" in html
+
+
+def test_online_map_uses_cdn_but_not_jquery_or_bootstrap(builder, tmp_path):
+    html = save_map(builder, tmp_path / "online.html", offline=False).read_text(encoding="utf-8")
+    assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in html
+    assert "jquery" not in html.lower() and "bootstrap" not in html.lower()
+
+
+def test_tile_layers_are_refused_offline(cells, tmp_path):
+    mb = MapBuilder("Tiles", "2022", tiles="OpenStreetMap").add_gistar(cells)
+    with pytest.raises(WorkbenchError, match="tile layer"):
+        save_map(mb, tmp_path / "t.html", offline=True)
+    assert save_map(mb, tmp_path / "t.html", offline=False).is_file()
+
+
+def test_unknown_external_script_is_an_error():
+    m = folium.Map(tiles=None)
+    m.get_root().header.add_child(folium.JavascriptLink("https://example.org/d3.js"))
+    with pytest.raises(WorkbenchError, match="https://example.org/d3.js"):
+        make_offline(m.get_root().render())
+
+
+def test_layer_names_must_be_unique(cells):
+    mb = MapBuilder("T", "2022").add_gistar(cells)
+    with pytest.raises(WorkbenchError, match="already used"):
+        mb.add_gistar(cells)
+
+
+def test_empty_builder_is_an_error(tmp_path):
+    with pytest.raises(WorkbenchError, match="at least one layer"):
+        save_map(MapBuilder("T", "2022"), tmp_path / "x.html")

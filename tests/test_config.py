@@ -1,0 +1,37 @@
+"""Study configuration: the sample's area.toml and the [columns] table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench.config import load_config
+from workbench.errors import ConfigError
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def test_sample_config():
+    cfg = load_config(SAMPLE / "area.toml", check_files=False)
+    assert cfg.area_codes == ("E06000016",)
+    assert cfg.period_start == pd.Period("2019-12", "M")
+    assert cfg.file("police_street")[0].name == "leicestershire-street-2019-12_2022-10.zip"
+    assert cfg.file("stop_search") == []
+    assert cfg.file("lsoa_2011_2021_lookup") is None
+
+
+def test_columns_table_and_overrides(tmp_path):
+    cfg_path = tmp_path / "area.toml"
+    cfg_path.write_text(
+        '[study]\nname = "x"\narea_codes = "E06000016"\nperiod_start = "2021-01"\n'
+        'period_end = "2021-12"\n[files]\npolice_street = "p.zip"\nlsoa_boundaries = "b.gpkg"\n'
+        'imd = "i.csv"\npopulation = "p.csv"\n[columns]\nlsoa_code = "CODE"\n'
+    )
+    cfg = load_config(cfg_path, check_files=False)
+    assert cfg.columns == {"lsoa_code": "CODE"} and cfg.area_codes == ("E06000016",)
+    cfg2 = cfg.with_overrides(period_start="2021-06")
+    assert cfg2.period_start == pd.Period("2021-06", "M")
+    with pytest.raises(ConfigError, match="period_end .* is before"):
+        cfg.with_overrides(period_start="2022-06")

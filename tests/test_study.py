@@ -1,0 +1,167 @@
+"""Study on the real sample: figures checked against data/sample/SOURCES.md and the raw files."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench.errors import ConfigError
+from workbench.study import Study
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def study() -> Study:
+    s = Study.from_toml(SAMPLE / "area.toml")
+    s.crimes  # noqa: B018 - load once for the module
+    return s
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_lsoas_are_leicesters_192_with_imd_and_population(study):
+    lsoas = study.lsoas
+    assert len(lsoas) == 192 and lsoas.crs.to_epsg() == 27700
+    assert lsoas["lad_code"].eq("E06000016").all()
+    # independent: IMD File 2 and mid-2019 population read with the csv module
+    imd = {
+        r["LSOA code (2011)"]: r
+        for r in _csv(SAMPLE / "imd" / "imd2019_file2_domains_ranks_deciles_leicester.csv")
+    }
+    dec_col = "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"
+    for row in lsoas.head(20).itertuples():
+        assert row.imd_decile == int(imd[row.lsoa_code][dec_col])
+        assert row.imd_quintile == (int(imd[row.lsoa_code][dec_col]) + 1) // 2
+    pop = {
+        r["lsoa"]: int(r["pop"].replace(",", ""))
+        for r in _csv(SAMPLE / "population" / "lsoa_pop_mid2019_total_leicester.csv")
+    }
+    assert lsoas["population"].sum() == sum(pop[c] for c in lsoas["lsoa_code"])
+    scores = {
+        r["lsoa"]: float(r["overall_local_score"])
+        for r in _csv(SAMPLE / "imd" / "imd2019_scores_mysociety_uk_imd_e_leicester.csv")
+    }
+    assert lsoas.set_index("lsoa_code")["imd_score"].to_dict() == {
+        c: scores[c] for c in lsoas["lsoa_code"]
+    }
+    expected = {
+        "lsoa_code",
+        "lsoa_name",
+        "lad_code",
+        "lad_name",
+        "imd_score",
+        "imd_rank",
+        "imd_decile",
+        "imd_quintile",
+        "income_rank",
+        "income_decile",
+        "population",
+        "area_km2",
+        "geometry",
+    }
+    assert expected <= set(lsoas.columns)
+    # area: Leicester is about 73 km2
+    assert 70 < lsoas["area_km2"].sum() < 76
+
+
+def test_crimes_match_published_sample_figures(study):
+    crimes = study.crimes
+    # SOURCES.md: 180,720 rows; 78.3% with an LSOA code inside Leicester; 5,157 Drugs rows
+    # over the 35 months, 1,846 in 2021-11 .. 2022-10
+    assert round(len(crimes) / 180_720, 3) == 0.783
+    drugs = crimes[crimes["crime_type"] == "Drugs"]
+    assert len(drugs) == 5_157
+    assert (drugs["month"] >= pd.Period("2021-11", "M")).sum() == 1_846
+    assert crimes["lsoa_code"].isin(study.lsoas["lsoa_code"]).all()
+    f = next(f for f in study.ledger.files if f.kind == "police_street")
+    assert f.read == 180_720 and f.balanced
+    assert f.dropped["outside the study area"] > 0.2 * f.read
+
+
+def test_area_wards_and_ledger(study):
+    assert len(study.area) == 1 and study.area["name"].iloc[0] == "Leicester"
+    assert abs(study.area.area.iloc[0] / 1e6 - study.lsoas["area_km2"].sum()) < 0.01
+    assert len(study.wards) == 22 and {"ward_code", "ward_name"} <= set(study.wards.columns)
+    b = next(f for f in study.ledger.files if f.kind == "lsoa_boundaries")
+    assert b.notes["invalid polygon repaired with make_valid"] == 2
+    assert study.ledger.balanced
+    # cached: the same object, and no second ledger entry
+    n = len(study.ledger.files)
+    assert study.crimes is study.crimes and len(study.ledger.files) == n
+
+
+def test_period_override_filters_crimes():
+    s = Study.from_toml(SAMPLE / "area.toml", period_start="2022-01", period_end="2022-03")
+    assert s.crimes["month"].astype(str).isin(["2022-01", "2022-02", "2022-03"]).all()
+    f = next(f for f in s.ledger.files if f.kind == "police_street")
+    assert f.dropped["outside the study period"] > 0 and f.balanced
+
+
+def test_other_area_without_code_changes(tmp_path):
+    """Oadby and Wigston (E07000135): another district, only the config changes."""
+    toml = f"""
+[study]
+name = "Oadby and Wigston"
+area_codes = ["E07000135"]
+period_start = "2021-11"
+period_end = "2022-10"
+
+[files]
+police_street = ["{SAMPLE / "police/leicestershire-street-2019-12_2022-10.zip"}"]
+lsoa_boundaries = ["{SAMPLE / "boundaries/lsoa2011_E07000135_oadby_and_wigston.geojson"}"]
+wards = ["{SAMPLE / "boundaries/wards2013_E07000135_oadby_and_wigston.geojson"}"]
+imd = "{SAMPLE / "imd/imd2019_file2_domains_ranks_deciles_leicester.csv"}"
+population = "{SAMPLE / "population/iod2019_file6_population_denominators_mid2015_leicester.csv"}"
+"""
+    cfg = tmp_path / "area.toml"
+    cfg.write_text(toml)
+    s = Study.from_toml(cfg)
+    codes = {
+        f["properties"]["LSOA11CD"]
+        for f in json.loads(
+            (SAMPLE / "boundaries/lsoa2011_E07000135_oadby_and_wigston.geojson").read_text()
+        )["features"]
+    }
+    assert set(s.lsoas["lsoa_code"]) == codes and len(codes) == 36
+    assert s.lsoas["lad_name"].eq("Oadby and Wigston").all()
+    assert len(s.crimes) > 0 and s.crimes["lsoa_code"].isin(codes).all()
+    assert s.crimes["month"].min() >= pd.Period("2021-11", "M")
+    assert len(s.wards) == 10
+    assert s.services is None and s.searches is None
+    assert s.load_all().balanced
+
+
+def test_area_code_matching_nothing(tmp_path):
+    cfg = tmp_path / "area.toml"
+    text = (SAMPLE / "area.toml").read_text().replace('"E06000016"', '"E09000001"')
+    cfg.write_text(
+        text.split("[files]")[0]
+        + "[files]\n"
+        + "\n".join(
+            f'{k} = "{SAMPLE / v}"'
+            for k, v in {
+                "police_street": "police/leicestershire-street-2019-12_2022-10.zip",
+                "lsoa_boundaries": "boundaries/lsoa2011_E06000016_leicester.geojson",
+                "imd": "imd/imd2019_file2_domains_ranks_deciles_leicester.csv",
+                "population": "population/lsoa_pop_mid2019_total_leicester.csv",
+            }.items()
+        )
+    )
+    s = Study.from_toml(cfg)
+    with pytest.raises(ConfigError, match=r"area_codes \['E09000001'\] match no LSOA"):
+        s.lsoas  # noqa: B018
+
+
+def test_missing_configured_file(tmp_path):
+    cfg = tmp_path / "area.toml"
+    cfg.write_text((SAMPLE / "area.toml").read_text())
+    with pytest.raises(ConfigError, match=r"\[files\] police_street names .*which does not exist"):
+        Study.from_toml(cfg)

@@ -1,0 +1,383 @@
+"""Deprivation profiles: counts by national IMD decile, most-deprived shares, concentration."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import WorkbenchError
+from workbench.stats.rates import poisson_interval, proportion
+
+__all__ = [
+    "join_counts",
+    "decile_profile",
+    "most_deprived_share",
+    "concentration_curve",
+    "concentration_index",
+]
+
+logger = logging.getLogger(__name__)
+
+_NEEDED = ("lsoa_code", "imd_decile", "population")
+
+
+def join_counts(
+    counts: pd.Series | pd.DataFrame,
+    lsoas: pd.DataFrame,
+    *,
+    count_column: Hashable | None = None,
+) -> pd.DataFrame:
+    """Counts per LSOA joined to the LSOAs' IMD decile and population.
+
+    Parameters
+    ----------
+    counts : Series or DataFrame
+        Either counts indexed by ``lsoa_code`` (for example
+        ``crimes["lsoa_code"].value_counts()``), or rows with an ``lsoa_code`` column (events,
+        counted one per row, or summed from ``count_column``).
+    lsoas : DataFrame
+        The study LSOAs with ``lsoa_code``, ``imd_decile`` (national, 1 = most deprived) and
+        ``population``; ``imd_rank``, ``imd_score`` and ``imd_quintile`` are used if present.
+    count_column : column name, optional
+        Column of ``counts`` to sum (default: a ``count`` column if there is one, else rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per study LSOA with a decile: the ``lsoas`` columns used plus ``count`` (0 where
+        no events). ``attrs`` records ``unmatched_count`` (events whose LSOA is not a study
+        LSOA or is missing) and ``lsoas_without_decile``.
+    """
+    if not isinstance(lsoas, pd.DataFrame):
+        raise WorkbenchError(f"lsoas must be a DataFrame, found {type(lsoas).__name__}")
+    missing = [c for c in _NEEDED if c not in lsoas.columns]
+    if missing:
+        raise WorkbenchError(
+            f"lsoas must have columns {list(_NEEDED)}; missing {missing} (found "
+            f"{list(lsoas.columns)[:10]})"
+        )
+    if lsoas["lsoa_code"].duplicated().any():
+        dup = lsoas.loc[lsoas["lsoa_code"].duplicated(), "lsoa_code"].iloc[0]
+        raise WorkbenchError(f"lsoas has lsoa_code {dup!r} more than once; expected one row each")
+    per_lsoa = _counts_by_lsoa(counts, count_column)
+
+    keep = [
+        c
+        for c in ("lsoa_code", "imd_decile", "imd_quintile", "imd_rank", "imd_score", "population")
+        if c in lsoas.columns
+    ]
+    table = pd.DataFrame(lsoas[keep]).copy()
+    table["population"] = pd.to_numeric(table["population"], errors="coerce")
+    if table["population"].isna().any() or (table["population"] < 0).any():
+        bad = table.loc[table["population"].isna() | (table["population"] < 0), "lsoa_code"]
+        raise WorkbenchError(
+            f"lsoas column 'population' must be numbers >= 0; LSOA {bad.iloc[0]!r} has "
+            f"{lsoas.loc[bad.index[0], 'population']!r}"
+        )
+    decile = pd.to_numeric(table["imd_decile"], errors="coerce")
+    bad_decile = decile.notna() & ~decile.isin(range(1, 11))
+    if bad_decile.any():
+        raise WorkbenchError(
+            f"lsoas column 'imd_decile' must be 1 to 10; LSOA "
+            f"{table.loc[bad_decile, 'lsoa_code'].iloc[0]!r} has {decile[bad_decile].iloc[0]!r}"
+        )
+    table["imd_decile"] = decile
+    if "imd_quintile" not in table.columns:
+        # National quintiles from national deciles: deciles 1-2 = quintile 1, and so on.
+        table["imd_quintile"] = np.ceil(decile / 2)
+    table["count"] = table["lsoa_code"].map(per_lsoa).fillna(0.0).astype(float)
+
+    unmatched = float(per_lsoa[~per_lsoa.index.isin(table["lsoa_code"])].sum())
+    unmatched += float(per_lsoa.attrs.get("missing_code", 0.0))
+    no_decile = table["imd_decile"].isna()
+    if no_decile.any():
+        logger.warning(
+            "%d LSOA(s) have no IMD decile (for example %s) and are left out, with %g event(s)",
+            int(no_decile.sum()),
+            table.loc[no_decile, "lsoa_code"].iloc[0],
+            table.loc[no_decile, "count"].sum(),
+        )
+    if unmatched:
+        logger.warning("%g event(s) have an LSOA outside the study LSOAs or none", unmatched)
+    out = table.loc[~no_decile].reset_index(drop=True)
+    out["imd_decile"] = out["imd_decile"].astype(int)
+    out["imd_quintile"] = pd.to_numeric(out["imd_quintile"]).astype(int)
+    out.attrs.update(
+        {
+            "unmatched_count": unmatched + float(table.loc[no_decile, "count"].sum()),
+            "lsoas_without_decile": int(no_decile.sum()),
+        }
+    )
+    return out
+
+
+def _counts_by_lsoa(counts: Any, count_column: Hashable | None) -> pd.Series:
+    if isinstance(counts, pd.Series):
+        values = pd.to_numeric(counts, errors="coerce")
+        if values.isna().any() or (values < 0).any():
+            raise WorkbenchError("counts must be numbers >= 0 indexed by lsoa_code")
+        series = values.groupby(level=0).sum().astype(float)
+        series.attrs["missing_code"] = 0.0
+        return series
+    if isinstance(counts, pd.DataFrame):
+        if "lsoa_code" not in counts.columns:
+            raise WorkbenchError(
+                f"counts must have an 'lsoa_code' column or be a Series indexed by LSOA code; "
+                f"found columns {list(counts.columns)[:10]}"
+            )
+        col = (
+            count_column
+            if count_column is not None
+            else ("count" if "count" in counts.columns else None)
+        )
+        if col is not None and col not in counts.columns:
+            raise WorkbenchError(f"count_column {col!r} is not a column of counts")
+        weights = (
+            pd.to_numeric(counts[col], errors="coerce").fillna(0.0)
+            if col is not None
+            else pd.Series(1.0, index=counts.index)
+        )
+        code = counts["lsoa_code"]
+        missing = float(weights[code.isna()].sum())
+        series = weights[code.notna()].groupby(code[code.notna()].to_numpy()).sum().astype(float)
+        series.attrs["missing_code"] = missing
+        return series
+    raise WorkbenchError(
+        f"counts must be a Series indexed by lsoa_code or a DataFrame with lsoa_code, found "
+        f"{type(counts).__name__}"
+    )
+
+
+def decile_profile(
+    counts: pd.Series | pd.DataFrame,
+    lsoas: pd.DataFrame,
+    *,
+    by: str = "decile",
+    per: float = 10_000,
+    conf: float = 0.95,
+    count_column: Hashable | None = None,
+) -> pd.DataFrame:
+    """Counts, rates and shares by national IMD decile (or quintile).
+
+    Conventions
+    -----------
+    National deciles: 1 = the 10% most deprived LSOAs in England (not local deciles).
+    ``rate`` per ``per`` residents with exact Poisson (below 10 events) or Byar intervals
+    (:func:`workbench.stats.rate`); ``share_of_events`` and ``share_of_population`` are
+    fractions of the study totals; ``ratio`` = share_of_events / share_of_population
+    (above 1 = more events than the population share). Every decile (or quintile) is listed;
+    those with no study LSOAs have zero population and empty rates.
+
+    Parameters
+    ----------
+    counts, lsoas, count_column
+        As in :func:`join_counts`.
+    by : {"decile", "quintile"}, default "decile"
+    per : float, default 10,000
+    conf : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``imd_decile`` (or ``imd_quintile``), ``lsoas``, ``count``, ``population``,
+        ``rate``, ``lower``, ``upper``, ``share_of_events``, ``share_of_population``,
+        ``ratio``.
+    """
+    if by not in ("decile", "quintile"):
+        raise WorkbenchError(f"by must be 'decile' or 'quintile', found {by!r}")
+    joined = join_counts(counts, lsoas, count_column=count_column)
+    key = f"imd_{by}"
+    groups = range(1, 11) if by == "decile" else range(1, 6)
+    prof = (
+        joined.groupby(key)
+        .agg(lsoas=("lsoa_code", "size"), count=("count", "sum"), population=("population", "sum"))
+        .reindex(groups, fill_value=0)
+    )
+    prof.index.name = key
+    pop = prof["population"].to_numpy(dtype=float)
+    n = prof["count"].to_numpy(dtype=float)
+    lo, hi, exact = poisson_interval(n, conf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prof["rate"] = np.where(pop > 0, n / pop * per, np.nan)
+        prof["lower"] = np.where(pop > 0, lo / pop * per, np.nan)
+        prof["upper"] = np.where(pop > 0, hi / pop * per, np.nan)
+    total_n, total_pop = n.sum(), pop.sum()
+    prof["share_of_events"] = n / total_n if total_n > 0 else np.nan
+    if total_pop <= 0:
+        raise WorkbenchError("lsoas population adds up to zero; cannot compute shares or rates")
+    prof["share_of_population"] = pop / total_pop
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prof["ratio"] = prof["share_of_events"] / prof["share_of_population"].where(pop > 0)
+    out = prof.reset_index()
+    out.attrs.update(
+        {
+            "per": per,
+            "conf": conf,
+            "ci_method": "exact Poisson (chi-square) below 10 events, Byar from 10",
+            "deciles": "national IMD 2019 (1 = most deprived)",
+            "unmatched_count": joined.attrs["unmatched_count"],
+        }
+    )
+    return out
+
+
+def most_deprived_share(
+    counts: pd.Series | pd.DataFrame,
+    lsoas: pd.DataFrame,
+    *,
+    conf: float = 0.95,
+    count_column: Hashable | None = None,
+) -> pd.DataFrame:
+    """Share of events in the 10%, 20% and 30% most deprived LSOAs against their population.
+
+    Conventions
+    -----------
+    "10% / 20% / 30% most deprived" = national deciles 1, 1-2, 1-3 (GUIDE section 2).
+    ``share_of_events`` = events in those LSOAs / all study events, with a Wilson score
+    interval (``lower``, ``upper``); ``share_of_population`` is the same LSOAs' share of
+    the study population; ``ratio`` = share_of_events / share_of_population.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``group``, ``deciles``, ``lsoas``, ``count``, ``total_count``,
+        ``share_of_events``, ``lower``, ``upper``, ``population``, ``total_population``,
+        ``share_of_population``, ``ratio``.
+    """
+    joined = join_counts(counts, lsoas, count_column=count_column)
+    total_n = float(joined["count"].sum())
+    total_pop = float(joined["population"].sum())
+    if total_n <= 0:
+        raise WorkbenchError("there are no events in the study LSOAs; no shares to compute")
+    if total_pop <= 0:
+        raise WorkbenchError("lsoas population adds up to zero; cannot compute shares")
+    rows = []
+    for top, label, deciles in (
+        (1, "10% most deprived", "1"),
+        (2, "20% most deprived", "1-2"),
+        (3, "30% most deprived", "1-3"),
+    ):
+        inside = joined["imd_decile"] <= top
+        rows.append(
+            {
+                "group": label,
+                "deciles": deciles,
+                "lsoas": int(inside.sum()),
+                "count": float(joined.loc[inside, "count"].sum()),
+                "total_count": total_n,
+                "population": float(joined.loc[inside, "population"].sum()),
+                "total_population": total_pop,
+            }
+        )
+    out = pd.DataFrame(rows)
+    ci = proportion(out["count"].to_numpy(), total_n, conf=conf)
+    out.insert(5, "share_of_events", ci["proportion"].to_numpy())
+    out.insert(6, "lower", ci["lower"].to_numpy())
+    out.insert(7, "upper", ci["upper"].to_numpy())
+    out["share_of_population"] = out["population"] / total_pop
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["ratio"] = out["share_of_events"] / out["share_of_population"].where(
+            out["population"] > 0
+        )
+    out.attrs.update({"conf": conf, "ci_method": "Wilson score (share of events)"})
+    return out
+
+
+def _rank_column(joined: pd.DataFrame, rank_by: str | None) -> tuple[str, bool]:
+    """The column ordering LSOAs from most to least deprived, and whether to sort ascending."""
+    options = {"imd_rank": True, "imd_score": False, "imd_decile": True}
+    if rank_by is None:
+        rank_by = next(c for c in options if c in joined.columns and joined[c].notna().all())
+    if rank_by not in options:
+        raise WorkbenchError(f"rank_by must be one of {list(options)}, found {rank_by!r}")
+    if rank_by not in joined.columns:
+        raise WorkbenchError(f"lsoas has no column {rank_by!r} to rank by")
+    return rank_by, options[rank_by]
+
+
+def concentration_curve(
+    counts: pd.Series | pd.DataFrame,
+    lsoas: pd.DataFrame,
+    *,
+    rank_by: str | None = None,
+    count_column: Hashable | None = None,
+) -> pd.DataFrame:
+    """Concentration curve of events over LSOAs ranked from most to least deprived.
+
+    Conventions
+    -----------
+    LSOAs are ordered from most deprived to least: by ``imd_rank`` ascending (1 = most
+    deprived) when present, else ``imd_score`` descending, else ``imd_decile``. LSOAs sharing
+    a rank value are pooled into one step, so the result does not depend on their order.
+    The curve runs from (0, 0) to (1, 1): x = cumulative share of population, y = cumulative
+    share of events. The concentration index (``attrs["concentration_index"]``, see
+    :func:`concentration_index`) is ``C = 1 - 2 * area under the curve`` (trapezoid rule),
+    equal to ``2 * cov_w(y, R) / mean_w(y)`` with population-weighted covariance, y the
+    LSOA rate and R the fractional rank (cumulative population share at the LSOA's midpoint).
+    C < 0: events concentrated in the more deprived LSOAs; 0: in proportion to population.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``rank_value``, ``lsoas``, ``population``, ``count``, ``cum_population_share``,
+        ``cum_event_share``; the first row is the origin (0, 0).
+    """
+    joined = join_counts(counts, lsoas, count_column=count_column)
+    col, ascending = _rank_column(joined, rank_by)
+    steps = (
+        joined.groupby(col)
+        .agg(lsoas=("lsoa_code", "size"), population=("population", "sum"), count=("count", "sum"))
+        .sort_index(ascending=ascending)
+    )
+    total_pop, total_n = steps["population"].sum(), steps["count"].sum()
+    if total_pop <= 0 or total_n <= 0:
+        raise WorkbenchError(
+            "a concentration curve needs events and population in the study LSOAs; found "
+            f"{total_n:g} events and population {total_pop:g}"
+        )
+    steps["cum_population_share"] = steps["population"].cumsum() / total_pop
+    steps["cum_event_share"] = steps["count"].cumsum() / total_n
+    steps.index.name = "rank_value"
+    origin = pd.DataFrame(
+        {
+            "lsoas": [0],
+            "population": [0.0],
+            "count": [0.0],
+            "cum_population_share": [0.0],
+            "cum_event_share": [0.0],
+        },
+        index=pd.Index([np.nan], name="rank_value"),
+    )
+    curve = pd.concat([origin, steps.astype(float)]).reset_index()
+    x = curve["cum_population_share"].to_numpy()
+    y = curve["cum_event_share"].to_numpy()
+    area = float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2))
+    curve.attrs.update(
+        {
+            "rank_by": col,
+            "order": "most deprived first",
+            "concentration_index": 1 - 2 * area,
+            "formula": "C = 1 - 2 * area under curve (trapezoid) = 2 cov_w(y, R) / mean_w(y)",
+        }
+    )
+    return curve
+
+
+def concentration_index(
+    counts: pd.Series | pd.DataFrame,
+    lsoas: pd.DataFrame,
+    *,
+    rank_by: str | None = None,
+    count_column: Hashable | None = None,
+) -> float:
+    """Concentration index of events by deprivation (negative = more in deprived LSOAs).
+
+    ``C = 1 - 2 * area under the concentration curve`` (trapezoid rule on population-ranked
+    LSOAs, most deprived first); see :func:`concentration_curve`. Range -1 to 1.
+    """
+    curve = concentration_curve(counts, lsoas, rank_by=rank_by, count_column=count_column)
+    return float(curve.attrs["concentration_index"])

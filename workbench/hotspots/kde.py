@@ -1,0 +1,346 @@
+"""Quartic kernel density estimation on a grid, exact at cell centres, and dual KDE."""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+from scipy.spatial import cKDTree
+
+from workbench.errors import WorkbenchError
+from workbench.hotspots._checks import as_points, weights_array
+from workbench.hotspots.grids import grid
+
+__all__ = ["kde", "dual_kde", "default_bandwidth", "QUARTIC_NORMAL_FACTOR"]
+
+logger = logging.getLogger(__name__)
+
+#: Factor turning a Gaussian normal-reference bandwidth into the AMISE-equivalent bandwidth of
+#: the 2-D quartic kernel: ((R(Kq)/mu2(Kq)^2) / (R(Kg)/mu2(Kg)^2))^(1/6) with, per axis,
+#: R(Kq) = 9/(5 pi), mu2(Kq) = 1/8 (Kq(u) = 3/pi (1-|u|^2)^2) and R(Kg) = 1/(4 pi), mu2(Kg) = 1,
+#: i.e. 460.8^(1/6) = 2.779.
+QUARTIC_NORMAL_FACTOR = (2304.0 / 5.0) ** (1.0 / 6.0)
+
+
+def default_bandwidth(points: Any, weights: str | None = None) -> float:
+    """Normal-reference bandwidth (metres) for the quartic kernel.
+
+    h = 2.779 * sigma * n^(-1/6), where sigma = sqrt((s_x^2 + s_y^2) / 2) is the root mean of
+    the two coordinate variances (weighted when ``weights`` is given, ddof=1), n is the number
+    of points, n^(-1/6) is Scott's rule in two dimensions and 2.779
+    (:data:`QUARTIC_NORMAL_FACTOR`) converts the Gaussian bandwidth to the quartic kernel's
+    equivalent (same asymptotic mean integrated squared error).
+
+    Raises
+    ------
+    WorkbenchError
+        Fewer than two points, or all points at one place.
+    """
+    pts = as_points(points)
+    w = weights_array(pts, weights)
+    n = len(pts)
+    if n < 2:
+        raise WorkbenchError(
+            f"bandwidth: cannot choose a default bandwidth from {n} point; give bandwidth="
+        )
+    x = pts.geometry.x.to_numpy()
+    y = pts.geometry.y.to_numpy()
+    var = []
+    for v in (x, y):
+        if weights is None:
+            var.append(np.var(v, ddof=1))
+        else:
+            m = np.average(v, weights=w)
+            var.append(np.sum(w * (v - m) ** 2) / (w.sum() - 1) if w.sum() > 1 else 0.0)
+    sigma = math.sqrt((var[0] + var[1]) / 2)
+    if not sigma > 0:
+        raise WorkbenchError(
+            "bandwidth: all points are at the same place, so no default bandwidth can be "
+            "chosen; give bandwidth= in metres"
+        )
+    return float(QUARTIC_NORMAL_FACTOR * sigma * n ** (-1.0 / 6.0))
+
+
+def kde(
+    points: Any,
+    cell_size: float | None = None,
+    bandwidth: float | None = None,
+    weights: str | None = None,
+    zones: Any = None,
+    *,
+    shape: Literal["square", "hex"] = "square",
+) -> gpd.GeoDataFrame:
+    """Quartic kernel density of points at grid-cell centres (exact, not binned).
+
+    density(c) = 10^6 * sum_i w_i * 3 / (pi h^2) * (1 - (d_ic / h)^2)^2 for d_ic <= h,
+    where d_ic is the distance in metres from point i to the centre of cell c and h the
+    bandwidth. The factor 3/(pi h^2) makes each kernel integrate to 1, so the surface is in
+    **points (or weight) per km^2** and sums (times the cell area in km^2) to the number of
+    points, apart from kernel mass falling outside the grid.
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        Points in EPSG:27700 (other CRSs are reprojected, and this is logged).
+    cell_size : float, optional
+        Cell size in metres when the grid is built here (see :func:`grid`; default about 50
+        cells along the shorter side). Ignored when ``zones`` is already a grid.
+    bandwidth : float, optional
+        Kernel radius h in metres. Default :func:`default_bandwidth` (normal reference).
+        A warning is given when h is smaller than one cell.
+    weights : str, optional
+        Column of ``points`` with a weight per point (e.g. population of a centroid).
+    zones : GeoDataFrame, optional
+        A grid from :func:`grid` (used as is), or study-area polygon(s) to cover with a new
+        grid. Default: a grid over the points' bounds.
+    shape : {"square", "hex"}
+        Cell shape when the grid is built here.
+
+    Returns
+    -------
+    GeoDataFrame
+        The grid with ``density`` (per km^2). ``attrs``: ``cell_size``, ``bandwidth``,
+        ``bandwidth_rule`` ("given" or "normal reference (Scott 2-D, quartic-equivalent)"),
+        ``kernel`` ("quartic"), ``units`` ("per km2"), ``normalisation``, ``n_points``,
+        ``total_weight``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point, box
+    >>> pts = gpd.GeoDataFrame(geometry=[Point(50, 50)], crs="EPSG:27700")
+    >>> area = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100)], crs="EPSG:27700")
+    >>> r = kde(pts, cell_size=100, bandwidth=100, zones=area)
+    >>> round(float(r["density"].iloc[0]), 3)  # 1e6 * 3 / (pi * 100^2) at distance 0
+    95.493
+    """
+    pts = as_points(points)
+    w = weights_array(pts, weights)
+    rule = "given"
+    if bandwidth is None:
+        bandwidth = default_bandwidth(pts, weights)
+        rule = "normal reference (Scott 2-D, quartic-equivalent factor 2.779)"
+        logger.info("kde: default bandwidth %.1f m (%s)", bandwidth, rule)
+    h = float(bandwidth)
+    if not (h > 0 and math.isfinite(h)):
+        raise WorkbenchError(f"kde: bandwidth must be a positive number of metres, found {h}")
+    cells = _resolve_grid(pts, zones, cell_size, h, shape)
+    cs = float(cells.attrs["cell_size"])
+    if h < cs:
+        msg = (
+            f"kde: bandwidth {h:g} m is smaller than one cell ({cs:g} m); the surface will be "
+            "spiky and depend on where the grid falls. Use a bandwidth of at least one cell."
+        )
+        logger.warning(msg)
+        warnings.warn(msg, UserWarning, stacklevel=2)
+    raw = kernel_sum(pts, cells, h, w)
+    out = cells.copy()
+    out["density"] = raw * (3.0 / (math.pi * h * h)) * 1e6
+    out.attrs.update(dict(cells.attrs))
+    out.attrs.update(
+        {
+            "bandwidth": h,
+            "bandwidth_rule": rule,
+            "kernel": "quartic (1-(d/h)^2)^2, d <= h",
+            "units": "per km2",
+            "normalisation": "3/(pi h^2) per point, x 1e6 for km2 (integrates to the count)",
+            "n_points": int(len(pts)),
+            "total_weight": float(w.sum()),
+            "weights": weights,
+        }
+    )
+    logger.info(
+        "kde: %d point(s), %d cells of %.0f m, bandwidth %.0f m (%s)",
+        len(pts),
+        len(out),
+        cs,
+        h,
+        rule,
+    )
+    return out
+
+
+def _resolve_grid(pts, zones, cell_size, h, shape) -> gpd.GeoDataFrame:
+    """The grid to evaluate on: a given grid, a grid over given polygons, or over the points."""
+    if zones is not None and _is_grid(zones):
+        return zones
+    if zones is None:
+        minx, miny, maxx, maxy = pts.total_bounds
+        pad = h if maxx - minx > 0 and maxy - miny > 0 else max(h, 1.0)
+        from shapely.geometry import box
+
+        area = gpd.GeoDataFrame(
+            geometry=[box(minx - pad, miny - pad, maxx + pad, maxy + pad)], crs=pts.crs
+        )
+        return grid(area, cell_size=cell_size, shape=shape, clip=False)
+    g = grid(zones, cell_size=cell_size, shape=shape, clip=True)
+    minx, miny, maxx, maxy = g.total_bounds
+    x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    near = (x >= minx - h) & (x <= maxx + h) & (y >= miny - h) & (y <= maxy + h)
+    if not near.any():
+        raise WorkbenchError(
+            f"kde: none of the {len(pts)} point(s) lie within one bandwidth of the study area "
+            f"(area bounds {tuple(round(b) for b in (minx, miny, maxx, maxy))}, points' bounds "
+            f"{tuple(round(b) for b in pts.total_bounds)}, EPSG:27700)"
+        )
+    return g
+
+
+def _is_grid(zones: Any) -> bool:
+    return (
+        isinstance(zones, gpd.GeoDataFrame)
+        and "cell_size" in zones.attrs
+        and {"x", "y"} <= set(zones.columns)
+    )
+
+
+def kernel_sum(points: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, h: float, w: np.ndarray):
+    """sum_i w_i (1 - (d_ic/h)^2)^2 over points within h of each cell centre (unnormalised).
+
+    Square grids from :func:`grid` use a vectorised loop over cell offsets (each point against
+    the centres of the cells within h of its own cell; exact distances). Other grids use
+    ``scipy.spatial.cKDTree.sparse_distance_matrix``. Both are exact.
+    """
+    px = points.geometry.x.to_numpy(dtype=float)
+    py = points.geometry.y.to_numpy(dtype=float)
+    if cells.attrs.get("shape") == "square" and {"row", "col"} <= set(cells.columns):
+        return _square_sum(px, py, w, cells, h)
+    return _tree_sum(px, py, w, cells, h)
+
+
+def _square_sum(px, py, w, cells, h) -> np.ndarray:
+    # Own code: scipy/sklearn have no exact finite-support kernel sum on a regular grid that
+    # meets the 1 s target for 100,000 points; this loops over the ~(2h/cs)^2 cell offsets and
+    # is vectorised over points.
+    cs = float(cells.attrs["cell_size"])
+    x0, y0 = cells.attrs["origin"]
+    rows = cells["row"].to_numpy()
+    cols = cells["col"].to_numpy()
+    nrow, ncol = int(rows.max()) + 1, int(cols.max()) + 1
+    lookup = np.full((nrow, ncol), -1, dtype=np.int64)
+    lookup[rows, cols] = np.arange(len(cells))
+    r = int(math.ceil(h / cs)) + 1
+    pc = np.floor((px - x0) / cs).astype(np.int64)
+    pr = np.floor((py - y0) / cs).astype(np.int64)
+    # Only points whose own cell lies within r cells of the grid can reach it.
+    near = (pc >= -r) & (pc < ncol + r) & (pr >= -r) & (pr < nrow + r)
+    px, py, w, pc, pr = px[near], py[near], w[near], pc[near], pr[near]
+    fx = px - x0 - (pc + 0.5) * cs  # offset of each point from its own cell centre
+    fy = py - y0 - (pr + 0.5) * cs
+    h2 = h * h
+    out = np.zeros(len(cells))
+    for di in range(-r, r + 1):
+        gy = max(abs(di) - 1, 0) * cs
+        for dj in range(-r, r + 1):
+            gx = max(abs(dj) - 1, 0) * cs
+            if gx * gx + gy * gy > h2:
+                continue
+            rr = pr + di
+            cc = pc + dj
+            ok = (rr >= 0) & (rr < nrow) & (cc >= 0) & (cc < ncol)
+            dx = fx[ok] - dj * cs
+            dy = fy[ok] - di * cs
+            u = 1.0 - (dx * dx + dy * dy) / h2
+            m = u > 0
+            if not m.any():
+                continue
+            idx = lookup[rr[ok][m], cc[ok][m]]
+            keep = idx >= 0
+            uu = u[m][keep]
+            out += np.bincount(idx[keep], weights=w[ok][m][keep] * uu * uu, minlength=len(out))
+    return out
+
+
+def _tree_sum(px, py, w, cells, h) -> np.ndarray:
+    if {"x", "y"} <= set(cells.columns):
+        cx, cy = cells["x"].to_numpy(float), cells["y"].to_numpy(float)
+    else:
+        c = cells.geometry.centroid
+        cx, cy = c.x.to_numpy(), c.y.to_numpy()
+    tp = cKDTree(np.column_stack([px, py]))
+    tc = cKDTree(np.column_stack([cx, cy]))
+    sdm = tp.sparse_distance_matrix(tc, h, output_type="ndarray")
+    u = 1.0 - (sdm["v"] / h) ** 2
+    u = np.clip(u, 0.0, None)
+    return np.bincount(sdm["j"], weights=w[sdm["i"]] * u * u, minlength=len(cx))
+
+
+def dual_kde(
+    points: Any,
+    reference: Any,
+    method: Literal["ratio", "log", "difference"] = "ratio",
+    *,
+    weights: str | None = None,
+    reference_weights: str | None = None,
+    cell_size: float | None = None,
+    bandwidth: float | None = None,
+    zones: Any = None,
+) -> gpd.GeoDataFrame:
+    """Risk surface from two kernel densities on the same grid with the same bandwidth.
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        The events (e.g. drug offences).
+    reference : GeoDataFrame
+        The population at risk (e.g. LSOA population-weighted centroids with
+        ``reference_weights="population"``).
+    method : {"ratio", "log", "difference"}
+        ``ratio``: density(points) / density(reference), i.e. events per unit of reference
+        weight (NaN where the reference density is 0). ``log``: natural log of that ratio (NaN
+        where either density is 0). ``difference``: density(points)/total(points) -
+        density(reference)/total(reference), the difference of the two surfaces each scaled to
+        integrate to 1 (per km^2), positive where events are over-represented.
+    weights, reference_weights : str, optional
+        Weight columns of ``points`` / ``reference``.
+    cell_size, bandwidth, zones
+        As in :func:`kde`. The default bandwidth is chosen from ``points`` and used for both.
+
+    Returns
+    -------
+    GeoDataFrame
+        Grid with ``density``, ``reference_density`` (both per km^2) and ``risk``; ``attrs`` as
+        :func:`kde` plus ``method``.
+    """
+    if method not in ("ratio", "log", "difference"):
+        raise WorkbenchError(
+            f"dual_kde: method must be 'ratio', 'log' or 'difference', found {method!r}"
+        )
+    pts = as_points(points)
+    ref = as_points(reference, "reference")
+    if bandwidth is None:
+        bandwidth = default_bandwidth(pts, weights)
+    if zones is None:
+        from shapely.geometry import box
+
+        b1, b2 = pts.total_bounds, ref.total_bounds
+        bb = (min(b1[0], b2[0]), min(b1[1], b2[1]), max(b1[2], b2[2]), max(b1[3], b2[3]))
+        pad = float(bandwidth)
+        area = gpd.GeoDataFrame(
+            geometry=[box(bb[0] - pad, bb[1] - pad, bb[2] + pad, bb[3] + pad)], crs=pts.crs
+        )
+        zones = grid(area, cell_size=cell_size, clip=False)
+    elif not _is_grid(zones):
+        zones = grid(zones, cell_size=cell_size, clip=True)
+    a = kde(pts, bandwidth=bandwidth, weights=weights, zones=zones)
+    b = kde(ref, bandwidth=bandwidth, weights=reference_weights, zones=zones)
+    da = a["density"].to_numpy()
+    db = b["density"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "ratio":
+            risk = np.where(db > 0, da / db, np.nan)
+        elif method == "log":
+            risk = np.where((da > 0) & (db > 0), np.log(da / db), np.nan)
+        else:
+            risk = da / a.attrs["total_weight"] - db / b.attrs["total_weight"]
+    out = a.copy()
+    out["reference_density"] = db
+    out["risk"] = risk
+    out.attrs.update(dict(a.attrs))
+    out.attrs["method"] = method
+    out.attrs["reference_total_weight"] = b.attrs["total_weight"]
+    return out

@@ -1,0 +1,129 @@
+"""Spatial weights for the local statistics: contiguity, distance band or k nearest neighbours."""
+
+from __future__ import annotations
+
+import logging
+import numbers
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from libpysal.graph import Graph
+from libpysal.weights import W, fuzzy_contiguity
+
+from workbench.errors import WorkbenchError
+
+__all__ = ["build_weights", "weights_with_label"]
+
+logger = logging.getLogger(__name__)
+
+
+def build_weights(
+    zones: gpd.GeoDataFrame, weights: Any = "queen", k: int = 8, snap: float = 1.0
+) -> Graph:
+    """Binary spatial weights; see :func:`weights_with_label` (this returns the graph only)."""
+    return weights_with_label(zones, weights, k, snap)[0]
+
+
+def weights_with_label(
+    zones: gpd.GeoDataFrame, weights: Any = "queen", k: int = 8, snap: float = 1.0
+) -> tuple[Graph, str]:
+    """Binary spatial weights (no self-weight) as a :class:`libpysal.graph.Graph`.
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        Polygons in EPSG:27700 (positional order is kept).
+    weights : "queen", "rook", "knn", number, Graph or W
+        ``"queen"``/``"rook"``: polygons sharing a vertex / an edge are neighbours.
+        A number: distance band in metres between zone centroids (binary, d <= threshold).
+        ``"knn"``: the ``k`` nearest centroids. A libpysal ``Graph`` or ``W`` is used as given
+        (made binary).
+    k : int, default 8
+        Neighbours for ``"knn"``.
+    snap : float, default 1.0
+        Generalised boundary files (e.g. the clipped, generalised ONS LSOA boundaries) often
+        have neighbours that neither share vertices nor touch exactly, so exact contiguity
+        makes every polygon an island. When exact queen/rook contiguity leaves islands, the
+        weights are rebuilt with ``libpysal.weights.fuzzy_contiguity`` (polygons within
+        ``snap`` metres of each other are neighbours; queen-like even for "rook"), if that
+        leaves fewer islands; this is logged. ``snap=0`` turns the fallback off.
+
+    Returns
+    -------
+    (libpysal.graph.Graph, str)
+        Binary graph (transformation "B", positional ids 0..n-1; ``.isolates`` lists zones
+        with no neighbour) and a label for ``attrs`` (e.g. "queen", "queen (fuzzy, 1 m)").
+    """
+    n = len(zones)
+    label = describe_weights(weights, k)
+    if isinstance(weights, Graph):
+        g = weights
+    elif isinstance(weights, W):
+        g = Graph.from_W(weights)
+    elif isinstance(weights, str) and weights.lower() in ("queen", "rook"):
+        geoms = zones.geometry.reset_index(drop=True)
+        g = Graph.build_contiguity(geoms, rook=weights.lower() == "rook")
+        if len(g.isolates) and snap > 0:
+            fg = _fuzzy_fallback(g, geoms, snap, weights.lower())
+            if fg is not g:
+                g, label = fg, f"{weights.lower()} (fuzzy contiguity within {snap:g} m)"
+    elif isinstance(weights, str) and weights.lower() == "knn":
+        if not isinstance(k, numbers.Integral) or k < 1 or k >= n:
+            raise WorkbenchError(f"weights: knn needs 1 <= k < number of zones ({n}), found k={k}")
+        g = Graph.build_knn(_centroids(zones), k=int(k))
+    elif isinstance(weights, numbers.Real) and not isinstance(weights, bool):
+        if not weights > 0:
+            raise WorkbenchError(
+                f"weights: a distance band must be a positive number of metres, found {weights}"
+            )
+        g = Graph.build_distance_band(_centroids(zones), float(weights), binary=True)
+    else:
+        raise WorkbenchError(
+            "weights: expected 'queen', 'rook', 'knn' (with k=), a distance in metres, or a "
+            f"libpysal Graph/W, found {weights!r}"
+        )
+    if g.n != n:
+        raise WorkbenchError(f"weights: the weights cover {g.n} zones but there are {n} zones")
+    g = g.transform("B")
+    isolates = list(g.isolates)
+    if isolates:
+        logger.warning(
+            "weights: %d zone(s) have no neighbour (islands), positions %s",
+            len(isolates),
+            isolates[:10],
+        )
+    return g, label
+
+
+def _fuzzy_fallback(g: Graph, geoms: gpd.GeoSeries, snap: float, kind: str) -> Graph:
+    """Contiguity by intersection within ``snap`` metres, when exact contiguity leaves islands."""
+    frame = gpd.GeoDataFrame(geometry=geoms.make_valid())
+    fw = fuzzy_contiguity(frame, buffering=True, buffer=snap, predicate="intersects")
+    fg = Graph.from_W(fw)
+    if len(fg.isolates) < len(g.isolates):
+        logger.warning(
+            "weights: exact %s contiguity left %d of %d zone(s) without neighbours (boundaries "
+            "do not share vertices); using fuzzy contiguity (within %g m) instead: %d island(s)",
+            kind,
+            len(g.isolates),
+            g.n,
+            snap,
+            len(fg.isolates),
+        )
+        return fg
+    return g
+
+
+def describe_weights(weights: Any, k: int) -> str:
+    """A short text for ``attrs`` naming the weights used."""
+    if isinstance(weights, str):
+        return f"knn k={k}" if weights == "knn" else weights
+    if isinstance(weights, numbers.Real):
+        return f"distance band {float(weights):g} m"
+    return type(weights).__name__
+
+
+def _centroids(zones: gpd.GeoDataFrame) -> np.ndarray:
+    c = zones.geometry.centroid
+    return np.column_stack([c.x.to_numpy(), c.y.to_numpy()])

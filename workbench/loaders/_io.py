@@ -1,0 +1,381 @@
+"""Shared reading helpers for the loaders: encodings, headers, numbers, clear errors."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import DataError
+
+__all__ = [
+    "ENCODINGS",
+    "display_name",
+    "norm",
+    "read_bytes_header",
+    "match_columns",
+    "read_csv",
+    "to_number",
+    "check_not_spatial",
+    "strip_comment_lines",
+    "first_bad_row",
+    "first_bad",
+    "show",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Encodings tried in order. ``utf-8-sig`` is utf-8 with a byte-order mark (Excel's
+#: "CSV UTF-8"); cp1252 is what Excel on Windows writes for "CSV (comma delimited)".
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
+_SPATIAL_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".topojson", ".kml", ".gml"}
+
+#: Header signatures of the kinds of file the workbench reads, used to say what a file of
+#: the wrong kind looks like (normalised header names).
+_SIGNATURES: dict[str, set[str]] = {
+    "a police.uk street crime file": {"crime id", "month", "crime type", "lsoa code"},
+    "a police.uk stop and search file": {"type", "date", "object of search"},
+    "a police.uk outcomes file": {"crime id", "month", "outcome type"},
+    "an IMD 2019 file": {"lsoa code (2011)"},
+    "a population file": {"total population: mid 2015 (excluding prisoners)"},
+}
+
+
+def display_name(path: str | Path, member: str | None = None) -> str:
+    """A short name for messages and the ledger: relative to the working folder when inside it,
+    with ``!member`` for a file inside a zip."""
+    p = Path(path)
+    try:
+        text = str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        text = str(p)
+    return f"{text}!{member}" if member else text
+
+
+def norm(name: object) -> str:
+    """Header normalisation: case and surrounding/repeated spaces ignored, BOM removed."""
+    return re.sub(r"\s+", " ", str(name).replace("\ufeff", "")).strip().lower()
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """Decode ``data`` trying :data:`ENCODINGS` in order; return (text, encoding)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8-sig", errors="strict"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        # cp1252 decodes almost any byte, so it is the last resort; log what happened.
+        logger.warning(
+            "%s: not valid UTF-8 (byte %r at position %d); reading it as cp1252 (Windows)",
+            name,
+            data[exc.start : exc.start + 1],
+            exc.start,
+        )
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError as exc2:
+            raise DataError(
+                name,
+                "text in UTF-8, UTF-8 with BOM or Windows cp1252",
+                found=f"bytes that are none of these (byte {data[exc2.start]:#04x} at "
+                f"position {exc2.start})",
+                fix="Open the file in a spreadsheet and save it again as 'CSV UTF-8'.",
+            ) from exc2
+
+
+def read_bytes_header(data: bytes, name: str) -> tuple[list[str], str]:
+    """The header row of CSV bytes and the encoding that decodes the whole file.
+
+    Raises
+    ------
+    DataError
+        For an empty file, a file with a header but no data rows, a file that is not text,
+        or a file in an encoding other than UTF-8 / UTF-8 with BOM / cp1252.
+    """
+    if not data.strip():
+        raise DataError(
+            name,
+            "a CSV file with a header row and at least one data row",
+            found="an empty file (0 rows)",
+            fix="Download the file again; an empty file usually means the download failed.",
+        )
+    if data[:4] == b"PK\x03\x04":
+        raise DataError(
+            name,
+            "a CSV text file",
+            found="a zip or XLSX file",
+            fix="Give the zip itself in area.toml (it is unpacked automatically), or save the "
+            "spreadsheet as CSV.",
+        )
+    if b"\x00" in data[:4096]:
+        raise DataError(
+            name,
+            "a CSV text file",
+            found="binary data (or UTF-16 text)",
+            fix="Save the file as 'CSV UTF-8'.",
+        )
+    text, enc = _decode(data, name)
+    head = text.lstrip()[:200].lower()
+    if head.startswith("{") and ('"featurecollection"' in head or '"type"' in head):
+        raise DataError(
+            name,
+            "a CSV file",
+            found="a GeoJSON boundary file",
+            fix="Name boundary files under lsoa_boundaries or wards in [files].",
+        )
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    header = [h.replace("\ufeff", "").strip() for h in header]
+    has_row = any(any(cell.strip() for cell in row) for row in reader)
+    if not has_row:
+        raise DataError(
+            name,
+            "at least one data row under the header",
+            found="a header row only" if any(header) else "no rows",
+            fix="Check that the download or export finished.",
+        )
+    return header, enc
+
+
+def strip_comment_lines(data: bytes) -> tuple[bytes, int]:
+    """Remove leading lines that start with ``#`` (a provenance note above the header).
+
+    Returns the remaining bytes and the number of lines removed.
+    """
+    n = 0
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    while body.startswith(b"#"):
+        cut = body.find(b"\n")
+        body = b"" if cut < 0 else body[cut + 1 :]
+        n += 1
+    return (body if n else data), n
+
+
+def check_not_spatial(path: Path, name: str, kind: str) -> None:
+    """Raise :class:`DataError` when a boundary file is given where a table is expected."""
+    if path.suffix.lower() in _SPATIAL_SUFFIXES:
+        raise DataError(
+            name,
+            f"{kind} (a CSV file)",
+            found=f"a boundary/geometry file ({path.suffix})",
+            fix="Check the [files] key in area.toml: boundary files go under lsoa_boundaries "
+            "or wards.",
+        )
+
+
+def _looks_like(header_norm: set[str]) -> str | None:
+    for what, sig in _SIGNATURES.items():
+        if sig <= header_norm:
+            return what
+    return None
+
+
+def match_columns(
+    header: Sequence[str],
+    required: Mapping[str, Sequence[str]],
+    name: str,
+    kind: str,
+    optional: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, str]:
+    """Map published header names to workbench names.
+
+    Parameters
+    ----------
+    header : sequence of str
+        The file's header row.
+    required, optional : mapping of workbench name -> accepted published names
+        Matching ignores case and surrounding spaces. The first accepted name is the one shown
+        in messages.
+    name, kind : str
+        File name and kind of file, for messages.
+
+    Returns
+    -------
+    dict
+        ``{published header as in the file: workbench name}`` for every column found.
+
+    Raises
+    ------
+    DataError
+        Naming the first missing required column, the closest header in the file (difflib)
+        and, when the header matches another kind of file, what the file looks like.
+    """
+    by_norm: dict[str, str] = {}
+    for h in header:
+        by_norm.setdefault(norm(h), h)
+    out: dict[str, str] = {}
+    missing: list[str] = []
+    for target, accepted in {**required, **(optional or {})}.items():
+        hit = next((by_norm[norm(a)] for a in accepted if norm(a) in by_norm), None)
+        if hit is not None:
+            out[hit] = target
+        elif target in required:
+            missing.append(accepted[0])
+    if not missing:
+        return out
+    looks = _looks_like(set(by_norm))
+    col = missing[0]
+    unused = [h for h in header if h not in out]
+    accepted_for_col = next(v for v in required.values() if v[0] == col)
+    # closest unused header to any accepted name of the missing column (difflib ratio)
+    best, close = 0.0, None
+    for a in accepted_for_col:
+        for h in unused:
+            ratio = difflib.SequenceMatcher(None, norm(a), norm(h)).ratio()
+            if ratio > best:
+                best, close = ratio, h
+    listed = ", ".join(repr(h) for h in header[:8]) + (" ..." if len(header) > 8 else "")
+    if looks and looks != kind:
+        fix = f"This looks like {looks}, not {kind}; check which [files] key names it."
+    elif close is not None and best >= 0.6:
+        fix = f"Did you mean {close!r}? Rename that column to {col!r}."
+    else:
+        fix = f"The header should have the columns of {kind}: " + ", ".join(
+            repr(v[0]) for v in required.values()
+        )
+    more = (
+        f" (and {len(missing) - 1} more: {', '.join(map(repr, missing[1:4]))})"
+        if len(missing) > 1
+        else ""
+    )
+    raise DataError(
+        name,
+        f"a column {col!r}{more} in {kind}",
+        found=f"columns {listed}",
+        column=col,
+        fix=fix,
+    )
+
+
+def read_csv(
+    source: bytes | Path,
+    name: str,
+    *,
+    usecols: Sequence[str],
+    dtype: Mapping[str, str] | None = None,
+    encoding: str = "utf-8",
+) -> pd.DataFrame:
+    """Read CSV bytes or a path with pandas' pyarrow engine (fast, multithreaded).
+
+    Falls back to pandas' C engine when pyarrow rejects the text (for example ragged rows),
+    and turns what is left into a :class:`DataError`.
+    """
+    enc = "utf-8" if encoding == "utf-8-sig" else encoding
+    cols = list(usecols)
+    dtype = dict(dtype or {})
+    opener = (lambda: io.BytesIO(source)) if isinstance(source, bytes) else (lambda: source)
+    try:
+        df = pd.read_csv(opener(), engine="pyarrow", usecols=cols, dtype=dtype, encoding=enc)
+    except Exception as exc:  # pyarrow's errors vary; retry with the C engine for a clearer one
+        logger.debug("%s: pyarrow engine failed (%s); retrying with the C engine", name, exc)
+        try:
+            df = pd.read_csv(
+                opener(), engine="c", usecols=cols, dtype=dtype, encoding=enc, low_memory=False
+            )
+        except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc2:
+            raise DataError(
+                name,
+                "a well-formed CSV file with numbers in the numeric columns",
+                found=str(exc2).splitlines()[0][:200],
+                fix="Open the file in a spreadsheet, check the rows named and save it as CSV.",
+            ) from exc2
+    # The BOM of utf-8-sig read as utf-8 stays on the first header; drop it.
+    df.columns = [str(c).replace("\ufeff", "") for c in df.columns]
+    return df
+
+
+def show(value: object) -> str:
+    """``repr`` of a cell value for a message (numpy scalars shown as plain numbers)."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    return repr(value)
+
+
+def first_bad(mask: pd.Series | np.ndarray) -> tuple[int, int]:
+    """(position, 1-based data row) of the first True in ``mask``.
+
+    The row is counted in the file (header is row 0): a Series keeps the file's row labels
+    (0-based, as pandas reads them) through filtering, so its label is used when it has one.
+    """
+    pos = int(np.flatnonzero(np.asarray(mask))[0])
+    if isinstance(mask, pd.Series) and pd.api.types.is_integer_dtype(mask.index.dtype):
+        return pos, int(mask.index[pos]) + 1
+    return pos, pos + 1
+
+
+def first_bad_row(mask: pd.Series | np.ndarray) -> int:
+    """1-based data row number (header is row 0) of the first True in ``mask``."""
+    return first_bad(mask)[1]
+
+
+def to_number(
+    values: pd.Series,
+    name: str,
+    column: str,
+    *,
+    integer: bool = False,
+    minimum: float | None = None,
+    expected: str | None = None,
+    row_offset: int = 0,
+) -> pd.Series:
+    """Numbers from text that may carry thousands separators ("1,296") or spaces.
+
+    Blank cells become missing (never zero). Any other text raises :class:`DataError` naming
+    the first bad row.
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        num = values.astype("float64")
+        bad = pd.Series(False, index=values.index)
+    else:
+        text = values.astype("string").str.replace(r"[,\s\u00a0]", "", regex=True)
+        text = text.mask(text == "")
+        num = pd.to_numeric(text, errors="coerce").astype("float64")
+        bad = text.notna() & num.isna()
+    what = expected or ("a whole number" if integer else "a number")
+    if minimum is not None:
+        what += f" >= {minimum:g}"
+    if bad.any():
+        p, i = first_bad(bad)
+        raise DataError(
+            name,
+            what,
+            found=show(values.iloc[p]),
+            row=i + row_offset,
+            column=column,
+            fix="Correct or blank that cell (a blank means 'not recorded').",
+        )
+    if integer:
+        frac = num.notna() & (num != np.floor(num))
+        if frac.any():
+            p, i = first_bad(frac)
+            raise DataError(
+                name,
+                what,
+                found=show(values.iloc[p]),
+                row=i + row_offset,
+                column=column,
+                fix="Counts are whole numbers.",
+            )
+    if minimum is not None:
+        low = num.notna() & (num < minimum)
+        if low.any():
+            p, i = first_bad(low)
+            raise DataError(
+                name,
+                what,
+                found=show(values.iloc[p]),
+                row=i + row_offset,
+                column=column,
+                fix="Correct that cell.",
+            )
+    return num.astype("Int64") if integer else num

@@ -1,0 +1,452 @@
+"""police.uk street crime and stop and search: a CSV, a folder of months, or the download zip."""
+
+from __future__ import annotations
+
+import logging
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from workbench.errors import DataError
+from workbench.geo import BNG, GB_LAT, GB_LON, points_from_lonlat
+from workbench.ledger import REASONS, FileLedger, Ledger
+from workbench.loaders._io import (
+    check_not_spatial,
+    display_name,
+    first_bad_row,
+    match_columns,
+    read_bytes_header,
+    read_csv,
+)
+from workbench.loaders.area import StudyArea, assign_area
+
+__all__ = [
+    "STREET_COLUMNS",
+    "SEARCH_COLUMNS",
+    "read_street",
+    "read_stop_search",
+    "parse_months",
+    "police_members",
+]
+
+logger = logging.getLogger(__name__)
+
+#: workbench name -> published police.uk header(s), street crime files.
+STREET_COLUMNS: dict[str, list[str]] = {
+    "crime_id": ["Crime ID"],
+    "month": ["Month"],
+    "reported_by": ["Reported by"],
+    "falls_within": ["Falls within"],
+    "longitude": ["Longitude"],
+    "latitude": ["Latitude"],
+    "location": ["Location"],
+    "lsoa_code": ["LSOA code"],
+    "lsoa_name": ["LSOA name"],
+    "crime_type": ["Crime type"],
+    "outcome": ["Last outcome category"],
+    "context": ["Context"],
+}
+_STREET_REQUIRED = ("month", "longitude", "latitude", "lsoa_code", "crime_type")
+
+#: workbench name -> published police.uk header(s), stop and search files.
+SEARCH_COLUMNS: dict[str, list[str]] = {
+    "type": ["Type"],
+    "date": ["Date"],
+    "part_of_operation": ["Part of a policing operation"],
+    "policing_operation": ["Policing operation"],
+    "latitude": ["Latitude"],
+    "longitude": ["Longitude"],
+    "gender": ["Gender"],
+    "age_range": ["Age range"],
+    "self_defined_ethnicity": ["Self-defined ethnicity"],
+    "officer_defined_ethnicity": ["Officer-defined ethnicity"],
+    "legislation": ["Legislation"],
+    "object_of_search": ["Object of search"],
+    "outcome": ["Outcome"],
+    "outcome_linked": ["Outcome linked to object of search"],
+    "removal_of_clothing": ["Removal of more than just outer clothing"],
+}
+_SEARCH_REQUIRED = ("date", "latitude", "longitude", "object_of_search")
+_SEARCH_OUT = [
+    "type",
+    "date",
+    "month",
+    "gender",
+    "age_range",
+    "self_defined_ethnicity",
+    "officer_defined_ethnicity",
+    "legislation",
+    "object_of_search",
+    "outcome",
+    "outcome_linked",
+    "part_of_operation",
+    "policing_operation",
+    "removal_of_clothing",
+    "longitude",
+    "latitude",
+]
+
+_MEMBER = {
+    "street": re.compile(r"(?:^|/)(\d{4}-\d{2})-[^/]+-street\.csv$", re.IGNORECASE),
+    "stop_search": re.compile(r"(?:^|/)(\d{4}-\d{2})-[^/]+-stop-and-search\.csv$", re.IGNORECASE),
+}
+_KIND_TEXT = {
+    "street": "a police.uk street crime file",
+    "stop_search": "a police.uk stop and search file",
+}
+_MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
+
+
+@dataclass
+class _Member:
+    source: int  # index of the configured path
+    name: str  # display name
+    key: str  # base file name, to spot the same monthly file given twice
+    data: bytes
+
+
+def police_members(path: Path, kind: str) -> Iterator[tuple[str, str, bytes]]:
+    """The police.uk CSVs in one configured path: ``(display name, base name, bytes)``.
+
+    ``path`` is a CSV, a folder (searched recursively for ``YYYY-MM-<force>-street.csv`` or
+    ``-stop-and-search.csv``; any CSV if none is named that way) or a police.uk download zip.
+    """
+    path = Path(path)
+    name = display_name(path)
+    pattern = _MEMBER[kind]
+    what = "street" if kind == "street" else "stop-and-search"
+    if path.is_dir():
+        csvs = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".csv")
+        chosen = [p for p in csvs if pattern.search(p.as_posix())] or csvs
+        if not chosen:
+            raise DataError(
+                name,
+                f"a folder of police.uk monthly files (YYYY-MM-<force>-{what}.csv)",
+                found="no CSV files in it",
+                fix="Point [files] at the folder that holds the monthly CSVs, or at the zip.",
+            )
+        for p in chosen:
+            yield display_name(p), p.name.lower(), p.read_bytes()
+        return
+    if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
+        try:
+            zf = zipfile.ZipFile(path)
+        except zipfile.BadZipFile as exc:
+            raise DataError(
+                name, "a zip file", found="a damaged or incomplete zip", fix="Download it again."
+            ) from exc
+        with zf:
+            names = [n for n in zf.namelist() if not n.endswith("/")]
+            chosen = [n for n in names if pattern.search(n)]
+            if not chosen:
+                sample = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "") or "nothing"
+                others = [k for k, p in _MEMBER.items() if k != kind and any(map(p.search, names))]
+                fix = (
+                    "This zip holds police.uk files of another kind; check the [files] key."
+                    if others
+                    else "Use the zip from data.police.uk's custom download, which holds "
+                    f"YYYY-MM/YYYY-MM-<force>-{what}.csv files."
+                )
+                raise DataError(
+                    name,
+                    f"police.uk files named YYYY-MM/YYYY-MM-<force>-{what}.csv in the zip",
+                    found=sample,
+                    fix=fix,
+                )
+            for n in sorted(chosen):
+                yield display_name(path, n), n.rsplit("/", 1)[-1].lower(), zf.read(n)
+        return
+    check_not_spatial(path, name, _KIND_TEXT[kind])
+    yield name, path.name.lower(), path.read_bytes()
+
+
+def parse_months(text: pd.Series) -> pd.Series:
+    """``YYYY-MM`` text to a monthly Period column (vectorised over the distinct values).
+
+    Anything else (including blanks) becomes ``NaT``.
+    """
+    cat = pd.Categorical(text.astype("string").str.strip())
+    ords = np.full(len(cat.categories), np.iinfo(np.int64).min, dtype=np.int64)
+    for i, value in enumerate(cat.categories):
+        if _MONTH_RE.match(str(value)):
+            try:
+                ords[i] = pd.Period(str(value), freq="M").ordinal
+            except ValueError:
+                pass
+    codes = np.asarray(cat.codes)
+    vals = np.where(codes >= 0, ords[np.maximum(codes, 0)], np.iinfo(np.int64).min)
+    return pd.Series(pd.PeriodIndex.from_ordinals(vals, freq="M"), index=text.index)
+
+
+def _read_member(m: _Member, columns: dict[str, list[str]], required: Sequence[str], kind: str):
+    header, enc = read_bytes_header(m.data, m.name)
+    req = {k: v for k, v in columns.items() if k in required}
+    opt = {k: v for k, v in columns.items() if k not in required}
+    cols = match_columns(header, req, m.name, _KIND_TEXT[kind], optional=opt)
+    dtype = {h: ("float64" if w in ("longitude", "latitude") else "str") for h, w in cols.items()}
+    try:
+        df = read_csv(m.data, m.name, usecols=list(cols), dtype=dtype, encoding=enc)
+    except DataError:
+        # a non-numeric coordinate: read as text to name the row
+        df = read_csv(
+            m.data, m.name, usecols=list(cols), dtype=dict.fromkeys(cols, "str"), encoding=enc
+        )
+        for h, w in cols.items():
+            if w in ("longitude", "latitude"):
+                txt = df[h].astype("string").str.strip()
+                num = pd.to_numeric(txt, errors="coerce")
+                bad = txt.notna() & (txt != "") & num.isna()
+                if bad.any():
+                    i = first_bad_row(bad)
+                    raise DataError(
+                        m.name,
+                        "a number (decimal degrees)",
+                        found=repr(df[h].iloc[i - 1]),
+                        row=i,
+                        column=h,
+                        fix="Correct or blank that cell.",
+                    ) from None
+        raise
+    df = df.rename(columns=cols)
+    for c in columns:
+        if c not in df:
+            df[c] = pd.Series(pd.NA, index=df.index, dtype="str")
+    if enc != "utf-8":
+        logger.warning("%s: read with encoding %s", m.name, enc)
+    _check_coordinates(df, m.name, {w: h for h, w in cols.items()})
+    return df, enc
+
+
+def _check_coordinates(df: pd.DataFrame, name: str, published: dict[str, str]) -> None:
+    """Raise when latitude/longitude are swapped, or when no coordinate is in Great Britain."""
+    lon, lat = df["longitude"].to_numpy(), df["latitude"].to_numpy()
+    has = ~(np.isnan(lon) | np.isnan(lat))
+    n = int(has.sum())
+    if n == 0:
+        return
+    in_gb = has & (lon >= GB_LON[0]) & (lon <= GB_LON[1]) & (lat >= GB_LAT[0]) & (lat <= GB_LAT[1])
+    swapped = (
+        has & (lat >= GB_LON[0]) & (lat <= GB_LON[1]) & (lon >= GB_LAT[0]) & (lon <= GB_LAT[1])
+    )
+    if swapped.sum() > n / 2:
+        i = first_bad_row(swapped)
+        raise DataError(
+            name,
+            f"longitude in {GB_LON[0]}..{GB_LON[1]} and latitude in {GB_LAT[0]}..{GB_LAT[1]} "
+            "(Great Britain)",
+            found=f"{published.get('longitude', 'Longitude')}={lon[i - 1]:g}, "
+            f"{published.get('latitude', 'Latitude')}={lat[i - 1]:g} in most rows: latitude and "
+            "longitude look swapped",
+            row=i,
+            column=published.get("longitude", "Longitude"),
+            fix="Swap the names of the Latitude and Longitude columns in the header.",
+        )
+    if not in_gb.any():
+        i = first_bad_row(has)
+        raise DataError(
+            name,
+            "WGS84 longitude/latitude in Great Britain (e.g. -1.13, 52.63)",
+            found=f"coordinates outside Great Britain in every row, e.g. "
+            f"({lon[i - 1]:g}, {lat[i - 1]:g})",
+            row=i,
+            column=published.get("longitude", "Longitude"),
+            fix="police.uk files give decimal degrees; eastings/northings or another CRS "
+            "are not police.uk columns.",
+        )
+
+
+def _gather(
+    sources: Sequence[str | Path], kind: str, ledger: Ledger | None
+) -> tuple[pd.DataFrame, list[FileLedger]]:
+    """Read every member of every source; ``_src`` holds the index of the source."""
+    columns = STREET_COLUMNS if kind == "street" else SEARCH_COLUMNS
+    required = _STREET_REQUIRED if kind == "street" else _SEARCH_REQUIRED
+    entries: list[FileLedger] = []
+    frames: list[pd.DataFrame] = []
+    seen: dict[str, str] = {}
+    for s, src in enumerate(sources):
+        src = Path(src)
+        fl = FileLedger(display_name(src), "police_street" if kind == "street" else "stop_search")
+        entries.append(fl)
+        if not src.exists():
+            raise DataError(display_name(src), "a file, folder or zip", found="nothing there")
+        n_members = 0
+        for name, key, data in police_members(src, kind):
+            n_members += 1
+            m = _Member(s, name, key, data)
+            df, enc = _read_member(m, columns, required, kind)
+            fl.read += len(df)
+            if enc != "utf-8":
+                fl.note(f"read as {enc} (not plain UTF-8)", len(df))
+            if key in seen:
+                logger.warning("%s is the same monthly file as %s; skipped", name, seen[key])
+                fl.drop(REASONS["duplicate_file"], len(df))
+                continue
+            seen[key] = name
+            df["_src"] = np.int16(s)
+            frames.append(df)
+        if n_members > 1:
+            fl.file = f"{fl.file} ({n_members} files)"
+    if ledger is not None:
+        ledger.extend(entries)
+    if not frames:
+        return pd.DataFrame(columns=[*columns, "_src"]), entries
+    return pd.concat(frames, ignore_index=True), entries
+
+
+def _drop(
+    df: pd.DataFrame, mask: np.ndarray, reason: str, entries: list[FileLedger]
+) -> pd.DataFrame:
+    if mask.any():
+        counts = np.bincount(df["_src"].to_numpy()[mask], minlength=len(entries))
+        for fl, n in zip(entries, counts, strict=True):
+            fl.drop(reason, int(n))
+        return df.loc[~mask]
+    return df
+
+
+def _common(
+    df: pd.DataFrame,
+    entries: list[FileLedger],
+    period: tuple[pd.Period, pd.Period] | None,
+    month_reason: str,
+    what: str,
+) -> pd.DataFrame:
+    lon, lat = df["longitude"].to_numpy(), df["latitude"].to_numpy()
+    df = _drop(df, np.isnan(lon) | np.isnan(lat), REASONS["no_coordinates"], entries)
+    lon, lat = df["longitude"].to_numpy(), df["latitude"].to_numpy()
+    out_gb = ~((lon >= GB_LON[0]) & (lon <= GB_LON[1]) & (lat >= GB_LAT[0]) & (lat <= GB_LAT[1]))
+    df = _drop(df, out_gb, REASONS["outside_gb"], entries)
+    df = _drop(df, df["month"].isna().to_numpy(), month_reason, entries)
+    if period is not None and len(df):
+        start, end = period
+        m = df["month"]
+        outside = ((m < start) | (m > end)).to_numpy(bool)
+        if outside.all():
+            found = f"months {m.min()} to {m.max()}"
+            raise DataError(
+                ", ".join(e.file for e in entries),
+                f"{what} in the study period {start} to {end}",
+                found=f"{found}; no row is in the period",
+                column="Month" if what == "crimes" else "Date",
+                fix="Change period_start/period_end in area.toml, or give the files for the "
+                "study period.",
+            )
+        df = _drop(df, outside, REASONS["outside_period"], entries)
+    return df
+
+
+def _finish(
+    df: pd.DataFrame,
+    entries: list[FileLedger],
+    area: StudyArea | None,
+    codes: pd.Series | None,
+    out_cols: list[str],
+) -> gpd.GeoDataFrame:
+    geom = points_from_lonlat(df["longitude"], df["latitude"])
+    if area is not None and len(df):
+        code_in = codes if codes is not None else pd.Series(pd.NA, index=df.index, dtype="string")
+        new_codes, reason, note = assign_area(code_in, geom, area)
+        src = df["_src"].to_numpy()
+        r = reason.to_numpy()
+        for why in pd.unique(r[r != ""]):
+            counts = np.bincount(src[r == why], minlength=len(entries))
+            for fl, n in zip(entries, counts, strict=True):
+                fl.drop(why, int(n))
+        keep = r == ""
+        t = note.to_numpy()
+        for what in pd.unique(t[keep & (t != "")]):
+            counts = np.bincount(src[keep & (t == what)], minlength=len(entries))
+            for fl, n in zip(entries, counts, strict=True):
+                fl.note(what, int(n))
+        df = df.loc[keep].copy()
+        geom = geom[keep]
+        if codes is not None:
+            df["lsoa_code"] = new_codes[keep].astype("str")
+    counts = np.bincount(df["_src"].to_numpy(), minlength=len(entries))
+    for fl, n in zip(entries, counts, strict=True):
+        fl.kept += int(n)
+    return gpd.GeoDataFrame(df[out_cols].reset_index(drop=True), geometry=geom.to_numpy(), crs=BNG)
+
+
+def read_street(
+    sources: Sequence[str | Path],
+    *,
+    period: tuple[pd.Period, pd.Period] | None = None,
+    area: StudyArea | None = None,
+    ledger: Ledger | None = None,
+) -> gpd.GeoDataFrame:
+    """Read police.uk street-level crime.
+
+    Parameters
+    ----------
+    sources : sequence of path
+        Each a CSV, a folder of monthly CSVs, or a police.uk custom-download zip
+        (``YYYY-MM/YYYY-MM-<force>-street.csv``); many months and forces at once.
+    period : (Period, Period), optional
+        First and last month kept (inclusive). Rows outside are dropped with the reason
+        "outside the study period"; a :class:`DataError` is raised only when no row at all is
+        in the period.
+    area : StudyArea, optional
+        Keep only rows in the study area (by LSOA code, else by location); ``None`` keeps all.
+    ledger : Ledger, optional
+        Receives one :class:`FileLedger` per source.
+
+    Returns
+    -------
+    GeoDataFrame
+        EPSG:27700 points with crime_id, month (Period[M]), reported_by, falls_within,
+        longitude, latitude, location, lsoa_code, lsoa_name, crime_type, outcome, context.
+
+    Notes
+    -----
+    Drop reasons, in the order applied: no coordinates; coordinates outside Great Britain;
+    unparseable month; outside the study period; outside the study area (or unknown LSOA
+    code); duplicate record (a non-blank Crime ID seen before; anti-social behaviour rows have
+    no Crime ID and identical ones are separate incidents, so they are never deduplicated).
+    """
+    df, entries = _gather(sources, "street", ledger)
+    if df.empty:
+        return _finish(
+            df.assign(month=pd.Series(dtype="period[M]")), entries, None, None, list(STREET_COLUMNS)
+        )
+    df["month"] = parse_months(df["month"])
+    df = _common(df, entries, period, REASONS["bad_month"], "crimes")
+    # duplicates before the area step so a duplicated in-area crime is counted once
+    cid = df["crime_id"]
+    dup = (cid.notna() & cid.duplicated(keep="first")).to_numpy(bool)
+    df = _drop(df, dup, REASONS["duplicate"], entries)
+    codes = df["lsoa_code"].astype("string").str.strip()
+    codes = codes.mask(codes == "")
+    return _finish(df, entries, area, codes, list(STREET_COLUMNS))
+
+
+def read_stop_search(
+    sources: Sequence[str | Path],
+    *,
+    period: tuple[pd.Period, pd.Period] | None = None,
+    area: StudyArea | None = None,
+    ledger: Ledger | None = None,
+) -> gpd.GeoDataFrame:
+    """Read police.uk stop and search records (files ``YYYY-MM-<force>-stop-and-search.csv``).
+
+    Dates (ISO 8601 with a UTC offset, as published) are converted to UK local time and stored
+    without a time zone; ``month`` is the month of that local date. Records without coordinates
+    cannot be placed in the area and are dropped with the reason "no coordinates". The area is
+    decided by location (the files have no LSOA code). Other conventions as :func:`read_street`.
+    """
+    df, entries = _gather(sources, "stop_search", ledger)
+    if df.empty:
+        df = df.assign(month=pd.Series(dtype="period[M]"), date=pd.Series(dtype="datetime64[ns]"))
+        return _finish(df, entries, None, None, _SEARCH_OUT)
+    when = pd.to_datetime(df["date"], errors="coerce", utc=True, format="ISO8601")
+    df["date"] = when.dt.tz_convert("Europe/London").dt.tz_localize(None).astype("datetime64[ns]")
+    df["month"] = df["date"].dt.to_period("M")
+    df = _common(df, entries, period, REASONS["bad_date"], "stop and search records")
+    return _finish(df, entries, area, None, _SEARCH_OUT)

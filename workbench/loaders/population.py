@@ -1,0 +1,174 @@
+"""Population by LSOA: totals and optional sex/age bands (thousands separators accepted)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.errors import DataError
+from workbench.ledger import REASONS, FileLedger, Ledger
+from workbench.loaders._io import (
+    check_not_spatial,
+    display_name,
+    first_bad,
+    match_columns,
+    norm,
+    read_bytes_header,
+    read_csv,
+    to_number,
+)
+
+__all__ = ["read_population"]
+
+logger = logging.getLogger(__name__)
+
+_CODE = [
+    "LSOA code (2011)",
+    "lsoa_code",
+    "lsoa",
+    "LSOA11CD",
+    "LSOA21CD",
+    "LSOA code",
+    "LSOA Code",
+    "LSOA 2021 Code",
+    "LSOA 2011 Code",
+    "Area Codes",
+    "geography code",
+]
+_TOTAL = [
+    "population",
+    "Total population: mid 2015 (excluding prisoners)",
+    "pop",
+    "Total",
+    "All Ages",
+    "All ages",
+    "total_population",
+    "Population",
+]
+_SKIP = {
+    "la",
+    "lad",
+    "lsoa name (2011)",
+    "lsoa_name",
+    "lsoa11nm",
+    "lsoa21nm",
+    "local authority district code (2019)",
+    "local authority district name (2019)",
+    "lad_code",
+    "lad_name",
+    "la code (2021 boundaries)",
+    "la name (2021 boundaries)",
+    "lsoa name",
+}
+
+
+def _band_name(header: str) -> str:
+    """``'F0 to 15'`` -> ``'pop_f0_to_15'``; text after ':' and in brackets is dropped."""
+    text = norm(header).split(":")[0]
+    text = re.sub(r"\(.*?\)", "", text)
+    return "pop_" + re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def read_population(
+    path: str | Path,
+    ledger: Ledger | None = None,
+    *,
+    codes: frozenset[str] | None = None,
+    known: frozenset[str] | None = None,
+    code_column: str | None = None,
+    total_column: str | None = None,
+    kind: str = "population",
+) -> pd.DataFrame:
+    """Read LSOA population: total and any band columns.
+
+    Parameters
+    ----------
+    path : path
+        CSV with an LSOA code column (``LSOA code (2011)``, ``lsoa``, ``LSOA11CD``, ...) and a
+        total column (``Total population: mid 2015 (excluding prisoners)``, ``pop``, ``Total``,
+        ``All Ages``, ...). Every other numeric column is kept as a band, named
+        ``pop_<slug>`` (e.g. ``F0 to 15`` -> ``pop_f0_to_15``). Numbers may carry thousands
+        separators ("1,296").
+    codes : frozenset, optional
+        The study's LSOA codes; rows for other codes are dropped ("outside the study area" when
+        the code is in ``known``, else "unknown or retired LSOA code").
+    code_column, total_column : str, optional
+        Header names to use instead of detecting them (``[columns]`` in area.toml).
+
+    Returns
+    -------
+    DataFrame
+        ``lsoa_code``, ``population`` (float; whole numbers in published files) and bands.
+
+    Raises
+    ------
+    DataError
+        Missing code or total column (closest header suggested), a non-numeric or negative
+        population (row and column named), or an LSOA code given twice.
+    """
+    path = Path(path)
+    name = display_name(path)
+    check_not_spatial(path, name, "a population file")
+    fl = FileLedger(name, kind)
+    if ledger is not None:
+        ledger.add(fl)
+    header, enc = read_bytes_header(path.read_bytes(), name)
+    req = {
+        "lsoa_code": [code_column] if code_column else _CODE,
+        "population": [total_column] if total_column else _TOTAL,
+    }
+    cols = match_columns(header, req, name, "a population file")
+    bands = {
+        h: _band_name(h)
+        for h in header
+        if h not in cols
+        and norm(h) not in _SKIP
+        and "name" not in norm(h)
+        and "code" not in norm(h)
+    }
+    usecols = {**cols, **bands}
+    df = read_csv(
+        path, name, usecols=list(usecols), dtype=dict.fromkeys(usecols, "str"), encoding=enc
+    )
+    df = df.rename(columns=usecols)
+    fl.read = len(df)
+    code = df["lsoa_code"].astype("string").str.strip()
+    blank = (code.isna() | (code == "")).to_numpy(bool)
+    fl.drop(REASONS["no_code"], int(blank.sum()))
+    df = df.loc[~blank].copy()
+    df["lsoa_code"] = code[~blank].astype("str")
+    src = {v: k for k, v in usecols.items()}
+    df["population"] = to_number(
+        df["population"],
+        name,
+        src["population"],
+        minimum=0,
+        expected="a population count (digits, '1,296' accepted)",
+    )
+    for b in bands.values():
+        df[b] = to_number(df[b], name, src[b], minimum=0, expected="a population count")
+    dup = df["lsoa_code"].duplicated()
+    if dup.any():
+        p, i = first_bad(dup)
+        raise DataError(
+            name,
+            "each LSOA code once",
+            found=f"{df['lsoa_code'].iloc[p]!r} again",
+            row=i,
+            column=src["lsoa_code"],
+            fix="Remove the repeated rows.",
+        )
+    from workbench.schemas import POPULATION_SCHEMA, validate
+
+    validate(df, POPULATION_SCHEMA, name, src)
+    if codes is not None:
+        in_area = df["lsoa_code"].isin(codes).to_numpy(bool)
+        is_known = df["lsoa_code"].isin(known or codes).to_numpy(bool)
+        fl.drop(REASONS["outside_area"], int((~in_area & is_known).sum()))
+        fl.drop(REASONS["unknown_lsoa"], int((~in_area & ~is_known).sum()))
+        df = df.loc[in_area]
+    fl.kept = len(df)
+    return df.reset_index(drop=True)

@@ -1,0 +1,264 @@
+"""Partnership tables (treatment, prevalence, services, needle finds, ...) from their templates."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from workbench.errors import DataError
+from workbench.geo import BNG, GB_LAT, GB_LON, points_from_lonlat
+from workbench.ledger import REASONS, FileLedger, Ledger
+from workbench.loaders._io import (
+    check_not_spatial,
+    display_name,
+    first_bad,
+    match_columns,
+    norm,
+    read_bytes_header,
+    read_csv,
+    strip_comment_lines,
+    to_number,
+)
+
+__all__ = ["TEMPLATES", "read_table"]
+
+logger = logging.getLogger(__name__)
+
+#: Column types of each template in docs/templates.md: "text", "count", "number", "date",
+#: "integer".
+TEMPLATES: dict[str, dict[str, str]] = {
+    "treatment_demographics": {
+        "financial_year": "text",
+        "substance_group": "text",
+        "sex": "text",
+        "age_band": "text",
+        "ethnicity": "text",
+        "in_treatment": "count",
+    },
+    "treatment_by_lsoa": {
+        "financial_year": "text",
+        "lsoa_code": "text",
+        "substance_group": "text",
+        "in_treatment": "count",
+    },
+    "prevalence": {
+        "year": "text",
+        "area_code": "text",
+        "area_name": "text",
+        "substance_group": "text",
+        "age_band": "text",
+        "estimate": "number",
+        "lower_95": "number",
+        "upper_95": "number",
+    },
+    "services": {
+        "service_id": "text",
+        "name": "text",
+        "service_type": "text",
+        "tier": "integer",
+        "modality": "text",
+        "longitude": "number",
+        "latitude": "number",
+        "capacity": "count",
+        "caseload": "count",
+        "median_wait_weeks": "number",
+    },
+    "waiting_times": {
+        "financial_year": "text",
+        "quarter": "text",
+        "service_id": "text",
+        "modality": "text",
+        "cohort": "text",
+        "started": "count",
+        "within_target": "count",
+    },
+    "needle_finds": {
+        "find_id": "text",
+        "date": "date",
+        "location": "text",
+        "longitude": "number",
+        "latitude": "number",
+        "quantity": "count",
+        "hours_to_collection": "number",
+    },
+    "young_people": {
+        "financial_year": "text",
+        "ward_code": "text",
+        "ward_name": "text",
+        "group": "text",
+        "cohort": "count",
+        "tier2_reached": "count",
+        "tier3_referred": "count",
+        "tier3_within_10_days": "count",
+        "population_10_17": "count",
+    },
+}
+#: Tables with coordinates, returned as GeoDataFrames in EPSG:27700.
+SPATIAL = ("services", "needle_finds")
+
+
+def _read_raw(path: Path, table: str, name: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    cols_needed = TEMPLATES[table]
+    kind = f"the {table} template (docs/templates.md)"
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        try:
+            sheets = pd.read_excel(path, sheet_name=None, dtype=str)
+        except Exception as exc:  # openpyxl/xlrd raise various errors for damaged files
+            raise DataError(
+                name,
+                "an XLSX workbook",
+                found=str(exc).splitlines()[0][:200],
+                fix="Open it in a spreadsheet and save it again as XLSX.",
+            ) from exc
+        sheet = next((s for s in sheets if norm(s) == table), next(iter(sheets), None))
+        if sheet is None or sheets[sheet].empty:
+            raise DataError(
+                name,
+                f"a sheet with data for {table}",
+                found="no rows",
+                fix=f"Put the table on the first sheet or a sheet named {table!r}.",
+            )
+        raw = sheets[sheet]
+        raw.columns = [str(c) for c in raw.columns]
+        name_used = f"{name}[{sheet}]"
+        cols = match_columns(list(raw.columns), {c: [c] for c in cols_needed}, name_used, kind)
+        return raw[list(cols)].rename(columns=cols), {v: k for k, v in cols.items()}
+    check_not_spatial(path, name, kind)
+    # a leading "# SYNTHETIC ..." or provenance line above the header is allowed
+    data, _ = strip_comment_lines(path.read_bytes())
+    header, enc = read_bytes_header(data, name)
+    cols = match_columns(header, {c: [c] for c in cols_needed}, name, kind)
+    df = read_csv(data, name, usecols=list(cols), dtype=dict.fromkeys(cols, "str"), encoding=enc)
+    return df.rename(columns=cols), {v: k for k, v in cols.items()}
+
+
+def read_table(
+    path: str | Path,
+    table: str,
+    ledger: Ledger | None = None,
+    *,
+    lsoa_codes: frozenset[str] | None = None,
+    known_codes: frozenset[str] | None = None,
+    period: tuple[pd.Period, pd.Period] | None = None,
+    area: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame | gpd.GeoDataFrame:
+    """Read one partnership table from its CSV/XLSX template.
+
+    Parameters
+    ----------
+    path : path
+        CSV or XLSX (first sheet, or the sheet named after the table). Headers as in
+        docs/templates.md; case and surrounding spaces are ignored; extra columns are ignored.
+    table : str
+        One of :data:`TEMPLATES`.
+    lsoa_codes, known_codes : frozenset, optional
+        For ``treatment_by_lsoa``: keep the study's LSOAs (others dropped as "outside the study
+        area", or "unknown or retired LSOA code" when not in ``known_codes``).
+    period : (Period, Period), optional
+        For ``needle_finds``: keep finds whose month is in the period (others dropped with
+        "outside the study period").
+    area : GeoDataFrame, optional
+        For ``needle_finds``: the study area polygon(s) in EPSG:27700; finds outside are
+        dropped ("outside the study area"). Services are never filtered by area: people use
+        services outside their own district.
+
+    Returns
+    -------
+    DataFrame, or GeoDataFrame in EPSG:27700 for services and needle_finds
+        Template columns; counts as nullable ``Int64`` (a blank count is "not recorded", kept
+        as missing and counted in the ledger's notes, never turned into zero); needle finds
+        get ``date`` (datetime64[ns]) and ``month`` (Period[M]).
+
+    Raises
+    ------
+    DataError
+        Missing/misspelt column (closest header suggested), non-numeric or negative count, a
+        value outside the template's list, an unparseable date, coordinates outside Great
+        Britain or swapped.
+    """
+    if table not in TEMPLATES:
+        raise ValueError(f"read_table: table must be one of {list(TEMPLATES)}, got {table!r}")
+    path = Path(path)
+    name = display_name(path)
+    fl = FileLedger(name, table)
+    if ledger is not None:
+        ledger.add(fl)
+    df, src = _read_raw(path, table, name)
+    fl.read = len(df)
+    blank_row = df.isna().all(axis=1).to_numpy(bool)
+    fl.drop("blank row", int(blank_row.sum()))
+    df = df.loc[~blank_row].copy()
+    for col, typ in TEMPLATES[table].items():
+        if typ == "text":
+            df[col] = df[col].astype("string").str.strip().astype("str")
+        elif typ in ("count", "integer"):
+            df[col] = to_number(df[col], name, src[col], integer=True, minimum=0)
+            n_blank = int(df[col].isna().sum())
+            if typ == "count":
+                fl.note(f"blank {col} (not recorded; kept as missing)", n_blank)
+        elif typ == "number":
+            df[col] = to_number(df[col], name, src[col])
+        elif typ == "date":
+            text = df[col].astype("string").str.strip()
+            when = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
+            if when.isna().all() and text.notna().any():
+                # spreadsheets give "2021-04-01 00:00:00"; accept any ISO form
+                when = pd.to_datetime(text, errors="coerce", format="ISO8601")
+            df[col] = when.astype("datetime64[ns]")
+    from workbench.schemas import TABLE_SCHEMAS, validate
+
+    if "date" in df:
+        bad = df["date"].isna().to_numpy(bool)
+        fl.drop(REASONS["bad_date"], int(bad.sum()))
+        df = df.loc[~bad]
+    validate(df, TABLE_SCHEMAS[table], name, src)
+    if table == "treatment_by_lsoa" and lsoa_codes is not None:
+        in_area = df["lsoa_code"].isin(lsoa_codes).to_numpy(bool)
+        known = df["lsoa_code"].isin(known_codes or lsoa_codes).to_numpy(bool)
+        fl.drop(REASONS["outside_area"], int((~in_area & known).sum()))
+        fl.drop(REASONS["unknown_lsoa"], int((~in_area & ~known).sum()))
+        df = df.loc[in_area]
+    if table == "needle_finds":
+        df["month"] = df["date"].dt.to_period("M")
+        if period is not None:
+            out = ((df["month"] < period[0]) | (df["month"] > period[1])).to_numpy(bool)
+            fl.drop(REASONS["outside_period"], int(out.sum()))
+            df = df.loc[~out]
+    if table in SPATIAL:
+        df = _to_points(df, name, src, fl)
+        if table == "needle_finds" and area is not None and len(df):
+            inside = df.geometry.within(area.geometry.union_all()).to_numpy(bool)
+            fl.drop(REASONS["outside_area"], int((~inside).sum()))
+            df = df.loc[inside]
+    fl.kept = len(df)
+    return df.reset_index(drop=True)
+
+
+def _to_points(
+    df: pd.DataFrame, name: str, src: dict[str, str], fl: FileLedger
+) -> gpd.GeoDataFrame:
+    lon, lat = df["longitude"].to_numpy(), df["latitude"].to_numpy()
+    missing = np.isnan(lon) | np.isnan(lat)
+    fl.drop(REASONS["no_coordinates"], int(missing.sum()))
+    df = df.loc[~missing]
+    lon, lat = df["longitude"], df["latitude"]
+    in_gb = lon.between(*GB_LON) & lat.between(*GB_LAT)
+    if not in_gb.all():
+        swapped = lat.between(*GB_LON) & lon.between(*GB_LAT)
+        p, i = first_bad(~in_gb)
+        why = "latitude and longitude look swapped" if swapped.iloc[p] else "outside Great Britain"
+        raise DataError(
+            name,
+            f"WGS84 longitude in {GB_LON[0]}..{GB_LON[1]} and latitude in {GB_LAT[0]}.."
+            f"{GB_LAT[1]} (Great Britain)",
+            found=f"longitude {lon.iloc[p]:g}, latitude {lat.iloc[p]:g} ({why})",
+            row=i,
+            column=src.get("longitude", "longitude"),
+            fix="Swap the two columns' headers." if swapped.iloc[p] else "Correct the point.",
+        )
+    geom = points_from_lonlat(lon, lat)
+    return gpd.GeoDataFrame(df, geometry=geom.to_numpy(), crs=BNG)

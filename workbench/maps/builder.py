@@ -1,0 +1,395 @@
+"""MapBuilder: a folium map with a title, period, sources, licences, layers and their legends."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+from branca.element import MacroElement
+from folium.plugins import MarkerCluster
+from folium.template import Template
+
+from workbench.errors import WorkbenchError
+from workbench.maps import layers as L
+from workbench.maps.display import (
+    DEFAULT_DECIMALS,
+    DEFAULT_TOLERANCE_M,
+    geojson_geometries,
+    to_display,
+)
+from workbench.maps.legends import LegendControl
+from workbench.maps.popups import escape
+
+__all__ = [
+    "MapBuilder",
+    "OGL",
+    "os_attribution",
+    "LIBRARIES",
+    "LEAFLET_JS",
+    "LEAFLET_CSS",
+]
+
+logger = logging.getLogger(__name__)
+
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+#: The JavaScript libraries an offline map carries, with their licences (named on the map).
+LIBRARIES = (
+    ("Leaflet", "1.9.3", "BSD-2-Clause"),
+    ("Leaflet.markercluster", "1.4.1", "MIT"),
+)
+#: Leaflet from its CDN (online maps only; offline maps inline the XStatic-Leaflet files).
+LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+
+
+def os_attribution(year: int | None = None) -> str:
+    """The Ordnance Survey boundary attribution, e.g. for ONS LSOA and ward boundaries.
+
+    ``year`` is the year of the boundary data's copyright (the sample's ONS boundaries say
+    2014); default: the current year.
+    """
+    year = year or _dt.date.today().year
+    return (
+        f"Contains OS data © Crown copyright and database right {year}. "
+        "Contains ONS data © Crown copyright and database right. "
+        "Licensed under the Open Government Licence v3.0."
+    )
+
+
+@dataclass
+class _Drawn:
+    layer: L.MapLayer
+    var: str
+
+
+class _Notice(MacroElement):
+    """Title box (title, period, sources, licences, libraries) as a Leaflet control.
+
+    All text is escaped in Python and passed to JavaScript as a JSON string.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .wb-notice {background:rgba(255,255,255,0.94);padding:6px 9px;border-radius:4px;
+          box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px/1.35 Arial,Helvetica,sans-serif;
+          max-width:360px}
+        .wb-notice h1 {font-size:16px;margin:0 0 2px 0}
+        .wb-notice .wb-period {font-weight:bold;margin-bottom:3px}
+        .wb-notice .wb-small {font-size:10.5px;color:#444}
+        .leaflet-container {background: {{ this.background }};}
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var ctl = L.control({position: "topleft"});
+            ctl.onAdd = function() {
+                var div = L.DomUtil.create('div', 'wb-notice');
+                div.innerHTML = {{ this.body|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            ctl.addTo(map);
+            {%- if this.attribution %}
+            map.attributionControl.addAttribution({{ this.attribution|tojson }});
+            {%- endif %}
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, body: str, attribution: str, background: str) -> None:
+        super().__init__()
+        self._name = "Notice"
+        self.body = body
+        self.attribution = attribution
+        self.background = background
+
+
+class MapBuilder:
+    """Build a layered interactive map that says what it shows.
+
+    Every map carries a title, the period, the data sources and the licence attributions
+    (in a title box and the attribution line), one legend section per visible layer (hidden
+    with its layer in the layer control), and a layer control listing every layer.
+
+    Parameters
+    ----------
+    title : str
+        What the map shows, e.g. "Drug offences: hot spots (Gi*)".
+    period : str
+        The period covered, e.g. "December 2019 to October 2022".
+    sources : list of str
+        Data sources, e.g. ["Police recorded crime, data.police.uk (Leicestershire Police)"].
+    attributions : list of str, optional
+        Licence attributions. Default: the OGL statement and the OS boundary statement
+        (:func:`os_attribution`).
+    tiles : str or None, default None
+        A folium tile name (e.g. "OpenStreetMap"). None draws a plain background: offline maps
+        should keep None, because tiles are fetched from the network.
+    tolerance_m, decimals :
+        Display geometry precision (see :func:`workbench.maps.display.to_display`).
+    background : str
+        Background colour when there are no tiles.
+
+    Examples
+    --------
+    >>> mb = MapBuilder("Drug offences", "2021-22", sources=["data.police.uk"])  # doctest: +SKIP
+    >>> mb.add_gistar(gi).add_imd(study.lsoas, show=False).add_outline(study.area, "Leicester")
+    >>> save_map(mb, "output/drugs_gistar.html", offline=True)
+    """
+
+    def __init__(
+        self,
+        title: str,
+        period: str,
+        sources: Sequence[str] = (),
+        *,
+        attributions: Sequence[str] | None = None,
+        tiles: str | None = None,
+        tolerance_m: float = DEFAULT_TOLERANCE_M,
+        decimals: int = DEFAULT_DECIMALS,
+        background: str = "#f4f3ef",
+    ) -> None:
+        if not isinstance(title, str) or not title.strip():
+            raise WorkbenchError(f"title: expected a non-empty string, received {title!r}")
+        if isinstance(sources, str):
+            sources = [sources]
+        self.title = title
+        self.period = str(period)
+        self.sources = [str(s) for s in sources]
+        self.attributions = (
+            [OGL, os_attribution()] if attributions is None else [str(a) for a in attributions]
+        )
+        self.tiles = tiles
+        self.tolerance_m = tolerance_m
+        self.decimals = decimals
+        self.background = background
+        self.layers: list[L.MapLayer] = []
+
+    # ------------------------------------------------------------------ adding layers
+    def add(self, layer: L.MapLayer) -> MapBuilder:
+        """Add a prepared :class:`~workbench.maps.layers.MapLayer`; returns self."""
+        if not isinstance(layer, L.MapLayer):
+            raise WorkbenchError(f"layer: expected a MapLayer, received {type(layer).__name__}")
+        if any(existing.name == layer.name for existing in self.layers):
+            raise WorkbenchError(f"layer name {layer.name!r} is already used on this map")
+        self.layers.append(layer)
+        return self
+
+    def add_gistar(self, result: gpd.GeoDataFrame, name: str = "Hot spots (Gi*)", **kw: Any):
+        """Gi* hot/cold spots; see :func:`workbench.maps.layers.gistar_layer`."""
+        return self.add(L.gistar_layer(result, name, **kw))
+
+    def add_kde(self, result: gpd.GeoDataFrame, name: str = "Density (KDE)", **kw: Any):
+        """Kernel density surface; see :func:`workbench.maps.layers.kde_layer`."""
+        return self.add(L.kde_layer(result, name, **kw))
+
+    def add_emerging(self, result: gpd.GeoDataFrame, name: str = "Emerging hot spots", **kw):
+        """Emerging hot spot categories; see :func:`workbench.maps.layers.emerging_layer`."""
+        return self.add(L.emerging_layer(result, name, **kw))
+
+    def add_lisa(self, result: gpd.GeoDataFrame, name: str = "Clusters (Local Moran)", **kw):
+        """Local Moran clusters; see :func:`workbench.maps.layers.lisa_layer`."""
+        return self.add(L.lisa_layer(result, name, **kw))
+
+    def add_choropleth(self, gdf: gpd.GeoDataFrame, column: str, name: str | None = None, **kw):
+        """Any column, mapclassify scheme or fixed bins; see
+        :func:`workbench.maps.layers.choropleth_layer`."""
+        return self.add(L.choropleth_layer(gdf, column, name, **kw))
+
+    def add_rates(self, gdf: gpd.GeoDataFrame, name: str = "Rate per 10,000", **kw: Any):
+        """Rates with suppressed pop-ups; see :func:`workbench.maps.layers.rate_layer`."""
+        return self.add(L.rate_layer(gdf, name, **kw))
+
+    def add_imd(self, lsoas: gpd.GeoDataFrame, name: str = "IMD 2019 decile", **kw: Any):
+        """IMD deciles (1 = most deprived); see :func:`workbench.maps.layers.imd_layer`."""
+        return self.add(L.imd_layer(lsoas, name, **kw))
+
+    def add_points(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any):
+        """Points, clustered when many; see :func:`workbench.maps.layers.points_layer`."""
+        return self.add(L.points_layer(gdf, name, **kw))
+
+    def add_outline(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any):
+        """Boundary lines; see :func:`workbench.maps.layers.outline_layer`."""
+        return self.add(L.outline_layer(gdf, name, **kw))
+
+    # ------------------------------------------------------------------ text
+    def notice_html(self) -> str:
+        """HTML of the title box (every text escaped)."""
+        libs = "; ".join(f"{n} {v} ({lic})" for n, v, lic in LIBRARIES)
+        parts = [
+            f"<h1>{escape(self.title)}</h1>",
+            f'<div class="wb-period">{escape(self.period)}</div>',
+        ]
+        if self.sources:
+            parts.append(
+                '<div class="wb-sources">Sources: '
+                + "; ".join(escape(s) for s in self.sources)
+                + "</div>"
+            )
+        if self.attributions:
+            parts.append(
+                '<div class="wb-small wb-attribution">'
+                + " ".join(escape(a) for a in self.attributions)
+                + "</div>"
+            )
+        parts.append(f'<div class="wb-small wb-libraries">Map software: {escape(libs)}.</div>')
+        return "".join(parts)
+
+    def attribution_line(self) -> str:
+        """One line for static maps: sources and licence attributions."""
+        bits = []
+        if self.sources:
+            bits.append("Sources: " + "; ".join(self.sources) + ".")
+        bits.extend(self.attributions)
+        return " ".join(bits)
+
+    # ------------------------------------------------------------------ folium
+    def to_folium(self, *, collapsed: bool = False) -> folium.Map:
+        """Build the folium map (online form: Leaflet from its CDN until saved offline).
+
+        jQuery, Bootstrap, Font Awesome, glyphicons and Leaflet.awesome-markers, which folium
+        loads by default, are left out: the map uses plain circle markers and its own legend
+        and title controls.
+        """
+        if not self.layers:
+            raise WorkbenchError("MapBuilder: add at least one layer before building the map")
+        m = folium.Map(
+            location=None,
+            tiles=self.tiles,
+            zoom_control="bottomright",
+            control_scale=True,
+            prefer_canvas=False,
+        )
+        # Without tiles Leaflet has no maximum zoom, which Leaflet.markercluster needs.
+        m.options["max_zoom"] = 18
+        # Instance attributes shadow folium's class-level lists (jQuery, Bootstrap, ...).
+        m.default_js = [("leaflet", LEAFLET_JS)]
+        m.default_css = [("leaflet_css", LEAFLET_CSS)]
+        m.get_root().header.add_child(
+            folium.Element('<meta name="generator" content="workbench.maps" />'),
+            name="wb_generator",
+        )
+        drawn: list[_Drawn] = []
+        bounds = None
+        for layer in self.layers:
+            disp = to_display(
+                layer.data,
+                tolerance_m=0 if layer.kind == "point" else self.tolerance_m,
+                decimals=self.decimals,
+                argument=layer.name,
+            )
+            var = self._draw(m, layer, disp)
+            drawn.append(_Drawn(layer, var))
+            if len(disp):
+                b = disp.total_bounds
+                bounds = (
+                    b
+                    if bounds is None
+                    else [
+                        min(bounds[0], b[0]),
+                        min(bounds[1], b[1]),
+                        max(bounds[2], b[2]),
+                        max(bounds[3], b[3]),
+                    ]
+                )
+        sections = [(d.var, d.layer.legend) for d in drawn if d.layer.legend is not None]
+        if sections:
+            m.add_child(LegendControl(sections))
+        m.add_child(
+            _Notice(
+                self.notice_html(),
+                escape(
+                    " | ".join(
+                        ["OGL v3.0"] + (["© Crown copyright (OS)"] if self.attributions else [])
+                    )
+                ),
+                self.background,
+            )
+        )
+        folium.LayerControl(collapsed=collapsed, position="topright").add_to(m)
+        if bounds is not None:
+            m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+        return m
+
+    def _draw(self, m: folium.Map, layer: L.MapLayer, disp: gpd.GeoDataFrame) -> str:
+        """Add one layer to ``m``; returns the JavaScript name of the toggled layer."""
+        keys = [f"f{i}" for i in range(len(layer.fields))]
+        labels = [escape(lab) for lab in layer.fields]
+        pos = {idx: i for i, idx in enumerate(layer.data.index)}
+        rows = [pos[idx] for idx in disp.index]
+        geoms = geojson_geometries(disp)
+        features = []
+        for j, (row, geom) in enumerate(zip(rows, geoms, strict=True)):
+            props = {k: vals[row] for k, vals in zip(keys, layer.fields.values(), strict=True)}
+            features.append(
+                {"type": "Feature", "id": str(j), "properties": props, "geometry": geom}
+            )
+        data = {"type": "FeatureCollection", "features": features}
+        fills = [layer.fill[r] for r in rows] if layer.fill else []
+        escaped_name = escape(layer.name)
+
+        if layer.kind == "outline":
+            base = {"color": layer.stroke, "weight": layer.weight, "fill": False}
+
+            def style(feature: dict, base: dict = base) -> dict:
+                return base
+        else:
+            opacity = 1.0 if layer.kind == "point" else 0.9
+
+            def style(feature: dict) -> dict:
+                return {
+                    "fillColor": fills[int(feature["id"])],
+                    "color": layer.stroke,
+                    "weight": layer.weight,
+                    "fillOpacity": layer.fill_opacity,
+                    "opacity": opacity,
+                }
+
+        tooltip = popup = None
+        if keys:
+            n_tip = max(1, min(layer.tooltip, len(keys)))
+            tooltip = folium.GeoJsonTooltip(fields=keys[:n_tip], aliases=labels[:n_tip])
+            if len(keys) > n_tip:
+                popup = folium.GeoJsonPopup(fields=keys, aliases=labels)
+        marker = folium.CircleMarker(radius=layer.radius) if layer.kind == "point" else None
+        gj = folium.GeoJson(
+            data,
+            name=escaped_name,
+            style_function=style,
+            tooltip=tooltip,
+            popup=popup,
+            marker=marker,
+            show=layer.show,
+            interactive=bool(keys),
+        )
+        if layer.kind == "point" and layer.cluster:
+            group = MarkerCluster(
+                name=escaped_name,
+                show=layer.show,
+                options={"showCoverageOnHover": False, "maxClusterRadius": 40},
+            )
+            gj.control = False
+            gj.add_to(group)
+            group.add_to(m)
+            return group.get_name()
+        gj.add_to(m)
+        return gj.get_name()
+
+    # ------------------------------------------------------------------ convenience
+    def save(self, path: str | Path, *, offline: bool = True) -> Path:
+        """Build and save; see :func:`workbench.maps.offline.save_map`."""
+        from workbench.maps.offline import save_map
+
+        return save_map(self, path, offline=offline)

@@ -1,0 +1,39 @@
+"""Need, provision and representation: unmet need, representation ratios, deprivation reach,
+service access (distance and 2SFCA), capacity against need, waiting times, young people.
+
+Every function takes DataFrames in the partnership template columns (``docs/templates.md``)
+and returns numbers; functions that produce tables of counts take ``suppressed=True`` (and
+``threshold``) to return the display version instead, with counts 1 to threshold-1 shown as
+"*" and whatever would reveal them hidden (``workbench.stats.suppress`` rules). Result objects
+(:class:`DeprivationReach`) have a ``display(threshold)`` method for the same purpose.
+"""
+
+from workbench.need.access import ServiceAccess, service_access, two_step_fca
+from workbench.need.capacity import capacity_gap, distribute_estimate
+from workbench.need.reach import DeprivationReach, deprivation_reach
+from workbench.need.representation import (
+    TREATMENT_AGE_BANDS,
+    population_by_treatment_band,
+    representation,
+)
+from workbench.need.unmet import OCU_TREATMENT_AGES, PREVALENCE_GROUPS, unmet_need
+from workbench.need.waits import DEFAULT_TARGETS, waiting_times, young_people_access
+
+__all__ = [
+    "DEFAULT_TARGETS",
+    "OCU_TREATMENT_AGES",
+    "PREVALENCE_GROUPS",
+    "TREATMENT_AGE_BANDS",
+    "DeprivationReach",
+    "ServiceAccess",
+    "capacity_gap",
+    "deprivation_reach",
+    "distribute_estimate",
+    "population_by_treatment_band",
+    "representation",
+    "service_access",
+    "two_step_fca",
+    "unmet_need",
+    "waiting_times",
+    "young_people_access",
+]

@@ -1,0 +1,140 @@
+"""Shared checks and the suppression step used by every need function."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import WorkbenchError
+from workbench.stats.disclosure import SUPPRESSED, suppression_mask
+
+__all__ = [
+    "require_frame",
+    "require_columns",
+    "counts_column",
+    "pick_year",
+    "display_table",
+    "as_list",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def require_frame(obj: Any, name: str) -> pd.DataFrame:
+    """``obj`` if it is a DataFrame, else a WorkbenchError naming the argument."""
+    if not isinstance(obj, pd.DataFrame):
+        raise WorkbenchError(f"{name} must be a pandas DataFrame, found {type(obj).__name__}")
+    return obj
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str, template: str) -> None:
+    """Raise a WorkbenchError naming the missing columns of a template table."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise WorkbenchError(
+            f"{name} must have the {template} template columns (docs/templates.md); missing "
+            f"{missing}, found {list(df.columns)}"
+        )
+
+
+def counts_column(df: pd.DataFrame, column: str, name: str) -> pd.Series:
+    """A count column as floats (blank = NaN = not recorded), checked to be whole and >= 0."""
+    values = pd.to_numeric(df[column], errors="coerce")
+    bad = values.isna() & df[column].notna()
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise WorkbenchError(
+            f"{name}, column {column!r}: expected a whole number >= 0, found "
+            f"{df[column].iloc[pos]!r} (row label {df.index[pos]!r})"
+        )
+    values = values.astype(float)
+    bad = (values < 0) | (values.notna() & (values != np.round(values)))
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise WorkbenchError(
+            f"{name}, column {column!r}: expected a whole number >= 0, found "
+            f"{values.iloc[pos]:g} (row label {df.index[pos]!r})"
+        )
+    return values
+
+
+def pick_year(df: pd.DataFrame, column: str, year: str | None, name: str) -> str:
+    """The requested year (checked to be present) or the latest year in ``column``."""
+    years = sorted(df[column].dropna().astype(str).unique())
+    if not years:
+        raise WorkbenchError(f"{name} has no values in column {column!r}")
+    if year is None:
+        return years[-1]
+    if str(year) not in years:
+        raise WorkbenchError(f"{name} has no rows for {column} {year!r}; found {years}")
+    return str(year)
+
+
+def as_list(value: str | Sequence[str] | None) -> list[str]:
+    """A string or sequence of strings as a list (None -> [])."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def display_table(
+    table: pd.DataFrame,
+    threshold: int,
+    *,
+    count_columns: Sequence[Hashable],
+    derived: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    total_row: Any = None,
+) -> pd.DataFrame:
+    """The display (export) version of a numeric need table, small counts hidden.
+
+    Counts from 1 to ``threshold - 1`` become "*" with :func:`workbench.stats.suppress`'s rules
+    (primary, and secondary against a ``total_row`` when there is one). A derived column
+    (a percentage, a ratio, an interval limit) is hidden wherever ANY of the counts it was
+    computed from is hidden, because an interval can reveal its denominator.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Numeric table with unique row labels.
+    threshold : int
+        Smallest count shown besides zero.
+    count_columns : list
+        Columns that hold counts.
+    derived : mapping, optional
+        Derived column -> the count columns it depends on.
+    total_row : label, optional
+        Label of a margin row whose counts are the sums of the other rows.
+    """
+    derived = dict(derived or {})
+    mask = suppression_mask(
+        table,
+        threshold,
+        count_columns=list(count_columns),
+        total_row=total_row,
+        total_column=None,
+    )
+    out = table.copy()
+    hide: dict[Hashable, np.ndarray] = {c: mask[c].to_numpy() for c in count_columns}
+    for col, bases in derived.items():
+        if col not in out.columns:
+            continue
+        hidden = np.zeros(len(out), dtype=bool)
+        for base in bases:
+            hidden |= mask[base].to_numpy()
+        hide[col] = hidden
+    for col, hidden in hide.items():
+        if hidden.any():
+            column = out[col].astype(object)
+            column[hidden] = SUPPRESSED
+            out[col] = column
+    summary = dict(mask.attrs.get("suppression", {}))
+    summary["derived"] = int(sum(hide[c].sum() for c in derived if c in hide))
+    out.attrs.update(table.attrs)
+    out.attrs["suppression"] = summary
+    return out

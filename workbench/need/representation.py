@@ -1,0 +1,309 @@
+"""Representation: each group's share of people in treatment against its population share."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import WorkbenchError
+from workbench.need._common import (
+    as_list,
+    counts_column,
+    display_table,
+    pick_year,
+    require_columns,
+    require_frame,
+)
+from workbench.stats.rates import proportion
+
+__all__ = ["representation", "population_by_treatment_band", "TREATMENT_AGE_BANDS"]
+
+logger = logging.getLogger(__name__)
+
+#: Age bands of the treatment_demographics template, as (first age, last age); 65+ ends at 90.
+TREATMENT_AGE_BANDS: dict[str, tuple[int, int]] = {
+    "18-24": (18, 24),
+    "25-29": (25, 29),
+    "30-34": (30, 34),
+    "35-39": (35, 39),
+    "40-49": (40, 49),
+    "50-64": (50, 64),
+    "65+": (65, 90),
+}
+_BAND_RE = re.compile(r"^\s*([FM])\s*(\d+)\s*(?:to|-|_to_)\s*(\d+)\s*$", re.IGNORECASE)
+_OVER_RE = re.compile(r"^\s*([FM])\s*(\d+)\s*(?:and over|\+|_and_over)\s*$", re.IGNORECASE)
+_TOP_AGE = 90
+
+
+def population_by_treatment_band(bands: pd.DataFrame) -> pd.DataFrame:
+    """Population by sex and treatment age band from an ONS sex x broad-age-band table.
+
+    Conventions
+    -----------
+    Columns named like ``F16 to 29`` / ``M65 and over`` (the ONS LSOA file of the sample) are
+    summed over rows (LSOAs) and re-cut into the treatment template's bands assuming people are
+    spread evenly over single years of age within each source band (e.g. ``18-24`` takes
+    7/14 of ``16 to 29``; ``40-49`` takes 5/15 of ``30 to 44`` and 5/20 of ``45 to 64``).
+    ``N and over`` bands are taken to end at age 90, which only matters when a treatment band
+    splits them (``65+`` does not).
+
+    Parameters
+    ----------
+    bands : DataFrame
+        One row per area, with ``F<a> to <b>`` / ``M<a> and over`` columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``sex`` (``Female``/``Male``), ``age_band`` and ``population`` (may be
+        fractional because of the even-spread split).
+    """
+    bands = require_frame(bands, "bands")
+    src: list[tuple[str, int, int, float]] = []
+    for col in bands.columns:
+        m = _BAND_RE.match(str(col))
+        if m:
+            lo, hi = int(m.group(2)), int(m.group(3))
+        else:
+            m = _OVER_RE.match(str(col))
+            if not m:
+                continue
+            lo, hi = int(m.group(2)), _TOP_AGE
+        values = pd.to_numeric(
+            bands[col].astype(str).str.replace(",", "", regex=False), errors="coerce"
+        )
+        if values.isna().any():
+            raise WorkbenchError(
+                f"bands, column {col!r}: expected numbers, found "
+                f"{bands[col][values.isna()].iloc[0]!r}"
+            )
+        sex = "Female" if m.group(1).upper() == "F" else "Male"
+        src.append((sex, lo, hi, float(values.sum())))
+    if not src:
+        raise WorkbenchError(
+            "bands: expected sex x age columns like 'F16 to 29' or 'M65 and over', found "
+            f"{list(bands.columns)[:8]}"
+        )
+    rows = []
+    for sex in ("Female", "Male"):
+        for band, (a, b) in TREATMENT_AGE_BANDS.items():
+            total = 0.0
+            covered = 0
+            for s, lo, hi, pop in src:
+                if s != sex:
+                    continue
+                overlap = min(b, hi) - max(a, lo) + 1
+                if overlap > 0:
+                    total += pop * overlap / (hi - lo + 1)
+                    covered += overlap
+            if covered < b - a + 1:
+                raise WorkbenchError(
+                    f"bands: the {sex} columns do not cover ages {band} "
+                    f"({covered} of {b - a + 1} years covered)"
+                )
+            rows.append({"sex": sex, "age_band": band, "population": total})
+    return pd.DataFrame(rows)
+
+
+def representation(
+    treatment: pd.DataFrame,
+    population: pd.DataFrame,
+    by: str = "ethnicity",
+    *,
+    year: str | None = None,
+    substance_groups: Sequence[str] | None = None,
+    age_bands: Sequence[str] | None = None,
+    exclude: Sequence[str] = ("Not stated",),
+    conf: float = 0.95,
+    threshold: int = 5,
+    suppressed: bool = False,
+) -> pd.DataFrame:
+    """Share of each group among people in treatment against its share of the population.
+
+    Conventions
+    -----------
+    - ``share_treatment = x / n`` (x people of the group in treatment, n all people in
+      treatment in the groups compared) with a two-sided Wilson score interval
+      (:func:`workbench.stats.proportion`); ``share_population = p / P`` from the population
+      table, taken as exact (a census or mid-year estimate, no sampling error).
+    - ``ratio = share_treatment / share_population`` (GUIDE section 3) with interval
+      ``Wilson limits / share_population``. ``flag`` is ``"under-represented"`` where the
+      whole interval is below 1, ``"over-represented"`` where it is above 1, else ``""``.
+    - Groups listed in ``exclude`` (default ``Not stated``) are left out of both shares; their
+      count is in ``attrs["excluded"]``. Groups in the treatment data without a population
+      (or the reverse) raise an error, so nothing is silently dropped.
+    - The population should cover the same ages as the treatment rows used (adults 18+ in the
+      templates); pass ``age_bands`` to restrict the treatment rows.
+    - A blank (not recorded) count in the rows used raises an error: shares of an unknown total
+      cannot be computed.
+
+    Parameters
+    ----------
+    treatment : DataFrame
+        The treatment_demographics template.
+    population : DataFrame
+        Population by group: a column named ``by`` (the group label, same spelling as in the
+        treatment data) and ``population`` (for sex or age_band use
+        :func:`population_by_treatment_band` and sum).
+    by : str, default "ethnicity"
+        A column of ``treatment``: ``ethnicity``, ``sex``, ``age_band``, ...
+    year : str, optional
+        Financial year; default the latest.
+    substance_groups : list of str, optional
+        Treatment substance groups to include; default all.
+    age_bands : list of str, optional
+        Treatment age bands to include; default all.
+    exclude : list of str, default ("Not stated",)
+        Group labels left out of the comparison.
+    conf : float, default 0.95
+        Confidence level of the Wilson interval.
+    threshold : int, default 5
+        Suppression threshold for the display table.
+    suppressed : bool, default False
+        Return the display table (counts 1 to threshold-1 as "*", with secondary suppression
+        against the Total row and the derived shares/ratios hidden) instead of numbers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the group label, with a final ``Total`` row: in_treatment, share_treatment,
+        share_lower, share_upper, population, share_population, ratio, ratio_lower,
+        ratio_upper, flag. Shares are fractions (0-1).
+    """
+    treatment = require_frame(treatment, "treatment")
+    population = require_frame(population, "population")
+    require_columns(
+        treatment, ["financial_year", "substance_group", by, "in_treatment"], "treatment",
+        "treatment_demographics",
+    )  # fmt: skip
+    if by not in population.columns or "population" not in population.columns:
+        raise WorkbenchError(
+            f"population must have columns {by!r} and 'population', "
+            f"found {list(population.columns)}"
+        )
+    year = pick_year(treatment, "financial_year", year, "treatment")
+    tr = treatment[treatment["financial_year"].astype(str) == year].copy()
+    groups_sel = as_list(substance_groups)
+    if groups_sel:
+        tr = tr[tr["substance_group"].isin(groups_sel)]
+    bands_sel = as_list(age_bands)
+    if bands_sel:
+        if "age_band" not in tr.columns:
+            raise WorkbenchError("age_bands given but treatment has no age_band column")
+        tr = tr[tr["age_band"].astype(str).isin(bands_sel)]
+    if tr.empty:
+        raise WorkbenchError(
+            f"treatment has no rows for {year} with substance_groups={groups_sel or 'all'} "
+            f"and age_bands={bands_sel or 'all'}"
+        )
+    tr["_n"] = counts_column(tr, "in_treatment", "treatment")
+    if tr["_n"].isna().any():
+        raise WorkbenchError(
+            f"treatment, column 'in_treatment': {int(tr['_n'].isna().sum())} blank (not "
+            f"recorded) count(s) in {year}; shares need every count"
+        )
+    tr[by] = tr[by].astype(str).str.strip()
+    excluded = tr[tr[by].isin(exclude)]
+    tr = tr[~tr[by].isin(exclude)]
+    x = tr.groupby(by)["_n"].sum()
+
+    pop = population.copy()
+    pop[by] = pop[by].astype(str).str.strip()
+    pop = pop[~pop[by].isin(exclude)]
+    pop_n = pd.to_numeric(pop["population"], errors="coerce")
+    if pop_n.isna().any() or (pop_n < 0).any():
+        raise WorkbenchError(
+            f"population, column 'population': expected numbers >= 0, found "
+            f"{pop['population'][pop_n.isna() | (pop_n < 0)].iloc[0]!r}"
+        )
+    p = pop_n.groupby(pop[by]).sum()
+    missing = sorted(set(x.index) - set(p.index))
+    if missing:
+        raise WorkbenchError(
+            f"population has no row for {by} {missing} found in the treatment data; "
+            f"population groups are {sorted(p.index)}"
+        )
+    order = list(p.index)
+    x = x.reindex(order, fill_value=0.0)
+    n = float(x.sum())
+    if n <= 0:
+        raise WorkbenchError(f"treatment: no people in treatment in {year} to compare")
+    total_pop = float(p.sum())
+    prop = proportion(x, n, conf)
+    if total_pop <= 0:
+        raise WorkbenchError("population: the groups' populations add up to zero")
+    share_pop = p / total_pop
+    # A group with no population has no ratio (NaN), not an infinite one.
+    safe = share_pop.where(share_pop > 0)
+    ratio = prop["proportion"] / safe
+    r_lo = prop["lower"] / safe
+    r_hi = prop["upper"] / safe
+    flag = np.where(r_hi < 1, "under-represented", np.where(r_lo > 1, "over-represented", ""))
+    out = pd.DataFrame(
+        {
+            "in_treatment": x,
+            "share_treatment": prop["proportion"],
+            "share_lower": prop["lower"],
+            "share_upper": prop["upper"],
+            "population": p,
+            "share_population": share_pop,
+            "ratio": ratio,
+            "ratio_lower": r_lo,
+            "ratio_upper": r_hi,
+            "flag": flag,
+        }
+    )
+    out.index.name = by
+    total = pd.DataFrame(
+        {
+            "in_treatment": [n],
+            "share_treatment": [1.0],
+            "share_lower": [np.nan],
+            "share_upper": [np.nan],
+            "population": [total_pop],
+            "share_population": [1.0],
+            "ratio": [1.0],
+            "ratio_lower": [np.nan],
+            "ratio_upper": [np.nan],
+            "flag": [""],
+        },
+        index=pd.Index(["Total"], name=by),
+    )
+    out = pd.concat([out, total])
+    out.attrs.update(
+        {
+            "year": year,
+            "by": by,
+            "conf": conf,
+            "ci_method": "Wilson score for the treatment share; population share taken as exact",
+            "definition": "ratio = share of group in treatment / share of population; "
+            "< 1 under-represented",
+            "excluded": {str(k): float(v) for k, v in excluded.groupby(by)["_n"].sum().items()},
+            "substance_groups": groups_sel or "all",
+            "age_bands": bands_sel or "all",
+        }
+    )
+    if suppressed:
+        return display_table(
+            out,
+            threshold,
+            count_columns=["in_treatment"],
+            derived={
+                c: ["in_treatment"]
+                for c in (
+                    "share_treatment",
+                    "share_lower",
+                    "share_upper",
+                    "ratio",
+                    "ratio_lower",
+                    "ratio_upper",
+                    "flag",
+                )
+            },
+            total_row="Total",
+        )
+    return out

@@ -1,0 +1,270 @@
+"""Run the themed notebooks with papermill and render self-contained HTML reports."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import logging
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from workbench.config import load_config
+from workbench.errors import ConfigError, WorkbenchError
+from workbench.outputs import run_dir
+
+__all__ = [
+    "NOTEBOOKS",
+    "THEMES",
+    "export_html",
+    "external_loads",
+    "parse_period",
+    "run_report",
+    "run_report_cli",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Folder of the themed notebooks (the source; committed without outputs).
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+#: Theme name -> notebook file, in the order a full report runs them.
+THEMES: dict[str, str] = {
+    "supply": "01_supply.ipynb",
+    "communities": "02_communities.ipynb",
+    "young_people": "03_young_people.ipynb",
+    "treatment": "04_treatment.ipynb",
+    "overview": "00_overview.ipynb",
+}
+
+_PERIOD_RE = re.compile(r"^\s*(\d{4}-\d{2})\s*:\s*(\d{4}-\d{2})\s*$")
+
+# nbconvert's lab template loads require.js, MathJax, mermaid and the widget manager from CDNs.
+# Reports must open with no network, so those blocks are emptied; code cells are kept but
+# collapsed in a <details> element.
+_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block input_group -%}
+<details class="wb-code"><summary>Show code</summary>
+{{ super() }}
+</details>
+{%- endblock input_group %}
+"""
+
+# An external load: src=, href= or CSS url() pointing at http(s) or a protocol-relative host,
+# also when HTML-escaped inside an iframe srcdoc (&quot; / &#x27; quotes).
+_EXTERNAL_RE = re.compile(
+    r"""(?:\b(?:src|href)\s*=\s*(?:["']|&quot;|&\#x27;|&\#39;)?|url\(\s*(?:["']|&quot;)?)"""
+    r"""\s*(?:https?:)?//""",
+    re.IGNORECASE,
+)
+
+
+def parse_period(period: str | None) -> tuple[str | None, str | None]:
+    """Split ``"YYYY-MM:YYYY-MM"`` into its two months (``(None, None)`` for ``None``).
+
+    Raises
+    ------
+    ConfigError
+        When the text is not two months separated by a colon.
+    """
+    if period is None:
+        return None, None
+    match = _PERIOD_RE.match(str(period))
+    if not match:
+        raise ConfigError(f"--period must be two months like '2021-04:2022-03', found {period!r}")
+    return match.group(1), match.group(2)
+
+
+def _themes(themes: list[str] | str | None) -> list[str]:
+    if themes is None:
+        return list(THEMES)
+    if isinstance(themes, str):
+        themes = [themes]
+    chosen: list[str] = []
+    for t in themes:
+        for name in str(t).split(","):
+            name = name.strip()
+            if name not in THEMES:
+                raise ConfigError(f"--theme must be one of {', '.join(THEMES)}, found {name!r}")
+            if name not in chosen:
+                chosen.append(name)
+    return chosen
+
+
+@contextlib.contextmanager
+def _venv_kernel() -> Iterator[None]:
+    """Make the kernelspec ``python3`` resolve to this environment's Python.
+
+    jupyter_client searches ``JUPYTER_PATH`` before the user's and the environment's
+    kernel folders; putting ``sys.prefix/share/jupyter`` first means a user-wide ``python3``
+    kernelspec cannot send the notebooks to another interpreter.
+    """
+    old = os.environ.get("JUPYTER_PATH")
+    ours = str(Path(sys.prefix) / "share" / "jupyter")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([ours, old]) if old else ours
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = old
+
+
+def export_html(notebook: str | Path, html_path: str | Path) -> Path:
+    """Render an executed notebook as one self-contained HTML file (no external loads).
+
+    Uses nbconvert's ``lab`` template with the CDN scripts (require.js, MathJax, mermaid,
+    widget manager) removed, images embedded and code cells collapsed. Widget state is
+    dropped: widgets show their text form; the maps and tables they produced are in the
+    outputs.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.metadata.pop("widgets", None)
+    exporter = HTMLExporter(
+        template_name="lab",
+        raw_template=_OFFLINE_TEMPLATE,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    found = external_loads(body)
+    if found:
+        logger.warning("%s loads from external hosts: %s", html_path, found[:3])
+    path = Path(html_path)
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def external_loads(text: str) -> list[str]:
+    """The ``src``/``href``/``url()`` loads in ``text`` that point at another host.
+
+    Mentions of addresses in plain text (licences, attributions) are not loads and are not
+    returned; escaped loads inside ``srcdoc`` attributes are.
+    """
+    return [text[m.start() : m.end() + 40] for m in _EXTERNAL_RE.finditer(text)]
+
+
+def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    source = NOTEBOOKS / THEMES[theme]
+    if not source.is_file():
+        raise WorkbenchError(f"notebook for theme {theme!r} not found: {source}")
+    executed = folder / f"{theme}.ipynb"
+    try:
+        with _venv_kernel():
+            papermill.execute_notebook(
+                str(source),
+                str(executed),
+                parameters=params,
+                kernel_name="python3",
+                cwd=str(NOTEBOOKS),
+                progress_bar=False,
+                log_output=False,
+            )
+    except PapermillExecutionError as exc:
+        raise WorkbenchError(
+            f"notebook {source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
+            f"(the partly run notebook is {executed})"
+        ) from exc
+    return executed
+
+
+def run_report(
+    config: str | Path,
+    themes: list[str] | str | None = None,
+    out: str | Path | None = None,
+    period: str | None = None,
+    run_date: str | None = None,
+) -> dict[str, Path]:
+    """Run the themed notebooks on a study and write their reports.
+
+    Parameters
+    ----------
+    config : str or Path
+        The study's ``area.toml``; validated (files exist, settings well formed) before any
+        notebook runs.
+    themes : list of str, optional
+        Themes to run (``supply``, ``communities``, ``young_people``, ``treatment``,
+        ``overview``); all by default.
+    out : str or Path, optional
+        Parent output folder (default ``output``).
+    period : str, optional
+        ``"YYYY-MM:YYYY-MM"`` to override the study period.
+    run_date : str, optional
+        Date in the folder names (default today).
+
+    Returns
+    -------
+    dict
+        Theme -> its folder ``<out>/<date>_<theme>``, holding ``<theme>.html`` (the executed
+        notebook), ``<theme>.ipynb``, the maps (HTML + PNG), tables (CSV + XLSX) and
+        ``run_log.json``.
+
+    Raises
+    ------
+    ConfigError
+        Bad configuration, period or theme (before any notebook runs).
+    WorkbenchError
+        A notebook failed; the message names the notebook and the error.
+    """
+    cfg = load_config(config)
+    start, end = parse_period(period)
+    if start is not None:
+        cfg = cfg.with_overrides(period_start=start, period_end=end)
+    chosen = _themes(themes)
+    out_path = Path(out or "output").resolve()
+    date = run_date or _dt.date.today().isoformat()
+    results: dict[str, Path] = {}
+    for theme in chosen:
+        folder = run_dir(out_path, theme, date)
+        folder.mkdir(parents=True, exist_ok=True)
+        params = {
+            "config": str(cfg.path),
+            "out_dir": str(out_path),
+            "run_date": date,
+            "period_start": str(cfg.period_start) if start is not None else None,
+            "period_end": str(cfg.period_end) if start is not None else None,
+        }
+        t0 = time.perf_counter()
+        executed = _execute(theme, params, folder)
+        export_html(executed, folder / f"{theme}.html")
+        logger.info("Theme %s done in %.1f s: %s", theme, time.perf_counter() - t0, folder)
+        results[theme] = folder
+    return results
+
+
+def run_report_cli(
+    config: str | Path,
+    themes: list[str] | None = None,
+    period: str | None = None,
+    out: str | Path = "output",
+) -> int:
+    """``workbench report``: run the reports and print where they are; returns 0.
+
+    Errors propagate as :class:`~workbench.errors.WorkbenchError` (the CLI prints them and
+    exits with code 2).
+    """
+    t0 = time.perf_counter()
+    results = run_report(config, themes=themes, out=out, period=period)
+    for theme, folder in results.items():
+        print(f"{theme:>13}: {folder / (theme + '.html')}")
+    print(
+        f"{len(results)} report(s) written under {Path(out).resolve()} "
+        f"in {time.perf_counter() - t0:.0f} s"
+    )
+    return 0

@@ -1,0 +1,408 @@
+"""The Study: every table of a study, loaded once from the files named in area.toml."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from workbench.config import StudyConfig, load_config
+from workbench.errors import ConfigError
+from workbench.geo import BNG, locate_points
+from workbench.ledger import REASONS, FileLedger, Ledger
+from workbench.loaders.area import StudyArea, read_lsoa_2011_2021_lookup
+from workbench.loaders.boundaries import read_boundaries
+from workbench.loaders.imd import read_imd
+from workbench.loaders.lookups import read_lsoa_lad_lookup
+from workbench.loaders.police import read_stop_search, read_street
+from workbench.loaders.population import read_population
+from workbench.loaders.tables import TEMPLATES, read_table
+
+__all__ = ["Study"]
+
+logger = logging.getLogger(__name__)
+
+#: Attributes loaded by :meth:`Study.load_all` (and so by ``workbench validate``).
+ATTRIBUTES = (
+    "lsoas",
+    "area",
+    "wards",
+    "districts",
+    "crimes",
+    "searches",
+    *TEMPLATES,
+)
+
+
+class Study:
+    """Everything a notebook needs about one study, each table loaded once (cached).
+
+    Build it with :meth:`from_toml`. Each attribute reads its file(s) the first time it is
+    used, checks them, and records a :class:`~workbench.ledger.FileLedger` per file in
+    :attr:`ledger` (rows read = kept + dropped by reason).
+
+    Attributes
+    ----------
+    config : StudyConfig
+    ledger : Ledger
+    lsoas : GeoDataFrame (EPSG:27700)
+        The study area's LSOAs: lsoa_code, lsoa_name, lad_code, lad_name, imd_score, imd_rank,
+        imd_decile (national, 1 = most deprived), imd_quintile (national, 1 = most deprived,
+        = ceil(decile / 2)), domain ranks/deciles/scores as the IMD files have them,
+        population, band columns ``pop_*``, area_km2.
+    area : GeoDataFrame
+        One row: name, geometry (union of the study LSOAs).
+    crimes : GeoDataFrame
+        police.uk street crime in the study area and period (see
+        :func:`workbench.loaders.police.read_street`).
+    searches : GeoDataFrame or None
+        Stop and search in the study area and period, or None when no file is configured.
+    wards, districts : GeoDataFrame or None
+    treatment_demographics, treatment_by_lsoa, prevalence, waiting_times, young_people : DataFrame
+    services, needle_finds : GeoDataFrame
+        Partnership tables (docs/templates.md), or None when the config names no file.
+
+    Notes
+    -----
+    The study area is the set of LSOAs whose local authority district code (from the IMD file,
+    else the ``lsoa_lookup`` file, else the ``districts`` polygons by location) is in
+    ``config.area_codes``.
+
+    Examples
+    --------
+    >>> study = Study.from_toml("data/sample/area.toml")  # doctest: +SKIP
+    >>> study.crimes.crime_type.value_counts()  # doctest: +SKIP
+    >>> study.ledger  # doctest: +SKIP
+    """
+
+    def __init__(self, config: StudyConfig) -> None:
+        self.config = config
+        self.ledger = Ledger()
+        logger.info("Study %s: %s", config.name, config.summary())
+
+    @classmethod
+    def from_toml(cls, path: str | Path, **overrides: Any) -> Study:
+        """Build a study from ``area.toml``; ``overrides`` replace settings (papermill).
+
+        ``period_start``/``period_end`` take ``"YYYY-MM"``; ``None`` values are ignored.
+        Configured files that are missing raise :class:`ConfigError` when first used (the four
+        required ones at once).
+        """
+        cfg = load_config(path, check_files=False)
+        if overrides:
+            cfg = cfg.with_overrides(**overrides)
+        study = cls(cfg)
+        for key in ("police_street", "lsoa_boundaries", "imd", "population"):
+            study._path(key)
+        return study
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _path(self, key: str) -> Any:
+        value = self.config.file(key)
+        paths = value if isinstance(value, list) else ([value] if value else [])
+        for p in paths:
+            if not Path(p).exists():
+                raise ConfigError(
+                    f"{self.config.path}: [files] {key} names {p}, which does not exist"
+                )
+        return value
+
+    @property
+    def period(self) -> tuple[pd.Period, pd.Period]:
+        """(first month, last month) of the study, inclusive."""
+        return (self.config.period_start, self.config.period_end)
+
+    def _col(self, key: str) -> str | None:
+        return self.config.columns.get(key)
+
+    # -- geography -------------------------------------------------------------------------
+    @cached_property
+    def _imd_all(self) -> pd.DataFrame:
+        """The IMD ranks/deciles file in full (all LSOAs it has), merged with the scores file."""
+        imd = read_imd(self._path("imd"), self.ledger)
+        self._imd_codes = {self.ledger.files[-1].file: imd["lsoa_code"]}
+        scores_path = self._path("imd_scores")
+        if scores_path:
+            scores = read_imd(scores_path, self.ledger, kind="imd_scores")
+            self._imd_codes[self.ledger.files[-1].file] = scores["lsoa_code"]
+            keep = [c for c in scores.columns if c.endswith("_score") or c == "lsoa_code"]
+            imd = imd.drop(columns=[c for c in keep if c != "lsoa_code" and c in imd])
+            imd = imd.merge(scores[keep], on="lsoa_code", how="outer", sort=False)
+        return imd
+
+    @cached_property
+    def _lad_lookup(self) -> pd.DataFrame | None:
+        path = self._path("lsoa_lookup")
+        return read_lsoa_lad_lookup(path, self.ledger) if path else None
+
+    @cached_property
+    def _boundaries(self) -> tuple[gpd.GeoDataFrame, str | None, list[FileLedger]]:
+        """All LSOA polygons of the configured files (inside and outside the area)."""
+        frames, entries, vintage = [], [], None
+        for p in self._path("lsoa_boundaries"):
+            tmp = Ledger()
+            gdf, v = read_boundaries(
+                [p],
+                "lsoa",
+                tmp,
+                code_column=self._col("lsoa_code"),
+                name_column=self._col("lsoa_name"),
+            )
+            vintage = vintage or v
+            gdf["_file"] = len(entries)
+            entries.append(tmp.files[0])
+            frames.append(gdf)
+        self.ledger.extend(entries)
+        gdf = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=BNG)
+        dup = gdf["lsoa_code"].duplicated().to_numpy(bool)
+        for i in np.flatnonzero(dup):
+            entries[gdf["_file"].iat[i]].drop(REASONS["duplicate"], 1)
+            entries[gdf["_file"].iat[i]].kept -= 1
+        gdf = gdf.loc[~dup].reset_index(drop=True)
+        if vintage is None and self.config.file("lsoa_2011_2021_lookup") is None:
+            vintage = "2011"
+        return gdf, vintage, entries
+
+    @cached_property
+    def _known_codes(self) -> frozenset[str]:
+        codes = set(self._imd_all["lsoa_code"]) | set(self._boundaries[0]["lsoa_code"])
+        if self._lad_lookup is not None:
+            codes |= set(self._lad_lookup["lsoa_code"])
+        return frozenset(codes)
+
+    @cached_property
+    def lsoas(self) -> gpd.GeoDataFrame:
+        """The study's LSOAs with IMD 2019 and population joined (see the class docstring)."""
+        bounds, _, entries = self._boundaries
+        imd = self._imd_all
+        lad = pd.DataFrame({"lsoa_code": bounds["lsoa_code"]})
+        sources = []
+        if "lad_code" in imd:
+            sources.append(imd[[c for c in ("lsoa_code", "lad_code", "lad_name") if c in imd]])
+        if self._lad_lookup is not None:
+            lk = self._lad_lookup
+            sources.append(lk[[c for c in ("lsoa_code", "lad_code", "lad_name") if c in lk]])
+        lad["lad_code"] = pd.Series(pd.NA, index=lad.index, dtype="string")
+        lad["lad_name"] = pd.Series(pd.NA, index=lad.index, dtype="string")
+        for src in sources:
+            m = lad[["lsoa_code"]].merge(src, on="lsoa_code", how="left")
+            for c in ("lad_code", "lad_name"):
+                if c in m:
+                    lad[c] = lad[c].fillna(m[c].astype("string"))
+        no_lad = lad["lad_code"].isna().to_numpy(bool)
+        if no_lad.any() and self._path("districts"):
+            d = self.districts_all
+            pts = bounds.geometry[no_lad].representative_point()
+            lad.loc[no_lad, "lad_code"] = locate_points(pts, d, "district_code").to_numpy()
+            names = dict(zip(d["district_code"], d["district_name"], strict=False))
+            lad.loc[no_lad, "lad_name"] = lad.loc[no_lad, "lad_code"].map(names)
+            logger.info("%d LSOA(s) placed in a district by location", int(no_lad.sum()))
+        in_area = lad["lad_code"].isin(self.config.area_codes).fillna(False).to_numpy(bool)
+        if not in_area.any():
+            found = sorted(set(lad["lad_code"].dropna()))[:8]
+            raise ConfigError(
+                f"{self.config.path}: [study] area_codes {list(self.config.area_codes)} match no "
+                f"LSOA of the boundary files (their districts, from the IMD file/lookup: "
+                f"{found or 'none found'}). Check area_codes, or add lsoa_lookup/districts."
+            )
+        for i in np.flatnonzero(~in_area):
+            entries[bounds["_file"].iat[i]].drop(REASONS["outside_area"], 1)
+            entries[bounds["_file"].iat[i]].kept -= 1
+        out = bounds.loc[in_area, ["lsoa_code", "lsoa_name", "geometry"]].copy()
+        out["lad_code"] = lad.loc[in_area, "lad_code"].astype("str").to_numpy()
+        out["lad_name"] = lad.loc[in_area, "lad_name"].astype("str").to_numpy()
+        codes = frozenset(out["lsoa_code"])
+        # IMD ledger: rows of the study area kept, the others are outside it
+        imd_cols = [c for c in imd.columns if c not in ("lsoa_name", "lad_code", "lad_name")]
+        out = out.merge(imd[imd_cols], on="lsoa_code", how="left")
+        for fl in self.ledger.files:
+            if fl.kind in ("imd", "imd_scores"):
+                n_in = int(self._imd_codes[fl.file].isin(codes).sum())
+                fl.drop(REASONS["outside_area"], fl.kept - n_in)
+                fl.kept = n_in
+        missing_imd = int(out["imd_decile"].isna().sum()) if "imd_decile" in out else len(out)
+        if missing_imd:
+            logger.warning(
+                "%d study LSOA(s) have no IMD 2019 row (codes not on the 2011 geography?)",
+                missing_imd,
+            )
+            entries[0].note("study LSOA with no IMD 2019 row", missing_imd)
+        if "imd_decile" in out:
+            out["imd_quintile"] = ((out["imd_decile"] + 1) // 2).astype("Int64")
+        pop = read_population(
+            self._path("population"),
+            self.ledger,
+            codes=codes,
+            known=self._known_codes,
+            code_column=self._col("population_code"),
+            total_column=self._col("population_total"),
+        )
+        out = out.merge(pop, on="lsoa_code", how="left")
+        if self._path("population_bands"):
+            bands = read_population(
+                self._path("population_bands"),
+                self.ledger,
+                codes=codes,
+                known=self._known_codes,
+                kind="population_bands",
+            )
+            extra = [c for c in bands.columns if c.startswith("pop_") and c not in out]
+            out = out.merge(bands[["lsoa_code", *extra]], on="lsoa_code", how="left")
+        n_nopop = int(out["population"].isna().sum())
+        if n_nopop:
+            logger.warning("%d study LSOA(s) have no population", n_nopop)
+        out["area_km2"] = out.geometry.area / 1e6
+        cols = [c for c in out.columns if c != "geometry"] + ["geometry"]
+        return gpd.GeoDataFrame(out[cols], geometry="geometry", crs=BNG)
+
+    @cached_property
+    def area(self) -> gpd.GeoDataFrame:
+        """The study area as one polygon: columns name, geometry."""
+        geom = self.lsoas.geometry.union_all()
+        return gpd.GeoDataFrame({"name": [self.config.area_name]}, geometry=[geom], crs=BNG)
+
+    @cached_property
+    def study_area(self) -> StudyArea:
+        """The area filter the police and table loaders use."""
+        lookup = None
+        _, vintage, _ = self._boundaries
+        path = self._path("lsoa_2011_2021_lookup")
+        if path:
+            if vintage is None:
+                vintage = "2011"
+            lookup = read_lsoa_2011_2021_lookup(
+                path, vintage, self.ledger.add(FileLedger(str(path), "lsoa_2011_2021_lookup"))
+            )
+        return StudyArea(
+            codes=frozenset(self.lsoas["lsoa_code"]),
+            known=self._known_codes,
+            polygons=self.lsoas[["lsoa_code", "geometry"]],
+            lookup=lookup,
+            vintage=vintage or "2011",
+        )
+
+    @cached_property
+    def wards(self) -> gpd.GeoDataFrame | None:
+        """Wards whose representative point is in the study area: ward_code, ward_name."""
+        paths = self._path("wards")
+        if not paths:
+            return None
+        tmp = Ledger()
+        gdf, _ = read_boundaries(
+            paths,
+            "ward",
+            tmp,
+            code_column=self._col("ward_code"),
+            name_column=self._col("ward_name"),
+        )
+        self.ledger.extend(tmp.files)
+        area = self.area.geometry.iloc[0].buffer(1.0)
+        inside = gdf.geometry.representative_point().within(area).to_numpy(bool)
+        if len(tmp.files) == 1:
+            tmp.files[0].drop(REASONS["outside_area"], int((~inside).sum()))
+            tmp.files[0].kept -= int((~inside).sum())
+        elif (~inside).any():
+            logger.info("%d ward(s) outside the study area left out", int((~inside).sum()))
+            tmp.files[0].note("wards outside the study area (all ward files)", 0)
+        return gdf.loc[inside].reset_index(drop=True)
+
+    @cached_property
+    def districts_all(self) -> gpd.GeoDataFrame | None:
+        """Local authority district outlines as configured (``districts``), all of them."""
+        path = self._path("districts")
+        if not path:
+            return None
+        gdf, _ = read_boundaries(
+            path, "district", self.ledger, code_column=self._col("district_code")
+        )
+        return gdf
+
+    @property
+    def districts(self) -> gpd.GeoDataFrame | None:
+        """District outlines (district_code, district_name), or None when not configured."""
+        return self.districts_all
+
+    # -- police ------------------------------------------------------------------------------
+    @cached_property
+    def crimes(self) -> gpd.GeoDataFrame:
+        """police.uk street crime in the study area and period (EPSG:27700)."""
+        return read_street(
+            self._path("police_street"),
+            period=self.period,
+            area=self.study_area,
+            ledger=self.ledger,
+        )
+
+    @cached_property
+    def searches(self) -> gpd.GeoDataFrame | None:
+        """police.uk stop and search in the study area and period, or None if not configured."""
+        paths = self._path("stop_search")
+        if not paths:
+            return None
+        return read_stop_search(paths, period=self.period, area=self.study_area, ledger=self.ledger)
+
+    # -- partnership tables -------------------------------------------------------------------
+    def _table(self, table: str) -> pd.DataFrame | None:
+        path = self._path(table)
+        if not path:
+            return None
+        kwargs: dict[str, Any] = {}
+        if table == "treatment_by_lsoa":
+            kwargs = {
+                "lsoa_codes": frozenset(self.lsoas["lsoa_code"]),
+                "known_codes": self._known_codes,
+            }
+        if table == "needle_finds":
+            kwargs = {"period": self.period, "area": self.area}
+        return read_table(path, table, self.ledger, **kwargs)
+
+    @cached_property
+    def treatment_demographics(self) -> pd.DataFrame | None:
+        """Numbers in treatment by group (template ``treatment_demographics``)."""
+        return self._table("treatment_demographics")
+
+    @cached_property
+    def treatment_by_lsoa(self) -> pd.DataFrame | None:
+        """Numbers in treatment by home LSOA, study LSOAs only (``treatment_by_lsoa``)."""
+        return self._table("treatment_by_lsoa")
+
+    @cached_property
+    def prevalence(self) -> pd.DataFrame | None:
+        """Prevalence estimates with 95% limits (template ``prevalence``)."""
+        return self._table("prevalence")
+
+    @cached_property
+    def services(self) -> gpd.GeoDataFrame | None:
+        """Treatment and harm-reduction services, points in EPSG:27700 (``services``)."""
+        return self._table("services")
+
+    @cached_property
+    def waiting_times(self) -> pd.DataFrame | None:
+        """Referral to first intervention (template ``waiting_times``)."""
+        return self._table("waiting_times")
+
+    @cached_property
+    def needle_finds(self) -> gpd.GeoDataFrame | None:
+        """Needle finds in the study period, points in EPSG:27700, with ``month``."""
+        return self._table("needle_finds")
+
+    @cached_property
+    def young_people(self) -> pd.DataFrame | None:
+        """Young people's access to support by ward (template ``young_people``)."""
+        return self._table("young_people")
+
+    # -- everything --------------------------------------------------------------------------
+    def load_all(self) -> Ledger:
+        """Load every configured file (as ``workbench validate`` does) and return the ledger."""
+        for name in ATTRIBUTES:
+            getattr(self, name)
+        return self.ledger
+
+    def __repr__(self) -> str:
+        return f"Study({self.config.name!r}, {self.config.period_start}..{self.config.period_end})"
