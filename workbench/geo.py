@@ -7,6 +7,7 @@ import logging
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import Transformer
 from shapely import make_valid
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "to_bng",
     "to_wgs84",
     "points_from_lonlat",
+    "to_bng_xy",
     "repair_polygons",
     "locate_points",
     "guess_crs",
@@ -80,6 +82,22 @@ def points_from_lonlat(lon: pd.Series | np.ndarray, lat: pd.Series | np.ndarray)
         index=index,
     )
     return pts.to_crs(BNG)
+
+
+_WGS84_TO_BNG: Transformer | None = None
+
+
+def to_bng_xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """British National Grid eastings/northings (metres) from WGS84 longitude/latitude arrays.
+
+    pyproj directly on the coordinate arrays: no intermediate geometries (building WGS84 points
+    and reprojecting them doubles the time on millions of police rows).
+    """
+    global _WGS84_TO_BNG
+    if _WGS84_TO_BNG is None:
+        _WGS84_TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
+    x, y = _WGS84_TO_BNG.transform(np.asarray(lon, dtype="float64"), np.asarray(lat, "float64"))
+    return np.asarray(x), np.asarray(y)
 
 
 def repair_polygons(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:

@@ -65,3 +65,19 @@ def test_lisa_reproducible_and_guardrails():
         lisa(g, "v", permutations=10)
     with pytest.raises(WorkbenchError, match="all values are zero"):
         lisa(g.assign(v=0.0), "v")
+
+
+def test_lisa_island_not_significant_and_all_islands_refused():
+    g = _lattice()
+    island = gpd.GeoDataFrame({"v": [30.0]}, geometry=[shapely.box(9000, 9000, 9100, 9100)],
+                              crs=BNG)  # fmt: skip
+    both = gpd.pd.concat([g, island], ignore_index=True)
+    r = lisa(both, "v", permutations=99, seed=1, n_jobs=2)
+    assert r.attrs["islands"] == [64]
+    assert r["cluster"].iloc[64] == "Not significant"
+    assert r["I"].iloc[64] == 0.0
+    apart = gpd.GeoDataFrame({"v": np.arange(40.0)},
+                             geometry=[shapely.box(i * 1000, 0, i * 1000 + 10, 10)
+                                       for i in range(40)], crs=BNG)  # fmt: skip
+    with pytest.raises(WorkbenchError, match="none of the 40 zones has a neighbour"):
+        lisa(apart, "v")

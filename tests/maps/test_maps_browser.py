@@ -85,14 +85,21 @@ def xss_map(tmp_path_factory):
     cells["p"] = [0.001, 0.9, 0.04, 0.09]
     points = gpd.GeoDataFrame(
         {"location": [XSS_SCRIPT, XSS_IMG, "On or near Park Road"]},
-        geometry=gpd.points_from_xy([x0 + 200, x0 + 900, x0 + 1500], [y0 + 300, y0 + 800, y0 + 1500]),
+        geometry=gpd.points_from_xy(
+            [x0 + 200, x0 + 900, x0 + 1500], [y0 + 300, y0 + 800, y0 + 1500]
+        ),
         crs="EPSG:27700",
     )
     mb = MapBuilder("Test " + XSS_SCRIPT, "2022", sources=[XSS_IMG])
     mb.add_gistar(cells, "Hot spots " + XSS_IMG)
     mb.add_imd(lsoas, show=False)
     mb.add_points(points, "Needle finds", label="location", cluster=False)
-    mb.add_points(points, "Needle finds (clustered)", label="location", cluster=True, show=False)
+    near = gpd.GeoDataFrame(
+        {"location": [XSS_IMG] * 12},
+        geometry=gpd.points_from_xy([x0 + 500 + i for i in range(12)], [y0 + 500] * 12),
+        crs="EPSG:27700",
+    )
+    mb.add_points(near, "Needle finds (clustered)", label="location", cluster=True, show=False)
     mb.add_outline(lsoas.dissolve(), "Study area")
     return save_map(mb, tmp_path_factory.mktemp("maps") / "xss.html")
 
@@ -116,20 +123,44 @@ def test_layer_control_and_legends_follow_toggles(browser, xss_map):
 
 def test_injected_markup_shows_as_text_and_never_runs(browser, xss_map):
     page = Opened(browser, xss_map)
-    # Open every tooltip, then every pop-up in turn, so folium's innerHTML code runs on all.
-    page.page.evaluate(
+    page.toggle("IMD 2019 decile")
+    # Hover over and click every feature so folium's tooltip/pop-up code (innerHTML) runs on
+    # each; collect what each shows. Tooltips and pop-ups are bound to the GeoJSON group, so
+    # the events are fired on each feature and propagate to it.
+    shown = page.page.evaluate(
         """() => {
         const map = window[document.querySelector('.folium-map').id];
-        const layers = [];
-        map.eachLayer(l => { if (l.feature) layers.push(l); });
-        layers.forEach(l => { if (l.getTooltip()) l.openTooltip(); });
-        layers.forEach(l => { if (l.getPopup()) l.openPopup(); });
+        const groups = [];
+        map.eachLayer(l => { if (l.getLayers && (l.getTooltip() || l.getPopup())) groups.push(l); });
+        const texts = [];
+        for (const g of groups) {
+            for (const c of g.getLayers()) {
+                const ll = c.getLatLng ? c.getLatLng() : c.getBounds().getCenter();
+                if (g.getTooltip()) {
+                    c.fire('mouseover', {latlng: ll}, true);
+                    const t = document.querySelector('.leaflet-tooltip');
+                    if (t) texts.push(t.innerText);
+                    c.fire('mouseout', {latlng: ll}, true);
+                }
+                if (g.getPopup()) {
+                    c.fire('click', {latlng: ll}, true);
+                    const p = document.querySelector('.leaflet-popup-content');
+                    if (p) texts.push(p.innerText);
+                    map.closePopup();
+                }
+            }
+        }
+        return texts;
         }"""
     )
+    joined = "\n".join(shown)
+    # IMD tooltips (LSOA names) and needle-find tooltips (locations): 2 + 2 of each.
+    assert joined.count(XSS_SCRIPT) == 2 and joined.count(XSS_IMG) == 2
+    assert sum("Hot spot 99%" in t for t in shown) == 1  # Gi* cells have tooltips too
     text = page.page.inner_text("body")
-    assert XSS_SCRIPT in text  # tooltips of LSOA names / locations
-    assert XSS_IMG in text  # source list, layer name, tooltips
-    assert text.count(XSS_SCRIPT) >= 3
+    assert "Test " + XSS_SCRIPT in text  # title
+    assert "Sources: " + XSS_IMG in text
+    assert "Hot spots " + XSS_IMG in text  # layer control and legend
     assert page.page.evaluate("window.__alerts") == 0
     assert page.page.evaluate("window.__xss") is None
     assert page.count(".leaflet-tooltip img, .wb-notice img, .leaflet-control-layers img") == 0
@@ -144,7 +175,7 @@ def sample_maps(tmp_path_factory):
     """The sample's drug-offence Gi* map with its IMD overlay (real Leicester data)."""
     if not SAMPLE.is_file():
         pytest.skip(f"sample data not found at {SAMPLE}")
-    from workbench.hotspots import count, grid, gistar
+    from workbench.hotspots import count, gistar, grid
     from workbench.study import Study
 
     study = Study.from_toml(SAMPLE)
@@ -171,7 +202,12 @@ def test_sample_gistar_map_with_imd_overlay_works_offline(browser, sample_maps):
     page = Opened(browser, path)
     assert page.count(".leaflet-control-layers-overlays label") == 4
     labels = page.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-    assert [t.strip() for t in labels] == ["Hot spots (Gi*)", "IMD 2019 decile", "Wards", "Leicester"]
+    assert [t.strip() for t in labels] == [
+        "Hot spots (Gi*)",
+        "IMD 2019 decile",
+        "Wards",
+        "Leicester",
+    ]
     assert page.count(".wb-legend-item:visible") == 7 + 1 + 1
     assert page.count("path.leaflet-interactive") > 1000  # the grid is drawn
     page.toggle("IMD 2019 decile")

@@ -95,11 +95,12 @@ def lisa(
     islands = [zs.index[i] for i in g.isolates]
     if n_jobs is None:
         n_jobs = max(1, min(2, os.cpu_count() or 1))
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.filterwarnings("ignore", message=".*islands.*")
         # esda announces a future switch to two-sided p_sim; we document the current (folded)
         # convention and keep it.
         warnings.filterwarnings("ignore", message=".*alternative hypothesis.*")
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
         lm = esda.Moran_Local(
             y, g, transformation="r", permutations=permutations, n_jobs=n_jobs, seed=seed
         )

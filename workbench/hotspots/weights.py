@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+import warnings
 from typing import Any
 
 import geopandas as gpd
@@ -87,6 +88,11 @@ def weights_with_label(
         raise WorkbenchError(f"weights: the weights cover {g.n} zones but there are {n} zones")
     g = g.transform("B")
     isolates = list(g.isolates)
+    if n > 1 and len(isolates) == n:
+        raise WorkbenchError(
+            f"weights: with weights={label!r} none of the {n} zones has a neighbour; use "
+            "weights='knn' (with k=) or a distance band in metres"
+        )
     if isolates:
         logger.warning(
             "weights: %d zone(s) have no neighbour (islands), positions %s",
@@ -99,7 +105,11 @@ def weights_with_label(
 def _fuzzy_fallback(g: Graph, geoms: gpd.GeoSeries, snap: float, kind: str) -> Graph:
     """Contiguity by intersection within ``snap`` metres, when exact contiguity leaves islands."""
     frame = gpd.GeoDataFrame(geometry=geoms.make_valid())
-    fw = fuzzy_contiguity(frame, buffering=True, buffer=snap, predicate="intersects")
+    with warnings.catch_warnings():
+        # libpysal's fuzzy_contiguity uses a pandas argument that pandas 3 deprecates.
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.filterwarnings("ignore", message=".*inplace keyword.*")
+        fw = fuzzy_contiguity(frame, buffering=True, buffer=snap, predicate="intersects")
     fg = Graph.from_W(fw)
     if len(fg.isolates) < len(g.isolates):
         logger.warning(

@@ -254,6 +254,13 @@ def match_columns(
     )
 
 
+#: Files at least this big are read with pyarrow's multithreaded parser; smaller ones with
+#: pandas' C parser, which is faster on the ~1 MB monthly police.uk files (measured: 35 sample
+#: months in 0.09 s with C against 0.32 s with pyarrow; a 500,000-row file in 0.97 s against
+#: 0.32 s).
+PYARROW_MIN_BYTES = 8_000_000
+
+
 def read_csv(
     source: bytes | Path,
     name: str,
@@ -262,22 +269,27 @@ def read_csv(
     dtype: Mapping[str, str] | None = None,
     encoding: str = "utf-8",
 ) -> pd.DataFrame:
-    """Read CSV bytes or a path with pandas' pyarrow engine (fast, multithreaded).
+    """Read CSV bytes or a path with pandas (pyarrow engine for big files, C engine otherwise).
 
-    Falls back to pandas' C engine when pyarrow rejects the text (for example ragged rows),
-    and turns what is left into a :class:`DataError`.
+    ``dtype=None`` lets pandas infer the types (fastest; callers normalise afterwards). Falls
+    back to the C engine when pyarrow rejects the text (for example ragged rows), and turns
+    what is left into a :class:`DataError`.
     """
     enc = "utf-8" if encoding == "utf-8-sig" else encoding
     cols = list(usecols)
-    dtype = dict(dtype or {})
+    kw = {"dtype": dict(dtype)} if dtype else {}
+    size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
     opener = (lambda: io.BytesIO(source)) if isinstance(source, bytes) else (lambda: source)
-    try:
-        df = pd.read_csv(opener(), engine="pyarrow", usecols=cols, dtype=dtype, encoding=enc)
-    except Exception as exc:  # pyarrow's errors vary; retry with the C engine for a clearer one
-        logger.debug("%s: pyarrow engine failed (%s); retrying with the C engine", name, exc)
+    df = None
+    if size >= PYARROW_MIN_BYTES:
+        try:
+            df = pd.read_csv(opener(), engine="pyarrow", usecols=cols, encoding=enc, **kw)
+        except Exception as exc:  # pyarrow's errors vary; retry with the C engine
+            logger.debug("%s: pyarrow engine failed (%s); retrying with the C engine", name, exc)
+    if df is None:
         try:
             df = pd.read_csv(
-                opener(), engine="c", usecols=cols, dtype=dtype, encoding=enc, low_memory=False
+                opener(), engine="c", usecols=cols, encoding=enc, low_memory=False, **kw
             )
         except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc2:
             raise DataError(
