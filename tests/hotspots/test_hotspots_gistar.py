@@ -131,6 +131,7 @@ def test_gistar_guardrails():
         gistar(g.assign(v=g["v"].where(g.index > 0)), "v")
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
 def test_gistar_generalised_boundaries_use_fuzzy_contiguity(caplog):
     # Squares shrunk by 0.3 m: neighbours are 0.6 m apart, so exact contiguity finds none.
     g = _lattice(side=7, seed=8)

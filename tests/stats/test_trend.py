@@ -125,6 +125,8 @@ def test_dataframe_index_kept_and_errors() -> None:
         mann_kendall_many(np.zeros((2, 2, 2)))
     with pytest.raises(WorkbenchError, match="1-D"):
         mann_kendall(np.zeros((2, 2)))
+    with pytest.raises(WorkbenchError, match="numbers"):
+        mann_kendall(["a", "b", "c"])
 
 
 def test_many_is_fast() -> None:

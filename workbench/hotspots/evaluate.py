@@ -140,7 +140,7 @@ def concentration(counts: Any, column: str = "count") -> pd.Series:
 
     Examples
     --------
-    >>> concentration([0, 0, 0, 10])["gini"]
+    >>> float(concentration([0, 0, 0, 10])["gini"])
     0.75
     """
     if isinstance(counts, pd.DataFrame):

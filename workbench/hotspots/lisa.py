@@ -101,6 +101,7 @@ def lisa(
         # convention and keep it.
         warnings.filterwarnings("ignore", message=".*alternative hypothesis.*")
         warnings.filterwarnings("ignore", category=RuntimeWarning)
+        warnings.filterwarnings("ignore", message=".*row_stack.*")
         lm = esda.Moran_Local(
             y, g, transformation="r", permutations=permutations, n_jobs=n_jobs, seed=seed
         )

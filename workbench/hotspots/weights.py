@@ -109,6 +109,7 @@ def _fuzzy_fallback(g: Graph, geoms: gpd.GeoSeries, snap: float, kind: str) -> G
         # libpysal's fuzzy_contiguity uses a pandas argument that pandas 3 deprecates.
         warnings.simplefilter("ignore", FutureWarning)
         warnings.filterwarnings("ignore", message=".*inplace keyword.*")
+        warnings.filterwarnings("ignore", message=".*not fully connected.*")  # logged below
         fw = fuzzy_contiguity(frame, buffering=True, buffer=snap, predicate="intersects")
     fg = Graph.from_W(fw)
     if len(fg.isolates) < len(g.isolates):

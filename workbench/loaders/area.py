@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from workbench.geo import BNG, locate_points
+from workbench.geo import BNG, locate_points, to_bng_xy
 from workbench.ledger import REASONS, FileLedger
 from workbench.loaders._io import display_name, match_columns, read_bytes_header, read_csv
 
@@ -89,7 +89,7 @@ def read_lsoa_2011_2021_lookup(
 
 def assign_area(
     codes: pd.Series,
-    xy: tuple[np.ndarray, np.ndarray] | None,
+    lonlat: tuple[np.ndarray, np.ndarray] | None,
     area: StudyArea,
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Decide, row by row, whether a record is in the study area.
@@ -106,9 +106,9 @@ def assign_area(
     ----------
     codes : Series of str
         LSOA codes as given in the file (may be missing), or all-missing when the file has none.
-    xy : (ndarray, ndarray) or None
-        The rows' BNG coordinates (EPSG:27700 metres; None: no location available). Points
-        are built only for the rows that need point in polygon.
+    lonlat : (ndarray, ndarray) or None
+        The rows' WGS84 longitude and latitude (None: no location available). Points in
+        EPSG:27700 are built only for the rows that need point in polygon.
 
     Returns
     -------
@@ -150,11 +150,12 @@ def assign_area(
                 logger.info("%d row(s) have a code split/merged in the lookup", n_multi)
     if rest.any():
         idx = codes.index[rest]
-        if xy is None:
+        if lonlat is None:
             located = pd.Series(pd.NA, index=idx, dtype="string")
         else:
             sel = np.flatnonzero(rest)
-            pts = gpd.GeoSeries(shapely.points(xy[0][sel], xy[1][sel]), index=idx, crs=BNG)
+            x, y = to_bng_xy(lonlat[0][sel], lonlat[1][sel])
+            pts = gpd.GeoSeries(shapely.points(x, y), index=idx, crs=BNG)
             located = locate_points(pts, area.polygons, "lsoa_code")
         blank = codes[idx].isna()
         outside = located.isna()

@@ -374,10 +374,7 @@ def _filter(
         dup = np.zeros(len(df), dtype=bool)
         dup[np.flatnonzero(keep)] = (sub.notna() & sub.duplicated(keep="first")).to_numpy(bool)
         r.set(dup, REASONS["duplicate"])
-    x = np.full(len(df), np.nan)
-    y = np.full(len(df), np.nan)
     ok = r.keep
-    x[ok], y[ok] = to_bng_xy(lon[ok], lat[ok])
     new_codes = None
     if area is not None and ok.any():
         idx = np.flatnonzero(ok)
@@ -385,7 +382,8 @@ def _filter(
             codes.iloc[idx] if codes is not None else pd.Series(pd.NA, index=idx, dtype="string")
         )
         code_in.index = idx
-        new_codes, reason, note = assign_area(code_in, (x[idx], y[idx]), area)
+        # coordinates are transformed inside only for the rows placed by location
+        new_codes, reason, note = assign_area(code_in, (lon[idx], lat[idx]), area)
         full = np.zeros(len(df), dtype=object)
         full[:] = ""
         full[idx] = reason.to_numpy()
@@ -407,8 +405,8 @@ def _filter(
         pos = np.flatnonzero(ok)
         fixed = pd.Series(new_codes.to_numpy(), index=pos)
         out["lsoa_code"] = fixed.reindex(np.flatnonzero(keep)).astype("str").to_numpy()
-    geom = shapely.points(x[keep], y[keep])
-    return gpd.GeoDataFrame(out, geometry=geom, crs=BNG)
+    x, y = to_bng_xy(lon[keep], lat[keep])
+    return gpd.GeoDataFrame(out, geometry=shapely.points(x, y), crs=BNG)
 
 
 def read_street(

@@ -371,7 +371,9 @@ class MapBuilder:
             tooltip=tooltip,
             popup=popup,
             marker=marker,
-            show=layer.show,
+            # Inside a cluster group the GeoJSON is always added to the group; the group's
+            # own ``show`` decides whether it is on the map when it opens.
+            show=layer.show or (layer.kind == "point" and layer.cluster),
             interactive=bool(keys),
         )
         if layer.kind == "point" and layer.cluster:

@@ -234,7 +234,12 @@ def mann_kendall(
     >>> r.s, r.trend
     (15.0, 'increasing')
     """
-    x = np.asarray(values, dtype=float)
+    try:
+        x = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise WorkbenchError(
+            f"values must be numbers in time order, found {type(values).__name__}: {exc}"
+        ) from exc
     if x.ndim != 1:
         raise WorkbenchError(f"values must be one series (1-D), found a {x.ndim}-D array")
     row = mann_kendall_many(x[np.newaxis, :], alpha=alpha, continuity=continuity).iloc[0]
