@@ -75,6 +75,7 @@ def test_gistar_knn_and_distance_match_esda():
     w = libpysal.weights.KNN.from_dataframe(blobs, k=6, use_index=False)
     ref = esda.G_Local(blobs["v"].to_numpy(float), w, transform="B", star=True, permutations=0)
     assert_allclose(r["z"], ref.Zs, rtol=1e-9)
+    assert_allclose(gistar(blobs, "v", knn=6, fdr=False)["z"], ref.Zs, rtol=1e-9)
     g = _lattice()
     r2 = gistar(g, "v", weights=150.0, fdr=False)
     w2 = libpysal.weights.DistanceBand.from_dataframe(g, threshold=150.0, binary=True,

@@ -158,7 +158,7 @@ def test_injected_markup_shows_as_text_and_never_runs(browser, xss_map):
     # IMD tooltips (LSOA names) and needle-find tooltips (locations): 2 + 2 of each.
     assert joined.count(XSS_SCRIPT) == 2 and joined.count(XSS_IMG) == 2
     # The one 99% hot cell: its tooltip and its pop-up (which adds z and p).
-    assert [t for t in shown if "Hot spot 99%" in t][1].endswith("p\t0.0010")
+    assert "Gi* z\t3.20\np\t0.0010" in [t for t in shown if "Hot spot 99%" in t][1]
     text = page.page.inner_text("body")
     assert "Test " + XSS_SCRIPT in text  # title
     assert "Sources: " + XSS_IMG in text

@@ -141,6 +141,7 @@ def emerging(
     time_column: str = "month",
     weights: Any = "queen",
     k: int = 8,
+    knn: int | None = None,
     alpha: float = 0.05,
     fdr: bool = True,
     cell_size: float | None = None,
@@ -172,7 +173,7 @@ def emerging(
         Grid cells or polygons (default: a :func:`grid` over the points' bounds).
     time_column : str, default "month"
         Column with ``pandas.Period`` or dates.
-    weights, k, alpha, fdr
+    weights, k, knn, alpha, fdr
         As in :func:`gistar`; ``alpha`` also applies to the trend.
     cell_size : float, optional
         Cell size when the grid is built here.
@@ -228,7 +229,7 @@ def emerging(
         logger.warning("emerging: %d point(s) outside every zone", int((~inside).sum()))
     nz = len(zs)
     counts = np.bincount(zi[inside] * nt + t_index[inside], minlength=nz * nt).reshape(nz, nt)
-    g, wlabel = weights_with_label(zs, weights, k=k)
+    g, wlabel = weights_with_label(zs, weights, k=k, knn=knn)
     g_star = g.assign_self_weight(1.0)
     z = np.zeros((nz, nt))
     p = np.ones((nz, nt))

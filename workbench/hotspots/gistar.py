@@ -32,6 +32,7 @@ def gistar(
     alpha: float = 0.05,
     *,
     k: int = 8,
+    knn: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Getis-Ord Gi* local hot/cold spot statistic per zone (grid cells or polygons).
 
@@ -69,6 +70,8 @@ def gistar(
         Significance level for ``significant``.
     k : int, default 8
         Neighbours when ``weights="knn"``.
+    knn : int, optional
+        Shorthand for ``weights="knn", k=knn``.
 
     Returns
     -------
@@ -97,8 +100,9 @@ def gistar(
         )
         logger.warning(msg)
         warnings.warn(msg, UserWarning, stacklevel=2)
-    g, wlabel = weights_with_label(zs, weights, k=k)
-    islands = [zs.index[i] for i in g.isolates]
+    g, wlabel = weights_with_label(zs, weights, k=k, knn=knn)
+    island_pos = np.flatnonzero(g.cardinalities.to_numpy() == 0)
+    islands = [zs.index[i] for i in island_pos]
     lg = esda.G_Local(y, g, transform="B", star=True, permutations=0)
     z = np.asarray(lg.Zs, dtype=float)
     p = 2.0 * stats.norm.sf(np.abs(z))

@@ -36,6 +36,7 @@ def lisa(
     *,
     fdr: bool = False,
     k: int = 8,
+    knn: int | None = None,
     n_jobs: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Local Moran's I per zone with cluster labels, via ``esda.Moran_Local``.
@@ -62,7 +63,7 @@ def lisa(
         Polygons in EPSG:27700.
     column : str
         Numeric column.
-    weights, k
+    weights, k, knn
         As in :func:`gistar`.
     permutations : int, default 999
     seed : int, default 12345
@@ -91,8 +92,9 @@ def lisa(
         msg = f"lisa: only {len(zs)} zones (fewer than {MIN_ZONES}); clusters may be unreliable"
         logger.warning(msg)
         warnings.warn(msg, UserWarning, stacklevel=2)
-    g, wlabel = weights_with_label(zs, weights, k=k)
-    islands = [zs.index[i] for i in g.isolates]
+    g, wlabel = weights_with_label(zs, weights, k=k, knn=knn)
+    island_pos = np.flatnonzero(g.cardinalities.to_numpy() == 0)
+    islands = [zs.index[i] for i in island_pos]
     if n_jobs is None:
         n_jobs = max(1, min(2, os.cpu_count() or 1))
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
@@ -119,7 +121,7 @@ def lisa(
     out["quadrant"] = q
     sig = p_used <= alpha
     if islands:
-        sig[np.asarray(g.isolates, dtype=int)] = False
+        sig[island_pos] = False
     out["significant"] = sig
     out["cluster"] = np.where(
         sig, [LISA_LABELS.get(v, NOT_SIGNIFICANT) for v in q], NOT_SIGNIFICANT

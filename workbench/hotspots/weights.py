@@ -27,7 +27,11 @@ def build_weights(
 
 
 def weights_with_label(
-    zones: gpd.GeoDataFrame, weights: Any = "queen", k: int = 8, snap: float = 1.0
+    zones: gpd.GeoDataFrame,
+    weights: Any = "queen",
+    k: int = 8,
+    snap: float = 1.0,
+    knn: int | None = None,
 ) -> tuple[Graph, str]:
     """Binary spatial weights (no self-weight) as a :class:`libpysal.graph.Graph`.
 
@@ -42,6 +46,8 @@ def weights_with_label(
         (made binary).
     k : int, default 8
         Neighbours for ``"knn"``.
+    knn : int, optional
+        Shorthand: ``knn=6`` means ``weights="knn", k=6`` (overrides ``weights``).
     snap : float, default 1.0
         Generalised boundary files (e.g. the clipped, generalised ONS LSOA boundaries) often
         have neighbours that neither share vertices nor touch exactly, so exact contiguity
@@ -54,9 +60,11 @@ def weights_with_label(
     -------
     (libpysal.graph.Graph, str)
         Binary graph (transformation "B", positional ids 0..n-1; ``.isolates`` lists zones
-        with no neighbour) and a label for ``attrs`` (e.g. "queen", "queen (fuzzy, 1 m)").
+        with no neighbour) and a label for ``attrs`` (e.g. "queen (fuzzy contiguity within 1 m)").
     """
     n = len(zones)
+    if knn is not None:
+        weights, k = "knn", knn
     label = describe_weights(weights, k)
     if isinstance(weights, Graph):
         g = weights

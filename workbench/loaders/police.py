@@ -20,8 +20,6 @@ from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import (
     check_not_spatial,
     display_name,
-    first_bad,
-    first_bad_row,
     match_columns,
     read_bytes_header,
     read_csv,
@@ -186,83 +184,151 @@ def parse_months(text: pd.Series) -> pd.Series:
     return pd.Series(pd.PeriodIndex.from_ordinals(vals, freq="M"), index=text.index)
 
 
-def _read_member(m: _Member, columns: dict[str, list[str]], required: Sequence[str], kind: str):
+def _read_member(
+    m: _Member, columns: dict[str, list[str]], required: Sequence[str], kind: str
+) -> tuple[pd.DataFrame, str, dict[str, str]]:
+    """Parse one member as-is (types inferred); returns the frame, encoding, header map."""
     header, enc = read_bytes_header(m.data, m.name)
     req = {k: v for k, v in columns.items() if k in required}
     opt = {k: v for k, v in columns.items() if k not in required}
     cols = match_columns(header, req, m.name, _KIND_TEXT[kind], optional=opt)
-    # types inferred by the parser (explicit "str" dtypes make pandas' C parser 2x slower),
-    # then normalised here
+    # types inferred by the parser (explicit "str" dtypes make pandas' C parser 2x slower);
+    # they are normalised once after all members are concatenated
     df = read_csv(m.data, m.name, usecols=list(cols), encoding=enc)
-    df = df.rename(columns=cols)
-    for h, w in cols.items():
-        col = df[w]
-        if w in ("longitude", "latitude"):
-            if pd.api.types.is_numeric_dtype(col.dtype):
-                df[w] = col.astype("float64")
-                continue
-            txt = col.astype("string").str.strip()
-            num = pd.to_numeric(txt, errors="coerce")
-            bad = txt.notna() & (txt != "") & num.isna()
-            if bad.any():
-                p, i = first_bad(bad)
-                raise DataError(
-                    m.name,
-                    "a number (decimal degrees)",
-                    found=repr(col.iloc[p]),
-                    row=i,
-                    column=h,
-                    fix="Correct or blank that cell.",
-                )
-            df[w] = num.astype("float64")
-        elif not pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
-            # an all-blank column is parsed as float NaN; digits-only text as numbers
-            df[w] = col.astype("str").where(col.notna())
-    for c in columns:
-        if c not in df:
-            df[c] = pd.Series(pd.NA, index=df.index, dtype="str")
+    df.columns = [cols[c] for c in df.columns]
     if enc != "utf-8":
         logger.warning("%s: read with encoding %s", m.name, enc)
-    _check_coordinates(df, m.name, {w: h for h, w in cols.items()})
-    return df, enc
+    return df, enc, {w: h for h, w in cols.items()}
 
 
-def _check_coordinates(df: pd.DataFrame, name: str, published: dict[str, str]) -> None:
-    """Raise when latitude/longitude are swapped, or when no coordinate is in Great Britain."""
+def _normalise(
+    df: pd.DataFrame,
+    columns: dict[str, list[str]],
+    names: list[str],
+    member: np.ndarray,
+    published: list[dict[str, str]],
+) -> pd.DataFrame:
+    """One pass over the concatenated members: coordinates to float (naming the first bad
+    cell), text columns to str, missing optional columns added, coordinates checked per file."""
+    for w in ("longitude", "latitude"):
+        col = df[w]
+        if pd.api.types.is_numeric_dtype(col.dtype):
+            df[w] = col.astype("float64")
+            continue
+        txt = col.astype("string").str.strip()
+        num = pd.to_numeric(txt, errors="coerce")
+        bad = (txt.notna() & (txt != "") & num.isna()).to_numpy(bool)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            k = int(member[pos])
+            row = pos - int(np.flatnonzero(member == k)[0]) + 1
+            raise DataError(
+                names[k],
+                "a number (decimal degrees)",
+                found=repr(col.iloc[pos]),
+                row=row,
+                column=published[k].get(w, w),
+                fix="Correct or blank that cell.",
+            )
+        df[w] = num.astype("float64")
+    for w in columns:
+        if w in ("longitude", "latitude"):
+            continue
+        if w not in df:
+            df[w] = pd.Series(pd.NA, index=df.index, dtype="str")
+            continue
+        col = df[w]
+        if not pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
+            # an all-blank column is parsed as float NaN; digits-only text as numbers
+            df[w] = col.astype("str").where(col.notna())
+    _check_coordinates(df, names, member, published)
+    return df
+
+
+def _check_coordinates(
+    df: pd.DataFrame, names: list[str], member: np.ndarray, published: list[dict[str, str]]
+) -> None:
+    """Raise, naming the file, when latitude/longitude are swapped in most of a file's rows or
+    when none of a file's coordinates is in Great Britain."""
     lon, lat = df["longitude"].to_numpy(), df["latitude"].to_numpy()
     has = ~(np.isnan(lon) | np.isnan(lat))
-    n = int(has.sum())
-    if n == 0:
-        return
-    in_gb = has & (lon >= GB_LON[0]) & (lon <= GB_LON[1]) & (lat >= GB_LAT[0]) & (lat <= GB_LAT[1])
-    swapped = (
-        has & (lat >= GB_LON[0]) & (lat <= GB_LON[1]) & (lon >= GB_LAT[0]) & (lon <= GB_LAT[1])
-    )
-    if swapped.sum() > n / 2:
-        i = first_bad_row(swapped)
+    with np.errstate(invalid="ignore"):
+        in_gb = has & (lon >= GB_LON[0]) & (lon <= GB_LON[1])
+        in_gb &= (lat >= GB_LAT[0]) & (lat <= GB_LAT[1])
+        swapped = has & (lat >= GB_LON[0]) & (lat <= GB_LON[1])
+        swapped &= (lon >= GB_LAT[0]) & (lon <= GB_LAT[1])
+    k = len(names)
+    n_has = np.bincount(member[has], minlength=k)
+    n_gb = np.bincount(member[in_gb], minlength=k)
+    n_sw = np.bincount(member[swapped], minlength=k)
+    for i in np.flatnonzero((n_has > 0) & ((n_sw > n_has / 2) | (n_gb == 0))):
+        rows = np.flatnonzero(member == i)
+        first = int(rows[0])
+        lon_h = published[i].get("longitude", "Longitude")
+        lat_h = published[i].get("latitude", "Latitude")
+        if n_sw[i] > n_has[i] / 2:
+            j = int(rows[swapped[rows]][0])
+            raise DataError(
+                names[i],
+                f"longitude in {GB_LON[0]}..{GB_LON[1]} and latitude in {GB_LAT[0]}.."
+                f"{GB_LAT[1]} (Great Britain)",
+                found=f"{lon_h}={lon[j]:g}, {lat_h}={lat[j]:g} in most rows: latitude and "
+                "longitude look swapped",
+                row=j - first + 1,
+                column=lon_h,
+                fix="Swap the names of the Latitude and Longitude columns in the header.",
+            )
+        j = int(rows[has[rows]][0])
         raise DataError(
-            name,
-            f"longitude in {GB_LON[0]}..{GB_LON[1]} and latitude in {GB_LAT[0]}..{GB_LAT[1]} "
-            "(Great Britain)",
-            found=f"{published.get('longitude', 'Longitude')}={lon[i - 1]:g}, "
-            f"{published.get('latitude', 'Latitude')}={lat[i - 1]:g} in most rows: latitude and "
-            "longitude look swapped",
-            row=i,
-            column=published.get("longitude", "Longitude"),
-            fix="Swap the names of the Latitude and Longitude columns in the header.",
-        )
-    if not in_gb.any():
-        i = first_bad_row(has)
-        raise DataError(
-            name,
+            names[i],
             "WGS84 longitude/latitude in Great Britain (e.g. -1.13, 52.63)",
-            found=f"coordinates outside Great Britain in every row, e.g. "
-            f"({lon[i - 1]:g}, {lat[i - 1]:g})",
-            row=i,
-            column=published.get("longitude", "Longitude"),
+            found=f"coordinates outside Great Britain in every row, e.g. ({lon[j]:g}, {lat[j]:g})",
+            row=j - first + 1,
+            column=lon_h,
             fix="police.uk files give decimal degrees; eastings/northings or another CRS "
             "are not police.uk columns.",
         )
+
+
+def _rows_in(body: bytes) -> int:
+    """Data lines in a CSV body (after the header): newlines, plus an unterminated last line."""
+    if not body:
+        return 0
+    return body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+
+
+def _parse_joined(pending: list[tuple], columns, required, kind) -> list[pd.DataFrame] | None:
+    """Parse members that share one header in a single pass (one parser call instead of one
+    per monthly file; about 35% faster on the sample's 35 months), split back by row counts.
+
+    Returns None when the members cannot be joined safely (different headers or encodings,
+    or line counts that do not match the rows parsed, e.g. quoted newlines or blank lines);
+    the caller then parses them one by one.
+    """
+    if len(pending) < 2:
+        return None
+    heads, bodies = [], []
+    for _s, _name, _key, data, enc, _pub in pending:
+        if enc != "utf-8":
+            return None
+        data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        cut = data.find(b"\n")
+        heads.append(data[: cut + 1].rstrip(b"\r\n"))
+        bodies.append(data[cut + 1 :])
+    if len(set(heads)) != 1:
+        return None
+    counts = [_rows_in(b) for b in bodies]
+    parts = [heads[0] + b"\n"]
+    for body in bodies:
+        parts.append(body if body.endswith(b"\n") or not body else body + b"\n")
+    first = pending[0]
+    cols = {h: w for w, h in first[5].items()}
+    df = read_csv(b"".join(parts), first[1], usecols=list(cols), encoding="utf-8")
+    if len(df) != sum(counts):
+        return None
+    df.columns = [cols[c] for c in df.columns]
+    bounds = np.cumsum([0, *counts])
+    return [df.iloc[bounds[i] : bounds[i + 1]] for i in range(len(pending))]
 
 
 def _gather(
@@ -271,8 +337,10 @@ def _gather(
     """Read every member of every source; ``_src`` holds the index of the source."""
     columns = STREET_COLUMNS if kind == "street" else SEARCH_COLUMNS
     required = _STREET_REQUIRED if kind == "street" else _SEARCH_REQUIRED
+    req = {k: v for k, v in columns.items() if k in required}
+    opt = {k: v for k, v in columns.items() if k not in required}
     entries: list[FileLedger] = []
-    frames: list[pd.DataFrame] = []
+    pending: list[tuple] = []  # (source, name, key, data, encoding, {workbench: published})
     seen: dict[str, str] = {}
     for s, src in enumerate(sources):
         src = Path(src)
@@ -283,25 +351,49 @@ def _gather(
         n_members = 0
         for name, key, data in police_members(src, kind):
             n_members += 1
-            m = _Member(s, name, key, data)
-            df, enc = _read_member(m, columns, required, kind)
-            fl.read += len(df)
-            if enc != "utf-8":
-                fl.note(f"read as {enc} (not plain UTF-8)", len(df))
+            header, enc = read_bytes_header(data, name)
+            cols = match_columns(header, req, name, _KIND_TEXT[kind], optional=opt)
+            pub = {w: h for h, w in cols.items()}
             if key in seen:
                 logger.warning("%s is the same monthly file as %s; skipped", name, seen[key])
+                df, _, _ = _read_member(_Member(s, name, key, data), columns, required, kind)
+                fl.read += len(df)
                 fl.drop(REASONS["duplicate_file"], len(df))
                 continue
             seen[key] = name
-            df["_src"] = np.int16(s)
-            frames.append(df)
+            pending.append((s, name, key, data, enc, pub))
         if n_members > 1:
             fl.file = f"{fl.file} ({n_members} files)"
     if ledger is not None:
         ledger.extend(entries)
+    frames = _parse_joined(pending, columns, required, kind)
+    if frames is None:
+        frames = [
+            _read_member(_Member(s, n, k, d), columns, required, kind)[0]
+            for s, n, k, d, _e, _p in pending
+        ]
+    for (s, _n, _k, _d, enc, _p), df in zip(pending, frames, strict=True):
+        entries[s].read += len(df)
+        if enc != "utf-8":
+            entries[s].note(f"read as {enc} (not plain UTF-8)", len(df))
     if not frames:
-        return pd.DataFrame(columns=[*columns, "_src"]), entries
-    return pd.concat(frames, ignore_index=True), entries
+        empty = pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+        for c in ("longitude", "latitude"):
+            empty[c] = empty[c].astype("float64")
+        empty["_src"] = pd.Series(dtype="int16")
+        return empty, entries
+    lengths = np.array([len(f) for f in frames])
+    member = np.repeat(np.arange(len(frames)), lengths)
+    df = (
+        pd.concat(frames, ignore_index=True)
+        if len(frames) > 1
+        else frames[0].reset_index(drop=True)
+    )
+    names = [p[1] for p in pending]
+    published = [p[5] for p in pending]
+    df = _normalise(df, columns, names, member, published)
+    df["_src"] = np.repeat(np.array([p[0] for p in pending], dtype=np.int16), lengths)
+    return df, entries
 
 
 class _Reasons:
@@ -402,11 +494,17 @@ def _filter(
     keep = r.keep
     out = df.loc[keep, out_cols].reset_index(drop=True)
     if new_codes is not None and codes is not None:
-        pos = np.flatnonzero(ok)
-        fixed = pd.Series(new_codes.to_numpy(), index=pos)
-        out["lsoa_code"] = fixed.reindex(np.flatnonzero(keep)).astype("str").to_numpy()
+        # only rows matched through the lookup or filled in by location change their code
+        changed = np.zeros(len(df), dtype=bool)
+        changed[idx] = (note != "").to_numpy(bool)
+        if changed.any():
+            at = np.flatnonzero(changed[keep])
+            values = pd.Series(new_codes.to_numpy(), index=idx)[np.flatnonzero(changed)]
+            lsoa = out["lsoa_code"].to_numpy(dtype=object, na_value=None)
+            lsoa[at] = values.to_numpy(dtype=object)
+            out["lsoa_code"] = pd.array(lsoa, dtype="str")
     x, y = to_bng_xy(lon[keep], lat[keep])
-    return gpd.GeoDataFrame(out, geometry=shapely.points(x, y), crs=BNG)
+    return gpd.GeoDataFrame(out, geometry=shapely.points(np.column_stack([x, y])), crs=BNG)
 
 
 def read_street(
