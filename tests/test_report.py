@@ -33,6 +33,8 @@ def test_external_loads_finds_loads_not_mentions():
     assert not external_loads("<p>Licence: https://www.nationalarchives.gov.uk/ogl</p>")
     assert not external_loads('<img src="data:image/png;base64,AAAA">')
     assert not external_loads('<a href="#section-1">1</a>')
+    assert not external_loads('<a href="https://leafletjs.com">Leaflet</a>')
+    assert external_loads("<img src=https://x.org/a.png>")
 
 
 def test_bad_config_is_one_clear_error(tmp_path, capsys):

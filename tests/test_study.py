@@ -165,3 +165,50 @@ def test_missing_configured_file(tmp_path):
     cfg.write_text((SAMPLE / "area.toml").read_text())
     with pytest.raises(ConfigError, match=r"\[files\] police_street names .*which does not exist"):
         Study.from_toml(cfg)
+
+
+def test_stop_search_and_lookup_through_config(tmp_path):
+    """A small study: stop and search placed by location, and a police row on a 2021 code
+    matched to its 2011 LSOA through the ONS lookup named in [files]."""
+    header = (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Crime type,Last outcome category,Context\n"
+    )
+    (tmp_path / "2022-01-leicestershire-street.csv").write_text(
+        header
+        + "a,2022-01,L,L,-1.1332,52.6358,On or near X,E01035001,Leicester 999Z,Drugs,,\n"
+        + "b,2022-01,L,L,-1.1332,52.6358,On or near X,E01013600,Leicester 003A,Drugs,,\n"
+    )
+    (tmp_path / "2022-01-leicestershire-stop-and-search.csv").write_text(
+        "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,"
+        "Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,"
+        "Object of search,Outcome,Outcome linked to object of search,"
+        "Removal of more than just outer clothing\n"
+        "Person search,2022-01-05T12:00:00+00:00,False,,52.6358,-1.1332,Male,18-24,,White,"
+        "Misuse of Drugs Act 1971 (section 23),Controlled drugs,Arrest,True,False\n"
+        "Person search,2022-01-05T12:00:00+00:00,False,,52.80,-1.40,Male,18-24,,White,"
+        "Misuse of Drugs Act 1971 (section 23),Controlled drugs,Arrest,True,False\n"
+    )
+    (tmp_path / "lookup.csv").write_text(
+        "LSOA11CD,LSOA11NM,LSOA21CD,LSOA21NM,CHGIND\n"
+        "E01013600,Leicester 003A,E01013600,Leicester 003A,U\n"
+        "E01013601,Leicester 003B,E01035001,Leicester 999Z,S\n"
+    )
+    cfg = tmp_path / "area.toml"
+    cfg.write_text(
+        '[study]\nname = "t"\narea_codes = ["E06000016"]\nperiod_start = "2022-01"\n'
+        'period_end = "2022-01"\n[files]\n'
+        f'police_street = ["{tmp_path / "2022-01-leicestershire-street.csv"}"]\n'
+        f'stop_search = ["{tmp_path / "2022-01-leicestershire-stop-and-search.csv"}"]\n'
+        f'lsoa_boundaries = ["{SAMPLE / "boundaries/lsoa2011_E06000016_leicester.geojson"}"]\n'
+        f'imd = "{SAMPLE / "imd/imd2019_file2_domains_ranks_deciles_leicester.csv"}"\n'
+        f'population = "{SAMPLE / "population/lsoa_pop_mid2019_total_leicester.csv"}"\n'
+        f'lsoa_2011_2021_lookup = "{tmp_path / "lookup.csv"}"\n'
+    )
+    s = Study.from_toml(cfg)
+    assert list(s.crimes["lsoa_code"]) == ["E01013601", "E01013600"]
+    street = next(f for f in s.ledger.files if f.kind == "police_street")
+    assert street.notes == {"LSOA code matched through the 2011/2021 lookup": 1}
+    assert len(s.searches) == 1 and s.searches["object_of_search"].iloc[0] == "Controlled drugs"
+    ss = next(f for f in s.ledger.files if f.kind == "stop_search")
+    assert ss.dropped == {"outside the study area": 1} and s.ledger.balanced

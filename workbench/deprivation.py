@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.stats.rates import poisson_interval, proportion
+from workbench.stats.rates import proportion, rate
 
 __all__ = [
     "join_counts",
@@ -200,11 +200,12 @@ def decile_profile(
     prof.index.name = key
     pop = prof["population"].to_numpy(dtype=float)
     n = prof["count"].to_numpy(dtype=float)
-    lo, hi, exact = poisson_interval(n, conf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        prof["rate"] = np.where(pop > 0, n / pop * per, np.nan)
-        prof["lower"] = np.where(pop > 0, lo / pop * per, np.nan)
-        prof["upper"] = np.where(pop > 0, hi / pop * per, np.nan)
+    has_pop = pop > 0
+    for col in ("rate", "lower", "upper"):
+        prof[col] = np.nan
+    if has_pop.any():
+        rates = rate(n[has_pop], pop[has_pop], per=per, conf=conf)
+        prof.loc[has_pop, ["rate", "lower", "upper"]] = rates[["rate", "lower", "upper"]].to_numpy()
     total_n, total_pop = n.sum(), pop.sum()
     prof["share_of_events"] = n / total_n if total_n > 0 else np.nan
     if total_pop <= 0:

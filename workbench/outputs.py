@@ -13,6 +13,7 @@ import json
 import logging
 import platform
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -61,6 +62,9 @@ PACKAGES = (
     "nbclient",
     "ipykernel",
 )
+
+#: Seconds allowed for one map screenshot (headless Chromium).
+PNG_TIMEOUT_S = 120
 
 #: The label that marks invented (synthetic) data in file names, sheets and notes.
 SYNTHETIC_LABEL = "SYNTHETIC"
@@ -127,6 +131,9 @@ class Assumptions:
         return "\n".join(lines).strip() + "\n"
 
     def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __repr__(self) -> str:
         return self.to_markdown()
 
 
@@ -436,11 +443,21 @@ class Outputs:
         png_error = None
         if png:
             png_path = self.dir / f"{stem}.png"
+            # Playwright's sync API refuses to run inside a running asyncio loop (as in a
+            # Jupyter kernel), so the screenshot runs in a worker thread with no loop; the
+            # thread is not waited for beyond PNG_TIMEOUT_S.
+            pool = ThreadPoolExecutor(max_workers=1)
             try:
-                screenshot(html_path, png_path)
-                paths.append(png_path)
+                made = pool.submit(screenshot, html_path, png_path).result(timeout=PNG_TIMEOUT_S)
+                if made is None:
+                    png_error = "no Chromium browser found (see workbench.maps.find_chromium)"
+                else:
+                    paths.append(png_path)
             except Exception as exc:  # noqa: BLE001 - a missing browser must not stop a report
                 png_error = f"{type(exc).__name__}: {exc}"
+            finally:
+                pool.shutdown(wait=False)
+            if png_error:
                 logger.warning("No PNG for map %s: %s", name, png_error)
         self._record("map", name, paths, synthetic=synthetic, png_error=png_error)
         return html_path
@@ -478,6 +495,11 @@ class Outputs:
         path.write_text(json.dumps(log, indent=2, default=str), encoding="utf-8")
         logger.info("Wrote run log %s", path)
         return path
+
+    def __repr__(self) -> str:
+        lines = [f"Outputs in {self.dir}:"]
+        lines += [f"  {r['kind']}: {', '.join(r['files'])}" for r in self.records]
+        return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         items = "".join(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import html
 import logging
 import os
 import re
@@ -41,6 +42,9 @@ THEMES: dict[str, str] = {
     "overview": "00_overview.ipynb",
 }
 
+#: Seconds one notebook cell may run before the report stops with an error.
+CELL_TIMEOUT_S = 600
+
 _PERIOD_RE = re.compile(r"^\s*(\d{4}-\d{2})\s*:\s*(\d{4}-\d{2})\s*$")
 
 # nbconvert's lab template loads require.js, MathJax, mermaid and the widget manager from CDNs.
@@ -58,13 +62,20 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- endblock input_group %}
 """
 
-# An external load: src=, href= or CSS url() pointing at http(s) or a protocol-relative host,
-# also when HTML-escaped inside an iframe srcdoc (&quot; / &#x27; quotes).
-_EXTERNAL_RE = re.compile(
-    r"""(?:\b(?:src|href)\s*=\s*(?:["']|&quot;|&\#x27;|&\#39;)?|url\(\s*(?:["']|&quot;)?)"""
-    r"""\s*(?:https?:)?//""",
-    re.IGNORECASE,
+# External loads: a src= on an element that fetches (script, img, iframe, ...), a stylesheet
+# <link href=...>, a CSS url(...) or @import, pointing at http(s) or a protocol-relative host.
+# Plain <a href> links are navigation (e.g. licence attributions), not loads.
+_EXTERNAL_PATTERNS = (
+    re.compile(
+        r"""<(?:script|img|iframe|frame|source|video|audio|embed|input|track|object)\b"""
+        r"""[^>]*?\b(?:src|data)\s*=\s*["']?\s*(?:https?:)?//""",
+        re.IGNORECASE,
+    ),
+    re.compile(r"""<link\b[^>]*?\bhref\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE),
+    re.compile(r"""url\(\s*["']?\s*(?:https?:)?//""", re.IGNORECASE),
+    re.compile(r"""@import\s+["']\s*(?:https?:)?//""", re.IGNORECASE),
 )
+_SRCDOC_RE = re.compile(r"""\bsrcdoc\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
 
 
 def parse_period(period: str | None) -> tuple[str | None, str | None]:
@@ -149,12 +160,20 @@ def export_html(notebook: str | Path, html_path: str | Path) -> Path:
 
 
 def external_loads(text: str) -> list[str]:
-    """The ``src``/``href``/``url()`` loads in ``text`` that point at another host.
+    """The loads in an HTML document that would fetch from another host.
 
-    Mentions of addresses in plain text (licences, attributions) are not loads and are not
-    returned; escaped loads inside ``srcdoc`` attributes are.
+    Counted: ``src`` of fetching elements (script, img, iframe, ...), stylesheet
+    ``<link href>``, CSS ``url()`` and ``@import`` pointing at ``http://``, ``https://`` or
+    ``//``. Documents embedded in ``<iframe srcdoc="...">`` (as notebooks embed offline maps)
+    are unescaped and checked too. Plain ``<a href>`` links and addresses in text (licences,
+    attributions) are not loads and are not returned.
     """
-    return [text[m.start() : m.end() + 40] for m in _EXTERNAL_RE.finditer(text)]
+    found: list[str] = []
+    for pattern in _EXTERNAL_PATTERNS:
+        found += [text[m.start() : m.end() + 40] for m in pattern.finditer(text)]
+    for match in _SRCDOC_RE.finditer(text):
+        found += external_loads(html.unescape(match.group(2)))
+    return found
 
 
 def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
@@ -175,6 +194,7 @@ def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
                 cwd=str(NOTEBOOKS),
                 progress_bar=False,
                 log_output=False,
+                execution_timeout=CELL_TIMEOUT_S,
             )
     except PapermillExecutionError as exc:
         raise WorkbenchError(

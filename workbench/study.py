@@ -15,6 +15,7 @@ from workbench.config import StudyConfig, load_config
 from workbench.errors import ConfigError
 from workbench.geo import BNG, locate_points
 from workbench.ledger import REASONS, FileLedger, Ledger
+from workbench.loaders._io import display_name
 from workbench.loaders.area import StudyArea, read_lsoa_2011_2021_lookup
 from workbench.loaders.boundaries import read_boundaries
 from workbench.loaders.imd import read_imd
@@ -277,7 +278,9 @@ class Study:
             if vintage is None:
                 vintage = "2011"
             lookup = read_lsoa_2011_2021_lookup(
-                path, vintage, self.ledger.add(FileLedger(str(path), "lsoa_2011_2021_lookup"))
+                path,
+                vintage,
+                self.ledger.add(FileLedger(display_name(path), "lsoa_2011_2021_lookup")),
             )
         return StudyArea(
             codes=frozenset(self.lsoas["lsoa_code"]),
@@ -293,24 +296,26 @@ class Study:
         paths = self._path("wards")
         if not paths:
             return None
-        tmp = Ledger()
-        gdf, _ = read_boundaries(
-            paths,
-            "ward",
-            tmp,
-            code_column=self._col("ward_code"),
-            name_column=self._col("ward_name"),
-        )
-        self.ledger.extend(tmp.files)
         area = self.area.geometry.iloc[0].buffer(1.0)
-        inside = gdf.geometry.representative_point().within(area).to_numpy(bool)
-        if len(tmp.files) == 1:
-            tmp.files[0].drop(REASONS["outside_area"], int((~inside).sum()))
-            tmp.files[0].kept -= int((~inside).sum())
-        elif (~inside).any():
-            logger.info("%d ward(s) outside the study area left out", int((~inside).sum()))
-            tmp.files[0].note("wards outside the study area (all ward files)", 0)
-        return gdf.loc[inside].reset_index(drop=True)
+        frames = []
+        for p in paths:
+            tmp = Ledger()
+            gdf, _ = read_boundaries(
+                [p],
+                "ward",
+                tmp,
+                code_column=self._col("ward_code"),
+                name_column=self._col("ward_name"),
+            )
+            self.ledger.extend(tmp.files)
+            # a ward belongs to the study when its representative point is in the area
+            inside = gdf.geometry.representative_point().within(area).to_numpy(bool)
+            fl = tmp.files[0]
+            fl.drop(REASONS["outside_area"], int((~inside).sum()))
+            fl.kept -= int((~inside).sum())
+            frames.append(gdf.loc[inside])
+        out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=BNG)
 
     @cached_property
     def districts_all(self) -> gpd.GeoDataFrame | None:

@@ -53,9 +53,10 @@ def map_frame(m: Any, height: int = 480) -> HTML:
         path = Path(tmp) / "map.html"
         save_map(m, path, offline=True)
         doc = path.read_text(encoding="utf-8")
+    style = f"width:100%;height:{int(height)}px;border:1px solid #ccc"
     return HTML(
-        f'<div class="wb-map"><iframe srcdoc="{html.escape(doc, quote=True)}" style="width:100%;height:{height}px;'
-        'border:1px solid #ccc" sandbox="allow-scripts allow-popups"></iframe></div>'
+        f'<div class="wb-map"><iframe srcdoc="{html.escape(doc, quote=True)}" style="{style}" '
+        'sandbox="allow-scripts allow-popups"></iframe></div>'
     )
 
 

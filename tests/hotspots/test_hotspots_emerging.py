@@ -42,23 +42,97 @@ def test_each_category_from_a_constructed_series():
     assert set(names) == set(CATEGORIES) and len(CATEGORIES) == 17
 
 
-def test_rule_details():
-    f = np.zeros((1, T), bool)
-    # one hot period before a final run of two -> not consecutive, it is sporadic
-    h = f.copy()
-    h[0, [2, 8, 9]] = True
-    assert emerging_categories(h, f, [0.0], [1.0])[0] == "sporadic hot spot"
-    # 8 of 10 hot including the final one, no cold ever: fewer than 90% -> sporadic
-    h = np.ones((1, T), bool)
-    h[0, [0, 4]] = False
-    assert emerging_categories(h, f, [5.0], [0.001])[0] == "sporadic hot spot"
-    # 9 of 10 but the final one is not hot -> historical even with a rising trend
-    h = np.ones((1, T), bool)
-    h[0, -1] = False
-    assert emerging_categories(h, f, [5.0], [0.001])[0] == "historical hot spot"
-    # a trend that is not significant counts as no trend
-    h = np.ones((1, T), bool)
-    assert emerging_categories(h, f, [1.5], [0.13])[0] == "persistent hot spot"
+SIG_UP = (3.0, 0.003)  # significant increasing trend of z
+SIG_DOWN = (-3.0, 0.003)  # significant decreasing trend of z
+NO_TREND = (1.5, 0.13)  # a rise that is not significant counts as no trend
+
+# (pattern, trend, expected): "H" hot, "C" cold, "." neither; periods left to right, the
+# last one is the final period. Each group sits next to the neighbours it must not be
+# confused with, and the 90% edge is tried at exactly 9 of 10 and at 10 and 11 of 12.
+RULE_CASES = [
+    # new: hot only in the final period
+    (".........H", NO_TREND, "new hot spot"),
+    ("...H.....H", NO_TREND, "sporadic hot spot"),  # hot before -> not new
+    ("C........H", NO_TREND, "oscillating hot spot"),  # cold before -> not new
+    # consecutive: one final run of >= 2, never significant before, < 90%
+    ("......HHHH", NO_TREND, "consecutive hot spot"),
+    ("........HH", SIG_UP, "consecutive hot spot"),  # a trend does not matter
+    ("..HHHHHHHH", NO_TREND, "consecutive hot spot"),  # 8 of 10 = 80% < 90%
+    (".HHHHHHHHH", NO_TREND, "persistent hot spot"),  # 9 of 10 = exactly 90%
+    ("H.......HH", NO_TREND, "sporadic hot spot"),  # hot before the run
+    ("C.......HH", NO_TREND, "oscillating hot spot"),  # cold before the run
+    # intensifying / persistent / diminishing: >= 90% including the final period
+    ("HHHHHHHHHH", SIG_UP, "intensifying hot spot"),
+    ("HHHHHHHHHH", NO_TREND, "persistent hot spot"),
+    ("HHHHHHHHHH", SIG_DOWN, "diminishing hot spot"),
+    (".HHHHHHHHH", SIG_UP, "intensifying hot spot"),  # exactly 90%
+    ("HHHH.HHHHH", SIG_DOWN, "diminishing hot spot"),  # exactly 90%, gap in the middle
+    ("HHH.HHH.HH", SIG_UP, "sporadic hot spot"),  # 8 of 10 < 90%: not intensifying
+    ("HHHHHHHHHH.H", NO_TREND, "persistent hot spot"),  # 11 of 12 = 91.7%
+    ("HHHHHHHHH..H", NO_TREND, "sporadic hot spot"),  # 10 of 12 = 83% < 90%
+    # sporadic: on-again off-again, final hot, never cold
+    ("H..H...H.H", NO_TREND, "sporadic hot spot"),
+    ("H.CH...H.H", NO_TREND, "oscillating hot spot"),  # one cold period -> oscillating
+    # oscillating: final hot, cold in an earlier period, < 90% hot
+    ("C.H.C....H", NO_TREND, "oscillating hot spot"),
+    ("CHHHHHHHHH", SIG_UP, "intensifying hot spot"),  # 90% hot wins over the cold start
+    # historical: final not hot, >= 90% hot
+    ("HHHHHHHHH.", SIG_UP, "historical hot spot"),  # exactly 90%, trend irrelevant
+    ("HHHHHHHH..", NO_TREND, "no pattern"),  # 80%, final not hot
+    ("HHHHHHHHHC", NO_TREND, "oscillating cold spot"),  # final cold beats historical hot
+    # no pattern
+    ("..........", NO_TREND, "no pattern"),
+    ("..H.H.....", SIG_UP, "no pattern"),
+]
+
+
+def _flags(pattern):
+    arr = np.array(list(pattern))
+    return arr == "H", arr == "C"
+
+
+def _swap(pattern):
+    return pattern.translate(str.maketrans("HC", "CH"))
+
+
+@pytest.mark.parametrize(("pattern", "trend", "expected"), RULE_CASES)
+def test_rules_on_constructed_flags(pattern, trend, expected):
+    hot, cold = _flags(pattern)
+    got = emerging_categories(hot[None, :], cold[None, :], [trend[0]], [trend[1]])[0]
+    assert got == expected
+    # The mirror image: hot <-> cold, and the trend reversed (intensifying cold = falling z).
+    hot_m, cold_m = _flags(_swap(pattern))
+    mirror = emerging_categories(hot_m[None, :], cold_m[None, :], [-trend[0]], [trend[1]])[0]
+    swapped = expected.replace("hot", "HOT").replace("cold", "hot").replace("HOT", "cold")
+    assert mirror == swapped
+
+
+def test_every_category_is_reached_by_the_rule_cases():
+    reached = {e for _, _, e in RULE_CASES}
+    reached |= {e.replace("hot", "HOT").replace("cold", "hot").replace("HOT", "cold")
+                for e in reached}  # fmt: skip
+    assert reached == set(CATEGORIES)
+
+
+def test_trend_significance_uses_alpha_and_share_is_configurable():
+    hot, cold = _flags("HHHHHHHHHH")
+    args = (hot[None, :], cold[None, :], [2.2], [0.028])
+    assert emerging_categories(*args)[0] == "intensifying hot spot"
+    assert emerging_categories(*args, alpha=0.01)[0] == "persistent hot spot"
+    hot, cold = _flags("..HHHHHHHH")  # 80%
+    assert emerging_categories(hot[None, :], cold[None, :], [0.0], [1.0], share=0.8)[0] == (
+        "persistent hot spot"
+    )
+
+
+def test_rule_guardrails():
+    hot, cold = _flags("HHH")
+    with pytest.raises(WorkbenchError, match="both a hot and a cold"):
+        emerging_categories(hot[None, :], hot[None, :], [0.0], [1.0])
+    with pytest.raises(WorkbenchError, match="one trend z and p per zone"):
+        emerging_categories(hot[None, :], cold[None, :], [0.0, 1.0], [1.0, 1.0])
+    with pytest.raises(WorkbenchError, match="share must be above 0.5"):
+        emerging_categories(hot[None, :], cold[None, :], [0.0], [1.0], share=0.4)
 
 
 def _grid(side=10, size=100.0):

@@ -37,6 +37,33 @@ def test_rri_by_construction():
     assert np.isnan(rri(HOT, _pts(0, 10), _pts(1, 10), AREA)["rri"])
 
 
+def test_pai_rri_overlapping_hotspots_clipped_to_the_area():
+    # Hotspots: two overlapping 200 x 100 boxes (union 300 x 100 = 30,000 m2, counted once)
+    # and a 200 x 100 box half outside the area (10,000 m2 inside). a = 40,000 m2,
+    # A = 1,000,000 m2, a/A = 0.04.
+    hs = gpd.GeoDataFrame(
+        geometry=[box(0, 0, 200, 100), box(100, 0, 300, 100), box(-100, 900, 100, 1000)],
+        crs=BNG,
+    )
+    # Fit: 12 in the overlap, 1 on the hotspot edge (counts as inside), 3 in the clipped
+    # box, 1 in the part outside the area (not counted at all), 84 elsewhere.
+    # n = 16, N = 100: PAI = (16/100) / 0.04 = 4.
+    fit = gpd.GeoDataFrame(
+        geometry=[Point(150, 50)] * 12 + [Point(300, 50)] + [Point(50, 950)] * 3
+        + [Point(-50, 950)] + [Point(500, 500)] * 84,
+        crs=BNG,
+    )  # fmt: skip
+    r = pai(hs, fit, AREA)
+    assert (r["n"], r["N"]) == (16, 100)
+    assert_allclose(r["a_km2"], 0.04, rtol=1e-12)
+    assert_allclose(r["pai"], 4.0, rtol=1e-12)
+    # Test: 20 in the hotspots, 30 elsewhere: n2 = 20, N2 = 50.
+    # RRI = (20/16) / (50/100) = 2.5; PAI(test) = (20/50) / 0.04 = 10.
+    test = gpd.GeoDataFrame(geometry=[Point(150, 50)] * 20 + [Point(500, 500)] * 30, crs=BNG)
+    assert_allclose(rri(hs, fit, test, AREA)["rri"], 2.5, rtol=1e-12)
+    assert_allclose(pai(hs, test, AREA)["pai"], 10.0, rtol=1e-12)
+
+
 def test_concentration_by_hand():
     # Gini by the mean absolute difference: sum_ij |x_i - x_j| / (2 n^2 mean)
     x = np.array([1, 2, 3, 4, 0, 10, 0, 0, 5, 5, 7, 3, 0, 1, 2, 9, 8, 0, 1, 6], dtype=float)

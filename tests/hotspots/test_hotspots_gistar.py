@@ -84,6 +84,39 @@ def test_gistar_knn_and_distance_match_esda():
     assert_allclose(r2["z"], ref2.Zs, rtol=1e-9)
 
 
+def _getis_ord_z(x, w):
+    """Getis & Ord (1995) Gi* z from a dense weights matrix (self-weight on the diagonal):
+    z_i = (sum_j w_ij x_j - xbar W_i) / (S sqrt((n sum_j w_ij^2 - W_i^2) / (n - 1))),
+    W_i = sum_j w_ij, S = sqrt(sum x^2 / n - xbar^2)."""
+    n = len(x)
+    xbar = x.mean()
+    s = math.sqrt((x**2).sum() / n - xbar**2)
+    wi = w.sum(axis=1)
+    return (w @ x - xbar * wi) / (s * np.sqrt((n * (w**2).sum(axis=1) - wi**2) / (n - 1)))
+
+
+def test_gistar_irregular_distance_band_matches_getis_ord_formula():
+    # Irregularly placed zones, a 700 m band: cardinalities from 0 (an island) to many, so
+    # W_i differs between zones. Neighbours found with scipy, not libpysal; z from the
+    # published formula, not esda.
+    rng = np.random.default_rng(21)
+    xy = np.r_[rng.uniform(0, 3000, (60, 2)), [[9000.0, 9000.0]]]
+    x = rng.poisson(3, len(xy)).astype(float)
+    x[:8] += 12  # some high values so that there is something to find
+    zones = gpd.GeoDataFrame({"v": x}, geometry=gpd.points_from_xy(*xy.T).buffer(10), crs=BNG)
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    w = (d <= 700).astype(float)  # includes the zone itself (d = 0)
+    assert len(set(w.sum(axis=1))) > 5 and w[-1].sum() == 1
+    expected = _getis_ord_z(x, w)
+    r = gistar(zones, "v", weights=700.0, fdr=False)
+    assert_allclose(r["z"], expected, rtol=1e-9)
+    assert_allclose(r["p"], 2 * stats.norm.sf(np.abs(expected)), rtol=1e-9)
+    # The island's neighbourhood is itself: z = (x_i - xbar) / S.
+    s = math.sqrt((x**2).mean() - x.mean() ** 2)
+    assert_allclose(r["z"].iloc[-1], (x[-1] - x.mean()) / s, rtol=1e-12)
+    assert r.attrs["islands"] == [60]
+
+
 def test_gistar_fdr_and_bins():
     g = _lattice(side=12, seed=4)
     r = gistar(g, "v")

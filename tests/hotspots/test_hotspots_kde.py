@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from scipy import integrate
+from scipy import integrate, stats
 from shapely.geometry import Point, box
 
 from workbench.errors import WorkbenchError
@@ -82,6 +82,49 @@ def test_default_bandwidth_rule_and_factor():
     r = kde(pts)
     assert_allclose(r.attrs["bandwidth"], factor * sigma * 300 ** (-1 / 6), rtol=1e-9)
     assert "normal reference" in r.attrs["bandwidth_rule"]
+
+
+def test_quartic_constant_integrates_to_one():
+    # 3 / (pi h^2) * (1 - (d/h)^2)^2 over the disc of radius h, by scipy's 2-D quadrature in
+    # Cartesian coordinates (independent of the polar algebra in the module's comments).
+    h = 350.0
+
+    def k(y, x):
+        d2 = (x * x + y * y) / (h * h)
+        return 3 / (math.pi * h * h) * (1 - d2) ** 2 if d2 <= 1 else 0.0
+
+    total, _ = integrate.dblquad(
+        k, -h, h, lambda x: -math.sqrt(h * h - x * x), lambda x: math.sqrt(h * h - x * x)
+    )
+    assert_allclose(total, 1.0, rtol=1e-8)
+
+
+def test_kde_weighted_surface_integrates_to_total_weight():
+    # Midpoint-rule integral of the surface on a fine grid (h = 24 cells), far from the edges.
+    pts = gpd.GeoDataFrame(
+        {"w": [2.5, 0.5, 4.0]},
+        geometry=[Point(1013, 987), Point(1200, 1100), Point(890, 1240)],
+        crs=BNG,
+    )
+    g = grid(gpd.GeoDataFrame(geometry=[box(0, 0, 2000, 2000)], crs=BNG), cell_size=10)
+    r = kde(pts, bandwidth=240, zones=g, weights="w")
+    assert_allclose(r["density"].sum() * 10 * 10 / 1e6, 7.0, rtol=1e-4)
+
+
+def test_default_bandwidth_weighted_matches_scipy_gaussian_kde_conventions():
+    pts = _points(n=120, weights=True)
+    xy = np.vstack([pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()])
+    w = pts["w"].to_numpy()
+    gk = stats.gaussian_kde(xy, weights=w)  # Scott's factor with Kish's effective n
+    data_cov = gk.covariance / gk.factor**2
+    sigma = math.sqrt((data_cov[0, 0] + data_cov[1, 1]) / 2)
+    expected = QUARTIC_NORMAL_FACTOR * sigma * gk.factor
+    assert_allclose(default_bandwidth(pts, "w"), expected, rtol=1e-9)
+    # unchanged when all weights are scaled; equal weights give the unweighted rule
+    assert_allclose(default_bandwidth(pts.assign(w=w * 7), "w"), expected, rtol=1e-9)
+    assert_allclose(default_bandwidth(pts.assign(w=0.2), "w"), default_bandwidth(pts), rtol=1e-9)
+    with pytest.raises(WorkbenchError, match="positive weight"):
+        default_bandwidth(pts.assign(w=np.r_[1.0, np.zeros(len(pts) - 1)]), "w")
 
 
 def test_kde_warnings_and_errors():

@@ -213,3 +213,31 @@ def test_utf8_bom_header(tmp_path, enc_bytes):
     p = tmp_path / "bom.csv"
     p.write_bytes(enc_bytes + police_csv_bytes([street_row("a")]))
     assert read_street([p])["crime_id"].tolist() == ["a"]
+
+
+def test_ons_lookup_file_and_split_code_resolved_by_location(tmp_path, write_police, two_squares):
+    """Boundaries on 2021 codes, police on 2011 codes; E01000009 (2011) was split (CHGIND S)
+    into the two squares' codes, so each row goes to the square its point is in."""
+    from workbench.ledger import FileLedger
+    from workbench.loaders.area import read_lsoa_2011_2021_lookup
+
+    lk = tmp_path / "LSOA11_LSOA21.csv"
+    lk.write_text(
+        "LSOA11CD,LSOA11NM,LSOA21CD,LSOA21NM,CHGIND\n"
+        "E01000009,Old 001A,E01000001,New 001A,S\n"
+        "E01000009,Old 001A,E01000002,New 001B,S\n"
+    )
+    fl = FileLedger("lookup", "lsoa_2011_2021_lookup")
+    lookup = read_lsoa_2011_2021_lookup(lk, "2021", fl)
+    assert set(lookup["from_code"]) == {"E01000009"} and fl.read == 2 and fl.balanced
+    a = lonlat(SQUARES["E01000001"][0] + 500, SQUARES["E01000001"][1] + 500)
+    b = lonlat(SQUARES["E01000002"][0] + 500, SQUARES["E01000002"][1] + 500)
+    rows = [street_row("1", lon=a[0], lat=a[1], lsoa="E01000009"),
+            street_row("2", lon=b[0], lat=b[1], lsoa="E01000009")]  # fmt: skip
+    ledger = Ledger()
+    gdf = read_street([write_police("x.csv", rows)], area=_area(two_squares, lookup),
+                      ledger=ledger)  # fmt: skip
+    assert list(gdf["lsoa_code"]) == ["E01000001"]
+    f = ledger.files[0]
+    assert f.notes == {"LSOA code matched through the 2011/2021 lookup and location": 1}
+    assert f.dropped == {"outside the study area": 1} and f.balanced

@@ -5,14 +5,15 @@ One browser per module. Skips (saying how to install it) when Chromium is missin
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from maps_values import XSS_IMG, XSS_SCRIPT
 
 from workbench.maps import MapBuilder, os_attribution, save_map, screenshot
+from workbench.maps.browser import INSTALL_HINT, find_chromium, launch_browser
 from workbench.maps.builder import OGL
-from workbench.maps.screenshot import INSTALL_HINT, find_chromium, launch_browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "area.toml"
@@ -57,9 +58,9 @@ class Opened:
         return self.page.locator(selector).count()
 
     def toggle(self, layer_name: str) -> None:
-        self.page.locator(".leaflet-control-layers-overlays label", has_text=layer_name).locator(
-            "input"
-        ).click()
+        starts = re.compile(r"^\s*" + re.escape(layer_name))
+        label = self.page.locator(".leaflet-control-layers-overlays label", has_text=starts)
+        label.locator("input").click()
 
 
 @pytest.fixture(scope="module")
@@ -101,15 +102,32 @@ def xss_map(tmp_path_factory):
     )
     mb.add_points(near, "Needle finds (clustered)", label="location", cluster=True, show=False)
     mb.add_outline(lsoas.dissolve(), "Study area")
+    # Every other layer kind, hidden when the map opens.
+    rates = lsoas.assign(count=[12, 3, 0, 40], population=[1520, 1800, 1400, 2000])
+    rates["rate"] = rates["count"] / rates["population"] * 10_000
+    rates["lower"], rates["upper"] = rates["rate"] * 0.6, rates["rate"] * 1.6
+    mb.add_rates(rates, show=False)
+    mb.add_kde(cells.assign(density=[5.0, 0.0, 1.5, 9.0]), show=False)
+    mb.add_emerging(cells.assign(category=["new hot spot", "no pattern"] * 2), show=False)
+    mb.add_lisa(cells.assign(cluster=["High-High", "Not significant"] * 2), show=False)
     return save_map(mb, tmp_path_factory.mktemp("maps") / "xss.html")
 
 
 def test_layer_control_and_legends_follow_toggles(browser, xss_map):
     page = Opened(browser, xss_map)
     assert page.count(".leaflet-container") == 1
-    assert page.count(".leaflet-control-layers-overlays label") == 5
+    assert page.count(".leaflet-control-layers-overlays label") == 9
     # Visible: Gi* (7 classes) + needle finds (1) + study area (1).
     assert page.count(".wb-legend-item:visible") == 9
+    for name, items in [
+        ("Rate per 10,000", 4),  # quantiles of 4 distinct rates, 4 classes
+        ("Density (KDE)", 3),  # three non-zero densities
+        ("Emerging hot spots", 2),
+        ("Clusters (Local Moran)", 2),
+    ]:
+        page.toggle(name)
+        assert page.count(".wb-legend-item:visible") == 9 + items, name
+        page.toggle(name)
     page.toggle("IMD 2019 decile")
     assert page.count(".wb-legend-item:visible") == 19
     page.toggle("Hot spots")
@@ -165,7 +183,8 @@ def test_injected_markup_shows_as_text_and_never_runs(browser, xss_map):
     assert "Hot spots " + XSS_IMG in text  # layer control and legend
     assert page.page.evaluate("window.__alerts") == 0
     assert page.page.evaluate("window.__xss") is None
-    assert page.count(".leaflet-tooltip img, .wb-notice img, .leaflet-control-layers img") == 0
+    assert page.count(".leaflet-tooltip img, .wb-notice img, .wb-legend img") == 0
+    assert page.count(".leaflet-control-layers img, .leaflet-tooltip script") == 0
     assert page.errors == []
     assert page.external() == []
     assert not [u for u in page.requests if u.endswith("/x")]
@@ -195,6 +214,14 @@ def sample_maps(tmp_path_factory):
     mb.add_outline(study.wards, "Wards", label="ward_name", color="#777777", weight=0.8)
     mb.add_outline(study.area, "Leicester")
     out = tmp_path_factory.mktemp("sample")
+    imd = MapBuilder(
+        "Deprivation: IMD 2019 deciles",
+        "IMD 2019",
+        sources=["English Indices of Deprivation 2019"],
+        attributions=[OGL, os_attribution(2014)],
+    )
+    imd.add_imd(study.lsoas).add_outline(study.area, "Leicester")
+    save_map(imd, out / "imd.html")
     return mb, save_map(mb, out / "drugs_gistar.html"), out
 
 
@@ -223,11 +250,27 @@ def test_sample_gistar_map_with_imd_overlay_works_offline(browser, sample_maps):
     page.page.close()
 
 
-def test_screenshot_of_sample_map(browser, sample_maps):
-    _, path, out = sample_maps
-    png = screenshot(path, out / "drugs_gistar.png", width=900, height=600, browser=browser)
+@pytest.mark.parametrize("stem", ["drugs_gistar", "imd"])
+def test_screenshot_of_each_sample_map(browser, sample_maps, stem):
+    _, _, out = sample_maps
+    page = Opened(browser, out / f"{stem}.html")
+    assert page.errors == [] and page.external() == []
+    page.page.close()
+    png = screenshot(out / f"{stem}.html", out / f"{stem}.png", 900, 600, browser=browser)
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     # PNG IHDR: width and height as big-endian integers at bytes 16-24.
     assert int.from_bytes(data[16:20], "big") == 900
     assert int.from_bytes(data[20:24], "big") == 600
+
+
+def test_screenshot_without_chromium_returns_none_and_says_how(tmp_path, monkeypatch, caplog):
+    import workbench.maps.browser as shot
+
+    html = tmp_path / "m.html"
+    html.write_text("<html></html>", encoding="utf-8")
+    monkeypatch.setattr(shot, "find_chromium", lambda: None)
+    with caplog.at_level("WARNING", logger="workbench.maps.browser"):
+        assert shot.screenshot(html, tmp_path / "m.png") is None
+    assert "sudo apt-get install chromium" in caplog.text
+    assert not (tmp_path / "m.png").exists()

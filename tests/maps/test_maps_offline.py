@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
@@ -10,7 +11,12 @@ from maps_values import XSS_IMG, XSS_SCRIPT
 
 from workbench.errors import WorkbenchError
 from workbench.maps import MapBuilder, save_map
-from workbench.maps.offline import asset_paths, external_references, make_offline
+from workbench.maps.offline import (
+    asset_paths,
+    compact_geojson,
+    external_references,
+    make_offline,
+)
 
 
 @pytest.fixture
@@ -43,6 +49,7 @@ def test_offline_file_is_self_contained(builder, tmp_path):
 
 def test_notice_names_period_sources_licences_and_libraries(builder, tmp_path):
     html = save_map(builder, tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "<title>Drug offences &lt;script&gt;" in html
     for text in (
         "December 2019 to October 2022",
         "data.police.uk",
@@ -92,3 +99,36 @@ def test_layer_names_must_be_unique(cells):
 def test_empty_builder_is_an_error(tmp_path):
     with pytest.raises(WorkbenchError, match="at least one layer"):
         save_map(MapBuilder("T", "2022"), tmp_path / "x.html")
+
+
+def test_compact_geojson_keeps_the_data_and_its_escaping():
+    data = {"type": "FeatureCollection", "features": [{"a": "<b>&'", "n": [1.5, -2]}]}
+    line = "    geo_json_0a1b_add(" + json.dumps(data).replace("<", "\\u003c") + ");"
+    out = compact_geojson("x\n" + line + "\ny")
+    body = out.split("geo_json_0a1b_add(")[1].split(");")[0]
+    assert json.loads(body) == data
+    assert ", " not in body and ": " not in body
+    assert "<" not in body and "&" not in body and "'" not in body
+    assert out.startswith("x\n") and out.endswith(");\ny")
+
+
+def test_notebook_display_is_an_offline_iframe(cells):
+    out = MapBuilder("T", "2022").add_gistar(cells)._repr_html_()
+    assert out.startswith('<iframe srcdoc="') and 'sandbox="allow-scripts"' in out
+    assert "cdn.jsdelivr" not in out
+
+
+def test_short_attribution_follows_the_attributions():
+    assert MapBuilder("T", "2022").short_attribution() == "OGL v3.0 | © Crown copyright (OS)"
+    assert MapBuilder("T", "2022", attributions=[]).short_attribution() == ""
+    only_ogl = MapBuilder("T", "2022", attributions=["Open Government Licence v3.0"])
+    assert only_ogl.short_attribution() == "OGL v3.0"
+
+
+def test_duplicate_index_keeps_popups_with_their_features(lsoas, tmp_path):
+    twice = lsoas.set_index(lsoas.index * 0)  # every row labelled 0
+    html = save_map(MapBuilder("T", "2022").add_imd(twice), tmp_path / "d.html").read_text()
+    data = re.search(r"geo_json_[0-9a-f]+_add\((\{.*\})\);", html).group(1)
+    features = json.loads(data)["features"]
+    names = [f["properties"]["f0"] for f in features]
+    assert names[0] == "Leicester 001A" and names[2] == "Leicester 001C"

@@ -82,9 +82,22 @@ def test_rates_by_decile() -> None:
 def test_display_hides_small_counts() -> None:
     tr = _treatment()
     tr.loc[tr["lsoa_code"] == "L4", "in_treatment"] = 3
-    shown = deprivation_reach(tr, LSOAS).display(5)["by_decile"]
-    assert shown.loc[5, "count"] == "*" and shown.loc[5, "rate"] == "*"
-    assert shown.loc[1, "count"] == 20
+    shown = deprivation_reach(tr, LSOAS).display(5)
+    by_decile, shares = shown["by_decile"], shown["shares"]
+    assert by_decile.loc[5, "count"] == "*" and by_decile.loc[5, "rate"] == "*"
+    assert by_decile.loc[1, "count"] == 20
+    # Deciles 1, 2, 3, 5 hold 20, 10, 5, 3: total 38. The shares table shows the total (38)
+    # and the sum of deciles 1-3, so showing 35 would give decile 5 = 38 - 35 = 3, and with
+    # decile 5 hidden alone the decile table would give it as 38 - 20 - 10 - 5. So decile 3
+    # is hidden as well, and the 1-3 sum with it; 20 and 30 (deciles 1 and 1-2) stay.
+    assert by_decile.loc[3, "count"] == "*"
+    assert shares["total_count"].tolist() == [38, 38, 38]
+    assert shares["count"].tolist() == [20, 30, "*"]
+    assert shares.loc["30% most deprived", "share_of_events"] == "*"
+    shown_counts = {d: by_decile.loc[d, "count"] for d in range(1, 11)}
+    hidden = [d for d, v in shown_counts.items() if v == "*"]
+    assert sum(v for v in shown_counts.values() if v != "*") + 3 + 5 == 38
+    assert len(hidden) == 2  # two unknowns, one equation: neither can be worked out
 
 
 def test_substance_filter_and_errors() -> None:

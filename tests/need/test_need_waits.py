@@ -62,6 +62,19 @@ def test_waiting_times_standard_and_suppression() -> None:
     assert shown.loc["adult", "started"] == 90
 
 
+def test_waiting_times_display_hides_small_complements() -> None:
+    # By quarter: S1 Q1 40 started, 36 in time -> 4 not in time; S1 Q2 10 and 9 -> 1 not in
+    # time; S2 Q1 40 and 30 -> 10. Showing 36 of 40 or 9 of 10 would reveal the 4 and the 1.
+    shown = waiting_times(_waits(), ["quarter", "service_id"], suppressed=True)
+    shown = shown.set_index(["quarter", "service_id"])
+    assert shown.loc[("Q1", "S1"), "within_target"] == "*"
+    assert shown.loc[("Q2", "S1"), "within_target"] == "*"
+    assert shown.loc[("Q2", "S1"), "share"] == "*"
+    assert shown.loc[("Q2", "S1"), "started"] == 10
+    assert shown.loc[("Q1", "S2"), "within_target"] == 30
+    assert shown.attrs["suppression"]["complement"] == 2
+
+
 def test_waiting_times_checks() -> None:
     bad = _waits()
     bad.loc[0, "within_target"] = 41

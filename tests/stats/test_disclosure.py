@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.optimize import linprog
 
 from workbench.errors import WorkbenchError
-from workbench.stats import check_suppressed, suppress, suppression_mask
+from workbench.stats import check_suppressed, disclosed_cells, suppress, suppression_mask
 
 
 def test_primary_only_without_totals_and_zero_shown() -> None:
@@ -113,7 +116,7 @@ def _assert_no_line_with_one_hidden(mask: pd.DataFrame, t_row: str, t_col: str) 
 
 def test_random_tables_never_leave_one_hidden_cell_in_a_line() -> None:
     rng = np.random.default_rng(5)
-    for _ in range(200):
+    for _ in range(100):
         r, c = rng.integers(2, 6, size=2)
         inner = rng.choice([0, 1, 2, 3, 4, 5, 8, 15, 40], size=(r, c))
         t = pd.DataFrame(
@@ -133,3 +136,144 @@ def test_random_tables_never_leave_one_hidden_cell_in_a_line() -> None:
             if line_m.any():
                 assert line_m.sum() >= 2
                 assert (line_v[line_m] > 0).sum() >= 2
+
+
+# --- An independent attacker: linear programming over the hidden cells -------------------
+#
+# The attacker knows every shown cell and that each row/column adds up to its margin, and
+# that counts are >= 0. For each hidden cell it minimises and maximises the cell's value
+# subject to those equations (scipy.optimize.linprog). If the minimum equals the maximum the
+# cell has been worked out. This is a different method from the library's own null-space
+# audit (it also uses non-negativity), so it can catch what that audit misses.
+
+
+def _attack(table: pd.DataFrame, mask: pd.DataFrame, t_row: Any, t_col: Any) -> dict:
+    """Hidden cells the attacker pins down exactly: {(row, col): value found}."""
+    v = table.to_numpy(dtype=float)
+    m = mask.to_numpy()
+    rows, cols = list(table.index), list(table.columns)
+    hidden = [(i, j) for i in range(len(rows)) for j in range(len(cols)) if m[i, j]]
+    pos = {c: k for k, c in enumerate(hidden)}
+    a_eq, b_eq = [], []
+
+    def equation(comps: list, total: tuple) -> None:
+        coef, rhs = np.zeros(len(hidden)), 0.0
+        for c in comps:
+            if c in pos:
+                coef[pos[c]] += 1
+            else:
+                rhs -= v[c]
+        if total in pos:
+            coef[pos[total]] -= 1
+        else:
+            rhs += v[total]
+        if coef.any():
+            a_eq.append(coef)
+            b_eq.append(rhs)
+
+    inner_r = [i for i, r in enumerate(rows) if r != t_row]
+    inner_c = [j for j, c in enumerate(cols) if c != t_col]
+    if t_col is not None:
+        for i in range(len(rows)):
+            equation([(i, j) for j in inner_c], (i, cols.index(t_col)))
+    if t_row is not None:
+        for j in range(len(cols)):
+            equation([(i, j) for i in inner_r], (rows.index(t_row), j))
+    found = {}
+    for cell, k in pos.items():
+        unit = np.zeros(len(hidden))
+        unit[k] = 1
+        kw = {"A_eq": np.array(a_eq) if a_eq else None, "b_eq": b_eq or None, "bounds": (0, None)}
+        low, high = linprog(unit, **kw), linprog(-unit, **kw)
+        if low.status == 0 and high.status == 0 and -high.fun - low.fun < 1e-6:
+            found[(rows[cell[0]], cols[cell[1]])] = low.fun
+    return found
+
+
+def _with_margins(inner: list[list[int]], rows: bool = True, cols: bool = True) -> pd.DataFrame:
+    t = pd.DataFrame(inner, index=[f"r{i}" for i in range(len(inner))])
+    t.columns = [f"c{j}" for j in range(t.shape[1])]
+    if cols:
+        t["Total"] = t.sum(axis=1)
+    if rows:
+        t.loc["Total"] = t.sum(axis=0)
+    return t
+
+
+def test_attacker_recovers_cells_without_secondary_suppression() -> None:
+    # The attacker works: with primary suppression only, each lone small cell is recovered.
+    s = pd.Series({"A": 3, "B": 12, "C": 40, "Total": 55})
+    primary_only = suppression_mask(s, secondary=False).to_frame()
+    assert _attack(s.to_frame(), primary_only, "Total", None) == {("A", 0): 3.0}
+    t = _with_margins([[3, 15, 40], [20, 25, 10], [30, 35, 12]])  # r0 has one small cell
+    found = _attack(t, suppression_mask(t, secondary=False), "Total", "Total")
+    assert found == {("r0", "c0"): 3.0}
+
+
+@pytest.mark.parametrize(
+    ("inner", "rows", "cols"),
+    [
+        ([[3], [12], [40]], True, False),  # 1-D with its total
+        ([[3], [2], [40]], True, False),  # two small cells protect each other
+        ([[3], [0], [0]], True, False),  # only zeros left: the total goes
+        ([[3, 15, 40], [20, 25, 10], [30, 35, 12]], True, True),  # one small cell in a row
+        ([[3, 0, 0], [0, 25, 10], [30, 35, 12]], True, True),  # the row's other cells are 0
+        ([[3, 15, 40], [20, 25, 10]], False, True),  # row margins only
+        ([[3, 15, 40], [20, 25, 10]], True, False),  # column margins only
+        # Found by the attacker against the earlier greedy-only rule: two blocks of hidden
+        # cells joined through a third row let r3/c1 (= 3) and r0/c3 (= 1) be worked out.
+        ([[12, 1, 40, 12], [8, 20, 5, 5], [2, 1, 12, 20], [12, 3, 8, 8]], True, True),
+        ([[1, 8, 5, 1, 20], [20, 20, 8, 2, 3], [5, 8, 12, 8, 20], [8, 40, 20, 1, 2]], True, True),
+    ],
+)
+def test_no_hidden_cell_can_be_worked_out(inner: list, rows: bool, cols: bool) -> None:
+    t = _with_margins(inner, rows, cols)
+    mask = suppression_mask(t)
+    small = (t.to_numpy() > 0) & (t.to_numpy() < 5)
+    assert mask.to_numpy()[small].all()
+    assert _attack(t, mask, "Total" if rows else None, "Total" if cols else None) == {}
+
+
+def test_random_tables_resist_the_attacker() -> None:
+    rng = np.random.default_rng(11)
+    values = [0, 1, 2, 3, 5, 8, 12, 20, 40]
+    for trial in range(60):
+        r, c = rng.integers(1, 6, size=2)
+        inner = rng.choice(values, size=(r, c)).tolist()
+        rows, cols = trial % 3 != 1, trial % 3 != 2
+        t = _with_margins(inner, rows, cols)
+        mask = suppression_mask(t)
+        assert _attack(t, mask, "Total" if rows else None, "Total" if cols else None) == {}
+
+
+def test_disclosed_cells_hand_examples() -> None:
+    # 1-D: A + B = Total. A hidden and Total shown: A = Total - B.
+    line = [([(0, 0), (1, 0)], (2, 0))]
+    assert disclosed_cells(np.array([[True], [False], [False]]), line) == [(0, 0)]
+    assert disclosed_cells(np.array([[True], [True], [False]]), line) == []
+    # Nested sums: d1 + d2 + d3 = T and d1 + d2 = c2. Hiding d2 and d3 with T and c2 shown
+    # gives d2 = c2 - d1 and then d3 = T - c2.
+    nested = [([(0, 0), (1, 0), (2, 0)], (3, 0)), ([(0, 0), (1, 0)], (4, 0))]
+    m = np.array([[False], [True], [True], [False], [False]])
+    assert disclosed_cells(m, nested) == [(1, 0), (2, 0)]
+    m[4, 0] = True  # hide c2 as well
+    assert disclosed_cells(m, nested) == []
+
+
+def test_blank_cells_break_a_line() -> None:
+    # A blank total is no equation: nothing needs hiding beyond the small count itself.
+    s = pd.Series({"A": 3, "B": np.nan, "C": 40, "Total": np.nan})
+    assert suppression_mask(s).tolist() == [True, False, False, False]
+
+
+def test_complements_hide_a_part_whose_rest_is_small() -> None:
+    # started - within_target = people not seen in time: 2 in row a, 7 in row d.
+    w = pd.DataFrame(
+        {"started": [20, 30, 3, 12], "within_target": [18, 30, 3, 5]}, index=list("abcd")
+    )
+    out = suppress(w, complements={"within_target": "started"})
+    assert out["within_target"].tolist() == ["*", 30, "*", 5]
+    assert out["started"].tolist() == [20, 30, "*", 12]
+    assert out.attrs["suppression"]["complement"] == 1
+    with pytest.raises(WorkbenchError, match="complements"):
+        suppress(w, complements={"within_target": "referred"})

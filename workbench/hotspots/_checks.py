@@ -8,6 +8,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from workbench.errors import WorkbenchError
 from workbench.geo import BNG, WGS84
@@ -16,8 +17,11 @@ __all__ = [
     "as_points",
     "as_polygons",
     "weights_array",
+    "finite_numbers",
     "require_overlap",
     "area_geometry",
+    "adjust_p",
+    "to_timestamps",
 ]
 
 logger = logging.getLogger(__name__)
@@ -129,6 +133,22 @@ def area_geometry(area: Any, name: str = "area"):
     return geom
 
 
+def finite_numbers(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
+    """``frame[column]`` as floats, refusing missing or non-numeric values.
+
+    ``what`` starts the error message (e.g. "points: weights column 'qty'").
+    """
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        first = frame.index[np.flatnonzero(bad)[0]]
+        raise WorkbenchError(
+            f"{what} must hold numbers, found {int(bad.sum())} missing/non-numeric value(s) "
+            f"(first at index {first!r})"
+        )
+    return values
+
+
 def weights_array(gdf: pd.DataFrame, weights: str | None, name: str = "points") -> np.ndarray:
     """The per-point weights (ones when ``weights`` is None), checked to be finite numbers."""
     if weights is None:
@@ -137,17 +157,32 @@ def weights_array(gdf: pd.DataFrame, weights: str | None, name: str = "points") 
         raise WorkbenchError(
             f"{name}: weights column {weights!r} not found; columns are {list(gdf.columns)[:12]}"
         )
-    w = pd.to_numeric(gdf[weights], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(w)
-    if bad.any():
-        first = gdf.index[np.flatnonzero(bad)[0]]
-        raise WorkbenchError(
-            f"{name}: weights column {weights!r} must hold numbers, found "
-            f"{int(bad.sum())} missing/non-numeric value(s) (first at index {first!r})"
-        )
+    w = finite_numbers(gdf, weights, f"{name}: weights column {weights!r}")
     if (w < 0).any():
         raise WorkbenchError(f"{name}: weights column {weights!r} must not be negative")
     return w
+
+
+def adjust_p(p: np.ndarray, fdr: bool) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values when ``fdr`` (scipy), else ``p`` unchanged.
+
+    Rejecting adjusted p <= alpha is the BH step-up procedure at level alpha.
+    """
+    return stats.false_discovery_control(p, method="bh") if fdr else np.asarray(p, dtype=float)
+
+
+def to_timestamps(s: pd.Series, name: str) -> pd.Series:
+    """Months (``pandas.Period``) or dates as timestamps (a Period gives its start)."""
+    try:
+        ts = s.dt.start_time if isinstance(s.dtype, pd.PeriodDtype) else pd.to_datetime(s)
+    except (ValueError, TypeError) as exc:
+        raise WorkbenchError(
+            f"column {name!r}: expected months or dates (e.g. 2021-04), found values like "
+            f"{s.iloc[0]!r}"
+        ) from exc
+    if ts.isna().any():
+        raise WorkbenchError(f"column {name!r}: {int(ts.isna().sum())} missing date(s)")
+    return ts
 
 
 def require_overlap(points: gpd.GeoDataFrame, bounds: tuple[float, ...], name: str) -> None:

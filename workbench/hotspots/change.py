@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench.errors import WorkbenchError
-from workbench.hotspots._checks import as_points, as_polygons
+from workbench.hotspots._checks import adjust_p, as_points, as_polygons, to_timestamps
 from workbench.hotspots.grids import count
 
 __all__ = ["change"]
@@ -96,11 +96,9 @@ def change(
         out["pct_change"] = np.where(n1 > 0, (n2 - n1) / np.where(n1 > 0, n1, 1) * 100, np.nan)
     out["expected_after"] = n * p0
     out["p"] = p
+    p_used = adjust_p(p, fdr)
     if fdr:
-        p_used = stats.false_discovery_control(p, method="bh")
         out["p_fdr"] = p_used
-    else:
-        p_used = p
     sig = p_used <= alpha
     out["significant"] = sig
     out["direction"] = np.where(
@@ -155,7 +153,7 @@ def _after_mask(pts: pd.DataFrame, split: Any, time_column: str) -> np.ndarray:
             f"change: points have no {time_column!r} column to split by date; give "
             "time_column= or a boolean split"
         )
-    t = _as_timestamps(pts[time_column], time_column)
+    t = to_timestamps(pts[time_column], time_column)
     try:
         cut = pd.Timestamp(str(split)) if not isinstance(split, pd.Period) else split.start_time
     except (ValueError, TypeError) as exc:
@@ -163,20 +161,4 @@ def _after_mask(pts: pd.DataFrame, split: Any, time_column: str) -> np.ndarray:
             f"change: split must be a date like '2021-04', a boolean column name or a boolean "
             f"array, found {split!r}"
         ) from exc
-    if t.isna().any():
-        raise WorkbenchError(
-            f"change: column {time_column!r} has {int(t.isna().sum())} missing date(s)"
-        )
     return (t >= cut).to_numpy()
-
-
-def _as_timestamps(s: pd.Series, name: str) -> pd.Series:
-    if isinstance(s.dtype, pd.PeriodDtype):
-        return s.dt.start_time
-    try:
-        return pd.to_datetime(s)
-    except (ValueError, TypeError) as exc:
-        raise WorkbenchError(
-            f"column {name!r}: expected dates or months (e.g. 2021-04), found values like "
-            f"{s.iloc[0]!r}"
-        ) from exc

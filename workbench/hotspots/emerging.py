@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import esda
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from workbench.errors import WorkbenchError
-from workbench.hotspots._checks import as_points, as_polygons
-from workbench.hotspots.grids import _zone_index, grid
+from workbench.hotspots._checks import adjust_p, as_points, as_polygons, to_timestamps
+from workbench.hotspots.gistar import gi_star
+from workbench.hotspots.grids import _zone_index, grid_over_bounds
 from workbench.hotspots.weights import weights_with_label
 
 __all__ = ["emerging", "emerging_categories", "CATEGORIES", "PERIODS"]
@@ -32,7 +32,7 @@ PERIODS = {
 
 _KINDS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic",
           "oscillating", "historical")  # fmt: skip
-#: The 17 categories, in the order the rules are tried (hot, then cold, then no pattern).
+#: The 17 categories: the eight hot spot kinds, the eight cold spot kinds, then no pattern.
 CATEGORIES = [f"{k} hot spot" for k in _KINDS] + [f"{k} cold spot" for k in _KINDS] + ["no pattern"]
 
 
@@ -46,91 +46,132 @@ def emerging_categories(
 ) -> np.ndarray:
     """Classify each zone from its significant hot/cold flags per period and its trend.
 
-    Rules (after the ArcGIS Pro "How Emerging Hot Spot Analysis works" definitions), for a
-    zone with T periods; "hot" means a significant Gi* hot spot in that period, "90%" means
-    at least ``share`` (0.9) of the T periods; trend = Mann-Kendall on the zone's Gi* z-scores,
-    significant when ``trend_p <= alpha``. Tried in this order, the first match wins:
+    The rules are the published ArcGIS Pro "How Emerging Hot Spot Analysis works" pattern
+    definitions. For a zone with T periods: "hot" = a significant Gi* hot spot in that period;
+    "90%" = at least ``share`` x T periods (T = 10: 9 or more; T = 12: 11 or more, since
+    10/12 < 90%); "before" = in an earlier period; trend = Mann-Kendall on the zone's Gi*
+    z-scores, significant when ``trend_p <= alpha``, increasing when ``trend_z > 0``.
 
-    1. **new hot spot**: hot in the final period and never hot before.
-    2. **consecutive hot spot**: the final periods form one uninterrupted run of at least two
-       hot periods, never hot before that run, and hot in fewer than 90% of periods.
-    3. **intensifying hot spot**: hot in at least 90% of periods including the final one, and
-       a significant increasing trend in z.
-    4. **persistent hot spot**: hot in at least 90% of periods including the final one, and
+    1. **new hot spot**: hot in the final period and never significant (hot, or cold) before.
+    2. **consecutive hot spot**: a single uninterrupted run of at least two hot periods
+       ending with the final one, never significant (hot, or cold) before that run, and hot
+       in fewer than 90% of periods.
+    3. **intensifying hot spot**: hot in at least 90% of periods including the final one,
+       with a significant increasing trend (the clustering of high values grows stronger).
+    4. **persistent hot spot**: hot in at least 90% of periods including the final one, with
        no significant trend.
-    5. **diminishing hot spot**: hot in at least 90% of periods including the final one, and
-       a significant decreasing trend.
-    6. **sporadic hot spot**: hot in the final period, on-and-off hot before, fewer than 90%
-       of periods hot, and never a significant cold spot.
+    5. **diminishing hot spot**: hot in at least 90% of periods including the final one,
+       with a significant decreasing trend.
+    6. **sporadic hot spot**: hot in the final period, an on-again off-again hot spot before
+       (hot in some earlier period outside the final run), hot in fewer than 90% of periods,
+       and never a significant cold spot.
     7. **oscillating hot spot**: hot in the final period, a significant cold spot in at least
-       one earlier period, fewer than 90% of periods hot.
-    8. **historical hot spot**: not hot in the final period, but hot in at least 90% of periods.
+       one earlier period, and hot in fewer than 90% of periods.
+    8. **historical hot spot**: not hot in the final period, but hot in at least 90% of
+       periods.
 
-    9.-16. The same eight rules for **cold** spots, with hot and cold swapped and
-       "increasing" meaning the z-scores become more negative (intensifying cold).
+    9.-16. The same rules for **cold** spots with hot and cold swapped; for cold spots
+       "intensifying" means a significant *decreasing* trend in z (more and more negative)
+       and "diminishing" a significant increasing one.
     17. **no pattern**: none of the above.
+
+    Precedence. ArcGIS's table does not say which pattern wins when two definitions both
+    fit; this function makes the categories mutually exclusive as follows (as the R package
+    sfdep does): a zone with a significant cold spot before a final hot spot (run) is
+    *oscillating*, not new or consecutive (read "never significant before" strictly), and a
+    zone significant in the final period (rules 1-7, hot or cold) is classed by that before
+    the historical rules, so a zone hot in 90% of periods that ends as a cold spot is an
+    oscillating cold spot, not a historical hot spot.
 
     Parameters
     ----------
     hot, cold : bool arrays, shape (n_zones, T)
-        Significant hot / cold spot flags, periods in time order.
+        Significant hot / cold spot flags, periods in time order (a zone-period cannot be
+        both).
     trend_z, trend_p : arrays, shape (n_zones,)
         Mann-Kendall z and two-sided p of each zone's Gi* z-scores.
-    alpha : float
+    alpha : float, default 0.05
         Significance level for the trend.
-    share : float
-        The "90%" threshold.
+    share : float, default 0.9
+        The "90%" threshold, above 0.5 and at most 1.
 
     Returns
     -------
     numpy.ndarray of str
+        One of :data:`CATEGORIES` per zone.
+
+    Examples
+    --------
+    >>> f = np.zeros((3, 10), bool)
+    >>> h = f.copy(); h[0, -1] = True; h[1, -2:] = True; h[2, :9] = True
+    >>> emerging_categories(h, f, [0.0, 0.0, -3.0], [1.0, 1.0, 0.003]).tolist()
+    ['new hot spot', 'consecutive hot spot', 'historical hot spot']
     """
     hot = np.asarray(hot, dtype=bool)
     cold = np.asarray(cold, dtype=bool)
-    if hot.shape != cold.shape or hot.ndim != 2:
+    if hot.shape != cold.shape or hot.ndim != 2 or hot.shape[1] < 1:
         raise WorkbenchError(f"emerging: hot and cold must be 2-D of equal shape, found "
                              f"{hot.shape} and {cold.shape}")  # fmt: skip
-    trend_z = np.asarray(trend_z, dtype=float)
-    sig_trend = np.asarray(trend_p, dtype=float) <= alpha
+    if (hot & cold).any():
+        raise WorkbenchError("emerging: a zone cannot be both a hot and a cold spot in a period")
+    trend_z = np.asarray(trend_z, dtype=float).ravel()
+    trend_p = np.asarray(trend_p, dtype=float).ravel()
+    if len(trend_z) != hot.shape[0] or len(trend_p) != hot.shape[0]:
+        raise WorkbenchError(
+            f"emerging: expected one trend z and p per zone ({hot.shape[0]}), found "
+            f"{len(trend_z)} and {len(trend_p)}"
+        )
+    if not 0.5 < share <= 1:
+        raise WorkbenchError(f"emerging: share must be above 0.5 and at most 1, found {share}")
+    sig_trend = trend_p <= alpha
+    rising = sig_trend & (trend_z > 0)
+    falling = sig_trend & (trend_z < 0)
+    hot_rules = _rules(hot, cold, rising, falling, share)
+    cold_rules = _rules(cold, hot, falling, rising, share)
+    order = [(k, "hot", hot_rules[k]) for k in _KINDS[:-1]]
+    order += [(k, "cold", cold_rules[k]) for k in _KINDS[:-1]]
+    order += [("historical", "hot", hot_rules["historical"])]
+    order += [("historical", "cold", cold_rules["historical"])]
     out = np.full(hot.shape[0], "no pattern", dtype=object)
     done = np.zeros(hot.shape[0], dtype=bool)
-    for label, flags, other, up in (("hot", hot, cold, 1.0), ("cold", cold, hot, -1.0)):
-        cat = _classify_one(flags, other, sig_trend & (trend_z * up > 0),
-                            sig_trend & (trend_z * up < 0), share)  # fmt: skip
-        take = (cat != "") & ~done
-        out[take] = [f"{c} {label} spot" for c in cat[take]]
+    for kind, label, mask in order:
+        take = mask & ~done
+        out[take] = f"{kind} {label} spot"
         done |= take
     return out
 
 
-def _classify_one(f, other, increasing, decreasing, share) -> np.ndarray:
+def _rules(
+    f: np.ndarray, other: np.ndarray, up: np.ndarray, down: np.ndarray, share: float
+) -> dict[str, np.ndarray]:
+    """The eight patterns for flags ``f`` (hot or cold), ``other`` the opposite flags.
+
+    ``up``/``down``: a significant trend that intensifies / weakens this kind of spot.
+    """
     n, t = f.shape
     final = f[:, -1]
     n_sig = f.sum(axis=1)
     many = n_sig >= np.ceil(share * t - 1e-9)  # at least 90% of the periods
-    before = f[:, :-1].any(axis=1)
-    # Length of the run of flags ending at the final period.
+    # Length of the uninterrupted run of flags ending at the final period.
     run = np.zeros(n, dtype=int)
     alive = np.ones(n, dtype=bool)
     for j in range(t - 1, -1, -1):
         alive &= f[:, j]
         run += alive
-    only_run = n_sig == run  # no flag before the final run
+    only_run = n_sig == run  # no flag of this kind before the final run
+    # A flag of the other kind before the final run (only earlier periods can hold one).
     other_before = other[:, :-1].any(axis=1)
-    rules = [
-        ("new", final & ~before),
-        ("consecutive", final & (run >= 2) & only_run & ~many),
-        ("intensifying", final & many & increasing),
-        ("persistent", final & many & ~increasing & ~decreasing),
-        ("diminishing", final & many & decreasing),
-        ("sporadic", final & ~many & ~other.any(axis=1)),
-        ("oscillating", final & ~many & other_before),
-        ("historical", ~final & many),
-    ]
-    cat = np.full(n, "", dtype=object)
-    for name, mask in rules:
-        cat[(cat == "") & mask] = name
-    return cat
+    clean = only_run & ~other_before  # never significant at all before the final run
+    return {
+        "new": final & (run == 1) & clean,
+        "consecutive": final & (run >= 2) & clean & ~many,
+        "intensifying": final & many & up,
+        "persistent": final & many & ~up & ~down,
+        "diminishing": final & many & down,
+        "sporadic": final & ~many & ~only_run & ~other_before,
+        "oscillating": final & ~many & other_before,
+        "historical": ~final & many,
+    }
 
 
 def emerging(
@@ -198,14 +239,7 @@ def emerging(
 
     pts = as_points(points)
     if zones is None:
-        minx, miny, maxx, maxy = pts.total_bounds
-        from shapely.geometry import box
-
-        zones = grid(
-            gpd.GeoDataFrame(geometry=[box(minx, miny, maxx + 1, maxy + 1)], crs=pts.crs),
-            cell_size=cell_size,
-            clip=False,
-        )
+        zones = grid_over_bounds(pts.total_bounds, 1.0, cell_size)
     zs = as_polygons(zones)
     if time_column not in pts.columns:
         raise WorkbenchError(
@@ -239,9 +273,8 @@ def emerging(
         if np.all(y == y[0]):
             empty.append(str(periods[j]))
             continue
-        z[:, j] = esda.G_Local(y, g_star, transform="B", star=True, permutations=0).Zs
-        pj = 2.0 * stats.norm.sf(np.abs(z[:, j]))
-        p[:, j] = stats.false_discovery_control(pj, method="bh") if fdr else pj
+        z[:, j] = gi_star(y, g_star)[1]
+        p[:, j] = adjust_p(2.0 * stats.norm.sf(np.abs(z[:, j])), fdr)
     if empty:
         logger.warning("emerging: no variation (e.g. no points) in period(s) %s", empty)
     sig = p <= alpha
@@ -298,16 +331,4 @@ def emerging(
 
 
 def _periods(s: pd.Series, freq: str, name: str) -> pd.PeriodIndex:
-    try:
-        if isinstance(s.dtype, pd.PeriodDtype):
-            ts = s.dt.start_time
-        else:
-            ts = pd.to_datetime(s)
-    except (ValueError, TypeError) as exc:
-        raise WorkbenchError(
-            f"column {name!r}: expected months or dates (e.g. 2021-04), found values like "
-            f"{s.iloc[0]!r}"
-        ) from exc
-    if ts.isna().any():
-        raise WorkbenchError(f"column {name!r}: {int(ts.isna().sum())} missing date(s)")
-    return pd.PeriodIndex(ts, freq=freq)
+    return pd.PeriodIndex(to_timestamps(s, name), freq=freq)

@@ -13,10 +13,10 @@ import pandas as pd
 from scipy import stats
 
 from workbench.errors import WorkbenchError
-from workbench.hotspots._checks import as_polygons
+from workbench.hotspots._checks import adjust_p, as_polygons, finite_numbers
 from workbench.hotspots.weights import weights_with_label
 
-__all__ = ["gistar", "gi_star_z", "gi_bins", "MIN_ZONES"]
+__all__ = ["gistar", "gi_star", "gi_bins", "MIN_ZONES"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,18 +103,15 @@ def gistar(
     g, wlabel = weights_with_label(zs, weights, k=k, knn=knn)
     island_pos = np.flatnonzero(g.cardinalities.to_numpy() == 0)
     islands = [zs.index[i] for i in island_pos]
-    lg = esda.G_Local(y, g, transform="B", star=True, permutations=0)
-    z = np.asarray(lg.Zs, dtype=float)
+    gi, z = gi_star(y, g)
     p = 2.0 * stats.norm.sf(np.abs(z))
     out = zs.copy()
-    out["gi"] = np.asarray(lg.Gs, dtype=float)
+    out["gi"] = gi
     out["z"] = z
     out["p"] = p
+    p_used = adjust_p(p, fdr)
     if fdr:
-        p_used = stats.false_discovery_control(p, method="bh")
         out["p_fdr"] = p_used
-    else:
-        p_used = p
     out["significant"] = p_used <= alpha
     out["bin"] = gi_bins(z, p_used)
     out.attrs.update(dict(zs.attrs))
@@ -155,11 +152,14 @@ def gi_bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     return (level * sign).astype(np.int64)
 
 
-def gi_star_z(y: np.ndarray, graph: Any) -> np.ndarray:
-    """Analytic Gi* z-scores of one variable on a binary graph (self included), via esda."""
-    return np.asarray(
-        esda.G_Local(np.asarray(y, float), graph, transform="B", star=True, permutations=0).Zs
-    )
+def gi_star(y: np.ndarray, graph: Any) -> tuple[np.ndarray, np.ndarray]:
+    """G_i* and its analytic z-score for one variable, via ``esda.G_Local``.
+
+    ``graph`` holds binary neighbours; esda gives every zone a self-weight of 1 (``star=True``
+    with ``transform="B"``), or keeps the diagonal when the graph already has one.
+    """
+    lg = esda.G_Local(np.asarray(y, float), graph, transform="B", star=True, permutations=0)
+    return np.asarray(lg.Gs, dtype=float), np.asarray(lg.Zs, dtype=float)
 
 
 def _values(zs: pd.DataFrame, column: str) -> np.ndarray:
@@ -167,13 +167,7 @@ def _values(zs: pd.DataFrame, column: str) -> np.ndarray:
         raise WorkbenchError(
             f"gistar/lisa: column {column!r} not found; columns are {list(zs.columns)[:12]}"
         )
-    y = pd.to_numeric(zs[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(y)
-    if bad.any():
-        raise WorkbenchError(
-            f"column {column!r}: expected numbers in every zone, found {int(bad.sum())} "
-            f"missing/non-numeric value(s) (first at index {zs.index[np.flatnonzero(bad)[0]]!r})"
-        )
+    y = finite_numbers(zs, column, f"column {column!r}")
     if np.all(y == 0):
         raise WorkbenchError(
             f"column {column!r}: all values are zero; there is nothing to find hot spots in "

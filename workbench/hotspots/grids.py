@@ -16,7 +16,7 @@ from workbench.errors import WorkbenchError
 from workbench.geo import BNG
 from workbench.hotspots._checks import area_geometry, as_points, as_polygons, weights_array
 
-__all__ = ["grid", "count", "default_cell_size", "MAX_CELLS", "WARN_CELLS"]
+__all__ = ["grid", "grid_over_bounds", "count", "default_cell_size", "MAX_CELLS", "WARN_CELLS"]
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +182,19 @@ def grid(
         tuple(round(b) for b in (minx, miny, maxx, maxy)),
     )
     return out
+
+
+def grid_over_bounds(
+    bounds: Any,
+    pad: float,
+    cell_size: float | None = None,
+    shape: Literal["square", "hex"] = "square",
+) -> gpd.GeoDataFrame:
+    """Whole cells (``clip=False``) over ``bounds`` (minx, miny, maxx, maxy, EPSG:27700 metres)
+    widened by ``pad`` metres on every side: the default grid when only points are given."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    area = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
+    return grid(area, cell_size=cell_size, shape=shape, clip=False)
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:

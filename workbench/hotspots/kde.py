@@ -13,7 +13,7 @@ from scipy.spatial import cKDTree
 
 from workbench.errors import WorkbenchError
 from workbench.hotspots._checks import as_points, weights_array
-from workbench.hotspots.grids import grid
+from workbench.hotspots.grids import grid, grid_over_bounds
 
 __all__ = ["kde", "dual_kde", "default_bandwidth", "QUARTIC_NORMAL_FACTOR"]
 
@@ -29,40 +29,54 @@ QUARTIC_NORMAL_FACTOR = (2304.0 / 5.0) ** (1.0 / 6.0)
 def default_bandwidth(points: Any, weights: str | None = None) -> float:
     """Normal-reference bandwidth (metres) for the quartic kernel.
 
-    h = 2.779 * sigma * n^(-1/6), where sigma = sqrt((s_x^2 + s_y^2) / 2) is the root mean of
-    the two coordinate variances (weighted when ``weights`` is given, ddof=1), n is the number
-    of points, n^(-1/6) is Scott's rule in two dimensions and 2.779
-    (:data:`QUARTIC_NORMAL_FACTOR`) converts the Gaussian bandwidth to the quartic kernel's
-    equivalent (same asymptotic mean integrated squared error).
+    h = 2.779 * sigma * n^(-1/6), where
+
+    * sigma = sqrt((s_x^2 + s_y^2) / 2), the root mean of the two coordinate variances
+      (denominator n - 1);
+    * n^(-1/6) is Scott's rule in two dimensions, n the number of points;
+    * 2.779 (:data:`QUARTIC_NORMAL_FACTOR`) converts the Gaussian bandwidth to the quartic
+      kernel's equivalent (same asymptotic mean integrated squared error).
+
+    With ``weights`` the conventions of ``scipy.stats.gaussian_kde`` are used: weighted
+    variances ``numpy.cov(..., aweights=w)`` (denominator V1 - V2/V1, V1 = sum w,
+    V2 = sum w^2) and Kish's effective number of points n = V1^2 / V2 in place of the
+    count. Both are unchanged when every weight is multiplied by the same number, and equal
+    the unweighted values when all weights are equal.
 
     Raises
     ------
     WorkbenchError
-        Fewer than two points, or all points at one place.
+        Fewer than two points (or two points with positive weight), or all points at one
+        place.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0, 1000], [0, 0]), crs=27700)
+    >>> round(default_bandwidth(pts), 1)  # 2.7792 * sqrt((500,000 + 0) / 2) * 2^(-1/6)
+    1238.0
     """
     pts = as_points(points)
     w = weights_array(pts, weights)
-    n = len(pts)
-    if n < 2:
+    xy = np.vstack([pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()])
+    if weights is None:
+        n_eff = float(len(pts))
+    else:
+        v1, v2 = float(w.sum()), float((w * w).sum())
+        n_eff = v1 * v1 / v2 if v2 > 0 else 0.0
+    if not n_eff >= 2 - 1e-9 or np.count_nonzero(w) < 2:
         raise WorkbenchError(
-            f"bandwidth: cannot choose a default bandwidth from {n} point; give bandwidth="
+            f"bandwidth: cannot choose a default bandwidth from {np.count_nonzero(w)} point(s) "
+            "with positive weight; give bandwidth= in metres"
         )
-    x = pts.geometry.x.to_numpy()
-    y = pts.geometry.y.to_numpy()
-    var = []
-    for v in (x, y):
-        if weights is None:
-            var.append(np.var(v, ddof=1))
-        else:
-            m = np.average(v, weights=w)
-            var.append(np.sum(w * (v - m) ** 2) / (w.sum() - 1) if w.sum() > 1 else 0.0)
-    sigma = math.sqrt((var[0] + var[1]) / 2)
+    cov = np.cov(xy, aweights=None if weights is None else w)
+    sigma = math.sqrt(max((cov[0, 0] + cov[1, 1]) / 2, 0.0))
     if not sigma > 0:
         raise WorkbenchError(
             "bandwidth: all points are at the same place, so no default bandwidth can be "
             "chosen; give bandwidth= in metres"
         )
-    return float(QUARTIC_NORMAL_FACTOR * sigma * n ** (-1.0 / 6.0))
+    return float(QUARTIC_NORMAL_FACTOR * sigma * n_eff ** (-1.0 / 6.0))
 
 
 def kde(
@@ -169,14 +183,7 @@ def _resolve_grid(pts, zones, cell_size, h, shape) -> gpd.GeoDataFrame:
     if zones is not None and _is_grid(zones):
         return zones
     if zones is None:
-        minx, miny, maxx, maxy = pts.total_bounds
-        pad = h if maxx - minx > 0 and maxy - miny > 0 else max(h, 1.0)
-        from shapely.geometry import box
-
-        area = gpd.GeoDataFrame(
-            geometry=[box(minx - pad, miny - pad, maxx + pad, maxy + pad)], crs=pts.crs
-        )
-        return grid(area, cell_size=cell_size, shape=shape, clip=False)
+        return grid_over_bounds(pts.total_bounds, h, cell_size, shape)
     g = grid(zones, cell_size=cell_size, shape=shape, clip=True)
     minx, miny, maxx, maxy = g.total_bounds
     x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
@@ -323,15 +330,9 @@ def dual_kde(
     if bandwidth is None:
         bandwidth = default_bandwidth(pts, weights)
     if zones is None:
-        from shapely.geometry import box
-
         b1, b2 = pts.total_bounds, ref.total_bounds
         bb = (min(b1[0], b2[0]), min(b1[1], b2[1]), max(b1[2], b2[2]), max(b1[3], b2[3]))
-        pad = float(bandwidth)
-        area = gpd.GeoDataFrame(
-            geometry=[box(bb[0] - pad, bb[1] - pad, bb[2] + pad, bb[3] + pad)], crs=pts.crs
-        )
-        zones = grid(area, cell_size=cell_size, clip=False)
+        zones = grid_over_bounds(bb, float(bandwidth), cell_size)
     elif not _is_grid(zones):
         zones = grid(zones, cell_size=cell_size, clip=True)
     a = kde(pts, bandwidth=bandwidth, weights=weights, zones=zones)

@@ -10,10 +10,9 @@ from typing import Any
 import esda
 import geopandas as gpd
 import numpy as np
-from scipy import stats
 
 from workbench.errors import WorkbenchError
-from workbench.hotspots._checks import as_polygons
+from workbench.hotspots._checks import adjust_p, as_polygons
 from workbench.hotspots.gistar import MIN_ZONES, _values
 from workbench.hotspots.weights import weights_with_label
 
@@ -111,11 +110,9 @@ def lisa(
     out = zs.copy()
     out["I"] = np.asarray(lm.Is, dtype=float)
     out["p"] = p
+    p_used = adjust_p(p, fdr)
     if fdr:
-        p_used = stats.false_discovery_control(p, method="bh")
         out["p_fdr"] = p_used
-    else:
-        p_used = p
     out["z_sim"] = np.asarray(lm.z_sim, dtype=float)
     q = np.asarray(lm.q, dtype=int)
     out["quadrant"] = q

@@ -164,13 +164,14 @@ def assign_area(
         fill = (~outside & blank).to_numpy()
         out.iloc[pos[fill]] = located[fill].to_numpy()
         note.iloc[pos[fill]] = NOTE_FILLED
-        unmatched = (~outside & ~blank).to_numpy()
+        unmatched = (~outside & ~blank).to_numpy(bool).copy()
         if candidates is not None and len(candidates):
             # split/merged codes: keep when the point's LSOA is one of the lookup's candidates
             cand_ok = pd.Series(False, index=idx)
             common = candidates.index.intersection(idx)
             for i in common:
-                cand_ok[i] = located[i] in candidates[i]
+                loc = located[i]
+                cand_ok[i] = (not pd.isna(loc)) and loc in candidates[i]
             resolved = unmatched & cand_ok.to_numpy()
             out.iloc[pos[resolved]] = located[resolved].to_numpy()
             note.iloc[pos[resolved]] = NOTE_LOOKUP_LOCATION

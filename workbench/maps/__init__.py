@@ -1,5 +1,6 @@
 """Maps for meetings: layered offline HTML maps (folium/Leaflet) and static PNG/PDF maps."""
 
+from workbench.maps.browser import find_chromium, launch_browser, screenshot
 from workbench.maps.builder import LIBRARIES, OGL, MapBuilder, os_attribution
 from workbench.maps.display import to_display
 from workbench.maps.layers import (
@@ -20,7 +21,6 @@ from workbench.maps.layers import (
 from workbench.maps.legends import Legend, LegendItem
 from workbench.maps.offline import external_references, make_offline, save_map
 from workbench.maps.popups import escape
-from workbench.maps.screenshot import find_chromium, launch_browser, screenshot
 from workbench.maps.static import static_map
 
 __all__ = [

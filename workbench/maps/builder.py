@@ -187,40 +187,54 @@ class MapBuilder:
         self.layers.append(layer)
         return self
 
-    def add_gistar(self, result: gpd.GeoDataFrame, name: str = "Hot spots (Gi*)", **kw: Any):
+    def add_gistar(
+        self, result: gpd.GeoDataFrame, name: str = "Hot spots (Gi*)", **kw: Any
+    ) -> MapBuilder:
         """Gi* hot/cold spots; see :func:`workbench.maps.layers.gistar_layer`."""
         return self.add(L.gistar_layer(result, name, **kw))
 
-    def add_kde(self, result: gpd.GeoDataFrame, name: str = "Density (KDE)", **kw: Any):
+    def add_kde(
+        self, result: gpd.GeoDataFrame, name: str = "Density (KDE)", **kw: Any
+    ) -> MapBuilder:
         """Kernel density surface; see :func:`workbench.maps.layers.kde_layer`."""
         return self.add(L.kde_layer(result, name, **kw))
 
-    def add_emerging(self, result: gpd.GeoDataFrame, name: str = "Emerging hot spots", **kw):
+    def add_emerging(
+        self, result: gpd.GeoDataFrame, name: str = "Emerging hot spots", **kw: Any
+    ) -> MapBuilder:
         """Emerging hot spot categories; see :func:`workbench.maps.layers.emerging_layer`."""
         return self.add(L.emerging_layer(result, name, **kw))
 
-    def add_lisa(self, result: gpd.GeoDataFrame, name: str = "Clusters (Local Moran)", **kw):
+    def add_lisa(
+        self, result: gpd.GeoDataFrame, name: str = "Clusters (Local Moran)", **kw: Any
+    ) -> MapBuilder:
         """Local Moran clusters; see :func:`workbench.maps.layers.lisa_layer`."""
         return self.add(L.lisa_layer(result, name, **kw))
 
-    def add_choropleth(self, gdf: gpd.GeoDataFrame, column: str, name: str | None = None, **kw):
+    def add_choropleth(
+        self, gdf: gpd.GeoDataFrame, column: str, name: str | None = None, **kw: Any
+    ) -> MapBuilder:
         """Any column, mapclassify scheme or fixed bins; see
         :func:`workbench.maps.layers.choropleth_layer`."""
         return self.add(L.choropleth_layer(gdf, column, name, **kw))
 
-    def add_rates(self, gdf: gpd.GeoDataFrame, name: str = "Rate per 10,000", **kw: Any):
+    def add_rates(
+        self, gdf: gpd.GeoDataFrame, name: str = "Rate per 10,000", **kw: Any
+    ) -> MapBuilder:
         """Rates with suppressed pop-ups; see :func:`workbench.maps.layers.rate_layer`."""
         return self.add(L.rate_layer(gdf, name, **kw))
 
-    def add_imd(self, lsoas: gpd.GeoDataFrame, name: str = "IMD 2019 decile", **kw: Any):
+    def add_imd(
+        self, lsoas: gpd.GeoDataFrame, name: str = "IMD 2019 decile", **kw: Any
+    ) -> MapBuilder:
         """IMD deciles (1 = most deprived); see :func:`workbench.maps.layers.imd_layer`."""
         return self.add(L.imd_layer(lsoas, name, **kw))
 
-    def add_points(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any):
+    def add_points(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any) -> MapBuilder:
         """Points, clustered when many; see :func:`workbench.maps.layers.points_layer`."""
         return self.add(L.points_layer(gdf, name, **kw))
 
-    def add_outline(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any):
+    def add_outline(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any) -> MapBuilder:
         """Boundary lines; see :func:`workbench.maps.layers.outline_layer`."""
         return self.add(L.outline_layer(gdf, name, **kw))
 
@@ -255,6 +269,17 @@ class MapBuilder:
         bits.extend(self.attributions)
         return " ".join(bits)
 
+    def short_attribution(self) -> str:
+        """The few words shown in Leaflet's attribution line (the full text is in the title box)."""
+        text = " ".join(self.attributions).lower()
+        bits = []
+        if "open government licence" in text:
+            bits.append("OGL v3.0")
+        if "crown copyright" in text:
+            ordnance = "os data" in text or "ordnance survey" in text
+            bits.append("© Crown copyright" + (" (OS)" if ordnance else ""))
+        return " | ".join(bits)
+
     # ------------------------------------------------------------------ folium
     def to_folium(self, *, collapsed: bool = False) -> folium.Map:
         """Build the folium map (online form: Leaflet from its CDN until saved offline).
@@ -277,15 +302,19 @@ class MapBuilder:
         # Instance attributes shadow folium's class-level lists (jQuery, Bootstrap, ...).
         m.default_js = [("leaflet", LEAFLET_JS)]
         m.default_css = [("leaflet_css", LEAFLET_CSS)]
+        page_title = escape(f"{self.title} ({self.period})")
         m.get_root().header.add_child(
-            folium.Element('<meta name="generator" content="workbench.maps" />'),
+            folium.Element(
+                f'<title>{page_title}</title><meta name="generator" content="workbench.maps" />'
+            ),
             name="wb_generator",
         )
         drawn: list[_Drawn] = []
         bounds = None
         for layer in self.layers:
+            # Positional index: pop-up texts and colours are lists in row order.
             disp = to_display(
-                layer.data,
+                layer.data.reset_index(drop=True),
                 tolerance_m=0 if layer.kind == "point" else self.tolerance_m,
                 decimals=self.decimals,
                 argument=layer.name,
@@ -310,11 +339,7 @@ class MapBuilder:
         m.add_child(
             _Notice(
                 self.notice_html(),
-                escape(
-                    " | ".join(
-                        ["OGL v3.0"] + (["© Crown copyright (OS)"] if self.attributions else [])
-                    )
-                ),
+                escape(self.short_attribution()),
                 self.background,
             )
         )
@@ -327,8 +352,7 @@ class MapBuilder:
         """Add one layer to ``m``; returns the JavaScript name of the toggled layer."""
         keys = [f"f{i}" for i in range(len(layer.fields))]
         labels = [escape(lab) for lab in layer.fields]
-        pos = {idx: i for i, idx in enumerate(layer.data.index)}
-        rows = [pos[idx] for idx in disp.index]
+        rows = [int(i) for i in disp.index]
         geoms = geojson_geometries(disp)
         features = []
         for j, (row, geom) in enumerate(zip(rows, geoms, strict=True)):
@@ -390,6 +414,18 @@ class MapBuilder:
         return gj.get_name()
 
     # ------------------------------------------------------------------ convenience
+    def _repr_html_(self) -> str:
+        """Show the map in a notebook: the offline page in an iframe (works with no network)."""
+        from workbench.maps.offline import compact_geojson, make_offline, render_html
+
+        page = compact_geojson(render_html(self))
+        if self.tiles is None:
+            page = make_offline(page)
+        return (
+            f'<iframe srcdoc="{escape(page)}" style="width:100%;height:600px;border:none" '
+            'sandbox="allow-scripts"></iframe>'
+        )
+
     def save(self, path: str | Path, *, offline: bool = True) -> Path:
         """Build and save; see :func:`workbench.maps.offline.save_map`."""
         from workbench.maps.offline import save_map

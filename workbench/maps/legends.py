@@ -69,7 +69,8 @@ _CSS = """
 .wb-legend {background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;
   box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px/1.35 Arial,Helvetica,sans-serif;
   max-height:60vh;overflow-y:auto;max-width:260px}
-.wb-legend-section + .wb-legend-section {margin-top:6px;border-top:1px solid #ddd;padding-top:4px}
+.wb-legend-section {margin-top:6px;border-top:1px solid #ddd;padding-top:4px}
+.wb-legend-section.wb-first {margin-top:0;border-top:0;padding-top:0}
 .wb-legend-title {font-weight:bold;margin-bottom:2px}
 .wb-legend-item {display:flex;align-items:center;gap:6px;white-space:nowrap}
 .wb-swatch {display:inline-block;width:14px;height:12px;flex:none}
@@ -123,6 +124,7 @@ class LegendControl(MacroElement):
                 sections.forEach(function(s) {
                     var on = map.hasLayer(s[0]);
                     s[2].style.display = on ? '' : 'none';
+                    L.DomUtil[on && !any ? 'addClass' : 'removeClass'](s[2], 'wb-first');
                     any = any || on;
                 });
                 ctl.getContainer().style.display = any ? '' : 'none';

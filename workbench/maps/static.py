@@ -13,14 +13,19 @@ import logging
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from workbench.errors import WorkbenchError
 from workbench.maps.layers import MapLayer
+
+if TYPE_CHECKING:
+    from workbench.maps.builder import MapBuilder
 
 __all__ = ["static_map", "nice_scale_length"]
 
@@ -43,7 +48,7 @@ def nice_scale_length(width_m: float, share: float = 0.2) -> float:
     return float(power)
 
 
-def _scale_bar(ax, length: float) -> None:
+def _scale_bar(ax: Axes, length: float) -> None:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     h = (y1 - y0) * 0.012
@@ -61,7 +66,7 @@ def _scale_bar(ax, length: float) -> None:
     ax.text(x + length, y + h * 1.6, label, ha="center", va="bottom", fontsize=7, zorder=20)
 
 
-def _north_arrow(ax) -> None:
+def _north_arrow(ax: Axes) -> None:
     ax.annotate(
         "N",
         xy=(0.95, 0.95),
@@ -76,7 +81,7 @@ def _north_arrow(ax) -> None:
     )
 
 
-def _draw(ax, layer: MapLayer) -> None:
+def _draw(ax: Axes, layer: MapLayer) -> None:
     gdf = layer.data
     if gdf.empty:
         return
@@ -128,7 +133,7 @@ def _legend_handles(layers: Sequence[MapLayer]) -> tuple[list, list[str], set[in
 
 
 def static_map(
-    builder,
+    builder: MapBuilder,
     path: str | Path,
     *,
     layers: Sequence[str] | None = None,

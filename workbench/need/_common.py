@@ -17,7 +17,9 @@ __all__ = [
     "require_columns",
     "counts_column",
     "pick_year",
+    "treatment_rows",
     "display_table",
+    "hide_cells",
     "as_list",
 ]
 
@@ -74,6 +76,44 @@ def pick_year(df: pd.DataFrame, column: str, year: str | None, name: str) -> str
     return str(year)
 
 
+def treatment_rows(
+    df: pd.DataFrame,
+    name: str,
+    year: str | None,
+    substance_groups: Sequence[str] | None,
+    age_bands: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, str, list[str]]:
+    """One financial year's treatment rows (optionally some substance groups and age bands).
+
+    Returns the rows with a float column ``_n`` (the ``in_treatment`` counts), the year used
+    (default the latest) and the groups kept (``[]`` = all). A blank (not recorded) count in
+    the rows kept, or no rows at all, raises a WorkbenchError: shares and rates need every
+    count.
+    """
+    year = pick_year(df, "financial_year", year, name)
+    rows = df[df["financial_year"].astype(str) == year].copy()
+    groups = as_list(substance_groups)
+    if groups:
+        rows = rows[rows["substance_group"].isin(groups)]
+    bands = as_list(age_bands)
+    if bands:
+        if "age_band" not in rows.columns:
+            raise WorkbenchError(f"age_bands given but {name} has no age_band column")
+        rows = rows[rows["age_band"].astype(str).isin(bands)]
+    if rows.empty:
+        raise WorkbenchError(
+            f"{name} has no rows for {year} with substance_groups={groups or 'all'} and "
+            f"age_bands={bands or 'all'}"
+        )
+    rows["_n"] = counts_column(rows, "in_treatment", name)
+    if rows["_n"].isna().any():
+        raise WorkbenchError(
+            f"{name}, column 'in_treatment': {int(rows['_n'].isna().sum())} blank (not "
+            f"recorded) count(s) in {year}; shares and rates need every count"
+        )
+    return rows, year, groups
+
+
 def as_list(value: str | Sequence[str] | None) -> list[str]:
     """A string or sequence of strings as a list (None -> [])."""
     if value is None:
@@ -90,6 +130,7 @@ def display_table(
     count_columns: Sequence[Hashable],
     derived: Mapping[Hashable, Sequence[Hashable]] | None = None,
     total_row: Any = None,
+    complements: Mapping[Hashable, Hashable] | None = None,
 ) -> pd.DataFrame:
     """The display (export) version of a numeric need table, small counts hidden.
 
@@ -110,6 +151,10 @@ def display_table(
         Derived column -> the count columns it depends on.
     total_row : label, optional
         Label of a margin row whose counts are the sums of the other rows.
+    complements : mapping, optional
+        Part count column -> whole count column (``within_target`` -> ``started``): where
+        ``whole - part`` is 1 to ``threshold - 1`` the part is hidden too, so the small
+        complement cannot be worked out by subtraction.
     """
     derived = dict(derived or {})
     mask = suppression_mask(
@@ -118,23 +163,42 @@ def display_table(
         count_columns=list(count_columns),
         total_row=total_row,
         total_column=None,
+        complements=complements,
     )
-    out = table.copy()
     hide: dict[Hashable, np.ndarray] = {c: mask[c].to_numpy() for c in count_columns}
+    return hide_cells(table, hide, derived, mask.attrs.get("suppression", {}))
+
+
+def hide_cells(
+    table: pd.DataFrame,
+    hidden: Mapping[Hashable, np.ndarray],
+    derived: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    summary: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """A copy of ``table`` with "*" where ``hidden`` (column -> bool array) says so.
+
+    A ``derived`` column is hidden wherever ANY of the columns it depends on is hidden
+    (keys of ``hidden`` that are not columns can serve as such dependencies, for example a
+    total shown in another table).
+    ``attrs["suppression"]`` is ``summary`` with the number of derived cells hidden.
+    """
+    hide = {c: np.asarray(h, dtype=bool) for c, h in hidden.items()}
+    derived = dict(derived or {})
     for col, bases in derived.items():
-        if col not in out.columns:
+        if col not in table.columns:
             continue
-        hidden = np.zeros(len(out), dtype=bool)
+        flags = np.zeros(len(table), dtype=bool)
         for base in bases:
-            hidden |= mask[base].to_numpy()
-        hide[col] = hidden
-    for col, hidden in hide.items():
-        if hidden.any():
+            flags |= hide[base]
+        hide[col] = flags
+    out = table.copy()
+    for col, flags in hide.items():
+        if col in out.columns and flags.any():
             column = out[col].astype(object)
-            column[hidden] = SUPPRESSED
+            column[flags] = SUPPRESSED
             out[col] = column
-    summary = dict(mask.attrs.get("suppression", {}))
-    summary["derived"] = int(sum(hide[c].sum() for c in derived if c in hide))
+    info = dict(summary or {})
+    info["derived"] = int(sum(hide[c].sum() for c in derived if c in hide))
     out.attrs.update(table.attrs)
-    out.attrs["suppression"] = summary
+    out.attrs["suppression"] = info
     return out

@@ -11,14 +11,8 @@ import pandas as pd
 
 from workbench.deprivation import decile_profile, most_deprived_share
 from workbench.errors import WorkbenchError
-from workbench.need._common import (
-    as_list,
-    counts_column,
-    display_table,
-    pick_year,
-    require_columns,
-    require_frame,
-)
+from workbench.need._common import hide_cells, require_columns, require_frame, treatment_rows
+from workbench.stats.disclosure import disclosed_cells, suppression_mask
 
 __all__ = ["DeprivationReach", "deprivation_reach"]
 
@@ -53,23 +47,72 @@ class DeprivationReach:
     settings: dict = field(default_factory=dict)
 
     def display(self, threshold: int = 5) -> dict[str, pd.DataFrame]:
-        """The two tables with counts 1 to ``threshold - 1`` (and what they reveal) hidden."""
+        """The two tables with counts 1 to ``threshold - 1`` (and what they reveal) hidden.
+
+        Conventions
+        -----------
+        The two tables are suppressed together, because together they give away more than
+        each alone: ``shares`` shows the study total (``total_count``) and the nested sums
+        of deciles 1, 1-2 and 1-3, so a hidden decile count could be found by subtraction.
+
+        - Deciles: counts 1 to ``threshold - 1`` hidden, with secondary suppression against
+          the study total (:func:`workbench.stats.suppress`); the total itself is hidden when
+          it would reveal a cell (then ``total_count`` and every share of it are hidden).
+        - Shares: a group's count is shown only when it is not 1 to ``threshold - 1`` and
+          showing it lets no hidden decile be worked out
+          (:func:`workbench.stats.disclosed_cells`).
+        - Rates, shares, ratios and their limits are hidden with the count they come from,
+          and shares and ratios also with the total.
+        """
+        counts = self.by_decile["count"].to_numpy(dtype=float)
+        k = len(counts)
+        total = float(counts.sum())
+        with_total = pd.Series([*counts, total], index=[*range(k), "Total"])
+        decile_mask = suppression_mask(with_total, threshold, total_row="Total").to_numpy()
+        # Cells of one column: deciles 0..k-1, the total at k, then one per share group.
+        group_counts = self.shares["count"].to_numpy(dtype=float)
+        tops = [int(str(d).split("-")[-1]) for d in self.shares["deciles"]]
+        m = np.zeros((k + 1 + len(tops), 1), dtype=bool)
+        m[: k + 1, 0] = decile_mask
+        lines = [([(i, 0) for i in range(k)], (k, 0))]
+        for g, top in enumerate(tops):
+            cell = (k + 1 + g, 0)
+            if 0 < group_counts[g] < threshold:
+                m[cell] = True
+                continue
+            trial = [*lines, ([(i, 0) for i in range(top)], cell)]
+            if disclosed_cells(m, trial):
+                m[cell] = True
+            else:
+                lines = trial
+        total_hidden = np.full(len(tops), bool(m[k, 0]))
         share_cols = ["share_of_events", "lower", "upper", "ratio", "ratio_lower", "ratio_upper"]
-        rate_cols = ["rate", "lower", "upper", "share_of_events", "ratio"]
-        return {
-            "shares": display_table(
-                self.shares,
-                threshold,
-                count_columns=["count"],
-                derived={c: ["count"] for c in share_cols},
-            ),
-            "by_decile": display_table(
-                self.by_decile,
-                threshold,
-                count_columns=["count"],
-                derived={c: ["count"] for c in rate_cols},
-            ),
+        rate_cols = ["rate", "lower", "upper"]
+        summary = {
+            "threshold": int(threshold),
+            "rule": f"counts 1 to {threshold - 1} shown as '*'; zero shown; deciles and shares "
+            "suppressed together against the study total",
+            "hidden_deciles": int(decile_mask[:k].sum()),
+            "hidden_groups": int(m[k + 1 :, 0].sum()),
+            "total_hidden": bool(m[k, 0]),
         }
+        shares = hide_cells(
+            self.shares,
+            {"count": m[k + 1 :, 0], "total_count": total_hidden, "_total": total_hidden},
+            {c: ["count", "_total"] for c in share_cols},
+            summary,
+        )
+        by_decile = hide_cells(
+            self.by_decile,
+            {"count": decile_mask[:k], "_total": np.full(k, bool(m[k, 0]))},
+            {
+                **{c: ["count"] for c in rate_cols},
+                "share_of_events": ["count", "_total"],
+                "ratio": ["count", "_total"],
+            },
+            summary,
+        )
+        return {"shares": shares, "by_decile": by_decile}
 
 
 def deprivation_reach(
@@ -131,17 +174,7 @@ def deprivation_reach(
                 f"lsoas must have a {col!r} column (study LSOAs from the loaders), found "
                 f"{list(lsoas.columns)[:10]}"
             )
-    year = pick_year(tr, "financial_year", year, "treatment_by_lsoa")
-    tr = tr[tr["financial_year"].astype(str) == year].copy()
-    groups = as_list(substance_groups)
-    if groups:
-        tr = tr[tr["substance_group"].isin(groups)]
-    tr["_n"] = counts_column(tr, "in_treatment", "treatment_by_lsoa")
-    if tr["_n"].isna().any():
-        raise WorkbenchError(
-            f"treatment_by_lsoa, column 'in_treatment': {int(tr['_n'].isna().sum())} blank "
-            f"(not recorded) count(s) in {year}; reach needs every count"
-        )
+    tr, year, groups = treatment_rows(tr, "treatment_by_lsoa", year, substance_groups)
     counts = tr.groupby(tr["lsoa_code"].astype(str).str.strip())["_n"].sum()
     base = pd.DataFrame(
         {

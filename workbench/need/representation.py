@@ -12,11 +12,10 @@ import pandas as pd
 from workbench.errors import WorkbenchError
 from workbench.need._common import (
     as_list,
-    counts_column,
     display_table,
-    pick_year,
     require_columns,
     require_frame,
+    treatment_rows,
 )
 from workbench.stats.rates import proportion
 
@@ -185,27 +184,8 @@ def representation(
             f"population must have columns {by!r} and 'population', "
             f"found {list(population.columns)}"
         )
-    year = pick_year(treatment, "financial_year", year, "treatment")
-    tr = treatment[treatment["financial_year"].astype(str) == year].copy()
-    groups_sel = as_list(substance_groups)
-    if groups_sel:
-        tr = tr[tr["substance_group"].isin(groups_sel)]
     bands_sel = as_list(age_bands)
-    if bands_sel:
-        if "age_band" not in tr.columns:
-            raise WorkbenchError("age_bands given but treatment has no age_band column")
-        tr = tr[tr["age_band"].astype(str).isin(bands_sel)]
-    if tr.empty:
-        raise WorkbenchError(
-            f"treatment has no rows for {year} with substance_groups={groups_sel or 'all'} "
-            f"and age_bands={bands_sel or 'all'}"
-        )
-    tr["_n"] = counts_column(tr, "in_treatment", "treatment")
-    if tr["_n"].isna().any():
-        raise WorkbenchError(
-            f"treatment, column 'in_treatment': {int(tr['_n'].isna().sum())} blank (not "
-            f"recorded) count(s) in {year}; shares need every count"
-        )
+    tr, year, groups_sel = treatment_rows(treatment, "treatment", year, substance_groups, bands_sel)
     tr[by] = tr[by].astype(str).str.strip()
     excluded = tr[tr[by].isin(exclude)]
     tr = tr[~tr[by].isin(exclude)]

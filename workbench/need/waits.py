@@ -94,7 +94,9 @@ def waiting_times(
     threshold : int, default 5
         Suppression threshold for the display table.
     suppressed : bool, default False
-        Return the display table (counts 1 to threshold-1 as "*", shares hidden with them).
+        Return the display table (counts 1 to threshold-1 as "*", shares hidden with them;
+        ``within_target`` is hidden too where fewer than ``threshold`` people started outside
+        the target, so that number cannot be found by subtraction).
 
     Returns
     -------
@@ -152,7 +154,10 @@ def waiting_times(
     if suppressed:
         dep = ["started", "within_target"]
         derived = {c: dep for c in ("share", "lower", "upper", "below_standard")}
-        return display_table(out, threshold, count_columns=dep, derived=derived)
+        return display_table(
+            out, threshold, count_columns=dep, derived=derived,
+            complements={"within_target": "started"},
+        )  # fmt: skip
     return out
 
 
@@ -197,8 +202,10 @@ def young_people_access(
     conf : float, default 0.95
     threshold : int, default 5
     suppressed : bool, default False
-        Return the display table: counts 1 to threshold-1 as "*", and every share, limit and
-        rate computed from a hidden count hidden too.
+        Return the display table: counts 1 to threshold-1 as "*", a part hidden where its
+        complement (cohort - tier2_reached, cohort - tier3_referred, tier3_referred -
+        tier3_within_10_days) is 1 to threshold-1, and every share, limit and rate computed
+        from a hidden count hidden too.
 
     Returns
     -------
@@ -288,5 +295,13 @@ def young_people_access(
             "cohort_rate_lower": ["cohort"],
             "cohort_rate_upper": ["cohort"],
         }
-        return display_table(out, threshold, count_columns=counts, derived=derived)
+        # People not reached, not referred, or not seen within 10 days are counts too.
+        complements = {
+            "tier2_reached": "cohort",
+            "tier3_referred": "cohort",
+            "tier3_within_10_days": "tier3_referred",
+        }
+        return display_table(
+            out, threshold, count_columns=counts, derived=derived, complements=complements
+        )
     return out

@@ -3,6 +3,7 @@
 from workbench.stats.disclosure import (
     SUPPRESSED,
     check_suppressed,
+    disclosed_cells,
     suppress,
     suppression_mask,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "MannKendallResult",
     "check_suppressed",
     "compare_periods",
+    "disclosed_cells",
     "funnel_baseline",
     "funnel_classify",
     "funnel_limits",

@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import null_space
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["SUPPRESSED", "suppress", "suppression_mask", "check_suppressed"]
+__all__ = ["SUPPRESSED", "suppress", "suppression_mask", "check_suppressed", "disclosed_cells"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def _plan(
     total_row: Any,
     total_column: Any,
     secondary: bool,
+    complements: Mapping[Hashable, Hashable] | None = None,
 ) -> tuple[pd.DataFrame, bool, pd.DataFrame, dict[str, Any]]:
     """Work out the suppression mask; returns (frame, was_series, mask, summary)."""
     if not isinstance(threshold, (int, np.integer)) or threshold < 1:
@@ -97,6 +99,19 @@ def _plan(
         raise WorkbenchError(f"count column {bad[0]!r} has negative values; counts must be >= 0")
 
     primary = (values > 0) & (values < threshold)
+    n_small = int(primary.to_numpy().sum())
+    n_complement = 0
+    for part, whole in dict(complements or {}).items():
+        if part not in values.columns or whole not in values.columns:
+            raise WorkbenchError(
+                f"complements {part!r} -> {whole!r}: both must be count columns; count columns "
+                f"are {list(values.columns)}"
+            )
+        rest = values[whole] - values[part]
+        shown = ~primary[part] & ~primary[whole]
+        hide = shown & (rest > 0) & (rest < threshold)
+        n_complement += int(hide.sum())
+        primary[part] = primary[part] | hide
     mask = primary.copy()
     if secondary:
         _secondary(values, mask, t_row, t_col)
@@ -110,7 +125,8 @@ def _plan(
     summary = {
         "threshold": int(threshold),
         "rule": f"counts 1 to {threshold - 1} shown as {SUPPRESSED!r}; zero shown",
-        "primary": int(primary.to_numpy().sum()),
+        "primary": n_small,
+        "complement": n_complement,
         "secondary": n_secondary,
         "derived": int(full[list(derived)].to_numpy().sum()) if derived else 0,
         "count_columns": [str(c) for c in count_columns],
@@ -143,16 +159,38 @@ def _lines(
 def _secondary(
     values: pd.DataFrame, mask: pd.DataFrame, t_row: Hashable | None, t_col: Hashable | None
 ) -> None:
-    """Suppress extra cells until no line (cells + its total) has exactly one hidden cell.
+    """Suppress extra cells until no hidden cell can be worked out from the shown totals.
 
-    Greedy rule, repeated until nothing changes: in a line with one hidden cell, hide a
-    non-zero visible component (a hidden zero would not protect the first cell), preferring
-    one that also completes a crossing line with one hidden cell, then the smallest; if there
-    is none, hide the line's total. Modifies ``mask`` in place.
+    Only lines whose cells are all numbers are equations an analyst could use (a blank cell
+    is as unknown as a hidden one). Modifies ``mask`` in place; see :func:`_protect`.
     """
-    v = values.to_numpy()
+    v = values.to_numpy(dtype=float)
+    lines = [
+        (comps, total)
+        for comps, total in _lines(values, t_row, t_col)
+        if np.isfinite(v[total]) and all(np.isfinite(v[c]) for c in comps)
+    ]
     m = mask.to_numpy().copy()
-    lines = _lines(values, t_row, t_col)
+    _protect(v, m, lines)
+    mask.iloc[:, :] = m
+
+
+def _protect(
+    v: np.ndarray, m: np.ndarray, lines: list[tuple[list[tuple[int, int]], tuple[int, int]]]
+) -> None:
+    """Hide cells in ``m`` (in place) until no hidden cell is determined by the ``lines``.
+
+    1. Greedy row/column rule, repeated until nothing changes: in a line with exactly one
+       hidden cell, hide a non-zero visible component (a hidden zero would not protect the
+       first cell), preferring one that also completes a crossing line with one hidden cell,
+       then the smallest; if there is none, hide the line's total.
+    2. Audit: every line is a linear equation (components - total = 0). A hidden cell is
+       worked out exactly when its unit vector lies in the row space of those equations
+       restricted to the hidden cells, i.e. when it has no component in their null space
+       (:func:`disclosed_cells`). The greedy rule alone can leave such cells (for
+       example two 2x2 blocks of hidden cells joined by one hidden cell); for each, hide the
+       smallest non-zero visible cell of one of its lines and go back to 1.
+    """
     member: dict[tuple[int, int], list[int]] = {}
     for k, (comps, total) in enumerate(lines):
         for cell in (*comps, total):
@@ -168,22 +206,92 @@ def _secondary(
         fixes = sum(1 for other in member[cell] if other != k and hidden_in(other) == 1)
         return (-fixes, float(v[cell]), cell)
 
-    changed = True
-    while changed:
-        changed = False
-        for k, (comps, total) in enumerate(lines):
-            if hidden_in(k) != 1:
-                continue
-            candidates = [c for c in comps if not m[c] and v[c] > 0 and not np.isnan(v[c])]
-            if candidates:
-                pick = min(candidates, key=lambda c: priority(c, k))
-            elif not m[total] and v[total] > 0:
-                pick = total
-            else:
-                continue
-            m[pick] = True
-            changed = True
-    mask.iloc[:, :] = m
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for k, (comps, total) in enumerate(lines):
+                if hidden_in(k) != 1:
+                    continue
+                candidates = [c for c in comps if not m[c] and v[c] > 0]
+                if candidates:
+                    pick = min(candidates, key=lambda c: priority(c, k))
+                elif not m[total] and v[total] > 0:
+                    pick = total
+                else:
+                    continue
+                m[pick] = True
+                changed = True
+        exposed = disclosed_cells(m, lines)
+        if not exposed:
+            return
+        cell = exposed[0]
+        near = {c for k in member[cell] for c in (*lines[k][0], lines[k][1])}
+        candidates = sorted((c for c in near if not m[c] and v[c] > 0), key=lambda c: (v[c], c))
+        if not candidates:  # nothing left in its lines: widen to the whole table
+            candidates = sorted(
+                (c for c in member if not m[c] and v[c] > 0), key=lambda c: (v[c], c)
+            )
+        if not candidates:
+            logger.warning("cell %s can still be worked out; no visible cell left to hide", cell)
+            return
+        m[candidates[0]] = True
+
+
+def disclosed_cells(
+    mask: np.ndarray, lines: Sequence[tuple[Sequence[tuple[int, int]], tuple[int, int]]]
+) -> list[tuple[int, int]]:
+    """Hidden cells whose exact value follows from the shown cells and the totals.
+
+    Conventions
+    -----------
+    Each line ``(components, total)`` is an equation ``sum(components) = total`` that holds
+    in the table. Shown cells are known; a hidden cell is worked out exactly when its unit
+    vector lies in the row space of the equations restricted to the hidden cells, that is
+    when it has no component in their null space (:func:`scipy.linalg.null_space`).
+    Bounds from non-negativity are not used.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray of bool, 2-D
+        True where a cell is hidden.
+    lines : sequence of (list of (row, col), (row, col))
+        The components and the total of each line, as positions in ``mask``.
+
+    Returns
+    -------
+    list of (row, col)
+        The hidden cells that can be worked out (empty when the table is safe).
+
+    Examples
+    --------
+    >>> m = np.array([[True], [False], [True]])  # A hidden, B shown, Total hidden
+    >>> disclosed_cells(m, [([(0, 0), (1, 0)], (2, 0))])
+    []
+    >>> m[2, 0] = False  # with the total shown, A = Total - B
+    >>> disclosed_cells(m, [([(0, 0), (1, 0)], (2, 0))])
+    [(0, 0)]
+    """
+    m = np.asarray(mask, dtype=bool)
+    hidden = sorted({c for comps, total in lines for c in (*comps, total) if m[c]})
+    if not hidden:
+        return []
+    pos = {c: i for i, c in enumerate(hidden)}
+    rows = []
+    for comps, total in lines:
+        row = np.zeros(len(hidden))
+        for c in comps:
+            if m[c]:
+                row[pos[c]] += 1.0
+        if m[total]:
+            row[pos[total]] -= 1.0
+        if row.any():
+            rows.append(row)
+    if not rows:
+        return []
+    free = null_space(np.array(rows))
+    norms = np.linalg.norm(free, axis=1) if free.size else np.zeros(len(hidden))
+    return [c for c, size in zip(hidden, norms, strict=True) if size < 1e-9]
 
 
 def suppression_mask(
@@ -195,6 +303,7 @@ def suppression_mask(
     total_row: Any = _AUTO,
     total_column: Any = _AUTO,
     secondary: bool = True,
+    complements: Mapping[Hashable, Hashable] | None = None,
 ) -> pd.DataFrame | pd.Series:
     """Which cells :func:`suppress` hides (True = hidden). Same arguments as :func:`suppress`.
 
@@ -202,10 +311,10 @@ def suppression_mask(
     -------
     pandas.DataFrame or Series of bool
         Same shape and labels as ``table``; ``attrs["suppression"]`` summarises the counts
-        of primary, secondary and derived suppressions.
+        of primary, complement, secondary and derived suppressions.
     """
     frame, was_series, mask, summary = _plan(
-        table, threshold, count_columns, derived, total_row, total_column, secondary
+        table, threshold, count_columns, derived, total_row, total_column, secondary, complements
     )
     out = mask.iloc[:, 0] if was_series else mask
     out = out.copy()
@@ -224,6 +333,7 @@ def suppress(
     total_row: Any = _AUTO,
     total_column: Any = _AUTO,
     secondary: bool = True,
+    complements: Mapping[Hashable, Hashable] | None = None,
 ) -> pd.DataFrame | pd.Series:
     """Hide small counts (and whatever would reveal them) before a table leaves the workbench.
 
@@ -231,13 +341,21 @@ def suppress(
     -----------
     - **Primary**: counts from 1 to ``threshold - 1`` (1 to 4 by default) are shown as "*";
       zero is shown.
-    - **Secondary**: where a total is shown, a hidden cell must not be recoverable by
-      subtraction. Every "line" (a row with the total column, a column with the total row, the
-      total row and the total column themselves; or a 1-D list with its total) must have no
-      hidden cell or at least two. Greedy rule, repeated until stable: hide the smallest
-      non-zero visible cell of the line (preferring one that also protects a crossing line),
-      else the line's total. This is the usual
-      row/column rule, not an optimal (minimum information loss) cell-suppression solver.
+    - **Complements**: ``complements={"within_target": "started"}`` says the part's
+      complement (``started - within_target``, people not seen in time) is a count of people
+      too: where it is 1 to ``threshold - 1`` the part is hidden as well.
+    - **Secondary**: where a total is shown, a hidden cell must not be recoverable from the
+      shown cells. Every "line" (a row with the total column, a column with the total row, the
+      total row and the total column themselves; or a 1-D list with its total) is an
+      equation; a line with a blank (NaN) cell is not one. Greedy rule, repeated until
+      stable: in a line with exactly one hidden cell, hide the smallest non-zero visible cell
+      (preferring one that also protects a crossing line), else the line's total. Then an
+      audit solves the equations: a hidden cell that is still determined exactly (for
+      example through a chain of rows and columns, not just one line) gets a further cell of
+      its line hidden, and the greedy rule runs again. This guarantees no hidden cell can be
+      worked out exactly by linear combination of the shown rows and columns; it is not an
+      optimal (minimum information loss) cell-suppression solver and does not widen ranges
+      that non-negativity alone would narrow.
     - **Derived**: ``derived={"rate": "count", "pct": "count"}`` hides rates, percentages or
       limits wherever the linked count is hidden.
 
@@ -257,6 +375,8 @@ def suppress(
         (case-insensitive); None means there is no such margin.
     secondary : bool, default True
         Apply secondary suppression.
+    complements : mapping, optional
+        Part count column -> the whole count column it is part of (see Conventions).
 
     Returns
     -------
@@ -272,7 +392,7 @@ def suppress(
     ['*', '*', 40, 55]
     """
     frame, was_series, mask, summary = _plan(
-        table, threshold, count_columns, derived, total_row, total_column, secondary
+        table, threshold, count_columns, derived, total_row, total_column, secondary, complements
     )
     out = frame.copy()
     for col in out.columns:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -123,9 +124,23 @@ def funnel_limits(
             )
         n = np.geomspace(low, high, int(points))
     else:
-        n = np.atleast_1d(np.asarray(denominators, dtype=float))
+        try:
+            n = np.atleast_1d(np.asarray(denominators, dtype=float))
+        except (TypeError, ValueError) as exc:
+            raise WorkbenchError(
+                f"denominators must be numbers > 0, found {denominators!r:.80}"
+            ) from exc
     if not np.isfinite(n).all() or (n <= 0).any():
-        raise WorkbenchError("denominators must be finite numbers > 0")
+        bad = n[~(np.isfinite(n) & (n > 0))]
+        raise WorkbenchError(f"denominators must be finite numbers > 0, found {bad[0]:g}")
+    if isinstance(target, bool) or not isinstance(target, Real):
+        raise WorkbenchError(f"target must be a number, found {target!r}")
+    for level in levels:
+        if isinstance(level, bool) or not isinstance(level, Real) or not 0 < level < 1:
+            raise WorkbenchError(
+                f"levels must be confidence levels between 0 and 1 (e.g. 0.95, 0.998), "
+                f"found {list(levels)!r}"
+            )
     if kind == "proportion" and not 0 <= target <= 1:
         raise WorkbenchError(f"a proportion target must be between 0 and 1, found {target!r}")
     if kind == "rate" and not target >= 0:

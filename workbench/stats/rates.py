@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,7 @@ def z_value(conf: float) -> float:
     float
         ``Phi^-1(1 - (1 - conf) / 2)``.
     """
-    if not isinstance(conf, (int, float)) or not 0 < conf < 1:
+    if isinstance(conf, bool) or not isinstance(conf, Real) or not 0 < conf < 1:
         raise WorkbenchError(f"conf must be a confidence level between 0 and 1, found {conf!r}")
     return float(_sps.norm.ppf(1 - (1 - conf) / 2))
 
@@ -62,7 +63,7 @@ def poisson_interval(
     Parameters
     ----------
     count : array-like
-        Observed (or expected) counts, >= 0.
+        Observed (or expected) counts, >= 0 (NaN gives NaN limits).
     conf : float, default 0.95
         Two-sided confidence level.
     byar_from : int or None, default 10
@@ -77,7 +78,12 @@ def poisson_interval(
     """
     z = z_value(conf)
     alpha = 1 - conf
-    o = np.asarray(count, dtype=float)
+    try:
+        o = np.asarray(count, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise WorkbenchError(f"count must be numbers, found {count!r:.80}") from exc
+    if (o < 0).any():
+        raise WorkbenchError(f"count must be >= 0, found {o[o < 0].flat[0]:g}")
     exact = np.ones(o.shape, dtype=bool) if byar_from is None else o < byar_from
     with np.errstate(divide="ignore", invalid="ignore"):
         ex_lo = np.where(o > 0, _sps.chi2.ppf(alpha / 2, 2 * o) / 2, 0.0)
@@ -155,9 +161,9 @@ def _pair(
             )
         y = np.asarray(pd.Series(y, index=iy).reindex(ix), dtype=float)
     index = ix if ix is not None else iy
-    if len(x) == 1 and len(y) > 1:
+    if len(x) == 1 and len(y) != 1:
         x = np.repeat(x, len(y))
-    if len(y) == 1 and len(x) > 1:
+    if len(y) == 1 and len(x) != 1:
         y = np.repeat(y, len(x))
     if len(x) != len(y):
         raise WorkbenchError(
@@ -217,7 +223,7 @@ def rate(
        count  rate  lower  upper method
     0   25.0   5.0  3.235  7.381   Byar
     """
-    if not isinstance(per, (int, float)) or per <= 0:
+    if isinstance(per, bool) or not isinstance(per, Real) or not per > 0:
         raise WorkbenchError(f"per must be a positive number, found {per!r}")
     o, pop, index = _pair(count, population, "count", "population")
     bad = np.flatnonzero(o < 0)
