@@ -118,8 +118,14 @@ def join_counts(
 def _counts_by_lsoa(counts: Any, count_column: Hashable | None) -> pd.Series:
     if isinstance(counts, pd.Series):
         values = pd.to_numeric(counts, errors="coerce")
-        if values.isna().any() or (values < 0).any():
-            raise WorkbenchError("counts must be numbers >= 0 indexed by lsoa_code")
+        bad = values.isna() | (values < 0)
+        if bad.any():
+            label = counts.index[bad.to_numpy()][0]
+            found = counts[bad].iloc[0]
+            found = found.item() if isinstance(found, np.generic) else found
+            raise WorkbenchError(
+                f"counts must be numbers >= 0 indexed by lsoa_code; found {found!r} for {label!r}"
+            )
         series = values.groupby(level=0).sum().astype(float)
         series.attrs["missing_code"] = 0.0
         return series

@@ -5,9 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from numpy.testing import assert_allclose
 
 from workbench.errors import WorkbenchError
-from workbench.hotspots import CATEGORIES, emerging, emerging_categories
+from workbench.hotspots import CATEGORIES, count, emerging, emerging_categories, gistar
 from workbench.stats import mann_kendall_many
 
 BNG = "EPSG:27700"
@@ -165,6 +166,12 @@ def test_emerging_end_to_end_new_and_persistent():
     assert r.attrs["periods"][0] == "2021-01" and len(r.attrs["periods"]) == 12
     assert len(cube) == 100 * 12
     assert cube["count"].sum() == len(pts)
+    # Wiring: each period's z is plain Gi* (tested against esda and the published formula in
+    # test_hotspots_gistar) on that period's counts, with the same weights.
+    last = count(pts[pts["month"] == months[-1]], _grid())
+    final = cube[cube["period"] == str(months[-1])]
+    assert_allclose(final["z"].to_numpy(), gistar(last, "count")["z"].to_numpy(), rtol=1e-12)
+    assert_allclose(r["final_z"], final["z"], rtol=1e-12)
     q = emerging(pts, "quarter", _grid())
     assert q.attrs["periods"] == ["2021Q1", "2021Q2", "2021Q3", "2021Q4"]
 

@@ -60,7 +60,7 @@ def test_kde_integrates_to_count_away_from_edges():
         geometry=gpd.points_from_xy(rng.uniform(4000, 6000, 50), rng.uniform(4000, 6000, 50)),
         crs=BNG,
     )
-    g = grid(gpd.GeoDataFrame(geometry=[box(0, 0, 10_000, 10_000)], crs=BNG), cell_size=50)
+    g = grid(gpd.GeoDataFrame(geometry=[box(3000, 3000, 7000, 7000)], crs=BNG), cell_size=50)
     r = kde(pts, bandwidth=600, zones=g)
     total = r["density"].sum() * (50 * 50) / 1e6
     assert_allclose(total, 50, rtol=1e-3)
@@ -106,7 +106,7 @@ def test_kde_weighted_surface_integrates_to_total_weight():
         geometry=[Point(1013, 987), Point(1200, 1100), Point(890, 1240)],
         crs=BNG,
     )
-    g = grid(gpd.GeoDataFrame(geometry=[box(0, 0, 2000, 2000)], crs=BNG), cell_size=10)
+    g = grid(gpd.GeoDataFrame(geometry=[box(600, 700, 1500, 1550)], crs=BNG), cell_size=10)
     r = kde(pts, bandwidth=240, zones=g, weights="w")
     assert_allclose(r["density"].sum() * 10 * 10 / 1e6, 7.0, rtol=1e-4)
 

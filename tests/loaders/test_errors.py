@@ -272,3 +272,12 @@ def test_services_swapped_coordinates(tmp_path):
         read_table(p, "services")
     m = _msg(e)
     assert "row 1, column 'longitude'" in m and "look swapped" in m
+
+
+def test_no_parseable_month(write_police):
+    p = write_police("x.csv", [street_row(month="Jan-21"), street_row(month="01/2021")])
+    with pytest.raises(DataError) as e:
+        read_street([p])
+    m = _msg(e)
+    assert "column 'Month': expected months like '2021-04'" in m
+    assert "found no parseable month in any row" in m

@@ -180,3 +180,14 @@ def test_outline_fills_sliver_holes_only():
     assert len(kept.interiors) == 1
     assert kept.area == pytest.approx(1000 * 1000 - 200 * 200)
     assert len(gdf.geometry.iloc[0].interiors) == 2  # input unchanged
+
+
+def test_builder_threshold_reaches_every_layer(cells, lsoas):
+    from workbench.maps import MapBuilder
+
+    mb = MapBuilder("T", "2022", threshold=3).add_gistar(cells).add_rates(lsoas)
+    # counts [0, 1, 4, 5, 12, 30, 2, 7, 0] with threshold 3: only 1 and 2 hidden.
+    assert mb.layers[0].fields["Count"][1:3] == ["* (fewer than 3)", "4"]
+    assert mb.layers[1].fields["Rate per 10,000"][1].startswith("16.7 per 10,000")
+    with pytest.raises(WorkbenchError, match="threshold"):
+        MapBuilder("T", "2022", threshold=0)

@@ -145,6 +145,14 @@ def test_funnel_errors() -> None:
         funnel_limits(1.5, [10])
     with pytest.raises(WorkbenchError, match="numerator"):
         funnel_classify([11], [10])
+    with pytest.raises(WorkbenchError, match="target must be a number, found '0.2'"):
+        funnel_limits("0.2", [10])
+    with pytest.raises(WorkbenchError, match=r"denominators must be numbers > 0, found \['a'\]"):
+        funnel_limits(0.2, ["a"])
+    with pytest.raises(WorkbenchError, match="denominators must be finite numbers > 0, found 0"):
+        funnel_limits(0.2, [10, 0])
+    with pytest.raises(WorkbenchError, match=r"levels must be .* found \[95\]"):
+        funnel_limits(0.2, [10], levels=[95])
 
 
 def test_funnel_plot_returns_figure() -> None:

@@ -154,9 +154,37 @@ def test_proportion_vectorised_and_errors() -> None:
     out = proportion(num, pd.Series([10, 20], index=["a", "b"]))
     assert list(out.index) == ["a", "b"]
     assert_allclose(out["proportion"], [0.1, 0.25])
+    # Wilson by hand: x=1, n=10 and x=5, n=20 (z^2 = 3.841459)
+    z2 = Z95**2
+    hand = [
+        (2 * x + z2 - Z95 * math.sqrt(z2 + 4 * x * (1 - x / n))) / (2 * (n + z2))
+        for x, n in ((1, 10), (5, 20))
+    ]
+    assert_allclose(out["lower"], hand, rtol=1e-12)
+    assert_allclose(hand, [0.0178762, 0.1118617], rtol=1e-5)  # statsmodels, to 7 places
     lo, hi = wilson_interval([1, 5], [10, 20])
-    assert_allclose(out["lower"], lo)
+    assert_allclose(lo, hand, rtol=1e-12)
     with pytest.raises(WorkbenchError, match="denominator must be > 0"):
         proportion(0, 0)
     with pytest.raises(WorkbenchError, match="between 0 and the denominator"):
         proportion(11, 10)
+
+
+def test_inputs_analysts_pass() -> None:
+    # numpy scalars for per and conf, as they come out of a DataFrame or a config
+    out = rate(3, np.int64(1_000), per=np.int64(1_000), conf=np.float64(0.95))
+    assert_allclose(out["rate"].iloc[0], 3.0)
+    # an empty Series with a scalar population gives an empty table, not an error
+    empty = rate(pd.Series([], dtype=float), 1_000)
+    assert empty.empty and list(empty.columns)[:3] == ["count", "population", "rate"]
+    # nullable integers with a missing value: a clear error naming the label
+    with pytest.raises(WorkbenchError, match=r"count must be finite.*'b' \(position 1\)"):
+        rate(pd.Series([1, None], index=["a", "b"], dtype="Int64"), 100)
+    with pytest.raises(WorkbenchError, match="population must be numbers"):
+        rate(3, "abc")
+    with pytest.raises(WorkbenchError, match="per must be"):
+        rate(3, 100, per=True)
+    with pytest.raises(WorkbenchError, match="count must be >= 0, found -1"):
+        poisson_interval([2, -1])
+    lo, hi, _ = poisson_interval([np.nan])
+    assert np.isnan(lo).all() and np.isnan(hi).all()

@@ -201,7 +201,10 @@ def emerging(
        nothing significant (logged).
     3. Each zone's z-scores over time get a two-sided Mann-Kendall trend test
        (``workbench.stats.mann_kendall_many``, tie-corrected, continuity-corrected).
-    4. :func:`emerging_categories` assigns one of the 17 categories (rules in its docstring).
+    4. :func:`emerging_categories` assigns one of the 17 categories: the ArcGIS Pro pattern
+       definitions (new, consecutive, intensifying, persistent, diminishing, sporadic,
+       oscillating, historical; "90%" = at least 0.9 x T periods), with the precedence rules
+       stated in its docstring.
 
     Parameters
     ----------
@@ -302,6 +305,9 @@ def emerging(
             "fdr": "Benjamini-Hochberg per period" if fdr else None,
             "method": "Gi* per period on the same spatial weights (self included, no temporal "
             "neighbours) + two-sided Mann-Kendall of each zone's z-scores",
+            "rules": "ArcGIS Pro emerging hot spot pattern definitions (90% = at least 0.9 x "
+            "periods); a cold (hot) spot before a final hot (cold) run makes it oscillating, "
+            "and a final significant period outranks the historical patterns",
             "category_counts": {c: int(vc.get(c, 0)) for c in CATEGORIES},
             "empty_periods": empty,
             "outside": int((~inside).sum()),

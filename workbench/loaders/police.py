@@ -409,7 +409,19 @@ def _filter(
         in_gb = (lon >= GB_LON[0]) & (lon <= GB_LON[1]) & (lat >= GB_LAT[0]) & (lat <= GB_LAT[1])
     r.set(~in_gb, REASONS["outside_gb"])
     month = df["month"]
-    r.set(month.isna().to_numpy(bool), month_reason)
+    bad_month = month.isna().to_numpy(bool)
+    if len(df) and bad_month.all():
+        raise DataError(
+            ", ".join(e.file for e in entries),
+            "months like '2021-04' in the Month column"
+            if what == "crimes"
+            else "ISO 8601 dates like '2021-04-01T10:30:00+01:00' in the Date column",
+            found=f"no parseable {'month' if what == 'crimes' else 'date'} in any row",
+            column="Month" if what == "crimes" else "Date",
+            fix="Use the files as downloaded from data.police.uk (a spreadsheet may have "
+            "reformatted the dates).",
+        )
+    r.set(bad_month, month_reason)
     if period is not None and r.keep.any():
         start, end = period
         outside = ((month < start) | (month > end)).to_numpy(bool)

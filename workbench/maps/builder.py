@@ -141,6 +141,9 @@ class MapBuilder:
         Display geometry precision (see :func:`workbench.maps.display.to_display`).
     background : str
         Background colour when there are no tiles.
+    threshold : int, default 5
+        Counts from 1 to ``threshold - 1`` are shown as "*" in every layer's pop-ups (pass
+        ``study.config.suppression_threshold``); a layer method's own ``threshold=`` wins.
 
     Examples
     --------
@@ -160,6 +163,7 @@ class MapBuilder:
         tolerance_m: float = DEFAULT_TOLERANCE_M,
         decimals: int = DEFAULT_DECIMALS,
         background: str = "#f4f3ef",
+        threshold: int = 5,
     ) -> None:
         if not isinstance(title, str) or not title.strip():
             raise WorkbenchError(f"title: expected a non-empty string, received {title!r}")
@@ -175,6 +179,9 @@ class MapBuilder:
         self.tolerance_m = tolerance_m
         self.decimals = decimals
         self.background = background
+        if not isinstance(threshold, int) or threshold < 1:
+            raise WorkbenchError(f"threshold: expected a whole number >= 1, received {threshold!r}")
+        self.threshold = threshold
         self.layers: list[L.MapLayer] = []
 
     # ------------------------------------------------------------------ adding layers
@@ -191,24 +198,28 @@ class MapBuilder:
         self, result: gpd.GeoDataFrame, name: str = "Hot spots (Gi*)", **kw: Any
     ) -> MapBuilder:
         """Gi* hot/cold spots; see :func:`workbench.maps.layers.gistar_layer`."""
+        kw.setdefault("threshold", self.threshold)
         return self.add(L.gistar_layer(result, name, **kw))
 
     def add_kde(
         self, result: gpd.GeoDataFrame, name: str = "Density (KDE)", **kw: Any
     ) -> MapBuilder:
         """Kernel density surface; see :func:`workbench.maps.layers.kde_layer`."""
+        kw.setdefault("threshold", self.threshold)
         return self.add(L.kde_layer(result, name, **kw))
 
     def add_emerging(
         self, result: gpd.GeoDataFrame, name: str = "Emerging hot spots", **kw: Any
     ) -> MapBuilder:
         """Emerging hot spot categories; see :func:`workbench.maps.layers.emerging_layer`."""
+        kw.setdefault("threshold", self.threshold)
         return self.add(L.emerging_layer(result, name, **kw))
 
     def add_lisa(
         self, result: gpd.GeoDataFrame, name: str = "Clusters (Local Moran)", **kw: Any
     ) -> MapBuilder:
         """Local Moran clusters; see :func:`workbench.maps.layers.lisa_layer`."""
+        kw.setdefault("threshold", self.threshold)
         return self.add(L.lisa_layer(result, name, **kw))
 
     def add_choropleth(
@@ -222,6 +233,7 @@ class MapBuilder:
         self, gdf: gpd.GeoDataFrame, name: str = "Rate per 10,000", **kw: Any
     ) -> MapBuilder:
         """Rates with suppressed pop-ups; see :func:`workbench.maps.layers.rate_layer`."""
+        kw.setdefault("threshold", self.threshold)
         return self.add(L.rate_layer(gdf, name, **kw))
 
     def add_imd(
@@ -349,7 +361,15 @@ class MapBuilder:
         return m
 
     def _draw(self, m: folium.Map, layer: L.MapLayer, disp: gpd.GeoDataFrame) -> str:
-        """Add one layer to ``m``; returns the JavaScript name of the toggled layer."""
+        """Add one layer to ``m``; returns the JavaScript name of the toggled layer.
+
+        Why folium.GeoJson rather than ``GeoDataFrame.explore(m=...)``: explore embeds every
+        column at full float precision (the benchmark's baseline is two to three times our
+        size), passes values unescaped to GeoJsonTooltip/GeoJsonPopup (which use innerHTML),
+        and its continuous legends are branca colormaps that load d3 from a CDN, which an
+        offline map cannot. Colours, classes (mapclassify) and legends are decided once in
+        :mod:`workbench.maps.layers` and reused by the static map.
+        """
         keys = [f"f{i}" for i in range(len(layer.fields))]
         labels = [escape(lab) for lab in layer.fields]
         rows = [int(i) for i in disp.index]

@@ -329,8 +329,9 @@ def seasonality(
     Conventions
     -----------
     ``seasonal_index`` = the month's mean count / the average of the twelve monthly means
-    (1 = a typical month, 1.2 = 20% above). ``years`` says how many of each month the data
-    hold; months missing from the data are left out of that month's mean.
+    (1 = a typical month, 1.2 = 20% above). ``years`` says how many of each calendar month
+    the period covers (from the first to the last month of data, or ``start`` to ``end``);
+    a month in that range with no events counts as zero, not as missing.
 
     Parameters
     ----------
