@@ -60,6 +60,17 @@ def map_frame(m: Any, height: int = 480) -> HTML:
     )
 
 
+def _show(out: w.Output, obj: Any) -> None:
+    """Replace the content of an Output widget with ``obj``.
+
+    The widget's ``outputs`` are set directly (not through ``with out: display(...)``), which
+    does not depend on a front end capturing messages: it works the same in JupyterLab,
+    under papermill/nbval and from callbacks.
+    """
+    out.outputs = ()
+    out.append_display_data(obj)
+
+
 def _months(crimes: pd.DataFrame) -> list[pd.Period]:
     return sorted(pd.PeriodIndex(crimes["month"].dropna().unique(), freq="M"))
 
@@ -271,12 +282,8 @@ class HotspotExplorer:
         self.result, self.table = surface, table
         shown = suppress(table, self.threshold, count_columns=["count"])
         m = self.build_map(surface)
-        with self.map_out:
-            self.map_out.clear_output(wait=True)
-            display(map_frame(m, self.height))
-        with self.table_out:
-            self.table_out.clear_output(wait=True)
-            display(shown)
+        _show(self.map_out, map_frame(m, self.height))
+        _show(self.table_out, shown)
         attrs = surface.attrs
         bits = [f"{len(self.points()):,} offences"]
         if "cell_size" in attrs:
@@ -432,12 +439,8 @@ class ChoroplethExplorer:
     def update(self) -> None:
         """Redraw the map and the table in place."""
         m = self.build_map()
-        with self.map_out:
-            self.map_out.clear_output(wait=True)
-            display(map_frame(m, self.height))
-        with self.table_out:
-            self.table_out.clear_output(wait=True)
-            display(self.table())
+        _show(self.map_out, map_frame(m, self.height))
+        _show(self.table_out, self.table())
 
     def _changed(self, _change: Mapping[str, Any]) -> None:
         self.update()

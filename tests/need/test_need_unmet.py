@@ -125,6 +125,9 @@ def test_errors_name_the_problem() -> None:
     bad = _treat().assign(in_treatment="lots")
     with pytest.raises(WorkbenchError, match="in_treatment"):
         unmet_need(_prev(), bad)
+    only_ocu = _prev()[_prev()["substance_group"] == "opiate_and_or_crack"]
+    with pytest.raises(WorkbenchError, match=r"no prevalence estimate for \['alcohol'\]"):
+        unmet_need(only_ocu, _treat(), groups=["alcohol"])
 
 
 def test_several_areas_matched_by_area_code() -> None:

@@ -145,6 +145,8 @@ def test_funnel_errors() -> None:
         funnel_limits(1.5, [10])
     with pytest.raises(WorkbenchError, match="numerator"):
         funnel_classify([11], [10])
+    with pytest.raises(WorkbenchError, match="per must be a positive number, found 0"):
+        funnel_classify([1, 2], [10, 20], kind="rate", per=0)
     with pytest.raises(WorkbenchError, match="target must be a number, found '0.2'"):
         funnel_limits("0.2", [10])
     with pytest.raises(WorkbenchError, match=r"denominators must be numbers > 0, found \['a'\]"):

@@ -103,3 +103,8 @@ def test_chart() -> None:
     assert isinstance(fig, Figure)
     assert fig.axes[0].get_title() == "Drugs"
     plt.close(fig)
+
+
+def test_index_must_match_values() -> None:
+    with pytest.raises(WorkbenchError, match="3 values, found 2 labels"):
+        spc([1, 2, 3], index=["a", "b"])

@@ -125,6 +125,8 @@ def test_dataframe_index_kept_and_errors() -> None:
     assert list(mann_kendall_many(df).index) == ["a", "b", "c"]
     with pytest.raises(WorkbenchError, match="alpha"):
         mann_kendall_many(df, alpha=2)
+    with pytest.raises(WorkbenchError, match="3 series, found 1 labels"):
+        mann_kendall_many(df, index=["a"])
     with pytest.raises(WorkbenchError, match="2-D"):
         mann_kendall_many(np.zeros((2, 2, 2)))
     with pytest.raises(WorkbenchError, match="1-D"):

@@ -146,6 +146,11 @@ def unmet_need(
                 f"groups: expected some of {list(PREVALENCE_GROUPS)}, found {missing}"
             )
         prev = prev[prev["substance_group"].isin(groups)]
+        if prev.empty:
+            raise WorkbenchError(
+                f"groups: no prevalence estimate for {list(groups)}; the prevalence table has "
+                f"{sorted(set(prevalence['substance_group'].astype(str).str.strip()))}"
+            )
     prev["year"] = prev["year"].astype(str)
     if prevalence_year is not None:
         if str(prevalence_year) not in set(prev["year"]):

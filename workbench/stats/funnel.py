@@ -32,9 +32,11 @@ def _level_tag(level: float) -> str:
     return text.replace(".", "")
 
 
-def _check_kind(kind: str) -> None:
+def _check_kind(kind: str, per: Any = 10_000) -> None:
     if kind not in _KINDS:
         raise WorkbenchError(f"kind must be one of {_KINDS}, found {kind!r}")
+    if isinstance(per, bool) or not isinstance(per, Real) or not per > 0:
+        raise WorkbenchError(f"per must be a positive number, found {per!r}")
 
 
 def funnel_baseline(
@@ -44,7 +46,7 @@ def funnel_baseline(
 
     For ``kind="rate"`` the value is a rate per ``per``; for proportions a fraction.
     """
-    _check_kind(kind)
+    _check_kind(kind, per)
     x, n, _ = _pair(numerator, denominator, "numerator", "denominator")
     if n.sum() <= 0:
         raise WorkbenchError("denominator must add up to more than zero to set a baseline")
@@ -112,7 +114,7 @@ def funnel_limits(
        denominator  target  lower_95  upper_95  lower_998  upper_998
     0        100.0     0.2    0.1216    0.2784     0.0764     0.3236
     """
-    _check_kind(kind)
+    _check_kind(kind, per)
     if denominators is None:
         if denominator_range is None:
             raise WorkbenchError("give denominators or denominator_range=(low, high)")
@@ -211,7 +213,7 @@ def funnel_classify(
         "below 99.8% limit" (with the levels used). A value exactly on a limit counts as
         within it. The index of a Series input is kept.
     """
-    _check_kind(kind)
+    _check_kind(kind, per)
     if len(levels) != 2 or not levels[0] < levels[1]:
         raise WorkbenchError(f"levels must be (inner, outer) with inner < outer, found {levels!r}")
     x, n, index = _pair(numerator, denominator, "numerator", "denominator")

@@ -129,6 +129,10 @@ def spc(
         raise WorkbenchError(
             f"values must not be missing or infinite, found {x[pos]} at position {pos}"
         )
+    if index is not None and len(index) != len(x):
+        raise WorkbenchError(
+            f"index must have one label per value: {len(x)} values, found {len(index)} labels"
+        )
     if baseline is not None and not 2 <= baseline <= len(x):
         raise WorkbenchError(f"baseline must be between 2 and {len(x)} points, found {baseline!r}")
     base = x[: baseline or len(x)]

@@ -125,6 +125,10 @@ def mann_kendall_many(
     if np.isinf(x).any():
         raise WorkbenchError("values must be finite numbers or NaN, found an infinite value")
     n_rows, n_cols = x.shape
+    if index is not None and len(index) != n_rows:
+        raise WorkbenchError(
+            f"index must have one label per series: {n_rows} series, found {len(index)} labels"
+        )
 
     # S by lag: for lag k compare x[:, k:] with x[:, :-k] (views, no copies). Comparisons with
     # NaN are False, so pairs with a missing value drop out. This is ~15x faster than forming
