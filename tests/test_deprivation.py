@@ -156,3 +156,10 @@ def test_errors(lsoas: pd.DataFrame, counts: pd.Series) -> None:
         decile_profile(counts, lsoas, by="tercile")
     with pytest.raises(WorkbenchError, match="no events"):
         most_deprived_share(pd.Series(dtype=float), lsoas)
+    with pytest.raises(WorkbenchError, match="found -1 for 'B'"):
+        join_counts(pd.Series({"A": 3, "B": -1}), lsoas)
+    with pytest.raises(WorkbenchError, match="found 'x' for 'A'"):
+        join_counts(pd.Series({"A": "x"}), lsoas)
+    rows = pd.DataFrame({"lsoa_code": ["A", "B"], "count": [3, "n/a"]})
+    with pytest.raises(WorkbenchError, match=r"column 'count': .* found 'n/a' \(row label 1\)"):
+        join_counts(rows, lsoas)

@@ -142,11 +142,19 @@ def _counts_by_lsoa(counts: Any, count_column: Hashable | None) -> pd.Series:
         )
         if col is not None and col not in counts.columns:
             raise WorkbenchError(f"count_column {col!r} is not a column of counts")
-        weights = (
-            pd.to_numeric(counts[col], errors="coerce").fillna(0.0)
-            if col is not None
-            else pd.Series(1.0, index=counts.index)
-        )
+        if col is not None:
+            weights = pd.to_numeric(counts[col], errors="coerce")
+            bad = weights.isna() | (weights < 0)
+            if bad.any():
+                pos = int(np.flatnonzero(bad.to_numpy())[0])
+                found = counts[col].iloc[pos]
+                found = found.item() if isinstance(found, np.generic) else found
+                raise WorkbenchError(
+                    f"counts, column {col!r}: expected numbers >= 0, found {found!r} "
+                    f"(row label {counts.index[pos]!r})"
+                )
+        else:
+            weights = pd.Series(1.0, index=counts.index)
         code = counts["lsoa_code"]
         missing = float(weights[code.isna()].sum())
         series = weights[code.notna()].groupby(code[code.notna()].to_numpy()).sum().astype(float)

@@ -75,6 +75,11 @@ _EXTERNAL_PATTERNS = (
     re.compile(r"""url\(\s*["']?\s*(?:https?:)?//""", re.IGNORECASE),
     re.compile(r"""@import\s+["']\s*(?:https?:)?//""", re.IGNORECASE),
 )
+_WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+_WIDGET_NOTE = (
+    '<p class="wb-widget-note"><em>Interactive controls: open the notebook in JupyterLab '
+    "(<code>make lab</code>) to change the period, crime type, method or scale.</em></p>"
+)
 _SRCDOC_RE = re.compile(r"""\bsrcdoc\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
 
 
@@ -143,6 +148,10 @@ def export_html(notebook: str | Path, html_path: str | Path) -> Path:
 
     nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if _WIDGET_MIME in output.get("data", {}):
+                output["data"] = {"text/html": _WIDGET_NOTE, "text/plain": _WIDGET_NOTE}
     exporter = HTMLExporter(
         template_name="lab",
         raw_template=_OFFLINE_TEMPLATE,

@@ -150,3 +150,20 @@ def test_ledger_renders():
     assert "<td>outside the study area</td>" in ledger._repr_html_()
     f.kept = 6
     assert not ledger.balanced and "UNBALANCED" in ledger.to_text()
+
+
+def test_parts_with_one_code_are_merged_and_counted(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"LSOA11CD": ["E01000001", "E01000001", "E01000002"]},
+        geometry=[box(0, 0, 10, 10), box(20, 0, 30, 10), box(40, 0, 50, 10)],
+        crs="EPSG:27700",
+    )
+    path = tmp_path / "b.gpkg"
+    gdf.to_file(path, driver="GPKG")
+    ledger = Ledger()
+    out, _ = read_boundaries(path, "lsoa", ledger)
+    assert list(out["lsoa_code"]) == ["E01000001", "E01000002"]
+    assert_allclose(out.geometry.area.tolist(), [200.0, 100.0])
+    f = ledger.files[0]
+    assert (f.read, f.kept) == (3, 2) and f.balanced
+    assert f.dropped == {"same code as another feature (polygons merged)": 1}

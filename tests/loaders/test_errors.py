@@ -281,3 +281,13 @@ def test_no_parseable_month(write_police):
     m = _msg(e)
     assert "column 'Month': expected months like '2021-04'" in m
     assert "found no parseable month in any row" in m
+
+
+def test_ragged_row_named(tmp_path):
+    p = tmp_path / "x.csv"
+    good = police_csv_bytes([street_row("a"), street_row("b")]).decode()
+    p.write_text(good + "c,2021-01,L,L,-1.13,52.63,On or near X, Y,E01000001,T,Drugs,,\r\n")
+    with pytest.raises(DataError) as e:
+        read_street([p])
+    m = _msg(e)
+    assert "x.csv, row 3: expected a well-formed CSV file" in m and "saw 13" in m

@@ -144,6 +144,12 @@ def test_young_people_by_group_and_suppression() -> None:
     assert shown.loc[("W1", "YOT"), "tier3_referred"] == "*"
     assert shown.loc[("W1", "YOT"), "tier3_10d_share"] == "*"
     assert shown.loc[("W1", "LAC"), "cohort"] == 20
+    # W2 LAC: 8 referred, 6 seen within 10 days -> 2 not seen in time: the 6 is hidden (and
+    # its share), the 8 stays.
+    assert shown.loc[("W2", "LAC"), "tier3_referred"] == 8
+    assert shown.loc[("W2", "LAC"), "tier3_within_10_days"] == "*"
+    assert shown.loc[("W2", "LAC"), "tier3_10d_share"] == "*"
+    assert shown.attrs["suppression"]["complement"] == 1
 
 
 def test_young_people_checks() -> None:

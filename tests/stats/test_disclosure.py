@@ -277,3 +277,37 @@ def test_complements_hide_a_part_whose_rest_is_small() -> None:
     assert out.attrs["suppression"]["complement"] == 1
     with pytest.raises(WorkbenchError, match="complements"):
         suppress(w, complements={"within_target": "referred"})
+
+
+def test_counts_read_as_text_are_found_and_suppressed() -> None:
+    # A CSV read without dtype conversion (pandas 3 "str" columns): counts are still counts.
+    t = pd.DataFrame(
+        {
+            "area": ["a", "b", "c"],
+            "n": pd.array(["3", "1,212", None], dtype="str"),
+            "flag": [True, False, True],
+        }
+    )
+    out = suppress(t)
+    assert out["n"].tolist()[:2] == ["*", "1,212"]
+    assert out["area"].tolist() == ["a", "b", "c"]
+    assert out["flag"].tolist() == [True, False, True]
+    assert out.attrs["suppression"]["count_columns"] == ["n"]
+
+
+def test_check_suppressed_reads_exported_text_blanks_and_flags() -> None:
+    # "1,212" (thousands separator) and a blank must not stop a column being checked, and a
+    # True/False column is not a count.
+    t = pd.DataFrame(
+        {
+            "n": ["*", "1,212", "3", None],
+            "m": [np.nan, 12, 3, 0],
+            "flag": [True, False, True, True],
+            "rate": [1.5, 2.0, 3.0, 4.0],
+        }
+    )
+    found = check_suppressed(t, raise_error=False)
+    assert found.to_dict("records") == [
+        {"row": 2, "column": "n", "value": 3.0},
+        {"row": 2, "column": "m", "value": 3.0},
+    ]

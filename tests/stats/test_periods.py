@@ -109,3 +109,6 @@ def test_errors(monthly: pd.Series) -> None:
         compare_periods(pd.Series([1, 2], index=["x", "y"]))
     with pytest.raises(WorkbenchError, match="by='ward'"):
         compare_periods(pd.DataFrame({"month": monthly.index}), by="ward")
+    rows = pd.DataFrame({"month": ["2021-01", "2021-02"], "n": [3, "lots"]})
+    with pytest.raises(WorkbenchError, match=r"column 'n' must hold counts >= 0, found 'lots'"):
+        monthly_counts(rows, count="n")

@@ -315,11 +315,16 @@ def read_csv(
                 opener(), engine="c", usecols=cols, encoding=enc, low_memory=False, **kw
             )
         except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc2:
+            text = str(exc2).splitlines()[0][:200]
+            # pandas says "Expected 12 fields in line 5, saw 13": line 5 is data row 4
+            line = re.search(r"line (\d+)", text)
             raise DataError(
                 name,
-                "a well-formed CSV file with numbers in the numeric columns",
-                found=str(exc2).splitlines()[0][:200],
-                fix="Open the file in a spreadsheet, check the rows named and save it as CSV.",
+                "a well-formed CSV file (the same number of fields on every line)",
+                found=text,
+                row=int(line.group(1)) - 1 if line else None,
+                fix="Open the file in a spreadsheet, check that row (a comma inside an "
+                "unquoted value?) and save it as CSV.",
             ) from exc2
     # The BOM of utf-8-sig read as utf-8 stays on the first header; drop it.
     df.columns = [str(c).replace("\ufeff", "") for c in df.columns]

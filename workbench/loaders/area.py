@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -49,7 +49,6 @@ class StudyArea:
     polygons: gpd.GeoDataFrame
     lookup: pd.DataFrame | None = None
     vintage: str = "2011"
-    _map_cache: dict = field(default_factory=dict, repr=False)
 
 
 def read_lsoa_2011_2021_lookup(

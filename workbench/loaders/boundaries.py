@@ -83,33 +83,41 @@ def read_boundaries(
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     frames = []
     vintage = None
+    code = f"{layer}_code"
+    seen: set[str] = set()
     for path in paths:
-        gdf, vintage = _read_one(Path(path), layer, ledger, code_column, name_column)
+        fl = FileLedger(display_name(path), f"{layer}_boundaries")
+        gdf, v = _read_one(Path(path), layer, fl, code_column, name_column)
+        if ledger is not None:
+            ledger.add(fl)
+        vintage = vintage or v
+        again = gdf[code].isin(seen).to_numpy(bool)
+        if again.any():
+            logger.warning(
+                "%d %s code(s) of %s are in an earlier boundary file; first kept",
+                int(again.sum()),
+                layer,
+                fl.file,
+            )
+            fl.drop("code already in an earlier boundary file", int(again.sum()))
+            fl.kept -= int(again.sum())
+            gdf = gdf.loc[~again]
+        seen.update(gdf[code])
         frames.append(gdf)
     if not frames:
         raise DataError(f"[files] {layer} boundaries", "at least one boundary file", found="none")
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    code = f"{layer}_code"
-    dup = out[code].duplicated()
-    if dup.any():
-        logger.warning(
-            "%d %s code(s) appear in more than one boundary file; first kept", int(dup.sum()), layer
-        )
-        out = out.loc[~dup.to_numpy()].reset_index(drop=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=BNG), vintage
 
 
 def _read_one(
     path: Path,
     layer: str,
-    ledger: Ledger | None,
+    fl: FileLedger,
     code_column: str | None,
     name_column: str | None,
 ) -> tuple[gpd.GeoDataFrame, str | None]:
     name = display_name(path)
-    fl = FileLedger(name, f"{layer}_boundaries")
-    if ledger is not None:
-        ledger.add(fl)
     if path.suffix.lower() not in _READABLE:
         raise DataError(
             name,
@@ -203,6 +211,13 @@ def _read_one(
     out, n_fixed = repair_polygons(out)
     fl.note("invalid polygon repaired with make_valid", n_fixed)
     out = out.to_crs(BNG)
+    dup = out[f"{layer}_code"].duplicated(keep=False).to_numpy(bool)
+    if dup.any():
+        # parts of one area stored as separate features: merged into one (multi)polygon
+        n_before = len(out)
+        out = out.dissolve(by=f"{layer}_code", as_index=False, sort=False)
+        out = out[[f"{layer}_code", f"{layer}_name", "geometry"]]
+        fl.drop("same code as another feature (polygons merged)", n_before - len(out))
     fl.kept = len(out)
     return out.reset_index(drop=True), vintage
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import null_space
 
 from workbench.errors import WorkbenchError
 
@@ -53,8 +52,26 @@ def _find_total(labels: pd.Index, given: Any, what: str) -> Hashable | None:
     return given
 
 
+def _numbers(column: pd.Series) -> pd.Series:
+    """A column as floats; text such as "1,296" (thousands separators) is read as a number."""
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return pd.to_numeric(column, errors="coerce").astype(float)
+    text = column.astype("string").str.replace(",", "", regex=False).str.strip()
+    return pd.to_numeric(text, errors="coerce").astype(float)
+
+
+def _looks_numeric(column: pd.Series) -> bool:
+    """Numeric dtype, or text whose every non-blank value is a number (a CSV read as text)."""
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return False
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return True
+    shown = column[column.notna() & (column.astype("string").str.strip() != "")]
+    return bool(len(shown)) and bool(_numbers(shown).notna().all())
+
+
 def _numeric(frame: pd.DataFrame, columns: Sequence[Hashable]) -> pd.DataFrame:
-    return frame[list(columns)].apply(pd.to_numeric, errors="coerce").astype(float)
+    return pd.DataFrame({c: _numbers(frame[c]) for c in columns}, index=frame.index)
 
 
 def _plan(
@@ -78,11 +95,7 @@ def _plan(
         if base not in frame.columns:
             raise WorkbenchError(f"derived column {col!r} is linked to {base!r}, not in the table")
     if count_columns is None:
-        count_columns = [
-            c
-            for c in frame.columns
-            if c not in derived and pd.api.types.is_numeric_dtype(frame[c].dtype)
-        ]
+        count_columns = [c for c in frame.columns if c not in derived and _looks_numeric(frame[c])]
     else:
         count_columns = list(count_columns)
         missing = [c for c in count_columns if c not in frame.columns]
@@ -247,8 +260,8 @@ def disclosed_cells(
     -----------
     Each line ``(components, total)`` is an equation ``sum(components) = total`` that holds
     in the table. Shown cells are known; a hidden cell is worked out exactly when its unit
-    vector lies in the row space of the equations restricted to the hidden cells, that is
-    when it has no component in their null space (:func:`scipy.linalg.null_space`).
+    vector lies in the row space of the equations restricted to the hidden cells (it has no
+    component in their null space), tested with a thin SVD (:func:`numpy.linalg.svd`).
     Bounds from non-negativity are not used.
 
     Parameters
@@ -289,9 +302,14 @@ def disclosed_cells(
             rows.append(row)
     if not rows:
         return []
-    free = null_space(np.array(rows))
-    norms = np.linalg.norm(free, axis=1) if free.size else np.zeros(len(hidden))
-    return [c for c, size in zip(hidden, norms, strict=True) if size < 1e-9]
+    # Orthonormal basis of the row space from a thin SVD (numpy); a cell's leverage is the
+    # squared length of its unit vector's projection on that space: 1 = determined. (A thin
+    # SVD rather than scipy.linalg.null_space, which forms the full square basis: 170 MB and
+    # several seconds for a 1,000-LSOA table.)
+    _, sing, vt = np.linalg.svd(np.array(rows), full_matrices=False)
+    rank = int((sing > sing[0] * 1e-10).sum()) if sing.size else 0
+    leverage = (vt[:rank] ** 2).sum(axis=0)
+    return [c for c, lev in zip(hidden, leverage, strict=True) if lev > 1 - 1e-9]
 
 
 def suppression_mask(
@@ -366,8 +384,9 @@ def suppress(
     threshold : int, default 5
         Smallest count shown (besides zero). ``StudyConfig.suppression_threshold``.
     count_columns : list, optional
-        Columns holding counts (default: every numeric column not named in ``derived``).
-        Other columns (labels, population) are left as they are.
+        Columns holding counts (default: every column not named in ``derived`` that is
+        numeric, or text whose every value is a number such as "12" or "1,296", as when a
+        CSV is read as text). Other columns (labels, population) are left as they are.
     derived : mapping, optional
         Derived column -> the count column it was computed from.
     total_row, total_column : label, "auto" or None, default "auto"
@@ -433,8 +452,9 @@ def check_suppressed(
     threshold : int, default 5
         As in :func:`suppress`.
     count_columns : list, optional
-        Columns to check. Default: every column whose shown values are all whole numbers
-        (so rates with decimals are not mistaken for counts).
+        Columns to check. Default: every non-boolean column whose shown (not blank, not "*")
+        values are all whole numbers, "1,296" included (so rates with decimals are not
+        mistaken for counts).
     raise_error : bool, default True
         Raise :class:`WorkbenchError` listing the offending cells instead of returning them.
 
@@ -452,17 +472,19 @@ def check_suppressed(
     if count_columns is None:
         count_columns = []
         for col in frame.columns:
-            shown = frame[col][frame[col].astype(str) != SUPPRESSED]
-            nums = pd.to_numeric(shown, errors="coerce")
+            column = frame[col]
+            if pd.api.types.is_bool_dtype(column.dtype):
+                continue
+            text = column.astype("string").str.strip()
+            shown = column[column.notna() & (text != SUPPRESSED) & (text != "")]
+            nums = _numbers(shown)
             if len(shown) and nums.notna().all() and bool((nums == np.round(nums)).all()):
                 count_columns.append(col)
     rows = []
     for col in count_columns:
         if col not in frame.columns:
             raise WorkbenchError(f"count column {col!r} is not in the table")
-        nums = pd.to_numeric(
-            frame[col].where(frame[col].astype(str) != SUPPRESSED), errors="coerce"
-        )
+        nums = _numbers(frame[col].where(frame[col].astype(str) != SUPPRESSED))
         bad = nums[(nums > 0) & (nums < threshold)]
         rows.extend({"row": idx, "column": col, "value": val} for idx, val in bad.items())
     found = pd.DataFrame(rows, columns=["row", "column", "value"])

@@ -83,11 +83,17 @@ def monthly_counts(
             )
         if count is not None and count not in data.columns:
             raise WorkbenchError(f"count={count!r} is not a column of the data")
-        weights = (
-            pd.to_numeric(data[count], errors="coerce").to_numpy()
-            if count is not None
-            else np.ones(len(data))
-        )
+        weights = np.ones(len(data))
+        if count is not None:
+            values = pd.to_numeric(data[count], errors="coerce")
+            bad = values.isna() | (values < 0)
+            if bad.any():
+                pos = int(np.flatnonzero(bad.to_numpy())[0])
+                raise WorkbenchError(
+                    f"column {count!r} must hold counts >= 0, found {data[count].iloc[pos]!r} "
+                    f"(row label {data.index[pos]!r})"
+                )
+            weights = values.to_numpy(dtype=float)
         frame = pd.DataFrame(
             {
                 "month": months,
