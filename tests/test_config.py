@@ -35,3 +35,14 @@ def test_columns_table_and_overrides(tmp_path):
     assert cfg2.period_start == pd.Period("2021-06", "M")
     with pytest.raises(ConfigError, match="period_end .* is before"):
         cfg.with_overrides(period_start="2022-06")
+
+
+def test_unknown_columns_key(tmp_path):
+    cfg_path = tmp_path / "area.toml"
+    cfg_path.write_text(
+        '[study]\nname = "x"\narea_codes = "E06000016"\nperiod_start = "2021-01"\n'
+        'period_end = "2021-12"\n[files]\npolice_street = "p.zip"\nlsoa_boundaries = "b.gpkg"\n'
+        'imd = "i.csv"\npopulation = "p.csv"\n[columns]\nlsoa_cd = "CODE"\n'
+    )
+    with pytest.raises(ConfigError, match=r"\[columns\] has unknown key\(s\) lsoa_cd; expected"):
+        load_config(cfg_path, check_files=False)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from workbench.cli import main
 from workbench.errors import ConfigError
 from workbench.report import export_html, external_loads, parse_period, run_report
+from workbench.stats import check_suppressed
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "area.toml"
@@ -71,3 +75,88 @@ def test_export_html_has_no_external_loads(tmp_path):
     assert "Title" in html
     assert external_loads(html) == []
     assert "<details" in html
+
+
+def _check_run(folder: Path, theme: str) -> dict:
+    """Every exported table suppressed, every HTML free of external loads; returns the log."""
+    log = json.loads((folder / "run_log.json").read_text(encoding="utf-8"))
+    threshold = log["config"]["suppression_threshold"]
+    assert log["theme"] == theme
+    assert log["packages"]["pandas"] == pd.__version__
+    for record in log["outputs"]:
+        for name in record["files"]:
+            assert (folder / name).is_file(), name
+        if record["kind"] == "table":
+            csv = folder / next(f for f in record["files"] if f.endswith(".csv"))
+            table = pd.read_csv(csv, dtype=str)
+            # raises WorkbenchError naming the cells if a count 1..threshold-1 is shown
+            check_suppressed(table, threshold, count_columns=record["count_columns"])
+            if record["synthetic"]:
+                assert csv.name.startswith("SYNTHETIC_")
+                assert (table["data"] == "SYNTHETIC").all()
+    html_files = list(folder.glob("*.html"))
+    assert folder / f"{theme}.html" in html_files
+    for page in html_files:
+        text = page.read_text(encoding="utf-8")
+        assert external_loads(text) == [], page.name
+    return log
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    code = main(
+        ["report", str(SAMPLE), "--theme", "supply", "--theme", "treatment", "--out", str(out)]
+    )
+    assert code == 0
+    return out
+
+
+def test_report_on_sample(sample_run):
+    folders = {p.name.split("_", 1)[1]: p for p in sample_run.iterdir()}
+    assert set(folders) == {"supply", "treatment"}
+    supply = _check_run(folders["supply"], "supply")
+    treatment = _check_run(folders["treatment"], "treatment")
+    names = {r["name"] for r in supply["outputs"]}
+    assert {"year_on_year", "quarterly", "pai_by_method", "top_lsoas", "kde", "gistar"} <= names
+    # maps: offline HTML and a PNG each (Chromium is part of the set-up)
+    maps = [r for r in supply["outputs"] if r["kind"] == "map"]
+    assert maps and all(len(r["files"]) == 2 for r in maps)
+    # the sample's partnership tables are synthetic and labelled so
+    assert all(r["synthetic"] for r in treatment["outputs"] if r["kind"] == "table")
+    # the kernel ran in this environment's Python
+    assert (
+        supply["python_executable"] == sys.executable
+        or Path(supply["python_executable"]).resolve() == Path(sys.executable).resolve()
+    )
+
+
+def test_report_on_second_study_degrades_gracefully(tmp_path):
+    code = main(
+        [
+            "report",
+            str(SECOND),
+            "--theme",
+            "overview",
+            "--theme",
+            "treatment",
+            "--theme",
+            "young_people",
+            "--period",
+            "2020-11:2022-10",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    folders = {p.name.split("_", 1)[1]: p for p in tmp_path.iterdir()}
+    overview = _check_run(folders["overview"], "overview")
+    assert overview["config"]["area_codes"] == ["E07000135", "E07000129"]
+    # the --period override reached the notebook
+    assert overview["config"]["period_start"] == "2020-11"
+    assert overview["config"]["period_end"] == "2022-10"
+    treatment = _check_run(folders["treatment"], "treatment")
+    assert [r["kind"] for r in treatment["outputs"]] == ["note"]  # nothing but assumptions
+    page = (folders["treatment"] / "treatment.html").read_text(encoding="utf-8")
+    assert "Not configured" in page
+    _check_run(folders["young_people"], "young_people")

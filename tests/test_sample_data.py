@@ -1,4 +1,4 @@
-"""The sample study's files agree with data/sample/README.md (every file listed exists; rows match)."""
+"""The sample files agree with data/sample/README.md: every file listed exists; rows match."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from workbench.errors import ConfigError
 from workbench.study import Study
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+OADBY = SAMPLE / "boundaries" / "lsoa2011_E07000135_oadby_and_wigston.geojson"
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +213,41 @@ def test_stop_search_and_lookup_through_config(tmp_path):
     assert len(s.searches) == 1 and s.searches["object_of_search"].iloc[0] == "Controlled drugs"
     ss = next(f for f in s.ledger.files if f.kind == "stop_search")
     assert ss.dropped == {"outside the study area": 1} and s.ledger.balanced
+
+
+def test_several_boundary_files_one_district(tmp_path):
+    cfg = tmp_path / "area.toml"
+    b = SAMPLE / "boundaries"
+    cfg.write_text(
+        '[study]\nname = "OW"\narea_codes = ["E07000135"]\nperiod_start = "2022-10"\n'
+        'period_end = "2022-10"\n[files]\n'
+        f'police_street = ["{SAMPLE / "police/leicestershire-street-2019-12_2022-10.zip"}"]\n'
+        f'lsoa_boundaries = ["{b / "lsoa2011_E06000016_leicester.geojson"}", '
+        f'"{b / "lsoa2011_E07000135_oadby_and_wigston.geojson"}"]\n'
+        f'imd = "{SAMPLE / "imd/imd2019_file2_domains_ranks_deciles_leicester.csv"}"\n'
+        f'population = "{SAMPLE / "population/lsoa_pop_mid2019_total_leicester.csv"}"\n'
+    )
+    s = Study.from_toml(cfg)
+    assert len(s.lsoas) == 36 and s.lsoas["lad_code"].eq("E07000135").all()
+    files = [f for f in s.ledger.files if f.kind == "lsoa_boundaries"]
+    assert [(f.read, f.kept) for f in files] == [(192, 0), (36, 36)]
+    assert files[0].dropped == {"outside the study area": 192}
+    assert s.crimes["month"].astype(str).eq("2022-10").all() and s.ledger.balanced
+
+
+def test_documented_imd_columns_always_present(tmp_path):
+    """A config without a scores file still has imd_score (empty) and the national quintile."""
+    cfg = tmp_path / "area.toml"
+    cfg.write_text(
+        '[study]\nname = "OW"\narea_codes = ["E07000135"]\nperiod_start = "2022-10"\n'
+        'period_end = "2022-10"\n[files]\n'
+        f'police_street = ["{SAMPLE / "police/leicestershire-street-2019-12_2022-10.zip"}"]\n'
+        f'lsoa_boundaries = ["{OADBY}"]\n'
+        f'imd = "{SAMPLE / "imd/imd2019_file2_domains_ranks_deciles_leicester.csv"}"\n'
+        f'population = "{SAMPLE / "population/lsoa_pop_mid2019_total_leicester.csv"}"\n'
+    )
+    lsoas = Study.from_toml(cfg).lsoas
+    assert lsoas["imd_score"].isna().all()
+    # quintile = ceil(decile / 2), written out: deciles 1,2 -> 1; 3,4 -> 2; ...; 9,10 -> 5
+    expected = {1: 1, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3, 7: 4, 8: 4, 9: 5, 10: 5}
+    assert (lsoas["imd_quintile"] == lsoas["imd_decile"].map(expected)).all()

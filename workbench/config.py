@@ -12,7 +12,7 @@ import pandas as pd
 
 from workbench.errors import ConfigError
 
-__all__ = ["StudyConfig", "load_config", "FILE_KEYS", "LIST_FILE_KEYS"]
+__all__ = ["StudyConfig", "load_config", "FILE_KEYS", "LIST_FILE_KEYS", "COLUMN_KEYS"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,16 @@ SINGLE_FILE_KEYS = (
 )
 FILE_KEYS = LIST_FILE_KEYS + SINGLE_FILE_KEYS
 REQUIRED_FILE_KEYS = ("police_street", "lsoa_boundaries", "imd", "population")
+#: Keys of the optional ``[columns]`` table: header names to use instead of detecting them.
+COLUMN_KEYS = (
+    "lsoa_code",
+    "lsoa_name",
+    "ward_code",
+    "ward_name",
+    "district_code",
+    "population_code",
+    "population_total",
+)
 
 _DEFAULT_THRESHOLDS: dict[str, Any] = {
     "adult_wait_weeks": 3,
@@ -208,6 +218,20 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
     if missing:
         raise ConfigError(f"{path}: [files] must name {', '.join(missing)}")
 
+    columns = raw.get("columns", {})
+    if not isinstance(columns, dict):
+        raise ConfigError(f"{path}: [columns] must be a table of names, found {columns!r}")
+    bad = sorted(set(columns) - set(COLUMN_KEYS))
+    if bad:
+        raise ConfigError(
+            f"{path}: [columns] has unknown key(s) {', '.join(bad)}; "
+            f"expected some of {', '.join(COLUMN_KEYS)}"
+        )
+    for key, value in columns.items():
+        if not isinstance(value, str) or not value:
+            raise ConfigError(
+                f"{path}: [columns] {key} must be a column name (text), found {value!r}"
+            )
     thresholds = {**_DEFAULT_THRESHOLDS, **raw.get("thresholds", {})}
     cfg = StudyConfig(
         path=path,
@@ -221,7 +245,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         per=int(study.get("per", 10_000)),
         files=files,
         thresholds=thresholds,
-        columns=dict(raw.get("columns", {})),
+        columns=dict(columns),
     )
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())

@@ -109,10 +109,12 @@ class Ledger:
         return json.dumps(self.to_dict(), **kwargs)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per file and drop reason: file, kind, read, kept, dropped, reason, balanced."""
+        """One row per file and drop reason: file, kind, read, kept, dropped, reason, balanced,
+        notes (the file's notes, ``"what: n"`` joined with "; ")."""
         rows = []
         for f in self.files:
             reasons = f.dropped or {"": 0}
+            notes = "; ".join(f"{k}: {v:,}" for k, v in sorted(f.notes.items()))
             for reason, n in reasons.items():
                 rows.append(
                     {
@@ -123,10 +125,12 @@ class Ledger:
                         "dropped": n,
                         "reason": reason,
                         "balanced": f.balanced,
+                        "notes": notes,
                     }
                 )
         return pd.DataFrame(
-            rows, columns=["file", "kind", "read", "kept", "dropped", "reason", "balanced"]
+            rows,
+            columns=["file", "kind", "read", "kept", "dropped", "reason", "balanced", "notes"],
         )
 
     def to_text(self) -> str:

@@ -13,6 +13,7 @@ import json
 import logging
 import platform
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -484,6 +485,7 @@ class Outputs:
             "started_utc": self.started.isoformat(timespec="seconds"),
             "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "config": self.config.summary(),
+            "python_executable": sys.executable,
             "packages": package_versions(),
             "outputs": self.records,
         }

@@ -234,8 +234,18 @@ class Study:
                 missing_imd,
             )
             entries[0].note("study LSOA with no IMD 2019 row", missing_imd)
-        if "imd_decile" in out:
-            out["imd_quintile"] = ((out["imd_decile"] + 1) // 2).astype("Int64")
+        # the documented IMD columns are always there (missing when the files lack them)
+        for col, dtype in (
+            ("imd_score", "float64"),
+            ("imd_rank", "Int64"),
+            ("imd_decile", "Int64"),
+        ):
+            if col not in out:
+                logger.warning("The IMD files give no %s; the column is left empty", col)
+                out[col] = pd.Series(
+                    pd.NA if dtype == "Int64" else np.nan, index=out.index, dtype=dtype
+                )
+        out["imd_quintile"] = ((out["imd_decile"] + 1) // 2).astype("Int64")
         pop = read_population(
             self._path("population"),
             self.ledger,

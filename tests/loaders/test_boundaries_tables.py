@@ -148,6 +148,8 @@ def test_ledger_renders():
     }
     assert "every file balanced" in ledger.to_text()
     assert "<td>outside the study area</td>" in ledger._repr_html_()
+    frame = ledger.to_frame()
+    assert frame.loc[0, "notes"] == "LSOA code filled in by location (blank in the file): 2"
     f.kept = 6
     assert not ledger.balanced and "UNBALANCED" in ledger.to_text()
 

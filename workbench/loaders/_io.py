@@ -311,9 +311,12 @@ def read_csv(
             logger.debug("%s: pyarrow engine failed (%s); retrying with the C engine", name, exc)
     if df is None:
         try:
-            df = pd.read_csv(
-                opener(), engine="c", usecols=cols, encoding=enc, low_memory=False, **kw
-            )
+            # no usecols here: with usecols pandas' C parser silently drops the extra fields
+            # of a ragged row instead of reporting it
+            df = pd.read_csv(opener(), engine="c", encoding=enc, low_memory=False, **kw)
+            df.columns = [str(c).replace("\ufeff", "") for c in df.columns]
+            wanted = set(cols)
+            df = df[[c for c in df.columns if c in wanted]]
         except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc2:
             text = str(exc2).splitlines()[0][:200]
             # pandas says "Expected 12 fields in line 5, saw 13": line 5 is data row 4

@@ -160,7 +160,7 @@ def police_members(
             )
         # ZipFile serialises the raw reads itself; decompression runs in the worker threads
         return [
-            (display_name(path, n), n.rsplit("/", 1)[-1].lower(), partial(zf.read, n))
+            (f"{name}!{n}", n.rsplit("/", 1)[-1].lower(), partial(zf.read, n))
             for n in sorted(chosen)
         ]
     check_not_spatial(path, name, _KIND_TEXT[kind])
@@ -484,11 +484,13 @@ def _filter(
     n_rows = len(df)
     del codes
     df.pop("_src")
-    out = pd.DataFrame(index=pd.RangeIndex(len(rows)))
+    data = {}
     for c in out_cols:
         col = df.pop(c).array  # arrow-backed text stays arrow-backed (no Python objects)
-        out[c] = col if len(rows) == n_rows else col.take(rows)
+        data[c] = col if len(rows) == n_rows else col.take(rows)
         del col
+    out = pd.DataFrame(data, copy=False)
+    del data
     if new_codes is not None and street:
         # only rows matched through the lookup or filled in by location change their code
         changed = np.zeros(n_rows, dtype=bool)

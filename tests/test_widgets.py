@@ -1,0 +1,140 @@
+"""Tests of workbench.widgets on a tiny hand-made study (counts worked out by hand)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from workbench.errors import WorkbenchError
+from workbench.report import external_loads
+from workbench.widgets import ChoroplethExplorer, HotspotExplorer, map_frame
+
+BNG = "EPSG:27700"
+X0, Y0 = 450_000, 300_000  # somewhere in Leicestershire, so the display CRS is sensible
+
+
+def _study() -> SimpleNamespace:
+    area = gpd.GeoDataFrame(
+        {"name": ["Toy"]}, geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000)], crs=BNG
+    )
+    lsoas = gpd.GeoDataFrame(
+        {
+            "lsoa_code": [f"E0100{i:04d}" for i in range(16)],
+            "lsoa_name": [f"Toy {i:03d}" for i in range(16)],
+            "population": [1000] * 16,
+            "imd_decile": [(i % 10) + 1 for i in range(16)],
+        },
+        geometry=[
+            box(X0 + 250 * c, Y0 + 250 * r, X0 + 250 * (c + 1), Y0 + 250 * (r + 1))
+            for r in range(4)
+            for c in range(4)
+        ],
+        crs=BNG,
+    )
+    # 12 drug offences in the south-west 250 m cell (8 in January, 4 in February), 3 weapons
+    # offences in the north-east cell (January).
+    rows = [("Drugs", "2022-01", X0 + 50 + 10 * i, Y0 + 60) for i in range(8)]
+    rows += [("Drugs", "2022-02", X0 + 100, Y0 + 100 + 10 * i) for i in range(4)]
+    rows += [("Possession of weapons", "2022-01", X0 + 900, Y0 + 900 + 10 * i) for i in range(3)]
+    crimes = gpd.GeoDataFrame(
+        {
+            "crime_type": [r[0] for r in rows],
+            "month": pd.PeriodIndex([r[1] for r in rows], freq="M"),
+        },
+        geometry=[Point(r[2], r[3]) for r in rows],
+        crs=BNG,
+    )
+    return SimpleNamespace(
+        crimes=crimes, lsoas=lsoas, area=area, config=SimpleNamespace(suppression_threshold=5)
+    )
+
+
+def _text(output_widget) -> str:
+    data = output_widget.outputs[0]["data"]
+    return data.get("text/html", data.get("text/plain", ""))
+
+
+def test_kde_explorer_counts_and_updates_in_place():
+    ex = HotspotExplorer(_study(), cell_size=250, bandwidth=300)
+    # the most frequent type is offered first
+    assert ex.crime_type.options == ("Drugs", "Possession of weapons")
+    assert ex.table["count"].max() == 12
+    assert ex.result.attrs["cell_size"] == 250
+    assert ex.result.attrs["bandwidth"] == 300
+    assert "12 offences" in ex.status.value
+    # the map is an offline iframe: nothing loads from another host
+    assert "<iframe srcdoc=" in _text(ex.map_out)
+    assert external_loads(_text(ex.map_out)) == []
+
+    ex.crime_type.value = "Possession of weapons"
+    assert ex.table["count"].max() == 3
+    assert "3 offences" in ex.status.value
+    # 3 is between 1 and 4: the displayed table hides it
+    shown = ex.table_out.outputs[0]["data"]["text/plain"]
+    assert "*" in shown and " 3 " not in shown
+
+
+def test_period_filter_and_gistar_methods():
+    ex = HotspotExplorer(_study(), ["Drugs"], cell_size=250, method="gistar_grid")
+    assert ex.table["count"].iloc[0] == 12  # sorted by z, the dense cell first
+    assert {"z", "p", "bin"} <= set(ex.table.columns)
+    months = ex.period.options
+    ex.period.value = (months[-1][1], months[-1][1])  # February only
+    assert len(ex.points()) == 4
+    assert ex.table["count"].iloc[0] == 4
+
+    ex.method.value = "gistar_lsoa"
+    assert ex.table["lsoa_code"].iloc[0] == "E01000000"
+    assert ex.table["count"].iloc[0] == 4
+
+
+def test_explorer_rejects_bad_arguments():
+    with pytest.raises(WorkbenchError, match="none of the crime types"):
+        HotspotExplorer(_study(), ["Burglary"])
+    with pytest.raises(WorkbenchError, match="method"):
+        HotspotExplorer(_study(), method="idw")
+
+
+def test_choropleth_explorer_ranks_and_suppresses():
+    gdf = _study().lsoas.head(3).copy()
+    gdf["cohort"] = [2, 40, 12]
+    gdf["rate"] = [20.0, 400.0, 120.0]
+    gdf["share"] = [0.5, 0.1, 0.9]
+    ex = ChoroplethExplorer(
+        gdf,
+        {"Rate": "rate", "Share": "share"},
+        label="lsoa_name",
+        table_columns={
+            "Rate": ["lsoa_name", "cohort", "rate"],
+            "Share": ["lsoa_name", "cohort", "share"],
+        },
+        count_columns=["cohort"],
+        derived={"rate": "cohort", "share": "cohort"},
+        title="Toy",
+        synthetic=True,
+    )
+    table = ex.table()
+    assert table["lsoa_name"].tolist() == ["Toy 001", "Toy 002", "Toy 000"]
+    # the cohort of 2 and the rate computed from it are hidden
+    assert table["cohort"].tolist() == [40, 12, "*"]
+    assert table["rate"].tolist() == [400.0, 120.0, "*"]
+    assert (table["data"] == "SYNTHETIC").all()
+    ex.measure.value = "Share"
+    ex.order.value = "Lowest first"
+    assert ex.table()["lsoa_name"].tolist() == ["Toy 001", "Toy 000", "Toy 002"]
+    assert "SYNTHETIC" in _text(ex.map_out)
+    with pytest.raises(WorkbenchError, match="not in the data"):
+        ChoroplethExplorer(gdf, {"X": "missing"}, label="lsoa_name")
+
+
+def test_map_frame_escapes_the_document():
+    from workbench.maps import MapBuilder
+
+    mb = MapBuilder("<b>Title</b>", "2022", sources=["x"]).add_outline(_study().area, "Area")
+    frame = map_frame(mb)._repr_html_()
+    assert frame.startswith('<div class="wb-map"><iframe srcdoc="')
+    assert "<b>Title</b>" not in frame  # escaped twice: once by the map, once in srcdoc
