@@ -78,6 +78,7 @@ def test_kde_explorer_counts_and_updates_in_place():
     assert "*" in shown and " 3 " not in shown
 
 
+@pytest.mark.filterwarnings("ignore:gistar. only 16 zones:UserWarning")
 def test_period_filter_and_gistar_methods():
     ex = HotspotExplorer(_study(), ["Drugs"], cell_size=250, method="gistar_grid")
     assert ex.table["count"].iloc[0] == 12  # sorted by z, the dense cell first

@@ -159,6 +159,10 @@ def export_html(notebook: str | Path, html_path: str | Path) -> Path:
         exclude_output_prompt=True,
         embed_images=True,
     )
+    # nbconvert warns about images without alt text (matplotlib figures): not actionable here.
+    quiet = logging.getLogger(f"{__name__}.nbconvert")
+    quiet.setLevel(logging.ERROR)
+    exporter.log = quiet
     body, _ = exporter.from_notebook_node(nb)
     found = external_loads(body)
     if found:

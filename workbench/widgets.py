@@ -56,7 +56,7 @@ def map_frame(m: Any, height: int = 480) -> HTML:
     style = f"width:100%;height:{int(height)}px;border:1px solid #ccc"
     return HTML(
         f'<div class="wb-map"><iframe srcdoc="{html.escape(doc, quote=True)}" style="{style}" '
-        'sandbox="allow-scripts allow-popups"></iframe></div>'
+        "></iframe></div>"
     )
 
 

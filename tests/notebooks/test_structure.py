@@ -1,0 +1,39 @@
+"""The themed notebooks are source: stripped, one parameters cell, no code definitions."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workbench.report import THEMES
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+PARAMETERS = {"config", "period_start", "period_end", "out_dir", "run_date"}
+
+
+@pytest.mark.parametrize("name", sorted(THEMES.values()))
+def test_notebook_structure(name):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    assert "**Purpose.**" in first.source and "**How to use.**" in first.source
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    # committed without outputs or execution counts
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    names = {t.id for node in ast.parse(tagged[0].source).body for t in node.targets}
+    assert PARAMETERS <= names
+    assert '"../data/sample/area.toml"' in tagged[0].source
+    for cell in code:
+        for node in ast.walk(ast.parse(cell.source)):
+            assert not isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
+            ), f"{name}: definitions belong in workbench/, found one in {cell.source[:60]!r}"
+    # every code cell after the parameters is preceded by prose somewhere before it
+    assert sum(c.cell_type == "markdown" for c in nb.cells) >= 6
