@@ -143,7 +143,7 @@ def test_report_on_second_study_degrades_gracefully(tmp_path):
             "--theme",
             "young_people",
             "--period",
-            "2020-11:2022-10",
+            "2022-01:2022-10",
             "--out",
             str(tmp_path),
         ]
@@ -153,7 +153,7 @@ def test_report_on_second_study_degrades_gracefully(tmp_path):
     overview = _check_run(folders["overview"], "overview")
     assert overview["config"]["area_codes"] == ["E07000135", "E07000129"]
     # the --period override reached the notebook
-    assert overview["config"]["period_start"] == "2020-11"
+    assert overview["config"]["period_start"] == "2022-01"
     assert overview["config"]["period_end"] == "2022-10"
     treatment = _check_run(folders["treatment"], "treatment")
     assert [r["kind"] for r in treatment["outputs"]] == ["note"]  # nothing but assumptions

@@ -7,6 +7,7 @@ import logging
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import Transformer
 from shapely import make_valid
 
@@ -22,6 +23,9 @@ __all__ = [
     "repair_polygons",
     "locate_points",
     "guess_crs",
+    "dissolve_clean",
+    "AREA_GRID_M",
+    "MIN_HOLE_M2",
 ]
 
 logger = logging.getLogger(__name__)
@@ -158,3 +162,70 @@ def guess_crs(total_bounds: np.ndarray) -> str | None:
     if _BNG_X[0] <= minx and maxx <= _BNG_X[1] and _BNG_Y[0] <= miny and maxy <= _BNG_Y[1]:
         return BNG
     return None
+
+
+#: Precision grid (metres) of the study-area union: vertices snapped to 1 cm, which closes the
+#: sub-millimetre gaps between generalised LSOA polygons that do not quite touch.
+AREA_GRID_M = 0.01
+#: Interior rings (holes) smaller than this (m², i.e. 1 hectare) are removed from the study
+#: area; real holes (an excluded district inside the area) are far bigger than any sliver.
+MIN_HOLE_M2 = 10_000.0
+
+
+def _holes(geom: shapely.Geometry) -> int:
+    """Number of interior rings of a (multi)polygon."""
+    parts = shapely.get_parts(geom)
+    return int(shapely.get_num_interior_rings(parts).sum()) if len(parts) else 0
+
+
+def dissolve_clean(
+    geoms: gpd.GeoSeries | np.ndarray,
+    grid_size: float = AREA_GRID_M,
+    min_hole_area: float = MIN_HOLE_M2,
+) -> tuple[shapely.Geometry, int]:
+    """Union of polygons without the sliver holes left by generalised boundaries.
+
+    Generalised LSOA polygons do not quite touch, so a plain union keeps hundreds of tiny
+    interior rings (1,382 of at most 0.0004 m² for Leicester's 192 LSOAs). The union is
+    computed with shapely's ``union_all(grid_size=...)`` (vertices snapped to a ``grid_size``
+    metre grid, so edges that nearly coincide become one), and interior rings smaller than
+    ``min_hole_area`` m² are then removed.
+
+    Parameters
+    ----------
+    geoms : GeoSeries or array of shapely geometries
+        Polygons in a projected CRS in metres (British National Grid).
+    grid_size : float
+        Precision grid in metres (default 0.01 m = 1 cm). The area changes by less than the
+        perimeter times the grid size (about 10 m² of Leicester's 73.3 km²).
+    min_hole_area : float
+        Holes smaller than this (m²; default 10,000 m² = 1 ha) are filled.
+
+    Returns
+    -------
+    (shapely geometry, int)
+        The cleaned (multi)polygon, and how many holes of the plain union it no longer has.
+    """
+    values = np.asarray(geoms.values if isinstance(geoms, gpd.GeoSeries) else geoms)
+    values = values[~shapely.is_missing(values)]
+    if len(values) == 0:
+        return shapely.Polygon(), 0
+    before = _holes(shapely.union_all(values))
+    union = shapely.union_all(values, grid_size=grid_size)
+    polys = []
+    for part in shapely.get_parts(union):
+        if not isinstance(part, shapely.Polygon):
+            continue  # a collapsed sliver (line or point) is not part of an area
+        rings = [r for r in part.interiors if shapely.Polygon(r).area >= min_hole_area]
+        polys.append(shapely.Polygon(part.exterior, rings))
+    if not polys:
+        return shapely.Polygon(), before
+    clean = polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+    removed = before - _holes(clean)
+    logger.info(
+        "Study area: %d sliver hole(s) removed (union on a %g m grid, holes < %g m² filled)",
+        removed,
+        grid_size,
+        min_hole_area,
+    )
+    return clean, removed

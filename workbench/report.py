@@ -189,6 +189,16 @@ def external_loads(text: str) -> list[str]:
     return found
 
 
+def _transport() -> dict[str, Any]:
+    """Kernel transport: local IPC sockets on POSIX (no network port, and no ipykernel warning
+    about unencrypted TCP); jupyter_client's default TCP elsewhere (Windows has no IPC)."""
+    if os.name != "posix":
+        return {}
+    from traitlets.config import Config
+
+    return {"config": Config({"KernelManager": {"transport": "ipc"}})}
+
+
 def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -208,6 +218,7 @@ def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=CELL_TIMEOUT_S,
+                **_transport(),
             )
     except PapermillExecutionError as exc:
         raise WorkbenchError(

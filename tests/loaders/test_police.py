@@ -241,3 +241,38 @@ def test_ons_lookup_file_and_split_code_resolved_by_location(tmp_path, write_pol
     f = ledger.files[0]
     assert f.notes == {"LSOA code matched through the 2011/2021 lookup and location": 1}
     assert f.dropped == {"outside the study area": 1} and f.balanced
+
+
+def test_points_of_every_path_match_pyproj(tmp_path, write_police, two_squares):
+    # rows kept by code (points built while the files are read), by location (built after the
+    # area rule), a row outside the period with a code of the area (built early, then dropped)
+    # and a cp1252 file (pandas' path, no early points): every kept point is pyproj's
+    (xa, ya), _ = SQUARES.values()
+    p1, p2, p3 = lonlat(xa + 100, ya + 200), lonlat(xa + 700, ya + 300), lonlat(xa + 400, ya + 900)
+    write_police(
+        "2021-01/2021-01-force-street.csv",
+        [
+            street_row("1", lon=p1[0], lat=p1[1], lsoa="E01000001"),
+            street_row("2", lon=p2[0], lat=p2[1], lsoa=None),
+            street_row("3", lon=p3[0], lat=p3[1], lsoa="E01000001", month="2020-12"),
+        ],
+    )
+    b = tmp_path / "2021-02" / "2021-02-force-street.csv"
+    b.parent.mkdir()
+    b.write_bytes(
+        police_csv_bytes(
+            [street_row("4", month="2021-02", lon=p3[0], lat=p3[1], location="Caf\u00e9")]
+        )
+        .decode("utf-8")
+        .encode("cp1252")
+    )
+    ledger = Ledger()
+    gdf = read_street([tmp_path], period=P, area=_area(two_squares), ledger=ledger)
+    assert list(gdf["crime_id"]) == ["1", "2", "4"]
+    assert gdf["location"].iloc[2] == "Caf\u00e9"
+    to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
+    x, y = to_bng.transform([p1[0], p2[0], p3[0]], [p1[1], p2[1], p3[1]])
+    assert_allclose(gdf.geometry.x, x, rtol=1e-9)
+    assert_allclose(gdf.geometry.y, y, rtol=1e-9)
+    f = ledger.files[0]
+    assert f.read == 4 and f.kept == 3 and f.dropped["outside the study period"] == 1

@@ -16,12 +16,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import shapely
 
 from workbench.errors import DataError
 from workbench.geo import BNG, GB_LAT, GB_LON, to_bng_xy
 from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import (
+    PYARROW_MIN_BYTES,
     check_not_spatial,
     display_name,
     match_columns,
@@ -105,6 +108,7 @@ _KIND_TEXT = {
     "stop_search": "a police.uk stop and search file",
 }
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
+_FLOAT_COLS = frozenset({"longitude", "latitude"})
 
 
 _WORKERS = min(4, os.cpu_count() or 1)
@@ -172,34 +176,96 @@ def parse_months(text: pd.Series) -> pd.Series:
 
     Anything else (including blanks) becomes ``NaT``.
     """
-    cat = pd.Categorical(text.astype("string").str.strip())
-    ords = np.full(len(cat.categories), np.iinfo(np.int64).min, dtype=np.int64)
-    for i, value in enumerate(cat.categories):
-        if _MONTH_RE.match(str(value)):
+    # pyarrow's dictionary encoding: each distinct text is parsed once, in Python
+    arr = pa.chunked_array([pa.array(text.astype("str").array)]).combine_chunks()
+    enc = pc.dictionary_encode(pc.utf8_trim_whitespace(arr))
+    values = enc.dictionary.to_pylist()
+    ords = np.full(len(values) + 1, np.iinfo(np.int64).min, dtype=np.int64)  # last: missing
+    for i, value in enumerate(values):
+        if _MONTH_RE.match(value):
             try:
-                ords[i] = pd.Period(str(value), freq="M").ordinal
+                ords[i] = pd.Period(value, freq="M").ordinal
             except ValueError:
                 pass
-    codes = np.asarray(cat.codes)
-    vals = np.where(codes >= 0, ords[np.maximum(codes, 0)], np.iinfo(np.int64).min)
+    codes = enc.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+    vals = ords[codes]
     return pd.Series(pd.PeriodIndex.from_ordinals(vals, freq="M"), index=text.index)
+
+
+def _read_arrow(data: bytes, cols: dict[str, str]) -> pa.Table | None:
+    """Parse well-formed UTF-8 police.uk CSV bytes with pyarrow's multithreaded reader.
+
+    Explicit column types (coordinates float64, everything else text; blank and quoted-blank
+    cells missing, as pandas reads them) skip type inference, and the text stays in Arrow
+    memory instead of becoming Python objects. Returns the table with workbench column names
+    (converted to pandas once, after every file is concatenated), or ``None`` when pyarrow
+    rejects the text, so that the caller's pandas path reports the exact row.
+    """
+    types = {h: pa.float64() if w in _FLOAT_COLS else pa.large_string() for h, w in cols.items()}
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            # monthly files are parsed in parallel already; a big file uses pyarrow's threads
+            read_options=pacsv.ReadOptions(
+                use_threads=len(data) >= PYARROW_MIN_BYTES, block_size=1 << 24
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                include_columns=list(cols),
+                strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowTypeError) as exc:
+        logger.debug("pyarrow rejected the file (%s); using pandas' parser", exc)
+        return None
+    return table.rename_columns([cols[h] for h in table.column_names])
 
 
 def _read_member(
     name: str, reader: Callable[[], bytes], req: dict, opt: dict, kind: str
-) -> tuple[pd.DataFrame, str, dict[str, str]]:
-    """Read and parse one file as-is (types inferred); returns frame, encoding, header map."""
+) -> tuple[pa.Table | pd.DataFrame, str, dict[str, str]]:
+    """Read and parse one file; returns table (pyarrow) or frame (pandas), encoding, header map.
+
+    Column names are the workbench names.
+    """
     data = reader()
     header, enc = read_bytes_header(data, name)
     cols = match_columns(header, req, name, _KIND_TEXT[kind], optional=opt)
-    # types inferred by the parser (explicit "str" dtypes make pandas' C parser 2x slower);
-    # they are normalised once after all files are concatenated
+    table = _read_arrow(data, cols) if enc in ("utf-8", "utf-8-sig") else None
+    if table is not None:
+        return table, enc, {w: h for h, w in cols.items()}
+        # the general path (cp1252 text, or text pyarrow rejects: ragged rows, non-numeric
+        # coordinates): types inferred by pandas, normalised after the concat, and every
+        # problem turned into a DataError that names the row
     df = read_csv(data, name, usecols=list(cols), encoding=enc)
     del data
     df.columns = [cols[c] for c in df.columns]
     if enc != "utf-8":
         logger.warning("%s: read with encoding %s", name, enc)
     return df, enc, {w: h for h, w in cols.items()}
+
+
+def _concat(frames: list[pa.Table | pd.DataFrame], order: list[str]) -> pd.DataFrame:
+    """One pandas frame from the files' tables (pyarrow) and frames (pandas' fallback path).
+
+    Arrow tables are concatenated first (no copy) and converted once, column by column
+    (text stays Arrow-backed: pandas' ``str`` dtype); a column missing from some files is
+    missing (null) in their rows.
+    """
+    if all(isinstance(f, pa.Table) for f in frames):
+        names = [c for c in order if any(c in f.column_names for f in frames)]
+        table = pa.concat_tables(
+            [f.select([c for c in names if c in f.column_names]) for f in frames],
+            promote_options="default",
+        )
+        frames.clear()
+        data = {}
+        for c in names:
+            data[c] = pd.Series(table.column(c).to_pandas(), copy=False)
+            table = table.drop_columns([c])  # release each column once converted
+        return pd.DataFrame(data, copy=False)
+    frames = [f.to_pandas() if isinstance(f, pa.Table) else f for f in frames]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def _normalise(
@@ -296,12 +362,18 @@ def _check_coordinates(
 
 
 def _gather(
-    sources: Sequence[str | Path], kind: str, ledger: Ledger | None
-) -> tuple[pd.DataFrame, list[FileLedger]]:
+    sources: Sequence[str | Path],
+    kind: str,
+    ledger: Ledger | None,
+    pre: Callable[[pd.DataFrame, dict[str, str]], np.ndarray] | None = None,
+) -> tuple[pd.DataFrame, list[FileLedger], np.ndarray | None]:
     """Read every file of every source; ``_src`` holds the index of the source.
 
-    Files are decompressed and parsed by a small thread pool (zlib and pandas' parsers release
-    the GIL), in order; the first bad file raises its :class:`DataError`.
+    Files are decompressed and parsed by a small thread pool (zlib and pyarrow's parser release
+    the GIL), in order; the first bad file raises its :class:`DataError`. ``pre(frame,
+    published)``, when given, runs in this thread on each file as soon as it is parsed, while
+    the pool works on the next ones, and returns one object per row (BNG points, or None); the
+    third value returned is those arrays concatenated like the rows (None without ``pre``).
     """
     columns = STREET_COLUMNS if kind == "street" else SEARCH_COLUMNS
     required = _STREET_REQUIRED if kind == "street" else _SEARCH_REQUIRED
@@ -327,7 +399,11 @@ def _gather(
                     first = seen.setdefault(key, name)
                     fut = pool.submit(_read_member, name, reader, req, opt, kind)
                     jobs.append((s, name, first if first != name else None, fut))
-            results = [fut.result() for *_, fut in jobs]
+            results, pre_parts = [], []
+            for *_, fut in jobs:
+                results.append(fut.result())
+                if pre is not None and jobs[len(results) - 1][2] is None:
+                    pre_parts.append(pre(results[-1][0], results[-1][2]))
             # drop the futures: they would keep every file's frame alive after the concat
             jobs = [job[:3] for job in jobs]
         except BaseException:
@@ -354,14 +430,63 @@ def _gather(
         for c in ("longitude", "latitude"):
             empty[c] = empty[c].astype("float64")
         empty["_src"] = pd.Series(dtype="int16")
-        return empty, entries
+        return empty, entries, (np.empty(0, dtype=object) if pre is not None else None)
     lengths = np.array([len(f) for f in frames], dtype=np.int64)
     member = np.repeat(np.arange(len(lengths)), lengths)
-    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    df = _concat(frames, list(columns))
     del frames
     df = _normalise(df, columns, names, member, published)
     df["_src"] = np.repeat(np.array(src_of, dtype=np.int16), lengths)
-    return df, entries
+    pre_geom = None
+    if pre is not None:
+        pre_geom = np.concatenate(pre_parts) if len(pre_parts) > 1 else pre_parts[0]
+    return df, entries, pre_geom
+
+
+def _likely_points(
+    df: pa.Table | pd.DataFrame,
+    published: dict[str, str],
+    *,
+    period: tuple[pd.Period, pd.Period] | None,
+    area: StudyArea | None,
+    codes: pa.Array | None = None,
+) -> np.ndarray:
+    """BNG points for the rows of one parsed street file that will most likely be kept.
+
+    Run by :func:`_gather` in the main thread while the pool decompresses and parses the next
+    files, so that reprojection and point building (which hold the GIL) overlap with that
+    work. "Likely" = coordinates in Great Britain, ``Month`` text within the period and an
+    LSOA code of the study area (when an area is given). It is only a forecast: every rule is
+    applied afterwards by :func:`_filter`, which builds the points of kept rows not foreseen
+    here, and points of rows dropped later are discarded. Other rows are None (all of them for
+    a file read by pandas' fallback path).
+    """
+    out = np.full(len(df), None, dtype=object)
+    if not isinstance(df, pa.Table) or not len(df):
+        return out
+    have = set(df.column_names)
+    if not {"longitude", "latitude"} <= have:
+        return out
+    x = df.column("longitude").to_numpy()  # float64; nulls become NaN
+    y = df.column("latitude").to_numpy()
+    with np.errstate(invalid="ignore"):
+        likely = (x >= GB_LON[0]) & (x <= GB_LON[1]) & (y >= GB_LAT[0]) & (y <= GB_LAT[1])
+    if period is not None and "month" in have:
+        # "YYYY-MM" text compares like the months it names
+        month = df.column("month")
+        inside = pc.and_(
+            pc.greater_equal(month, str(period[0])), pc.less_equal(month, str(period[1]))
+        )
+        likely &= np.asarray(inside.fill_null(False), dtype=bool)
+    if area is not None:
+        if "lsoa_code" not in have or codes is None:
+            return out
+        found = pc.is_in(df.column("lsoa_code"), value_set=codes)
+        likely &= np.asarray(found.fill_null(False), dtype=bool)
+    rows = np.flatnonzero(likely)
+    # one (n, 2) array: shapely builds points from it faster than from separate x and y
+    out[rows] = shapely.points(np.column_stack(to_bng_xy(x[rows], y[rows])))
+    return out
 
 
 class _Reasons:
@@ -400,11 +525,14 @@ def _filter(
     month_reason: str,
     what: str,
     out_cols: list[str],
+    pre_geom: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Apply every drop rule in one pass, build BNG points for the kept rows, fill the ledger.
 
     ``df`` is consumed: its columns are moved to the result one at a time, so that a
-    national-size load never holds two copies of the table.
+    national-size load never holds two copies of the table. ``pre_geom`` (optional, one
+    object per row of ``df``) holds BNG points already built for some rows (see
+    :func:`_likely_points`); the other kept rows get theirs here.
     """
     r = _Reasons(len(df))
     street = "crime_id" in df
@@ -501,9 +629,19 @@ def _filter(
             lsoa = out["lsoa_code"].to_numpy(dtype=object, na_value=None)
             lsoa[at] = values.to_numpy(dtype=object)
             out["lsoa_code"] = pd.array(lsoa, dtype="str")
-    x, y = to_bng_xy(lon[keep], lat[keep])
+    if pre_geom is None:
+        geom = shapely.points(np.column_stack(to_bng_xy(lon[keep], lat[keep])))
+    else:
+        # points built while the files were read; any kept row not foreseen there gets its
+        # point now
+        geom = pre_geom[keep]
+        todo = np.flatnonzero(shapely.is_missing(geom))
+        if len(todo):
+            geom[todo] = shapely.points(
+                np.column_stack(to_bng_xy(lon[keep][todo], lat[keep][todo]))
+            )
     del lon, lat
-    return gpd.GeoDataFrame(out, geometry=shapely.points(np.column_stack([x, y])), crs=BNG)
+    return gpd.GeoDataFrame(out, geometry=geom, crs=BNG)
 
 
 def read_street(
@@ -542,11 +680,23 @@ def read_street(
     code); duplicate record (a non-blank Crime ID seen before; anti-social behaviour rows have
     no Crime ID and identical ones are separate incidents, so they are never deduplicated).
     """
-    df, entries = _gather(sources, "street", ledger)
+    # the area's codes as one Arrow-backed index, built once for every file's isin
+    codes = pa.array(sorted(area.codes), pa.large_string()) if area is not None else None
+    pre = partial(_likely_points, period=period, area=area, codes=codes)
+    df, entries, pre_geom = _gather(sources, "street", ledger, pre=pre)
     if df.empty:
         df = df.assign(month=pd.Series(dtype="period[M]"))
     df["month"] = parse_months(df["month"])
-    return _filter(df, entries, period, area, REASONS["bad_month"], "crimes", list(STREET_COLUMNS))
+    return _filter(
+        df,
+        entries,
+        period,
+        area,
+        REASONS["bad_month"],
+        "crimes",
+        list(STREET_COLUMNS),
+        pre_geom=pre_geom,
+    )
 
 
 def read_stop_search(
@@ -563,7 +713,7 @@ def read_stop_search(
     cannot be placed in the area and are dropped with the reason "no coordinates". The area is
     decided by location (the files have no LSOA code). Other conventions as :func:`read_street`.
     """
-    df, entries = _gather(sources, "stop_search", ledger)
+    df, entries, _ = _gather(sources, "stop_search", ledger)
     when = pd.to_datetime(df["date"], errors="coerce", utc=True, format="ISO8601")
     df["date"] = when.dt.tz_convert("Europe/London").dt.tz_localize(None).astype("datetime64[ns]")
     df["month"] = df["date"].dt.to_period("M")
