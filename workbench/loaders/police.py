@@ -177,7 +177,9 @@ def parse_months(text: pd.Series) -> pd.Series:
     Anything else (including blanks) becomes ``NaT``.
     """
     # pyarrow's dictionary encoding: each distinct text is parsed once, in Python
-    arr = pa.chunked_array([pa.array(text.astype("str").array)]).combine_chunks()
+    arr = pa.array(text.astype("str").array)  # Arrow-backed text: no copy
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     enc = pc.dictionary_encode(pc.utf8_trim_whitespace(arr))
     values = enc.dictionary.to_pylist()
     ords = np.full(len(values) + 1, np.iinfo(np.int64).min, dtype=np.int64)  # last: missing

@@ -226,13 +226,17 @@ class MapBuilder:
         self, gdf: gpd.GeoDataFrame, column: str, name: str | None = None, **kw: Any
     ) -> MapBuilder:
         """Any column, mapclassify scheme or fixed bins; see
-        :func:`workbench.maps.layers.choropleth_layer`."""
+        :func:`workbench.maps.layers.choropleth_layer`. Pass ``count=`` (the count column the
+        value derives from) to withhold and grey out areas with small counts."""
+        kw.setdefault("threshold", self.threshold)
         return self.add(L.choropleth_layer(gdf, column, name, **kw))
 
     def add_rates(
         self, gdf: gpd.GeoDataFrame, name: str = "Rate per 10,000", **kw: Any
     ) -> MapBuilder:
-        """Rates with suppressed pop-ups; see :func:`workbench.maps.layers.rate_layer`."""
+        """Rates; areas with counts 1 to ``threshold - 1`` are withheld in pop-ups and drawn
+        grey, outside the class breaks (``suppress_small=False`` to colour them); see
+        :func:`workbench.maps.layers.rate_layer`."""
         kw.setdefault("threshold", self.threshold)
         return self.add(L.rate_layer(gdf, name, **kw))
 

@@ -24,7 +24,16 @@ from matplotlib.colors import to_hex
 from workbench.errors import WorkbenchError
 from workbench.geo import to_bng
 from workbench.maps.legends import Legend, LegendItem
-from workbench.maps.popups import count_texts, escape, fmt_number, format_values, rate_texts
+from workbench.maps.popups import (
+    SUPPRESSED_NOTE,
+    count_texts,
+    escape,
+    fmt_number,
+    format_values,
+    rate_texts,
+    small_count_mask,
+)
+from workbench.stats import SUPPRESSED
 
 __all__ = [
     "MapLayer",
@@ -32,6 +41,7 @@ __all__ = [
     "LISA_COLORS",
     "EMERGING_COLORS",
     "NO_DATA_COLOR",
+    "SUPPRESSED_COLOR",
     "gistar_layer",
     "kde_layer",
     "emerging_layer",
@@ -47,6 +57,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 NO_DATA_COLOR = "#d9d9d9"
+#: Fill of areas whose count is 1 to ``threshold - 1`` (neither coloured by class nor used
+#: for the class breaks): a paler neutral grey than "No data", with no hatching.
+SUPPRESSED_COLOR = "#efefef"
 
 #: Gi* bins (sign of z times confidence level) -> (colour, label), hot first. Colours are
 #: ColorBrewer RdBu-like, as in common GIS hot spot renderers.
@@ -156,9 +169,18 @@ def _escaped(fields: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
 
 
 def _extra_fields(
-    gdf: pd.DataFrame, extra: Mapping[str, str] | Sequence[str] | None
+    gdf: pd.DataFrame,
+    extra: Mapping[str, str] | Sequence[str] | None,
+    *,
+    hide: np.ndarray | None = None,
+    hide_columns: Sequence[str] = (),
+    hidden_text: str = SUPPRESSED,
 ) -> dict[str, list[str]]:
-    """Pop-up rows from input columns: {label: column} or [column, ...]."""
+    """Pop-up rows from input columns: {label: column} or [column, ...].
+
+    Where ``hide`` is True, the texts of ``hide_columns`` (a small count, or a value derived
+    from it) are replaced by ``hidden_text``.
+    """
     if not extra:
         return {}
     pairs = extra.items() if isinstance(extra, Mapping) else [(c, c) for c in extra]
@@ -169,7 +191,10 @@ def _extra_fields(
                 f"fields: column {col!r} is not in the data; found {list(gdf.columns)[:15]}"
             )
         decimals = 2 if pd.api.types.is_float_dtype(gdf[col].dtype) else None
-        out[str(label)] = format_values(gdf[col], decimals)
+        texts = format_values(gdf[col], decimals)
+        if hide is not None and col in hide_columns:
+            texts = [hidden_text if h else t for t, h in zip(texts, hide, strict=True)]
+        out[str(label)] = texts
     return out
 
 
@@ -425,11 +450,16 @@ def emerging_layer(
 
     Known category names get fixed colours (reds for hot, blues for cold); other labels get
     a qualitative colour and are logged. Only categories present appear in the legend.
+    The pop-up shows the zone's count over all periods, from ``total`` (the column
+    :func:`workbench.hotspots.emerging` writes) or else ``count``, with counts 1 to
+    ``threshold - 1`` withheld ("*").
     """
     gdf = _require(result, [column], "result")
     fields: dict[str, list[str]] = {}
-    if "count" in gdf.columns:
-        fields["Count"] = count_texts(gdf["count"], threshold)
+    for col in ("total", "count"):
+        if col in gdf.columns:
+            fields["Count (all periods)"] = count_texts(gdf[col], threshold)
+            break
     drop = [] if show_no_pattern else ["no pattern"]
     return _categorical(
         gdf,
@@ -501,29 +531,70 @@ def choropleth_layer(
     fields: Mapping[str, str] | Sequence[str] | None = None,
     show: bool = True,
     note: str | None = None,
+    count: str | None = None,
+    threshold: int = 5,
+    suppress_small: bool = True,
+    unit: str = "events",
 ) -> MapLayer:
     """Any numeric column classified with a mapclassify scheme, or with fixed ``bins``.
 
     Use the same ``bins`` for two periods to compare them on one scale. Missing values are
     grey ("No data"). Pop-ups show the area's name (``label``, default ``lsoa_name``/
     ``ward_name``/``name`` when present), the value and any extra ``fields``.
+
+    When the value derives from a count (a rate, a share), name that column in ``count``.
+    Areas whose count is 1 to ``threshold - 1`` then have their value withheld in the pop-up
+    ("*", also for an extra field showing ``count`` or ``column``) and, with
+    ``suppress_small=True`` (the default), are drawn in a neutral grey
+    (:data:`SUPPRESSED_COLOR`, legend "Fewer than 5 events (not shown)") and left out of the
+    class breaks, so neither their colour nor the legend's ranges bound the count.
+    ``suppress_small=False`` colours them by class (and lets them shape the breaks) as the
+    other areas; only do that where the partnership's rules allow it. Counts of 0 are shown.
     """
-    gdf = _require(gdf, [column], "gdf")
+    gdf = _require(gdf, [column] + ([count] if count else []), "gdf")
     name = name or column
-    idx, ubs, how = classify(gdf[column], scheme=scheme, k=k, bins=bins, argument=column)
+    if count:
+        small = small_count_mask(gdf[count], threshold).to_numpy(dtype=bool)
+    else:
+        small = np.zeros(len(gdf), dtype=bool)
+    not_drawn = small if suppress_small else np.zeros(len(gdf), dtype=bool)
+    values = pd.to_numeric(gdf[column], errors="coerce").astype(float)
+    # Suppressed areas are left out of the classification (their value becomes missing).
+    idx, ubs, how = classify(
+        values.where(~not_drawn), scheme=scheme, k=k, bins=bins, argument=column
+    )
     palette = _palette(cmap, max(len(ubs), 1))
     dec = _decimals_for(ubs) if decimals is None else decimals
     items = [LegendItem(c, lab) for c, lab in zip(palette, class_labels(ubs, dec), strict=False)]
-    if (idx < 0).any():
+    if not_drawn.any():
+        items.append(LegendItem(SUPPRESSED_COLOR, f"Fewer than {threshold} {unit} (not shown)"))
+    if ((idx < 0) & ~not_drawn).any():
         items.append(LegendItem(NO_DATA_COLOR, "No data"))
+    hidden = f"{SUPPRESSED} ({SUPPRESSED_NOTE.format(threshold=threshold)})"
     out_fields = _label_fields(gdf, label)
-    out_fields[name] = format_values(gdf[column], dec)
-    out_fields.update(_extra_fields(gdf, fields))
+    out_fields[name] = [
+        hidden if h else t for t, h in zip(format_values(gdf[column], dec), small, strict=True)
+    ]
+    out_fields.update(
+        _extra_fields(
+            gdf,
+            fields,
+            hide=small,
+            hide_columns=[c for c in (count, column) if c],
+            hidden_text=hidden,
+        )
+    )
+    fill = [
+        SUPPRESSED_COLOR if h else c
+        for c, h in zip(_colours_from_classes(idx, palette), not_drawn, strict=True)
+    ]
+    if count and suppress_small and threshold > 1:
+        note = "; ".join(b for b in (note, f"counts 1 to {threshold - 1} not shown") if b)
     return MapLayer(
         name=name,
         kind="polygon",
         data=to_bng(gdf),
-        fill=_colours_from_classes(idx, palette),
+        fill=fill,
         legend=Legend(name, items, "; ".join(b for b in (how, note) if b)),
         fields=_escaped(out_fields),
         tooltip=2,
@@ -548,12 +619,18 @@ def rate_layer(
     threshold: int = 5,
     label: str | None = None,
     show: bool = True,
+    suppress_small: bool = True,
+    unit: str = "events",
 ) -> MapLayer:
     """A rate choropleth (columns of :func:`workbench.stats.rate`) with rate pop-ups.
 
     The pop-up gives the rate with its 95% interval, the count and the population; where the
-    count is 1 to ``threshold - 1`` they are withheld ("*"). The fill still shows the rate's
-    class (a range, not the value); see docs/notes/maps_assumptions.md.
+    count is 1 to ``threshold - 1`` they are withheld ("*"). Those areas are also drawn in a
+    neutral grey with the legend item "Fewer than 5 events (not shown)" and their rates are
+    left out of the class breaks (``suppress_small=True``, the default; see
+    :func:`choropleth_layer`), because a rate class together with the population shown
+    bounds the count. ``suppress_small=False`` colours them by class (see
+    docs/notes/maps_assumptions.md, M1).
     """
     gdf = _require(gdf, [rate, count, population], "gdf")
     layer = choropleth_layer(
@@ -567,7 +644,13 @@ def rate_layer(
         decimals=1,
         label=label,
         show=show,
-        note=f"rate per {per:,} residents; counts 1 to {threshold - 1} withheld",
+        # With suppress_small the choropleth adds "counts 1 to 4 not shown" itself.
+        note=f"rate per {per:,} residents"
+        + ("" if suppress_small else f"; counts 1 to {threshold - 1} withheld"),
+        count=count,
+        threshold=threshold,
+        suppress_small=suppress_small,
+        unit=unit,
     )
     texts = rate_texts(
         gdf,
