@@ -26,8 +26,8 @@ lab: setup
 	$(BIN)/jupyter lab notebooks
 
 lint: setup
-	$(BIN)/ruff check workbench tests benchmarks scripts data/sample/make_synthetic.py
-	$(BIN)/ruff format --check workbench tests benchmarks scripts data/sample/make_synthetic.py
+	$(BIN)/ruff check workbench tests benchmarks notebooks data/sample/make_synthetic.py
+	$(BIN)/ruff format --check workbench tests benchmarks notebooks data/sample/make_synthetic.py
 
 bench: setup
 	$(BIN)/python benchmarks/bench_load.py

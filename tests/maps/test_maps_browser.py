@@ -120,13 +120,17 @@ def test_layer_control_and_legends_follow_toggles(browser, xss_map):
     # Visible: Gi* (7 classes) + needle finds (1) + study area (1).
     assert page.count(".wb-legend-item:visible") == 9
     for name, items in [
-        ("Rate per 10,000", 4),  # quantiles of 4 distinct rates, 4 classes
+        # Counts [12, 3, 0, 40]: quantiles of the 3 rates with counts 0 or >= 5 (3 classes)
+        # and "Fewer than 5 events (not shown)" for the area with 3.
+        ("Rate per 10,000", 4),
         ("Density (KDE)", 3),  # three non-zero densities
         ("Emerging hot spots", 2),
         ("Clusters (Local Moran)", 2),
     ]:
         page.toggle(name)
         assert page.count(".wb-legend-item:visible") == 9 + items, name
+        if name == "Rate per 10,000":
+            assert "Fewer than 5 events (not shown)" in page.page.inner_text(".wb-legend")
         page.toggle(name)
     page.toggle("IMD 2019 decile")
     assert page.count(".wb-legend-item:visible") == 19

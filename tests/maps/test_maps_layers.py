@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from maps_values import XSS_IMG, XSS_SCRIPT
@@ -13,6 +14,7 @@ from workbench.maps.layers import (
     EMERGING_COLORS,
     GISTAR_CLASSES,
     NO_DATA_COLOR,
+    SUPPRESSED_COLOR,
     choropleth_layer,
     class_labels,
     classify,
@@ -191,3 +193,96 @@ def test_builder_threshold_reaches_every_layer(cells, lsoas):
     assert mb.layers[1].fields["Rate per 10,000"][1].startswith("16.7 per 10,000")
     with pytest.raises(WorkbenchError, match="threshold"):
         MapBuilder("T", "2022", threshold=0)
+
+
+# ----------------------------------------------------------------------------- M1: small counts
+SUPPRESSED_LABEL = "Fewer than 5 events (not shown)"
+
+
+def test_rate_layer_greys_out_small_counts_and_leaves_them_out_of_the_breaks(lsoas):
+    # counts [12, 3, 0, 40], rates [78.947368, 16.666667, 0.0, 200.0]; count 3 < 5 is hidden.
+    layer = rate_layer(lsoas)
+    assert layer.fill[1] == SUPPRESSED_COLOR
+    assert SUPPRESSED_COLOR not in (layer.fill[0], layer.fill[2], layer.fill[3])
+    # Quantiles (k=5 capped at 3 distinct values) of [0, 78.947368, 200] only, by hand with
+    # linear interpolation at positions (n - 1) x q = 2/3 and 4/3 of the sorted values:
+    # 0 + 2/3 x 78.947368 = 52.631579; 78.947368 + 1/3 x (200 - 78.947368) = 119.298246.
+    labels = [it.label for it in layer.legend.items]
+    assert labels == ["up to 52.6", "52.6 to 119.3", "119.3 to 200.0", SUPPRESSED_LABEL]
+    assert layer.legend.items[-1].color == SUPPRESSED_COLOR
+    assert "No data" not in labels
+    assert "counts 1 to 4 not shown" in layer.legend.note
+    assert layer.fields["Rate per 10,000"][1] == (
+        "* (fewer than 5) of 1,800 residents; rate not shown"
+    )
+
+
+def test_rate_layer_opt_out_colours_small_counts_by_class(lsoas):
+    layer = rate_layer(lsoas, suppress_small=False)
+    assert SUPPRESSED_COLOR not in layer.fill
+    # Quartiles of [0, 16.666667, 78.947368, 200] by hand: positions 0.75, 1.5, 2.25 ->
+    # 0.75 x 16.666667 = 12.5; 16.666667 + 0.5 x 62.280701 = 47.807018;
+    # 78.947368 + 0.25 x 121.052632 = 109.210526.
+    labels = [it.label for it in layer.legend.items]
+    assert labels == ["up to 12.5", "12.5 to 47.8", "47.8 to 109.2", "109.2 to 200.0"]
+    # The pop-up still withholds the count and the rate.
+    assert layer.fields["Rate per 10,000"][1].endswith("rate not shown")
+
+
+def test_choropleth_of_a_count_derived_column_withholds_values_and_extra_count_fields(lsoas):
+    lsoas["share"] = [0.12, 0.03, 0.0, 0.40]
+    lsoas.loc[3, "share"] = np.nan  # no data, not a small count
+    layer = choropleth_layer(
+        lsoas, "share", "Share", count="count", fields={"Count": "count", "Pop": "population"}
+    )
+    assert layer.fill[1] == SUPPRESSED_COLOR
+    assert layer.fill[3] == NO_DATA_COLOR
+    assert [it.label for it in layer.legend.items][-2:] == [SUPPRESSED_LABEL, "No data"]
+    assert layer.fields["Share"][1] == "* (fewer than 5)"
+    assert layer.fields["Count"] == ["12", "* (fewer than 5)", "0", "40"]
+    assert layer.fields["Pop"][1] == "1800"
+    # Without count= nothing is suppressed (the column is not known to derive from a count).
+    plain = choropleth_layer(lsoas, "share", "Share")
+    assert SUPPRESSED_COLOR not in plain.fill and plain.fields["Share"][1] == "0.030"
+
+
+def test_builder_threshold_sets_the_suppressed_legend(lsoas):
+    from workbench.maps import MapBuilder
+
+    mb = MapBuilder("T", "2022", threshold=3).add_rates(lsoas)
+    assert SUPPRESSED_COLOR not in mb.layers[0].fill  # count 3 is not below 3
+    mb = MapBuilder("T", "2022", threshold=4).add_choropleth(lsoas, "rate", count="count")
+    assert mb.layers[0].fill[1] == SUPPRESSED_COLOR
+    assert mb.layers[0].legend.items[-1].label == "Fewer than 4 events (not shown)"
+
+
+# ----------------------------------------------------------------------------- emerging counts
+def test_emerging_popup_uses_total_count_from_the_hotspot_module(cells):
+    from workbench.hotspots import emerging
+
+    # A 4 x 4 grid of 200 m cells; points in two cells over four months: cell 0 has 2 + 1 + 1
+    # (total 4, hidden), cell 5 has 5 in one month; the others 0.
+    x0, y0 = cells.total_bounds[:2]
+    zones = gpd.GeoDataFrame(
+        geometry=[
+            shapely.box(x0 + i * 200, y0 + j * 200, x0 + (i + 1) * 200, y0 + (j + 1) * 200)
+            for j in range(4)
+            for i in range(4)
+        ],
+        crs="EPSG:27700",
+    )
+    xy = [(x0 + 100, y0 + 100)] * 4 + [(x0 + 300, y0 + 300)] * 5
+    months = pd.PeriodIndex(["2022-01", "2022-01", "2022-03", "2022-04"] + ["2022-02"] * 5, "M")
+    pts = gpd.GeoDataFrame(
+        {"month": months},
+        geometry=gpd.points_from_xy([p[0] for p in xy], [p[1] for p in xy]),
+        crs="EPSG:27700",
+    )
+    result = emerging(pts, "month", zones)
+    assert "total" in result.columns and "count" not in result.columns
+    texts = emerging_layer(result).fields["Count (all periods)"]
+    assert texts[0] == "* (fewer than 5)" and texts[5] == "5"
+    assert texts[1:5] == ["0"] * 4
+    # A frame with only ``count`` still gets the row.
+    texts = emerging_layer(cells.assign(category="no pattern")).fields["Count (all periods)"]
+    assert texts[:4] == ["0", "* (fewer than 5)", "* (fewer than 5)", "5"]

@@ -132,3 +132,33 @@ def test_duplicate_index_keeps_popups_with_their_features(lsoas, tmp_path):
     features = json.loads(data)["features"]
     names = [f["properties"]["f0"] for f in features]
     assert names[0] == "Leicester 001A" and names[2] == "Leicester 001C"
+
+
+def test_saved_rate_map_carries_no_rate_or_count_for_small_counts(lsoas, tmp_path):
+    # counts [12, 3, 0, 40]: the area with 3 (rate 16.666667, 95% CI 3.4 to 48.7) must show
+    # neither its count nor its rate nor its limits, and is drawn in the suppressed grey.
+    from workbench.maps.layers import SUPPRESSED_COLOR
+
+    mb = MapBuilder("Rates", "2022").add_rates(lsoas)
+    html = save_map(mb, tmp_path / "rates.html").read_text(encoding="utf-8")
+    data = re.search(r"geo_json_[0-9a-f]+_add\((\{.*\})\);", html).group(1)
+    features = json.loads(data)["features"]
+    assert len(features) == 4
+    small = [f for f in features if f["properties"]["f0"].startswith("&lt;script")]
+    assert len(small) == 1
+    props = small[0]["properties"]
+    texts = " ".join(str(v) for k, v in props.items() if k != "f0")
+    assert texts == "* (fewer than 5) of 1,800 residents; rate not shown"
+    for leaked in ("16.7", "16.6", "3.4", "48.7"):
+        assert leaked not in json.dumps(props), leaked
+    # The other areas keep their rates.
+    assert any("78.9 per 10,000" in f["properties"]["f1"] for f in features)
+    # The suppressed fill and its legend item are on the page.
+    assert SUPPRESSED_COLOR in html
+    assert "Fewer than 5 events (not shown)" in html
+    # Opting out restores the rate's class colour (and no suppressed legend item).
+    html = save_map(
+        MapBuilder("Rates", "2022").add_rates(lsoas, suppress_small=False),
+        tmp_path / "opt_out.html",
+    ).read_text(encoding="utf-8")
+    assert "Fewer than 5 events (not shown)" not in html and SUPPRESSED_COLOR not in html

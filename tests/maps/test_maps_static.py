@@ -75,3 +75,35 @@ def test_errors_name_the_problem(cells, tmp_path):
         static_map(mb, tmp_path / "x", layers=["Nope"])
     with pytest.raises(WorkbenchError, match="formats"):
         static_map(mb, tmp_path / "x", layers=["Hot spots (Gi*)"], formats=("jpg",))
+
+
+def test_static_rate_map_greys_out_small_counts_like_the_html(lsoas, tmp_path, monkeypatch):
+    # counts [12, 3, 0, 40]: row 1 (count 3) is drawn in the suppressed grey, with its legend
+    # item, in the PNG/PDF as in the interactive map.
+    from matplotlib.colors import to_rgba
+    from matplotlib.figure import Figure
+
+    from workbench.maps.layers import SUPPRESSED_COLOR
+
+    mb = MapBuilder("Rates", "2022").add_rates(lsoas)
+    seen = {}
+    original = Figure.savefig
+
+    def spy(self, *args, **kwargs):
+        seen["texts"] = [t.get_text() for t in self.findobj(match=lambda a: hasattr(a, "get_text"))]
+        seen["faces"] = [tuple(c) for c in self.axes[0].collections[0].get_facecolors()]
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", spy)
+    static_map(mb, tmp_path / "rates", formats=("png",), dpi=50)
+    assert "Fewer than 5 events (not shown)" in seen["texts"]
+    grey = to_rgba(SUPPRESSED_COLOR, 0.75)
+    assert [f == pytest.approx(grey) for f in seen["faces"]] == [False, True, False, False]
+    static_map(
+        MapBuilder("Rates", "2022").add_rates(lsoas, suppress_small=False),
+        tmp_path / "opt_out",
+        formats=("png",),
+        dpi=50,
+    )
+    assert "Fewer than 5 events (not shown)" not in seen["texts"]
+    assert not any(f == pytest.approx(grey) for f in seen["faces"])

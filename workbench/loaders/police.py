@@ -250,9 +250,9 @@ def _read_member(
 def _concat(frames: list[pa.Table | pd.DataFrame], order: list[str]) -> pd.DataFrame:
     """One pandas frame from the files' tables (pyarrow) and frames (pandas' fallback path).
 
-    Arrow tables are concatenated first (no copy) and converted once, column by column
-    (text stays Arrow-backed: pandas' ``str`` dtype); a column missing from some files is
-    missing (null) in their rows.
+    Arrow tables are concatenated first and converted once, column by column, each into one
+    contiguous chunk (text stays Arrow-backed: pandas' ``str`` dtype); a column missing from
+    some files is missing (null) in their rows.
     """
     if all(isinstance(f, pa.Table) for f in frames):
         names = [c for c in order if any(c in f.column_names for f in frames)]
@@ -263,7 +263,9 @@ def _concat(frames: list[pa.Table | pd.DataFrame], order: list[str]) -> pd.DataF
         frames.clear()
         data = {}
         for c in names:
-            data[c] = pd.Series(table.column(c).to_pandas(), copy=False)
+            # one chunk per column: taking rows from 35 chunks is 25x slower than from one
+            col = table.column(c).combine_chunks()
+            data[c] = pd.Series(col.to_pandas(), copy=False)
             table = table.drop_columns([c])  # release each column once converted
         return pd.DataFrame(data, copy=False)
     frames = [f.to_pandas() if isinstance(f, pa.Table) else f for f in frames]
@@ -491,6 +493,53 @@ def _likely_points(
     return out
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd: a bijective multiplier
+
+
+def _duplicated_text(ids: pa.Array) -> np.ndarray:
+    """True for each non-null value seen earlier in ``ids`` (the first one is not a duplicate).
+
+    police.uk Crime IDs are 64 hex characters. When every non-null value has the same length,
+    a multiple of 8 bytes, the values are read straight from the Arrow buffer as 64-bit words,
+    hashed with numpy, and duplicates found on the hashes; every candidate is then compared
+    byte for byte with the first value of its hash (so a hash collision can never drop a
+    record: it sends the call to the exact path). This is ~5x faster than hashing the strings
+    with pandas' or pyarrow's general hash tables (``Series.duplicated``), which took 50 ms of
+    the 0.45 s sample load. Other columns take pandas' ``duplicated``.
+    """
+    n = len(ids)
+    valid = ~np.asarray(ids.is_null(), dtype=bool)
+    exact = None
+    if n and valid.any() and pa.types.is_large_string(ids.type) and ids.buffers()[2] is not None:
+        off = np.frombuffer(ids.buffers()[1], dtype=np.int64)[ids.offset : ids.offset + n + 1]
+        lengths = np.diff(off)[valid]
+        width = int(lengths[0])
+        if width and width % 8 == 0 and (lengths == width).all():
+            # nulls take no bytes, so the valid values are one contiguous block
+            start = int(off[0])
+            block = np.frombuffer(
+                ids.buffers()[2], dtype=np.uint8, count=width * len(lengths), offset=start
+            ).reshape(len(lengths), width)
+            words = block.view("<u8")
+            h = np.zeros(len(lengths), dtype=np.uint64)
+            for j in range(words.shape[1]):
+                h = (h ^ words[:, j]) * _MIX
+            codes, _ = pd.factorize(h)  # numbered in order of first appearance
+            repeat = pd.Series(codes, copy=False).duplicated().to_numpy(bool)
+            first = np.flatnonzero(~repeat)  # first[k]: the first row with hash number k
+            cand = np.flatnonzero(repeat)
+            same = (block[cand] == block[first[codes[cand]]]).all(axis=1)
+            if same.all():
+                exact = np.zeros(len(lengths), dtype=bool)
+                exact[cand] = True
+    if exact is None:
+        s = pd.Series(ids.to_pandas(), copy=False)
+        return (s.notna() & s.duplicated(keep="first")).to_numpy(bool)
+    out = np.zeros(n, dtype=bool)
+    out[valid] = exact
+    return out
+
+
 class _Reasons:
     """Row-by-row drop reasons as small integer codes (0 = keep), first reason wins."""
 
@@ -586,27 +635,33 @@ def _filter(
         code_in.index = idx
         # coordinates are transformed inside only for the rows placed by location
         new_codes, reason, note = assign_area(code_in, (lon[idx], lat[idx]), area)
-        full = np.zeros(len(df), dtype=object)
-        full[:] = ""
-        full[idx] = reason.to_numpy()
-        for why in pd.unique(full[idx][full[idx] != ""]):
-            r.set(full == why, why)
+        # reasons and notes as integer codes over the distinct texts (no object arrays)
+        why_code, whys = pd.factorize(reason.to_numpy())
+        full = np.full(len(df), -1, dtype=np.int64)
+        full[idx] = why_code
+        for i, why in enumerate(whys):
+            if why != "":
+                r.set(full == i, why)
         keep_now = r.keep
-        t = np.zeros(len(df), dtype=object)
-        t[:] = ""
-        t[idx] = note.to_numpy()
+        note_code, notes = pd.factorize(note.to_numpy())
+        t = np.full(len(df), -1, dtype=np.int64)
+        t[idx] = note_code
         src = df["_src"].to_numpy()
-        for what_note in pd.unique(t[keep_now & (t != "")]):
-            counts = np.bincount(src[keep_now & (t == what_note)], minlength=len(entries))
+        for i, what_note in enumerate(notes):
+            if what_note == "":
+                continue
+            counts = np.bincount(src[keep_now & (t == i)], minlength=len(entries))
             for fl, n in zip(entries, counts, strict=True):
                 fl.note(what_note, int(n))
     if street:
         # a repeated non-blank Crime ID among the rows still kept, i.e. in the
         # area and period (the first is kept)
         keep = r.keep
-        sub = df["crime_id"][keep]
+        ids = pa.array(df["crime_id"].array)
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
         dup = np.zeros(len(df), dtype=bool)
-        dup[np.flatnonzero(keep)] = (sub.notna() & sub.duplicated(keep="first")).to_numpy(bool)
+        dup[np.flatnonzero(keep)] = _duplicated_text(ids.filter(pa.array(keep)))
         r.set(dup, REASONS["duplicate"])
     r.record(df["_src"].to_numpy(), entries)
     keep = r.keep
@@ -623,13 +678,19 @@ def _filter(
     del data
     if new_codes is not None and street:
         # only rows matched through the lookup or filled in by location change their code
+        noted = np.asarray(notes != "", dtype=bool)[note_code]  # over idx
         changed = np.zeros(n_rows, dtype=bool)
-        changed[idx] = (note != "").to_numpy(bool)
+        changed[idx] = noted
+        changed &= keep  # a noted row may still have been dropped as a duplicate
         if changed.any():
-            at = np.flatnonzero(changed[keep])
-            values = pd.Series(new_codes.to_numpy(), index=idx)[np.flatnonzero(changed)]
-            lsoa = out["lsoa_code"].to_numpy(dtype=object, na_value=None)
-            lsoa[at] = values.to_numpy(dtype=object)
+            mask = changed[keep]
+            values = new_codes.to_numpy(dtype=object)[changed[idx]]  # idx is ascending
+            # replaced in Arrow memory: the column is never turned into Python strings
+            lsoa = pa.array(out["lsoa_code"].array)
+            if isinstance(lsoa, pa.ChunkedArray):
+                lsoa = lsoa.combine_chunks()
+            new = pa.array(values.to_numpy(dtype=object), type=lsoa.type, from_pandas=True)
+            lsoa = pc.replace_with_mask(lsoa, pa.array(mask), new)
             out["lsoa_code"] = pd.array(lsoa, dtype="str")
     if pre_geom is None:
         geom = shapely.points(np.column_stack(to_bng_xy(lon[keep], lat[keep])))
