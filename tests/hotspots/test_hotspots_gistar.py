@@ -179,3 +179,23 @@ def test_gistar_generalised_boundaries_use_fuzzy_contiguity(caplog):
     assert_allclose(r["z"], ref.Zs, rtol=1e-9)
     # the same neighbours as queen contiguity on the unshrunk squares
     assert_allclose(r["z"], gistar(_lattice(side=7, seed=8), "v")["z"], rtol=1e-9)
+
+
+def test_gistar_zone_whose_neighbourhood_is_everything_is_untestable_not_a_crash():
+    # 3 x 3 grid, queen: the centre's neighbourhood (itself + 8) is every zone, so its local
+    # sum always equals the global sum, the variance is 0 and z = 0/0. Zones around it are
+    # testable. With FDR the untestable zone must not crash the adjustment.
+    cells = gpd.GeoDataFrame(
+        {"count": [3, 0, 0, 0, 0, 0, 0, 0, 0]},
+        geometry=[box(c, r, c + 1, r + 1) for r in range(3) for c in range(3)],
+        crs="EPSG:27700",
+    )
+    with pytest.warns(UserWarning):  # fewer than 30 zones
+        out = gistar(cells, "count", weights="queen", fdr=True)
+    centre = out.iloc[4]
+    assert math.isnan(centre["z"]) and math.isnan(centre["p"])
+    assert not centre["significant"] and centre["bin"] == 0
+    assert out.attrs["untestable"] == [out.index[4]]
+    # the other 8 p-values are adjusted among themselves (m = 8), as scipy does on them alone
+    others = out.drop(index=out.index[4])
+    assert_allclose(others["p_fdr"], stats.false_discovery_control(others["p"], method="bh"))

@@ -166,9 +166,18 @@ def weights_array(gdf: pd.DataFrame, weights: str | None, name: str = "points") 
 def adjust_p(p: np.ndarray, fdr: bool) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values when ``fdr`` (scipy), else ``p`` unchanged.
 
-    Rejecting adjusted p <= alpha is the BH step-up procedure at level alpha.
+    Rejecting adjusted p <= alpha is the BH step-up procedure at level alpha. A NaN p (a zone
+    that cannot be tested, e.g. whose Gi* neighbourhood is the whole area, so z = 0/0) stays
+    NaN, is never significant, and does not count among the m tests of the adjustment.
     """
-    return stats.false_discovery_control(p, method="bh") if fdr else np.asarray(p, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if not fdr:
+        return p
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = stats.false_discovery_control(p[ok], method="bh")
+    return out
 
 
 def to_timestamps(s: pd.Series, name: str) -> pd.Series:

@@ -123,6 +123,7 @@ def gistar(
             "alpha": alpha,
             "p_value": "two-sided normal",
             "islands": islands,
+            "untestable": [zs.index[i] for i in np.flatnonzero(~np.isfinite(z))],
             "n_hot": int(((out["bin"] > 0) & out["significant"]).sum()),
             "n_cold": int(((out["bin"] < 0) & out["significant"]).sum()),
         }

@@ -689,7 +689,7 @@ def _filter(
             lsoa = pa.array(out["lsoa_code"].array)
             if isinstance(lsoa, pa.ChunkedArray):
                 lsoa = lsoa.combine_chunks()
-            new = pa.array(values.to_numpy(dtype=object), type=lsoa.type, from_pandas=True)
+            new = pa.array(values, type=lsoa.type, from_pandas=True)
             lsoa = pc.replace_with_mask(lsoa, pa.array(mask), new)
             out["lsoa_code"] = pd.array(lsoa, dtype="str")
     if pre_geom is None:
