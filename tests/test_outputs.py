@@ -103,3 +103,45 @@ def test_assumptions_filters_rows_and_items(tmp_path):
     assert "| id | assumption | quality |" in md
     assert "A2" not in md
     assert "No entry" in assumptions("zzz", log=log).to_markdown()
+
+
+def test_table_derived_from_hides_derived_columns_with_their_count(out):
+    df = pd.DataFrame(
+        {
+            "group": ["A", "B", "C"],
+            "started": [20, 12, 30],
+            "within_target": [2, 10, 25],
+            "share": [0.1, 10 / 12, 25 / 30],
+            "lower": [0.03, 0.55, 0.66],
+        }
+    )
+    # within_target 2 is between 1 and 4: hidden, with share and lower (upper is not in the
+    # table and is skipped). Secondary suppression is a matter for stats.suppress; here only
+    # the derived columns of row A are checked against the mapping form.
+    by_name = out.table("w1", df, count_columns=["within_target"], derived_from="waiting_times")
+    by_map = out.table(
+        "w2",
+        df,
+        count_columns=["within_target"],
+        derived_from={"within_target": ["share", "lower"]},
+    )
+    by_dict = out.table(
+        "w3",
+        df,
+        count_columns=["within_target"],
+        derived={"share": "within_target", "lower": "within_target"},
+    )
+    for shown in (by_name, by_map):
+        assert shown.loc[0, "within_target"] == "*"
+        assert shown.loc[0, "share"] == "*" and shown.loc[0, "lower"] == "*"
+        pd.testing.assert_frame_equal(shown, by_dict)
+    with pytest.raises(WorkbenchError, match="standard table"):
+        out.table("w4", df, count_columns=["within_target"], derived_from="no_such_table")
+    with pytest.raises(WorkbenchError, match="two count columns"):
+        out.table(
+            "w5",
+            df,
+            count_columns=["started", "within_target"],
+            derived={"share": "started"},
+            derived_from={"within_target": ["share"]},
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ __all__ = [
     "most_deprived_share",
     "concentration_curve",
     "concentration_index",
+    "by_layer",
 ]
 
 logger = logging.getLogger(__name__)
@@ -396,3 +397,80 @@ def concentration_index(
     """
     curve = concentration_curve(counts, lsoas, rank_by=rank_by, count_column=count_column)
     return float(curve.attrs["concentration_index"])
+
+
+_LAYER_MEASURES = ("decile_profile", "most_deprived_share")
+
+
+def by_layer(
+    layers: Mapping[str, pd.Series | pd.DataFrame],
+    lsoas: pd.DataFrame,
+    measure: str = "most_deprived_share",
+    *,
+    label: str = "layer",
+    count_in: pd.DataFrame | None = None,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """:func:`decile_profile` or :func:`most_deprived_share` of several layers, stacked.
+
+    Conventions
+    -----------
+    Each layer (e.g. a crime type or needle finds) is profiled on its own with the measure's
+    own conventions; the results are stacked with the layer name in a first column
+    ``label``, in the order of ``layers``. Layers with no events (an empty frame, or counts
+    summing to 0) are left out and logged.
+
+    Parameters
+    ----------
+    layers : mapping
+        Layer name -> counts, as the measure takes them (a Series of counts indexed by LSOA
+        code, or events with an ``lsoa_code`` column).
+    lsoas : DataFrame
+        LSOAs with ``lsoa_code``, ``imd_decile`` and ``population``.
+    measure : {"most_deprived_share", "decile_profile"}
+    label : str, default "layer"
+        Name of the layer column.
+    count_in : GeoDataFrame, optional
+        LSOA polygons (``lsoa_code``, geometry): each layer is then a set of points, counted
+        into the polygon holding it with :func:`workbench.hotspots.count` (points in no
+        polygon are not counted).
+    **kwargs
+        Passed to the measure (e.g. ``per`` for :func:`decile_profile`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The measure's columns with ``label`` first, a fresh RangeIndex.
+
+    Raises
+    ------
+    WorkbenchError
+        An unknown ``measure``, or no layer with events.
+    """
+    if measure not in _LAYER_MEASURES:
+        raise WorkbenchError(f"measure: expected one of {_LAYER_MEASURES}, found {measure!r}")
+    func = decile_profile if measure == "decile_profile" else most_deprived_share
+    if count_in is not None:
+        from workbench.hotspots import count as count_points
+
+        zones = count_in[["lsoa_code", count_in.geometry.name]]
+        layers = {
+            name: count_points(points, zones).set_index("lsoa_code")["count"]
+            for name, points in layers.items()
+        }
+    tables = []
+    for name, counts in layers.items():
+        empty = len(counts) == 0 or (
+            isinstance(counts, pd.Series) and pd.to_numeric(counts, errors="coerce").sum() == 0
+        )
+        if empty:
+            logger.info("by_layer: layer %r has no events and is left out", name)
+            continue
+        table = func(counts, lsoas, **kwargs)
+        if not isinstance(table.index, pd.RangeIndex):
+            table = table.reset_index()
+        table.insert(0, label, name)
+        tables.append(table)
+    if not tables:
+        raise WorkbenchError(f"layers: none of {list(layers)} has any events")
+    return pd.concat(tables, ignore_index=True)

@@ -14,6 +14,7 @@ import logging
 import platform
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -26,6 +27,7 @@ from workbench.config import StudyConfig
 from workbench.errors import WorkbenchError
 
 __all__ = [
+    "DERIVED_FROM",
     "PARTNERSHIP_TABLES",
     "Assumptions",
     "Banner",
@@ -69,6 +71,36 @@ PNG_TIMEOUT_S = 120
 
 #: The label that marks invented (synthetic) data in file names, sheets and notes.
 SYNTHETIC_LABEL = "SYNTHETIC"
+
+#: The derived columns of the workbench's standard tables, by the count column each comes
+#: from (rates, shares, ratios and their interval limits): pass the key as
+#: ``Outputs.table(..., derived_from="representation")``. Columns absent from the table
+#: shown are skipped.
+DERIVED_FROM: dict[str, dict[str, list[str]]] = {
+    "compare_periods": {"count": ["change", "pct_change", "rate", "lower", "upper"]},
+    "most_deprived_share": {"count": ["share_of_events", "lower", "upper", "ratio"]},
+    "representation": {
+        "in_treatment": [
+            "share_treatment",
+            "share_lower",
+            "share_upper",
+            "ratio",
+            "ratio_lower",
+            "ratio_upper",
+        ]
+    },
+    "deprivation_reach": {
+        "count": ["share_of_events", "lower", "upper", "ratio", "ratio_lower", "ratio_upper"]
+    },
+    "decile_profile": {"count": ["rate", "lower", "upper", "share_of_events", "ratio"]},
+    "waiting_times": {"within_target": ["share", "lower", "upper"]},
+    "young_people_access": {
+        "tier2_reached": ["tier2_share", "tier2_lower", "tier2_upper"],
+        "tier3_within_10_days": ["tier3_10d_share", "tier3_10d_lower", "tier3_10d_upper"],
+        "cohort": ["cohort_rate"],
+    },
+    "capacity_table": {"caseload": ["caseload_pct_of_capacity"]},
+}
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
@@ -327,6 +359,7 @@ class Outputs:
         count_columns: list[str] | None = None,
         *,
         derived: dict[str, str] | None = None,
+        derived_from: str | Mapping[str, Sequence[str]] | None = None,
         synthetic: bool = False,
         note: str | None = None,
     ) -> pd.DataFrame:
@@ -345,6 +378,12 @@ class Outputs:
         derived : dict, optional
             Derived column -> count column it comes from (rates, percentages, interval
             limits); hidden wherever that count is hidden.
+        derived_from : str or mapping, optional
+            The same, grouped by count column: count column -> the derived columns that come
+            from it, e.g. ``{"in_treatment": ["share_treatment", "ratio"]}``, or the name of a
+            standard table in :data:`DERIVED_FROM` (``"representation"``, ``"waiting_times"``,
+            ...). Derived columns not in ``df`` are skipped. Merged with ``derived``; a column
+            given two different count columns is an error.
         synthetic : bool, default False
             The table comes from a synthetic input: label it.
         note : str, optional
@@ -366,6 +405,25 @@ class Outputs:
         if not isinstance(df, pd.DataFrame):
             raise WorkbenchError(f"Outputs.table({name!r}): expected a DataFrame, found {type(df)}")
         derived = dict(derived or {})
+        if isinstance(derived_from, str):
+            if derived_from not in DERIVED_FROM:
+                raise WorkbenchError(
+                    f"Outputs.table({name!r}): derived_from={derived_from!r} is not a standard "
+                    f"table; expected one of {sorted(DERIVED_FROM)} or a mapping"
+                )
+            derived_from = DERIVED_FROM[derived_from]
+        for count_column, columns in (derived_from or {}).items():
+            if isinstance(columns, str):
+                columns = [columns]
+            for column in columns:
+                if column not in df.columns:
+                    continue
+                if derived.get(column, count_column) != count_column:
+                    raise WorkbenchError(
+                        f"Outputs.table({name!r}): derived column {column!r} is given two count "
+                        f"columns, {derived[column]!r} and {count_column!r}"
+                    )
+                derived[column] = count_column
         if count_columns is None:
             count_columns = [
                 c for c in df.columns if pd.api.types.is_integer_dtype(df[c]) and c not in derived
@@ -470,6 +528,10 @@ class Outputs:
         fig.savefig(path, dpi=dpi, bbox_inches="tight")
         self._record("figure", name, [path], synthetic=synthetic)
         return path
+
+    def figures(self, figures: Mapping[str, Any], *, synthetic: bool = False) -> list[Path]:
+        """Save several matplotlib figures, name -> figure, as :meth:`figure` does each."""
+        return [self.figure(name, fig, synthetic=synthetic) for name, fig in figures.items()]
 
     def note(self, name: str, text: str) -> Path:
         """Write a short text (e.g. the assumptions that apply) as ``<name>.md``."""

@@ -57,7 +57,7 @@ class Study:
         = ceil(decile / 2)), domain ranks/deciles/scores as the IMD files have them,
         population, band columns ``pop_*``, area_km2.
     area : GeoDataFrame
-        One row: name, geometry (union of the study LSOAs).
+        One row: name, geometry (union of the study LSOAs, sliver holes removed).
     crimes : GeoDataFrame
         police.uk street crime in the study area and period (see
         :func:`workbench.loaders.police.read_street`).

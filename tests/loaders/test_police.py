@@ -276,3 +276,19 @@ def test_points_of_every_path_match_pyproj(tmp_path, write_police, two_squares):
     assert_allclose(gdf.geometry.y, y, rtol=1e-9)
     f = ledger.files[0]
     assert f.read == 4 and f.kept == 3 and f.dropped["outside the study period"] == 1
+
+
+def test_duplicate_of_a_row_placed_by_location(write_police, two_squares):
+    # both rows have a blank code filled in by location; the repeated Crime ID is dropped
+    # after the area rule, and the kept row still gets the polygon's code
+    (xa, ya), _ = SQUARES.values()
+    p = lonlat(xa + 500, ya + 500)
+    rows = [street_row("d", lon=p[0], lat=p[1], lsoa=None)] * 2
+    rows.append(street_row("e", lon=p[0], lat=p[1], lsoa="E01000001"))
+    ledger = Ledger()
+    gdf = read_street([write_police("d.csv", rows)], area=_area(two_squares), ledger=ledger)
+    assert list(gdf["crime_id"]) == ["d", "e"]
+    assert list(gdf["lsoa_code"]) == ["E01000001", "E01000001"]
+    f = ledger.files[0]
+    assert f.dropped["duplicate record"] == 1 and f.kept == 2 and f.balanced
+    assert f.notes["LSOA code filled in by location (blank in the file)"] == 1

@@ -114,3 +114,40 @@ def test_group_with_no_population_has_no_ratio() -> None:
     out = representation(_treatment(), pop, "ethnicity")
     assert out.loc["D", "in_treatment"] == 0
     assert np.isnan(out.loc["D", "ratio"]) and out.loc["D", "flag"] == ""
+
+
+def test_population_by_treatment_band_takes_loader_names_and_skips_missing_rows() -> None:
+    # Study.lsoas names (workbench.loaders.population slugs) and a third LSOA with one band
+    # missing: it is left out of every band and counted.
+    bands = pd.DataFrame(
+        {
+            "lsoa_code": ["x", "y", "z"],
+            "population": [1, 2, 3],  # ignored: not a sex x age column
+            "pop_f0_to_15": [0, 0, 5],
+            "pop_f16_to_29": [14, 28, 500],  # 42 over 14 years: 3 a year
+            "pop_f30_to_44": [15, 0, 500],  # 1 a year
+            "pop_f45_to_64": [40, 0, np.nan],  # 2 a year; z is missing here
+            "pop_f65_and_over": [9, 1, 500],
+            "pop_m0_to_15": [0, 0, 5],
+            "pop_m16_to_29": [0, 0, 500],
+            "pop_m30_to_44": [0, 0, 500],
+            "pop_m45_to_64": [0, 0, 500],
+            "pop_m65_and_over": [0, 0, 500],
+        }
+    )
+    out = population_by_treatment_band(bands)
+    assert out.attrs == {"rows_used": 2, "rows_left_out": 1}
+    female = out[out["sex"] == "Female"].set_index("age_band")["population"]
+    # 18-24: 7 x 3 = 21; 25-29: 5 x 3 = 15; 30-34, 35-39: 5 x 1 = 5;
+    # 40-49: 5 x 1 + 5 x 2 = 15; 50-64: 15 x 2 = 30; 65+: 9 + 1 = 10.
+    assert_allclose(female.to_numpy(), [21, 15, 5, 5, 15, 30, 10], rtol=1e-12)
+    by_sex = population_by_treatment_band(bands, by="sex").set_index("sex")["population"]
+    assert_allclose(by_sex.to_numpy(), [101, 0], rtol=1e-12)
+    by_age = population_by_treatment_band(bands, by="age_band").set_index("age_band")
+    assert_allclose(by_age.loc["40-49", "population"], 15, rtol=1e-12)
+    with pytest.raises(WorkbenchError, match="every one"):
+        population_by_treatment_band(bands.iloc[[2]])
+    with pytest.raises(WorkbenchError, match="expected numbers"):
+        population_by_treatment_band(bands.assign(pop_f65_and_over=["9", "x", "1"]))
+    with pytest.raises(WorkbenchError, match="by"):
+        population_by_treatment_band(bands, by="ethnicity")

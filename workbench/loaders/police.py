@@ -642,17 +642,9 @@ def _filter(
         for i, why in enumerate(whys):
             if why != "":
                 r.set(full == i, why)
-        keep_now = r.keep
         note_code, notes = pd.factorize(note.to_numpy())
         t = np.full(len(df), -1, dtype=np.int64)
         t[idx] = note_code
-        src = df["_src"].to_numpy()
-        for i, what_note in enumerate(notes):
-            if what_note == "":
-                continue
-            counts = np.bincount(src[keep_now & (t == i)], minlength=len(entries))
-            for fl, n in zip(entries, counts, strict=True):
-                fl.note(what_note, int(n))
     if street:
         # a repeated non-blank Crime ID among the rows still kept, i.e. in the
         # area and period (the first is kept)
@@ -663,6 +655,16 @@ def _filter(
         dup = np.zeros(len(df), dtype=bool)
         dup[np.flatnonzero(keep)] = _duplicated_text(ids.filter(pa.array(keep)))
         r.set(dup, REASONS["duplicate"])
+    if new_codes is not None:
+        # notes of the rows finally kept (after the duplicate rule)
+        keep_now = r.keep
+        src = df["_src"].to_numpy()
+        for i, what_note in enumerate(notes):
+            if what_note == "":
+                continue
+            counts = np.bincount(src[keep_now & (t == i)], minlength=len(entries))
+            for fl, n in zip(entries, counts, strict=True):
+                fl.note(what_note, int(n))
     r.record(df["_src"].to_numpy(), entries)
     keep = r.keep
     rows = np.flatnonzero(keep)

@@ -9,14 +9,20 @@ and returns numbers; functions that produce tables of counts take ``suppressed=T
 """
 
 from workbench.need.access import ServiceAccess, service_access, two_step_fca
-from workbench.need.capacity import capacity_gap, distribute_estimate
+from workbench.need.capacity import capacity_gap, capacity_table, distribute_estimate
 from workbench.need.reach import DeprivationReach, deprivation_reach
 from workbench.need.representation import (
     TREATMENT_AGE_BANDS,
     population_by_treatment_band,
     representation,
 )
-from workbench.need.unmet import OCU_TREATMENT_AGES, PREVALENCE_GROUPS, unmet_need
+from workbench.need.unmet import (
+    OCU_TREATMENT_AGES,
+    PREVALENCE_GROUPS,
+    unmet_need,
+    unmet_need_chart,
+    unmet_need_error_bars,
+)
 from workbench.need.waits import DEFAULT_TARGETS, waiting_times, young_people_access
 
 __all__ = [
@@ -27,6 +33,7 @@ __all__ = [
     "DeprivationReach",
     "ServiceAccess",
     "capacity_gap",
+    "capacity_table",
     "deprivation_reach",
     "distribute_estimate",
     "population_by_treatment_band",
@@ -34,6 +41,8 @@ __all__ = [
     "service_access",
     "two_step_fca",
     "unmet_need",
+    "unmet_need_chart",
+    "unmet_need_error_bars",
     "waiting_times",
     "young_people_access",
 ]

@@ -48,6 +48,29 @@ class ServiceAccess:
     services: pd.DataFrame
     settings: dict = field(default_factory=dict)
 
+    def layers(self) -> dict[str, str]:
+        """Choropleth layers of :attr:`lsoas`, label -> column, for a map or explorer.
+
+        One distance layer (``Distance (km) to <type>``, column ``dist_km_<type>``) per
+        service type, then one access layer (``Access index (2SFCA), <type>``, column
+        ``access_<type>``) per type; types sorted by name, underscores shown as spaces;
+        the all-types distance ``dist_km_any`` is left out.
+        """
+        types = sorted(
+            c[len("dist_km_") :]
+            for c in self.lsoas.columns
+            if str(c).startswith("dist_km_") and c != "dist_km_any"
+        )
+        out = {f"Distance (km) to {t.replace('_', ' ')}": f"dist_km_{t}" for t in types}
+        out.update(
+            {
+                f"Access index (2SFCA), {t.replace('_', ' ')}": f"access_{t}"
+                for t in types
+                if f"access_{t}" in self.lsoas.columns
+            }
+        )
+        return out
+
 
 def _has_geometry(df: pd.DataFrame) -> bool:
     """True for a GeoDataFrame with an active geometry column."""

@@ -15,7 +15,7 @@ from workbench.geo import to_bng
 from workbench.need._common import require_columns, require_frame
 from workbench.need.access import area_centres, services_bng
 
-__all__ = ["capacity_gap", "distribute_estimate"]
+__all__ = ["capacity_gap", "capacity_table", "distribute_estimate"]
 
 logger = logging.getLogger(__name__)
 
@@ -180,4 +180,54 @@ def capacity_gap(
             else "area to nearest service (straight line from centroid)",
         }
     )
+    return out
+
+
+#: Columns of :func:`capacity_table` kept from the services template when present.
+_CAPACITY_COLUMNS = [
+    "service_id",
+    "name",
+    "service_type",
+    "tier",
+    "capacity",
+    "caseload",
+    "median_wait_weeks",
+]
+
+
+def capacity_table(services: pd.DataFrame) -> pd.DataFrame:
+    """One row per service: capacity, caseload and caseload as a percentage of capacity.
+
+    Conventions
+    -----------
+    ``caseload_pct_of_capacity = caseload / capacity x 100``, rounded to 1 decimal place;
+    missing (NaN) where capacity is missing or not above 0 (no places commissioned: a
+    percentage would be meaningless). Over 100 means more people on the caseload than places.
+
+    Parameters
+    ----------
+    services : DataFrame
+        The services template: ``service_id``, ``capacity`` and ``caseload`` required;
+        ``name``, ``service_type``, ``tier`` and ``median_wait_weeks`` kept when present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The kept columns plus ``caseload_pct_of_capacity``. ``caseload`` is a count (suppress
+        it with ``caseload_pct_of_capacity`` derived from it when exporting).
+
+    Raises
+    ------
+    WorkbenchError
+        A required column missing.
+    """
+    services = require_frame(services, "services")
+    require_columns(services, ["service_id", "capacity", "caseload"], "services", "services")
+    out = pd.DataFrame(services[[c for c in _CAPACITY_COLUMNS if c in services.columns]])
+    if isinstance(out, gpd.GeoDataFrame):
+        out = pd.DataFrame(out)
+    out = out.reset_index(drop=True)
+    capacity = pd.to_numeric(out["capacity"], errors="coerce").astype(float)
+    caseload = pd.to_numeric(out["caseload"], errors="coerce").astype(float)
+    out["caseload_pct_of_capacity"] = (caseload / capacity.where(capacity > 0) * 100).round(1)
     return out

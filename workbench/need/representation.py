@@ -33,36 +33,52 @@ TREATMENT_AGE_BANDS: dict[str, tuple[int, int]] = {
     "50-64": (50, 64),
     "65+": (65, 90),
 }
-_BAND_RE = re.compile(r"^\s*([FM])\s*(\d+)\s*(?:to|-|_to_)\s*(\d+)\s*$", re.IGNORECASE)
-_OVER_RE = re.compile(r"^\s*([FM])\s*(\d+)\s*(?:and over|\+|_and_over)\s*$", re.IGNORECASE)
+_BAND_RE = re.compile(r"^\s*(?:pop_)?([FM])\s*(\d+)\s*(?:to|-|_to_)\s*(\d+)\s*$", re.IGNORECASE)
+_OVER_RE = re.compile(r"^\s*(?:pop_)?([FM])\s*(\d+)\s*(?:and over|\+|_and_over)\s*$", re.IGNORECASE)
 _TOP_AGE = 90
 
 
-def population_by_treatment_band(bands: pd.DataFrame) -> pd.DataFrame:
+def population_by_treatment_band(bands: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Population by sex and treatment age band from an ONS sex x broad-age-band table.
 
     Conventions
     -----------
-    Columns named like ``F16 to 29`` / ``M65 and over`` (the ONS LSOA file of the sample) are
-    summed over rows (LSOAs) and re-cut into the treatment template's bands assuming people are
-    spread evenly over single years of age within each source band (e.g. ``18-24`` takes
-    7/14 of ``16 to 29``; ``40-49`` takes 5/15 of ``30 to 44`` and 5/20 of ``45 to 64``).
-    ``N and over`` bands are taken to end at age 90, which only matters when a treatment band
-    splits them (``65+`` does not).
+    Columns named like ``F16 to 29`` / ``M65 and over`` (the published ONS LSOA headers) or
+    ``pop_f16_to_29`` / ``pop_m65_and_over`` (the same columns as the loaders put them on
+    ``Study.lsoas``, see ``workbench.loaders.population``) are summed over rows (LSOAs) and
+    re-cut into the treatment template's bands assuming people are spread evenly over single
+    years of age within each source band (e.g. ``18-24`` takes 7/14 of ``16 to 29``; ``40-49``
+    takes 5/15 of ``30 to 44`` and 5/20 of ``45 to 64``). ``N and over`` bands are taken to
+    end at age 90, which only matters when a treatment band splits them (``65+`` does not).
+
+    Rows (LSOAs) with any band missing (empty or NaN) are left out of every band, so the
+    bands stay consistent with each other; how many is logged and returned in
+    ``attrs["rows_left_out"]`` (``attrs["rows_used"]`` holds the rows summed).
 
     Parameters
     ----------
     bands : DataFrame
-        One row per area, with ``F<a> to <b>`` / ``M<a> and over`` columns.
+        One row per area, with ``F<a> to <b>`` / ``M<a> and over`` (or ``pop_f<a>_to_<b>`` /
+        ``pop_m<a>_and_over``) columns; other columns are ignored.
+    by : {"sex", "age_band"}, optional
+        Sum over the other dimension and return one row per ``by`` value.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``sex`` (``Female``/``Male``), ``age_band`` and ``population`` (may be
-        fractional because of the even-spread split).
+        fractional because of the even-spread split); with ``by``, ``by`` and ``population``.
+
+    Raises
+    ------
+    WorkbenchError
+        No band columns, text that is not a number, every row missing a band, bands that do
+        not cover a treatment age band, or an unknown ``by``.
     """
     bands = require_frame(bands, "bands")
-    src: list[tuple[str, int, int, float]] = []
+    if by not in (None, "sex", "age_band"):
+        raise WorkbenchError(f"by: expected None, 'sex' or 'age_band', found {by!r}")
+    parsed: list[tuple[str, str, int, int]] = []
     for col in bands.columns:
         m = _BAND_RE.match(str(col))
         if m:
@@ -72,21 +88,41 @@ def population_by_treatment_band(bands: pd.DataFrame) -> pd.DataFrame:
             if not m:
                 continue
             lo, hi = int(m.group(2)), _TOP_AGE
-        values = pd.to_numeric(
-            bands[col].astype(str).str.replace(",", "", regex=False), errors="coerce"
-        )
-        if values.isna().any():
-            raise WorkbenchError(
-                f"bands, column {col!r}: expected numbers, found "
-                f"{bands[col][values.isna()].iloc[0]!r}"
-            )
         sex = "Female" if m.group(1).upper() == "F" else "Male"
-        src.append((sex, lo, hi, float(values.sum())))
-    if not src:
+        parsed.append((col, sex, lo, hi))
+    if not parsed:
         raise WorkbenchError(
-            "bands: expected sex x age columns like 'F16 to 29' or 'M65 and over', found "
-            f"{list(bands.columns)[:8]}"
+            "bands: expected sex x age columns like 'F16 to 29' / 'pop_f16_to_29' or "
+            f"'M65 and over', found {list(bands.columns)[:8]}"
         )
+    values: dict[str, pd.Series] = {}
+    for col, _, _, _ in parsed:
+        raw = bands[col]
+        blank = raw.isna() | raw.astype(str).str.strip().isin(["", "nan", "<NA>", "None"])
+        numbers = pd.to_numeric(
+            raw.astype(str).str.replace(",", "", regex=False).where(~blank), errors="coerce"
+        )
+        bad = numbers.isna() & ~blank
+        if bad.any():
+            raise WorkbenchError(
+                f"bands, column {col!r}: expected numbers, found {raw[bad].iloc[0]!r}"
+            )
+        values[col] = numbers
+    table = pd.DataFrame(values, index=bands.index)
+    complete = table.notna().all(axis=1)
+    left_out = int((~complete).sum())
+    if not complete.any():
+        raise WorkbenchError(
+            f"bands: every one of the {len(bands)} rows is missing at least one sex x age band"
+        )
+    if left_out:
+        logger.info(
+            "population_by_treatment_band: %d of %d rows with missing sex x age bands left out",
+            left_out,
+            len(bands),
+        )
+    totals = table[complete].sum()
+    src = [(sex, lo, hi, float(totals[col])) for col, sex, lo, hi in parsed]
     rows = []
     for sex in ("Female", "Male"):
         for band, (a, b) in TREATMENT_AGE_BANDS.items():
@@ -105,7 +141,12 @@ def population_by_treatment_band(bands: pd.DataFrame) -> pd.DataFrame:
                     f"({covered} of {b - a + 1} years covered)"
                 )
             rows.append({"sex": sex, "age_band": band, "population": total})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if by is not None:
+        out = out.groupby(by, as_index=False, sort=False)["population"].sum()
+    out.attrs["rows_used"] = int(complete.sum())
+    out.attrs["rows_left_out"] = left_out
+    return out
 
 
 def representation(

@@ -6,11 +6,18 @@ import logging
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from workbench.errors import WorkbenchError
 from workbench.need._common import counts_column, require_columns, require_frame
 
-__all__ = ["PREVALENCE_GROUPS", "OCU_TREATMENT_AGES", "unmet_need"]
+__all__ = [
+    "PREVALENCE_GROUPS",
+    "OCU_TREATMENT_AGES",
+    "unmet_need",
+    "unmet_need_chart",
+    "unmet_need_error_bars",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -252,3 +259,60 @@ def unmet_need(
         }
     )
     return out
+
+
+def unmet_need_error_bars(unmet: pd.DataFrame) -> np.ndarray:
+    """Asymmetric error bars of unmet need from the estimate's 95% limits.
+
+    Row 0 is ``unmet_pct - unmet_pct_at_lower`` (the distance down to the value at the lower
+    limit of the estimate), row 1 ``unmet_pct_at_upper - unmet_pct`` (up to the value at the
+    upper limit), as ``matplotlib``'s ``xerr``/``yerr`` take them (shape 2 x n).
+
+    Parameters
+    ----------
+    unmet : DataFrame
+        The output of :func:`unmet_need`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (2, len(unmet)).
+    """
+    require_columns(
+        unmet, ["unmet_pct", "unmet_pct_at_lower", "unmet_pct_at_upper"], "unmet", "unmet_need"
+    )
+    return np.vstack(
+        [
+            (unmet["unmet_pct"] - unmet["unmet_pct_at_lower"]).to_numpy(dtype=float),
+            (unmet["unmet_pct_at_upper"] - unmet["unmet_pct"]).to_numpy(dtype=float),
+        ]
+    )
+
+
+def unmet_need_chart(unmet: pd.DataFrame, *, synthetic: bool = False) -> Figure:
+    """Horizontal bars of unmet need (%) by substance group, with the estimate's range.
+
+    Error bars from :func:`unmet_need_error_bars` (the range of unmet need over the
+    estimate's 95% limits; the treatment count is taken as exact). The title starts
+    "SYNTHETIC - " when ``synthetic``.
+
+    Parameters
+    ----------
+    unmet : DataFrame
+        The output of :func:`unmet_need` (``substance_group`` and the ``unmet_pct`` columns).
+    synthetic : bool, default False
+        The prevalence estimate is synthetic: say so in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    require_columns(unmet, ["substance_group"], "unmet", "unmet_need")
+    title = "Unmet need (%) with the estimate's range"
+    if synthetic:
+        title = "SYNTHETIC - unmet need (%) with the estimate's range"
+    ax = unmet.set_index("substance_group")["unmet_pct"].plot.barh(
+        xerr=unmet_need_error_bars(unmet), color="#c0504d", title=title
+    )
+    ax.set_xlabel("% of estimated users not in treatment")
+    return ax.get_figure()

@@ -17,6 +17,7 @@ from workbench.stats.rates import (
     wilson_interval,
     z_value,
 )
+from workbench.stats.signals import spc_summary
 from workbench.stats.spc import spc, spc_chart
 from workbench.stats.trend import MannKendallResult, mann_kendall, mann_kendall_many
 
@@ -40,6 +41,7 @@ __all__ = [
     "seasonality",
     "spc",
     "spc_chart",
+    "spc_summary",
     "suppress",
     "suppression_mask",
     "wilson_interval",

@@ -1,0 +1,41 @@
+"""spc_summary against hand-worked XmR and Mann-Kendall figures."""
+
+from __future__ import annotations
+
+import matplotlib
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from workbench.errors import WorkbenchError
+from workbench.stats import spc_summary
+
+matplotlib.use("Agg")
+
+
+def test_spc_summary_rows_and_figures() -> None:
+    monthly = pd.DataFrame(
+        {"Drugs": [1, 2, 3, 4, 5], "Possession of weapons": [4, 4, 4, 4, 4]},
+        index=pd.period_range("2023-01", periods=5, freq="M"),
+    )
+    table, figures = spc_summary(monthly)
+    assert list(figures) == ["spc_drugs", "spc_possession_of_weapons"]
+    drugs = table.set_index("series").loc["Drugs"]
+    # Mean (1 + 2 + 3 + 4 + 5) / 5 = 3.0. Mann-Kendall on a strictly rising series of 5:
+    # S = 10 pairs all concordant, tau = S / (n(n-1)/2) = 1. Var(S) = 5 x 4 x 15 / 18 = 16.667;
+    # Z = (S - 1) / sqrt(Var) = 9 / 4.0825 = 2.2045; two-sided p = 2(1 - Phi(Z)) = 0.0275.
+    assert drugs["months"] == 5
+    assert_allclose(drugs["mean_per_month"], 3.0)
+    assert_allclose(drugs["mann_kendall_tau"], 1.0)
+    assert_allclose(drugs["mann_kendall_p"], 0.0275, atol=5e-5)
+    flat = table.set_index("series").loc["Possession of weapons"]
+    # A constant series: mean 4, no moving range, no trend (S = 0, tau = 0).
+    assert_allclose(flat["mean_per_month"], 4.0)
+    assert flat["mann_kendall_tau"] == 0
+    assert flat["latest_signal"] == "none"
+    matplotlib.pyplot.close("all")
+
+
+def test_spc_summary_needs_a_table() -> None:
+    with pytest.raises(WorkbenchError, match="monthly"):
+        spc_summary(pd.Series([1, 2, 3]))

@@ -1,0 +1,86 @@
+"""One SPC and trend summary row per monthly series, with its XmR chart."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from workbench.errors import WorkbenchError
+from workbench.stats.spc import spc, spc_chart
+from workbench.stats.trend import mann_kendall
+
+__all__ = ["spc_summary"]
+
+logger = logging.getLogger(__name__)
+
+
+def _stem(name: str) -> str:
+    """``'Possession of weapons'`` -> ``'possession_of_weapons'`` (a safe file stem)."""
+    return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_") or "series"
+
+
+def spc_summary(
+    monthly: pd.DataFrame, *, ylabel: str = "offences", prefix: str = "spc_"
+) -> tuple[pd.DataFrame, dict[str, Figure]]:
+    """XmR signals and the Mann-Kendall trend of each column of a monthly count table.
+
+    Conventions
+    -----------
+    Per column: :func:`workbench.stats.spc` (XmR limits mean +/- 2.66 mR-bar over all points,
+    special-cause rules as documented there) and :func:`workbench.stats.mann_kendall` (two-
+    sided p, normal approximation with continuity correction and tie correction).
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        Months in rows, one series per column (e.g. :func:`workbench.stats.monthly_counts`
+        with ``by``).
+    ylabel : str, default "offences"
+        Y axis label of the charts and the unit in their titles.
+    prefix : str, default "spc_"
+        Prefix of the figure names (``spc_<column as a file stem>``).
+
+    Returns
+    -------
+    table : DataFrame
+        One row per column: series (the column name), months, mean_per_month (1 d.p.),
+        special_cause_months, latest_signal ("none" when the last month has none),
+        mann_kendall_tau (3 d.p.), mann_kendall_p (4 d.p.).
+    figures : dict
+        Figure name -> XmR chart, in column order.
+
+    Raises
+    ------
+    WorkbenchError
+        ``monthly`` is not a DataFrame or has no columns.
+    """
+    if not isinstance(monthly, pd.DataFrame) or monthly.shape[1] == 0:
+        raise WorkbenchError(
+            "monthly: expected a DataFrame of monthly counts with one column per series, "
+            f"found {type(monthly).__name__}"
+            + (" with no columns" if isinstance(monthly, pd.DataFrame) else "")
+        )
+    rows = []
+    figures: dict[str, Figure] = {}
+    for column in monthly.columns:
+        series = monthly[column]
+        chart = spc(series)
+        figures[f"{prefix}{_stem(column)}"] = spc_chart(
+            series, title=f"{column}: monthly {ylabel} (XmR)", ylabel=ylabel
+        )
+        trend = mann_kendall(series.to_numpy())
+        rows.append(
+            {
+                "series": column,
+                "months": len(chart),
+                "mean_per_month": round(chart.attrs["mean"], 1),
+                "special_cause_months": int(chart["special_cause"].sum()),
+                "latest_signal": chart["signal"].iloc[-1] or "none",
+                "mann_kendall_tau": round(trend.tau, 3),
+                "mann_kendall_p": round(trend.p, 4),
+            }
+        )
+    return pd.DataFrame(rows), figures
