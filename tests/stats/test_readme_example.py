@@ -1,4 +1,4 @@
-"""The README example (docs/notes/stats.md) on the sample study: right answers, under 2 s."""
+"""The README example (docs/statistics.md) on the sample study: right answers, under 2 s."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def study():
 
 def test_readme_example(study) -> None:
     start = time.perf_counter()
-    # --- the example, as in docs/notes/stats.md (imports above: loading is not timed) ----
+    # --- the example, as in docs/statistics.md (imports above: loading is not timed) ----
     crimes, lsoas, cfg = study.crimes, study.lsoas, study.config
     drugs = crimes[crimes["crime_type"] == "Drugs"]
 

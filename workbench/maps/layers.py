@@ -630,7 +630,7 @@ def rate_layer(
     left out of the class breaks (``suppress_small=True``, the default; see
     :func:`choropleth_layer`), because a rate class together with the population shown
     bounds the count. ``suppress_small=False`` colours them by class (see
-    docs/notes/maps_assumptions.md, M1).
+    docs/assumptions.md, M01).
     """
     gdf = _require(gdf, [rate, count, population], "gdf")
     layer = choropleth_layer(
