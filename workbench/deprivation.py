@@ -6,6 +6,7 @@ import logging
 from collections.abc import Hashable, Mapping
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -19,6 +20,11 @@ __all__ = [
     "concentration_curve",
     "concentration_index",
     "by_layer",
+    "place_in_lsoas",
+    "hotspots_by_deprivation",
+    "hotspot_lsoas",
+    "SUSTAINED_HOT_SPOTS",
+    "decile_rate_chart",
 ]
 
 logger = logging.getLogger(__name__)
@@ -474,3 +480,160 @@ def by_layer(
     if not tables:
         raise WorkbenchError(f"layers: none of {list(layers)} has any events")
     return pd.concat(tables, ignore_index=True)
+
+
+#: Emerging hot spot categories listed by :func:`hotspot_lsoas` by default.
+SUSTAINED_HOT_SPOTS = (
+    "persistent hot spot",
+    "intensifying hot spot",
+    "consecutive hot spot",
+    "new hot spot",
+)
+
+
+def place_in_lsoas(zones: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Each zone (e.g. grid cell) with the LSOA holding its centre.
+
+    Conventions
+    -----------
+    A zone belongs to the LSOA its centroid falls within (``geopandas.sjoin``,
+    ``predicate="within"``); zones whose centre is in no LSOA keep missing LSOA columns.
+    The result's geometry is the centroid.
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        Polygons in the same CRS as ``lsoas``.
+    lsoas : GeoDataFrame
+        ``lsoa_code``, ``lsoa_name``, ``imd_decile`` and geometry.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``zones``' columns plus lsoa_code, lsoa_name, imd_decile.
+    """
+    missing = [c for c in ("lsoa_code", "lsoa_name", "imd_decile") if c not in lsoas.columns]
+    if missing:
+        raise WorkbenchError(f"lsoas: columns {missing} are missing; found {list(lsoas.columns)}")
+    placed = gpd.sjoin(
+        zones.set_geometry(zones.centroid),
+        lsoas[["lsoa_code", "lsoa_name", "imd_decile", lsoas.geometry.name]],
+        how="left",
+        predicate="within",
+    )
+    return placed.drop(columns="index_right")
+
+
+def _hot(zones: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if "category" not in zones.columns:
+        raise WorkbenchError(
+            "zones: expected the emerging hot spot output with a 'category' column, found "
+            f"{list(zones.columns)[:10]}"
+        )
+    placed = place_in_lsoas(zones, lsoas)
+    return placed[placed["category"].astype(str).str.contains("hot spot")]
+
+
+def hotspots_by_deprivation(
+    zones: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame, most_deprived_deciles: int = 2
+) -> pd.DataFrame:
+    """Hot spot cells of each emerging category, in the most deprived LSOAs or elsewhere.
+
+    Conventions
+    -----------
+    Cells are placed with :func:`place_in_lsoas`. "Most deprived" = national IMD decile 1 to
+    ``most_deprived_deciles`` (2: the 20% most deprived). Only categories containing "hot
+    spot" are counted; a cell whose centre is in no LSOA counts as "elsewhere".
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        :func:`workbench.hotspots.emerging` output (``category``).
+    lsoas : GeoDataFrame
+    most_deprived_deciles : int, default 2
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``category``; columns ``cells_in_most_deprived`` and ``cells_elsewhere``.
+    """
+    if not 1 <= int(most_deprived_deciles) <= 10:
+        raise WorkbenchError(
+            f"most_deprived_deciles: expected 1 to 10, found {most_deprived_deciles!r}"
+        )
+    hot = _hot(zones, lsoas)
+    decile = pd.to_numeric(hot["imd_decile"], errors="coerce").astype(float)
+    deprived = (decile <= most_deprived_deciles).to_numpy()  # NaN (no LSOA) compares False
+    table = (
+        pd.crosstab(hot["category"].astype(str).to_numpy(), deprived, rownames=["category"])
+        .reindex(columns=[True, False], fill_value=0)
+        .rename(columns={True: "cells_in_most_deprived", False: "cells_elsewhere"})
+    )
+    table.columns.name = None
+    return table
+
+
+def hotspot_lsoas(
+    zones: gpd.GeoDataFrame,
+    lsoas: gpd.GeoDataFrame,
+    categories: tuple[str, ...] = SUSTAINED_HOT_SPOTS,
+    count_column: str = "total",
+) -> pd.DataFrame:
+    """LSOAs holding hot spot cells of the given categories, most deprived first.
+
+    Conventions
+    -----------
+    Cells are placed with :func:`place_in_lsoas`; per LSOA and category, ``cells`` is the
+    number of cells and ``offences`` the sum of their ``count_column`` (events over the whole
+    period). Sorted by IMD decile (1 first), then offences (most first).
+
+    Returns
+    -------
+    pandas.DataFrame
+        lsoa_code, lsoa_name, imd_decile, category, cells, offences.
+    """
+    hot = _hot(zones, lsoas)
+    if count_column not in hot.columns:
+        raise WorkbenchError(f"zones: no column {count_column!r} of event counts")
+    chosen = hot[hot["category"].astype(str).isin(categories)]
+    return (
+        chosen.groupby(["lsoa_code", "lsoa_name", "imd_decile", "category"], observed=True)
+        .agg(cells=("category", "size"), offences=(count_column, "sum"))
+        .reset_index()
+        .sort_values(["imd_decile", "offences"], ascending=[True, False])
+        .reset_index(drop=True)
+    )
+
+
+def decile_rate_chart(
+    deciles: pd.DataFrame,
+    label: str = "layer",
+    *,
+    title: str = "Rate per 10,000 residents by IMD decile (1 = most deprived)",
+    logy: bool = True,
+) -> Any:
+    """Line chart of the rate by national IMD decile, one line per layer.
+
+    Parameters
+    ----------
+    deciles : DataFrame
+        :func:`by_layer` output with ``measure="decile_profile"`` (``label``, ``imd_decile``,
+        ``rate``).
+    label : str, default "layer"
+        The layer column.
+    title : str
+        Say the ``per`` used for the rates.
+    logy : bool, default True
+        Log scale (layers differ by orders of magnitude); deciles with a rate of 0 are then
+        not drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    needed = [label, "imd_decile", "rate"]
+    missing = [c for c in needed if c not in deciles.columns]
+    if missing:
+        raise WorkbenchError(f"deciles: columns {missing} are missing; found {list(deciles)}")
+    wide = deciles.pivot(index="imd_decile", columns=label, values="rate")
+    return wide.plot(marker="o", logy=logy, title=title).get_figure()

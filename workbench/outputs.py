@@ -77,6 +77,7 @@ SYNTHETIC_LABEL = "SYNTHETIC"
 #: ``Outputs.table(..., derived_from="representation")``. Columns absent from the table
 #: shown are skipped.
 DERIVED_FROM: dict[str, dict[str, list[str]]] = {
+    "rate": {"count": ["rate", "lower", "upper"]},
     "compare_periods": {"count": ["change", "pct_change", "rate", "lower", "upper"]},
     "most_deprived_share": {"count": ["share_of_events", "lower", "upper", "ratio"]},
     "representation": {
@@ -97,9 +98,10 @@ DERIVED_FROM: dict[str, dict[str, list[str]]] = {
     "young_people_access": {
         "tier2_reached": ["tier2_share", "tier2_lower", "tier2_upper"],
         "tier3_within_10_days": ["tier3_10d_share", "tier3_10d_lower", "tier3_10d_upper"],
-        "cohort": ["cohort_rate"],
+        "cohort": ["cohort_rate", "cohort_rate_lower", "cohort_rate_upper"],
     },
     "capacity_table": {"caseload": ["caseload_pct_of_capacity"]},
+    "collection_times": {"within_target": ["proportion", "lower", "upper"]},
 }
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")

@@ -10,7 +10,12 @@ from numpy.testing import assert_allclose
 from shapely.geometry import Point
 
 from workbench.errors import WorkbenchError
-from workbench.need import ServiceAccess, unmet_need_chart, unmet_need_error_bars
+from workbench.need import (
+    ServiceAccess,
+    unmet_need_chart,
+    unmet_need_error_bars,
+    young_people_ward_map,
+)
 
 matplotlib.use("Agg")
 
@@ -60,3 +65,29 @@ def test_access_layers_per_service_type() -> None:
         "Access index (2SFCA), adult treatment": "access_adult_treatment",
         "Access index (2SFCA), young people": "access_young_people",
     }
+
+
+def test_young_people_ward_map_blanks_small_cohort_rates() -> None:
+    wards = gpd.GeoDataFrame(
+        {"ward_code": ["W1", "W2", "W3"], "ward_name": ["a", "b", "c"]},
+        geometry=[Point(0, 0), Point(1, 0), Point(2, 0)],
+        crs=27700,
+    )
+    by_ward = pd.DataFrame(
+        {
+            "ward_code": ["W1", "W2"],
+            "cohort": [3, 12],
+            "population_10_17": [1000, 2000],
+            "cohort_rate": [30.0, 60.0],  # 3 / 1000 x 10,000 and 12 / 2000 x 10,000
+            "tier2_share": [0.5, 0.25],
+            "tier3_10d_share": [1.0, 0.5],
+        }
+    )
+    out = young_people_ward_map(by_ward, wards, threshold=5)
+    # W3 has no row: left off. W1's cohort of 3 is below 5: its rate is blanked.
+    assert out["ward_code"].tolist() == ["W1", "W2"]
+    assert pd.isna(out.loc[0, "cohort_rate"]) and out.loc[1, "cohort_rate"] == 60.0
+    assert out["tier2_share"].tolist() == [0.5, 0.25]
+    assert isinstance(out, gpd.GeoDataFrame)
+    with pytest.raises(WorkbenchError, match="one row per ward"):
+        young_people_ward_map(pd.concat([by_ward, by_ward]), wards)

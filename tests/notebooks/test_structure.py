@@ -37,3 +37,23 @@ def test_notebook_structure(name):
             ), f"{name}: definitions belong in workbench/, found one in {cell.source[:60]!r}"
     # every code cell after the parameters is preceded by prose somewhere before it
     assert sum(c.cell_type == "markdown" for c in nb.cells) >= 6
+
+
+#: Data reshaping that belongs in workbench functions (logic in modules, narrative in notebooks).
+RESHAPING = ("pd.concat(", ".pivot(", ".merge(", ".unstack(", ".dropna(")
+
+
+@pytest.mark.parametrize("name", sorted(THEMES.values()))
+def test_notebooks_leave_reshaping_to_workbench(name):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        found = [r for r in RESHAPING if r in cell.source]
+        assert not found, f"{name}: {found} in {cell.source[:60]!r}; move it into workbench/"
+        for node in ast.walk(ast.parse(cell.source)):
+            # A derived={...} dict of more than two columns: use derived_from= instead.
+            if isinstance(node, ast.keyword) and node.arg == "derived":
+                assert not (isinstance(node.value, ast.Dict) and len(node.value.keys) > 3), (
+                    f"{name}: long derived={{...}}; use derived_from= (outputs.DERIVED_FROM)"
+                )

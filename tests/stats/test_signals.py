@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from workbench.errors import WorkbenchError
-from workbench.stats import spc_summary
+from workbench.stats import seasonal_chart, spc_summary
 
 matplotlib.use("Agg")
 
@@ -39,3 +39,20 @@ def test_spc_summary_rows_and_figures() -> None:
 def test_spc_summary_needs_a_table() -> None:
     with pytest.raises(WorkbenchError, match="monthly"):
         spc_summary(pd.Series([1, 2, 3]))
+
+
+def test_seasonal_chart_keeps_calendar_order() -> None:
+    seasonal = pd.DataFrame(
+        {
+            "month_name": ["Jan", "Feb", "Mar"] * 2,
+            "crime_type": ["Drugs"] * 3 + ["Theft"] * 3,
+            "seasonal_index": [0.5, 1.0, 1.5, 1.2, 0.9, 0.9],
+        }
+    )
+    ax = seasonal_chart(seasonal).axes[0]
+    # Months stay Jan, Feb, Mar: alphabetical order (Feb, Jan, Mar) would give the Drugs
+    # line as 1.0, 0.5, 1.5. One line per crime type.
+    assert [list(line.get_ydata()) for line in ax.lines] == [[0.5, 1.0, 1.5], [1.2, 0.9, 0.9]]
+    with pytest.raises(WorkbenchError, match="seasonal"):
+        seasonal_chart(seasonal.drop(columns="crime_type"))
+    matplotlib.pyplot.close("all")

@@ -16,6 +16,7 @@ from workbench.need.representation import (
     population_by_treatment_band,
     representation,
 )
+from workbench.need.response import collection_times
 from workbench.need.unmet import (
     OCU_TREATMENT_AGES,
     PREVALENCE_GROUPS,
@@ -23,7 +24,12 @@ from workbench.need.unmet import (
     unmet_need_chart,
     unmet_need_error_bars,
 )
-from workbench.need.waits import DEFAULT_TARGETS, waiting_times, young_people_access
+from workbench.need.waits import (
+    DEFAULT_TARGETS,
+    waiting_times,
+    young_people_access,
+    young_people_ward_map,
+)
 
 __all__ = [
     "DEFAULT_TARGETS",
@@ -34,6 +40,7 @@ __all__ = [
     "ServiceAccess",
     "capacity_gap",
     "capacity_table",
+    "collection_times",
     "deprivation_reach",
     "distribute_estimate",
     "population_by_treatment_band",
@@ -45,4 +52,5 @@ __all__ = [
     "unmet_need_error_bars",
     "waiting_times",
     "young_people_access",
+    "young_people_ward_map",
 ]

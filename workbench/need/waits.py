@@ -18,7 +18,7 @@ from workbench.need._common import (
 )
 from workbench.stats.rates import proportion, rate, z_value
 
-__all__ = ["DEFAULT_TARGETS", "waiting_times", "young_people_access"]
+__all__ = ["DEFAULT_TARGETS", "waiting_times", "young_people_access", "young_people_ward_map"]
 
 logger = logging.getLogger(__name__)
 
@@ -304,4 +304,57 @@ def young_people_access(
         return display_table(
             out, threshold, count_columns=counts, derived=derived, complements=complements
         )
+    return out
+
+
+#: Columns of :func:`young_people_access` (``by="ward"``) put on the ward map.
+_WARD_MAP_COLUMNS = [
+    "ward_code",
+    "cohort",
+    "population_10_17",
+    "cohort_rate",
+    "tier2_share",
+    "tier3_10d_share",
+]
+
+
+def young_people_ward_map(
+    by_ward: pd.DataFrame, wards: pd.DataFrame, threshold: int = 5
+) -> pd.DataFrame:
+    """Ward polygons with the young people's cohort, rate and tier shares, for a map.
+
+    Conventions
+    -----------
+    Wards are joined on ``ward_code`` (inner: wards with no row in ``by_ward`` are left
+    off). ``cohort_rate`` is blanked (NaN) where the cohort is below ``threshold`` so a
+    choropleth cannot reveal a small cohort through its rate; the count columns themselves
+    are suppressed by the map or table that shows them.
+
+    Parameters
+    ----------
+    by_ward : DataFrame
+        :func:`young_people_access` with ``by="ward"`` (one financial year).
+    wards : GeoDataFrame
+        Ward polygons with ``ward_code`` (and ``ward_name``).
+    threshold : int, default 5
+        The suppression threshold: cohorts 0 to threshold - 1 lose their rate.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``wards``' columns plus cohort, population_10_17, cohort_rate, tier2_share,
+        tier3_10d_share.
+    """
+    by_ward = require_frame(by_ward, "by_ward")
+    wards = require_frame(wards, "wards")
+    require_columns(by_ward, _WARD_MAP_COLUMNS, "by_ward", "young_people_access")
+    require_columns(wards, ["ward_code"], "wards", "wards")
+    if by_ward["ward_code"].duplicated().any():
+        raise WorkbenchError(
+            "by_ward: expected one row per ward (one financial year), found ward "
+            f"{by_ward['ward_code'][by_ward['ward_code'].duplicated()].iloc[0]!r} twice"
+        )
+    out = wards.merge(by_ward[_WARD_MAP_COLUMNS], on="ward_code", how="inner")
+    cohort = pd.to_numeric(out["cohort"], errors="coerce")
+    out["cohort_rate"] = out["cohort_rate"].where(cohort >= threshold)
     return out

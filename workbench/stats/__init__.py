@@ -17,7 +17,7 @@ from workbench.stats.rates import (
     wilson_interval,
     z_value,
 )
-from workbench.stats.signals import spc_summary
+from workbench.stats.signals import seasonal_chart, spc_summary
 from workbench.stats.spc import spc, spc_chart
 from workbench.stats.trend import MannKendallResult, mann_kendall, mann_kendall_many
 
@@ -38,6 +38,7 @@ __all__ = [
     "poisson_interval",
     "proportion",
     "rate",
+    "seasonal_chart",
     "seasonality",
     "spc",
     "spc_chart",

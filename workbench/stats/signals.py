@@ -12,7 +12,7 @@ from workbench.errors import WorkbenchError
 from workbench.stats.spc import spc, spc_chart
 from workbench.stats.trend import mann_kendall
 
-__all__ = ["spc_summary"]
+__all__ = ["seasonal_chart", "spc_summary"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,3 +84,29 @@ def spc_summary(
             }
         )
     return pd.DataFrame(rows), figures
+
+
+def seasonal_chart(
+    seasonal: pd.DataFrame, *, title: str = "Seasonal index (1 = a typical month)"
+) -> Figure:
+    """Line chart of seasonal indices by calendar month, one line per series.
+
+    Parameters
+    ----------
+    seasonal : DataFrame
+        :func:`workbench.stats.seasonality` output with ``by``: ``month_name``,
+        ``crime_type`` and ``seasonal_index`` (1 = a typical month), months in calendar order.
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Months on the x axis in the order they first appear in ``seasonal``.
+    """
+    needed = ["month_name", "crime_type", "seasonal_index"]
+    if not isinstance(seasonal, pd.DataFrame) or any(c not in seasonal for c in needed):
+        found = list(seasonal.columns) if isinstance(seasonal, pd.DataFrame) else seasonal
+        raise WorkbenchError(f"seasonal: expected columns {needed}, found {found!r}")
+    wide = seasonal.pivot(index="month_name", columns="crime_type", values="seasonal_index")
+    ax = wide.reindex(seasonal["month_name"].unique()).plot(marker="o", title=title)
+    return ax.get_figure()
