@@ -201,12 +201,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
     files_raw = raw.get("files")
     if not isinstance(files_raw, dict):
         raise ConfigError(f"{path}: expected a [files] table")
-    unknown = sorted(set(files_raw) - set(FILE_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"{path}: [files] has unknown key(s) {', '.join(unknown)}; "
-            f"expected some of {', '.join(FILE_KEYS)}"
-        )
+    _check_keys(path, "files", files_raw, FILE_KEYS)
     files: dict[str, Any] = {}
     for key, value in files_raw.items():
         if key in LIST_FILE_KEYS:
@@ -221,12 +216,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
     columns = raw.get("columns", {})
     if not isinstance(columns, dict):
         raise ConfigError(f"{path}: [columns] must be a table of names, found {columns!r}")
-    bad = sorted(set(columns) - set(COLUMN_KEYS))
-    if bad:
-        raise ConfigError(
-            f"{path}: [columns] has unknown key(s) {', '.join(bad)}; "
-            f"expected some of {', '.join(COLUMN_KEYS)}"
-        )
+    _check_keys(path, "columns", columns, COLUMN_KEYS)
     for key, value in columns.items():
         if not isinstance(value, str) or not value:
             raise ConfigError(
@@ -250,6 +240,16 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
     return cfg
+
+
+def _check_keys(path: Path, section: str, table: dict, allowed: Any) -> None:
+    """Raise :class:`ConfigError` naming any key of ``[section]`` not in ``allowed``."""
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise ConfigError(
+            f"{path}: [{section}] has unknown key(s) {', '.join(unknown)}; "
+            f"expected some of {', '.join(allowed)}"
+        )
 
 
 def _resolve(cfg_path: Path, key: str, value: Any, check: bool) -> Path:

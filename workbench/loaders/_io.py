@@ -28,6 +28,7 @@ __all__ = [
     "strip_comment_lines",
     "first_bad_row",
     "first_bad",
+    "check_unique_codes",
     "show",
 ]
 
@@ -387,38 +388,40 @@ def to_number(
     what = expected or ("a whole number" if integer else "a number")
     if minimum is not None:
         what += f" >= {minimum:g}"
-    if bad.any():
-        p, i = first_bad(bad)
+
+    def fail_at_first(mask: pd.Series, fix: str) -> None:
+        if mask.any():
+            p, i = first_bad(mask)
+            raise DataError(
+                name,
+                what,
+                found=show(values.iloc[p]),
+                row=i + row_offset,
+                column=column,
+                fix=fix,
+            )
+
+    fail_at_first(bad, "Correct or blank that cell (a blank means 'not recorded').")
+    if integer:
+        fail_at_first(num.notna() & (num != np.floor(num)), "Counts are whole numbers.")
+    if minimum is not None:
+        fail_at_first(num.notna() & (num < minimum), "Correct that cell.")
+    return num.astype("Int64") if integer else num
+
+
+def check_unique_codes(df: pd.DataFrame, name: str, column: str) -> None:
+    """Raise :class:`DataError` at the first repeat of a code in ``df["lsoa_code"]``.
+
+    ``column`` is the header as written in the file, named in the message.
+    """
+    dup = df["lsoa_code"].duplicated()
+    if dup.any():
+        p, i = first_bad(dup)
         raise DataError(
             name,
-            what,
-            found=show(values.iloc[p]),
-            row=i + row_offset,
+            "each LSOA code once",
+            found=f"{df['lsoa_code'].iloc[p]!r} again",
+            row=i,
             column=column,
-            fix="Correct or blank that cell (a blank means 'not recorded').",
+            fix="Remove the repeated rows.",
         )
-    if integer:
-        frac = num.notna() & (num != np.floor(num))
-        if frac.any():
-            p, i = first_bad(frac)
-            raise DataError(
-                name,
-                what,
-                found=show(values.iloc[p]),
-                row=i + row_offset,
-                column=column,
-                fix="Counts are whole numbers.",
-            )
-    if minimum is not None:
-        low = num.notna() & (num < minimum)
-        if low.any():
-            p, i = first_bad(low)
-            raise DataError(
-                name,
-                what,
-                found=show(values.iloc[p]),
-                row=i + row_offset,
-                column=column,
-                fix="Correct that cell.",
-            )
-    return num.astype("Int64") if integer else num

@@ -12,6 +12,7 @@ from workbench.errors import DataError
 from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import (
     check_not_spatial,
+    check_unique_codes,
     display_name,
     first_bad,
     match_columns,
@@ -158,17 +159,7 @@ def read_imd(path: str | Path, ledger: Ledger | None = None, *, kind: str = "imd
     for c in ("income_score", "employment_score"):
         if src.get(c, "").strip().lower() == c:  # mySociety percentages -> proportions
             df[c] = df[c] / 100.0
-    dup = df["lsoa_code"].duplicated()
-    if dup.any():
-        p, i = first_bad(dup)
-        raise DataError(
-            name,
-            "each LSOA code once",
-            found=f"{df['lsoa_code'].iloc[p]!r} again",
-            row=i,
-            column=src["lsoa_code"],
-            fix="Remove the repeated rows.",
-        )
+    check_unique_codes(df, name, src["lsoa_code"])
     from workbench.schemas import IMD_SCHEMA, validate  # local: schemas import pandera
 
     df = validate(df, IMD_SCHEMA, name, src)

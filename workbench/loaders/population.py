@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.errors import DataError
 from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import (
     check_not_spatial,
+    check_unique_codes,
     display_name,
-    first_bad,
     match_columns,
     norm,
     read_bytes_header,
@@ -150,17 +149,7 @@ def read_population(
     )
     for b in bands.values():
         df[b] = to_number(df[b], name, src[b], minimum=0, expected="a population count")
-    dup = df["lsoa_code"].duplicated()
-    if dup.any():
-        p, i = first_bad(dup)
-        raise DataError(
-            name,
-            "each LSOA code once",
-            found=f"{df['lsoa_code'].iloc[p]!r} again",
-            row=i,
-            column=src["lsoa_code"],
-            fix="Remove the repeated rows.",
-        )
+    check_unique_codes(df, name, src["lsoa_code"])
     from workbench.schemas import POPULATION_SCHEMA, validate
 
     validate(df, POPULATION_SCHEMA, name, src)
