@@ -124,6 +124,10 @@ def test_choropleth_explorer_ranks_and_suppresses():
     assert table["cohort"].tolist() == [40, 12, "*"]
     assert table["rate"].tolist() == [400.0, 120.0, "*"]
     assert (table["data"] == "SYNTHETIC").all()
+    # the map greys out the small-count area as withheld, not as missing data
+    html_map = ex.build_map().to_folium().get_root().render()
+    assert "Fewer than 5 events (not shown)" in html_map
+    assert "No data" not in html_map
     ex.measure.value = "Share"
     ex.order.value = "Lowest first"
     assert ex.table()["lsoa_name"].tolist() == ["Toy 001", "Toy 000", "Toy 002"]

@@ -427,11 +427,12 @@ class ChoroplethExplorer:
         col = self.measures[self.measure.value]
         title = f"{'SYNTHETIC - ' if self.synthetic else ''}{self.title}: {self.measure.value}"
         mb = MapBuilder(title, self.period_text, sources=self.sources)
-        data = self.gdf
+        kw: dict[str, Any] = {}
         if col in self.derived and self.derived[col] in self.count_columns:
-            small = pd.to_numeric(data[self.derived[col]], errors="coerce")
-            data = data.assign(**{col: data[col].where(~small.between(1, self.threshold - 1))})
-        mb.add_choropleth(data, col, self.measure.value, label=self.label)
+            # the map layer withholds small counts itself: those areas are drawn as
+            # "Fewer than <threshold> events (not shown)", not as missing data
+            kw = {"count": self.derived[col], "threshold": self.threshold}
+        mb.add_choropleth(self.gdf, col, self.measure.value, label=self.label, **kw)
         if self.extra is not None:
             self.extra(mb)
         return mb

@@ -7,6 +7,7 @@ from workbench.hotspots.gistar import gi_bins, gistar
 from workbench.hotspots.grids import count, default_cell_size, grid
 from workbench.hotspots.kde import default_bandwidth, dual_kde, kde
 from workbench.hotspots.lisa import LISA_LABELS, lisa
+from workbench.hotspots.summaries import composite, emerging_summary, rank_areas, top_zones
 from workbench.hotspots.weights import build_weights
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "build_weights",
     "change",
     "compare_methods",
+    "composite",
     "concentration",
     "count",
     "default_bandwidth",
@@ -22,11 +24,14 @@ __all__ = [
     "dual_kde",
     "emerging",
     "emerging_categories",
+    "emerging_summary",
     "gi_bins",
     "gistar",
     "grid",
     "kde",
     "lisa",
     "pai",
+    "rank_areas",
     "rri",
+    "top_zones",
 ]

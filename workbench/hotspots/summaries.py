@@ -1,0 +1,210 @@
+"""Summaries of hot spot results for the notebooks: emerging categories, top zones, composite
+hot spots over several layers and areas ranked by rate."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+from workbench.errors import WorkbenchError
+from workbench.hotspots.gistar import gistar
+from workbench.hotspots.grids import count
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["composite", "emerging_summary", "rank_areas", "top_zones"]
+
+
+def _need(df: pd.DataFrame, columns: list[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise WorkbenchError(
+            f"{what}: columns {missing} are missing (expected {columns}; found {list(df.columns)})"
+        )
+
+
+def emerging_summary(result: pd.DataFrame) -> pd.DataFrame:
+    """Cells and events per emerging hot spot category.
+
+    Parameters
+    ----------
+    result : DataFrame
+        Output of :func:`workbench.hotspots.emerging` (columns ``category`` and ``total``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``category``, ``cells`` (number of cells in the category) and ``offences``
+        (sum of ``total`` over those cells), most cells first (ties keep category order of
+        first appearance sorted by name). Counts are not suppressed here: pass ``offences`` as
+        a count column when exporting.
+    """
+    _need(result, ["category", "total"], "emerging_summary")
+    table = (
+        pd.DataFrame(result)
+        .groupby("category", sort=True)
+        .agg(cells=("category", "size"), offences=("total", "sum"))
+        .sort_values("cells", ascending=False, kind="stable")
+        .reset_index()
+    )
+    return table
+
+
+def top_zones(
+    counts: gpd.GeoDataFrame,
+    *,
+    n: int = 10,
+    code: str = "lsoa_code",
+    keep: tuple[str, ...] = ("lsoa_name", "imd_decile"),
+    per: float = 10_000,
+    conf: float = 0.95,
+) -> pd.DataFrame:
+    """The ``n`` zones with the most events, with rates and confidence intervals.
+
+    Conventions
+    -----------
+    Rates from :func:`workbench.stats.rate`: ``count / population * per``, two-sided ``conf``
+    interval, exact Poisson below 10 events, Byar from 10.
+
+    Parameters
+    ----------
+    counts : GeoDataFrame
+        Zones with a ``count`` column (from :func:`workbench.hotspots.count`), a
+        ``population`` column, ``code`` and the ``keep`` columns.
+    n : int, default 10
+        Rows returned (ties at the cut keep the first zones in row order, as
+        :meth:`pandas.DataFrame.nlargest`).
+    code : str, default "lsoa_code"
+        Zone identifier column.
+    keep : tuple of str
+        Descriptive columns carried into the table.
+    per, conf : float
+        Rate multiplier and confidence level.
+
+    Returns
+    -------
+    DataFrame
+        ``code``, ``keep`` columns, ``count``, ``population`` (integers), ``rate``, ``lower``,
+        ``upper`` rounded to 1 decimal; most events first; index 0..n-1.
+    """
+    from workbench.stats import rate
+
+    _need(counts, [code, *keep, "count", "population"], "top_zones")
+    indexed = pd.DataFrame(counts).set_index(code)
+    rates = rate(indexed["count"], indexed["population"], per=per, conf=conf)
+    table = (
+        pd.DataFrame(counts)[[code, *keep]]
+        .join(rates[["count", "population", "rate", "lower", "upper"]], on=code)
+        .nlargest(n, "count")
+        .astype({"count": int, "population": int})
+        .round(1)
+        .reset_index(drop=True)
+    )
+    return table
+
+
+def composite(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    cells: gpd.GeoDataFrame,
+    *,
+    alpha: float = 0.05,
+) -> gpd.GeoDataFrame:
+    """Composite hot spots: in how many layers each cell is a significant Gi* hot spot.
+
+    Conventions
+    -----------
+    For each layer the points are counted per cell (:func:`workbench.hotspots.count`) and
+    Gi* is run on the counts with the defaults of :func:`workbench.hotspots.gistar` (binary
+    weights including the cell itself, two-sided p, Benjamini-Hochberg FDR at ``alpha``). A
+    cell is hot in a layer when its Gi* bin is positive (a significant hot spot at any
+    confidence band).
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        Layer name -> points (EPSG:27700).
+    cells : GeoDataFrame
+        The grid shared by all layers (from :func:`workbench.hotspots.grid`).
+    alpha : float, default 0.05
+        FDR level.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``cells`` with one boolean column per layer (named after it) and ``hot_layers``
+        (number of layers in which the cell is hot).
+    """
+    if not layers:
+        raise WorkbenchError("composite: no layers given (expected a mapping name -> points)")
+    out = cells.copy()
+    out["hot_layers"] = 0
+    for name, points in layers.items():
+        layer_gi = gistar(count(points, cells), "count", alpha=alpha)
+        out[name] = layer_gi["bin"].gt(0).to_numpy()
+        out["hot_layers"] += out[name].astype(int)
+    return out
+
+
+def rank_areas(
+    points: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    lsoas: gpd.GeoDataFrame,
+    *,
+    code: str = "ward_code",
+    name: str = "ward_name",
+    per: float = 10_000,
+    conf: float = 0.95,
+) -> pd.DataFrame:
+    """Areas (e.g. wards) ranked by event rate, with populations built from LSOAs.
+
+    Conventions
+    -----------
+    An area's population is the sum of the populations of the LSOAs whose representative
+    point (:meth:`geopandas.GeoSeries.representative_point`) lies within it; areas holding no
+    LSOA point are left out. Events are counted per area with
+    :func:`workbench.hotspots.count`. Rates from :func:`workbench.stats.rate`:
+    ``count / population * per``, two-sided ``conf`` interval, exact Poisson below 10
+    events, Byar from 10. Rank 1 = highest rate (ties in row order of ``areas``).
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        Events (EPSG:27700).
+    areas : GeoDataFrame
+        Area polygons with ``code`` and ``name`` columns.
+    lsoas : GeoDataFrame
+        LSOA polygons with ``lsoa_code`` and ``population``.
+    code, name : str
+        Area identifier and name columns.
+    per, conf : float
+        Rate multiplier and confidence level.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``code``: ``name``, ``count``, ``population``, ``rate``, ``lower``,
+        ``upper``, ``method``, ``rank``; highest rate first.
+    """
+    from workbench.stats import rate
+
+    _need(areas, [code, name], "rank_areas (areas)")
+    _need(lsoas, ["lsoa_code", "population"], "rank_areas (lsoas)")
+    lsoa_points = lsoas[["lsoa_code", "population", "geometry"]].copy()
+    lsoa_points["geometry"] = lsoa_points.representative_point()
+    lsoa_area = gpd.sjoin(lsoa_points, areas[[code, name, "geometry"]], predicate="within")
+    population = lsoa_area.groupby(code)["population"].sum()
+    counts = count(points, areas).set_index(code)
+    counts = counts[counts.index.isin(population.index)]
+    if counts.empty:
+        raise WorkbenchError(
+            f"rank_areas: no LSOA representative point falls in any area ({code}); "
+            "check that the areas and LSOAs cover the same place and CRS"
+        )
+    ranked = rate(counts["count"], population.reindex(counts.index), per=per, conf=conf)
+    ranked.insert(0, name, counts[name])
+    ranked = ranked.sort_values("rate", ascending=False, kind="stable")
+    ranked["rank"] = range(1, len(ranked) + 1)
+    return ranked
