@@ -79,6 +79,18 @@ def test_run_log_records_config_versions_and_files(out):
     assert log["parameters"] == {"crime_types": ["Drugs"]}
 
 
+def test_saved_sample_map_states_the_boundary_year(out):
+    from workbench.maps import MapBuilder
+    from workbench.study import Study
+
+    study = Study.from_toml(SAMPLE)
+    mb = MapBuilder("T", "2022", attributions=study.map_attributions)
+    mb.add_outline(study.area, "Study area")
+    html = out.map("outline", mb, png=False).read_text(encoding="utf-8")
+    # the notice is a JSON string in the page script, so "©" is written as \u00a9
+    assert "Contains OS data \\u00a9 Crown copyright and database right 2014." in html
+
+
 def test_package_versions_marks_missing():
     v = package_versions(("pandas", "surely-not-a-package-xyz"))
     assert v["pandas"] == pd.__version__

@@ -77,6 +77,12 @@ def test_lsoas_are_leicesters_192_with_imd_and_population(study):
     assert 70 < lsoas["area_km2"].sum() < 76
 
 
+def test_map_attributions_carry_the_boundary_year(study):
+    ogl, os_statement = study.map_attributions
+    assert "Open Government Licence v3.0" in ogl
+    assert "Contains OS data © Crown copyright and database right 2014." in os_statement
+
+
 def test_crimes_match_published_sample_figures(study):
     crimes = study.crimes
     # SOURCES.md: 180,720 rows; 78.3% with an LSOA code inside Leicester; 5,157 Drugs rows

@@ -10,6 +10,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from workbench.errors import WorkbenchError
+from workbench.maps import OGL, os_attribution
 from workbench.report import external_loads
 from workbench.widgets import ChoroplethExplorer, HotspotExplorer, map_frame
 
@@ -49,7 +50,11 @@ def _study() -> SimpleNamespace:
         crs=BNG,
     )
     return SimpleNamespace(
-        crimes=crimes, lsoas=lsoas, area=area, config=SimpleNamespace(suppression_threshold=5)
+        crimes=crimes,
+        lsoas=lsoas,
+        area=area,
+        config=SimpleNamespace(suppression_threshold=5),
+        map_attributions=[OGL, os_attribution(2014)],
     )
 
 
@@ -69,6 +74,8 @@ def test_kde_explorer_counts_and_updates_in_place():
     # the map is an offline iframe: nothing loads from another host
     assert "<iframe srcdoc=" in _text(ex.map_out)
     assert external_loads(_text(ex.map_out)) == []
+    # the licence statement carries the study's boundary year
+    assert "database right 2014" in _text(ex.map_out)
 
     ex.crime_type.value = "Possession of weapons"
     assert ex.table["count"].max() == 3
@@ -116,6 +123,7 @@ def test_choropleth_explorer_ranks_and_suppresses():
         count_columns=["cohort"],
         derived={"rate": "cohort", "share": "cohort"},
         title="Toy",
+        attributions=[OGL, os_attribution(2014)],
         synthetic=True,
     )
     table = ex.table()
@@ -128,6 +136,7 @@ def test_choropleth_explorer_ranks_and_suppresses():
     html_map = ex.build_map().to_folium().get_root().render()
     assert "Fewer than 5 events (not shown)" in html_map
     assert "No data" not in html_map
+    assert "database right 2014" in html_map
     ex.measure.value = "Share"
     ex.order.value = "Lowest first"
     assert ex.table()["lsoa_name"].tolist() == ["Toy 001", "Toy 000", "Toy 002"]

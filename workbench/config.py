@@ -62,7 +62,8 @@ class StudyConfig:
 
     Paths in ``files`` are absolute (resolved against the TOML file's folder). List keys
     (``police_street``, ``stop_search``, ``lsoa_boundaries``, ``wards``) hold lists; the
-    others hold one :class:`~pathlib.Path` or ``None``.
+    others hold one :class:`~pathlib.Path` or ``None``. ``boundary_copyright_year`` is the
+    year of the boundary data's Crown copyright (stated on every map); ``None`` = unknown.
     """
 
     path: Path
@@ -77,6 +78,7 @@ class StudyConfig:
     files: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
+    boundary_copyright_year: int | None = None
 
     @property
     def root(self) -> Path:
@@ -116,6 +118,7 @@ class StudyConfig:
             "quarters": self.quarters,
             "suppression_threshold": self.suppression_threshold,
             "per": self.per,
+            "boundary_copyright_year": self.boundary_copyright_year,
             "thresholds": self.thresholds,
             "files": {
                 k: ([str(p) for p in v] if isinstance(v, list) else (str(v) if v else None))
@@ -131,6 +134,18 @@ def _parse_month(value: Any, key: str, path: Path) -> pd.Period:
         raise ConfigError(
             f"{path}: [study] {key} must be a month like '2021-04', found {value!r}"
         ) from exc
+
+
+def _parse_year(value: Any, path: Path) -> int | None:
+    """``[study] boundary_copyright_year``: ``None`` when absent, else a 4-digit year."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 9999:
+        raise ConfigError(
+            f"{path}: [study] boundary_copyright_year must be a 4-digit year like 2014, "
+            f"found {value!r}"
+        )
+    return value
 
 
 def _check_period(cfg: StudyConfig) -> None:
@@ -236,6 +251,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         files=files,
         thresholds=thresholds,
         columns=dict(columns),
+        boundary_copyright_year=_parse_year(study.get("boundary_copyright_year"), path),
     )
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())

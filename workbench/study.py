@@ -51,6 +51,8 @@ class Study:
     ----------
     config : StudyConfig
     ledger : Ledger
+    map_attributions : list of str
+        Licence attributions for maps, with the boundary copyright year from the config.
     lsoas : GeoDataFrame (EPSG:27700)
         The study area's LSOAs: lsoa_code, lsoa_name, lad_code, lad_name, imd_score, imd_rank,
         imd_decile (national, 1 = most deprived), imd_quintile (national, 1 = most deprived,
@@ -117,6 +119,19 @@ class Study:
     def period(self) -> tuple[pd.Period, pd.Period]:
         """(first month, last month) of the study, inclusive."""
         return (self.config.period_start, self.config.period_end)
+
+    @property
+    def map_attributions(self) -> list[str]:
+        """The licence attributions for this study's maps (pass to ``MapBuilder``).
+
+        The OGL statement and the Ordnance Survey boundary statement with the year of
+        ``[study] boundary_copyright_year``; without a year the OS statement names none
+        (see :func:`workbench.maps.os_attribution`).
+        """
+        # Imported here: workbench.maps pulls in folium, which loading a study does not need.
+        from workbench.maps import OGL, os_attribution
+
+        return [OGL, os_attribution(self.config.boundary_copyright_year)]
 
     def _col(self, key: str) -> str | None:
         return self.config.columns.get(key)

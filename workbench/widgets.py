@@ -257,6 +257,7 @@ class HotspotExplorer:
             f"{self.crime_type.value}: {self.method.label}",
             f"{start} to {end}",
             sources=[SOURCE_POLICE],
+            attributions=self.study.map_attributions,
         )
         if self.layer.value == "imd":
             mb.add_imd(self.study.lsoas)
@@ -349,6 +350,9 @@ class ChoroplethExplorer:
         Period shown on the map.
     sources : sequence of str
         Data sources shown on the map.
+    attributions : sequence of str, optional
+        Licence attributions shown on the map, normally ``study.map_attributions`` (it
+        carries the boundary copyright year). Default: ``MapBuilder``'s (no year).
     synthetic : bool, default False
         Label the map and table SYNTHETIC.
     extra : callable, optional
@@ -368,6 +372,7 @@ class ChoroplethExplorer:
         title: str = "",
         period: str = "",
         sources: Sequence[str] = (),
+        attributions: Sequence[str] | None = None,
         synthetic: bool = False,
         extra: Callable[[Any], None] | None = None,
         height: int = 420,
@@ -388,6 +393,7 @@ class ChoroplethExplorer:
         self.title = title
         self.period_text = period
         self.sources = list(sources)
+        self.attributions = None if attributions is None else list(attributions)
         self.synthetic = synthetic
         self.extra = extra
         self.height = height
@@ -426,7 +432,9 @@ class ChoroplethExplorer:
 
         col = self.measures[self.measure.value]
         title = f"{'SYNTHETIC - ' if self.synthetic else ''}{self.title}: {self.measure.value}"
-        mb = MapBuilder(title, self.period_text, sources=self.sources)
+        mb = MapBuilder(
+            title, self.period_text, sources=self.sources, attributions=self.attributions
+        )
         kw: dict[str, Any] = {}
         if col in self.derived and self.derived[col] in self.count_columns:
             # the map layer withholds small counts itself: those areas are drawn as

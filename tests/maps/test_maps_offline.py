@@ -10,7 +10,7 @@ import pytest
 from maps_values import XSS_IMG, XSS_SCRIPT
 
 from workbench.errors import WorkbenchError
-from workbench.maps import MapBuilder, save_map
+from workbench.maps import MapBuilder, os_attribution, save_map
 from workbench.maps.offline import (
     asset_paths,
     compact_geojson,
@@ -94,6 +94,15 @@ def test_layer_names_must_be_unique(cells):
     mb = MapBuilder("T", "2022").add_gistar(cells)
     with pytest.raises(WorkbenchError, match="already used"):
         mb.add_gistar(cells)
+
+
+def test_os_attribution_states_the_given_year_or_none():
+    assert "Crown copyright and database right 2014." in os_attribution(2014)
+    unknown = os_attribution(None)
+    # no invented year (it used to default to the current year)
+    assert "Contains OS data © Crown copyright and database right." in unknown
+    assert not re.search(r"\d", unknown.replace("v3.0", ""))
+    assert MapBuilder("T", "2022").attributions[1] == unknown
 
 
 def test_empty_builder_is_an_error(tmp_path):

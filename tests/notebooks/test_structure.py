@@ -57,3 +57,20 @@ def test_notebooks_leave_reshaping_to_workbench(name):
                 assert not (isinstance(node.value, ast.Dict) and len(node.value.keys) > 3), (
                     f"{name}: long derived={{...}}; use derived_from= (outputs.DERIVED_FROM)"
                 )
+
+
+@pytest.mark.parametrize("name", sorted(THEMES.values()))
+def test_notebook_maps_state_the_studys_attributions(name):
+    """Every map made in a notebook carries the study's licence statements (boundary year)."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called in ("MapBuilder", "ChoroplethExplorer"):
+                keywords = {k.arg for k in node.keywords}
+                assert "attributions" in keywords, f"{name}: {called} without attributions="

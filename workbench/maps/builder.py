@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,11 +52,13 @@ def os_attribution(year: int | None = None) -> str:
     """The Ordnance Survey boundary attribution, e.g. for ONS LSOA and ward boundaries.
 
     ``year`` is the year of the boundary data's copyright (the sample's ONS boundaries say
-    2014); default: the current year.
+    2014; a study gives it as ``[study] boundary_copyright_year``, see
+    :attr:`workbench.study.Study.map_attributions`). ``None`` (unknown) gives the statement
+    without a year rather than a guessed one.
     """
-    year = year or _dt.date.today().year
+    right = "database right" if year is None else f"database right {int(year)}"
     return (
-        f"Contains OS data © Crown copyright and database right {year}. "
+        f"Contains OS data © Crown copyright and {right}. "
         "Contains ONS data © Crown copyright and database right. "
         "Licensed under the Open Government Licence v3.0."
     )
@@ -133,7 +134,8 @@ class MapBuilder:
         Data sources, e.g. ["Police recorded crime, data.police.uk (Leicestershire Police)"].
     attributions : list of str, optional
         Licence attributions. Default: the OGL statement and the OS boundary statement
-        (:func:`os_attribution`).
+        without a year (:func:`os_attribution`); with a study, pass
+        :attr:`workbench.study.Study.map_attributions` (it carries the boundary year).
     tiles : str or None, default None
         A folium tile name (e.g. "OpenStreetMap"). None draws a plain background: offline maps
         should keep None, because tiles are fetched from the network.
