@@ -150,33 +150,38 @@ def make_offline(html: str) -> str:
         )
     used: list[str] = []
 
-    def script(match: re.Match) -> str:
-        url = match.group(1)
+    def inline(url: str, suffix: str, kind: str, wrap) -> str:
+        """The local copy of ``url`` wrapped for inlining, "" for a dropped asset, or an error."""
         name = _asset_for(url)
-        if name is not None and name.endswith(".js"):
+        if name is not None and name.endswith(suffix):
             used.append(name)
-            body = _asset_text(name).replace("</script", "<\\/script")
-            return f"<script>/* {name} (inlined) */\n{body}\n</script>"
+            return wrap(name, _asset_text(name))
         if _drop(url):
             logger.debug("offline map: dropped %s", url)
             return ""
         raise WorkbenchError(
-            f"offline map: the page loads the script {url}, which has no offline copy; "
+            f"offline map: the page loads the {kind} {url}, which has no offline copy; "
             "remove the feature that needs it or save with offline=False"
         )
 
+    def script(match: re.Match) -> str:
+        return inline(
+            match.group(1),
+            ".js",
+            "script",
+            lambda name, body: (
+                f"<script>/* {name} (inlined) */\n"
+                + body.replace("</script", "<\\/script")
+                + "\n</script>"
+            ),
+        )
+
     def link(match: re.Match) -> str:
-        url = match.group(1)
-        name = _asset_for(url)
-        if name is not None and name.endswith(".css"):
-            used.append(name)
-            return f"<style>/* {name} (inlined) */\n{_asset_text(name)}\n</style>"
-        if _drop(url):
-            logger.debug("offline map: dropped %s", url)
-            return ""
-        raise WorkbenchError(
-            f"offline map: the page loads the stylesheet {url}, which has no offline copy; "
-            "remove the feature that needs it or save with offline=False"
+        return inline(
+            match.group(1),
+            ".css",
+            "stylesheet",
+            lambda name, body: f"<style>/* {name} (inlined) */\n{body}\n</style>",
         )
 
     out = _SCRIPT_RE.sub(script, html)
