@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -155,4 +156,15 @@ class Ledger:
         return self.to_text()
 
     def _repr_html_(self) -> str:
-        return self.to_frame().to_html(index=False, escape=True)
+        # in a notebook, paths are shown relative to the folder all the files share (the full
+        # paths stay in to_frame(), to_json() and the run log)
+        frame = self.to_frame()
+        if len(frame):
+            paths = [str(p) for p in frame["file"]]
+            try:
+                root = os.path.commonpath([os.path.dirname(p) for p in paths])
+            except ValueError:  # e.g. relative and absolute paths mixed
+                root = ""
+            if root:
+                frame["file"] = [os.path.relpath(p, root) for p in paths]
+        return frame.to_html(index=False, escape=True)

@@ -169,3 +169,15 @@ def test_parts_with_one_code_are_merged_and_counted(tmp_path):
     f = ledger.files[0]
     assert (f.read, f.kept) == (3, 2) and f.balanced
     assert f.dropped == {"same code as another feature (polygons merged)": 1}
+
+
+def test_ledger_html_shows_paths_relative_to_their_common_folder():
+    from workbench.ledger import FileLedger, Ledger
+
+    ledger = Ledger()
+    ledger.add(FileLedger("/data/study/police/2022-01.csv", "police_street", read=3, kept=3))
+    ledger.add(FileLedger("/data/study/imd/imd.csv", "imd", read=2, kept=2))
+    html = ledger._repr_html_()
+    assert "<td>police/2022-01.csv</td>" in html and "<td>imd/imd.csv</td>" in html
+    assert "/data/study" not in html
+    assert ledger.to_frame()["file"].tolist()[0] == "/data/study/police/2022-01.csv"
