@@ -12,7 +12,14 @@ import pandas as pd
 
 from workbench.errors import ConfigError
 
-__all__ = ["StudyConfig", "load_config", "FILE_KEYS", "LIST_FILE_KEYS", "COLUMN_KEYS"]
+__all__ = [
+    "StudyConfig",
+    "load_config",
+    "FILE_KEYS",
+    "LIST_FILE_KEYS",
+    "PARTNERSHIP_TABLES",
+    "COLUMN_KEYS",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +34,9 @@ SINGLE_FILE_KEYS = (
     "population_bands",
     "lsoa_lookup",
     "lsoa_2011_2021_lookup",
+)
+#: File keys of the partnership tables (``docs/templates.md``): optional, not public data.
+PARTNERSHIP_TABLES = (
     "treatment_demographics",
     "treatment_by_lsoa",
     "prevalence",
@@ -35,6 +45,7 @@ SINGLE_FILE_KEYS = (
     "needle_finds",
     "young_people",
 )
+SINGLE_FILE_KEYS = SINGLE_FILE_KEYS + PARTNERSHIP_TABLES
 FILE_KEYS = LIST_FILE_KEYS + SINGLE_FILE_KEYS
 REQUIRED_FILE_KEYS = ("police_street", "lsoa_boundaries", "imd", "population")
 #: Keys of the optional ``[columns]`` table: header names to use instead of detecting them.

@@ -23,8 +23,9 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.config import StudyConfig
+from workbench.config import PARTNERSHIP_TABLES, StudyConfig
 from workbench.errors import WorkbenchError
+from workbench.need.representation import REPRESENTATION_SHARES
 
 __all__ = [
     "DERIVED_FROM",
@@ -80,16 +81,7 @@ DERIVED_FROM: dict[str, dict[str, list[str]]] = {
     "rate": {"count": ["rate", "lower", "upper"]},
     "compare_periods": {"count": ["change", "pct_change", "rate", "lower", "upper"]},
     "most_deprived_share": {"count": ["share_of_events", "lower", "upper", "ratio"]},
-    "representation": {
-        "in_treatment": [
-            "share_treatment",
-            "share_lower",
-            "share_upper",
-            "ratio",
-            "ratio_lower",
-            "ratio_upper",
-        ]
-    },
+    "representation": {"in_treatment": list(REPRESENTATION_SHARES)},
     "deprivation_reach": {
         "count": ["share_of_events", "lower", "upper", "ratio", "ratio_lower", "ratio_upper"]
     },
@@ -108,18 +100,6 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
 #: The assumptions and caveats log (merged by the lead from ``docs/notes/*_assumptions.md``).
 ASSUMPTIONS_LOG = Path(__file__).resolve().parent.parent / "docs" / "assumptions.md"
-
-
-#: The partnership tables (``docs/templates.md``): optional, often synthetic in samples.
-PARTNERSHIP_TABLES = (
-    "treatment_demographics",
-    "treatment_by_lsoa",
-    "prevalence",
-    "services",
-    "waiting_times",
-    "needle_finds",
-    "young_people",
-)
 
 
 @dataclass

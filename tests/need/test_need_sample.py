@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from workbench.config import PARTNERSHIP_TABLES
 from workbench.need import (
     representation,
     service_access,
@@ -25,15 +26,7 @@ from workbench.stats.disclosure import check_suppressed
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
-TABLES = [
-    "treatment_demographics",
-    "treatment_by_lsoa",
-    "prevalence",
-    "services",
-    "waiting_times",
-    "needle_finds",
-    "young_people",
-]
+TABLES = list(PARTNERSHIP_TABLES)
 
 
 def _template_columns() -> dict[str, list[str]]:

@@ -19,7 +19,22 @@ from workbench.need._common import (
 )
 from workbench.stats.rates import proportion
 
-__all__ = ["representation", "population_by_treatment_band", "TREATMENT_AGE_BANDS"]
+__all__ = [
+    "representation",
+    "population_by_treatment_band",
+    "TREATMENT_AGE_BANDS",
+    "REPRESENTATION_SHARES",
+]
+
+#: Columns of :func:`representation` worked out from ``in_treatment`` (hidden with it).
+REPRESENTATION_SHARES = (
+    "share_treatment",
+    "share_lower",
+    "share_upper",
+    "ratio",
+    "ratio_lower",
+    "ratio_upper",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -313,18 +328,7 @@ def representation(
             out,
             threshold,
             count_columns=["in_treatment"],
-            derived={
-                c: ["in_treatment"]
-                for c in (
-                    "share_treatment",
-                    "share_lower",
-                    "share_upper",
-                    "ratio",
-                    "ratio_lower",
-                    "ratio_upper",
-                    "flag",
-                )
-            },
+            derived={c: ["in_treatment"] for c in (*REPRESENTATION_SHARES, "flag")},
             total_row="Total",
         )
     return out
