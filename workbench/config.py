@@ -45,7 +45,11 @@ PARTNERSHIP_TABLES = (
     "needle_finds",
     "young_people",
 )
-SINGLE_FILE_KEYS = SINGLE_FILE_KEYS + PARTNERSHIP_TABLES
+#: Reference files of a study beyond the required ones (issue 13): population by ethnic group
+#: for the representation table (columns ethnicity, population; Census 2021 TS021 in the
+#: sample). Named in every output that uses them.
+REFERENCE_FILE_KEYS = ("ethnicity_population",)
+SINGLE_FILE_KEYS = SINGLE_FILE_KEYS + PARTNERSHIP_TABLES + REFERENCE_FILE_KEYS
 FILE_KEYS = LIST_FILE_KEYS + SINGLE_FILE_KEYS
 REQUIRED_FILE_KEYS = ("police_street", "lsoa_boundaries", "imd", "population")
 #: Keys of the optional ``[columns]`` table: header names to use instead of detecting them.
@@ -90,6 +94,9 @@ class StudyConfig:
     thresholds: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     boundary_copyright_year: int | None = None
+    #: Year of the ONS mid-year population estimate in ``files.population`` (issue 13), stated
+    #: wherever a rate uses it; ``None`` = not stated in the config.
+    population_year: int | None = None
 
     @property
     def root(self) -> Path:
@@ -130,6 +137,7 @@ class StudyConfig:
             "suppression_threshold": self.suppression_threshold,
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
+            "population_year": self.population_year,
             "thresholds": self.thresholds,
             "files": {
                 k: ([str(p) for p in v] if isinstance(v, list) else (str(v) if v else None))
@@ -147,14 +155,13 @@ def _parse_month(value: Any, key: str, path: Path) -> pd.Period:
         ) from exc
 
 
-def _parse_year(value: Any, path: Path) -> int | None:
-    """``[study] boundary_copyright_year``: ``None`` when absent, else a 4-digit year."""
+def _parse_year(value: Any, path: Path, key: str = "boundary_copyright_year") -> int | None:
+    """A ``[study]`` year setting: ``None`` when absent, else a 4-digit year."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 9999:
         raise ConfigError(
-            f"{path}: [study] boundary_copyright_year must be a 4-digit year like 2014, "
-            f"found {value!r}"
+            f"{path}: [study] {key} must be a 4-digit year like 2014, found {value!r}"
         )
     return value
 
@@ -263,6 +270,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         thresholds=thresholds,
         columns=dict(columns),
         boundary_copyright_year=_parse_year(study.get("boundary_copyright_year"), path),
+        population_year=_parse_year(study.get("population_year"), path, "population_year"),
     )
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())

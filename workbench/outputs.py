@@ -98,8 +98,9 @@ DERIVED_FROM: dict[str, dict[str, list[str]]] = {
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
-#: The assumptions and caveats log (merged by the lead from ``docs/notes/*_assumptions.md``).
-ASSUMPTIONS_LOG = Path(__file__).resolve().parent.parent / "docs" / "assumptions.md"
+#: The assumptions and caveats log (``docs/assumptions.md``), shipped as package data in
+#: ``workbench/resources/`` (a link to the docs file in a clone).
+ASSUMPTIONS_LOG = Path(__file__).resolve().parent / "resources" / "assumptions.md"
 
 
 @dataclass
@@ -475,32 +476,34 @@ class Outputs:
         Path
             The HTML file.
         """
-        from workbench.maps import save_map, screenshot
+        from workbench.maps import save_map
+        from workbench.maps.browser import map_png
 
         stem = self._stem(name, synthetic)
         html_path = self.dir / f"{stem}.html"
         save_map(m, html_path, offline=True)
         paths = [html_path]
         png_error = None
+        renderer = None
         if png:
+            # The PNG comes from the run's shared headless Chromium, or from the matplotlib
+            # static renderer when there is no browser (workbench.maps.browser.map_png).
             png_path = self.dir / f"{stem}.png"
-            # Playwright's sync API refuses to run inside a running asyncio loop (as in a
-            # Jupyter kernel), so the screenshot runs in a worker thread with no loop; the
-            # thread is not waited for beyond PNG_TIMEOUT_S.
             pool = ThreadPoolExecutor(max_workers=1)
             try:
-                made = pool.submit(screenshot, html_path, png_path).result(timeout=PNG_TIMEOUT_S)
-                if made is None:
-                    png_error = "no Chromium browser found (see workbench.maps.find_chromium)"
-                else:
-                    paths.append(png_path)
-            except Exception as exc:  # noqa: BLE001 - a missing browser must not stop a report
+                made, renderer = pool.submit(map_png, m, html_path, png_path).result(
+                    timeout=PNG_TIMEOUT_S
+                )
+                paths.append(made)
+            except Exception as exc:  # noqa: BLE001 - a failed PNG must not stop a report
                 png_error = f"{type(exc).__name__}: {exc}"
             finally:
                 pool.shutdown(wait=False)
             if png_error:
                 logger.warning("No PNG for map %s: %s", name, png_error)
-        self._record("map", name, paths, synthetic=synthetic, png_error=png_error)
+        self._record(
+            "map", name, paths, synthetic=synthetic, png_error=png_error, png_renderer=renderer
+        )
         return html_path
 
     def figure(self, name: str, fig: Any, *, synthetic: bool = False, dpi: int = 150) -> Path:

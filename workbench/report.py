@@ -5,33 +5,59 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import html
+import json
 import logging
 import os
+import pickle
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench.config import load_config
-from workbench.errors import ConfigError, WorkbenchError
-from workbench.outputs import run_dir
+import pandas as pd
+
+from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
+from workbench.errors import ConfigError, DataError, WorkbenchError
+from workbench.outputs import SYNTHETIC_LABEL, run_dir
+
+if TYPE_CHECKING:
+    from workbench.outputs import Outputs
+    from workbench.study import Study
 
 __all__ = [
     "NOTEBOOKS",
+    "RESOURCES",
     "THEMES",
+    "data_sources",
+    "default_config",
+    "default_out_dir",
+    "describe_study",
+    "ethnicity_population",
     "export_html",
     "external_loads",
+    "open_study",
     "parse_period",
+    "population_label",
     "run_report",
     "run_report_cli",
+    "study_districts",
+    "synthetic_tables",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: Folder of the themed notebooks (the source; committed without outputs).
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+#: Folder of the themed notebooks (package data; committed without outputs).
+NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+#: Documents the package reads at run time (the assumptions log, the table templates),
+#: shipped as package data. In a clone these are links to ``docs/``.
+RESOURCES = Path(__file__).resolve().parent / "resources"
+#: The sample study, looked for from the working folder and from the package's clone.
+SAMPLE_CONFIG = Path("data") / "sample" / "area.toml"
+#: Name of the per-theme log file that receives every log record of a notebook run.
+LOG_FILE = "run.log"
 
 #: Theme name -> notebook file, in the order a full report runs them.
 THEMES: dict[str, str] = {
@@ -115,6 +141,273 @@ def _themes(themes: list[str] | str | None) -> list[str]:
     return chosen
 
 
+# ---------------------------------------------------------------------------- notebook session
+def _search_up(start: Path, relative: Path) -> Path | None:
+    for folder in [start, *start.parents]:
+        candidate = folder / relative
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def default_config() -> Path:
+    """The sample study's ``area.toml``: ``data/sample/area.toml`` above the working folder
+    or above the package (a clone).
+
+    Raises
+    ------
+    ConfigError
+        When neither is found (an installed package has no sample: pass ``config``).
+    """
+    for start in (Path.cwd().resolve(), Path(__file__).resolve().parent):
+        found = _search_up(start, SAMPLE_CONFIG)
+        if found is not None:
+            return found
+    raise ConfigError(
+        "no study configuration given and no data/sample/area.toml above "
+        f"{Path.cwd()}; pass config='path/to/area.toml'"
+    )
+
+
+def default_out_dir() -> Path:
+    """``output/`` next to the sample's ``data/`` folder in a clone, else ``./output``."""
+    try:
+        return default_config().parents[2] / "output"
+    except ConfigError:
+        return Path.cwd() / "output"
+
+
+class _RunLogHandler(logging.FileHandler):
+    """A file handler the session can find again (and replace when a notebook is re-run)."""
+
+
+def _log_to_file(path: Path) -> Path:
+    """Send every log record and warning of this process to ``path`` (not to the notebook).
+
+    Records reach the notebook (and the HTML report) as pink stderr boxes only through
+    Python's last-resort handler; a handler on the root logger replaces it, and
+    ``logging.captureWarnings`` routes ``warnings`` there too. What an analyst must know
+    is said in the notebook's prose and tables instead.
+    """
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _RunLogHandler)]:
+        root.removeHandler(handler)
+        handler.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = _RunLogHandler(path, mode="a", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    for noisy in ("matplotlib", "fontTools", "PIL", "asyncio", "urllib3", "numba"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    return path
+
+
+def _load_study(config: Path, period_start: Any, period_end: Any, cache: Any) -> Study:
+    from workbench.study import Study
+
+    if cache:
+        cache_path = Path(cache)
+        if cache_path.is_file():
+            with cache_path.open("rb") as fh:
+                study = pickle.load(fh)
+            same = (
+                study.config.path == config.resolve()
+                and (period_start is None or str(study.config.period_start) == str(period_start))
+                and (period_end is None or str(study.config.period_end) == str(period_end))
+            )
+            if same:
+                logger.info("Study read from this run's cache %s", cache_path)
+                return study
+            logger.info("Run cache %s is for another study or period: not used", cache_path)
+    return Study.from_toml(config, period_start=period_start, period_end=period_end)
+
+
+def open_study(
+    theme: str,
+    config: str | Path | None = None,
+    *,
+    period_start: str | None = None,
+    period_end: str | None = None,
+    out_dir: str | Path | None = None,
+    run_date: str | None = None,
+    study_cache: str | Path | None = None,
+) -> tuple[Study, Outputs]:
+    """Start a themed notebook: its log file, table display, study and output writer.
+
+    Parameters
+    ----------
+    theme : str
+        The theme (names the output folder ``<out_dir>/<date>_<theme>``).
+    config : str or Path, optional
+        The study's ``area.toml`` (default: the sample study, :func:`default_config`).
+    period_start, period_end : str, optional
+        ``YYYY-MM`` overrides of the study period.
+    out_dir : str or Path, optional
+        Parent output folder (default :func:`default_out_dir`).
+    run_date : str, optional
+        Date in the folder name (default today).
+    study_cache : str or Path, optional
+        A pickled :class:`~workbench.study.Study` that ``workbench report`` wrote once for the
+        whole run, so each notebook does not load every file again; used only when it is for
+        the same config and period.
+
+    Returns
+    -------
+    (Study, Outputs)
+
+    Notes
+    -----
+    Every log record and warning of the kernel goes to ``<run folder>/run.log`` (not into the
+    notebook); DataFrames displayed are shown as tables for people
+    (:func:`workbench.display.register`).
+    """
+    from workbench import display
+    from workbench.outputs import Outputs
+
+    cfg_path = Path(config) if config else default_config()
+    out_root = Path(out_dir) if out_dir else default_out_dir()
+    folder = run_dir(out_root, theme, run_date)
+    _log_to_file(folder / LOG_FILE)
+    study = _load_study(cfg_path, period_start, period_end, study_cache)
+    cfg = study.config
+    caption = f"{cfg.area_name}, {_month(cfg.period_start)} to {_month(cfg.period_end)}"
+    display.register(lambda _df: caption)
+    out = Outputs(theme, study, out_dir=out_root, run_date=run_date)
+    logger.info("Study %s, theme %s: %s", study.config.name, theme, describe_study(study))
+    return study, out
+
+
+# ---------------------------------------------------------------------------- describing a study
+def study_districts(study: Study) -> pd.DataFrame:
+    """The study's districts: ``district_code``, ``district_name`` (in ``area_codes`` order).
+
+    Names come from the study's LSOAs (their LAD name) or its ``districts`` file; a code with
+    no name found keeps the code as its name.
+    """
+    names: dict[str, str] = {}
+    lsoas = study.lsoas
+    if {"lad_code", "lad_name"} <= set(lsoas.columns):
+        pairs = lsoas[["lad_code", "lad_name"]].dropna().drop_duplicates()
+        names.update(dict(zip(pairs["lad_code"], pairs["lad_name"], strict=True)))
+    districts = study.districts
+    if districts is not None and {"district_code", "district_name"} <= set(districts.columns):
+        for code, name in zip(districts["district_code"], districts["district_name"], strict=True):
+            names.setdefault(str(code), str(name))
+    codes = list(study.config.area_codes)
+    return pd.DataFrame({"district_code": codes, "district_name": [names.get(c, c) for c in codes]})
+
+
+def population_label(config: StudyConfig) -> str:
+    """The population the rates use, as a reader should see it, e.g. "ONS mid-2019 LSOA
+    population estimates (lsoa_pop_mid2019.csv)"; the year only when the study states it
+    (``[study] population_year``)."""
+    path = config.file("population")
+    name = Path(path).name if path else "not configured"
+    if config.population_year:
+        return f"ONS mid-{config.population_year} LSOA population estimates ({name})"
+    return f"LSOA population from {name} (year not stated in the study settings)"
+
+
+def synthetic_tables(config: StudyConfig) -> list[str]:
+    """The configured partnership tables whose file is synthetic (``synthetic`` in its name)."""
+    found = []
+    for key in PARTNERSHIP_TABLES:
+        path = config.file(key)
+        if path and SYNTHETIC_LABEL.lower() in Path(path).name.lower():
+            found.append(key)
+    return found
+
+
+def data_sources(study: Study) -> list[str]:
+    """The data sources this study actually uses, one line each, as named in reports."""
+    cfg = study.config
+    sources = []
+    crimes = study.crimes
+    forces = ""
+    if "falls_within" in crimes.columns:
+        names = sorted(str(f) for f in crimes["falls_within"].dropna().unique())
+        forces = f" ({', '.join(names)})" if names else ""
+    sources.append(f"Police recorded crime, data.police.uk{forces}")
+    if cfg.file("stop_search"):
+        sources.append("Stop and search, data.police.uk")
+    sources.append("English Indices of Deprivation 2019 (MHCLG)")
+    sources.append(population_label(cfg))
+    if cfg.file("population_bands"):
+        sources.append(f"Population by sex and age ({Path(cfg.file('population_bands')).name})")
+    year = f" ({cfg.boundary_copyright_year})" if cfg.boundary_copyright_year else ""
+    sources.append(f"ONS LSOA boundaries{year}")
+    if cfg.file("wards"):
+        sources.append(f"ONS ward boundaries{year}")
+    ethnic = cfg.file("ethnicity_population")
+    if ethnic:
+        sources.append(f"Population by ethnic group ({Path(ethnic).name})")
+    synthetic = set(synthetic_tables(cfg))
+    for key in PARTNERSHIP_TABLES:
+        path = cfg.file(key)
+        if path:
+            label = f", {SYNTHETIC_LABEL}: invented sample data" if key in synthetic else ""
+            sources.append(f"Partnership table {key.replace('_', ' ')} ({Path(path).name}{label})")
+    return sources
+
+
+def _month(period: Any) -> str:
+    return pd.Period(str(period), freq="M").strftime("%B %Y")
+
+
+def _district_list(study: Study) -> str:
+    districts = study_districts(study)
+    return ", ".join(
+        f"{n} ({c})"
+        for c, n in zip(districts["district_code"], districts["district_name"], strict=True)
+    )
+
+
+def describe_study(study: Study) -> str:
+    """One line naming the study: area, districts, period."""
+    cfg = study.config
+    period = f"{_month(cfg.period_start)} to {_month(cfg.period_end)}"
+    return f"{cfg.area_name}: {_district_list(study)}; {period}"
+
+
+def ethnicity_population(study: Study) -> pd.DataFrame | None:
+    """The study's population by ethnic group (``[files] ethnicity_population``), or None.
+
+    Columns ``ethnicity`` and ``population`` (other columns kept); lines starting with ``#``
+    are comments.
+
+    Raises
+    ------
+    DataError
+        When a required column is missing or a population is not a whole number.
+    """
+    path = study.config.file("ethnicity_population")
+    if not path:
+        return None
+    table = pd.read_csv(path, comment="#", thousands=",")
+    for column in ("ethnicity", "population"):
+        if column not in table.columns:
+            raise DataError(
+                str(path), f"a column named {column!r}", ", ".join(map(str, table.columns))
+            )
+    numbers = pd.to_numeric(table["population"], errors="coerce")
+    bad = numbers.isna() | (numbers < 0)
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise DataError(
+            str(path),
+            "a whole number >= 0",
+            repr(table["population"].iloc[row]),
+            row=row + 1,
+            column="population",
+        )
+    table["population"] = numbers.astype("int64")
+    logger.info("Population by ethnic group: %s (%d groups)", path, len(table))
+    return table
+
+
 @contextlib.contextmanager
 def _venv_kernel() -> Iterator[None]:
     """Make the kernelspec ``python3`` resolve to this environment's Python.
@@ -135,13 +428,14 @@ def _venv_kernel() -> Iterator[None]:
             os.environ["JUPYTER_PATH"] = old
 
 
-def export_html(notebook: str | Path, html_path: str | Path) -> Path:
+def export_html(notebook: str | Path, html_path: str | Path, title: str | None = None) -> Path:
     """Render an executed notebook as one self-contained HTML file (no external loads).
 
     Uses nbconvert's ``lab`` template with the CDN scripts (require.js, MathJax, mermaid,
     widget manager) removed, images embedded and code cells collapsed. Widget state is
     dropped: widgets show their text form; the maps and tables they produced are in the
-    outputs.
+    outputs. ``title`` (default: the notebook's ``metadata.title``, else its file name) is the
+    page's ``<title>``.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -163,7 +457,8 @@ def export_html(notebook: str | Path, html_path: str | Path) -> Path:
     quiet = logging.getLogger(f"{__name__}.nbconvert")
     quiet.setLevel(logging.ERROR)
     exporter.log = quiet
-    body, _ = exporter.from_notebook_node(nb)
+    title = title or nb.metadata.get("title") or Path(notebook).stem
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     found = external_loads(body)
     if found:
         logger.warning("%s loads from external hosts: %s", html_path, found[:3])
@@ -228,6 +523,80 @@ def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
     return executed
 
 
+def _theme_title(notebook: Any) -> str:
+    """The notebook's first heading without its number: "Supply: drug offences ..."."""
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith("# "):
+                return re.sub(r"^#\s+(\d+\.\s*)?", "", line).strip()
+    return "Report"
+
+
+def _renderers(folder: Path) -> list[str]:
+    """How this theme's map PNGs were drawn, from its ``run_log.json``."""
+    log = folder / "run_log.json"
+    if not log.is_file():
+        return []
+    records = json.loads(log.read_text(encoding="utf-8")).get("outputs", [])
+    found = []
+    for record in records:
+        if record.get("kind") == "map":
+            renderer = record.get("png_renderer") or f"none ({record.get('png_error')})"
+            if renderer not in found:
+                found.append(renderer)
+    return found
+
+
+def _study_heading(executed: Path, study: Study, folder: Path) -> str:
+    """Put the study's name, districts, period and sources at the top of an executed notebook.
+
+    The notebook's own first heading becomes part of a new first heading that names the
+    study; the sources actually used, any synthetic table and the map renderer follow it.
+    Returns the report title.
+    """
+    import nbformat
+
+    nb = nbformat.read(str(executed), as_version=4)
+    theme_title = _theme_title(nb)
+    cfg = study.config
+    title = f"{cfg.area_name} – {theme_title}"
+    for cell in nb.cells:  # drop the notebook's own first heading (it is in the new one)
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
+            cell.source = "\n".join(cell.source.lstrip().splitlines()[1:]).lstrip("\n")
+            break
+    lines = [
+        f"# {title}",
+        "",
+        f"**Study:** {cfg.name}. **Districts:** {_district_list(study)}. "
+        f"**Period:** {_month(cfg.period_start)} to {_month(cfg.period_end)}.",
+        "",
+        "**Data used:** " + "; ".join(data_sources(study)) + ".",
+    ]
+    synthetic = synthetic_tables(cfg)
+    if synthetic:
+        lines += [
+            "",
+            f"**{SYNTHETIC_LABEL} data:** "
+            + ", ".join(k.replace("_", " ") for k in synthetic)
+            + " are invented sample tables; figures built from them show how the analysis "
+            "works and must not be quoted as facts.",
+        ]
+    renderers = _renderers(folder)
+    if renderers:
+        lines += ["", "**Map images (PNG files in this folder) drawn by:** " + "; ".join(renderers)]
+    lines += [
+        "",
+        f"_Run {_dt.date.today().isoformat()}; settings, package versions and every file "
+        f"written are in `run_log.json`, log messages in `{LOG_FILE}`._",
+    ]
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("\n".join(lines)))
+    nb.metadata["title"] = title
+    nbformat.write(nb, str(executed))
+    return title
+
+
 def run_report(
     config: str | Path,
     themes: list[str] | str | None = None,
@@ -256,8 +625,8 @@ def run_report(
     -------
     dict
         Theme -> its folder ``<out>/<date>_<theme>``, holding ``<theme>.html`` (the executed
-        notebook), ``<theme>.ipynb``, the maps (HTML + PNG), tables (CSV + XLSX) and
-        ``run_log.json``.
+        notebook, titled and headed with the study's name), ``<theme>.ipynb``, the maps
+        (HTML + PNG), tables (CSV + XLSX), ``run_log.json`` and ``run.log``.
 
     Raises
     ------
@@ -265,7 +634,15 @@ def run_report(
         Bad configuration, period or theme (before any notebook runs).
     WorkbenchError
         A notebook failed; the message names the notebook and the error.
+
+    Notes
+    -----
+    The study is loaded once per run, in this process, and handed to every notebook as a
+    pickle in a temporary folder (deleted at the end), so each notebook does not read every
+    file again.
     """
+    from workbench.study import Study
+
     cfg = load_config(config)
     start, end = parse_period(period)
     if start is not None:
@@ -273,22 +650,32 @@ def run_report(
     chosen = _themes(themes)
     out_path = Path(out or "output").resolve()
     date = run_date or _dt.date.today().isoformat()
+    t_load = time.perf_counter()
+    study = Study.from_toml(cfg.path, period_start=start, period_end=end)
+    study.load_all()
+    logger.info("Study %s loaded in %.1f s", cfg.name, time.perf_counter() - t_load)
     results: dict[str, Path] = {}
-    for theme in chosen:
-        folder = run_dir(out_path, theme, date)
-        folder.mkdir(parents=True, exist_ok=True)
-        params = {
-            "config": str(cfg.path),
-            "out_dir": str(out_path),
-            "run_date": date,
-            "period_start": str(cfg.period_start) if start is not None else None,
-            "period_end": str(cfg.period_end) if start is not None else None,
-        }
-        t0 = time.perf_counter()
-        executed = _execute(theme, params, folder)
-        export_html(executed, folder / f"{theme}.html")
-        logger.info("Theme %s done in %.1f s: %s", theme, time.perf_counter() - t0, folder)
-        results[theme] = folder
+    with tempfile.TemporaryDirectory(prefix="workbench-run-") as tmp:
+        cache = Path(tmp) / "study.pickle"
+        with cache.open("wb") as fh:
+            pickle.dump(study, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        for theme in chosen:
+            folder = run_dir(out_path, theme, date)
+            folder.mkdir(parents=True, exist_ok=True)
+            params = {
+                "config": str(cfg.path),
+                "out_dir": str(out_path),
+                "run_date": date,
+                "period_start": str(cfg.period_start) if start is not None else None,
+                "period_end": str(cfg.period_end) if start is not None else None,
+                "study_cache": str(cache),
+            }
+            t0 = time.perf_counter()
+            executed = _execute(theme, params, folder)
+            title = _study_heading(executed, study, folder)
+            export_html(executed, folder / f"{theme}.html", title=title)
+            logger.info("Theme %s done in %.1f s: %s", theme, time.perf_counter() - t0, folder)
+            results[theme] = folder
     return results
 
 

@@ -3,13 +3,22 @@
 Uses the ``playwright`` Python package with the system's Chromium (Debian's ``chromium``
 package; Playwright's own browser download is not needed). Every request other than
 ``file:`` and ``data:`` is aborted, so a screenshot never touches the network.
+
+One browser serves every screenshot of a process (:func:`shared_browser`): starting Chromium
+costs about a second, which was almost half of a report's map time when each map started its
+own. :func:`map_png` falls back to the matplotlib renderer (:func:`workbench.maps.static_map`)
+when there is no browser, so a report always has its PNG maps and says which renderer drew them.
+Set ``WORKBENCH_CHROMIUM=none`` to hide an installed browser (as on a machine without one).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,9 +28,15 @@ from workbench.errors import WorkbenchError
 __all__ = [
     "find_chromium",
     "launch_browser",
+    "map_png",
+    "page_screenshot",
     "screenshot",
+    "shared_browser",
+    "close_shared_browser",
     "CHROMIUM_ARGS",
     "INSTALL_HINT",
+    "RENDERER_BROWSER",
+    "RENDERER_STATIC",
 ]
 
 logger = logging.getLogger(__name__)
@@ -41,10 +56,23 @@ INSTALL_HINT = (
     "or set WORKBENCH_CHROMIUM to the browser's path"
 )
 
+#: How the PNG of a map was drawn (written to the run log and stated in the report).
+RENDERER_BROWSER = "headless Chromium (the interactive map as a browser shows it)"
+RENDERER_STATIC = "matplotlib static renderer (no browser found)"
+
+#: Values of ``WORKBENCH_CHROMIUM`` that hide any installed browser.
+_HIDDEN = ("none", "off", "0", "false")
+
 
 def find_chromium() -> str | None:
-    """Path of a Chromium executable: ``$WORKBENCH_CHROMIUM``, then chromium on the PATH."""
+    """Path of a Chromium executable: ``$WORKBENCH_CHROMIUM``, then chromium on the PATH.
+
+    ``WORKBENCH_CHROMIUM=none`` (or ``off``) hides every browser: the workbench then behaves
+    as on a machine without Chromium (static PNG maps, browser tests skipped).
+    """
     env = os.environ.get("WORKBENCH_CHROMIUM")
+    if env and env.strip().lower() in _HIDDEN:
+        return None
     if env and Path(env).is_file():
         return env
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
@@ -127,12 +155,175 @@ def screenshot(
             logger.warning("screenshot of %s skipped: %s", html_path.name, INSTALL_HINT)
             return None
         try:
-            with launch_browser() as own:
-                return _shoot(own, html_path, png_path, width, height, wait_ms)
+            return _SHARED.run(_shoot, html_path, png_path, width, height, wait_ms)
         except WorkbenchError as exc:
             logger.warning("screenshot of %s skipped: %s", html_path.name, exc)
             return None
     return _shoot(browser, html_path, png_path, width, height, wait_ms)
+
+
+class _SharedBrowser:
+    """One Chromium per process, owned by one worker thread.
+
+    Playwright's sync API binds a browser to the thread that started it and refuses to run in
+    a thread with a running asyncio loop (a Jupyter kernel's main thread), so the browser
+    lives on a dedicated worker thread and every screenshot is submitted to it.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._pw: Any = None
+        self._browser: Any = None
+
+    def _start(self) -> Any:  # runs on the worker thread
+        if self._browser is None or not self._browser.is_connected():
+            executable = find_chromium()
+            if executable is None:
+                raise WorkbenchError(INSTALL_HINT)
+            try:
+                from playwright.sync_api import sync_playwright
+            except ImportError as exc:
+                raise WorkbenchError(
+                    "the playwright package is needed for browser screenshots: "
+                    "pip install playwright"
+                ) from exc
+            self._pw = sync_playwright().start()
+            self._browser = self._pw.chromium.launch(
+                executable_path=executable, args=list(CHROMIUM_ARGS)
+            )
+            logger.info("Started a shared headless Chromium (%s)", executable)
+        return self._browser
+
+    def run(self, func: Any, *args: Any) -> Any:
+        """Call ``func(browser, *args)`` on the worker thread and return its result."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wb-chromium")
+            pool = self._pool
+        return pool.submit(lambda: func(self._start(), *args)).result()
+
+    def _stop(self) -> None:  # runs on the worker thread
+        try:
+            if self._browser is not None:
+                self._browser.close()
+            if self._pw is not None:
+                self._pw.stop()
+        finally:
+            self._browser = None
+            self._pw = None
+
+    def close(self) -> None:
+        """Close the browser and its thread (started again on the next screenshot)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                pool.submit(self._stop).result(timeout=30)
+            except Exception as exc:  # noqa: BLE001 - closing must not raise at exit
+                logger.debug("closing the shared browser: %s", exc)
+            pool.shutdown(wait=False)
+
+
+_SHARED = _SharedBrowser()
+atexit.register(_SHARED.close)
+
+
+def shared_browser(func: Any, *args: Any) -> Any:
+    """Call ``func(browser, *args)`` with this process's shared headless Chromium.
+
+    The browser starts on first use and is reused until :func:`close_shared_browser` or the
+    end of the process.
+
+    Raises
+    ------
+    WorkbenchError
+        When Chromium or the playwright package is missing (message says how to install).
+    """
+    return _SHARED.run(func, *args)
+
+
+def close_shared_browser() -> None:
+    """Close the shared browser (a later screenshot starts a new one)."""
+    _SHARED.close()
+
+
+def page_screenshot(
+    html_path: str | Path, png_path: str | Path, width: int = 1200, *, wait_ms: int = 1500
+) -> Path | None:
+    """A full-page PNG of an HTML document (e.g. a report) in the shared headless Chromium.
+
+    Requests other than ``file:``/``data:`` are aborted. Returns None (logged) when there is
+    no browser.
+    """
+    html_path = Path(html_path).resolve()
+    if not html_path.is_file():
+        raise WorkbenchError(f"page_screenshot: {html_path} does not exist")
+    if find_chromium() is None:
+        logger.warning("screenshot of %s skipped: %s", html_path.name, INSTALL_HINT)
+        return None
+    return _SHARED.run(_shoot_page, html_path, Path(png_path), width, wait_ms)
+
+
+def _shoot_page(browser: Any, html_path: Path, png_path: Path, width: int, wait: int) -> Path:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.route("**/*", _offline_only)
+        page.goto(html_path.as_uri(), wait_until="load")
+        page.wait_for_timeout(wait)
+        png_path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(png_path), full_page=True)
+    finally:
+        page.close()
+    logger.info("Saved page screenshot %s", png_path)
+    return png_path
+
+
+def map_png(builder: Any, html_path: str | Path, png_path: str | Path) -> tuple[Path, str]:
+    """A PNG of a saved map, by headless Chromium when there is one, else by matplotlib.
+
+    Parameters
+    ----------
+    builder : MapBuilder
+        The map's layers, for the static renderer (:func:`workbench.maps.static_map`).
+    html_path : str or Path
+        The saved offline map, for the browser.
+    png_path : str or Path
+        Where to write the PNG.
+
+    Returns
+    -------
+    (Path, str)
+        The PNG and the renderer that drew it (:data:`RENDERER_BROWSER` or
+        :data:`RENDERER_STATIC`).
+
+    Raises
+    ------
+    WorkbenchError
+        When neither renderer can draw the map (no browser and ``builder`` is not a
+        :class:`~workbench.maps.MapBuilder`).
+    """
+    png_path = Path(png_path)
+    if find_chromium() is not None:
+        try:
+            made = screenshot(html_path, png_path)
+        except Exception as exc:  # noqa: BLE001 - fall back to the static renderer
+            logger.warning(
+                "browser screenshot of %s failed (%s); static map instead", png_path, exc
+            )
+            made = None
+        if made is not None:
+            return Path(made), RENDERER_BROWSER
+    from workbench.maps.builder import MapBuilder
+    from workbench.maps.static import static_map
+
+    if not isinstance(builder, MapBuilder):
+        raise WorkbenchError(
+            f"map_png: no browser, and the static renderer needs a MapBuilder; received "
+            f"{type(builder).__name__}. {INSTALL_HINT}"
+        )
+    static_map(builder, png_path, formats=("png",), dpi=110)
+    return png_path, RENDERER_STATIC
 
 
 def _shoot(browser: Any, html_path: Path, png_path: Path, width: int, height: int, wait: int):

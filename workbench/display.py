@@ -1,0 +1,434 @@
+"""Tables for people: plain-English headers, formatted numbers, intervals and footnotes.
+
+The files a report writes (CSV, XLSX) keep raw numeric types for machines; this module only
+changes how a table *looks* in a notebook and its HTML report. It uses pandas' ``Styler`` (a
+maintained table renderer; no extra dependency) for the caption, alignment and HTML, and formats
+the cells itself because the suppressed tables mix numbers with ``"*"``.
+
+Conventions (each stated in the footnotes of the tables that use them):
+
+- counts and other whole numbers: thousands separators, no decimals (``9,703``);
+- rates: one decimal (``36.2``); percentages: one decimal with ``%``; shares held as
+  proportions (0-1) are shown as percentages;
+- a lower and an upper interval limit become one column, ``33.1 to 39.5``;
+- a suppressed cell (``"*"`` in the written table) stays ``*``; a missing value is ``–``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "HEADERS",
+    "MISSING",
+    "SUPPRESSED",
+    "PeopleTable",
+    "column_kind",
+    "format_value",
+    "people_table",
+    "register",
+]
+
+logger = logging.getLogger(__name__)
+
+#: How a suppressed cell is shown (as in the written tables).
+SUPPRESSED = "*"
+#: How a missing value is shown.
+MISSING = "–"
+
+#: Plain-English headers of the workbench's standard columns. ``{per}`` is the rate base.
+HEADERS: dict[str, str] = {
+    "data": "Data",
+    "crime_type": "Crime type",
+    "period": "Period",
+    "previous_period": "Previous period",
+    "first_month": "First month",
+    "last_month": "Last month",
+    "month": "Month",
+    "quarter": "Quarter",
+    "year": "Year",
+    "count": "Count",
+    "previous_count": "Count, previous period",
+    "total_count": "Total count",
+    "change": "Change",
+    "pct_change": "Change (%)",
+    "rate": "Rate per {per}",
+    "population": "Population",
+    "share_of_events": "Share of events",
+    "share_of_population": "Share of population",
+    "ratio": "Ratio",
+    "group": "Group",
+    "lsoa_code": "LSOA code",
+    "lsoa_name": "LSOA",
+    "ward_code": "Ward code",
+    "ward_name": "Ward",
+    "district_code": "District code",
+    "district_name": "District",
+    "imd_decile": "IMD decile (1 = most deprived)",
+    "category": "Category",
+    "cells": "Grid cells",
+    "offences": "Offences",
+    "substance_group": "Substance group",
+    "prevalence_year": "Prevalence year",
+    "treatment_year": "Treatment year",
+    "prevalence_ages": "Prevalence ages",
+    "treatment_ages": "Treatment ages",
+    "estimate": "Estimated users",
+    "in_treatment": "In treatment",
+    "unmet_pct": "Unmet need (%)",
+    "unmet_pct_at_lower": "Unmet need at lower limit (%)",
+    "unmet_pct_at_upper": "Unmet need at upper limit (%)",
+    "started": "Started",
+    "within_target": "Within target",
+    "share": "Share",
+    "service_id": "Service",
+    "caseload": "Caseload",
+    "capacity": "Capacity",
+    "caseload_pct_of_capacity": "Caseload (% of capacity)",
+    "cohort": "Cohort",
+    "cohort_rate": "Cohort per {per} aged 10-17",
+    "population_10_17": "Population aged 10-17",
+    "tier2_share": "Tier 2 reach",
+    "tier3_10d_share": "Tier 3 within 10 days",
+    "proportion": "Proportion",
+    "pai": "PAI",
+    "rri": "RRI",
+    "method": "Method",
+    "z": "z-score",
+    "p": "p-value",
+    "table": "Table",
+    "file": "File",
+    "status": "Status",
+}
+
+_INTERVAL_LOWER = re.compile(r"^(?:(?P<stem>.+)_)?lower(?P<suffix>_\d+)?$")
+_SHARE = re.compile(r"(?:^|_)(?:share|proportion)(?:_|$)")
+_PCT = re.compile(r"(?:^|_)(?:pct|percent)(?:_|$)")
+_RATE = re.compile(r"(?:^|_)rate(?:_|$)")
+_RATIO = re.compile(r"(?:^|_)(?:ratio|pai|rri|z)(?:_|$)")
+_NOT_COUNT = re.compile(r"(?:^|_)(?:year|decile|quintile|rank|code|month|p)(?:_|$)")
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a float, or None when it is missing, suppressed or text."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return None if (isinstance(value, float) and math.isnan(value)) else float(value)
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def column_kind(name: str, values: pd.Series) -> str:
+    """How column ``name`` is shown: ``count``, ``share``, ``percent``, ``rate``, ``ratio``,
+    ``p``, ``number`` or ``text``.
+
+    Decided from the name first (``rate``, ``share``/``proportion``, ``pct``/``percent``,
+    ``ratio``/``pai``/``rri``/``z``, ``p``), then from the values: a column whose values are all
+    whole numbers (``9703.0`` included; ``"*"`` and missing ignored) is a count.
+    """
+    name = str(name).lower()
+    numbers = [_number(v) for v in values]
+    present = [v for v in numbers if v is not None]
+    texts = [
+        v for v, n in zip(values, numbers, strict=True) if n is None and not _is_blank_or_star(v)
+    ]
+    if texts or not present:
+        return "text"
+    if name == "p" or name.endswith("_p"):
+        return "p"
+    if _PCT.search(name):
+        return "percent"
+    if _SHARE.search(name):
+        return "share"
+    if _RATE.search(name):
+        return "rate"
+    if _RATIO.search(name):
+        return "ratio"
+    if _NOT_COUNT.search(name) and all(float(v).is_integer() for v in present):
+        return "label"
+    if all(float(v).is_integer() for v in present):
+        return "count"
+    return "number"
+
+
+def _is_blank_or_star(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() in ("", SUPPRESSED)
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_value(value: Any, kind: str) -> str:
+    """One cell as text: ``*`` stays ``*``, missing is ``–``, numbers by ``kind``.
+
+    >>> format_value(9703.0, "count"), format_value(0.7823, "share"), format_value(36.24, "rate")
+    ('9,703', '78.2%', '36.2')
+    >>> format_value("*", "count"), format_value(float("nan"), "rate")
+    ('*', '–')
+    """
+    if isinstance(value, str) and value.strip() == SUPPRESSED:
+        return SUPPRESSED
+    number = _number(value)
+    if number is None:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return MISSING
+        try:
+            if pd.isna(value):
+                return MISSING
+        except (TypeError, ValueError):
+            pass
+        text = str(value)
+        return text if text.strip() else MISSING
+    if kind == "count":
+        return f"{number:,.0f}"
+    if kind == "label":
+        return f"{number:.0f}"
+    if kind == "share":
+        return f"{number * 100:.1f}%"
+    if kind == "percent":
+        return f"{number:.1f}%"
+    if kind == "rate":
+        return f"{number:,.1f}"
+    if kind == "ratio":
+        return f"{number:.2f}"
+    if kind == "p":
+        return "<0.001" if number < 0.001 else f"{number:.3f}"
+    if kind == "number":
+        return f"{number:,.2f}" if abs(number) < 100 else f"{number:,.1f}"
+    return str(value)
+
+
+def _header(name: str, headers: Mapping[str, str], per: int) -> str:
+    text = headers.get(name) or HEADERS.get(name)
+    if text is None:
+        text = str(name).replace("_", " ").strip()
+        text = text[:1].upper() + text[1:]
+    return text.replace("{per}", f"{per:,}")
+
+
+@dataclass
+class PeopleTable:
+    """A table formatted for people (shown as HTML in notebooks and reports).
+
+    ``data`` holds the cells as text, ``raw`` the table as given, ``notes`` the footnotes.
+    """
+
+    data: pd.DataFrame
+    raw: pd.DataFrame
+    caption: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def styler(self) -> Any:
+        """A pandas ``Styler`` of the formatted table (caption, no index, numbers right)."""
+        styler = self.data.style.hide(axis="index")
+        if self.caption:
+            styler = styler.set_caption(html.escape(self.caption))
+        return styler.set_table_styles(
+            [
+                {
+                    "selector": "caption",
+                    "props": "caption-side: top; text-align: left; font-weight: bold; "
+                    "padding-bottom: 4px;",
+                },
+                {"selector": "th", "props": "text-align: left; vertical-align: bottom;"},
+                {"selector": "td", "props": "text-align: right; padding: 2px 8px;"},
+            ]
+        )
+
+    def _repr_html_(self) -> str:
+        body = self.styler.to_html()
+        if self.notes:
+            items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+            body += f'<ul class="wb-table-notes" style="font-size: 0.85em;">{items}</ul>'
+        return body
+
+    def __repr__(self) -> str:
+        lines = [self.caption] if self.caption else []
+        lines.append(self.data.to_string(index=False))
+        lines += [f"  {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def people_table(
+    df: pd.DataFrame,
+    caption: str = "",
+    *,
+    headers: Mapping[str, str] | None = None,
+    kinds: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
+    per: int = 10_000,
+    threshold: int = 5,
+    hide: Iterable[str] = (),
+    hot_spot_count: str | None = None,
+) -> PeopleTable:
+    """Format a table for people.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table as written (suppressed cells ``"*"``). A geometry column is dropped.
+    caption : str
+        What the table shows and for which study and period.
+    headers : mapping, optional
+        Column -> header, on top of :data:`HEADERS`; other names lose their underscores.
+    kinds : mapping, optional
+        Column -> kind (see :func:`column_kind`) where the name and values do not say.
+    notes : sequence of str
+        Footnotes (method, sources); the ``*`` and ``–`` notes are added when used.
+    per : int
+        Rate base, for the ``rate`` header.
+    threshold : int
+        Suppression threshold, for the ``*`` footnote (counts 1 to ``threshold - 1``).
+    hide : iterable of str
+        Columns not to show.
+    hot_spot_count : str, optional
+        The count column of a hot spot table: rows where it is 0 get a note that Getis-Ord
+        Gi* flags a zone through the counts of its neighbours.
+
+    Returns
+    -------
+    PeopleTable
+
+    Notes
+    -----
+    A column ``X_lower`` (or ``lower`` straight after the value column, or ``lower_95``)
+    and its ``upper`` partner become one column ``"<value header>: 95% interval"`` shown as
+    ``"a to b"``, formatted as the value column is. If either limit is ``*`` the interval is
+    ``*``; if either is missing it is ``–``.
+
+    Examples
+    --------
+    >>> t = people_table(pd.DataFrame({"count": [9703.0, "*"], "rate": [36.24, None],
+    ...                                "lower": [35.5, None], "upper": [37.0, None]}))
+    >>> t.data.to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
+    {'Count': ['9,703', '*'], 'Rate per 10,000': ['36.2', '–'],
+     'Rate per 10,000: 95% interval': ['35.5 to 37.0', '–']}
+    """
+    headers = dict(headers or {})
+    kinds = dict(kinds or {})
+    table = df.copy()
+    if not isinstance(table.index, pd.RangeIndex):
+        table = table.reset_index()
+    drop = [c for c in table.columns if c == "geometry" or c in set(hide)]
+    table = table.drop(columns=drop)
+    columns = [str(c) for c in table.columns]
+    table.columns = columns
+    kind_of = {c: kinds.get(c) or column_kind(c, table[c]) for c in columns}
+
+    # interval pairs: lower column -> (upper column, value column)
+    pairs: dict[str, tuple[str, str | None]] = {}
+    for i, col in enumerate(columns):
+        match = _INTERVAL_LOWER.match(col)
+        if not match:
+            continue
+        upper = col.replace("lower", "upper")
+        if upper not in columns:
+            continue
+        stem = match.group("stem")
+        value = None
+        if stem and stem in columns:
+            value = stem
+        elif stem is None and i > 0:
+            value = columns[i - 1] if columns[i - 1] not in pairs else None
+            if col.endswith("_95") and "estimate" in columns:
+                value = "estimate"
+        pairs[col] = (upper, value)
+    uppers = {u for u, _ in pairs.values()}
+
+    out: dict[str, list[str]] = {}
+    used_star = used_missing = False
+    for col in columns:
+        if col in uppers:
+            continue
+        if col in pairs:
+            upper, value = pairs[col]
+            kind = kind_of.get(value, kind_of[col]) if value else kind_of[col]
+            if kind in ("count", "label", "text"):
+                kind = "number" if kind_of[col] == "number" else kind_of[col]
+            cells = []
+            for lo, hi in zip(table[col], table[upper], strict=True):
+                a, b = format_value(lo, kind), format_value(hi, kind)
+                if SUPPRESSED in (a, b):
+                    cells.append(SUPPRESSED)
+                elif MISSING in (a, b):
+                    cells.append(MISSING)
+                else:
+                    cells.append(f"{a} to {b}")
+            base = _header(value, headers, per) if value else ""
+            name = f"{base}: 95% interval" if base else "95% interval"
+            out[name] = cells
+        else:
+            out[_header(col, headers, per)] = [format_value(v, kind_of[col]) for v in table[col]]
+    shown = pd.DataFrame(out)
+    flat = shown.to_numpy().ravel().tolist()
+    used_star = SUPPRESSED in flat
+    used_missing = MISSING in flat
+    all_notes = list(notes)
+    if hot_spot_count and hot_spot_count in table.columns:
+        zero = [_number(v) == 0 for v in table[hot_spot_count]]
+        if any(zero):
+            shown["Note"] = [
+                "flagged through its neighbours (no offence in the zone itself)" if z else ""
+                for z in zero
+            ]
+            all_notes.append(
+                "Getis-Ord Gi* tests each zone together with its neighbours, so a zone with no "
+                "offences of its own is a hot spot when the zones around it have many."
+            )
+    if used_star:
+        all_notes.append(
+            f"* hidden to protect individuals: a count from 1 to {threshold - 1}, or a figure "
+            "from which such a count could be worked out."
+        )
+    if used_missing:
+        all_notes.append(f"{MISSING} no value (missing, not applicable or not computable).")
+    if any(k in ("share", "percent") for k in kind_of.values()):
+        all_notes.append("Percentages to one decimal place.")
+    return PeopleTable(shown, df, caption, all_notes)
+
+
+def register(caption: Callable[[pd.DataFrame], str] | None = None) -> bool:
+    """Show every DataFrame displayed in this IPython kernel as a :func:`people_table`.
+
+    Tables a notebook displays without calling :func:`people_table` then still read as tables
+    for people. Returns False outside IPython. A table the formatter cannot handle falls back
+    to pandas' own HTML (the error goes to the log, not into the report).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+
+    def _html(df: pd.DataFrame) -> str | None:
+        try:
+            return people_table(df, caption(df) if caption else "")._repr_html_()
+        except Exception as exc:  # noqa: BLE001 - never break a display
+            logger.debug("people_table fell back to pandas HTML: %s", exc)
+            return None
+
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _html)
+    return True
