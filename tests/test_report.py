@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -11,8 +13,16 @@ import pandas as pd
 import pytest
 
 from workbench.cli import main
+from workbench.config import load_config
 from workbench.errors import ConfigError
-from workbench.report import export_html, external_loads, parse_period, run_report
+from workbench.maps.browser import (
+    INSTALL_HINT,
+    RENDERER_BROWSER,
+    RENDERER_STATIC,
+    find_chromium,
+    page_screenshot,
+)
+from workbench.report import THEMES, export_html, external_loads, parse_period, run_report
 from workbench.stats import check_suppressed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,26 +112,43 @@ def _check_run(folder: Path, theme: str) -> dict:
     return log
 
 
+#: Names of each study's area that must never appear in the other study's outputs
+#: (case-sensitive whole words: "Leicestershire Police" and lower-case file names such as
+#: ``lsoa_pop_mid2019_total_leicester.csv`` are sources, not the area named in prose).
+OTHER_AREA = {
+    "sample": ["Oadby and Wigston", "Blaby"],
+    "second": ["Leicester"],
+}
+STUDIES = {"sample": SAMPLE, "second": SECOND}
+#: Full-page screenshots of every report, for people to look at (kept after the tests).
+SCREENSHOTS = ROOT / "output" / "report_screenshots"
+
+_LOG_RECORD = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)[\s:]", re.MULTILINE)
+_MAP_CALL = re.compile(r"""out\.map\(\s*(?:f?["']([^"']+)["'])""")
+
+
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    code = main(
-        ["report", str(SAMPLE), "--theme", "supply", "--theme", "treatment", "--out", str(out)]
-    )
-    assert code == 0
-    return out
+def full_runs(tmp_path_factory):
+    """Every theme on both studies (about a minute each on 2 cores)."""
+    runs = {}
+    for key, config in STUDIES.items():
+        out = tmp_path_factory.mktemp(f"report_{key}")
+        assert main(["report", str(config), "--out", str(out)]) == 0
+        runs[key] = {p.name.split("_", 1)[1]: p for p in out.iterdir() if p.is_dir()}
+    return runs
 
 
-def test_report_on_sample(sample_run):
-    folders = {p.name.split("_", 1)[1]: p for p in sample_run.iterdir()}
-    assert set(folders) == {"supply", "treatment"}
+def test_report_on_sample(full_runs):
+    folders = full_runs["sample"]
+    assert set(folders) == set(THEMES)
     supply = _check_run(folders["supply"], "supply")
     treatment = _check_run(folders["treatment"], "treatment")
     names = {r["name"] for r in supply["outputs"]}
     assert {"year_on_year", "quarterly", "pai_by_method", "top_lsoas", "kde", "gistar"} <= names
-    # maps: offline HTML and a PNG each (Chromium is part of the set-up)
+    # maps: offline HTML and a PNG each, from the browser or, without one, from matplotlib
     maps = [r for r in supply["outputs"] if r["kind"] == "map"]
     assert maps and all(len(r["files"]) == 2 for r in maps)
+    assert all(r["png_renderer"] in (RENDERER_BROWSER, RENDERER_STATIC) for r in maps)
     # the sample's partnership tables are synthetic and labelled so
     assert all(r["synthetic"] for r in treatment["outputs"] if r["kind"] == "table")
     # the kernel ran in this environment's Python
@@ -131,7 +158,107 @@ def test_report_on_sample(sample_run):
     )
 
 
-def test_report_on_second_study_degrades_gracefully(tmp_path):
+@pytest.mark.parametrize("study", sorted(STUDIES))
+def test_reports_name_their_study(full_runs, study):
+    """Title and first heading of every report name the study; the header names its sources."""
+    cfg = load_config(STUDIES[study])
+    for theme, folder in full_runs[study].items():
+        page = (folder / f"{theme}.html").read_text(encoding="utf-8")
+        title = re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1)
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.DOTALL).group(1)
+        assert cfg.area_name in html.unescape(title), (theme, title)
+        assert cfg.area_name in html.unescape(heading), (theme, heading)
+        assert "Data used:" in page and "data.police.uk" in page
+        for code in cfg.area_codes:
+            assert code in page
+        # the synthetic note appears exactly when the study uses a synthetic table
+        uses_synthetic = any("synthetic" in str(p).lower() for p in cfg.files.values() if p)
+        assert ("SYNTHETIC data:" in page) == uses_synthetic, theme
+        assert "drawn by:" in page or theme in ("treatment", "young_people")
+
+
+def _outputs_text(output: dict) -> str:
+    if output.get("output_type") == "stream":
+        return output.get("text", "")
+    data = output.get("data", {})
+    return "\n".join(str(v) for k, v in data.items() if k.startswith("text/"))
+
+
+@pytest.mark.parametrize("study", sorted(STUDIES))
+def test_notebook_cells_show_what_they_promise(full_runs, study):
+    """Cell by cell: every map cell shows a map; no bare path, traceback or log record."""
+    for theme, folder in full_runs[study].items():
+        log = json.loads((folder / "run_log.json").read_text(encoding="utf-8"))
+        written = {r["name"] for r in log["outputs"] if r["kind"] == "map"}
+        nb = nbformat.read(folder / f"{theme}.ipynb", as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            where = f"{study} {theme}: {cell.source[:70]!r}"
+            texts = [_outputs_text(o) for o in cell.outputs]
+            for output, text in zip(cell.outputs, texts, strict=True):
+                assert output.get("output_type") != "error", where
+                assert output.get("name") != "stderr", f"{where}: {text[:200]}"
+                assert "PosixPath(" not in text and "WindowsPath(" not in text, where
+                assert "Traceback" not in text, where
+                assert not _LOG_RECORD.search(text), f"{where}: {text[:200]}"
+            maps = [m for m in _MAP_CALL.findall(cell.source) if m in written]
+            if maps:
+                frames = sum(t.count("<iframe srcdoc=") for t in texts)
+                assert frames >= len(maps), f"{where}: {len(maps)} map(s) saved, {frames} shown"
+
+
+@pytest.mark.parametrize("study", sorted(STUDIES))
+def test_no_output_names_the_other_study(full_runs, study):
+    """grep every output file of the run for the other study's area names."""
+    names = OTHER_AREA[study]
+    pattern = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in names))
+    checked = 0
+    for folder in full_runs[study].values():
+        for path in folder.iterdir():
+            if path.suffix == ".xlsx":
+                sheets = pd.read_excel(path, sheet_name=None, dtype=str)
+                text = "\n".join(df.to_csv() for df in sheets.values())
+            elif path.suffix in (".html", ".md", ".csv", ".json", ".ipynb", ".log"):
+                text = path.read_text(encoding="utf-8")
+            else:
+                continue
+            checked += 1
+            found = pattern.search(text)
+            assert found is None, (
+                f"{path.name} names {found.group(0)!r}: "
+                f"{text[max(0, found.start() - 80) : found.end() + 80]!r}"
+            )
+    assert checked > 40
+
+
+def test_report_screenshots(full_runs):
+    """Full-page screenshots of every report of both studies, kept under output/."""
+    if find_chromium() is None:
+        pytest.skip(f"report screenshots need a browser: {INSTALL_HINT}")
+    for study, folders in full_runs.items():
+        for theme, folder in folders.items():
+            png = page_screenshot(folder / f"{theme}.html", SCREENSHOTS / study / f"{theme}.png")
+            assert png is not None and png.stat().st_size > 10_000
+
+
+def test_report_without_a_browser_draws_static_maps(tmp_path, monkeypatch):
+    """With Chromium hidden, every map still gets a PNG, by the matplotlib renderer."""
+    monkeypatch.setenv("WORKBENCH_CHROMIUM", "none")
+    assert main(["report", str(SECOND), "--theme", "overview", "--out", str(tmp_path)]) == 0
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    log = _check_run(folder, "overview")
+    maps = [r for r in log["outputs"] if r["kind"] == "map"]
+    assert maps
+    for record in maps:
+        assert record["png_renderer"] == RENDERER_STATIC
+        png = next(f for f in record["files"] if f.endswith(".png"))
+        assert (folder / png).stat().st_size > 10_000
+    page = (folder / "overview.html").read_text(encoding="utf-8")
+    assert "matplotlib static renderer" in page
+
+
+def test_report_on_second_study_with_a_period(tmp_path):
     code = main(
         [
             "report",
@@ -140,8 +267,6 @@ def test_report_on_second_study_degrades_gracefully(tmp_path):
             "overview",
             "--theme",
             "treatment",
-            "--theme",
-            "young_people",
             "--period",
             "2022-01:2022-10",
             "--out",
@@ -155,8 +280,10 @@ def test_report_on_second_study_degrades_gracefully(tmp_path):
     # the --period override reached the notebook
     assert overview["config"]["period_start"] == "2022-01"
     assert overview["config"]["period_end"] == "2022-10"
+    assert "January 2022 to October 2022" in (folders["overview"] / "overview.html").read_text(
+        encoding="utf-8"
+    )
     treatment = _check_run(folders["treatment"], "treatment")
     assert [r["kind"] for r in treatment["outputs"]] == ["note"]  # nothing but assumptions
     page = (folders["treatment"] / "treatment.html").read_text(encoding="utf-8")
     assert "Not configured" in page
-    _check_run(folders["young_people"], "young_people")

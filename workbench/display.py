@@ -33,6 +33,8 @@ __all__ = [
     "PeopleTable",
     "column_kind",
     "format_value",
+    "name_figure",
+    "name_figures",
     "people_table",
     "register",
 ]
@@ -107,6 +109,19 @@ HEADERS: dict[str, str] = {
     "table": "Table",
     "file": "File",
     "status": "Status",
+    "series": "Series",
+    "months": "Months",
+    "mean_per_month": "Mean per month",
+    "special_cause_months": "Months with a special cause",
+    "latest_signal": "Latest signal",
+    "mann_kendall_tau": "Mann-Kendall tau",
+    "mann_kendall_p": "Mann-Kendall p-value",
+    "month_of_year": "Month number",
+    "month_name": "Month",
+    "years": "Years",
+    "seasonal_index": "Seasonal index (1 = typical month)",
+    "hot_layers": "Layers hot",
+    "finds": "Finds",
 }
 
 _INTERVAL_LOWER = re.compile(r"^(?:(?P<stem>.+)_)?lower(?P<suffix>_\d+)?$")
@@ -406,6 +421,34 @@ def people_table(
     if any(k in ("share", "percent") for k in kind_of.values()):
         all_notes.append("Percentages to one decimal place.")
     return PeopleTable(shown, df, caption, all_notes)
+
+
+def name_figure(fig: Any, place: str) -> Any:
+    """Put the study's name in a matplotlib figure's title; returns the figure.
+
+    The figure's suptitle, or else each titled axes' title, becomes ``"<place>: <title>"``
+    (an untitled figure gets ``place`` as its suptitle). A title that already starts with
+    ``place`` is left alone.
+    """
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text():
+        if not suptitle.get_text().startswith(place):
+            suptitle.set_text(f"{place}: {suptitle.get_text()}")
+        return fig
+    titled = [ax for ax in fig.get_axes() if ax.get_title()]
+    if not titled:
+        fig.suptitle(place)
+    for ax in titled[:1]:
+        if not ax.get_title().startswith(place):
+            ax.set_title(f"{place}: {ax.get_title()}")
+    return fig
+
+
+def name_figures(figures: Mapping[str, Any], place: str) -> Mapping[str, Any]:
+    """:func:`name_figure` on each figure of a name -> figure mapping; returns the mapping."""
+    for fig in figures.values():
+        name_figure(fig, place)
+    return figures
 
 
 def register(caption: Callable[[pd.DataFrame], str] | None = None) -> bool:

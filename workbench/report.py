@@ -31,6 +31,7 @@ __all__ = [
     "NOTEBOOKS",
     "RESOURCES",
     "THEMES",
+    "assumptions_for",
     "data_sources",
     "default_config",
     "default_out_dir",
@@ -370,6 +371,22 @@ def describe_study(study: Study) -> str:
     cfg = study.config
     period = f"{_month(cfg.period_start)} to {_month(cfg.period_end)}"
     return f"{cfg.area_name}: {_district_list(study)}; {period}"
+
+
+def assumptions_for(study: Study, *keywords: str) -> Any:
+    """The assumptions-log entries matching ``keywords`` that apply to this study.
+
+    :func:`workbench.outputs.assumptions`, less the entries about synthetic tables when the
+    study uses none (they describe the sample, not this study's data).
+    """
+    from workbench.outputs import assumptions
+
+    found = assumptions(*keywords)
+    if not synthetic_tables(study.config):
+        found.entries = [
+            (source, text) for source, text in found.entries if "synthetic" not in text.lower()
+        ]
+    return found
 
 
 def ethnicity_population(study: Study) -> pd.DataFrame | None:

@@ -1,0 +1,155 @@
+"""Studies of several districts: each district's share of the data, figures and hot spot scales.
+
+A study of two or more local authority districts is reported for the whole and for each
+district. Each district's LSOAs are those whose LAD code (decided once, when the LSOAs are
+loaded: ``study.lsoas["lad_code"]``) is the district's; its crimes are those whose LSOA is one
+of them (police rows carry the LSOA they were attributed to when loaded). Nothing is re-joined
+by location here.
+
+The default hot spot scales of a multi-district study come from its districts, not from the
+bounding box of the whole: two non-adjacent towns have a bounding box much larger than either,
+which made 500 m cells and a 12 km bandwidth that painted one colour over a whole town.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from workbench.geo import dissolve_clean
+
+__all__ = [
+    "District",
+    "default_bandwidth",
+    "default_cell_size",
+    "district_parts",
+    "key_figures_by_district",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class District:
+    """One district of a study: its code, name, LSOAs, outline and police rows."""
+
+    code: str
+    name: str
+    lsoas: gpd.GeoDataFrame
+    area: gpd.GeoDataFrame
+    crimes: gpd.GeoDataFrame
+
+    @property
+    def slug(self) -> str:
+        """The name as a file-name part: ``"Oadby and Wigston"`` -> ``"oadby_and_wigston"``."""
+        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_") or self.code.lower()
+
+    def points(self, points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """The rows of ``points`` (with an ``lsoa_code`` column) in this district."""
+        return points[points["lsoa_code"].isin(set(self.lsoas["lsoa_code"]))]
+
+
+def district_parts(study: Any) -> list[District]:
+    """The study's districts (in ``area_codes`` order) that hold at least one study LSOA.
+
+    Names come from the LSOAs' ``lad_name`` (else the code). A study of one district gets a
+    list of one.
+    """
+    lsoas = study.lsoas
+    crimes = study.crimes
+    parts = []
+    for code in study.config.area_codes:
+        mine = lsoas[lsoas["lad_code"] == code] if "lad_code" in lsoas.columns else lsoas
+        if mine.empty:
+            logger.info("District %s has no LSOA in the study: not reported separately", code)
+            continue
+        names = mine["lad_name"].dropna().unique() if "lad_name" in mine.columns else []
+        name = str(names[0]) if len(names) else code
+        geom, _ = dissolve_clean(mine.geometry)
+        area = gpd.GeoDataFrame({"name": [name]}, geometry=[geom], crs=lsoas.crs)
+        rows = crimes[crimes["lsoa_code"].isin(set(mine["lsoa_code"]))]
+        parts.append(District(code, name, mine, area, rows))
+    return parts
+
+
+def default_cell_size(study: Any, cells: int = 50) -> float | None:
+    """The default grid cell size of a multi-district study: the smallest of its districts'.
+
+    Each district's default is :func:`workbench.hotspots.default_cell_size` of its own
+    bounds (about ``cells`` cells along its shorter side). Returns None for a study of one
+    district (the grid then chooses from the study area, the same thing).
+    """
+    from workbench.hotspots import default_cell_size as cell_for
+
+    parts = district_parts(study)
+    if len(parts) < 2:
+        return None
+    sizes = {p.name: cell_for(tuple(p.area.total_bounds), cells) for p in parts}
+    logger.info("Default cell size by district: %s; using the smallest", sizes)
+    return min(sizes.values())
+
+
+def default_bandwidth(points: gpd.GeoDataFrame, study: Any) -> float | None:
+    """The default KDE bandwidth of a multi-district study: that of its densest district.
+
+    The normal-reference rule (:func:`workbench.hotspots.default_bandwidth`) applied to the
+    points of the district with the most points per km²; over the whole of two separate
+    towns the rule sees one wide spread and over-smooths both. Returns None for a study of
+    one district, or when no district has two points (the KDE then uses its own rule).
+    """
+    from workbench.hotspots import default_bandwidth as bandwidth_for
+
+    parts = district_parts(study)
+    if len(parts) < 2:
+        return None
+    density = {}
+    for part in parts:
+        n = len(part.points(points))
+        if n >= 2:
+            density[part.name] = (n / (part.area.area.sum() / 1e6), part)
+    if not density:
+        return None
+    name, (per_km2, part) = max(density.items(), key=lambda item: item[1][0])
+    h = float(bandwidth_for(part.points(points)))
+    logger.info(
+        "Default bandwidth from the densest district, %s (%.1f per km²): %.0f m", name, per_km2, h
+    )
+    return h
+
+
+def key_figures_by_district(
+    study: Any, crime_types: list[str], per: int | None = None
+) -> pd.DataFrame:
+    """Year-on-year figures of ``crime_types`` for the whole study and each district.
+
+    :func:`workbench.stats.compare_periods` (12-month windows ending at the last month,
+    with rates per ``per`` residents and their 95% intervals) on each part, the latest
+    window only; the first column ``area`` names the part ("All districts" or the district).
+    """
+    from workbench.stats import compare_periods
+
+    per = per or study.config.per
+    crimes = study.crimes
+    last = crimes["month"].max()
+    parts = [("All districts", crimes, study.lsoas)]
+    parts += [(p.name, p.crimes, p.lsoas) for p in district_parts(study)]
+    frames = []
+    for name, rows, lsoas in parts:
+        chosen = rows[rows["crime_type"].isin(crime_types)]
+        yearly = compare_periods(
+            chosen,
+            freq="year",
+            by="crime_type",
+            population=int(lsoas["population"].sum()),
+            per=per,
+        )
+        yearly = yearly[yearly["last_month"] == last]
+        yearly.insert(0, "area", name)
+        frames.append(yearly)
+    table = pd.concat(frames, ignore_index=True)
+    return table.astype({"first_month": str, "last_month": str})
