@@ -4,8 +4,10 @@ The wheel is built from this checkout and installed with ``--no-deps`` into a fr
 environment that borrows this environment's installed dependencies through a ``.pth`` line (so
 the test is offline and takes seconds, not a download of every dependency). The borrowed folder
 is added as a plain path, so this checkout's editable hook is not loaded: the installed
-``workbench`` is the wheel's. The report runs from a folder outside the checkout, with
-``PYTHONPATH`` cleared, and with the browser hidden, as on a fresh machine without Chromium.
+``workbench`` is the wheel's; ``JUPYTER_PATH`` points at the borrowed data files (nbconvert's
+templates) that a full install would put in the new environment. The report runs from a
+folder outside the checkout, with ``PYTHONPATH`` cleared and the browser hidden, as on a fresh
+machine without Chromium.
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ def test_installed_wheel_runs_a_report(wheel, tmp_path):
     )
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["WORKBENCH_CHROMIUM"] = "none"
+    # the borrowed dependencies' data files (nbconvert's templates, the kernelspec), which a
+    # real install puts under the new environment's share/jupyter
+    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
     installed = _run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", str(wheel)],
         env=env,

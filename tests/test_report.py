@@ -242,12 +242,20 @@ def test_report_screenshots(full_runs):
             assert png is not None and png.stat().st_size > 10_000
 
 
-def test_report_without_a_browser_draws_static_maps(tmp_path, monkeypatch):
-    """With Chromium hidden, every map still gets a PNG, by the matplotlib renderer."""
+def test_report_without_a_browser_and_with_a_period(tmp_path, monkeypatch):
+    """Chromium hidden: every map still gets a PNG, drawn by matplotlib, and the report says
+    so; the --period override reaches the notebook; a missing table is a note."""
     monkeypatch.setenv("WORKBENCH_CHROMIUM", "none")
-    assert main(["report", str(SECOND), "--theme", "overview", "--out", str(tmp_path)]) == 0
+    code = main(
+        ["report", str(SECOND), "--theme", "overview", "--period", "2022-01:2022-10"]
+        + ["--out", str(tmp_path)]
+    )
+    assert code == 0
     (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     log = _check_run(folder, "overview")
+    assert log["config"]["area_codes"] == ["E07000135", "E07000129"]
+    assert log["config"]["period_start"] == "2022-01"
+    assert log["config"]["period_end"] == "2022-10"
     maps = [r for r in log["outputs"] if r["kind"] == "map"]
     assert maps
     for record in maps:
@@ -256,34 +264,19 @@ def test_report_without_a_browser_draws_static_maps(tmp_path, monkeypatch):
         assert (folder / png).stat().st_size > 10_000
     page = (folder / "overview.html").read_text(encoding="utf-8")
     assert "matplotlib static renderer" in page
+    assert "January 2022 to October 2022" in page
+    assert "Not configured" in page
 
 
-def test_report_on_second_study_with_a_period(tmp_path):
-    code = main(
-        [
-            "report",
-            str(SECOND),
-            "--theme",
-            "overview",
-            "--theme",
-            "treatment",
-            "--period",
-            "2022-01:2022-10",
-            "--out",
-            str(tmp_path),
-        ]
-    )
-    assert code == 0
-    folders = {p.name.split("_", 1)[1]: p for p in tmp_path.iterdir()}
-    overview = _check_run(folders["overview"], "overview")
-    assert overview["config"]["area_codes"] == ["E07000135", "E07000129"]
-    # the --period override reached the notebook
-    assert overview["config"]["period_start"] == "2022-01"
-    assert overview["config"]["period_end"] == "2022-10"
-    assert "January 2022 to October 2022" in (folders["overview"] / "overview.html").read_text(
-        encoding="utf-8"
-    )
+def test_second_study_without_partnership_tables(full_runs):
+    folders = full_runs["second"]
     treatment = _check_run(folders["treatment"], "treatment")
     assert [r["kind"] for r in treatment["outputs"]] == ["note"]  # nothing but assumptions
     page = (folders["treatment"] / "treatment.html").read_text(encoding="utf-8")
     assert "Not configured" in page
+    # a study of two districts has a hot spot map framed on each
+    supply = json.loads((folders["supply"] / "run_log.json").read_text(encoding="utf-8"))
+    names = {r["name"] for r in supply["outputs"]}
+    assert {"gistar_oadby_and_wigston", "gistar_blaby"} <= names
+    overview = json.loads((folders["overview"] / "run_log.json").read_text(encoding="utf-8"))
+    assert "key_figures_by_district" in {r["name"] for r in overview["outputs"]}

@@ -60,8 +60,8 @@ HEADERS: dict[str, str] = {
     "count": "Count",
     "previous_count": "Count, previous period",
     "total_count": "Total count",
-    "change": "Change",
-    "pct_change": "Change (%)",
+    "change": "Change in count",
+    "pct_change": "Change",
     "rate": "Rate per {per}",
     "population": "Population",
     "share_of_events": "Share of events",
@@ -85,16 +85,16 @@ HEADERS: dict[str, str] = {
     "treatment_ages": "Treatment ages",
     "estimate": "Estimated users",
     "in_treatment": "In treatment",
-    "unmet_pct": "Unmet need (%)",
-    "unmet_pct_at_lower": "Unmet need at lower limit (%)",
-    "unmet_pct_at_upper": "Unmet need at upper limit (%)",
+    "unmet_pct": "Unmet need",
+    "unmet_pct_at_lower": "Unmet need at the estimate's lower limit",
+    "unmet_pct_at_upper": "Unmet need at the estimate's upper limit",
     "started": "Started",
     "within_target": "Within target",
     "share": "Share",
     "service_id": "Service",
     "caseload": "Caseload",
     "capacity": "Capacity",
-    "caseload_pct_of_capacity": "Caseload (% of capacity)",
+    "caseload_pct_of_capacity": "Caseload as a share of capacity",
     "cohort": "Cohort",
     "cohort_rate": "Cohort per {per} aged 10-17",
     "population_10_17": "Population aged 10-17",
@@ -252,6 +252,7 @@ class PeopleTable:
     raw: pd.DataFrame
     caption: str = ""
     notes: list[str] = field(default_factory=list)
+    text_columns: list[str] = field(default_factory=list)
 
     @property
     def styler(self) -> Any:
@@ -259,6 +260,8 @@ class PeopleTable:
         styler = self.data.style.hide(axis="index")
         if self.caption:
             styler = styler.set_caption(html.escape(self.caption))
+        if self.text_columns:
+            styler = styler.set_properties(subset=self.text_columns, **{"text-align": "left"})
         return styler.set_table_styles(
             [
                 {
@@ -267,7 +270,10 @@ class PeopleTable:
                     "padding-bottom: 4px;",
                 },
                 {"selector": "th", "props": "text-align: left; vertical-align: bottom;"},
-                {"selector": "td", "props": "text-align: right; padding: 2px 8px;"},
+                {
+                    "selector": "td",
+                    "props": "text-align: right; padding: 2px 8px; white-space: nowrap;",
+                },
             ]
         )
 
@@ -364,6 +370,9 @@ def people_table(
         value = None
         if stem and stem in columns:
             value = stem
+        elif stem:  # "tier2_lower" belongs to the nearest earlier "tier2_..." column
+            earlier = [c for c in columns[:i] if c.startswith(f"{stem}_") and c not in pairs]
+            value = earlier[-1] if earlier else None
         elif stem is None and i > 0:
             value = columns[i - 1] if columns[i - 1] not in pairs else None
             if col.endswith("_95") and "estimate" in columns:
@@ -372,6 +381,7 @@ def people_table(
     uppers = {u for u, _ in pairs.values()}
 
     out: dict[str, list[str]] = {}
+    text_columns: list[str] = []
     used_star = used_missing = False
     for col in columns:
         if col in uppers:
@@ -394,7 +404,10 @@ def people_table(
             name = f"{base}: 95% interval" if base else "95% interval"
             out[name] = cells
         else:
-            out[_header(col, headers, per)] = [format_value(v, kind_of[col]) for v in table[col]]
+            header = _header(col, headers, per)
+            out[header] = [format_value(v, kind_of[col]) for v in table[col]]
+            if kind_of[col] == "text":
+                text_columns.append(header)
     shown = pd.DataFrame(out)
     flat = shown.to_numpy().ravel().tolist()
     used_star = SUPPRESSED in flat
@@ -420,7 +433,7 @@ def people_table(
         all_notes.append(f"{MISSING} no value (missing, not applicable or not computable).")
     if any(k in ("share", "percent") for k in kind_of.values()):
         all_notes.append("Percentages to one decimal place.")
-    return PeopleTable(shown, df, caption, all_notes)
+    return PeopleTable(shown, df, caption, all_notes, text_columns)
 
 
 def name_figure(fig: Any, place: str) -> Any:

@@ -1,0 +1,125 @@
+"""Tables for people: formats, intervals, footnotes (expected strings written out by hand)."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from workbench.display import (
+    MISSING,
+    column_kind,
+    format_value,
+    name_figure,
+    name_figures,
+    people_table,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        (9703.0, "count", "9,703"),
+        (1296, "count", "1,296"),
+        (0, "count", "0"),
+        (36.2449, "rate", "36.2"),
+        (36.25001, "rate", "36.3"),
+        (12345.67, "rate", "12,345.7"),
+        (0.7823, "share", "78.2%"),
+        (1.0, "share", "100.0%"),
+        (-8.64, "percent", "-8.6%"),
+        (2.4, "ratio", "2.40"),
+        (0.0004, "p", "<0.001"),
+        (0.0123, "p", "0.012"),
+        ("*", "count", "*"),
+        (float("nan"), "rate", MISSING),
+        (None, "count", MISSING),
+        (pd.NA, "count", MISSING),
+        ("Drugs", "text", "Drugs"),
+    ],
+)
+def test_format_value(value, kind, expected):
+    assert format_value(value, kind) == expected
+
+
+def test_column_kind_by_name_then_values():
+    assert column_kind("count", pd.Series([9703.0, "*", None])) == "count"
+    assert column_kind("rate", pd.Series([1.0, 2.0])) == "rate"  # whole numbers, still a rate
+    assert column_kind("share_of_events", pd.Series([0.1])) == "share"
+    assert column_kind("pct_change", pd.Series([3.0])) == "percent"
+    assert column_kind("imd_decile", pd.Series([1, 10])) == "label"  # no thousands separator
+    assert column_kind("crime_type", pd.Series(["Drugs"])) == "text"
+    assert column_kind("mean", pd.Series([14.667])) == "number"
+
+
+def test_people_table_merges_intervals_and_adds_footnotes():
+    raw = pd.DataFrame(
+        {
+            "crime_type": ["Drugs", "Robbery", "Burglary"],
+            "count": [9703.0, "*", 12.0],
+            "rate": [36.2449, "*", math.nan],
+            "lower": [35.51, "*", math.nan],
+            "upper": [36.99, "*", math.nan],
+            "share_of_events": [0.5, 0.25, 0.125],
+            "lower_share": [0.1, 0.2, 0.3],
+        }
+    )
+    table = people_table(raw, "Area X, 2021", threshold=5)
+    assert list(table.data.columns) == [
+        "Crime type",
+        "Count",
+        "Rate per 10,000",
+        "Rate per 10,000: 95% interval",
+        "Share of events",
+        "Lower share",
+    ]
+    assert table.data["Count"].tolist() == ["9,703", "*", "12"]
+    assert table.data["Rate per 10,000"].tolist() == ["36.2", "*", MISSING]
+    assert table.data["Rate per 10,000: 95% interval"].tolist() == ["35.5 to 37.0", "*", MISSING]
+    assert table.data["Share of events"].tolist() == ["50.0%", "25.0%", "12.5%"]
+    notes = " ".join(table.notes)
+    assert "a count from 1 to 4" in notes and f"{MISSING} no value" in notes
+    html = table._repr_html_()
+    assert "Area X, 2021" in html and "35.5 to 37.0" in html and "9703" not in html
+
+
+def test_people_table_named_interval_pairs_and_no_unneeded_notes():
+    raw = pd.DataFrame(
+        {
+            "tier2_share": [0.4],
+            "tier2_lower": [0.3312],
+            "tier2_upper": [0.3951],
+            "estimate": [1200.0],
+            "lower_95": [1000.0],
+            "upper_95": [1500.0],
+        }
+    )
+    table = people_table(raw)
+    assert table.data.iloc[0].tolist() == ["40.0%", "33.1% to 39.5%", "1,200", "1,000 to 1,500"]
+    assert not any("*" in n for n in table.notes)
+    assert not any("no value" in n for n in table.notes)
+
+
+def test_hot_spot_rows_flagged_through_neighbours_say_so():
+    raw = pd.DataFrame({"category": ["new hot spot", "new hot spot"], "offences": [0, "*"]})
+    table = people_table(raw, hot_spot_count="offences")
+    assert table.data["Note"].tolist()[0].startswith("flagged through its neighbours")
+    assert table.data["Note"].tolist()[1] == ""
+    assert any("neighbours" in n for n in table.notes)
+    assert "Note" not in people_table(raw.iloc[[1]], hot_spot_count="offences").data
+
+
+def test_name_figure_prefixes_the_place_once():
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set_title("Drugs: monthly offences (XmR)")
+    name_figures({"spc": fig}, "Area X")
+    name_figure(fig, "Area X")
+    assert ax.get_title() == "Area X: Drugs: monthly offences (XmR)"
+    untitled = name_figure(Figure(), "Area X")
+    assert untitled._suptitle.get_text() == "Area X"
