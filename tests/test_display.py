@@ -55,6 +55,7 @@ def test_column_kind_by_name_then_values():
     assert column_kind("imd_decile", pd.Series([1, 10])) == "label"  # no thousands separator
     assert column_kind("crime_type", pd.Series(["Drugs"])) == "text"
     assert column_kind("mean", pd.Series([14.667])) == "number"
+    assert column_kind("hit_rate_fit", pd.Series([0.342])) == "share"  # a share, not a rate
 
 
 def test_people_table_merges_intervals_and_adds_footnotes():
@@ -123,3 +124,21 @@ def test_name_figure_prefixes_the_place_once():
     assert ax.get_title() == "Area X: Drugs: monthly offences (XmR)"
     untitled = name_figure(Figure(), "Area X")
     assert untitled._suptitle.get_text() == "Area X"
+
+
+def test_unmet_need_range_and_fractional_population():
+    raw = pd.DataFrame(
+        {
+            "unmet_pct": [43.14],
+            "unmet_pct_at_lower": [36.94],
+            "unmet_pct_at_upper": [48.81],
+            "population": [123164.9],
+        }
+    )
+    table = people_table(raw)
+    assert table.data.columns.tolist() == [
+        "Unmet need",
+        "Unmet need: range from the 95% limits",
+        "Population",
+    ]
+    assert table.data.iloc[0].tolist() == ["43.1%", "36.9% to 48.8%", "123,165"]

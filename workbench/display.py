@@ -102,6 +102,11 @@ HEADERS: dict[str, str] = {
     "tier3_10d_share": "Tier 3 within 10 days",
     "proportion": "Proportion",
     "pai": "PAI",
+    "pai_fit": "PAI, fitting year",
+    "pai_test": "PAI, test year",
+    "hit_rate_fit": "Hit rate, fitting year",
+    "hit_rate_test": "Hit rate, test year",
+    "area_share": "Share of the area",
     "rri": "RRI",
     "method": "Method",
     "z": "z-score",
@@ -125,7 +130,7 @@ HEADERS: dict[str, str] = {
 }
 
 _INTERVAL_LOWER = re.compile(r"^(?:(?P<stem>.+)_)?lower(?P<suffix>_\d+)?$")
-_SHARE = re.compile(r"(?:^|_)(?:share|proportion)(?:_|$)")
+_SHARE = re.compile(r"(?:^|_)(?:share|proportion|hit_rate)(?:_|$)")
 _PCT = re.compile(r"(?:^|_)(?:pct|percent)(?:_|$)")
 _RATE = re.compile(r"(?:^|_)rate(?:_|$)")
 _RATIO = re.compile(r"(?:^|_)(?:ratio|pai|rri|z)(?:_|$)")
@@ -167,6 +172,8 @@ def column_kind(name: str, values: pd.Series) -> str:
         return "text"
     if name == "p" or name.endswith("_p"):
         return "p"
+    if _SHARE.search(name) and "hit_rate" in name:
+        return "share"
     if _PCT.search(name):
         return "percent"
     if _SHARE.search(name):
@@ -175,6 +182,8 @@ def column_kind(name: str, values: pd.Series) -> str:
         return "rate"
     if _RATIO.search(name):
         return "ratio"
+    if "population" in name:  # people: whole numbers even when re-cut bands give fractions
+        return "count"
     if _NOT_COUNT.search(name) and all(float(v).is_integer() for v in present):
         return "label"
     if all(float(v).is_integer() for v in present):
@@ -359,6 +368,7 @@ def people_table(
 
     # interval pairs: lower column -> (upper column, value column)
     pairs: dict[str, tuple[str, str | None]] = {}
+    ranges: set[str] = set()  # "X_at_lower"/"X_at_upper": X at the ends of another interval
     for i, col in enumerate(columns):
         match = _INTERVAL_LOWER.match(col)
         if not match:
@@ -370,6 +380,9 @@ def people_table(
         value = None
         if stem and stem in columns:
             value = stem
+        elif stem and stem.endswith("_at") and stem[:-3] in columns:
+            value = stem[:-3]
+            ranges.add(col)
         elif stem:  # "tier2_lower" belongs to the nearest earlier "tier2_..." column
             earlier = [c for c in columns[:i] if c.startswith(f"{stem}_") and c not in pairs]
             value = earlier[-1] if earlier else None
@@ -401,7 +414,8 @@ def people_table(
                 else:
                     cells.append(f"{a} to {b}")
             base = _header(value, headers, per) if value else ""
-            name = f"{base}: 95% interval" if base else "95% interval"
+            what = "range from the 95% limits" if col in ranges else "95% interval"
+            name = f"{base}: {what}" if base else what
             out[name] = cells
         else:
             header = _header(col, headers, per)
