@@ -95,3 +95,19 @@ def test_key_figures_for_the_whole_and_each_district():
     # rate per 10,000 on each part's own residents: 36 / 5,000 x 10,000 = 72
     assert table.loc["Beta Vale", "rate"] == pytest.approx(72.0)
     assert table.loc["All districts", "rate"] == pytest.approx(60 / 25_000 * 10_000)
+
+
+def test_trends_by_district_one_row_per_district_and_type():
+    study = _study()
+    study.config.period_start = pd.Period("2021-01", "M")
+    study.config.period_end = pd.Period("2022-12", "M")
+    table, figures = districts.trends_by_district(study, ["Drugs"])
+    assert table[["area", "crime_type", "months"]].values.tolist() == [
+        ["Alpha", "Drugs", 24],
+        ["Beta Vale", "Drugs", 24],
+    ]
+    # Alpha: 2 a month throughout; Beta Vale: 12 months of 1 then 12 of 3 (mean 2)
+    assert table["mean_per_month"].tolist() == [2.0, 2.0]
+    assert table.loc[1, "mann_kendall_tau"] > 0.5  # a step up is a monotonic trend
+    assert sorted(figures) == ["spc_alpha_drugs", "spc_beta_vale_drugs"]
+    assert figures["spc_beta_vale_drugs"].axes[0].get_title().startswith("Beta Vale: ")

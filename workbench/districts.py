@@ -29,6 +29,7 @@ __all__ = [
     "default_cell_size",
     "district_parts",
     "key_figures_by_district",
+    "trends_by_district",
 ]
 
 logger = logging.getLogger(__name__)
@@ -153,3 +154,31 @@ def key_figures_by_district(
         frames.append(yearly)
     table = pd.concat(frames, ignore_index=True)
     return table.astype({"first_month": str, "last_month": str})
+
+
+def trends_by_district(
+    study: Any, crime_types: list[str], *, ylabel: str = "offences"
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Monthly XmR signals and Mann-Kendall trends of ``crime_types`` in each district.
+
+    :func:`workbench.stats.spc_summary` on each district's monthly counts
+    (:func:`workbench.stats.monthly_counts` over the study period, missing months kept
+    missing). Returns the signals table with a first column ``area`` (the district) and the
+    charts, named ``spc_<district>_<crime type>`` and titled with the district's name.
+    """
+    from workbench.display import name_figure
+    from workbench.stats import monthly_counts, spc_summary
+
+    frames = []
+    figures: dict[str, Any] = {}
+    for part in district_parts(study):
+        rows = part.crimes[part.crimes["crime_type"].isin(crime_types)]
+        monthly = monthly_counts(
+            rows, by="crime_type", start=study.config.period_start, end=study.config.period_end
+        )
+        signals, charts = spc_summary(monthly, ylabel=ylabel, prefix=f"spc_{part.slug}_")
+        signals.insert(0, "area", part.name)
+        frames.append(signals.rename(columns={"series": "crime_type"}))
+        figures.update({name: name_figure(fig, part.name) for name, fig in charts.items()})
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return table, figures
