@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from workbench.display import (
     MISSING,
     column_kind,
+    declutter_labels,
     format_value,
     name_figure,
     name_figures,
@@ -142,3 +143,17 @@ def test_unmet_need_range_and_fractional_population():
         "Population",
     ]
     assert table.data.iloc[0].tolist() == ["43.1%", "36.9% to 48.8%", "123,165"]
+
+
+def test_declutter_hides_overlapping_labels_keeping_the_unusual():
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 100)
+    # three labels on top of each other near the middle, one far away
+    for name, (x, y) in {"A": (5, 50), "B": (5, 50.5), "C": (5.1, 51), "Far": (5, 95)}.items():
+        ax.annotate(name, (x, y))
+    declutter_labels(fig)
+    shown = {t.get_text() for t in ax.texts if t.get_visible()}
+    assert "Far" in shown
+    assert len(shown & {"A", "B", "C"}) == 1  # the three overlap: one of them is kept

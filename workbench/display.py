@@ -32,6 +32,7 @@ __all__ = [
     "SUPPRESSED",
     "PeopleTable",
     "column_kind",
+    "declutter_labels",
     "format_value",
     "name_figure",
     "name_figures",
@@ -126,6 +127,9 @@ HEADERS: dict[str, str] = {
     "years": "Years",
     "seasonal_index": "Seasonal index (1 = typical month)",
     "hot_layers": "Layers hot",
+    "lsoas": "LSOAs",
+    "layer": "Layer",
+    "rank": "Rank",
     "finds": "Finds",
 }
 
@@ -468,6 +472,39 @@ def name_figure(fig: Any, place: str) -> Any:
     for ax in titled[:1]:
         if not ax.get_title().startswith(place):
             ax.set_title(f"{place}: {ax.get_title()}")
+    return fig
+
+
+def declutter_labels(fig: Any, pad_px: float = 2.0) -> Any:
+    """Hide point labels that would overlap another label; returns the figure.
+
+    Labels (``ax.texts``, e.g. ward names on a funnel plot) are kept in order of their
+    point's distance from the middle of the labelled points (the unusual points first), and
+    a label whose box, grown by ``pad_px``, overlaps one already kept is hidden. The hidden
+    labels' points stay; the table beside the chart names every area.
+
+    matplotlib has no built-in label placement; this greedy rule is a few lines and needs no
+    extra dependency (adjustText would move labels instead, and is not a dependency).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    canvas.draw()  # text extents are only right once the figure has been laid out
+    renderer = canvas.get_renderer()
+    for ax in fig.get_axes():
+        texts = [t for t in ax.texts if t.get_visible() and t.get_text()]
+        if len(texts) < 2:
+            continue
+        ys = [float(getattr(t, "xy", t.get_position())[1]) for t in texts]
+        middle = float(pd.Series(ys).median())
+        order = sorted(range(len(texts)), key=lambda i: -abs(ys[i] - middle))
+        kept: list[Any] = []
+        for i in order:
+            box = texts[i].get_window_extent(renderer).expanded(1.0, 1.0).padded(pad_px)
+            if any(box.overlaps(other) for other in kept):
+                texts[i].set_visible(False)
+            else:
+                kept.append(box)
     return fig
 
 
