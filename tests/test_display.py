@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from workbench.display import (
     MISSING,
+    TableCaptions,
     column_kind,
     declutter_labels,
     format_value,
@@ -157,3 +158,20 @@ def test_declutter_hides_overlapping_labels_keeping_the_unusual():
     shown = {t.get_text() for t in ax.texts if t.get_visible()}
     assert "Far" in shown
     assert len(shown & {"A", "B", "C"}) == 1  # the three overlap: one of them is kept
+
+
+def test_table_captions_follow_the_written_table():
+    class Writer:
+        def table(self, name, df, count_columns=None, *, synthetic=False, note=None):
+            return df.copy()
+
+    captions = TableCaptions("Area X", "January 2021 to December 2022")
+    out = captions.watch(Writer())
+    shown = out.table("key_crime_figures", pd.DataFrame({"count": [1]}), note="Rates per 10,000.")
+    other = out.table("waits", pd.DataFrame({"count": [2]}), synthetic=True)
+    assert captions.caption(shown) == "Area X: Key crime figures, January 2021 to December 2022"
+    assert captions.notes(shown) == ["Rates per 10,000."]
+    assert captions.caption(other).startswith("SYNTHETIC - Area X: Waits")
+    assert captions.notes(other) == []
+    unknown = pd.DataFrame({"count": [1]})  # equal to a written table, but not that table
+    assert captions.caption(unknown) == "Area X, January 2021 to December 2022"

@@ -31,6 +31,7 @@ __all__ = [
     "MISSING",
     "SUPPRESSED",
     "PeopleTable",
+    "TableCaptions",
     "column_kind",
     "declutter_labels",
     "format_value",
@@ -515,12 +516,19 @@ def name_figures(figures: Mapping[str, Any], place: str) -> Mapping[str, Any]:
     return figures
 
 
-def register(caption: Callable[[pd.DataFrame], str] | None = None) -> bool:
+def register(
+    caption: Callable[[pd.DataFrame], str] | None = None,
+    notes: Callable[[pd.DataFrame], Sequence[str]] | None = None,
+    *,
+    per: int = 10_000,
+    threshold: int = 5,
+) -> bool:
     """Show every DataFrame displayed in this IPython kernel as a :func:`people_table`.
 
     Tables a notebook displays without calling :func:`people_table` then still read as tables
-    for people. Returns False outside IPython. A table the formatter cannot handle falls back
-    to pandas' own HTML (the error goes to the log, not into the report).
+    for people; ``caption(df)`` and ``notes(df)`` give each its caption and footnotes.
+    Returns False outside IPython. A table the formatter cannot handle falls back to pandas'
+    own HTML (the error goes to the log, not into the report).
     """
     try:
         from IPython import get_ipython
@@ -532,10 +540,69 @@ def register(caption: Callable[[pd.DataFrame], str] | None = None) -> bool:
 
     def _html(df: pd.DataFrame) -> str | None:
         try:
-            return people_table(df, caption(df) if caption else "")._repr_html_()
+            return people_table(
+                df,
+                caption(df) if caption else "",
+                notes=list(notes(df)) if notes else [],
+                per=per,
+                threshold=threshold,
+            )._repr_html_()
         except Exception as exc:  # noqa: BLE001 - never break a display
             logger.debug("people_table fell back to pandas HTML: %s", exc)
             return None
 
     shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _html)
     return True
+
+
+class TableCaptions:
+    """Captions and footnotes of the tables an :class:`~workbench.outputs.Outputs` writes.
+
+    :meth:`watch` wraps the writer's ``table`` method on that one object so that the table it
+    returns is remembered (by identity, with a reference kept) with its name, note and
+    synthetic flag; :meth:`caption` and :meth:`notes` then describe a displayed table that is
+    one of them: "<area>: <table name in words>, <period>" and the written note.
+    """
+
+    def __init__(self, place: str, period: str) -> None:
+        self.place = place
+        self.period = period
+        self._tables: list[tuple[pd.DataFrame, str, str | None, bool]] = []
+
+    def watch(self, out: Any) -> Any:
+        """Remember every table ``out.table(...)`` returns; returns ``out``."""
+        write = out.table
+
+        def table(name: str, df: pd.DataFrame, *args: Any, **kwargs: Any) -> pd.DataFrame:
+            shown = write(name, df, *args, **kwargs)
+            self._tables.append(
+                (shown, name, kwargs.get("note"), bool(kwargs.get("synthetic", False)))
+            )
+            return shown
+
+        table.__doc__ = write.__doc__
+        out.table = table
+        return out
+
+    def _find(self, df: pd.DataFrame) -> tuple[str, str | None, bool] | None:
+        for shown, name, note, synthetic in reversed(self._tables):
+            if shown is df:
+                return name, note, synthetic
+        return None
+
+    def caption(self, df: pd.DataFrame) -> str:
+        """The caption of a displayed table."""
+        found = self._find(df)
+        if found is None:
+            return f"{self.place}, {self.period}"
+        name, _, synthetic = found
+        words = name.replace("_", " ")
+        label = "SYNTHETIC - " if synthetic else ""
+        return f"{label}{self.place}: {words[:1].upper()}{words[1:]}, {self.period}"
+
+    def notes(self, df: pd.DataFrame) -> list[str]:
+        """The written note of a displayed table (its conventions), if it has one."""
+        found = self._find(df)
+        if found is None or not found[1]:
+            return []
+        return [found[1]]

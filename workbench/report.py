@@ -274,9 +274,13 @@ def open_study(
     _log_to_file(folder / LOG_FILE)
     study = _load_study(cfg_path, period_start, period_end, study_cache)
     cfg = study.config
-    caption = f"{cfg.area_name}, {_month(cfg.period_start)} to {_month(cfg.period_end)}"
-    display.register(lambda _df: caption)
-    out = Outputs(theme, study, out_dir=out_root, run_date=run_date)
+    captions = display.TableCaptions(
+        cfg.area_name, f"{_month(cfg.period_start)} to {_month(cfg.period_end)}"
+    )
+    display.register(
+        captions.caption, captions.notes, per=cfg.per, threshold=cfg.suppression_threshold
+    )
+    out = captions.watch(Outputs(theme, study, out_dir=out_root, run_date=run_date))
     logger.info("Study %s, theme %s: %s", study.config.name, theme, describe_study(study))
     return study, out
 
