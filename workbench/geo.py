@@ -186,7 +186,7 @@ def dissolve_clean(
     """Union of polygons without the sliver holes left by generalised boundaries.
 
     Generalised LSOA polygons do not quite touch, so a plain union keeps hundreds of tiny
-    interior rings (1,382 of at most 0.0004 m² for Leicester's 192 LSOAs). The union is
+    interior rings (1,382 of at most 0.0004 m² for the sample study's 192 LSOAs). The union is
     computed with shapely's ``union_all(grid_size=...)`` (vertices snapped to a ``grid_size``
     metre grid, so edges that nearly coincide become one), and interior rings smaller than
     ``min_hole_area`` m² are then removed.
@@ -197,7 +197,7 @@ def dissolve_clean(
         Polygons in a projected CRS in metres (British National Grid).
     grid_size : float
         Precision grid in metres (default 0.01 m = 1 cm). The area changes by less than the
-        perimeter times the grid size (about 10 m² of Leicester's 73.3 km²).
+        perimeter times the grid size (about 10 m² of the sample study's 73.3 km²).
     min_hole_area : float
         Holes smaller than this (m²; default 10,000 m² = 1 ha) are filled.
 

@@ -150,7 +150,7 @@ class MapBuilder:
     Examples
     --------
     >>> mb = MapBuilder("Drug offences", "2021-22", sources=["data.police.uk"])  # doctest: +SKIP
-    >>> mb.add_gistar(gi).add_imd(study.lsoas, show=False).add_outline(study.area, "Leicester")
+    >>> mb.add_gistar(gi).add_imd(study.lsoas, show=False).add_outline(study.area, "Study area")
     >>> save_map(mb, "output/drugs_gistar.html", offline=True)
     """
 
