@@ -13,6 +13,7 @@ machine without Chromium.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -110,3 +111,15 @@ def test_installed_wheel_runs_a_report(wheel, tmp_path):
     assert (folder / "need_and_services.png").is_file() or (
         folder / "SYNTHETIC_need_and_services.png"
     ).is_file()
+
+
+def test_package_does_not_name_the_sample_area():
+    """The package (code, notebooks, shipped documents) is for any area: no sample name."""
+    pattern = re.compile(r"\bLeicester\b")  # "Leicestershire Police" is a force, not the area
+    found = []
+    for path in sorted((ROOT / "workbench").rglob("*")):
+        if path.suffix in (".py", ".ipynb", ".md") and path.is_file():
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if pattern.search(line):
+                    found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}")
+    assert not found, "\n".join(found)
