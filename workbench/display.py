@@ -275,7 +275,9 @@ class PeopleTable:
         if self.caption:
             styler = styler.set_caption(html.escape(self.caption))
         if self.text_columns:
-            styler = styler.set_properties(subset=self.text_columns, **{"text-align": "left"})
+            styler = styler.set_properties(
+                subset=self.text_columns, **{"text-align": "left !important"}
+            )
         return styler.set_table_styles(
             [
                 {
