@@ -280,3 +280,21 @@ def test_second_study_without_partnership_tables(full_runs):
     assert {"gistar_oadby_and_wigston", "gistar_blaby"} <= names
     overview = json.loads((folders["overview"] / "run_log.json").read_text(encoding="utf-8"))
     assert "key_figures_by_district" in {r["name"] for r in overview["outputs"]}
+
+
+def test_assumptions_apply_to_the_study():
+    """Entries about synthetic tables or about a data file the study does not use are left
+    out of its reports."""
+    from workbench.report import assumptions_for
+    from workbench.study import Study
+
+    second = [
+        t for _, t in assumptions_for(Study.from_toml(SECOND), "synthetic", "ethnicity").entries
+    ]
+    sample = [
+        t for _, t in assumptions_for(Study.from_toml(SAMPLE), "synthetic", "ethnicity").entries
+    ]
+    assert not any("synthetic" in t.lower() for t in second)
+    assert not any("census2021_leicester_ethnicity.csv" in t for t in second)
+    assert any("census2021_leicester_ethnicity.csv" in t for t in sample)
+    assert any(t.startswith("| A08 ") for t in sample)  # the sample's synthetic tables

@@ -57,6 +57,8 @@ NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 RESOURCES = Path(__file__).resolve().parent / "resources"
 #: The sample study, looked for from the working folder and from the package's clone.
 SAMPLE_CONFIG = Path("data") / "sample" / "area.toml"
+#: A data file named in an assumptions-log entry (in backticks), e.g. `lsoa_pop_mid2019.csv`.
+_DATA_FILE_RE = re.compile(r"`([\w.\-]+\.(?:csv|xlsx|geojson|gpkg|shp|zip))`", re.IGNORECASE)
 #: Name of the per-theme log file that receives every log record of a notebook run.
 LOG_FILE = "run.log"
 
@@ -381,15 +383,28 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
     """The assumptions-log entries matching ``keywords`` that apply to this study.
 
     :func:`workbench.outputs.assumptions`, less the entries about synthetic tables when the
-    study uses none (they describe the sample, not this study's data).
+    study uses none, and less the entries about a named data file (e.g.
+    ``census2021_..._ethnicity.csv``) that the study does not use: they describe another
+    study's data.
     """
     from workbench.outputs import assumptions
 
     found = assumptions(*keywords)
-    if not synthetic_tables(study.config):
-        found.entries = [
-            (source, text) for source, text in found.entries if "synthetic" not in text.lower()
-        ]
+    cfg = study.config
+    used = set()
+    for value in cfg.files.values():
+        for path in value if isinstance(value, list) else [value]:
+            if path:
+                used.add(Path(path).name.lower())
+    synthetic = bool(synthetic_tables(cfg))
+
+    def applies(text: str) -> bool:
+        if not synthetic and "synthetic" in text.lower():
+            return False
+        named = {m.lower() for m in _DATA_FILE_RE.findall(text)}
+        return not named or bool(named & used)
+
+    found.entries = [(source, text) for source, text in found.entries if applies(text)]
     return found
 
 
