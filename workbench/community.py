@@ -28,7 +28,13 @@ from workbench.pack import (
     write_atomic,
 )
 
-__all__ = ["GLOSSARY", "readability", "community_page", "write_community_page"]
+__all__ = [
+    "GLOSSARY",
+    "community_page",
+    "label_frames",
+    "readability",
+    "write_community_page",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +90,41 @@ dt { font-weight: bold; margin-top: 0.75rem; }
 dd { margin-left: 1rem; }
 .small { font-size: 1rem; color: #333333; }
 """
+
+
+_IFRAME_RE = re.compile(r"""<iframe\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.IGNORECASE)
+_SRCDOC_ATTR_RE = re.compile(r"""\bsrcdoc\s*=\s*("[^"]*"|'[^']*')""", re.IGNORECASE)
+
+
+def label_frames(document: str, language: str = "en") -> str:
+    """Give every ``<iframe>`` of an HTML document an accessible name and its page a language.
+
+    An embedded map (``<iframe srcdoc="...">``) is named by the ``<title>`` of the document it
+    embeds (``"Embedded map"`` when it has none); an embedded document whose ``<html>`` has no
+    ``lang`` gets ``language``. Frames that already have a ``title`` keep it. WCAG 2.1 success
+    criteria 4.1.2 (name, role, value: axe rule ``frame-title``) and 3.1.1 (language of page).
+
+    >>> out = label_frames('<iframe srcdoc="&lt;html&gt;&lt;title&gt;Map&lt;/title&gt;">')
+    >>> out.startswith('<iframe title="Map"'), 'lang=&quot;en&quot;' in out
+    (True, True)
+    """
+
+    def fix(match: re.Match[str]) -> str:
+        attrs = match.group(1)
+        src = _SRCDOC_ATTR_RE.search(attrs)
+        inner = html.unescape(src.group(1)[1:-1]) if src else ""
+        if src and re.search(r"<html(?![^>]*\blang=)", inner, re.IGNORECASE):
+            inner = re.sub(r"<html\b", f'<html lang="{language}"', inner, count=1, flags=re.I)
+            quoted = '"' + html.escape(inner, quote=True).replace("&#x27;", "'") + '"'
+            attrs = attrs[: src.start(1)] + quoted + attrs[src.end(1) :]
+        outside = _SRCDOC_ATTR_RE.sub("", attrs)
+        if re.search(r"\btitle\s*=", outside, re.IGNORECASE):
+            return f"<iframe{attrs}>"
+        found = re.search(r"<title>(.*?)</title>", inner, re.IGNORECASE | re.DOTALL)
+        name = html.unescape(found.group(1)).strip() if found else "Embedded map"
+        return f'<iframe title="{html.escape(name, quote=True)}"{attrs}>'
+
+    return _IFRAME_RE.sub(fix, document)
 
 
 def readability(text: str) -> dict[str, Any]:
@@ -169,11 +210,14 @@ def _hotspot_places(run: Run) -> tuple[str, list[list[str]]] | None:
         return None
     rows = []
     for _, r in table.df.head(10).iterrows():
+        offences = fmt_count(r.get("offences"))
+        if offences == "0":
+            offences = "0 (offences in the squares next to it make it part of a hot spot)"
         rows.append(
             [
                 str(r.get("lsoa_name", "")),
                 HOTSPOT_WORDS.get(str(r.get("category", "")), str(r.get("category", ""))),
-                fmt_count(r.get("offences")),
+                offences,
             ]
         )
     return "Neighbourhoods with drug offence hot spots", rows
@@ -283,7 +327,7 @@ def community_page(
         )
 
     crime = by_theme.get("overview") or by_theme.get("supply") or []
-    crime_rows = [h for h in crime if "per " in h.value and "residents" in h.value]
+    crime_rows = [h for h in crime if h.kind == "crime"]
     parts.append("<h2>What changed</h2>")
     if crime_rows:
         parts.append(items(crime_rows))
@@ -291,7 +335,7 @@ def community_page(
         parts.append(para("This run has no figures for the latest year."))
 
     parts.append("<h2>Where</h2>")
-    deprived = [h for rows in by_theme.values() for h in rows if "most deprived" in h.label]
+    deprived = [h for h in all_rows if h.kind == "deprived"]
     seen: set[str] = set()
     unique = []
     for h in deprived:
@@ -343,12 +387,12 @@ def community_page(
             _table(wards[0], ["Ward", "Reports", "For every 10,000 people", "Range"], wards[1])
         )
 
-    support = [
-        h
-        for t in ("treatment", "young_people", "communities")
-        for h in by_theme.get(t, [])
-        if "most deprived" not in h.label
-    ]
+    support = []
+    for h in all_rows:  # the rest (treatment, young people, needles), each sentence once
+        if h.kind in ("crime", "deprived") or not h.plain or h.plain in seen:
+            continue
+        seen.add(h.plain)
+        support.append(h)
     if support:
         parts.append("<h2>Treatment and support</h2>")
         parts.append(items(support))
@@ -374,7 +418,7 @@ def community_page(
             "partnership's own records."
         )
     )
-    src = "".join(f"<li>{html.escape(s)}</li>" for s in sources(cfg))
+    src = "".join(f"<li>{html.escape(s)}</li>" for s in sources(cfg, plain=True))
     parts.append(f"<h3>Where the figures come from</h3><ul>{src}</ul>")
     gloss = "".join(
         f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"

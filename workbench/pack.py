@@ -238,6 +238,7 @@ class Headline:
     source: str
     synthetic: bool
     direction: str | None = None  # "higher" / "lower" / "similar" against last year
+    kind: str = ""  # "crime" (counts and rates), "deprived" (share in most deprived), ...
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready fields (for the run log)."""
@@ -402,7 +403,10 @@ def _crime_figures(run: Run, theme: str, table: Table) -> list[Headline]:
         period = str(row.get("period", ""))
         plain = ""
         if c is not None and not _hidden(count):
-            plain = f"There were {fmt_count(count)} {_noun(crime)} in {month_words(period)}"
+            plain = (
+                f"There were {fmt_count(count)} {_noun(crime)} in the 12 months from "
+                f"{month_words(period).replace(' to ', ' to the end of ')}"
+            )
             if p is not None and pct is not None:
                 more = "more" if pct > 0 else "fewer"
                 plain += f", {abs(pct):.0f}% {more} than the year before ({fmt_count(prev)})"
@@ -425,6 +429,7 @@ def _crime_figures(run: Run, theme: str, table: Table) -> list[Headline]:
                 source=table.path.name,
                 synthetic=table.synthetic,
                 direction=rating,
+                kind="crime",
             )
         )
     return out
@@ -466,6 +471,7 @@ def _deprived_share(run: Run, theme: str, table: Table) -> list[Headline]:
                 plain=plain,
                 source=table.path.name,
                 synthetic=table.synthetic,
+                kind="deprived",
             )
         )
     return out
@@ -721,8 +727,11 @@ def _first_sentence(text: str, limit: int = 140) -> str:
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
-def sources(cfg: dict[str, Any]) -> list[str]:
-    """Plain names of the data sources the study configured (from the run log's settings)."""
+def sources(cfg: dict[str, Any], *, plain: bool = False) -> list[str]:
+    """Names of the data sources the study configured (from the run log's settings).
+
+    ``plain=True`` names the partnership's own tables in everyday words (community page).
+    """
     files = cfg.get("files", {}) or {}
     year = cfg.get("boundary_copyright_year")
     found = []
@@ -757,10 +766,14 @@ def sources(cfg: dict[str, Any]) -> list[str]:
             for k in files
             if k.replace("_", " ") in partnership
         )
+        listed = (
+            "the partnership's own records (treatment, waiting times, needle finds, "
+            "young people's services)"
+            if plain
+            else "Partnership tables: " + ", ".join(partnership)
+        )
         found.append(
-            "Partnership tables: "
-            + ", ".join(partnership)
-            + (" (SYNTHETIC in this sample: invented, not real)" if synthetic else "")
+            listed + (" (SYNTHETIC in this sample: invented, not real)" if synthetic else "")
         )
     return found
 
