@@ -721,6 +721,13 @@ def applicable_assumptions(run: Run) -> list[dict[str, str]]:
     return list(seen.values())
 
 
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters (with an ellipsis)."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-") + "…"
+
+
 def _first_sentence(text: str, limit: int = 140) -> str:
     text = re.sub(r"[`*]", "", text)
     first = re.split(r"(?<=\.)\s", text, maxsplit=1)[0]
@@ -877,7 +884,8 @@ class _Deck:
         from pptx.enum.text import PP_ALIGN
 
         para.alignment = PP_ALIGN.LEFT
-        self._style(para.runs[0], 30, bold=True, color=_BLUE)
+        # one line of 12.3 inches holds about 50 characters at 30 pt and 62 at 24 pt
+        self._style(para.runs[0], 30 if len(title) <= 50 else 24, bold=True, color=_BLUE)
         frame.margin_left = Pt(0)
         self.slides.append(SlideInfo(len(self.slides) + 1, kind, title))
         return slide
@@ -949,6 +957,7 @@ class _Deck:
         )
 
     def figures_slide(self, title: str, rows: Sequence[Headline], synthetic: bool) -> None:
+        from pptx.dml.color import RGBColor
         from pptx.util import Inches, Pt
 
         slide = self._new("figures", title)
@@ -978,6 +987,8 @@ class _Deck:
         for j, text in enumerate(headers):
             cell = table.cell(0, j)
             cell.text = text
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = RGBColor(*_BLUE)
             self._style(cell.text_frame.paragraphs[0].runs[0], 15, bold=True, color=(255, 255, 255))
         for i, h in enumerate(rows, start=1):
             label = (f"{h.label} (SYNTHETIC)" if h.synthetic else h.label) + (
@@ -1175,13 +1186,18 @@ def build_pptx(run: Run, path: Path) -> tuple[list[SlideInfo], dict[str, list[He
                 ],
             )
         for pic in key_maps(run, theme):
+            # the map's own period goes to the caption so that the title fits on one line
+            match = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", pic.title)
+            name, when = (match.group(1), match.group(2)) if match else (pic.title, "")
+            name = re.sub(r"^SYNTHETIC[^-]*-\s*", "", name)
+            label = "SYNTHETIC " if pic.synthetic else ""
             deck.picture_slide(
-                f"{title.split(':')[0]}: {pic.title}" + (" (SYNTHETIC)" if pic.synthetic else ""),
+                _shorten(f"{title.split(':')[0]}: {label}{name}", 62),
                 pic.path,
                 pic.alt,
-                f"Map file: {pic.path.parent.name}/{pic.path.name} (interactive version: "
+                f"{pic.title}. Map file: {pic.path.parent.name}/{pic.path.name} (interactive: "
                 f"{pic.path.with_suffix('.html').name}). Legend, scale bar and attribution on "
-                "the map.",
+                "the map." + (f" Period: {month_words(when)}." if when else ""),
             )
         if theme == "supply" and spc is not None:
             deck.picture_slide(
