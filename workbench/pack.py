@@ -840,6 +840,9 @@ def write_atomic(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        umask = os.umask(0)  # mkstemp makes the file private; give it the usual mode
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -1012,6 +1015,16 @@ class _Deck:
                     for run in para.runs:
                         self._style(run, 14)
                 cell.margin_top = cell.margin_bottom = Pt(3)
+        messages = [h.plain for h in rows if h.plain][:3]
+        if len(rows) <= 3 and messages:
+            # room under a short table: the figures in a sentence each, for the discussion
+            below = top + 0.62 * n + 0.3
+            self._text(
+                slide,
+                (0.5, below, 12.3, 6.7 - below),
+                [("In words", {"bold": True, "size": 16})]
+                + [(f"• {m}", {"size": 15}) for m in messages],
+            )
         self._text(
             slide,
             (0.5, 6.85, 12.3, 0.5),
