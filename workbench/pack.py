@@ -447,7 +447,12 @@ def _deprived_share(run: Run, theme: str, table: Table) -> list[Headline]:
         rating = compare(_num(lo), _num(hi), _num(pop))
         what = str(row[label_col])
         plain = ""
-        if _num(row.get("share_of_events")) is not None:
+        if _num(pop) == 0:
+            plain = (
+                "None of the neighbourhoods here is among the fifth that are the most "
+                "deprived in England."
+            )
+        elif _num(row.get("share_of_events")) is not None:
             side = {"higher": "more than", "lower": "less than", "similar": "about"}.get(
                 rating or "", "compared with"
             )

@@ -228,3 +228,33 @@ def test_pack_cli_without_a_run_is_one_clear_error(tmp_path, capsys):
 def test_find_run_picks_the_date(tiny_run):
     with pytest.raises(WorkbenchError, match="dates found: 2024-04-01"):
         find_run(tiny_run, "2023-01-01")
+
+
+def test_deprived_share_against_population_share(tiny_run):
+    import pandas as pd
+
+    from workbench.pack import Table, _deprived_share
+
+    run = find_run(tiny_run)
+    df = pd.DataFrame(
+        {
+            "crime_type": ["Drugs", "Drugs", "Robbery"],
+            "group": ["10% most deprived", "20% most deprived", "20% most deprived"],
+            "count": ["403.0", "713.0", "0.0"],
+            "total_count": ["1846.0", "1846.0", "12.0"],
+            "share_of_events": ["0.218", "0.386", "0.0"],
+            "lower": ["0.2", "0.364", "0.0"],
+            "upper": ["0.238", "0.409", "0.243"],
+            "share_of_population": ["0.194", "0.348", "0.0"],
+        }
+    )
+    rows = _deprived_share(run, "overview", Table("t", tiny_run / "t.csv", df, False, ""))
+    assert len(rows) == 2  # the 20% rows only
+    drugs, robbery = rows
+    # 34.8% lies below the interval 36.4% to 40.9%: higher than the population share
+    assert drugs.value == "38.6%" and drugs.interval == "36.4% to 40.9%"
+    assert drugs.base == "n = 713 of 1,846"
+    assert drugs.note == "Higher against the population share (34.8%)"
+    assert "39% of drug offences" in drugs.plain and "more than their 35% share" in drugs.plain
+    # no most deprived neighbourhood at all: said so, not "0% against 0%"
+    assert robbery.plain.startswith("None of the neighbourhoods here")
