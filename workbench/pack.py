@@ -810,8 +810,9 @@ def data_notes(run: Run, hl: Sequence[Headline]) -> list[str]:
             if any(h.england != NO_ENGLAND for h in hl)
             else "; no table of this run does, so the column says “Not available”."
         ),
-        "Maps: colours from ColorBrewer schemes (red-blue diverging and sequential reds), "
-        "readable with the common forms of colour blindness; charts use blue and orange.",
+        "Colours: ColorBrewer schemes marked colour-blind safe (RdBu for hot and cold "
+        "spots, RdYlBu for deprivation, sequential Reds, Blues, YlOrRd and OrRd); charts "
+        "use blue and orange, never red against green.",
     ]
     if any(h.synthetic for h in hl):
         notes.insert(
