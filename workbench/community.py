@@ -23,6 +23,7 @@ from workbench.pack import (
     Run,
     fmt_count,
     fmt_number,
+    map_title,
     month_words,
     sources,
     write_atomic,
@@ -353,13 +354,17 @@ def community_page(
         if png is None or shown >= 2:
             continue
         rec = run.record(theme, name, "map") or {}
+        # the map's own period, from its title "... (YYYY-MM to YYYY-MM)", else the study's
+        html_file = run.file(theme, name, "map", ".html")
+        title = (map_title(html_file) if html_file else None) or ""
+        when = re.search(r"\((\d{4}-\d{2} to \d{4}-\d{2})\)\s*$", title)
         caption = (
             (
                 "Drug offence hot spots, "
                 if name == "emerging_hotspots"
                 else "Anti-social behaviour, needle finds and drug offences together, "
             )
-            + period
+            + (month_words(when.group(1)) if when else period)
             + (" (includes invented example data)" if rec.get("synthetic") else "")
         )
         alt_text = alt.format(area=cfg.get("area_name", "the area"))

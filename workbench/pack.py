@@ -35,6 +35,7 @@ __all__ = [
     "build_pptx",
     "compare",
     "find_run",
+    "map_title",
     "headlines",
     "render_slides",
     "run_pack",
@@ -1090,7 +1091,7 @@ class _Deck:
         return write_atomic(path, buf.getvalue())
 
 
-def _html_title(path: Path) -> str | None:
+def map_title(path: Path) -> str | None:
     """The ``<title>`` of a saved map (its title and period), if it has one."""
     try:
         head = path.read_text(encoding="utf-8", errors="replace")[:20_000]
@@ -1127,7 +1128,7 @@ def key_maps(run: Run, theme: str, limit: int = 2) -> list[Picture]:
         if png is None:
             continue
         rec = run.record(theme, name, "map") or {}
-        title = (html_file and _html_title(html_file)) or name.replace("_", " ")
+        title = (html_file and map_title(html_file)) or name.replace("_", " ")
         synthetic = bool(rec.get("synthetic"))
         alt = (
             f"Map of {area}: {title}."
