@@ -19,6 +19,7 @@ from typing import Any
 
 from workbench.errors import WorkbenchError
 from workbench.pack import (
+    CRIME_NOUNS,
     Headline,
     Run,
     fmt_count,
@@ -237,7 +238,10 @@ def _wards(run: Run) -> tuple[str, list[list[str]]] | None:
         ]
         for _, r in table.df.head(5).iterrows()
     ]
-    return "Wards with the most anti-social behaviour for every 10,000 people", rows
+    # the table's note starts with what it counts ("Anti-social behaviour; rate per ...")
+    what = table.note.split(";", 1)[0].strip() if ";" in table.note else ""
+    noun = CRIME_NOUNS.get(what, "crime").replace("reports of ", "")
+    return f"Wards with the most {noun} for every 10,000 people, latest 12 months", rows
 
 
 #: The maps the page may show (theme, run-log name), in order of preference; two at most.
