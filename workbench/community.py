@@ -317,9 +317,10 @@ def community_page(
     parts: list[str] = []
     parts.append(
         para(
-            f"This page tells people who live and work in {cfg.get('area_name', 'the area')} "
-            f"what has changed in crime and drug harm, and what the partnership of the council, "
-            f"police, health services and others is doing about it. It covers {period}."
+            f"This page is for people who live and work in {cfg.get('area_name', 'the area')}. "
+            "It says what has changed in crime and drug harm. It also says what the "
+            "partnership is doing about it. The partnership is the council, the police, "
+            f"health services and others working together. The page covers {period}."
         )
     )
     if any_synthetic:

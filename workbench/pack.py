@@ -405,15 +405,16 @@ def _crime_figures(run: Run, theme: str, table: Table) -> list[Headline]:
         plain = ""
         if c is not None and not _hidden(count):
             plain = (
-                f"There were {fmt_count(count)} {_noun(crime)} in the 12 months from "
-                f"{month_words(period).replace(' to ', ' to the end of ')}"
+                f"There were {fmt_count(count)} {_noun(crime)} in the year to the end of "
+                f"{month_words(period).split(' to ')[-1]}. "
             )
             if p is not None and pct is not None:
                 more = "more" if pct > 0 else "fewer"
-                plain += f", {abs(pct):.0f}% {more} than the year before ({fmt_count(prev)})"
-            plain += ". "
+                plain += (
+                    f"That is {abs(pct):.0f}% {more} than the year before ({fmt_count(prev)}). "
+                )
             if r is not None:
-                plain += f"That is about {r:,.0f} for every {per:,} people living here. "
+                plain += f"It is about {r:,.0f} for every {per:,} people living here. "
             plain += _judgement(rating)
         out.append(
             Headline(
@@ -454,14 +455,16 @@ def _deprived_share(run: Run, theme: str, table: Table) -> list[Headline]:
                 "deprived in England."
             )
         elif _num(row.get("share_of_events")) is not None:
-            side = {"higher": "more than", "lower": "less than", "similar": "about"}.get(
-                rating or "", "compared with"
-            )
+            side = {
+                "higher": "So these areas have more than their share.",
+                "lower": "So these areas have less than their share.",
+                "similar": "So these areas have about their share.",
+            }.get(rating or "", "")
             plain = (
                 f"{fmt_share(row['share_of_events'], 0)} of {_noun(what)} happened in the "
-                f"fifth of neighbourhoods that are the most deprived in England, "
-                f"{side} their {fmt_share(pop, 0)} share of the population."
-            )
+                f"most deprived fifth of neighbourhoods in England. "
+                f"{fmt_share(pop, 0)} of people here live in these areas. {side}"
+            ).strip()
         out.append(
             Headline(
                 theme=theme,

@@ -255,6 +255,10 @@ def test_deprived_share_against_population_share(tiny_run):
     assert drugs.value == "38.6%" and drugs.interval == "36.4% to 40.9%"
     assert drugs.base == "n = 713 of 1,846"
     assert drugs.note == "Higher against the population share (34.8%)"
-    assert "39% of drug offences" in drugs.plain and "more than their 35% share" in drugs.plain
+    assert drugs.plain == (
+        "39% of drug offences happened in the most deprived fifth of neighbourhoods in "
+        "England. 35% of people here live in these areas. So these areas have more than "
+        "their share."
+    )
     # no most deprived neighbourhood at all: said so, not "0% against 0%"
     assert robbery.plain.startswith("None of the neighbourhoods here")
