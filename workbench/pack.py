@@ -738,7 +738,7 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _first_sentence(text: str, limit: int = 140) -> str:
-    text = re.sub(r"[`*]", "", text)
+    text = re.sub(r"`|\*\*", "", text)  # Markdown code and bold marks, not a lone "*"
     first = re.split(r"(?<=\.)\s", text, maxsplit=1)[0]
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
@@ -1063,7 +1063,7 @@ class _Deck:
             size=13,
         )
         high = [e for e in entries if e.get("impact", "").lower().startswith("high")]
-        shown = high[:8]
+        shown = high[:7]
         lines: list[str | tuple[str, dict[str, Any]]] = [
             (
                 f"Assumptions that apply (high impact: {len(shown)} of {len(entries)})",
