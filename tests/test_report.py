@@ -138,9 +138,14 @@ def full_runs(tmp_path_factory):
     return runs
 
 
+def _themes(run: dict) -> dict:
+    """The theme folders of a run (without the meeting pack folder, issue 15)."""
+    return {theme: folder for theme, folder in run.items() if theme in THEMES}
+
+
 def test_report_on_sample(full_runs):
     folders = full_runs["sample"]
-    assert set(folders) == set(THEMES)
+    assert set(folders) == {*THEMES, "pack"}  # pack: meeting pack, issue 15
     supply = _check_run(folders["supply"], "supply")
     treatment = _check_run(folders["treatment"], "treatment")
     names = {r["name"] for r in supply["outputs"]}
@@ -162,7 +167,7 @@ def test_report_on_sample(full_runs):
 def test_reports_name_their_study(full_runs, study):
     """Title and first heading of every report name the study; the header names its sources."""
     cfg = load_config(STUDIES[study])
-    for theme, folder in full_runs[study].items():
+    for theme, folder in _themes(full_runs[study]).items():
         page = (folder / f"{theme}.html").read_text(encoding="utf-8")
         title = re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1)
         heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.DOTALL).group(1)
@@ -187,7 +192,7 @@ def _outputs_text(output: dict) -> str:
 @pytest.mark.parametrize("study", sorted(STUDIES))
 def test_notebook_cells_show_what_they_promise(full_runs, study):
     """Cell by cell: every map cell shows a map; no bare path, traceback or log record."""
-    for theme, folder in full_runs[study].items():
+    for theme, folder in _themes(full_runs[study]).items():
         log = json.loads((folder / "run_log.json").read_text(encoding="utf-8"))
         written = {r["name"] for r in log["outputs"] if r["kind"] == "map"}
         nb = nbformat.read(folder / f"{theme}.ipynb", as_version=4)
@@ -237,7 +242,7 @@ def test_report_screenshots(full_runs):
     if find_chromium() is None:
         pytest.skip(f"report screenshots need a browser: {INSTALL_HINT}")
     for study, folders in full_runs.items():
-        for theme, folder in folders.items():
+        for theme, folder in _themes(folders).items():
             png = page_screenshot(folder / f"{theme}.html", SCREENSHOTS / study / f"{theme}.png")
             assert png is not None and png.stat().st_size > 10_000
 
@@ -251,7 +256,7 @@ def test_report_without_a_browser_and_with_a_period(tmp_path, monkeypatch):
         + ["--out", str(tmp_path)]
     )
     assert code == 0
-    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    folder = next(p for p in tmp_path.iterdir() if p.name.endswith("_overview"))
     log = _check_run(folder, "overview")
     assert log["config"]["area_codes"] == ["E07000135", "E07000129"]
     assert log["config"]["period_start"] == "2022-01"

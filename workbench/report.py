@@ -495,6 +495,10 @@ def export_html(notebook: str | Path, html_path: str | Path, title: str | None =
     exporter.log = quiet
     title = title or nb.metadata.get("title") or Path(notebook).stem
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    # Accessibility (WCAG 2.1 AA, issue 15): embedded maps get a name and a language.
+    from workbench.community import label_frames
+
+    body = label_frames(body)
     found = external_loads(body)
     if found:
         logger.warning("%s loads from external hosts: %s", html_path, found[:3])
@@ -712,6 +716,10 @@ def run_report(
             export_html(executed, folder / f"{theme}.html", title=title)
             logger.info("Theme %s done in %.1f s: %s", theme, time.perf_counter() - t0, folder)
             results[theme] = folder
+    # The meeting pack and the community page of this run (issue 15), from its published files.
+    from workbench.pack import run_pack
+
+    run_pack(out_path, date, commentary=cfg.commentary)
     return results
 
 
@@ -730,6 +738,11 @@ def run_report_cli(
     results = run_report(config, themes=themes, out=out, period=period)
     for theme, folder in results.items():
         print(f"{theme:>13}: {folder / (theme + '.html')}")
+    if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack
+        first = next(iter(results.values()))
+        pack = first.parent / f"{first.name.split('_', 1)[0]}_pack"
+        print(f"{'meeting pack':>13}: {pack / 'meeting_pack.pptx'}")
+        print(f"{'community':>13}: {pack / 'community_report.html'}")
     print(
         f"{len(results)} report(s) written under {Path(out).resolve()} "
         f"in {time.perf_counter() - t0:.0f} s"
