@@ -355,8 +355,9 @@ def data_sources(study: Study) -> list[str]:
     for key in PARTNERSHIP_TABLES:
         path = cfg.file(key)
         if path:
-            label = f", {SYNTHETIC_LABEL}: invented sample data" if key in synthetic else ""
-            sources.append(f"Partnership table {key.replace('_', ' ')} ({Path(path).name}{label})")
+            label = f", {SYNTHETIC_LABEL}" if key in synthetic else ""
+            what = key.replace("_", " ").replace("lsoa", "LSOA")
+            sources.append(f"Partnership table: {what} ({Path(path).name}{label})")
     return sources
 
 
