@@ -49,7 +49,10 @@ def test_unknown_columns_key(tmp_path):
         'period_end = "2021-12"\n[files]\npolice_street = "p.zip"\nlsoa_boundaries = "b.gpkg"\n'
         'imd = "i.csv"\npopulation = "p.csv"\n[columns]\nlsoa_cd = "CODE"\n'
     )
-    with pytest.raises(ConfigError, match=r"\[columns\] has unknown key\(s\) lsoa_cd; expected"):
+    with pytest.raises(
+        ConfigError,
+        match=r"has unknown key\(s\) 'lsoa_cd' \('lsoa_cd': did you mean 'lsoa_code'\?\)",
+    ):
         load_config(cfg_path, check_files=False)
 
 

@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 
 from workbench.config import StudyConfig, load_config
+from workbench.coverage import Coverage
 from workbench.errors import ConfigError
 from workbench.geo import BNG, dissolve_clean, locate_points
 from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import display_name
 from workbench.loaders.area import StudyArea, read_lsoa_2011_2021_lookup
+from workbench.loaders.attribution import Attribution, attribute_points
 from workbench.loaders.boundaries import read_boundaries
 from workbench.loaders.imd import read_imd
 from workbench.loaders.lookups import read_lsoa_lad_lookup
@@ -86,6 +88,8 @@ class Study:
     def __init__(self, config: StudyConfig) -> None:
         self.config = config
         self.ledger = Ledger()
+        #: How the attribution rule placed each point layer loaded so far (by layer name).
+        self.attributions: dict[str, Attribution] = {}
         logger.info("Study %s: %s", config.name, config.summary())
 
     @classmethod
@@ -366,12 +370,101 @@ class Study:
     # -- police ------------------------------------------------------------------------------
     @cached_property
     def crimes(self) -> gpd.GeoDataFrame:
-        """police.uk street crime in the study area and period (EPSG:27700)."""
-        return read_street(
+        """police.uk street crime in the study area and period (EPSG:27700).
+
+        Placed by the one attribution rule (:mod:`workbench.loaders.attribution`):
+        ``lsoa_code`` (the police's code of a study LSOA, else the study LSOA of the point),
+        ``ward_code`` (by point), ``district_code`` and ``imd_decile`` (of the LSOA).
+        """
+        gdf = read_street(
             self._path("police_street"),
             period=self.period,
             area=self.study_area,
             ledger=self.ledger,
+        )
+        return self._attribute(gdf, "crimes")
+
+    def _attribute(self, gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
+        """Store the attribution rule's columns on a layer's rows (once, at load)."""
+        out, result = attribute_points(gdf, self.lsoas, self.wards, layer=layer)
+        self.attributions[layer] = result
+        return out
+
+    def checks(self) -> dict:
+        """What ``workbench validate`` reports besides the ledger: the police coverage and how
+        the attribution rule placed each layer (rows where the police LSOA code and the
+        point disagree), with plain-English ``messages``."""
+        cov = self.coverage
+        messages = []
+        for a in self.attributions.values():
+            text = (
+                f"Attribution ({a.layer}, {a.rows:,} rows): {a.by_code:,} by the police LSOA "
+                f"code, {a.by_point:,} by point in the study's LSOA polygons"
+            )
+            if a.layer in ("crimes",):
+                text += (
+                    f"; the two rules disagree on {a.disagree:,} row(s) (police code of a study "
+                    "LSOA, point in another or no polygon; the police code is used)"
+                )
+            messages.append(text + ".")
+        return {
+            "coverage": cov.to_dict(),
+            "attribution": {k: v.to_dict() for k, v in self.attributions.items()},
+            "messages": messages,
+        }
+
+    @cached_property
+    def coverage(self) -> Coverage:
+        """Months of the study period each force's police street files hold.
+
+        From the files themselves (their ``YYYY-MM-<force>-street.csv`` names, else their
+        Month column); loads :attr:`crimes` first. Also written into :attr:`ledger` (and so
+        the run log and ``workbench validate --json``). A month some force lacks is missing,
+        not zero: time-based outputs use :attr:`Coverage.observed`.
+        """
+        crimes = self.crimes  # noqa: F841 - reading the files records their months
+        months: dict[str, set[str]] = {}
+        for fl in self.ledger.files:
+            if fl.kind == "police_street":
+                for force, held in fl.months.items():
+                    months.setdefault(force, set()).update(held)
+        cov = Coverage.from_months(months, self.period)
+        self.ledger.coverage = cov.to_dict()
+        if not cov.complete:
+            logger.warning("Police coverage: %s", cov.describe())
+        return cov
+
+    def check_coverage(self) -> Coverage:
+        """:attr:`coverage`, raising when the study period runs past the data or before it.
+
+        Months missing at the start or the end of the period (before the first, or after the
+        last, month any force's files hold) are refused with one :class:`ConfigError`, unless
+        ``[study] allow_missing_months = true``: then, like gaps inside the period, they are
+        treated as missing months. Gaps inside the period are always reported, never refused.
+        """
+        cov = self.coverage
+        edges = [("before", cov.before_data), ("after", cov.after_data)]
+        if self.config.allow_missing_months or not any(len(m) for _, m in edges):
+            return cov
+        held = cov.table.any(axis=0)
+        first = held.index[held.to_numpy(bool)].min() if held.any() else None
+        last = held.index[held.to_numpy(bool)].max() if held.any() else None
+        parts = []
+        for side, months in edges:
+            if len(months):
+                parts.append(
+                    f"{len(months)} month(s) {side} the data ({months[0]} to {months[-1]})"
+                )
+        data = (
+            f"the police files hold {first} to {last}"
+            if first is not None
+            else ("the police files hold no month of it")
+        )
+        raise ConfigError(
+            f"{self.config.path}: [study] period {self.config.period_start} to "
+            f"{self.config.period_end} runs {' and '.join(parts)}: {data}. Set period_start/"
+            f"period_end to months the files hold, or add [study] allow_missing_months = true "
+            f"to treat those months as missing (never as zero)."
         )
 
     @cached_property
@@ -380,7 +473,8 @@ class Study:
         paths = self._path("stop_search")
         if not paths:
             return None
-        return read_stop_search(paths, period=self.period, area=self.study_area, ledger=self.ledger)
+        gdf = read_stop_search(paths, period=self.period, area=self.study_area, ledger=self.ledger)
+        return self._attribute(gdf, "searches")
 
     # -- partnership tables -------------------------------------------------------------------
     def _table(self, table: str) -> pd.DataFrame | None:
@@ -424,8 +518,10 @@ class Study:
 
     @cached_property
     def needle_finds(self) -> gpd.GeoDataFrame | None:
-        """Needle finds in the study period, points in EPSG:27700, with ``month``."""
-        return self._table("needle_finds")
+        """Needle finds in the study period, points in EPSG:27700, with ``month`` and the
+        attribution rule's ``lsoa_code``, ``ward_code``, ``district_code``, ``imd_decile``."""
+        gdf = self._table("needle_finds")
+        return None if gdf is None else self._attribute(gdf, "needle_finds")
 
     @cached_property
     def young_people(self) -> pd.DataFrame | None:
@@ -437,6 +533,7 @@ class Study:
         """Load every configured file (as ``workbench validate`` does) and return the ledger."""
         for name in ATTRIBUTES:
             getattr(self, name)
+        self.check_coverage()
         return self.ledger
 
     def __repr__(self) -> str:

@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -100,8 +101,8 @@ _SEARCH_OUT = [
 ]
 
 _MEMBER = {
-    "street": re.compile(r"(?:^|/)(\d{4}-\d{2})-[^/]+-street\.csv$", re.IGNORECASE),
-    "stop_search": re.compile(r"(?:^|/)(\d{4}-\d{2})-[^/]+-stop-and-search\.csv$", re.IGNORECASE),
+    "street": re.compile(r"(?:^|/)(\d{4}-\d{2})-([^/]+)-street\.csv$", re.IGNORECASE),
+    "stop_search": re.compile(r"(?:^|/)(\d{4}-\d{2})-([^/]+)-stop-and-search\.csv$", re.IGNORECASE),
 }
 _KIND_TEXT = {
     "street": "a police.uk street crime file",
@@ -147,6 +148,7 @@ def police_members(
             ) from exc
         names = [n for n in zf.namelist() if not n.endswith("/")]
         chosen = [n for n in names if pattern.search(n)]
+        _check_zip_size(zf, chosen, name)
         if not chosen:
             sample = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "") or "nothing"
             others = [k for k, p in _MEMBER.items() if k != kind and any(map(p.search, names))]
@@ -169,6 +171,51 @@ def police_members(
         ]
     check_not_spatial(path, name, _KIND_TEXT[kind])
     return [(name, path.name.lower(), path.read_bytes)]
+
+
+#: Environment variable: the largest total uncompressed size (bytes) of the police files
+#: read from one zip; default a third of the memory available when the zip is opened.
+MAX_UNCOMPRESSED_ENV = "WORKBENCH_MAX_UNCOMPRESSED_BYTES"
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available now (``MemAvailable`` on Linux), or None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_zip_size(zf: zipfile.ZipFile, members: list[str], name: str) -> None:
+    """Refuse, before reading, a zip whose members declare more bytes than memory can hold.
+
+    The declared sizes (``ZipInfo.file_size``, from the central directory) bound what
+    :meth:`zipfile.ZipFile.read` returns; the files are read into memory and parsed (about
+    three times their size at peak), so the limit is a third of the available memory, or
+    the ``WORKBENCH_MAX_UNCOMPRESSED_BYTES`` environment variable when set.
+    """
+    total = sum(zf.getinfo(n).file_size for n in members)
+    env = os.environ.get(MAX_UNCOMPRESSED_ENV)
+    if env:
+        limit = int(env)
+    else:
+        avail = _available_memory()
+        limit = avail // 3 if avail else None
+    if limit is not None and total > limit:
+        raise DataError(
+            name,
+            f"police files that fit in memory (at most {limit / 1e9:.2f} GB uncompressed)",
+            found=f"{len(members)} file(s) declaring {total / 1e9:.2f} GB uncompressed",
+            fix="Download fewer months or forces per zip (or a damaged zip: download it "
+            "again); set WORKBENCH_MAX_UNCOMPRESSED_BYTES to raise the limit.",
+        )
 
 
 def parse_months(text: pd.Series) -> pd.Series:
@@ -230,7 +277,15 @@ def _read_member(
 
     Column names are the workbench names.
     """
-    data = reader()
+    try:
+        data = reader()
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise DataError(
+            name,
+            "a readable file",
+            found=f"a damaged file ({exc})",
+            fix="Download the zip again.",
+        ) from exc
     header, enc = read_bytes_header(data, name)
     cols = match_columns(header, req, name, _KIND_TEXT[kind], optional=opt)
     table = _read_arrow(data, cols) if enc in ("utf-8", "utf-8-sig") else None
@@ -385,6 +440,7 @@ def _gather(
     opt = {k: v for k, v in columns.items() if k not in required}
     entries: list[FileLedger] = []
     jobs: list[tuple] = []  # (source, name, duplicate of, future)
+    month_of: list[tuple[str, str] | None] = []  # (month, force) from each file's name
     seen: dict[str, str] = {}
     with ExitStack() as stack:
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=_WORKERS))
@@ -403,6 +459,8 @@ def _gather(
                     first = seen.setdefault(key, name)
                     fut = pool.submit(_read_member, name, reader, req, opt, kind)
                     jobs.append((s, name, first if first != name else None, fut))
+                    named = _MEMBER[kind].search(name.replace("!", "/"))
+                    month_of.append((named.group(1), named.group(2).lower()) if named else None)
             results, pre_parts = [], []
             for *_, fut in jobs:
                 results.append(fut.result())
@@ -416,8 +474,11 @@ def _gather(
     if ledger is not None:
         ledger.extend(entries)
     frames, names, published, src_of = [], [], [], []
-    for (s, name, dup_of), (df, enc, pub) in zip(jobs, results, strict=True):
+    for (s, name, dup_of), (df, enc, pub), named in zip(jobs, results, month_of, strict=True):
         entries[s].read += len(df)
+        if named is not None and len(df):
+            # coverage from the file name: a monthly file with at least one row holds its month
+            entries[s].months.setdefault(named[1], set()).add(named[0])
         if enc != "utf-8":
             entries[s].note(f"read as {enc} (not plain UTF-8)", len(df))
         if dup_of is not None:
@@ -646,14 +707,20 @@ def _filter(
         t = np.full(len(df), -1, dtype=np.int64)
         t[idx] = note_code
     if street:
-        # a repeated non-blank Crime ID among the rows still kept, i.e. in the
-        # area and period (the first is kept)
+        # a repeated non-blank Crime ID among the rows still kept, i.e. in the area and
+        # period: the LATEST record is kept (latest month, then the last row read), because
+        # police.uk republishes a reclassified crime under the same ID
         keep = r.keep
         ids = pa.array(df["crime_id"].array)
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
+        rows_kept = np.flatnonzero(keep)
+        ords = df["month"].array.asi8[rows_kept]
+        # newest first: month descending, then row descending (stable)
+        order = np.lexsort((-rows_kept, -ords))
+        newest_first = rows_kept[order]
         dup = np.zeros(len(df), dtype=bool)
-        dup[np.flatnonzero(keep)] = _duplicated_text(ids.filter(pa.array(keep)))
+        dup[newest_first] = _duplicated_text(ids.take(pa.array(newest_first)))
         r.set(dup, REASONS["duplicate"])
     if new_codes is not None:
         # notes of the rows finally kept (after the duplicate rule)
@@ -709,6 +776,32 @@ def _filter(
     return gpd.GeoDataFrame(out, geometry=geom, crs=BNG)
 
 
+def _months_from_column(df: pd.DataFrame, entries: list[FileLedger]) -> None:
+    """Coverage of the sources whose file names give no month: the months of their rows.
+
+    The force is the ``Reported by`` text (else ``Falls within``, else the file's name).
+    """
+    todo = [i for i, fl in enumerate(entries) if not fl.months and fl.read]
+    if not todo:
+        return
+    src = df["_src"].to_numpy()
+    for i in todo:
+        rows = np.flatnonzero(src == i)
+        part = df.iloc[rows]
+        month = part["month"]
+        force = None
+        for col in ("reported_by", "falls_within"):
+            if col in part and part[col].notna().any():
+                force = part[col].astype("str").where(part[col].notna(), "")
+                break
+        if force is None:
+            force = pd.Series(entries[i].file, index=part.index)
+        pairs = pd.DataFrame({"force": force.to_numpy(), "month": month.to_numpy()})
+        pairs = pairs[pairs["month"].notna() & (pairs["force"] != "")].drop_duplicates()
+        for f, m in zip(pairs["force"], pairs["month"], strict=True):
+            entries[i].months.setdefault(str(f), set()).add(str(m))
+
+
 def read_street(
     sources: Sequence[str | Path],
     *,
@@ -741,9 +834,12 @@ def read_street(
     Notes
     -----
     Drop reasons, in the order applied: no coordinates; coordinates outside Great Britain;
-    unparseable month; outside the study period; outside the study area (or unknown LSOA
-    code); duplicate record (a non-blank Crime ID seen before; anti-social behaviour rows have
-    no Crime ID and identical ones are separate incidents, so they are never deduplicated).
+    unparseable month; outside the study period; outside the study area (the attribution rule
+    of :func:`workbench.loaders.area.assign_area`); duplicate record (a non-blank Crime ID
+    repeated: the latest record is kept, i.e. that of the latest month, then the last row
+    read, because police.uk republishes a reclassified crime under the same ID; anti-social
+    behaviour rows have no Crime ID and identical ones are separate incidents, so they are
+    never deduplicated).
     """
     # the area's codes as one Arrow-backed index, built once for every file's isin
     codes = pa.array(sorted(area.codes), pa.large_string()) if area is not None else None
@@ -752,6 +848,7 @@ def read_street(
     if df.empty:
         df = df.assign(month=pd.Series(dtype="period[M]"))
     df["month"] = parse_months(df["month"])
+    _months_from_column(df, entries)
     return _filter(
         df,
         entries,
