@@ -153,12 +153,12 @@ def _segment(
     obs = np.flatnonzero(~np.isnan(x))
     if len(obs) < 2:
         raise WorkbenchError(
-            f"an XmR chart needs at least 2 observed values {label}, found {len(obs)}"
+            f"an XmR chart needs at least 2 observed values{label}, found {len(obs)}"
         )
     if baseline is not None:
         if not 2 <= baseline <= len(obs):
             raise WorkbenchError(
-                f"baseline must be between 2 and {len(obs)} observed points {label}, "
+                f"baseline must be between 2 and {len(obs)} observed points{label}, "
                 f"found {baseline!r}"
             )
         base_end = int(obs[baseline - 1]) + 1
@@ -170,7 +170,7 @@ def _segment(
     base_mr = base_mr[~np.isnan(base_mr)]
     if len(base_mr) == 0:
         raise WorkbenchError(
-            f"an XmR chart needs two consecutive observed values {label} for a moving range; "
+            f"an XmR chart needs two consecutive observed values{label} for a moving range; "
             "every observed value sits next to a gap"
         )
     amr = float(base_mr.mean())
@@ -351,7 +351,7 @@ def spc(
     segments = []
     for s, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         labels = index[a:b] if index is not None else range(a, b)
-        where = f"in segment {s} ({labels[0]} to {labels[-1]})" if len(starts) > 1 else ""
+        where = f" in segment {s} ({labels[0]} to {labels[-1]})" if len(starts) > 1 else ""
         seg = _segment(x[a:b], baseline, screen_outliers, where)
         mean, mr_bar = seg["mean"], seg["mr_bar"]
         upper, lower = mean + XMR_CONSTANT * mr_bar, mean - XMR_CONSTANT * mr_bar
