@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from workbench.errors import WorkbenchError
-from workbench.stats import compare_periods, monthly_counts, seasonality
+from workbench.stats import compare_periods, monthly_counts, observed_months, seasonality
 
 
 @pytest.fixture()
@@ -205,3 +205,18 @@ def test_seasonality_uses_observed_months(with_gaps) -> None:
     means[6] = 5.0
     base = np.nanmean(list(means.values()))
     assert_allclose(prof.loc["Jan", "seasonal_index"], 6 / base, rtol=1e-12)
+
+
+def test_events_in_a_month_not_wholly_held_are_missing_and_logged(caplog) -> None:
+    # one force's files hold 2021-02, another's do not: the month is missing, its 2 events
+    # are not counted as a (too low) month, and the log says so
+    ev = pd.DataFrame({"month": ["2021-01", "2021-02", "2021-02", "2021-03"]})
+    with caplog.at_level("WARNING", logger="workbench.stats.periods"):
+        wide = monthly_counts(ev, observed=pd.PeriodIndex(["2021-01", "2021-03"], freq="M"))
+    assert wide["all"].iloc[0] == 1 and np.isnan(wide["all"].iloc[1])
+    assert "2 event(s) in 1 month(s)" in caplog.text and "2021-02" in caplog.text
+    assert observed_months(["2021-03", "2021-01", "2021-03"]).astype(str).tolist() == [
+        "2021-01",
+        "2021-03",
+    ]
+    assert observed_months(None) is None
