@@ -24,6 +24,7 @@ REASONS = {
     "duplicate_file": "duplicate file (the same monthly file given twice)",
     "bad_month": "unparseable month",
     "bad_date": "unparseable date",
+    "no_date": "no date (blank)",
     "unknown_lsoa": "unknown or retired LSOA code",
     "lsoa_vintage": "LSOA code on another census geography (2011/2021) and no lookup configured",
     "neighbour_inside": "LSOA code of a neighbouring district; point inside the study's "

@@ -13,7 +13,7 @@ import pandas as pd
 
 from workbench.config import StudyConfig, load_config
 from workbench.coverage import Coverage
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, DataError
 from workbench.geo import BNG, dissolve_clean, locate_points
 from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import display_name
@@ -144,7 +144,7 @@ class Study:
     @cached_property
     def _imd_all(self) -> pd.DataFrame:
         """The IMD ranks/deciles file in full (all LSOAs it has), merged with the scores file."""
-        imd = read_imd(self._path("imd"), self.ledger)
+        imd = read_imd(self._path("imd"), self.ledger, require_decile=True)
         self._imd_codes = {self.ledger.files[-1].file: imd["lsoa_code"]}
         scores_path = self._path("imd_scores")
         if scores_path:
@@ -284,9 +284,22 @@ class Study:
             )
             extra = [c for c in bands.columns if c.startswith("pop_") and c not in out]
             out = out.merge(bands[["lsoa_code", *extra]], on="lsoa_code", how="left")
-        n_nopop = int(out["population"].isna().sum())
-        if n_nopop:
-            logger.warning("%d study LSOA(s) have no population", n_nopop)
+        no_pop = out["population"].isna().to_numpy(bool)
+        if no_pop.any():
+            missing = out.loc[no_pop, "lsoa_code"].tolist()
+            raise DataError(
+                display_name(self._path("population")),
+                "a population row for every study LSOA",
+                found=f"no row for {len(missing)} of the {len(out)} study LSOAs, e.g. "
+                + ", ".join(missing[:5]),
+                column=self._col("population_code") or "LSOA code",
+                fix="Use a population file covering every LSOA of the study districts (on the "
+                "boundaries' census geography).",
+            )
+        for fl in self.ledger.files:
+            if fl.kind == "population_bands":
+                n_nobands = int(out["lsoa_code"].isin(codes).sum()) - fl.kept
+                fl.note("study LSOA with no row (bands missing there)", max(n_nobands, 0))
         out["area_km2"] = out.geometry.area / 1e6
         cols = [c for c in out.columns if c != "geometry"] + ["geometry"]
         return gpd.GeoDataFrame(out[cols], geometry="geometry", crs=BNG)
@@ -489,6 +502,8 @@ class Study:
             }
         if table == "needle_finds":
             kwargs = {"period": self.period, "area": self.area}
+        if table == "young_people" and self.wards is not None:
+            kwargs = {"ward_codes": frozenset(self.wards["ward_code"])}
         return read_table(path, table, self.ledger, **kwargs)
 
     @cached_property

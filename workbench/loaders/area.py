@@ -186,12 +186,13 @@ def assign_area(
             if len(candidates):
                 logger.info("%d row(s) have a code split/merged in the lookup", len(candidates))
         # unmatched codes on the boundaries' geography are LSOAs of other districts
-        unmatched = other & (kind == "unknown")
-        kind[unmatched & _same_vintage(codes, area.vintage)] = "neighbour"
-        kind[unmatched & _other_vintage(codes, area.vintage)] = "vintage"
+        sel = np.flatnonzero(other & (kind == "unknown"))
+        kind[sel[_same_vintage(codes.iloc[sel], area.vintage)]] = "neighbour"
+        kind[sel[_other_vintage(codes.iloc[sel], area.vintage)]] = "vintage"
     elif other.any():
-        kind[other & _other_vintage(codes, area.vintage)] = "vintage"
-        kind[other & _same_vintage(codes, area.vintage)] = "neighbour"
+        sel = np.flatnonzero(other)
+        kind[sel[_other_vintage(codes.iloc[sel], area.vintage)]] = "vintage"
+        kind[sel[_same_vintage(codes.iloc[sel], area.vintage)]] = "neighbour"
     if rest.any():
         sel = np.flatnonzero(rest)
         idx = codes.index[sel]
@@ -224,6 +225,24 @@ _NOTES = {
 }
 
 
+def _by_unique(func):
+    """Apply a per-code test to the distinct codes only (a force's file repeats each code)."""
+
+    def wrapper(codes: pd.Series, vintage: str) -> np.ndarray:
+        if not len(codes):
+            return np.zeros(0, dtype=bool)
+        idx, uniq = pd.factorize(codes.astype("string"), use_na_sentinel=True)
+        res = func(pd.Series(uniq, dtype="string"), vintage)
+        out = np.zeros(len(codes), dtype=bool)
+        ok = idx >= 0
+        out[ok] = res[idx[ok]]
+        return out
+
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@_by_unique
 def _same_vintage(codes: pd.Series, vintage: str) -> np.ndarray:
     """True for well-formed LSOA codes that exist on the boundaries' census geography.
 
@@ -242,6 +261,7 @@ def _same_vintage(codes: pd.Series, vintage: str) -> np.ndarray:
     return eng | wal
 
 
+@_by_unique
 def _other_vintage(codes: pd.Series, vintage: str) -> np.ndarray:
     """True for LSOA codes that exist only on the other census geography (2011 vs 2021).
 

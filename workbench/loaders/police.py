@@ -372,7 +372,68 @@ def _normalise(
             else:
                 df[w] = col.astype("str").where(col.notna())
     _check_coordinates(df, names, member, published)
+    if "crime_type" in columns:
+        _check_crime_types(df, names, member, published)
     return df
+
+
+#: The police.uk street crime categories (data.police.uk/docs/api crime categories), with
+#: the two used before May 2013.
+CRIME_TYPES = frozenset(
+    {
+        "Anti-social behaviour",
+        "Bicycle theft",
+        "Burglary",
+        "Criminal damage and arson",
+        "Drugs",
+        "Other crime",
+        "Other theft",
+        "Possession of weapons",
+        "Public order",
+        "Robbery",
+        "Shoplifting",
+        "Theft from the person",
+        "Vehicle crime",
+        "Violence and sexual offences",
+        "Violent crime",
+        "Public disorder and weapons",
+    }
+)
+
+
+def _check_crime_types(
+    df: pd.DataFrame, names: list[str], member: np.ndarray, published: list[dict[str, str]]
+) -> None:
+    """Raise, naming the file and row, at the first crime type police.uk does not publish.
+
+    An unknown type (a typing slip, a renamed category) would silently fall out of every
+    figure by type. Checked over the distinct values only.
+    """
+    arr = pa.array(df["crime_type"].array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    uniq = pc.unique(arr).to_pylist()
+    unknown = [u for u in uniq if u is None or u not in CRIME_TYPES]
+    if not unknown:
+        return
+    bad = ~np.asarray(pc.is_in(arr, value_set=pa.array(sorted(CRIME_TYPES))).fill_null(False))
+    pos = int(np.flatnonzero(bad)[0])
+    k = int(member[pos])
+    row = pos - int(np.flatnonzero(member == k)[0]) + 1
+    import difflib
+
+    value = arr[pos].as_py()
+    close = difflib.get_close_matches(str(value), sorted(CRIME_TYPES), n=1)
+    raise DataError(
+        names[k],
+        "a police.uk crime type (" + ", ".join(sorted(CRIME_TYPES)[:4]) + ", ...)",
+        found=(repr(value) if value is not None else "a blank")
+        + f" ({int(bad.sum()):,} row(s) with unknown types)"
+        + (f"; did you mean {close[0]!r}?" if close else ""),
+        row=row,
+        column=published[k].get("crime_type", "Crime type"),
+        fix="Use the files as published by data.police.uk.",
+    )
 
 
 def _check_coordinates(
