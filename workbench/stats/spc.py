@@ -515,7 +515,7 @@ def spc_chart(
         )
     )
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 4.4))
+        fig, ax = plt.subplots(figsize=(9.5, 4.4))
     else:
         fig = ax.figure
     labels = table.index
@@ -567,7 +567,7 @@ def spc_chart(
     ax.set_xticklabels([str(v) for v in labels[::step]], rotation=45, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_title(title or "XmR chart", fontsize=10)
-    ax.legend(fontsize=7, frameon=False, loc="best")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     screen = (
         f"moving ranges ≥ {SCREEN_CONSTANT} × their mean screened out"
         if table.attrs.get("screen_outliers", True)
