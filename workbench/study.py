@@ -345,6 +345,7 @@ class Study:
             return None
         area = self.area.geometry.iloc[0].buffer(1.0)
         frames = []
+        self._all_ward_codes: set[str] = set()
         for p in paths:
             tmp = Ledger()
             gdf, _ = read_boundaries(
@@ -355,6 +356,7 @@ class Study:
                 name_column=self._col("ward_name"),
             )
             self.ledger.extend(tmp.files)
+            self._all_ward_codes |= set(gdf["ward_code"])
             # a ward belongs to the study when its representative point is in the area
             inside = gdf.geometry.representative_point().within(area).to_numpy(bool)
             fl = tmp.files[0]
@@ -503,7 +505,10 @@ class Study:
         if table == "needle_finds":
             kwargs = {"period": self.period, "area": self.area}
         if table == "young_people" and self.wards is not None:
-            kwargs = {"ward_codes": frozenset(self.wards["ward_code"])}
+            kwargs = {
+                "ward_codes": frozenset(self.wards["ward_code"]),
+                "known_wards": frozenset(self._all_ward_codes),
+            }
         return read_table(path, table, self.ledger, **kwargs)
 
     @cached_property

@@ -266,8 +266,11 @@ def test_points_of_every_path_match_pyproj(tmp_path, write_police, two_squares):
         [
             street_row("1", lon=p1[0], lat=p1[1], lsoa="E01000001"),
             street_row("2", lon=p2[0], lat=p2[1], lsoa=None),
-            street_row("3", lon=p3[0], lat=p3[1], lsoa="E01000001", month="2020-12"),
         ],
+    )
+    write_police(
+        "2020-12/2020-12-force-street.csv",
+        [street_row("3", lon=p3[0], lat=p3[1], lsoa="E01000001", month="2020-12")],
     )
     b = tmp_path / "2021-02" / "2021-02-force-street.csv"
     b.parent.mkdir()

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -481,12 +482,72 @@ def _check_coordinates(
         )
 
 
+@dataclass(frozen=True)
+class _Members:
+    """The files concatenated by :func:`_gather`: display names, the file of each row,
+    published headers, and the month each file's name gives (None when not named so)."""
+
+    names: list[str]
+    member: np.ndarray
+    published: list[dict[str, str]]
+    month: list[str | None]
+
+
+def _check_file_months(month: pd.Series, text: pd.Series, members: _Members) -> None:
+    """Raise, naming the file, when a file's Month column cannot be right.
+
+    (1) No row of a file has a parseable month (a spreadsheet reformatted the column):
+    the whole month would vanish while the file name says it is held. (2) A monthly file
+    (``YYYY-MM-<force>-street.csv``) holds rows of another month: the coverage read from
+    the names would be wrong. Police.uk files never do either.
+    """
+    if not len(members.names) or not len(month):
+        return
+    k = len(members.names)
+    mem = members.member
+    ords = month.array.asi8
+    valid = ~month.isna().to_numpy(bool)
+    n_rows = np.bincount(mem, minlength=k)
+    n_valid = np.bincount(mem[valid], minlength=k)
+    for i in np.flatnonzero((n_rows > 0) & (n_valid == 0)):
+        first = int(np.flatnonzero(mem == i)[0])
+        raise DataError(
+            members.names[i],
+            "months written YYYY-MM (e.g. '2021-04') in the Month column",
+            found=f"no parseable month in any of its {int(n_rows[i]):,} rows, e.g. "
+            f"{text.iloc[first]!r}",
+            row=1,
+            column=members.published[i].get("month", "Month"),
+            fix="Use the file as downloaded from data.police.uk (a spreadsheet may have "
+            "reformatted the months).",
+        )
+    name_ord = np.array(
+        [pd.Period(m, freq="M").ordinal if m else np.iinfo(np.int64).min for m in members.month],
+        dtype=np.int64,
+    )
+    named = name_ord[mem] != np.iinfo(np.int64).min
+    wrong = valid & named & (ords != name_ord[mem])
+    if wrong.any():
+        pos = int(np.flatnonzero(wrong)[0])
+        i = int(mem[pos])
+        row = pos - int(np.flatnonzero(mem == i)[0]) + 1
+        n = int(wrong[mem == i].sum())
+        raise DataError(
+            members.names[i],
+            f"rows of {members.month[i]}, the month in the file's name",
+            found=f"{month.iloc[pos]} ({n:,} row(s) of other months)",
+            row=row,
+            column=members.published[i].get("month", "Month"),
+            fix="Give each month's file its own name, as data.police.uk does.",
+        )
+
+
 def _gather(
     sources: Sequence[str | Path],
     kind: str,
     ledger: Ledger | None,
     pre: Callable[[pd.DataFrame, dict[str, str]], np.ndarray] | None = None,
-) -> tuple[pd.DataFrame, list[FileLedger], np.ndarray | None]:
+) -> tuple[pd.DataFrame, list[FileLedger], np.ndarray | None, _Members]:
     """Read every file of every source; ``_src`` holds the index of the source.
 
     Files are decompressed and parsed by a small thread pool (zlib and pyarrow's parser release
@@ -534,7 +595,7 @@ def _gather(
             raise
     if ledger is not None:
         ledger.extend(entries)
-    frames, names, published, src_of = [], [], [], []
+    frames, names, published, src_of, file_month = [], [], [], [], []
     for (s, name, dup_of), (df, enc, pub), named in zip(jobs, results, month_of, strict=True):
         entries[s].read += len(df)
         if named is not None and len(df):
@@ -550,13 +611,15 @@ def _gather(
         names.append(name)
         published.append(pub)
         src_of.append(s)
+        file_month.append(named[0] if named is not None else None)
     results = df = None
     if not frames:
         empty = pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
         for c in ("longitude", "latitude"):
             empty[c] = empty[c].astype("float64")
         empty["_src"] = pd.Series(dtype="int16")
-        return empty, entries, (np.empty(0, dtype=object) if pre is not None else None)
+        empty_pre = np.empty(0, dtype=object) if pre is not None else None
+        return empty, entries, empty_pre, _Members([], np.empty(0, dtype=np.int64), [], [])
     lengths = np.array([len(f) for f in frames], dtype=np.int64)
     member = np.repeat(np.arange(len(lengths)), lengths)
     df = _concat(frames, list(columns))
@@ -566,7 +629,7 @@ def _gather(
     pre_geom = None
     if pre is not None:
         pre_geom = np.concatenate(pre_parts) if len(pre_parts) > 1 else pre_parts[0]
-    return df, entries, pre_geom
+    return df, entries, pre_geom, _Members(names, member, published, file_month)
 
 
 def _likely_points(
@@ -905,10 +968,13 @@ def read_street(
     # the area's codes as one Arrow-backed index, built once for every file's isin
     codes = pa.array(sorted(area.codes), pa.large_string()) if area is not None else None
     pre = partial(_likely_points, period=period, area=area, codes=codes)
-    df, entries, pre_geom = _gather(sources, "street", ledger, pre=pre)
+    df, entries, pre_geom, members = _gather(sources, "street", ledger, pre=pre)
     if df.empty:
         df = df.assign(month=pd.Series(dtype="period[M]"))
-    df["month"] = parse_months(df["month"])
+    text = df["month"]
+    df["month"] = parse_months(text)
+    _check_file_months(df["month"], text, members)
+    del text
     _months_from_column(df, entries)
     return _filter(
         df,
@@ -936,7 +1002,7 @@ def read_stop_search(
     cannot be placed in the area and are dropped with the reason "no coordinates". The area is
     decided by location (the files have no LSOA code). Other conventions as :func:`read_street`.
     """
-    df, entries, _ = _gather(sources, "stop_search", ledger)
+    df, entries, _, _ = _gather(sources, "stop_search", ledger)
     when = pd.to_datetime(df["date"], errors="coerce", utc=True, format="ISO8601")
     df["date"] = when.dt.tz_convert("Europe/London").dt.tz_localize(None).astype("datetime64[ns]")
     df["month"] = df["date"].dt.to_period("M")

@@ -147,6 +147,7 @@ def read_table(
     period: tuple[pd.Period, pd.Period] | None = None,
     area: gpd.GeoDataFrame | None = None,
     ward_codes: frozenset[str] | None = None,
+    known_wards: frozenset[str] | None = None,
 ) -> pd.DataFrame | gpd.GeoDataFrame:
     """Read one partnership table from its CSV/XLSX template.
 
@@ -167,8 +168,10 @@ def read_table(
         For ``needle_finds``: the study area polygon(s) in EPSG:27700; finds outside are
         dropped ("outside the study area"). Services are never filtered by area: people use
         services outside their own district.
-    ward_codes : frozenset, optional
-        For ``young_people``: the study's ward codes; any other code is an error.
+    ward_codes, known_wards : frozenset, optional
+        For ``young_people``: the study's ward codes (rows of other wards of the ward files,
+        ``known_wards``, are dropped as "outside the study area"); a code in no ward file is
+        an error.
 
     Returns
     -------
@@ -239,7 +242,11 @@ def read_table(
     validate(df, TABLE_SCHEMAS[table], name, src)
     _check_years(df, name, src)
     if table == "young_people":
-        _check_young_people(df, name, src, ward_codes)
+        _check_young_people(df, name, src, known_wards or ward_codes)
+        if ward_codes is not None:
+            inside = df["ward_code"].isin(ward_codes).to_numpy(bool)
+            fl.drop(REASONS["outside_area"], int((~inside).sum()))
+            df = df.loc[inside]
     if table == "treatment_by_lsoa" and lsoa_codes is not None:
         in_area = df["lsoa_code"].isin(lsoa_codes).to_numpy(bool)
         known = df["lsoa_code"].isin(known_codes or lsoa_codes).to_numpy(bool)
@@ -311,7 +318,7 @@ def _check_young_people(
             p, i = first_bad(unknown)
             raise DataError(
                 name,
-                "a ward code of the study's ward boundaries",
+                "a ward code of the [files] wards boundaries",
                 found=f"{df['ward_code'].iloc[p]!r} ({int(unknown.sum())} row(s) with codes "
                 "not in the wards file)",
                 row=i,
