@@ -397,6 +397,7 @@ class Study:
             area=self.study_area,
             ledger=self.ledger,
         )
+        self._record_coverage()
         return self._attribute(gdf, "crimes")
 
     def _attribute(self, gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
@@ -428,7 +429,7 @@ class Study:
             "messages": messages,
         }
 
-    @cached_property
+    @property
     def coverage(self) -> Coverage:
         """Months of the study period each force's police street files hold.
 
@@ -437,7 +438,12 @@ class Study:
         the run log and ``workbench validate --json``). A month some force lacks is missing,
         not zero: time-based outputs use :attr:`Coverage.observed`.
         """
-        crimes = self.crimes  # noqa: F841 - reading the files records their months
+        self.crimes  # noqa: B018 - reading the files records their months and the coverage
+        return self._coverage
+
+    def _record_coverage(self) -> None:
+        """Build the coverage from the police ledgers' months; put it in the ledger too (so the
+        run log and ``validate --json`` carry it)."""
         months: dict[str, set[str]] = {}
         for fl in self.ledger.files:
             if fl.kind == "police_street":
@@ -447,7 +453,7 @@ class Study:
         self.ledger.coverage = cov.to_dict()
         if not cov.complete:
             logger.warning("Police coverage: %s", cov.describe())
-        return cov
+        self._coverage = cov
 
     def check_coverage(self) -> Coverage:
         """:attr:`coverage`, raising when the study period runs past the data or before it.
