@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from workbench.geo import BNG, locate_points, to_bng_xy
 from workbench.ledger import REASONS, FileLedger
@@ -50,6 +52,13 @@ class StudyArea:
     lookup: pd.DataFrame | None = None
     vintage: str = "2011"
 
+    @cached_property
+    def outline(self) -> shapely.Geometry:
+        """The union of the study polygons, prepared for fast point tests."""
+        geom = shapely.union_all(self.polygons.geometry.to_numpy(), grid_size=0.01)
+        shapely.prepare(geom)
+        return geom
+
 
 def read_lsoa_2011_2021_lookup(
     path: Path, boundary_vintage: str, ledger: FileLedger
@@ -86,6 +95,37 @@ def read_lsoa_2011_2021_lookup(
     return out.reset_index(drop=True)
 
 
+@lru_cache(maxsize=16)
+def _lonlat_bounds(bng_bounds: tuple[float, float, float, float]) -> tuple[float, ...]:
+    """WGS84 extent of a BNG rectangle (its edges sampled at 50 points each)."""
+    minx, miny, maxx, maxy = bng_bounds
+    t = np.linspace(0.0, 1.0, 50)
+    xs = np.concatenate([minx + (maxx - minx) * t, np.full(50, maxx), maxx - (maxx - minx) * t,
+                         np.full(50, minx)])  # fmt: skip
+    ys = np.concatenate([np.full(50, miny), miny + (maxy - miny) * t, np.full(50, maxy),
+                         maxy - (maxy - miny) * t])  # fmt: skip
+    lon, lat = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True).transform(xs, ys)
+    return (float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
+
+
+def _inside(
+    lonlat: tuple[np.ndarray, np.ndarray] | None, sel: np.ndarray, area: StudyArea
+) -> np.ndarray:
+    """True where a selected row's point is inside the study's polygons (their union,
+    prepared once; far faster than finding the LSOA of each point)."""
+    out = np.zeros(len(sel), dtype=bool)
+    if lonlat is None or not len(sel):
+        return out
+    lon, lat = lonlat[0][sel], lonlat[1][sel]
+    w, so, e, n = _lonlat_bounds(tuple(area.polygons.total_bounds))
+    with np.errstate(invalid="ignore"):
+        cut = (lon >= w - 0.01) & (lon <= e + 0.01) & (lat >= so - 0.01) & (lat <= n + 0.01)
+    if cut.any():
+        x, y = to_bng_xy(lon[cut], lat[cut])
+        out[cut] = shapely.intersects_xy(area.outline, x, y)
+    return out
+
+
 def _locate(
     lonlat: tuple[np.ndarray, np.ndarray] | None,
     sel: np.ndarray,
@@ -100,13 +140,22 @@ def _locate(
     located = pd.Series(pd.NA, index=index, dtype="string")
     if lonlat is None or not len(sel):
         return located
-    x, y = to_bng_xy(lonlat[0][sel], lonlat[1][sel])
+    # a cheap first cut in longitude/latitude (the polygons' WGS84 extent, 0.01 degree wider),
+    # then the BNG extent, then point in polygon
+    lon, lat = lonlat[0][sel], lonlat[1][sel]
+    w, so, e, n = _lonlat_bounds(tuple(area.polygons.total_bounds))
+    with np.errstate(invalid="ignore"):
+        cut = (lon >= w - 0.01) & (lon <= e + 0.01) & (lat >= so - 0.01) & (lat <= n + 0.01)
+    if not cut.any():
+        return located
+    x, y = to_bng_xy(lon[cut], lat[cut])
+    idx = index[cut]
     minx, miny, maxx, maxy = area.polygons.total_bounds
     with np.errstate(invalid="ignore"):
         near = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
     if near.any():
-        pts = gpd.GeoSeries(shapely.points(x[near], y[near]), index=index[near], crs=BNG)
-        located[index[near]] = locate_points(pts, area.polygons, "lsoa_code")
+        pts = gpd.GeoSeries(shapely.points(x[near], y[near]), index=idx[near], crs=BNG)
+        located[idx[near]] = locate_points(pts, area.polygons, "lsoa_code")
     return located
 
 
@@ -196,15 +245,22 @@ def assign_area(
     if rest.any():
         sel = np.flatnonzero(rest)
         idx = codes.index[sel]
-        located = _locate(lonlat, sel, idx, area)
-        inside = located.notna().to_numpy(bool)
         k = kind[sel]
+        neighbour = k == "neighbour"
+        # rows placed by their point need the LSOA; rows with a neighbouring code are dropped
+        # either way and need only "inside the study or not" (for the reason's wording)
+        place = ~neighbour
+        located = pd.Series(pd.NA, index=idx, dtype="string")
+        if place.any():
+            located[idx[place]] = _locate(lonlat, sel[place], idx[place], area)
+        inside = np.array(located.notna().to_numpy(bool), dtype=bool)  # writable copy
+        if neighbour.any():
+            inside[neighbour] = _inside(lonlat, sel[neighbour], area)
         if candidates is not None and len(candidates):
             # split/merged codes: the lookup's candidates confirm the point's LSOA, or not
             for j in np.flatnonzero((k == "split") & inside):
                 if located.iloc[j] not in candidates[idx[j]]:
                     k[j] = "split_other"
-        neighbour = k == "neighbour"
         keep = inside & ~neighbour
         out.iloc[sel[keep]] = located[keep].to_numpy()
         for what, text in _NOTES.items():

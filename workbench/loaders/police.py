@@ -839,12 +839,17 @@ def _filter(
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
         rows_kept = np.flatnonzero(keep)
-        ords = df["month"].array.asi8[rows_kept]
-        # newest first: month descending, then row descending (stable)
-        order = np.lexsort((-rows_kept, -ords))
-        newest_first = rows_kept[order]
+        kept_ids = ids.filter(pa.array(keep))
+        first_seen = _duplicated_text(kept_ids)  # repeats, in row order
         dup = np.zeros(len(df), dtype=bool)
-        dup[newest_first] = _duplicated_text(ids.take(pa.array(newest_first)))
+        if first_seen.any():
+            # only the rows of repeated IDs are reordered: newest first (month descending,
+            # then row descending), and every record after the newest is the duplicate
+            again = pc.unique(kept_ids.filter(pa.array(first_seen)))
+            cand = rows_kept[np.asarray(pc.is_in(kept_ids, value_set=again).fill_null(False))]
+            ords = df["month"].array.asi8[cand]
+            newest_first = cand[np.lexsort((-cand, -ords))]
+            dup[newest_first] = _duplicated_text(ids.take(pa.array(newest_first)))
         r.set(dup, REASONS["duplicate"])
     if new_codes is not None:
         # notes of the rows finally kept (after the duplicate rule)
