@@ -44,7 +44,9 @@ def count_by_lsoa(events: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> gpd.GeoDataF
     Parameters
     ----------
     events : DataFrame
-        Rows with an ``lsoa_code`` column (one event per row).
+        Rows with an ``lsoa_code`` column (one event per row), or a GeoDataFrame of bare points
+        without one, placed by point in the ``lsoas`` polygons (the rule for records with no
+        code).
     lsoas : GeoDataFrame
         Zones with ``lsoa_code`` (one row each); every column is kept.
 
@@ -62,13 +64,23 @@ def count_by_lsoa(events: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> gpd.GeoDataF
     >>> count_by_lsoa(e, z)["count"].tolist()
     [2, 0]
     """
-    if not isinstance(events, pd.DataFrame) or "lsoa_code" not in events.columns:
-        raise WorkbenchError(
-            "count_by_lsoa: events must be rows with an 'lsoa_code' column (as a Study loads them)"
-        )
     if lsoas["lsoa_code"].duplicated().any():
         raise WorkbenchError("count_by_lsoa: lsoas must have one row per lsoa_code")
-    counts = events["lsoa_code"].astype("string").value_counts(dropna=True)
+    if isinstance(events, gpd.GeoDataFrame) and "lsoa_code" not in events.columns:
+        # bare points (no stored code): the rule's placement of codeless records
+        from workbench.geo import locate_points
+
+        pts = events.to_crs(lsoas.crs) if lsoas.crs is not None else events
+        zones = lsoas[["lsoa_code", lsoas.geometry.name]]
+        codes = locate_points(pts.geometry, zones, "lsoa_code")
+    elif isinstance(events, pd.DataFrame) and "lsoa_code" in events.columns:
+        codes = events["lsoa_code"]
+    else:
+        raise WorkbenchError(
+            "count_by_lsoa: events must be rows with an 'lsoa_code' column (as a Study loads "
+            "them) or points (a GeoDataFrame)"
+        )
+    counts = codes.astype("string").value_counts(dropna=True)
     out = lsoas.copy()
     out["count"] = out["lsoa_code"].astype("string").map(counts).fillna(0).to_numpy(dtype=np.int64)
     inside = int(out["count"].sum())
