@@ -118,3 +118,16 @@ def test_report_validates_first_and_runs_no_notebook(tmp_path, capsys, monkeypat
     err = capsys.readouterr().err
     assert "pop.csv, row 1, column 'pop'" in err and "1.995" in err
     assert not out.exists()
+
+
+def test_unexpected_error_is_one_line_exit_1(monkeypatch, capsys, tmp_path):
+    from workbench import validate
+
+    def boom(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(validate, "run_validate", boom)
+    assert main(["validate", str(tmp_path / "area.toml")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: unexpected ZeroDivisionError: division by zero")
+    assert "Traceback" not in err
