@@ -649,3 +649,16 @@ def test_gap_inside_the_period_is_reported(mini, run_validate, tmp_path):
     assert rc == 0, err
     assert "MISSING MONTHS: 1 of 3 months missing: 2021-02." in out
     assert "leicestershire           2021  #   .   #" in out
+
+
+def test_files_too_big_for_memory_stop_before_reading(mini, run_validate, tmp_path, monkeypatch):
+    # a limit of 100 kB stands in for "more than a third of the available memory"
+    monkeypatch.setenv("WORKBENCH_MAX_UNCOMPRESSED_BYTES", "100000")
+    rc, out, err = run_validate(write_toml(tmp_path / "area.toml", mini))
+    assert rc == 2
+    assert "police" in err and "3 file(s) of" in err and "fit in memory" in err
+    z = police_zip(mini, tmp_path / "police.zip")
+    rc, out, err = run_validate(
+        write_toml(tmp_path / "area.toml", mini, files={"police_street": [str(z)]})
+    )
+    assert rc == 2 and "police.zip" in err and "declaring" in err

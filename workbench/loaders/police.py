@@ -139,6 +139,7 @@ def police_members(
                 found="no CSV files in it",
                 fix="Point [files] at the folder that holds the monthly CSVs, or at the zip.",
             )
+        _check_files_size(chosen, name)
         return [(display_name(p), p.name.lower(), p.read_bytes) for p in chosen]
     if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
         try:
@@ -171,6 +172,7 @@ def police_members(
             for n in sorted(chosen)
         ]
     check_not_spatial(path, name, _KIND_TEXT[kind])
+    _check_files_size([path], name)
     return [(name, path.name.lower(), path.read_bytes)]
 
 
@@ -194,6 +196,30 @@ def _available_memory() -> int | None:
         return None
 
 
+def _memory_limit() -> int | None:
+    """Bytes of police text one load may read: ``WORKBENCH_MAX_UNCOMPRESSED_BYTES``, else a
+    third of the memory available now (None when unknown)."""
+    env = os.environ.get(MAX_UNCOMPRESSED_ENV)
+    if env:
+        return int(env)
+    avail = _available_memory()
+    return avail // 3 if avail else None
+
+
+def _check_files_size(paths: list[Path], name: str) -> None:
+    """Refuse, before reading, plain CSV files that together exceed :func:`_memory_limit`."""
+    limit = _memory_limit()
+    total = sum(p.stat().st_size for p in paths)
+    if limit is not None and total > limit:
+        raise DataError(
+            name,
+            f"police files that fit in memory (at most {limit / 1e9:.2f} GB)",
+            found=f"{len(paths)} file(s) of {total / 1e9:.2f} GB",
+            fix="Load fewer months or forces (e.g. one year per study), or set "
+            "WORKBENCH_MAX_UNCOMPRESSED_BYTES to raise the limit on a larger machine.",
+        )
+
+
 def _check_zip_size(zf: zipfile.ZipFile, members: list[str], name: str) -> None:
     """Refuse, before reading, a zip whose members declare more bytes than memory can hold.
 
@@ -203,12 +229,7 @@ def _check_zip_size(zf: zipfile.ZipFile, members: list[str], name: str) -> None:
     the ``WORKBENCH_MAX_UNCOMPRESSED_BYTES`` environment variable when set.
     """
     total = sum(zf.getinfo(n).file_size for n in members)
-    env = os.environ.get(MAX_UNCOMPRESSED_ENV)
-    if env:
-        limit = int(env)
-    else:
-        avail = _available_memory()
-        limit = avail // 3 if avail else None
+    limit = _memory_limit()
     if limit is not None and total > limit:
         raise DataError(
             name,
