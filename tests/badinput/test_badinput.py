@@ -20,7 +20,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from conftest import MONTHS, MiniStudy, write_toml
+from badinput_helpers import MONTHS, MiniStudy, write_toml
 
 # -- helpers that write a broken copy of one file ------------------------------------------------
 

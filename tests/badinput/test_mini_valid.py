@@ -1,6 +1,6 @@
 """The small study the bad-input corpus breaks is itself valid (exit 0)."""
 
-from conftest import write_toml
+from badinput_helpers import write_toml
 
 
 def test_mini_study_is_valid(mini, run_validate, tmp_path):
