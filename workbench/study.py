@@ -64,7 +64,14 @@ class Study:
         One row: name, geometry (union of the study LSOAs, sliver holes removed).
     crimes : GeoDataFrame
         police.uk street crime in the study area and period (see
-        :func:`workbench.loaders.police.read_street`).
+        :func:`workbench.loaders.police.read_street`), with the attribution rule's columns
+        ``lsoa_code``, ``ward_code``, ``district_code``, ``imd_decile``
+        (:mod:`workbench.loaders.attribution`).
+    coverage : Coverage
+        Months of the study period each force's police files hold (``observed``,
+        ``missing``); :meth:`check_coverage` refuses a period running past the data.
+    attributions : dict of str to Attribution
+        How the attribution rule placed each point layer (rows by code, by point, disagreeing).
     searches : GeoDataFrame or None
         Stop and search in the study area and period, or None when no file is configured.
     wards, districts : GeoDataFrame or None
