@@ -662,3 +662,24 @@ def test_files_too_big_for_memory_stop_before_reading(mini, run_validate, tmp_pa
         write_toml(tmp_path / "area.toml", mini, files={"police_street": [str(z)]})
     )
     assert rc == 2 and "police.zip" in err and "declaring" in err
+
+
+def test_two_forces_a_month_one_lacks_is_missing(mini, run_validate, tmp_path):
+    # a second force's files (the same rows renamed) without 2021-03: the month is missing
+    # for the whole study, and the force that lacks it is named
+    src = Path(mini.files["police_street"][0])
+    other = tmp_path / "other"
+    for m in MONTHS[:2]:
+        (other / m).mkdir(parents=True)
+        data = (src / m / f"{m}-leicestershire-street.csv").read_bytes()
+        (other / m / f"{m}-northants-street.csv").write_bytes(data)
+    toml = write_toml(tmp_path / "area.toml", mini, files={"police_street": [str(src), str(other)]})
+    rc, out, err = run_validate(toml, "--json")
+    assert rc == 0, err
+    cov = json.loads(out)["coverage"]
+    assert cov["missing"] == ["2021-03"] and cov["observed"] == 2
+    assert cov["forces"] == {
+        "leicestershire": {"missing": []},
+        "northants": {"missing": ["2021-03"]},
+    }
+    assert cov["description"] == ("1 of 3 months missing: 2021-03 (northants lacks 2021-03).")
