@@ -118,3 +118,14 @@ def test_rule_on_hand_made_points():
     assert list(out["district_code"]) == ["E06000016"] * 4
     assert list(out["ward_code"].fillna("-")) == ["W1", "-", "W1", "-"]
     assert (res.rows, res.by_code, res.by_point, res.disagree, res.no_ward) == (4, 3, 1, 2, 2)
+
+
+def test_ward_ranking_counts_the_stored_ward_codes(study, latest):
+    from workbench.hotspots import rank_areas
+
+    rows = latest[latest["crime_type"] == "Anti-social behaviour"]
+    ranked = rank_areas(rows, study.wards, study.lsoas, per=study.config.per)
+    expected = rows["ward_code"].value_counts()
+    assert ranked["count"].sum() > 0
+    for code, n in ranked["count"].items():
+        assert n == expected.get(code, 0)
