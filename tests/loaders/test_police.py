@@ -347,7 +347,5 @@ def test_coverage_from_file_names_and_month_column(tmp_path, write_police):
     single = write_police("all.csv", [street_row("c", "2021-01"), street_row("d", "2021-02")])
     ledger = Ledger()
     read_street([single], ledger=ledger)
-    assert ledger.files[0].months == {"Leicestershire Police": {"2021-01", "2021-02"}}
-    assert ledger.to_dict()["files"][0]["months"] == {
-        "Leicestershire Police": ["2021-01", "2021-02"]
-    }
+    assert ledger.files[0].months == {"leicestershire": {"2021-01", "2021-02"}}
+    assert ledger.to_dict()["files"][0]["months"] == {"leicestershire": ["2021-01", "2021-02"]}

@@ -929,7 +929,8 @@ def _filter(
 def _months_from_column(df: pd.DataFrame, entries: list[FileLedger]) -> None:
     """Coverage of the sources whose file names give no month: the months of their rows.
 
-    The force is the ``Reported by`` text (else ``Falls within``, else the file's name).
+    The force is the ``Reported by`` text as police.uk writes it in file names
+    (:func:`force_slug`; else ``Falls within``, else the file's name).
     """
     todo = [i for i, fl in enumerate(entries) if not fl.months and fl.read]
     if not todo:
@@ -949,7 +950,32 @@ def _months_from_column(df: pd.DataFrame, entries: list[FileLedger]) -> None:
         pairs = pd.DataFrame({"force": force.to_numpy(), "month": month.to_numpy()})
         pairs = pairs[pairs["month"].notna() & (pairs["force"] != "")].drop_duplicates()
         for f, m in zip(pairs["force"], pairs["month"], strict=True):
-            entries[i].months.setdefault(str(f), set()).add(str(m))
+            entries[i].months.setdefault(force_slug(str(f)), set()).add(str(m))
+
+
+_FORCE_SLUGS = {"british transport police": "btp", "police service of northern ireland":
+                "northern-ireland"}  # fmt: skip
+
+
+def force_slug(text: str) -> str:
+    """A force as police.uk names its files: ``"Leicestershire Police"`` -> ``"leicestershire"``.
+
+    The ``Reported by`` text of a single CSV is turned into the ``<force>`` of the monthly file
+    names, so that a force given both ways counts as one in the coverage.
+
+    Examples
+    --------
+    >>> force_slug("Devon & Cornwall Police"), force_slug("Metropolitan Police Service")
+    ('devon-and-cornwall', 'metropolitan')
+    """
+    t = " ".join(text.lower().replace("&", " and ").split())
+    if t in _FORCE_SLUGS:
+        return _FORCE_SLUGS[t]
+    for suffix in (" police service", " constabulary", " police"):
+        if t.endswith(suffix):
+            t = t[: -len(suffix)]
+            break
+    return re.sub(r"[^a-z0-9]+", "-", t).strip("-") or text
 
 
 def read_street(
