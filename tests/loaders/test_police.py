@@ -349,3 +349,20 @@ def test_coverage_from_file_names_and_month_column(tmp_path, write_police):
     read_street([single], ledger=ledger)
     assert ledger.files[0].months == {"leicestershire": {"2021-01", "2021-02"}}
     assert ledger.to_dict()["files"][0]["months"] == {"leicestershire": ["2021-01", "2021-02"]}
+
+
+def test_one_force_given_as_monthly_files_and_as_a_single_csv(tmp_path, write_police):
+    from workbench.coverage import Coverage
+
+    folder = tmp_path / "z"
+    write_police("z/2021-01/2021-01-leicestershire-street.csv", [street_row("a", "2021-01")])
+    single = write_police("extra.csv", [street_row("b", "2021-02")])
+    ledger = Ledger()
+    read_street([folder, single], ledger=ledger)
+    months: dict[str, set[str]] = {}
+    for f in ledger.files:
+        for force, held in f.months.items():
+            months.setdefault(force, set()).update(held)
+    cov = Coverage.from_months(months, P)
+    assert cov.forces == ["leicestershire"]
+    assert [str(m) for m in cov.missing] == ["2021-03"]
