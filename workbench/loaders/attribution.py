@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from workbench.geo import locate_points
 
@@ -67,6 +68,20 @@ class Attribution:
         }
 
 
+def _locate_distinct(geoms: gpd.GeoSeries, polygons: gpd.GeoDataFrame, column: str) -> pd.Series:
+    """:func:`workbench.geo.locate_points` run once per distinct point (police.uk snap points
+    repeat: 5,456 distinct among the sample's 141,589 crimes), mapped back to every row."""
+    if not len(geoms):
+        return pd.Series(pd.NA, index=geoms.index, dtype="string")
+    xy = shapely.get_coordinates(geoms.to_numpy(), include_z=False)
+    if len(xy) != len(geoms):  # empty or non-point geometries: no shortcut
+        return locate_points(geoms, polygons, column).astype("string")
+    codes, uniq = pd.factorize(xy[:, 0] + 1j * xy[:, 1])
+    pts = gpd.GeoSeries(shapely.points(uniq.real, uniq.imag), crs=geoms.crs)
+    found = locate_points(pts, polygons, column).astype("string").to_numpy()
+    return pd.Series(pd.array(found[codes], dtype="string"), index=geoms.index)
+
+
 def attribute_points(
     points: gpd.GeoDataFrame,
     lsoas: gpd.GeoDataFrame,
@@ -102,8 +117,7 @@ def attribute_points(
     """
     out = points.copy()
     n = len(out)
-    located = locate_points(out.geometry, lsoas[["lsoa_code", "geometry"]], "lsoa_code")
-    located = located.astype("string")
+    located = _locate_distinct(out.geometry, lsoas[["lsoa_code", "geometry"]], "lsoa_code")
     given = (
         out["lsoa_code"].astype("string")
         if "lsoa_code" in out
@@ -128,7 +142,7 @@ def attribute_points(
         )
     no_ward = 0
     if wards is not None and len(wards):
-        ward = locate_points(out.geometry, wards[["ward_code", "geometry"]], "ward_code")
+        ward = _locate_distinct(out.geometry, wards[["ward_code", "geometry"]], "ward_code")
         out["ward_code"] = ward.astype("str")
         no_ward = int(ward.isna().sum())
     else:
