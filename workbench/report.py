@@ -232,6 +232,22 @@ def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
     return executed
 
 
+def validate_study(cfg: Any) -> None:
+    """Load every file of the study, as ``workbench validate`` does, before any notebook runs.
+
+    Raises the loaders' :class:`~workbench.errors.WorkbenchError` (bad file, bad setting,
+    period beyond the data) or one when a ledger does not balance, so that no report is
+    written from a study that fails validation.
+    """
+    from workbench.study import Study
+
+    study = Study(cfg)
+    ledger = study.load_all()
+    if not ledger.balanced:
+        bad = [f.file for f in ledger.files if not f.balanced]
+        raise WorkbenchError(f"{cfg.path}: the row ledger does not balance for {bad}")
+
+
 def run_report(
     config: str | Path,
     themes: list[str] | str | None = None,
@@ -244,8 +260,8 @@ def run_report(
     Parameters
     ----------
     config : str or Path
-        The study's ``area.toml``; validated (files exist, settings well formed) before any
-        notebook runs.
+        The study's ``area.toml``; validated (every file loaded and checked, as by
+        ``workbench validate``) before any notebook runs.
     themes : list of str, optional
         Themes to run (``supply``, ``communities``, ``young_people``, ``treatment``,
         ``overview``); all by default.
@@ -275,6 +291,7 @@ def run_report(
     if start is not None:
         cfg = cfg.with_overrides(period_start=start, period_end=end)
     chosen = _themes(themes)
+    validate_study(cfg)
     out_path = Path(out or "output").resolve()
     date = run_date or _dt.date.today().isoformat()
     results: dict[str, Path] = {}
