@@ -43,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``workbench`` console script; returns the exit code.
 
-    Exit codes: 0 success, 2 bad input or configuration (one-line message, no traceback).
+    Exit codes: 0 success, 2 bad input or configuration (one-line message, no traceback), 1 an
+    unexpected error (a bug: one line; ``-v`` shows the traceback).
     """
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -66,6 +67,18 @@ def main(argv: list[str] | None = None) -> int:
     except WorkbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a bug, not bad input: one line, the traceback with -v
+        if args.verbose:
+            raise
+        print(
+            f"error: unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+            "(a bug in the workbench, not your data? run with -v for the traceback and report "
+            "it)",
+            file=sys.stderr,
+        )
+        return 1
     return 1  # pragma: no cover - argparse rejects other commands
 
 

@@ -55,6 +55,13 @@ class District:
         return points[points["lsoa_code"].isin(set(self.lsoas["lsoa_code"]))]
 
 
+def _observed(study: Any) -> Any:
+    """The months the police files hold (``study.coverage.observed``), or None: a month
+    without a file is missing, never zero."""
+    coverage = getattr(study, "coverage", None)
+    return getattr(coverage, "observed", None)
+
+
 def district_parts(study: Any) -> list[District]:
     """The study's districts (in ``area_codes`` order) that hold at least one study LSOA.
 
@@ -129,14 +136,15 @@ def key_figures_by_district(
     """Year-on-year figures of ``crime_types`` for the whole study and each district.
 
     :func:`workbench.stats.compare_periods` (12-month windows ending at the last month,
-    with rates per ``per`` residents and their 95% intervals) on each part, the latest
-    window only; the first column ``area`` names the part ("All districts" or the district).
+    with rates per ``per`` residents and their 95% intervals, months without police data
+    missing, not zero) on each part, the latest window only; the first column ``area``
+    names the part ("All districts" or the district).
     """
     from workbench.stats import compare_periods
 
     per = per or study.config.per
     crimes = study.crimes
-    last = crimes["month"].max()
+    observed = _observed(study)
     parts = [("All districts", crimes, study.lsoas)]
     parts += [(p.name, p.crimes, p.lsoas) for p in district_parts(study)]
     frames = []
@@ -146,10 +154,11 @@ def key_figures_by_district(
             chosen,
             freq="year",
             by="crime_type",
+            observed=observed,
             population=int(lsoas["population"].sum()),
             per=per,
         )
-        yearly = yearly[yearly["last_month"] == last]
+        yearly = yearly[yearly["last_month"] == yearly["last_month"].max()]
         yearly.insert(0, "area", name)
         frames.append(yearly)
     table = pd.concat(frames, ignore_index=True)
@@ -174,7 +183,11 @@ def trends_by_district(
     for part in district_parts(study):
         rows = part.crimes[part.crimes["crime_type"].isin(crime_types)]
         monthly = monthly_counts(
-            rows, by="crime_type", start=study.config.period_start, end=study.config.period_end
+            rows,
+            by="crime_type",
+            start=study.config.period_start,
+            end=study.config.period_end,
+            observed=_observed(study),
         )
         signals, charts = spc_summary(monthly, ylabel=ylabel, prefix=f"spc_{part.slug}_")
         signals.insert(0, "area", part.name)

@@ -638,6 +638,24 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     return title
 
 
+def validate_study(cfg: Any) -> Study:
+    """Load every file of the study, as ``workbench validate`` does, before any notebook runs.
+
+    Raises the loaders' :class:`~workbench.errors.WorkbenchError` (bad file, bad setting,
+    period beyond the data) or one when a ledger does not balance, so that no report is
+    written from a study that fails validation. Returns the loaded study, which the run hands
+    to every notebook (loaded once per run).
+    """
+    from workbench.study import Study
+
+    study = Study(cfg)
+    ledger = study.load_all()
+    if not ledger.balanced:
+        bad = [f.file for f in ledger.files if not f.balanced]
+        raise WorkbenchError(f"{cfg.path}: the row ledger does not balance for {bad}")
+    return study
+
+
 def run_report(
     config: str | Path,
     themes: list[str] | str | None = None,
@@ -650,8 +668,8 @@ def run_report(
     Parameters
     ----------
     config : str or Path
-        The study's ``area.toml``; validated (files exist, settings well formed) before any
-        notebook runs.
+        The study's ``area.toml``; validated (every file loaded and checked, as by
+        ``workbench validate``) before any notebook runs.
     themes : list of str, optional
         Themes to run (``supply``, ``communities``, ``young_people``, ``treatment``,
         ``overview``); all by default.
@@ -682,19 +700,17 @@ def run_report(
     pickle in a temporary folder (deleted at the end), so each notebook does not read every
     file again.
     """
-    from workbench.study import Study
 
     cfg = load_config(config)
     start, end = parse_period(period)
     if start is not None:
         cfg = cfg.with_overrides(period_start=start, period_end=end)
     chosen = _themes(themes)
+    t_load = time.perf_counter()
+    study = validate_study(cfg)
+    logger.info("Study %s loaded in %.1f s", cfg.name, time.perf_counter() - t_load)
     out_path = Path(out or "output").resolve()
     date = run_date or _dt.date.today().isoformat()
-    t_load = time.perf_counter()
-    study = Study.from_toml(cfg.path, period_start=start, period_end=end)
-    study.load_all()
-    logger.info("Study %s loaded in %.1f s", cfg.name, time.perf_counter() - t_load)
     results: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="workbench-run-") as tmp:
         cache = Path(tmp) / "study.pickle"

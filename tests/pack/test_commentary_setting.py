@@ -55,5 +55,5 @@ def test_missing_commentary_file_is_one_clear_error(tmp_path):
 
 def test_unknown_report_setting_is_named(tmp_path):
     path = _study(tmp_path, '[report]\ncomentary = "commentary.md"\n')
-    with pytest.raises(ConfigError, match=r"\[report\] has unknown key\(s\) comentary"):
+    with pytest.raises(ConfigError, match=r"'comentary': did you mean 'commentary'\?"):
         load_config(path)

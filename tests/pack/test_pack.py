@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-from conftest import DATE
 from pptx import Presentation
 from pptx.util import Emu
 
@@ -24,6 +23,8 @@ from workbench.pack import (
     month_words,
     run_pack,
 )
+
+DATE = "2024-04-01"  # the run date of the tiny_run fixture (tests/pack/conftest.py)
 
 #: Words a resident should not meet on the community page (whole words, any case).
 JARGON = [

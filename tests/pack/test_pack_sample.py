@@ -5,6 +5,8 @@ page or on any theme report."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from pathlib import Path
@@ -53,9 +55,9 @@ def test_pack_on_sample(sample_run):
                 assert len(shape._element.nvPicPr.cNvPr.get("descr", "")) > 40
     assert n_pictures == kinds.count("map") + kinds.count("chart")
     # the slides carry the published figures: the overview's drug offences as in its CSV
-    csv = (next(out.glob("*_overview")) / "key_crime_figures.csv").read_text()
-    drugs = next(line for line in csv.splitlines() if line.startswith("Drugs,"))
-    count = float(drugs.split(",")[2])
+    text = (next(out.glob("*_overview")) / "key_crime_figures.csv").read_text()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    count = float(next(r for r in rows if r["crime_type"] == "Drugs")["count"])
     table_text = " ".join(
         c.text
         for slide in prs.slides
