@@ -88,6 +88,7 @@ STUDY_KEYS = (
     "boundary_copyright_year",
     "allow_missing_months",
     "allow_low_suppression",
+    "population_year",  # issue 13: the mid-year estimate year of files.population
 )
 #: The tables of ``area.toml``.
 TABLES = ("study", "files", "columns", "thresholds", "report")
