@@ -90,6 +90,8 @@ class StudyConfig:
     thresholds: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     boundary_copyright_year: int | None = None
+    # [disclosure] (issue 12): show counts from open data (police.uk) in full.
+    open_data_in_full: bool = False
 
     @property
     def root(self) -> Path:
@@ -130,6 +132,7 @@ class StudyConfig:
             "suppression_threshold": self.suppression_threshold,
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
+            "open_data_in_full": self.open_data_in_full,
             "thresholds": self.thresholds,
             "files": {
                 k: ([str(p) for p in v] if isinstance(v, list) else (str(v) if v else None))
@@ -263,10 +266,28 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         thresholds=thresholds,
         columns=dict(columns),
         boundary_copyright_year=_parse_year(study.get("boundary_copyright_year"), path),
+        open_data_in_full=_parse_disclosure(raw.get("disclosure", {}), path),
     )
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
     return cfg
+
+
+def _parse_disclosure(section: Any, path: Path) -> bool:
+    """``[disclosure] open_data_in_full``: show police.uk (open data) counts unsuppressed.
+
+    Partnership tables and everything derived from them are always suppressed; see
+    ``docs/disclosure.md``. Default ``false`` (every count is suppressed).
+    """
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [disclosure] must be a table, found {section!r}")
+    _check_keys(path, "disclosure", section, ("open_data_in_full",))
+    value = section.get("open_data_in_full", False)
+    if not isinstance(value, bool):
+        raise ConfigError(
+            f"{path}: [disclosure] open_data_in_full must be true or false, found {value!r}"
+        )
+    return value
 
 
 def _check_keys(path: Path, section: str, table: dict, allowed: Any) -> None:
