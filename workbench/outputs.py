@@ -7,6 +7,7 @@ labelled in file names and notes, and the run log records what was written with 
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 import html
 import json
@@ -466,7 +467,8 @@ class Outputs:
         xlsx_path = self.dir / f"{stem}.xlsx"
         notes = self._notes(note, list(spec.counts), synthetic, protected)
         with write_errors(f"table {name} in {self.dir}"):
-            safe_csv_frame(shown).to_csv(csv_path, index=False)
+            # text quoted (a carriage return inside a name cannot break a row); numbers bare
+            safe_csv_frame(shown).to_csv(csv_path, index=False, quoting=csv.QUOTE_NONNUMERIC)
             write_xlsx(shown, xlsx_path, notes)
         self._record(
             "table",

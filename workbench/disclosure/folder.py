@@ -109,9 +109,7 @@ class OutputFolder:
 
     def _at_exit(self) -> None:
         if not self.done:
-            logger.warning(
-                "Outputs of %s were not completed; removing %s", self.final, self.staging
-            )
+            logger.info("Outputs of %s were not completed; removing %s", self.final, self.staging)
             self.abort()
 
     def _acquire(self) -> None:

@@ -182,10 +182,15 @@ class Model:
                 vals = numbers(t.values[col]).to_numpy()
                 hid = t.hidden[col].to_numpy(dtype=bool)
                 measure = count.measure or f"{t.name}:{col}"
+                dims = [d for d in spec.dims if d in t.values.columns]
+                # rows the dimensions do not tell apart are told apart by position
+                by_row = not dims or t.values[dims].astype(str).duplicated().any()
                 for r in range(len(t.values)):
                     if not hid[r] and not np.isfinite(vals[r]):
                         continue  # blank: not recorded, no equation
                     key = self._key(t, r, count.fixed)
+                    if by_row:
+                        key[f"row of {t.name}"] = frozenset({str(r)})
                     self.cells.append(_Cell(ti, r, col, measure, key, float(vals[r]), bool(hid[r])))
 
     def _key(self, t: Published, r: int, fixed: Mapping[str, str]) -> dict[str, Any]:

@@ -89,10 +89,15 @@ def _pick(model: Model, target, current: set[int]):  # noqa: ANN001, ANN202
         box = set(model.box(c).tolist())
         if not box & related:
             continue
+        same = c.table == cell.table
+        # In the target's own table hide a sibling (a cell of the same line), the way
+        # row/column suppression does; across tables hide the margin that contains the
+        # target, which is the equation giving it away.
+        direct = not (box & hit) if same else bool(box & hit)
         score = (
             c.value <= 0,  # a hidden zero protects little: last resort
-            c.table != cell.table,
-            bool(box & hit),  # prefer a sibling to a margin that contains the cell
+            not direct,
+            not same,
             c.value,
             c.table,
             c.row,

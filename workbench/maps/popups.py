@@ -148,6 +148,34 @@ def rate_texts(
     return out
 
 
+def derived_texts(
+    values: Sequence[Any] | pd.Series,
+    counts: Sequence[Any] | pd.Series | None,
+    threshold: int = 5,
+    decimals: int = 2,
+    *,
+    protected: bool = False,
+) -> list[str]:
+    """Display text of values derived from counts (z-scores, p-values) for a map layer.
+
+    Conventions
+    -----------
+    On a ``protected`` layer (a partnership table, or anything derived from one) no derived
+    value is shown: a Gi* z-score is a linear function of the counts of a cell and its
+    neighbours, so z-scores shown beside the other cells' counts give hidden counts back
+    (issue 12); the cell's class (colour) is still drawn. On an open-data layer the values
+    are shown, except beside a count that is itself withheld (1 to ``threshold - 1``).
+    """
+    vals = list(values)
+    if protected:
+        return ["not shown (protected data)" if v is not None else "" for v in vals]
+    texts = format_values(vals, decimals)
+    if counts is None:
+        return texts
+    hide = small_count_mask(pd.Series(list(counts)), threshold).to_numpy()
+    return [f"{SUPPRESSED}" if h else t for t, h in zip(texts, hide, strict=True)]
+
+
 def format_values(values: Sequence[Any] | pd.Series, decimals: int | None = None) -> list[str]:
     """Values as display text, not yet escaped (numbers formatted when ``decimals`` is given).
 
