@@ -21,7 +21,14 @@ from workbench.disclosure.model import SUPPRESSED, Leak, Model, Published
 from workbench.disclosure.spec import TableSpec
 from workbench.errors import WorkbenchError
 
-__all__ = ["AuditResult", "read_published", "audit_files", "audit_folders", "tables_of_folder"]
+__all__ = [
+    "AuditResult",
+    "audit_files",
+    "audit_folders",
+    "audit_run",
+    "read_published",
+    "tables_of_folder",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -124,3 +131,33 @@ def audit_folders(folders: Iterable[Path], threshold: int) -> AuditResult:
     """Audit the protected tables of several theme folders (one run) together."""
     entries = [e for f in folders for e in tables_of_folder(Path(f))]
     return audit_files(entries, threshold)
+
+
+def audit_run(folders: Iterable[Path], threshold: int) -> AuditResult:
+    """The audit of a whole report run (every theme folder together).
+
+    The result is added to each folder's ``run_log.json`` as ``run_disclosure_audit``.
+
+    Raises
+    ------
+    WorkbenchError
+        A hidden cell can be recovered from the files of the run (the message names the
+        file and cell).
+    """
+    folders = [Path(f) for f in folders]
+    result = audit_folders(folders, threshold)
+    summary = {"folders": [f.name for f in folders], **result.to_dict()}
+    for folder in folders:
+        log = folder / "run_log.json"
+        if log.is_file():
+            data = json.loads(log.read_text(encoding="utf-8"))
+            data["run_disclosure_audit"] = summary
+            log.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    if not result.ok:
+        raise WorkbenchError(result.message())
+    logger.info(
+        "Run disclosure audit: %d protected file(s), %d cell(s) checked, no leak",
+        len(result.files),
+        result.cells_checked,
+    )
+    return result

@@ -412,13 +412,22 @@ class Model:
             fam._problem = (cons, n)
         return fam._problem
 
-    def bounds(self, fam: _Family, idx: np.ndarray, coef: np.ndarray) -> tuple[float, float]:
-        """Smallest and largest whole-number value of ``sum(coef * x[idx])`` the tables allow."""
+    def bounds(
+        self, fam: _Family, idx: np.ndarray, coef: np.ndarray, *, stop_at_zero: bool = False
+    ) -> tuple[float, float]:
+        """Smallest and largest whole-number value of ``sum(coef * x[idx])`` the tables allow.
+
+        ``stop_at_zero``: when the smallest value is 0 or less the largest is not sought
+        (returned as infinity): the cell is protected whatever it is.
+        """
         cons, n = self._problem(fam)
         c = np.zeros(n)
         np.add.at(c, idx, coef)
         out: list[float] = []
         for sign in (1.0, -1.0):
+            if sign < 0 and stop_at_zero and out and out[0] < 1 - 1e-6:
+                out.append(np.inf)
+                break
             res = milp(
                 sign * c,
                 constraints=cons,
@@ -476,12 +485,23 @@ class Model:
             out.append((c, "complement", idx, coef, known))
         return out
 
-    def leaky(self) -> tuple[list[tuple[_Cell, str, np.ndarray, np.ndarray, float, float]], int]:
-        """Targets that leak, with their bounds, and the number of targets checked."""
+    def leaky(
+        self, tables: set[int] | None = None
+    ) -> tuple[list[tuple[_Cell, str, np.ndarray, np.ndarray, float, float]], int]:
+        """Targets that leak, with their bounds, and the number of targets checked.
+
+        ``tables``: only targets whose measures (families) are published in these tables
+        (by position); others cannot be changed by them.
+        """
         out = []
         checked = 0
         t = self.threshold
+        wanted = None
+        if tables is not None:
+            wanted = {id(self.family_of[c.measure]) for c in self.cells if c.table in tables}
         for c, kind, idx, coef, known in self.targets():
+            if wanted is not None and id(self.family_of[c.measure]) not in wanted:
+                continue
             checked += 1
             if known is not None:
                 if 1 <= known <= t - 1:
@@ -490,7 +510,7 @@ class Model:
             fam = self.family_of[c.measure]
             if not self._touched(fam)[idx].any():
                 continue  # nothing published constrains it: 0 to unbounded
-            lo, hi = self.bounds(fam, idx, coef)
+            lo, hi = self.bounds(fam, idx, coef, stop_at_zero=True)
             c_lo = math.ceil(lo - 1e-6)
             c_hi = math.floor(hi + 1e-6) if np.isfinite(hi) else hi
             if c_lo >= 1 and c_hi <= t - 1:

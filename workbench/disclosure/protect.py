@@ -149,7 +149,7 @@ def protect(
     idx = set(range(len(current)))
     for _ in range(MAX_ROUNDS):
         model = Model([*current, *context], threshold)
-        leaky, _ = model.leaky()
+        leaky, _ = model.leaky(idx)
         if not leaky:
             break
         pick = _pick(model, leaky[0], idx)
