@@ -199,7 +199,8 @@ class Model:
         for d in spec.dims:
             name = spec.dim_names.get(d, d)
             if d in fixed or name in fixed:
-                key[name] = ALL
+                v = fixed.get(d, fixed.get(name))
+                key[name] = ALL if v == ALL else frozenset({key_text(v)})
                 continue
             raw = key_text(t.values[d].iloc[r]) if d in t.values.columns else ""
             if d in spec.totals and raw == key_text(spec.totals[d]):
