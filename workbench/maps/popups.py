@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.stats import SUPPRESSED, suppression_mask
+from workbench.stats import SUPPRESSED
 
 __all__ = [
     "escape",
@@ -69,18 +69,15 @@ def fmt_number(value: Any, decimals: int = 0) -> str:
 def small_count_mask(counts: pd.Series, threshold: int = 5) -> pd.Series:
     """True where a count must not be shown (1 to ``threshold - 1``).
 
-    Uses :func:`workbench.stats.suppression_mask` with no total row and no secondary
-    suppression: a map shows one count per area, not a table with margins.
+    Uses :func:`workbench.disclosure.primary_mask` (the workbench's one disclosure path)
+    with no total and no secondary suppression: a map shows one count per area, not a
+    table with margins.
     """
+    from workbench.disclosure import Count, TableSpec, primary_mask
+
     values = pd.to_numeric(pd.Series(counts), errors="coerce").reset_index(drop=True)
-    mask = suppression_mask(
-        values.rename("count"),
-        threshold,
-        total_row=None,
-        total_column=None,
-        secondary=False,
-    )
-    return pd.Series(mask.to_numpy(dtype=bool), index=pd.Series(counts).index)
+    mask = primary_mask(values.to_frame("count"), TableSpec(counts={"count": Count()}), threshold)
+    return pd.Series(mask["count"].to_numpy(dtype=bool), index=pd.Series(counts).index)
 
 
 def count_texts(counts: pd.Series, threshold: int = 5) -> list[str]:
