@@ -267,18 +267,10 @@ def representation(group_column: str, measure: str = "treatment.in_treatment") -
     are one cell); pass another ``measure`` for a breakdown with another total (ethnicity
     recorded).
     """
-    derived = {
-        c: Derived(("in_treatment",))
-        for c in (
-            "share_treatment",
-            "share_lower",
-            "share_upper",
-            "ratio",
-            "ratio_lower",
-            "ratio_upper",
-            "flag",
-        )
-    }
+    from workbench.need.representation import REPRESENTATION_SHARES
+
+    # the flag (under/over-represented) is read from the ratio's interval: derived too
+    derived = {c: Derived(("in_treatment",)) for c in (*REPRESENTATION_SHARES, "flag")}
     return TableSpec(
         dims=(group_column,),
         counts={"in_treatment": Count(measure)},
