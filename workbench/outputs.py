@@ -486,16 +486,20 @@ class Outputs:
         return shown
 
     @staticmethod
-    def plot_data(shown: pd.DataFrame) -> pd.DataFrame:
+    def plot_data(shown: pd.DataFrame, drop: str | None = None) -> pd.DataFrame:
         """The numbers a figure may plot from a published table: hidden cells become NaN.
 
         A chart drawn from this frame cannot show a rate, share or bar of a hidden count.
+        ``drop``: leave out the rows whose ``drop`` column is hidden (a funnel plot of the
+        areas whose count is shown).
         """
         out = shown.copy()
         for col in out.columns:
             text = out[col].astype(str)
             if out[col].dtype == object and (text == "*").any():
                 out[col] = numbers(out[col].where(text != "*"))
+        if drop is not None:
+            out = out[out[drop].notna()]
         return out
 
     def masked(self, name: str, df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
