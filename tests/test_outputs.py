@@ -160,3 +160,10 @@ def test_derived_columns_are_hidden_with_any_count_they_come_from(out):
     assert shown.loc[2, "within_target"] == 25
     with pytest.raises(WorkbenchError, match="without the count"):
         out.table("w2", df[["group", "started", "share"]], spec)
+
+
+def test_legacy_count_columns_still_suppress(out):
+    df = pd.DataFrame({"place": ["A", "B"], "count": [3, 12], "rate": [30.0, 60.0], "pop": [1, 2]})
+    shown = out.table("legacy", df, count_columns=["count"], derived={"rate": "count"})
+    assert shown["count"].tolist() == ["*", 12]
+    assert shown["rate"].tolist() == ["*", 60.0]

@@ -15,7 +15,7 @@ import logging
 import platform
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -381,6 +381,8 @@ class Outputs:
         *,
         synthetic: bool = False,
         note: str | None = None,
+        count_columns: Sequence[str] | None = None,
+        derived: Mapping[str, str | Sequence[str]] | None = None,
     ) -> pd.DataFrame:
         """Suppress ``df`` and write it as ``<name>.csv`` and ``<name>.xlsx``.
 
@@ -398,6 +400,10 @@ class Outputs:
             The table comes from a synthetic input: label it.
         note : str, optional
             Conventions and caveats, written to the XLSX ``notes`` sheet and the run log.
+        count_columns, derived : optional
+            Deprecated (before issue 12): count columns and derived column -> count
+            column(s), turned into a spec whose other numeric columns are taken as safe.
+            Pass ``spec`` instead; notebooks may not use these.
 
         Returns
         -------
@@ -422,6 +428,8 @@ class Outputs:
         """
         if not isinstance(df, pd.DataFrame):
             raise WorkbenchError(f"Outputs.table({name!r}): expected a DataFrame, found {type(df)}")
+        if spec is None and (count_columns is not None or derived is not None):
+            spec = self._legacy_spec(df, count_columns, derived)
         if not isinstance(spec, TableSpec):
             raise WorkbenchError(
                 f"Outputs.table({name!r}): pass the table's disclosure spec (a TableSpec, e.g. "
@@ -484,6 +492,39 @@ class Outputs:
         )
         logger.info("Wrote table %s (%d rows)", csv_path, len(shown))
         return shown
+
+    @staticmethod
+    def _legacy_spec(
+        df: pd.DataFrame,
+        count_columns: Sequence[str] | None,
+        derived: Mapping[str, str | Sequence[str]] | None,
+    ) -> TableSpec:
+        from workbench.disclosure import Count, Derived
+
+        logger.warning(
+            "Outputs.table(count_columns=..., derived=...) is deprecated: pass the result's "
+            "workbench.disclosure.describe spec"
+        )
+        derived = dict(derived or {})
+        if count_columns is None:
+            count_columns = [
+                str(c)
+                for c in df.columns
+                if pd.api.types.is_integer_dtype(df[c]) and c not in derived
+            ]
+        counts = {str(c): Count() for c in count_columns}
+        spec_derived = {
+            str(k): Derived((v,) if isinstance(v, str) else tuple(v)) for k, v in derived.items()
+        }
+        frame = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
+        safe = tuple(
+            str(c)
+            for c in frame.columns
+            if str(c) not in counts
+            and str(c) not in spec_derived
+            and pd.api.types.is_numeric_dtype(frame[c].dtype)
+        )
+        return TableSpec(counts=counts, derived=spec_derived, safe=safe)
 
     @staticmethod
     def plot_data(shown: pd.DataFrame, drop: str | None = None) -> pd.DataFrame:
