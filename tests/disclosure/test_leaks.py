@@ -389,23 +389,27 @@ def test_second_run_into_a_folder_in_use_is_refused(tmp_path):
     first.abort()
 
 
-def test_read_only_folder_ends_in_one_clear_error_and_no_complete_folder(tmp_path):
+def test_read_only_folder_ends_in_one_clear_error_and_no_complete_folder(tmp_path, monkeypatch):
+    import errno
     import os
 
+    from workbench.disclosure import folder
     from workbench.errors import WorkbenchError
     from workbench.outputs import Outputs
 
-    if os.geteuid() == 0:
-        pytest.skip("running as root: a read-only folder is still writable")
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
-    try:
-        with pytest.raises(WorkbenchError, match="could not write"):
-            Outputs("supply", config=load_config(SAMPLE), out_dir=ro, run_date="2024-03-31")
-    finally:
-        ro.chmod(0o700)
-    assert not (ro / "2024-03-31_supply").exists()
+    real_open = os.open
+
+    def read_only(path, *args, **kwargs):
+        if str(path).startswith(str(tmp_path)):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, *args, **kwargs)
+
+    # (chmod cannot make a folder read-only for root, so the file system's answer is simulated)
+    monkeypatch.setattr(folder.os, "open", read_only)
+    with pytest.raises(WorkbenchError, match="the folder is read-only"):
+        Outputs("supply", config=load_config(SAMPLE), out_dir=tmp_path, run_date="2024-03-31")
+    assert not (tmp_path / "2024-03-31_supply").exists()
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
 
 
 def test_full_disk_while_writing_leaves_no_folder_that_looks_complete(tmp_path, monkeypatch):
@@ -453,3 +457,30 @@ def test_table_spec_survives_a_rename():
     derived = Derived(("x",))
     with pytest.raises(Exception, match="not a count column"):
         TableSpec(counts={"y": Count()}, derived={"r": derived})
+
+
+def test_tables_of_other_themes_in_the_run_are_protected_against(tmp_path):
+    from workbench.outputs import Outputs
+
+    cfg = load_config(SAMPLE)
+    by_service = WAITS.copy()
+    by_service["within_target"] = [72, 30, 44]  # S01 complement 74 - 72 = 2: hidden
+    treatment = Outputs("treatment", config=cfg, out_dir=tmp_path, run_date="2024-03-31")
+    shown = treatment.table(
+        "waiting_times_by_service", by_service, describe.waiting_times("service_id")
+    )
+    assert shown["within_target"].tolist() == ["*", 30, 44]
+    treatment.run_log()
+    # The overview theme of the same run publishes the totals: a total of 146 shown would
+    # give S01 back (146 - 30 - 44 = 72, so 2 not seen in time), so it is hidden there.
+    totals = by_service.groupby(["financial_year", "cohort"], as_index=False)[
+        ["started", "within_target"]
+    ].sum()
+    overview = Outputs("overview", config=cfg, out_dir=tmp_path, run_date="2024-03-31")
+    shown_total = overview.table("waiting_times", totals, describe.waiting_times())
+    assert shown_total.loc[0, "within_target"] == "*"
+    overview.run_log()
+    from workbench.disclosure.audit import audit_folders
+
+    result = audit_folders(sorted(tmp_path.glob("2024-03-31_*")), 5)
+    assert result.ok and len(result.files) == 2
