@@ -182,6 +182,12 @@ def test_interval_bound_leak_reproduced_and_closed(tmp_path):
     old = _write(tmp_path, "old", frame, old_mask)
     found = audit_files([(old, spec)], 5)
     assert any(x.column == "tier3_10d_upper" and x.kind == "derived" for x in found.leaks)
+    # and the attack itself: only 0 of 1 has a Wilson upper limit of 0.793, so the hidden
+    # tier3_referred is pinned to 1
+    assert any(
+        x.column == "tier3_referred" and x.kind == "cell" and x.low == x.high == 1
+        for x in found.leaks
+    )
     (mask,) = protect([_pub("new", frame, spec)], 5)
     assert mask.loc[0, ["tier3_10d_share", "tier3_10d_lower", "tier3_10d_upper"]].all()
     new = _write(tmp_path, "new", frame, mask)

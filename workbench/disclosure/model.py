@@ -36,6 +36,8 @@ SUPPRESSED = "*"
 _OTHER = "__other__"
 #: Families whose base-cell cube is larger than this are modelled without cross-table links.
 MAX_BASE_CELLS = 50_000
+#: Largest hidden denominator tried when inverting a shown Wilson limit.
+WILSON_MAX_N = 400
 #: Seconds allowed to one bound (one integer program).
 TIME_LIMIT_S = 10.0
 
@@ -386,6 +388,45 @@ class Model:
                             ones = np.ones(len(nb))
                             fam.ub_rows.append((nb, ones, (v + h) * pop / per))
                             fam.ub_rows.append((nb, -ones, -(v - h) * pop / per))
+                    elif d.kind in ("wilson_lower", "wilson_upper") and len(cells) > 1:
+                        self._wilson_bounds(fam, num, cells[1], d.kind, v, h)
+
+    def _wilson_bounds(
+        self, fam: _Family, num: _Cell, den: _Cell | None, kind: str, v: float, h: float
+    ) -> None:
+        """A shown Wilson limit beside a hidden count: the counts it allows, as bounds.
+
+        Every pair (numerator x, denominator n) with n up to :data:`WILSON_MAX_N` (or the
+        shown denominator) whose limit rounds to the shown value is kept; the numerator's
+        (and a hidden denominator's) smallest and largest such values bound it. A relaxation
+        of the exact set (its bounding box), so it can only under-state what is given away.
+        """
+        from workbench.stats.rates import wilson_interval
+
+        if den is None or self.family_of[den.measure] is not fam:
+            return
+        ns = np.arange(1, WILSON_MAX_N + 1) if den.hidden else np.array([int(den.value)])
+        if not num.hidden:
+            ns = ns[ns >= num.value]
+        xs = [np.arange(0, n + 1) if num.hidden else np.array([num.value]) for n in ns]
+        if not len(ns):
+            return
+        x = np.concatenate(xs).astype(float)
+        n = np.repeat(ns, [len(a) for a in xs]).astype(float)
+        lower, upper = wilson_interval(x, n)
+        limit = np.asarray(upper if kind == "wilson_upper" else lower, dtype=float)
+        ok = np.abs(limit - v) <= h + 1e-12
+        if not ok.any():
+            return
+        nb = self.box(num)
+        ones = np.ones(len(nb))
+        fam.ub_rows.append((nb, ones, float(x[ok].max())))
+        fam.ub_rows.append((nb, -ones, -float(x[ok].min())))
+        if den.hidden:
+            db = self.box(den)
+            ones = np.ones(len(db))
+            fam.ub_rows.append((db, ones, float(n[ok].max())))
+            fam.ub_rows.append((db, -ones, -float(n[ok].min())))
 
     # -- bounds --------------------------------------------------------------------------
     def _problem(self, fam: _Family) -> tuple[list[LinearConstraint], int]:
