@@ -62,3 +62,14 @@ def test_a_cell_fixed_by_earlier_tables_is_an_error():
     context = [_pub("ward_b", ward_b, s), _pub("total", total, st)]
     with pytest.raises(WorkbenchError, match="no cell left to hide"):
         protect([_pub("ward_a", pd.DataFrame({"w": ["A"], "n": [3]}), s)], 5, context)
+
+
+def test_tables_that_disagree_about_a_measure_are_named():
+    s = TableSpec(dims=("w",), counts={"n": Count("cohort")})
+    st = TableSpec(counts={"n": Count("cohort")})
+    wards = pd.DataFrame({"w": ["A", "B", "C"], "n": [10, 20, 3]})
+    again = pd.DataFrame({"w": ["A"], "n": [12]})  # ward A again, with another count
+    total = pd.DataFrame({"n": [33]})
+    tables = [_pub("wards", wards, s), _pub("again", again, s), _pub("total", total, st)]
+    with pytest.raises(WorkbenchError, match="disagree about cohort"):
+        Model(tables, 5).leaks()

@@ -26,6 +26,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from workbench.disclosure.spec import ALL, TableSpec
+from workbench.errors import WorkbenchError
 
 __all__ = ["Published", "Leak", "Model", "numbers", "key_text", "SUPPRESSED"]
 
@@ -482,7 +483,11 @@ class Model:
             elif res.x is None and sign < 0 and out:
                 out.append(np.inf)  # the minimum exists, so "infeasible or unbounded" is unbounded
             elif res.x is None:
-                raise RuntimeError(f"disclosure model infeasible or unsolved: {res.message}")
+                raise WorkbenchError(
+                    f"the tables published in this run disagree about {', '.join(fam.measures)} "
+                    "(no counts fit every cell shown: a table's spec names a measure, a total "
+                    f"or a group wrongly?): {res.message}"
+                )
             elif res.status == 0:
                 out.append(sign * float(res.fun))
             else:  # time limit: the proven bound (weaker than the optimum)
