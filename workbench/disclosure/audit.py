@@ -41,6 +41,7 @@ class AuditResult:
     cells_checked: int = 0
     hidden_cells: int = 0
     leaks: list[Leak] = field(default_factory=list)
+    not_modelled: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -55,6 +56,7 @@ class AuditResult:
             "cells_checked": self.cells_checked,
             "leaks_found": len(self.leaks),
             "leaks": [leak.to_dict() for leak in self.leaks],
+            "measures_not_modelled": self.not_modelled,
         }
 
     def message(self) -> str:
@@ -97,6 +99,7 @@ def audit_files(entries: Iterable[tuple[Path, TableSpec]], threshold: int) -> Au
     )
     model = Model(tables, threshold)
     result.leaks, result.cells_checked = model.leaks()
+    result.not_modelled = model.not_modelled
     logger.info(
         "Disclosure audit: %d file(s), %d hidden cell(s), %d checked, %d leak(s)",
         len(tables),

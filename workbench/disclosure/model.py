@@ -172,6 +172,8 @@ class Model:
         self.threshold = int(threshold)
         self.cells: list[_Cell] = []
         self.derived_shown: list[Leak] = []
+        #: Measures whose cube is too large to model (not checked; in the run log).
+        self.not_modelled: list[str] = []
         self._build_cells()
         self._build_families()
 
@@ -273,8 +275,12 @@ class Model:
                 members[d] = seen
             size = len(measures) * math.prod(len(v) for v in members.values())
             if size > MAX_BASE_CELLS:
+                self.not_modelled.extend(sorted(measures))
                 logger.warning(
-                    "measures %s: %d base cells; modelled table by table", sorted(measures), size
+                    "measures %s: %d base cells, more than %d: not checked",
+                    sorted(measures),
+                    size,
+                    MAX_BASE_CELLS,
                 )
             fam = _Family(sorted(measures), dims, members)
             combos = (
