@@ -92,6 +92,7 @@ class StudyConfig:
     boundary_copyright_year: int | None = None
     # [disclosure] (issue 12): show counts from open data (police.uk) in full.
     open_data_in_full: bool = False
+    commentary: Path | None = None
 
     @property
     def root(self) -> Path:
@@ -133,6 +134,7 @@ class StudyConfig:
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
             "open_data_in_full": self.open_data_in_full,
+            "commentary": str(self.commentary) if self.commentary else None,
             "thresholds": self.thresholds,
             "files": {
                 k: ([str(p) for p in v] if isinstance(v, list) else (str(v) if v else None))
@@ -252,6 +254,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
                 f"{path}: [columns] {key} must be a column name (text), found {value!r}"
             )
     thresholds = {**_DEFAULT_THRESHOLDS, **raw.get("thresholds", {})}
+    commentary = _report_commentary(path, raw.get("report", {}), check_files)
     cfg = StudyConfig(
         path=path,
         name=str(study["name"]),
@@ -267,6 +270,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         columns=dict(columns),
         boundary_copyright_year=_parse_year(study.get("boundary_copyright_year"), path),
         open_data_in_full=_parse_disclosure(raw.get("disclosure", {}), path),
+        commentary=commentary,
     )
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
@@ -288,6 +292,26 @@ def _parse_disclosure(section: Any, path: Path) -> bool:
             f"{path}: [disclosure] open_data_in_full must be true or false, found {value!r}"
         )
     return value
+
+
+def _report_commentary(path: Path, report: Any, check: bool) -> Path | None:
+    """``[report] commentary``: the analyst's Markdown commentary for the community page."""
+    if not isinstance(report, dict):
+        raise ConfigError(f"{path}: [report] must be a table of settings, found {report!r}")
+    _check_keys(path, "report", report, ("commentary",))
+    value = report.get("commentary")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(
+            f"{path}: [report] commentary must be a path to a Markdown file, found {value!r}"
+        )
+    resolved = Path(value) if Path(value).is_absolute() else (path.parent / value).resolve()
+    if check and not resolved.is_file():
+        raise ConfigError(
+            f"{path}: [report] commentary names {value!r}, which does not exist ({resolved})"
+        )
+    return resolved
 
 
 def _check_keys(path: Path, section: str, table: dict, allowed: Any) -> None:

@@ -167,6 +167,10 @@ def export_html(notebook: str | Path, html_path: str | Path) -> Path:
     quiet.setLevel(logging.ERROR)
     exporter.log = quiet
     body, _ = exporter.from_notebook_node(nb)
+    # Accessibility (WCAG 2.1 AA, issue 15): embedded maps get a name and a language.
+    from workbench.community import label_frames
+
+    body = label_frames(body)
     found = external_loads(body)
     if found:
         logger.warning("%s loads from external hosts: %s", html_path, found[:3])
@@ -300,6 +304,10 @@ def run_report(
         results[theme] = folder
     # disclosure (issue 12): attack every protected table of the run read back from disk
     audit_run(results.values(), cfg.suppression_threshold)
+    # The meeting pack and the community page of this run (issue 15), from its published files.
+    from workbench.pack import run_pack
+
+    run_pack(out_path, date, commentary=cfg.commentary)
     return results
 
 
@@ -326,6 +334,11 @@ def run_report_cli(
             f"{audit.get('cells_checked', 0)} hidden cell(s) and complement(s) checked, "
             f"{audit.get('leaks_found', 0)} leak(s)"
         )
+    if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack
+        first = next(iter(results.values()))
+        pack = first.parent / f"{first.name.split('_', 1)[0]}_pack"
+        print(f"{'meeting pack':>13}: {pack / 'meeting_pack.pptx'}")
+        print(f"{'community':>13}: {pack / 'community_report.html'}")
     print(
         f"{len(results)} report(s) written under {Path(out).resolve()} "
         f"in {time.perf_counter() - t0:.0f} s"
