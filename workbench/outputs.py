@@ -7,7 +7,6 @@ labelled in file names and notes, and the run log records what was written with 
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import html
 import json
@@ -475,8 +474,9 @@ class Outputs:
         xlsx_path = self.dir / f"{stem}.xlsx"
         notes = self._notes(note, list(spec.counts), synthetic, protected)
         with write_errors(f"table {name} in {self.dir}"):
-            # text quoted (a carriage return inside a name cannot break a row); numbers bare
-            safe_csv_frame(shown).to_csv(csv_path, index=False, quoting=csv.QUOTE_NONNUMERIC)
+            # CRLF line ends (RFC 4180): a field holding a carriage return is then quoted, so
+            # a name cannot break a row
+            safe_csv_frame(shown).to_csv(csv_path, index=False, lineterminator="\r\n")
             write_xlsx(shown, xlsx_path, notes)
         self._record(
             "table",
