@@ -109,16 +109,20 @@ def compare_methods() -> TableSpec:
     )
 
 
+def _rate(per: float, *more: str) -> dict[str, Derived]:
+    """``rate`` of ``count`` per ``per`` of ``population`` with its limits (and ``more``)."""
+    return {
+        "rate": Derived(("count",), "rate", "population", per),
+        **{c: Derived(("count",)) for c in ("lower", "upper", *more)},
+    }
+
+
 def top_zones(per: float = 10_000) -> TableSpec:
     """:func:`workbench.hotspots.top_zones`: the top LSOAs only (not every member listed)."""
     return TableSpec(
         dims=("lsoa_code",),
         counts={"count": Count()},
-        derived={
-            "rate": Derived(("count",), "rate", "population", per),
-            "lower": Derived(("count",)),
-            "upper": Derived(("count",)),
-        },
+        derived=_rate(per),
         safe=("population", "imd_decile"),
         incomplete=("lsoa_code",),
         source="open",
@@ -130,12 +134,7 @@ def rank_areas(per: float = 10_000) -> TableSpec:
     return TableSpec(
         dims=("ward_code",),
         counts={"count": Count()},
-        derived={
-            "rate": Derived(("count",), "rate", "population", per),
-            "lower": Derived(("count",)),
-            "upper": Derived(("count",)),
-            "rank": Derived(("count",)),
-        },
+        derived=_rate(per, "rank"),
         safe=("population",),
         source="open",
     )
@@ -160,13 +159,7 @@ def deprivation_by_layer(
         return TableSpec(
             dims=(label, "imd_decile"),
             counts={"count": Count(measure)},
-            derived={
-                "rate": Derived(("count",), "rate", "population", per),
-                "lower": Derived(("count",)),
-                "upper": Derived(("count",)),
-                "share_of_events": Derived(("count",)),
-                "ratio": Derived(("count",)),
-            },
+            derived=_rate(per, "share_of_events", "ratio"),
             safe=("lsoas", "population", "share_of_population"),
             dim_names={label: "layer"},
             source=source,
@@ -306,10 +299,7 @@ def reach_by_decile(per: float = 10_000) -> TableSpec:
     return TableSpec(
         dims=("imd_decile",),
         counts={"count": Count("treatment_by_lsoa.count")},
-        derived={
-            "rate": Derived(("count",), "rate", "population", per),
-            **{c: Derived(("count",)) for c in ("lower", "upper", "share_of_events", "ratio")},
-        },
+        derived=_rate(per, "share_of_events", "ratio"),
         safe=("lsoas", "population", "share_of_population"),
     )
 
