@@ -264,7 +264,9 @@ class HotspotExplorer:
         if self.method.value == "kde":
             mb.add_kde(surface, threshold=self.threshold)
         else:
-            mb.add_gistar(surface, threshold=self.threshold)
+            # z and p withheld unless police.uk counts are shown in full (docs/disclosure.md)
+            protected = not getattr(self.study.config, "open_data_in_full", False)
+            mb.add_gistar(surface, threshold=self.threshold, protected=protected)
         if self.layer.value == "points":
             mb.add_points(self.points(), f"{self.crime_type.value} (snap points)")
         mb.add_outline(self.study.area, "Study area")
