@@ -91,13 +91,14 @@ STUDY_KEYS = (
     "population_year",  # issue 13: the mid-year estimate year of files.population
 )
 #: The tables of ``area.toml``.
-TABLES = ("study", "files", "columns", "thresholds", "report")
+TABLES = ("study", "files", "columns", "thresholds", "report", "disclosure")
 _KEYS_BY_TABLE = {
     "study": STUDY_KEYS,
     "files": FILE_KEYS,
     "columns": COLUMN_KEYS,
     "thresholds": tuple(_DEFAULT_THRESHOLDS),
     "report": ("commentary",),
+    "disclosure": ("open_data_in_full",),
 }
 
 
@@ -127,6 +128,8 @@ class StudyConfig:
     #: Year of the ONS mid-year population estimate in ``files.population`` (issue 13), stated
     #: wherever a rate uses it; ``None`` = not stated in the config.
     population_year: int | None = None
+    # [disclosure] (issue 12): show counts from open data (police.uk) in full.
+    open_data_in_full: bool = False
     commentary: Path | None = None
     allow_missing_months: bool = False
     allow_low_suppression: bool = False
@@ -171,6 +174,7 @@ class StudyConfig:
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
             "population_year": self.population_year,
+            "open_data_in_full": self.open_data_in_full,
             "commentary": str(self.commentary) if self.commentary else None,
             "allow_missing_months": self.allow_missing_months,
             "allow_low_suppression": self.allow_low_suppression,
@@ -393,6 +397,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         columns=dict(columns),
         boundary_copyright_year=_parse_year(study.get("boundary_copyright_year"), path),
         population_year=_parse_year(study.get("population_year"), path, "population_year"),
+        open_data_in_full=_parse_disclosure(raw.get("disclosure", {}), path),
         commentary=commentary,
         allow_missing_months=study.get("allow_missing_months", False),
         allow_low_suppression=study.get("allow_low_suppression", False),
@@ -400,6 +405,23 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
     return cfg
+
+
+def _parse_disclosure(section: Any, path: Path) -> bool:
+    """``[disclosure] open_data_in_full``: show police.uk (open data) counts unsuppressed.
+
+    Partnership tables and everything derived from them are always suppressed; see
+    ``docs/disclosure.md``. Default ``false`` (every count is suppressed).
+    """
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [disclosure] must be a table, found {section!r}")
+    _check_keys(path, "disclosure", section, ("open_data_in_full",))
+    value = section.get("open_data_in_full", False)
+    if not isinstance(value, bool):
+        raise ConfigError(
+            f"{path}: [disclosure] open_data_in_full must be true or false, found {value!r}"
+        )
+    return value
 
 
 def _report_commentary(path: Path, report: Any, check: bool) -> Path | None:

@@ -7,9 +7,11 @@ import datetime as _dt
 import html
 import json
 import logging
+import logging.handlers
 import os
 import pickle
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
+from workbench.disclosure.audit import audit_run
 from workbench.errors import ConfigError, DataError, WorkbenchError
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
 
@@ -184,21 +187,37 @@ class _RunLogHandler(logging.FileHandler):
     """A file handler the session can find again (and replace when a notebook is re-run)."""
 
 
-def _log_to_file(path: Path) -> Path:
+class _RunLogBuffer(logging.handlers.BufferingHandler):
+    """Holds the records logged before the run folder exists (replayed into its log file)."""
+
+    def shouldFlush(self, record: logging.LogRecord) -> bool:  # noqa: N802 - logging's name
+        return False
+
+
+def _log_to_file(path: Path | None) -> Path | None:
     """Send every log record and warning of this process to ``path`` (not to the notebook).
 
     Records reach the notebook (and the HTML report) as pink stderr boxes only through
     Python's last-resort handler; a handler on the root logger replaces it, and
     ``logging.captureWarnings`` routes ``warnings`` there too. What an analyst must know
-    is said in the notebook's prose and tables instead.
+    is said in the notebook's prose and tables instead. With ``path=None`` the records are
+    held in memory until a later call names the file, which then receives them first.
     """
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, _RunLogHandler)]:
+    held: list[logging.LogRecord] = []
+    for handler in [h for h in root.handlers if isinstance(h, _RunLogHandler | _RunLogBuffer)]:
         root.removeHandler(handler)
+        if isinstance(handler, _RunLogBuffer):
+            held += handler.buffer
         handler.close()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = _RunLogHandler(path, mode="a", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if path is None:
+        handler = _RunLogBuffer(capacity=100_000)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = _RunLogHandler(path, mode="a", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        for record in held:
+            handler.handle(record)
     root.addHandler(handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
@@ -272,8 +291,8 @@ def open_study(
 
     cfg_path = Path(config) if config else default_config()
     out_root = Path(out_dir) if out_dir else default_out_dir()
-    folder = run_dir(out_root, theme, run_date)
-    _log_to_file(folder / LOG_FILE)
+    run_dir(out_root, theme, run_date)  # checks the theme and date before anything runs
+    _log_to_file(None)  # held until the (staged) run folder exists
     study = _load_study(cfg_path, period_start, period_end, study_cache)
     cfg = study.config
     captions = display.TableCaptions(
@@ -283,6 +302,8 @@ def open_study(
         captions.caption, captions.notes, per=cfg.per, threshold=cfg.suppression_threshold
     )
     out = captions.watch(Outputs(theme, study, out_dir=out_root, run_date=run_date))
+    # The folder is staged until the run log moves it into place: the log file moves with it.
+    _log_to_file(Path(out.dir) / LOG_FILE)
     logger.info("Study %s, theme %s: %s", study.config.name, theme, describe_study(study))
     return study, out
 
@@ -718,7 +739,10 @@ def run_report(
             pickle.dump(study, fh, protocol=pickle.HIGHEST_PROTOCOL)
         for theme in chosen:
             folder = run_dir(out_path, theme, date)
-            folder.mkdir(parents=True, exist_ok=True)
+            # The notebook's Outputs writes `folder` atomically (staged, then moved in place),
+            # so the executed notebook is kept beside it until the theme is complete.
+            work = out_path / f".{folder.name}.notebook"
+            work.mkdir(parents=True, exist_ok=True)
             params = {
                 "config": str(cfg.path),
                 "out_dir": str(out_path),
@@ -728,11 +752,16 @@ def run_report(
                 "study_cache": str(cache),
             }
             t0 = time.perf_counter()
-            executed = _execute(theme, params, folder)
+            executed = _execute(theme, params, work)
+            folder.mkdir(parents=True, exist_ok=True)
+            executed = Path(shutil.move(executed, folder / executed.name))
+            shutil.rmtree(work, ignore_errors=True)
             title = _study_heading(executed, study, folder)
             export_html(executed, folder / f"{theme}.html", title=title)
             logger.info("Theme %s done in %.1f s: %s", theme, time.perf_counter() - t0, folder)
             results[theme] = folder
+    # disclosure (issue 12): attack every protected table of the run read back from disk
+    audit_run(results.values(), cfg.suppression_threshold)
     # The meeting pack and the community page of this run (issue 15), from its published files.
     from workbench.pack import run_pack
 
@@ -755,6 +784,14 @@ def run_report_cli(
     results = run_report(config, themes=themes, out=out, period=period)
     for theme, folder in results.items():
         print(f"{theme:>13}: {folder / (theme + '.html')}")
+    for folder in list(results.values())[:1]:
+        log = json.loads((folder / "run_log.json").read_text(encoding="utf-8"))
+        audit = log.get("run_disclosure_audit", {})
+        print(
+            f"disclosure audit: {len(audit.get('files', []))} protected table(s), "
+            f"{audit.get('cells_checked', 0)} hidden cell(s) and complement(s) checked, "
+            f"{audit.get('leaks_found', 0)} leak(s)"
+        )
     if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack
         first = next(iter(results.values()))
         pack = first.parent / f"{first.name.split('_', 1)[0]}_pack"
