@@ -47,7 +47,7 @@ class District:
 
     @property
     def slug(self) -> str:
-        """The name as a file-name part: ``"Oadby and Wigston"`` -> ``"oadby_and_wigston"``."""
+        """The name as a file-name part: ``"Castle Point"`` -> ``"castle_point"``."""
         return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_") or self.code.lower()
 
     def points(self, points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
