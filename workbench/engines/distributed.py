@@ -1,0 +1,223 @@
+"""The distributed engine: the same per-file rules as tasks on a Dask cluster.
+
+Each police.uk file is one ``dask.delayed`` task that reads it with the loader's own reader and
+applies the loader's rules (:func:`workbench.engines._rows.apply_rules`); the kept rows become a
+``dask.dataframe`` (one partition a file) that stays on the workers. Counts are a Dask
+``groupby``; repeated Crime IDs are found with a Dask ``value_counts`` on a hash of the ID and
+judged by the loader's rule on the client (:func:`workbench.engines._rows.resolve_duplicates`);
+points in a polygon use dask-geopandas. Dask does all scheduling, partitioning and data
+movement: nothing here decides which worker runs what.
+"""
+
+from __future__ import annotations
+
+import logging
+from operator import getitem
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from workbench.geo import BNG
+from workbench.ledger import REASONS, FileLedger
+from workbench.loaders import police
+from workbench.loaders.area import StudyArea
+
+from . import _rows
+from ._rows import KEPT, Member, MonthStats
+
+__all__ = ["DaskRows", "run_dask", "connect"]
+
+logger = logging.getLogger(__name__)
+
+_REQ = {k: v for k, v in police.STREET_COLUMNS.items() if k in police._STREET_REQUIRED}
+_OPT = {k: v for k, v in police.STREET_COLUMNS.items() if k not in police._STREET_REQUIRED}
+
+
+def connect(scheduler: str | None):
+    """A ``distributed.Client`` for ``scheduler`` (``"tcp://host:8786"``), or ``None``.
+
+    ``None`` uses the client already active in this process (for example one made with a
+    ``LocalCluster``) or, when there is none, Dask's default local scheduler.
+    """
+    if not scheduler:
+        return None
+    from distributed import Client
+
+    return Client(scheduler)
+
+
+def _meta() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "crime_id": pd.Series(dtype="str"),
+            "month": pd.Series(dtype="int64"),
+            "lsoa_code": pd.Series(dtype="str"),
+            "crime_type": pd.Series(dtype="str"),
+            "falls_within": pd.Series(dtype="str"),
+            "x": pd.Series(dtype="float64"),
+            "y": pd.Series(dtype="float64"),
+            "_ord": pd.Series(dtype="int64"),
+            "_h": pd.Series(dtype="uint64"),
+        }
+    )
+
+
+def _process(
+    m: Member,
+    n_sources: int,
+    period: tuple[pd.Period, pd.Period] | None,
+    area: StudyArea | None,
+) -> tuple[pd.DataFrame, list[dict], MonthStats, int]:
+    """One file: read (loader's reader), judged (loader's rules); kept rows, ledgers, stats."""
+    entries = [FileLedger("", "police_street") for _ in range(n_sources)]
+    frame, enc, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
+    df = police._concat([frame], list(police.STREET_COLUMNS))
+    n = len(df)
+    fl = entries[m.source]
+    fl.read += n
+    if m.duplicate_of is not None:
+        fl.drop(REASONS["duplicate_file"], n)
+        kept, stats = _meta().drop(columns="_h"), MonthStats()
+    else:
+        if enc != "utf-8":
+            fl.note(f"read as {enc} (not plain UTF-8)", n)
+        kept, stats = _rows.apply_rules(
+            df,
+            entries,
+            src=np.full(n, m.source),
+            order=_rows.make_order(np.full(n, m.number), np.arange(n)),
+            names=[m.name],
+            member=np.zeros(n, dtype=np.int64),
+            published=[pub],
+            period=period,
+            area=area,
+        )
+    kept = kept.astype({"crime_id": "str", "lsoa_code": "str", "crime_type": "str"})
+    kept["falls_within"] = kept["falls_within"].astype("str")
+    kept["_h"] = pd.util.hash_pandas_object(kept["crime_id"], index=False).to_numpy(np.uint64)
+    return kept, [e.to_dict() for e in entries], stats, n
+
+
+class DaskRows:
+    """The kept rows of a Dask run: a ``dask.dataframe`` persisted on the workers."""
+
+    def __init__(self, ddf, client=None) -> None:
+        self.ddf = ddf
+        self.client = client
+
+    def __len__(self) -> int:
+        return int(self.ddf.map_partitions(len).compute().sum())
+
+    def counts(self) -> pd.DataFrame:
+        """Kept rows by :data:`KEY` (``month`` as Period ordinal)."""
+        out = self.ddf.groupby(_rows.KEY, observed=True).size().compute()
+        return out.rename("count").reset_index()
+
+    def grid_counts(
+        self, x0: float, y0: float, cell: float, shape: tuple[int, int], crime_types=None
+    ) -> np.ndarray:
+        """Counts on a ``shape = (ny, nx)`` grid of ``cell`` metres from ``(x0, y0)``."""
+        ny, nx = shape
+        ddf = self.ddf
+        if crime_types is not None:
+            ddf = ddf[ddf["crime_type"].isin(list(crime_types))]
+
+        def part(df: pd.DataFrame) -> pd.DataFrame:
+            r = np.floor((df["y"].to_numpy() - y0) / cell).astype(np.int64)
+            c = np.floor((df["x"].to_numpy() - x0) / cell).astype(np.int64)
+            g = pd.DataFrame({"r": r, "c": c})
+            return g.groupby(["r", "c"]).size().rename("n").reset_index()
+
+        meta = pd.DataFrame({"r": pd.Series(dtype="int64"), "c": pd.Series(dtype="int64")})
+        meta["n"] = pd.Series(dtype="int64")
+        df = ddf.map_partitions(part, meta=meta).compute()
+        df = df.groupby(["r", "c"], as_index=False)["n"].sum()
+        out = np.zeros((ny, nx), dtype=np.int64)
+        ok = (df["r"] >= 0) & (df["r"] < ny) & (df["c"] >= 0) & (df["c"] < nx)
+        df = df[ok]
+        np.add.at(out, (df["r"].to_numpy(), df["c"].to_numpy()), df["n"].to_numpy())
+        return out
+
+    def points_within(self, polygons: gpd.GeoDataFrame, crime_types=None) -> gpd.GeoDataFrame:
+        """Kept rows inside ``polygons`` (BNG), by a dask-geopandas spatial join.
+
+        ``dask_geopandas.points_from_xy`` drops the CRS it is given (dask-geopandas 0.5), so it
+        is set again on the result.
+        """
+        import dask_geopandas
+
+        ddf = self.ddf.drop(columns="_h")
+        if crime_types is not None:
+            ddf = ddf[ddf["crime_type"].isin(list(crime_types))]
+        geom = dask_geopandas.points_from_xy(ddf, "x", "y", crs=BNG)
+        pts = dask_geopandas.from_dask_dataframe(ddf, geometry=geom).set_crs(
+            BNG, allow_override=True
+        )
+        joined = dask_geopandas.sjoin(
+            pts, polygons[[polygons.geometry.name]].to_crs(BNG), predicate="within"
+        )
+        out = joined.compute()
+        out = out[~out["_ord"].duplicated()].drop(columns="index_right")
+        return gpd.GeoDataFrame(
+            out[KEPT].reset_index(drop=True), geometry=out.geometry.to_numpy(), crs=BNG
+        )
+
+    def close(self) -> None:
+        """Release the persisted rows on the workers."""
+        self.ddf = None
+
+
+def run_dask(
+    members: list[Member],
+    entries: list[FileLedger],
+    *,
+    period: tuple[pd.Period, pd.Period] | None,
+    area: StudyArea | None,
+    client=None,
+) -> tuple[DaskRows, dict[int, int]]:
+    """Read and judge every member as Dask tasks; repeated Crime IDs resolved; rows persisted.
+
+    ``client``: a ``distributed.Client`` (``None``: the active one, or Dask's local scheduler).
+    """
+    import dask
+    import dask.dataframe as dd
+
+    area_d = dask.delayed(area, traverse=False) if area is not None else None
+    tasks = [dask.delayed(_process, pure=True)(m, len(entries), period, area_d) for m in members]
+    tasks = list(dask.persist(*tasks)) if client is None else client.persist(tasks)
+    frames = [dask.delayed(getitem)(t, 0) for t in tasks]
+    small = [dask.delayed(lambda r: (r[1], r[2], r[3]))(t) for t in tasks]
+    ddf = dd.from_delayed(frames, meta=_meta(), verify_meta=False)
+    ddf = ddf.persist() if client is None else client.persist(ddf)
+    results = dask.compute(*small)
+    stats = MonthStats()
+    read: dict[int, int] = {}
+    for m, (ledgers, st, n) in zip(members, results, strict=True):
+        stats = stats.merge(st)
+        read[m.number] = n
+        for e, d in zip(entries, ledgers, strict=True):
+            e.read += d["read"]
+            e.kept += d["kept"]
+            for k, v in d["dropped"].items():
+                e.drop(k, v)
+            for k, v in d.get("notes", {}).items():
+                e.note(k, v)
+    del tasks
+    _rows.check_whole_load(stats, entries, period)
+    has_id = ddf[~ddf["crime_id"].isna()]
+    vc = has_id["_h"].value_counts()
+    repeated = vc[vc > 1].compute()
+    dups = _rows.resolve_duplicates(pd.DataFrame({c: [] for c in KEPT}))
+    if len(repeated):
+        hashes = repeated.index.to_numpy(np.uint64)
+        cands = has_id[has_id["_h"].isin(hashes)].compute().drop(columns="_h")
+        dups = _rows.resolve_duplicates(cands)
+    member_source = np.array([m.source for m in members], dtype=np.int64)
+    _rows.apply_duplicates(dups, entries, member_source)
+    if len(dups):
+        drop = pa.array(dups["_ord"].to_numpy(np.int64))
+        ddf = ddf[~ddf["_ord"].isin(drop.to_numpy())]
+        ddf = ddf.persist() if client is None else client.persist(ddf)
+    return DaskRows(ddf, client), read
