@@ -372,7 +372,7 @@ def points_within_duckdb(
     for df in rows.batches(KEPT, where, chunk):
         pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["x"], df["y"]), crs=BNG)
         hit = gpd.sjoin(pts, polygons[[polygons.geometry.name]], predicate="within")
-        parts.append(pts.loc[~hit.index.duplicated()].loc[hit.index.unique()])
+        parts.append(pts.loc[np.unique(hit.index.to_numpy())])
     if not parts:
         return gpd.GeoDataFrame({c: [] for c in KEPT}, geometry=[], crs=BNG)
-    return pd.concat(parts, ignore_index=True)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=BNG)
