@@ -90,6 +90,9 @@ class StudyConfig:
     thresholds: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     boundary_copyright_year: int | None = None
+    # -- scale (issue 16): which engine reads police.uk street crime; see docs/scale.md --
+    engine: str = "auto"
+    scheduler: str | None = None
 
     @property
     def root(self) -> Path:
@@ -130,6 +133,8 @@ class StudyConfig:
             "suppression_threshold": self.suppression_threshold,
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
+            "engine": self.engine,
+            "scheduler": self.scheduler,
             "thresholds": self.thresholds,
             "files": {
                 k: ([str(p) for p in v] if isinstance(v, list) else (str(v) if v else None))
@@ -263,6 +268,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         thresholds=thresholds,
         columns=dict(columns),
         boundary_copyright_year=_parse_year(study.get("boundary_copyright_year"), path),
+        **_parse_engine(study, path),
     )
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
@@ -288,3 +294,27 @@ def _resolve(cfg_path: Path, key: str, value: Any, check: bool) -> Path:
     if check and not p.exists():
         raise ConfigError(f"{cfg_path}: [files] {key} names {value!r}, which does not exist ({p})")
     return p
+
+
+# -- scale (issue 16) ------------------------------------------------------------------------
+_ENGINES = ("auto", "memory", "duckdb", "dask")
+
+
+def _parse_engine(study: dict, path: Path) -> dict[str, Any]:
+    """``[study] engine`` (auto, memory, duckdb, dask) and ``[study] scheduler`` (a Dask
+    scheduler address such as ``"tcp://10.0.0.5:8786"``, for ``engine = "dask"``)."""
+    engine = study.get("engine", "auto")
+    if engine not in _ENGINES:
+        raise ConfigError(
+            f"{path}: [study] engine must be one of {', '.join(_ENGINES)}, found {engine!r}"
+        )
+    scheduler = study.get("scheduler")
+    if scheduler is not None and not (
+        isinstance(scheduler, str) and "://" in scheduler and engine == "dask"
+    ):
+        raise ConfigError(
+            f"{path}: [study] scheduler must be a Dask scheduler address like "
+            f"'tcp://host:8786' and needs engine = \"dask\", found {scheduler!r} "
+            f"with engine = {engine!r}"
+        )
+    return {"engine": engine, "scheduler": scheduler}

@@ -374,6 +374,39 @@ class Study:
             ledger=self.ledger,
         )
 
+    # -- scale (issue 16): aggregates from the configured engine --------------------------
+    @cached_property
+    def crime_counts(self):
+        """police.uk street crime aggregated by the configured engine (``[study] engine``):
+        a :class:`workbench.engines.StreetAggregates` (LSOA × month × crime type counts, ledger,
+        coverage). With the in-memory engine it is built from :attr:`crimes` (loaded once)."""
+        from workbench.engines import aggregate_street, choose_engine
+
+        paths = self._path("police_street")
+        engine = choose_engine(self.config.engine, paths)
+        if engine == "memory":
+            before = len(self.ledger.files)
+            crimes = self.crimes
+            own = [f for f in self.ledger.files[before:] if f.kind == "police_street"] or [
+                f for f in self.ledger.files if f.kind == "police_street"
+            ]
+            return aggregate_street(
+                paths,
+                period=self.period,
+                area=self.study_area,
+                engine="memory",
+                crimes=crimes,
+                crimes_ledger=own,
+            )
+        return aggregate_street(
+            paths,
+            period=self.period,
+            area=self.study_area,
+            engine=engine,
+            scheduler=self.config.scheduler,
+            ledger=self.ledger,
+        )
+
     @cached_property
     def searches(self) -> gpd.GeoDataFrame | None:
         """police.uk stop and search in the study area and period, or None if not configured."""

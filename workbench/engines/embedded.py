@@ -86,7 +86,7 @@ class DuckDBRows:
     def batches(self, columns: list[str], where: str = "TRUE", rows: int = 1_000_000):
         """The kept rows as pandas frames of at most ``rows`` rows."""
         cols = ", ".join(_q(c) for c in columns)
-        reader = self.con.execute(f"SELECT {cols} FROM kept WHERE {where}").to_arrow_reader(rows)
+        reader = self.con.sql(f"SELECT {cols} FROM kept WHERE {where}").to_arrow_reader(rows)
         for batch in reader:
             yield batch.to_pandas()
 
@@ -227,7 +227,7 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
             + "})"
         )
         try:
-            reader = con.execute(sql).to_arrow_reader(batch_rows)
+            reader = con.sql(sql).to_arrow_reader(batch_rows)
             position: dict[str, int] = {}
             for batch in reader:
                 stats = stats.merge(
