@@ -16,7 +16,7 @@ from workbench.hotspots.gistar import gi_star
 from workbench.hotspots.grids import _zone_index, grid_over_bounds
 from workbench.hotspots.weights import weights_with_label
 
-__all__ = ["emerging", "emerging_categories", "CATEGORIES", "PERIODS"]
+__all__ = ["emerging", "emerging_counts", "emerging_categories", "CATEGORIES", "PERIODS"]
 
 logger = logging.getLogger(__name__)
 
@@ -238,7 +238,6 @@ def emerging(
         )
     if not 0 < alpha < 1:
         raise WorkbenchError(f"emerging: alpha must be between 0 and 1, found {alpha}")
-    from workbench.stats import mann_kendall_many
 
     pts = as_points(points)
     if zones is None:
@@ -266,6 +265,51 @@ def emerging(
         logger.warning("emerging: %d point(s) outside every zone", int((~inside).sum()))
     nz = len(zs)
     counts = np.bincount(zi[inside] * nt + t_index[inside], minlength=nz * nt).reshape(nz, nt)
+    res = emerging_counts(
+        zs, counts, periods, weights=weights, k=k, knn=knn, alpha=alpha, fdr=fdr,
+        return_cube=return_cube,
+    )  # fmt: skip
+    out = res[0] if return_cube else res
+    out.attrs["period"] = period
+    out.attrs["outside"] = int((~inside).sum())
+    return res
+
+
+def emerging_counts(
+    zones: Any,
+    counts: np.ndarray,
+    periods: pd.PeriodIndex,
+    *,
+    weights: Any = "queen",
+    k: int = 8,
+    knn: int | None = None,
+    alpha: float = 0.05,
+    fdr: bool = True,
+    return_cube: bool = False,
+) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Emerging hot spots from counts already made: one row per zone, one column per period.
+
+    The method of :func:`emerging` from its step 2 on (step 1, counting points per zone and
+    period, is done by the caller: for example the aggregates of a national engine,
+    :meth:`workbench.engines.StreetAggregates.lsoa_month`). ``counts`` is an array of shape
+    ``(len(zones), len(periods))``, zero where a zone had no record in a covered period.
+    """
+    zs = as_polygons(zones)
+    counts = np.asarray(counts)
+    nz, nt = len(zs), len(periods)
+    if counts.shape != (nz, nt):
+        raise WorkbenchError(
+            f"emerging_counts: counts must have shape (zones, periods) = ({nz}, {nt}), "
+            f"found {counts.shape}"
+        )
+    if nt < 3:
+        raise WorkbenchError(f"emerging_counts: need at least 3 periods for a trend, found {nt}")
+    if not 0 < alpha < 1:
+        raise WorkbenchError(f"emerging: alpha must be between 0 and 1, found {alpha}")
+    from workbench.stats import mann_kendall_many
+
+    period = periods.freqstr
+    inside = np.ones(1, dtype=bool)
     g, wlabel = weights_with_label(zs, weights, k=k, knn=knn)
     g_star = g.assign_self_weight(1.0)
     z = np.zeros((nz, nt))
