@@ -8,7 +8,7 @@ repeated record) for each number of years asked, then runs each engine in a chil
 it, with the whole synthetic country as the study area, and reports:
 
 * wall time and peak resident memory of the child (the sum over its process tree, so a Dask
-  LocalCluster's workers count), sampled every 0.1 s with psutil;
+  LocalCluster's workers count), sampled every 0.5 s with psutil;
 * whether every engine gave identical LSOA x month x crime type counts and identical ledgers;
 * for the largest set: national Gi* with FDR on the LSOA totals (queen contiguity), emerging hot
   spots on every LSOA's monthly series and an IMD decile profile (synthetic deciles), each from
@@ -105,7 +105,7 @@ def _measure(engine: str, src: Path, out: Path, workdir: Path) -> dict:
             peak = max(peak, rss)
         except psutil.Error:
             pass
-        time.sleep(0.1)
+        time.sleep(0.5)
     wall = time.perf_counter() - t
     if proc.returncode:
         return {"engine": engine, "error": f"exit code {proc.returncode}"}

@@ -18,13 +18,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from workbench.errors import ConfigError
 from workbench.geo import BNG
 from workbench.ledger import FileLedger, Ledger
 from workbench.loaders.area import StudyArea
 
+from . import _rows
 from ._rows import KEPT, KEY, coverage, list_members
 
 __all__ = [
@@ -60,16 +60,18 @@ class _MemoryRows:
         return len(self.gdf)
 
     def frame(self) -> pd.DataFrame:
-        xy = shapely.get_coordinates(self.gdf.geometry.to_numpy())
+        """The kept rows as :data:`KEPT` (``_ord``: position in the loader's result)."""
+        g = self.gdf
         return pd.DataFrame(
             {
-                "crime_id": self.gdf["crime_id"].array,
-                "month": self.gdf["month"].array.asi8,
-                "lsoa_code": self.gdf["lsoa_code"].array,
-                "crime_type": self.gdf["crime_type"].array,
-                "falls_within": self.gdf["falls_within"].array,
-                "x": xy[:, 0],
-                "y": xy[:, 1],
+                "crime_id": g["crime_id"].array,
+                "month": g["month"].array.asi8,
+                "lsoa_code": g["lsoa_code"].array,
+                "crime_type": g["crime_type"].array,
+                "falls_within": g["falls_within"].array,
+                "longitude": g["longitude"].to_numpy(np.float64),
+                "latitude": g["latitude"].to_numpy(np.float64),
+                "_ord": np.arange(len(g), dtype=np.int64),
             }
         )
 
@@ -88,21 +90,15 @@ class _MemoryRows:
         df = self.frame()
         if crime_types is not None:
             df = df[df["crime_type"].isin(list(crime_types))]
-        ny, nx = shape
-        r = np.floor((df["y"].to_numpy() - y0) / cell).astype(np.int64)
-        c = np.floor((df["x"].to_numpy() - x0) / cell).astype(np.int64)
-        ok = (r >= 0) & (r < ny) & (c >= 0) & (c < nx)
-        out = np.zeros((ny, nx), dtype=np.int64)
-        np.add.at(out, (r[ok], c[ok]), 1)
+        out = np.zeros(shape, dtype=np.int64)
+        _rows.add_to_grid(out, df, x0, y0, cell)
         return out
 
     def points_within(self, polygons, crime_types=None) -> gpd.GeoDataFrame:
         df = self.frame()
         if crime_types is not None:
             df = df[df["crime_type"].isin(list(crime_types))]
-        pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["x"], df["y"]), crs=BNG)
-        hit = gpd.sjoin(pts, polygons[[polygons.geometry.name]].to_crs(BNG), predicate="within")
-        return pts.loc[hit.index.unique()].reset_index(drop=True)
+        return _rows.concat_points([_rows.points_in(df, polygons)])
 
     def close(self) -> None:
         self.gdf = None
@@ -178,8 +174,9 @@ class StreetAggregates:
     def points_within(
         self, polygons: gpd.GeoDataFrame, crime_types: Sequence[str] | None = None
     ) -> gpd.GeoDataFrame:
-        """The kept records (columns :data:`~workbench.engines._rows.KEPT`) inside
-        ``polygons``, as BNG points, for point methods (KDE, Gi* on a grid) on a sub-area."""
+        """The kept records (columns :data:`~workbench.engines._rows.KEPT` plus BNG ``x``,
+        ``y``) inside ``polygons``, as BNG points in reading order, for point methods (KDE,
+        Gi* on a grid) on a sub-area."""
         if self.engine == "duckdb":
             from .embedded import points_within_duckdb
 

@@ -49,12 +49,33 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Columns of the compact kept rows every engine stores: ``month`` is the Period ordinal,
-#: ``x``/``y`` are BNG metres, ``_ord`` is the reading order (file number << 32 | row).
-KEPT = ["crime_id", "month", "lsoa_code", "crime_type", "falls_within", "x", "y", "_ord"]
+#: ``longitude``/``latitude`` as published (projected to BNG only when a spatial query asks),
+#: ``_ord`` is the reading order (file number << 32 | row).
+KEPT = [
+    "crime_id",
+    "month",
+    "lsoa_code",
+    "crime_type",
+    "falls_within",
+    "longitude",
+    "latitude",
+    "_ord",
+]
+#: The published columns the engines read (the others are not needed for the aggregates, and
+#: the loader's rules do not look at them).
+COLUMNS = {
+    k: v
+    for k, v in police.STREET_COLUMNS.items()
+    if k in ("crime_id", "month", "falls_within", "longitude", "latitude", "lsoa_code",
+             "crime_type")
+}  # fmt: skip
+REQUIRED = {k: v for k, v in COLUMNS.items() if k in police._STREET_REQUIRED}
+OPTIONAL = {k: v for k, v in COLUMNS.items() if k not in police._STREET_REQUIRED}
 #: The aggregation key of the national counts.
 KEY = ["lsoa_code", "month", "crime_type"]
 _SHIFT = 32  # _ord = file number << 32 | row within the batch stream of that file
 _FORCE = re.compile(r"(\d{4}-\d{2})-(.+)-street\.csv$", re.IGNORECASE)
+_PLACEHOLDER = shapely.Point(0, 0)
 #: Where a sentinel row sits: in Great Britain, no Crime ID, no LSOA code.
 _SENTINEL_LONLAT = (-1.5, 52.5)
 
@@ -268,7 +289,8 @@ def apply_rules(
     Returns
     -------
     (DataFrame, MonthStats)
-        Columns :data:`KEPT`, one row per kept record, in reading order; and what
+        Columns :data:`KEPT` (the loader's kept rows; ``lsoa_code`` as the loader sets it,
+        e.g. filled in by location), one row per kept record, in reading order; and what
         :func:`check_whole_load` needs.
 
     Notes
@@ -280,7 +302,7 @@ def apply_rules(
     that every real row is judged by the same rules, and removed afterwards. The engines raise
     those two errors for the load as a whole (:func:`check_whole_load`).
     """
-    df = police._normalise(df, police.STREET_COLUMNS, names, member, published)
+    df = police._normalise(df, COLUMNS, names, member, published)
     df["month"] = police.parse_months(df["month"])
     stats = _month_stats(df, period)
     src = np.asarray(src, dtype=np.int64)
@@ -298,11 +320,13 @@ def apply_rules(
         entries_here = [*entries, FileLedger("sentinel", "sentinel")]
     df["_src"] = src.astype(np.int16)
     df["_ord"] = order
-    cols = ["crime_id", "month", "lsoa_code", "crime_type", "falls_within", "_ord"]
+    # The loader builds a BNG point for each kept row unless given one (``pre_geom``); the
+    # aggregates need none (spatial queries project the kept longitude/latitude later), so a
+    # placeholder stands in for every row and the returned geometry is discarded.
+    placeholder = np.full(len(df), _PLACEHOLDER, dtype=object)
     gdf = police._filter(
-        df, entries_here, period, area, REASONS["bad_month"], "crimes", cols, pre_geom=None
+        df, entries_here, period, area, REASONS["bad_month"], "crimes", KEPT, pre_geom=placeholder
     )
-    xy = shapely.get_coordinates(gdf.geometry.to_numpy())
     out = pd.DataFrame(
         {
             "crime_id": gdf["crime_id"].array,
@@ -310,8 +334,8 @@ def apply_rules(
             "lsoa_code": gdf["lsoa_code"].array,
             "crime_type": gdf["crime_type"].array,
             "falls_within": gdf["falls_within"].array,
-            "x": xy[:, 0],
-            "y": xy[:, 1],
+            "longitude": np.asarray(gdf["longitude"], dtype=np.float64),
+            "latitude": np.asarray(gdf["latitude"], dtype=np.float64),
             "_ord": np.asarray(gdf["_ord"], dtype=np.int64),
         }
     )
@@ -358,3 +382,48 @@ def apply_duplicates(
     for s, n in zip(*np.unique(src, return_counts=True), strict=True):
         entries[int(s)].kept -= int(n)
         entries[int(s)].drop(REASONS["duplicate"], int(n))
+
+
+def add_to_grid(out: np.ndarray, df: pd.DataFrame, x0: float, y0: float, cell: float) -> None:
+    """Add rows (``longitude``, ``latitude``) to grid counts ``out[row, col]`` (BNG cells of
+    ``cell`` metres from ``(x0, y0)``; rows off the grid are not counted)."""
+    from workbench.geo import to_bng_xy
+
+    if not len(df):
+        return
+    x, y = to_bng_xy(df["longitude"].to_numpy(), df["latitude"].to_numpy())
+    ny, nx = out.shape
+    r = np.floor((y - y0) / cell).astype(np.int64)
+    c = np.floor((x - x0) / cell).astype(np.int64)
+    ok = (r >= 0) & (r < ny) & (c >= 0) & (c < nx)
+    out += np.bincount(r[ok] * nx + c[ok], minlength=ny * nx).reshape(ny, nx)
+
+
+def points_in(df: pd.DataFrame, polygons) -> pd.DataFrame:
+    """The rows of ``df`` (:data:`KEPT`) inside ``polygons`` (any CRS), with BNG ``x``, ``y``
+    (a geopandas spatial join)."""
+    import geopandas as gpd
+
+    from workbench.geo import BNG, to_bng_xy
+
+    x, y = to_bng_xy(df["longitude"].to_numpy(), df["latitude"].to_numpy())
+    pts = gpd.GeoDataFrame(
+        df.assign(x=x, y=y), geometry=gpd.points_from_xy(x, y), crs=BNG
+    ).reset_index(drop=True)
+    poly = polygons.to_crs(BNG)
+    hit = gpd.sjoin(pts, poly[[poly.geometry.name]], predicate="within")
+    return pts.loc[np.unique(hit.index.to_numpy())]
+
+
+def concat_points(parts: list) -> object:
+    """One GeoDataFrame (EPSG:27700) of the rows from :func:`points_in`, in reading order."""
+    import geopandas as gpd
+
+    from workbench.geo import BNG
+
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        cols = {c: [] for c in [*KEPT, "x", "y"]}
+        return gpd.GeoDataFrame(cols, geometry=[], crs=BNG)
+    out = pd.concat(parts, ignore_index=True).sort_values("_ord", ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=BNG)

@@ -31,8 +31,7 @@ __all__ = ["DaskRows", "run_dask", "connect"]
 
 logger = logging.getLogger(__name__)
 
-_REQ = {k: v for k, v in police.STREET_COLUMNS.items() if k in police._STREET_REQUIRED}
-_OPT = {k: v for k, v in police.STREET_COLUMNS.items() if k not in police._STREET_REQUIRED}
+_REQ, _OPT, _COLS = _rows.REQUIRED, _rows.OPTIONAL, _rows.COLUMNS
 
 
 def connect(scheduler: str | None):
@@ -56,8 +55,8 @@ def _meta() -> pd.DataFrame:
             "lsoa_code": pd.Series(dtype="str"),
             "crime_type": pd.Series(dtype="str"),
             "falls_within": pd.Series(dtype="str"),
-            "x": pd.Series(dtype="float64"),
-            "y": pd.Series(dtype="float64"),
+            "longitude": pd.Series(dtype="float64"),
+            "latitude": pd.Series(dtype="float64"),
             "_ord": pd.Series(dtype="int64"),
             "_h": pd.Series(dtype="uint64"),
         }
@@ -73,7 +72,7 @@ def _process(
     """One file: read (loader's reader), judged (loader's rules); kept rows, ledgers, stats."""
     entries = [FileLedger("", "police_street") for _ in range(n_sources)]
     frame, enc, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
-    df = police._concat([frame], list(police.STREET_COLUMNS))
+    df = police._concat([frame], list(_COLS))
     n = len(df)
     fl = entries[m.source]
     fl.read += n
@@ -118,51 +117,53 @@ class DaskRows:
     def grid_counts(
         self, x0: float, y0: float, cell: float, shape: tuple[int, int], crime_types=None
     ) -> np.ndarray:
-        """Counts on a ``shape = (ny, nx)`` grid of ``cell`` metres from ``(x0, y0)``."""
-        ny, nx = shape
+        """Counts on a ``shape = (ny, nx)`` grid of ``cell`` metres from ``(x0, y0)``: each
+        partition projected and binned on its worker, the grids summed."""
         ddf = self.ddf
         if crime_types is not None:
             ddf = ddf[ddf["crime_type"].isin(list(crime_types))]
 
-        def part(df: pd.DataFrame) -> pd.DataFrame:
-            r = np.floor((df["y"].to_numpy() - y0) / cell).astype(np.int64)
-            c = np.floor((df["x"].to_numpy() - x0) / cell).astype(np.int64)
-            g = pd.DataFrame({"r": r, "c": c})
-            return g.groupby(["r", "c"]).size().rename("n").reset_index()
+        def part(df: pd.DataFrame) -> list:
+            out = np.zeros(shape, dtype=np.int64)
+            _rows.add_to_grid(out, df, x0, y0, cell)
+            return [out]
 
-        meta = pd.DataFrame({"r": pd.Series(dtype="int64"), "c": pd.Series(dtype="int64")})
-        meta["n"] = pd.Series(dtype="int64")
-        df = ddf.map_partitions(part, meta=meta).compute()
-        df = df.groupby(["r", "c"], as_index=False)["n"].sum()
-        out = np.zeros((ny, nx), dtype=np.int64)
-        ok = (df["r"] >= 0) & (df["r"] < ny) & (df["c"] >= 0) & (df["c"] < nx)
-        df = df[ok]
-        np.add.at(out, (df["r"].to_numpy(), df["c"].to_numpy()), df["n"].to_numpy())
-        return out
+        grids = ddf.to_delayed()
+        import dask
+
+        parts = dask.compute(*[dask.delayed(part)(g) for g in grids])
+        return np.sum([p[0] for p in parts], axis=0).astype(np.int64)
 
     def points_within(self, polygons: gpd.GeoDataFrame, crime_types=None) -> gpd.GeoDataFrame:
         """Kept rows inside ``polygons`` (BNG), by a dask-geopandas spatial join.
 
         ``dask_geopandas.points_from_xy`` drops the CRS it is given (dask-geopandas 0.5), so it
-        is set again on the result.
+        is set again before the join.
         """
         import dask_geopandas
+
+        from workbench.geo import to_bng_xy
 
         ddf = self.ddf.drop(columns="_h")
         if crime_types is not None:
             ddf = ddf[ddf["crime_type"].isin(list(crime_types))]
+
+        def project(df: pd.DataFrame) -> pd.DataFrame:
+            x, y = to_bng_xy(df["longitude"].to_numpy(), df["latitude"].to_numpy())
+            return df.assign(x=x, y=y)
+
+        meta = _meta().drop(columns="_h").assign(x=pd.Series(dtype="float64"))
+        meta["y"] = pd.Series(dtype="float64")
+        ddf = ddf.map_partitions(project, meta=meta)
         geom = dask_geopandas.points_from_xy(ddf, "x", "y", crs=BNG)
         pts = dask_geopandas.from_dask_dataframe(ddf, geometry=geom).set_crs(
             BNG, allow_override=True
         )
-        joined = dask_geopandas.sjoin(
-            pts, polygons[[polygons.geometry.name]].to_crs(BNG), predicate="within"
-        )
+        poly = polygons.to_crs(BNG)
+        joined = dask_geopandas.sjoin(pts, poly[[poly.geometry.name]], predicate="within")
         out = joined.compute()
         out = out[~out["_ord"].duplicated()].drop(columns="index_right")
-        return gpd.GeoDataFrame(
-            out[KEPT].reset_index(drop=True), geometry=out.geometry.to_numpy(), crs=BNG
-        )
+        return _rows.concat_points([out])
 
     def close(self) -> None:
         """Release the persisted rows on the workers."""

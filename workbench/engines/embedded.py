@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from workbench.errors import DataError
-from workbench.geo import BNG
+from workbench.geo import WGS84
 from workbench.ledger import REASONS, FileLedger
 from workbench.loaders import police
 from workbench.loaders._io import match_columns, read_bytes_header
@@ -37,12 +37,11 @@ __all__ = ["DuckDBRows", "run_duckdb", "points_within_duckdb"]
 
 logger = logging.getLogger(__name__)
 
-_REQ = {k: v for k, v in police.STREET_COLUMNS.items() if k in police._STREET_REQUIRED}
-_OPT = {k: v for k, v in police.STREET_COLUMNS.items() if k not in police._STREET_REQUIRED}
+_REQ, _OPT, _COLS = _rows.REQUIRED, _rows.OPTIONAL, _rows.COLUMNS
 _PREFIX = 1 << 16  # bytes read to check a file's header before DuckDB reads it
 _KEPT_SQL = (
     "crime_id VARCHAR, month BIGINT, lsoa_code VARCHAR, crime_type VARCHAR, "
-    "falls_within VARCHAR, x DOUBLE, y DOUBLE, _ord BIGINT"
+    "falls_within VARCHAR, longitude DOUBLE, latitude DOUBLE, _ord BIGINT"
 )
 
 
@@ -73,15 +72,12 @@ class DuckDBRows:
     def grid_counts(
         self, x0: float, y0: float, cell: float, shape: tuple[int, int], crime_types=None
     ) -> np.ndarray:
-        """Counts on a ``shape = (ny, nx)`` grid of ``cell`` metres from ``(x0, y0)``."""
-        ny, nx = shape
-        where = _types_where(crime_types)
-        df = self.con.execute(
-            f"SELECT CAST(floor((y - {y0}) / {cell}) AS BIGINT) AS r, "
-            f"CAST(floor((x - {x0}) / {cell}) AS BIGINT) AS c, count(*) AS n FROM kept "
-            f"WHERE {where} GROUP BY ALL"
-        ).df()
-        return _to_grid(df, nx, ny)
+        """Counts on a ``shape = (ny, nx)`` grid of ``cell`` metres from ``(x0, y0)``: kept
+        rows projected to BNG batch by batch (:func:`workbench.geo.to_bng_xy`)."""
+        out = np.zeros(shape, dtype=np.int64)
+        for df in self.batches(["longitude", "latitude"], _types_where(crime_types)):
+            _rows.add_to_grid(out, df, x0, y0, cell)
+        return out
 
     def batches(self, columns: list[str], where: str = "TRUE", rows: int = 1_000_000):
         """The kept rows as pandas frames of at most ``rows`` rows."""
@@ -110,14 +106,6 @@ def _types_where(crime_types) -> str:
     return "crime_type IN (" + ", ".join(_lit(t) for t in crime_types) + ")"
 
 
-def _to_grid(df: pd.DataFrame, nx: int, ny: int) -> np.ndarray:
-    out = np.zeros((ny, nx), dtype=np.int64)
-    ok = (df["r"] >= 0) & (df["r"] < ny) & (df["c"] >= 0) & (df["c"] < nx)
-    df = df[ok]
-    np.add.at(out, (df["r"].to_numpy(), df["c"].to_numpy()), df["n"].to_numpy())
-    return out
-
-
 def _header(m: Member) -> tuple[dict[str, str], str, bool]:
     """The member's header map (published -> workbench), encoding of its first bytes, and
     whether it is a zip member (read through a temporary copy)."""
@@ -141,7 +129,7 @@ def _select(cols: dict[str, str]) -> str:
     """SELECT list: workbench names; coordinates as numbers plus the text of unreadable ones."""
     out = []
     by_w = {w: h for h, w in cols.items()}
-    for w in police.STREET_COLUMNS:
+    for w in _COLS:
         if w not in by_w:
             out.append(f"NULL::VARCHAR AS {w}")
             continue
@@ -227,9 +215,8 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
             + "})"
         )
         try:
-            reader = con.sql(sql).to_arrow_reader(batch_rows)
             position: dict[str, int] = {}
-            for batch in reader:
+            for batch in _prefetch(con.sql(sql).to_arrow_reader(batch_rows)):
                 stats = stats.merge(
                     _batch(batch, paths, position, cols, entries, period, area, writer, read)
                 )
@@ -242,7 +229,7 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
             ) from exc
     for m in fallback:  # not UTF-8: the loader's own reader (pandas), then the same rules
         frame, enc, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
-        df = police._concat([frame], list(police.STREET_COLUMNS))
+        df = police._concat([frame], list(_COLS))
         entries[m.source].note(f"read as {enc} (not plain UTF-8)", len(df))
         n = len(df)
         read[m.number] = n
@@ -280,6 +267,35 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
         con.unregister("dups")
     _rows.apply_duplicates(dups, entries, member_source)
     return read
+
+
+def _prefetch(reader, depth: int = 2):
+    """Yield the reader's batches while a thread fetches the next ones, so that DuckDB parses
+    CSV (without the GIL) while Python applies the rules to the previous batch."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+
+    def work() -> None:
+        try:
+            for b in reader:
+                q.put(b)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+        q.put(done)
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    while True:
+        item = q.get()
+        if item is done:
+            break
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    t.join()
 
 
 def duckdb_error():
@@ -325,12 +341,10 @@ def _batch(batch, paths, position, cols, entries, period, area, writer, read) ->
             m = mem[int(codes[pos])]
             # the loader's reader on that one file names the row exactly
             frame, _, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
-            df = police._concat([frame], list(police.STREET_COLUMNS))
-            police._normalise(
-                df, police.STREET_COLUMNS, [m.name], np.zeros(len(df), np.int64), [pub]
-            )
+            df = police._concat([frame], list(_COLS))
+            police._normalise(df, _COLS, [m.name], np.zeros(len(df), np.int64), [pub])
             raise DataError(m.name, "a number (decimal degrees)", found=repr(bad[pos].as_py()))
-    keep = list(police.STREET_COLUMNS)
+    keep = list(_COLS)
     df = police._concat([table.select(keep)], keep)
     published = [{w: h for h, w in cols.items()}] * len(mem)
     numbers = np.array([m.number for m in mem], dtype=np.int64)[codes]
@@ -362,17 +376,12 @@ def _insert(writer, kept: pd.DataFrame) -> None:
 def points_within_duckdb(
     rows: DuckDBRows, polygons: gpd.GeoDataFrame, crime_types=None, chunk: int = 1_000_000
 ) -> gpd.GeoDataFrame:
-    """Kept rows inside ``polygons`` (BNG), by a geopandas join over Arrow batches."""
-    xmin, ymin, xmax, ymax = polygons.total_bounds
+    """Kept rows inside ``polygons`` (BNG): rows in the polygons' longitude/latitude box are
+    fetched as Arrow batches, projected and joined with geopandas batch by batch."""
+    xmin, ymin, xmax, ymax = polygons.to_crs(WGS84).total_bounds
     where = (
-        f"{_types_where(crime_types)} AND x BETWEEN {xmin} AND {xmax} "
-        f"AND y BETWEEN {ymin} AND {ymax}"
+        f"{_types_where(crime_types)} AND longitude BETWEEN {xmin} AND {xmax} "
+        f"AND latitude BETWEEN {ymin} AND {ymax}"
     )
-    parts = []
-    for df in rows.batches(KEPT, where, chunk):
-        pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["x"], df["y"]), crs=BNG)
-        hit = gpd.sjoin(pts, polygons[[polygons.geometry.name]], predicate="within")
-        parts.append(pts.loc[np.unique(hit.index.to_numpy())])
-    if not parts:
-        return gpd.GeoDataFrame({c: [] for c in KEPT}, geometry=[], crs=BNG)
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=BNG)
+    parts = [_rows.points_in(df, polygons) for df in rows.batches(KEPT, where, chunk)]
+    return _rows.concat_points(parts)
