@@ -148,6 +148,20 @@ def test_duckdb_small_batches_resolve_repeats_across_batches(synthetic):
     rows.close()
 
 
+def test_dask_small_tasks_resolve_repeats_across_tasks(synthetic, client):
+    """Repeated records in different Dask tasks (one file a task) are judged like the loader."""
+    from workbench.engines.distributed import run_dask
+
+    folder, lsoas, _ = synthetic
+    area = national_area(lsoas)
+    ref = aggregate_street([folder], area=area, engine="memory")
+    members, entries = _rows.list_members([folder])
+    rows, _ = run_dask(members, entries, period=None, area=area, client=client, blocksize=1)
+    assert entries[0].to_dict() == ref.ledger.files[0].to_dict()
+    got = rows.counts()
+    assert int(got["count"].sum()) == ref.n_kept
+
+
 def test_period_narrower_than_the_files(synthetic, client):
     """Whole files outside the period are judged row by row (no error), as by the loader."""
     folder, lsoas, _ = synthetic

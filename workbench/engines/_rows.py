@@ -98,6 +98,15 @@ class Member:
     zip_member: str | None = None
     duplicate_of: str | None = None
 
+    def size(self) -> int:
+        """Bytes of CSV (uncompressed size for a zip member)."""
+        if self.zip_member is None:
+            return Path(self.path).stat().st_size
+        import zipfile
+
+        with zipfile.ZipFile(self.path) as zf:
+            return zf.getinfo(self.zip_member).file_size
+
     def read(self) -> bytes:
         """The file's bytes (from the zip when it is a zip member)."""
         if self.zip_member is None:

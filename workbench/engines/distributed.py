@@ -63,40 +63,83 @@ def _meta() -> pd.DataFrame:
     )
 
 
+class _Files:
+    """Files of one task (a plain object: Dask passes it whole, as it does not look inside
+    it for tasks the way it does with lists and dataclasses)."""
+
+    def __init__(self, members: list[Member]) -> None:
+        self.members = list(members)
+
+    def __iter__(self):
+        return iter(self.members)
+
+
 def _process(
-    m: Member,
+    group: _Files,
     n_sources: int,
     period: tuple[pd.Period, pd.Period] | None,
     area: StudyArea | None,
-) -> tuple[pd.DataFrame, list[dict], MonthStats, int]:
-    """One file: read (loader's reader), judged (loader's rules); kept rows, ledgers, stats."""
+) -> tuple[pd.DataFrame, list[dict], MonthStats, dict[int, int]]:
+    """Some files: read (loader's reader), judged together (loader's rules); kept rows, ledgers,
+    stats and rows read per file number."""
     entries = [FileLedger("", "police_street") for _ in range(n_sources)]
-    frame, enc, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
-    df = police._concat([frame], list(_COLS))
-    n = len(df)
-    fl = entries[m.source]
-    fl.read += n
-    if m.duplicate_of is not None:
-        fl.drop(REASONS["duplicate_file"], n)
-        kept, stats = _meta().drop(columns="_h"), MonthStats()
-    else:
+    frames, names, published, numbers, sources, lengths = [], [], [], [], [], []
+    read: dict[int, int] = {}
+    for m in group:
+        frame, enc, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
+        n = frame.num_rows if isinstance(frame, pa.Table) else len(frame)
+        read[m.number] = n
+        entries[m.source].read += n
+        if m.duplicate_of is not None:
+            entries[m.source].drop(REASONS["duplicate_file"], n)
+            continue
         if enc != "utf-8":
-            fl.note(f"read as {enc} (not plain UTF-8)", n)
+            entries[m.source].note(f"read as {enc} (not plain UTF-8)", n)
+        frames.append(frame)
+        names.append(m.name)
+        published.append(pub)
+        numbers.append(m.number)
+        sources.append(m.source)
+        lengths.append(n)
+    if frames:
+        lengths_a = np.asarray(lengths, dtype=np.int64)
+        member = np.repeat(np.arange(len(frames)), lengths_a)
+        df = police._concat(frames, list(_COLS))  # empties ``frames``
+        starts = np.repeat(np.cumsum(lengths_a) - lengths_a, lengths_a)
+        row = np.arange(len(member)) - starts
         kept, stats = _rows.apply_rules(
             df,
             entries,
-            src=np.full(n, m.source),
-            order=_rows.make_order(np.full(n, m.number), np.arange(n)),
-            names=[m.name],
-            member=np.zeros(n, dtype=np.int64),
-            published=[pub],
+            src=np.asarray(sources, dtype=np.int64)[member],
+            order=_rows.make_order(np.asarray(numbers, dtype=np.int64)[member], row),
+            names=names,
+            member=member,
+            published=published,
             period=period,
             area=area,
         )
+    else:
+        kept, stats = _meta().drop(columns="_h"), MonthStats()
     kept = kept.astype({"crime_id": "str", "lsoa_code": "str", "crime_type": "str"})
     kept["falls_within"] = kept["falls_within"].astype("str")
     kept["_h"] = pd.util.hash_pandas_object(kept["crime_id"], index=False).to_numpy(np.uint64)
-    return kept, [e.to_dict() for e in entries], stats, n
+    return kept, [e.to_dict() for e in entries], stats, read
+
+
+def _blocks(members: list[Member], blocksize: int) -> list[list[Member]]:
+    """Consecutive files grouped into tasks of about ``blocksize`` bytes of CSV, as
+    ``dask.dataframe.read_csv`` groups bytes into partitions (the loader's rules have a fixed
+    cost per call, so one task per small monthly file would spend most of its time on it)."""
+    groups: list[list[Member]] = []
+    size = 0
+    for m in members:
+        n = m.size()
+        if not groups or size + n > blocksize:
+            groups.append([])
+            size = 0
+        groups[-1].append(m)
+        size += n
+    return groups
 
 
 class DaskRows:
@@ -177,16 +220,21 @@ def run_dask(
     period: tuple[pd.Period, pd.Period] | None,
     area: StudyArea | None,
     client=None,
+    blocksize: int = 128_000_000,
 ) -> tuple[DaskRows, dict[int, int]]:
     """Read and judge every member as Dask tasks; repeated Crime IDs resolved; rows persisted.
 
     ``client``: a ``distributed.Client`` (``None``: the active one, or Dask's local scheduler).
+    ``blocksize``: bytes of CSV per task (see :func:`_blocks`).
     """
     import dask
     import dask.dataframe as dd
 
     area_d = dask.delayed(area, traverse=False) if area is not None else None
-    tasks = [dask.delayed(_process, pure=True)(m, len(entries), period, area_d) for m in members]
+    tasks = [
+        dask.delayed(_process, pure=True)(_Files(g), len(entries), period, area_d)
+        for g in _blocks(members, blocksize)
+    ]
     tasks = list(dask.persist(*tasks)) if client is None else client.persist(tasks)
     frames = [dask.delayed(getitem)(t, 0) for t in tasks]
     small = [dask.delayed(lambda r: (r[1], r[2], r[3]))(t) for t in tasks]
@@ -195,9 +243,9 @@ def run_dask(
     results = dask.compute(*small)
     stats = MonthStats()
     read: dict[int, int] = {}
-    for m, (ledgers, st, n) in zip(members, results, strict=True):
+    for ledgers, st, got in results:
         stats = stats.merge(st)
-        read[m.number] = n
+        read.update(got)
         for e, d in zip(entries, ledgers, strict=True):
             e.read += d["read"]
             e.kept += d["kept"]

@@ -216,7 +216,7 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
         )
         try:
             position: dict[str, int] = {}
-            for batch in _prefetch(con.sql(sql).to_arrow_reader(batch_rows)):
+            for batch in _gathered(_prefetch(con.sql(sql).to_arrow_reader(batch_rows)), batch_rows):
                 stats = stats.merge(
                     _batch(batch, paths, position, cols, entries, period, area, writer, read)
                 )
@@ -267,6 +267,21 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
         con.unregister("dups")
     _rows.apply_duplicates(dups, entries, member_source)
     return read
+
+
+def _gathered(batches, rows: int):
+    """Record batches joined into tables of at least ``rows`` rows (DuckDB yields batches of a
+    few thousand rows; the loader's rules have a fixed cost per call, e.g. the area's code
+    set converted once per ``isin``)."""
+    held, n = [], 0
+    for b in batches:
+        held.append(b)
+        n += b.num_rows
+        if n >= rows:
+            yield pa.Table.from_batches(held)
+            held, n = [], 0
+    if held:
+        yield pa.Table.from_batches(held)
 
 
 def _prefetch(reader, depth: int = 2):
@@ -320,8 +335,9 @@ def _published_order(m: Member) -> list[str]:
 
 
 def _batch(batch, paths, position, cols, entries, period, area, writer, read) -> MonthStats:
-    """One DuckDB record batch through the loader's rules; kept rows inserted into ``kept``."""
-    table = pa.Table.from_batches([batch])
+    """One table of DuckDB record batches through the loader's rules; kept rows inserted into
+    ``kept``."""
+    table = batch
     fname = table.column("filename").combine_chunks().dictionary_encode()
     names_here = fname.dictionary.to_pylist()
     codes = fname.indices.to_numpy(zero_copy_only=False)
