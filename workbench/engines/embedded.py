@@ -106,9 +106,9 @@ def _types_where(crime_types) -> str:
     return "crime_type IN (" + ", ".join(_lit(t) for t in crime_types) + ")"
 
 
-def _header(m: Member) -> tuple[dict[str, str], str, bool]:
-    """The member's header map (published -> workbench), encoding of its first bytes, and
-    whether it is a zip member (read through a temporary copy)."""
+def _header(m: Member) -> tuple[dict[str, str], str, list[str]]:
+    """The member's header map (published -> workbench), the encoding of its first bytes and
+    its header row in file order (DuckDB's ``columns`` must follow it)."""
     if m.zip_member is None:
         with open(m.path, "rb") as fh:
             data = fh.read(_PREFIX)
@@ -122,7 +122,7 @@ def _header(m: Member) -> tuple[dict[str, str], str, bool]:
         data = data[: cut + 1] if cut > 0 else data
     header, enc = read_bytes_header(data, m.name)
     cols = match_columns(header, _REQ, m.name, "a police.uk street crime file", optional=_OPT)
-    return cols, enc, m.zip_member is not None
+    return cols, enc, header
 
 
 def _select(cols: dict[str, str]) -> str:
@@ -188,14 +188,14 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
     for m in members:
         if m.duplicate_of is not None:
             continue
-        cols, enc, _ = _header(m)
+        cols, enc, header = _header(m)
         if enc not in ("utf-8", "utf-8-sig"):
             fallback.append(m)
             continue
-        groups.setdefault(tuple(sorted(cols.items())), []).append(m)
+        groups.setdefault((tuple(sorted(cols.items())), tuple(header)), []).append(m)
     extract = folder / "zip"
-    writer = con.cursor()
-    for key, group in groups.items():
+    writer = _Writer(con.cursor())
+    for (key, header), group in groups.items():
         cols = dict(key)
         paths: dict[str, Member] = {}
         for m in group:
@@ -211,7 +211,7 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
             f"SELECT {_select(cols)}, filename FROM read_csv({files}, header = true, "
             "all_varchar = true, filename = true, delim = ',', quote = '\"', escape = '\"', "
             "auto_detect = false, columns = {"
-            + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in _published_order(group[0]))
+            + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header)
             + "})"
         )
         try:
@@ -255,6 +255,7 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
         n = frame.num_rows if isinstance(frame, pa.Table) else len(frame)
         entries[m.source].read += n
         entries[m.source].drop(REASONS["duplicate_file"], n)
+    writer.close()
     _rows.check_whole_load(stats, entries, period)
     cands = con.execute(
         "SELECT * FROM kept WHERE crime_id IN (SELECT crime_id FROM kept "
@@ -319,21 +320,6 @@ def duckdb_error():
     return duckdb.Error
 
 
-def _published_order(m: Member) -> list[str]:
-    """The member's header row, in file order (DuckDB's ``columns`` must follow it)."""
-    if m.zip_member is None:
-        with open(m.path, "rb") as fh:
-            data = fh.read(_PREFIX)
-    else:
-        import zipfile
-
-        with zipfile.ZipFile(m.path) as zf, zf.open(m.zip_member) as fh:
-            data = fh.read(_PREFIX)
-    if len(data) == _PREFIX:
-        data = data[: data.rfind(b"\n") + 1]
-    return read_bytes_header(data, m.name)[0]
-
-
 def _batch(batch, paths, position, cols, entries, period, area, writer, read) -> MonthStats:
     """One table of DuckDB record batches through the loader's rules; kept rows inserted into
     ``kept``."""
@@ -380,13 +366,40 @@ def _batch(batch, paths, position, cols, entries, period, area, writer, read) ->
     return stats
 
 
-def _insert(writer, kept: pd.DataFrame) -> None:
-    if not len(kept):
-        return
-    tbl = pa.Table.from_pandas(kept[KEPT], preserve_index=False)
-    writer.register("kept_batch", tbl)
-    writer.execute("INSERT INTO kept SELECT * FROM kept_batch")
-    writer.unregister("kept_batch")
+class _Writer:
+    """Inserts kept rows into ``kept`` in a background thread (DuckDB releases the GIL while it
+    copies), one insert at a time, so the next batch is judged meanwhile."""
+
+    def __init__(self, cursor) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.cursor = cursor
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.pending = None
+
+    def insert(self, kept: pd.DataFrame) -> None:
+        self.wait()
+        if len(kept):
+            tbl = pa.Table.from_pandas(kept[KEPT], preserve_index=False)
+            self.pending = self.pool.submit(self._insert, tbl)
+
+    def _insert(self, tbl: pa.Table) -> None:
+        self.cursor.register("kept_batch", tbl)
+        self.cursor.execute("INSERT INTO kept SELECT * FROM kept_batch")
+        self.cursor.unregister("kept_batch")
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
+
+    def close(self) -> None:
+        self.wait()
+        self.pool.shutdown()
+
+
+def _insert(writer: _Writer, kept: pd.DataFrame) -> None:
+    writer.insert(kept)
 
 
 def points_within_duckdb(
