@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from scipy.spatial import cKDTree
 
 from workbench.errors import WorkbenchError
@@ -28,7 +29,10 @@ QUARTIC_NORMAL_FACTOR = (2304.0 / 5.0) ** (1.0 / 6.0)
 #: ``kde(method="auto")`` takes the binned FFT path on square grids from this much work
 #: (points × cells within one bandwidth, n·π(h/cell)²); set from
 #: ``benchmarks/bench_scale.py --part kde`` (see docs/scale.md).
-FFT_MIN_WORK = 2e8
+FFT_MIN_WORK = 2e7
+#: Bins per bandwidth of the FFT path: bins are at most h / this across (and an odd number per
+#: cell, so that cell centres are bin centres).
+_BINS_PER_H = 4.0
 
 
 def default_bandwidth(points: Any, weights: str | None = None) -> float:
@@ -122,7 +126,7 @@ def kde(
     method : {"auto", "exact", "fft"}
         ``exact``: the kernel summed over every point within h of each cell centre.
         ``fft``: the points linearly binned onto a grid of bins (the cells, or cells split
-        into an odd number of bins so that a bin is at most h/8 across), convolved with the
+        into an odd number of bins so that a bin is at most h/4 across), convolved with the
         quartic kernel by ``scipy.signal.fftconvolve``, read at the cell centres; square grids
         only. ``auto`` (default): ``fft`` on square grids when points × cells within h
         exceeds :data:`FFT_MIN_WORK`, else ``exact``.
@@ -139,8 +143,8 @@ def kde(
     -----
     The binned FFT surface differs from the exact one by the binning: linear binning moves
     no weight's centre of mass, so the error is second order in bin size / h. Measured
-    (``benchmarks/bench_scale.py --part kde``): within 1% of the exact surface's maximum for
-    a bin of h/8 or smaller; the test suite checks 1% on a clustered pattern.
+    (``benchmarks/bench_scale.py --part kde``): within 0.3% of the exact surface's maximum
+    with bins of h/4 or smaller; the test suite checks 1% on a clustered pattern.
 
     Examples
     --------
@@ -179,9 +183,8 @@ def kde(
     work = len(pts) * math.pi * (h / cs) ** 2
     use_fft = method == "fft" or (method == "auto" and square and work >= FFT_MIN_WORK)
     if use_fft:
-        px = pts.geometry.x.to_numpy(dtype=float)
-        py = pts.geometry.y.to_numpy(dtype=float)
-        raw = _fft_sum(px, py, w, cells, h)
+        xy = shapely.get_coordinates(pts.geometry.to_numpy())
+        raw = _fft_sum(xy[:, 0], xy[:, 1], w, cells, h)
         how = "binned FFT (linear binning, scipy.signal.fftconvolve)"
     else:
         raw = kernel_sum(pts, cells, h, w)
@@ -310,7 +313,7 @@ def _fft_sum(px, py, w, cells, h) -> np.ndarray:
     """The kernel sum at cell centres by linear binning and FFT convolution (square grids).
 
     Bins are the cells split ``m`` ways per side (``m`` odd, so a cell centre is a bin
-    centre; ``m`` = smallest odd number with bin <= h/8). Each point's weight is shared
+    centre; ``m`` = smallest odd number with bin <= h/4). Each point's weight is shared
     between the four nearest bin centres in proportion to closeness (linear binning); the
     binned weights are convolved with the quartic kernel evaluated at bin-centre offsets
     (``scipy.signal.fftconvolve``). Padding of one bandwidth keeps points just off the grid.
@@ -323,7 +326,7 @@ def _fft_sum(px, py, w, cells, h) -> np.ndarray:
     rows = cells["row"].to_numpy()
     cols = cells["col"].to_numpy()
     nrow, ncol = int(rows.max()) + 1, int(cols.max()) + 1
-    m = max(1, math.ceil(8.0 * cs / h))
+    m = max(1, math.ceil(_BINS_PER_H * cs / h))
     m += 1 - m % 2  # odd
     f = cs / m
     pad = math.ceil(h / f) + 1
