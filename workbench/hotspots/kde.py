@@ -29,7 +29,7 @@ QUARTIC_NORMAL_FACTOR = (2304.0 / 5.0) ** (1.0 / 6.0)
 #: ``kde(method="auto")`` takes the binned FFT path on square grids from this much work
 #: (points × cells within one bandwidth, n·π(h/cell)²); set from
 #: ``benchmarks/bench_scale.py --part kde`` (see docs/scale.md).
-FFT_MIN_WORK = 2e7
+FFT_MIN_WORK = 5e7
 #: Bins per bandwidth of the FFT path: bins are at most h / this across (and an odd number per
 #: cell, so that cell centres are bin centres).
 _BINS_PER_H = 4.0
