@@ -380,10 +380,10 @@ class Study:
         """police.uk street crime aggregated by the configured engine (``[study] engine``):
         a :class:`workbench.engines.StreetAggregates` (LSOA × month × crime type counts, ledger,
         coverage). With the in-memory engine it is built from :attr:`crimes` (loaded once)."""
-        from workbench.engines import aggregate_street, choose_engine
+        from workbench.engines import aggregate_street
 
         paths = self._path("police_street")
-        engine = choose_engine(self.config.engine, paths)
+        engine = self._engine()
         if engine == "memory":
             before = len(self.ledger.files)
             crimes = self.crimes
@@ -467,10 +467,22 @@ class Study:
 
     # -- everything --------------------------------------------------------------------------
     def load_all(self) -> Ledger:
-        """Load every configured file (as ``workbench validate`` does) and return the ledger."""
+        """Load every configured file (as ``workbench validate`` does) and return the ledger.
+
+        With a DuckDB or Dask engine (``[study] engine``), police street crime is read through
+        :attr:`crime_counts` (same ledger, rows not held in memory)."""
         for name in ATTRIBUTES:
+            if name == "crimes" and self._engine() != "memory":  # scale (issue 16)
+                self.crime_counts.close()
+                continue
             getattr(self, name)
         return self.ledger
+
+    def _engine(self) -> str:
+        """The engine ``[study] engine`` resolves to for the police street files."""
+        from workbench.engines import choose_engine
+
+        return choose_engine(self.config.engine, self._path("police_street"))
 
     def __repr__(self) -> str:
         return f"Study({self.config.name!r}, {self.config.period_start}..{self.config.period_end})"

@@ -267,3 +267,11 @@ def test_study_crime_counts_one_path_for_every_engine():
     assert kinds.count("police_street") == 1
     pd.testing.assert_frame_equal(a.lsoa_month(["Drugs"]), b.lsoa_month(["Drugs"]))
     b.close()
+
+
+def test_validate_with_duckdb_engine_gives_the_same_ledger():
+    """``workbench validate`` (Study.load_all) with engine = "duckdb" reads the police files
+    through the engine and records the same ledger as the in-memory loader."""
+    mem = Study.from_toml(SAMPLE, engine="memory").load_all().to_dict()
+    duck = Study.from_toml(SAMPLE, engine="duckdb").load_all().to_dict()
+    assert duck == mem
