@@ -73,7 +73,7 @@ def _child(engine: str, src: str, out: str, workdir: str) -> None:
         client = Client(cluster)
     t = time.perf_counter()
     agg = aggregate_street(
-        [src], area=area, engine=engine, client=client, memory_limit="2GB", workdir=workdir
+        [src], area=area, engine=engine, client=client, memory_limit="1GB", workdir=workdir
     )
     seconds = time.perf_counter() - t
     agg.counts.assign(month=agg.counts["month"].astype(str)).to_parquet(Path(out) / "counts.pq")

@@ -228,7 +228,7 @@ def aggregate_street(
     scheduler: str | None = None,
     client: Any = None,
     ledger: Ledger | None = None,
-    memory_limit: str | None = None,
+    memory_limit: str | None = "1GB",
     workdir: str | Path | None = None,
     crimes: gpd.GeoDataFrame | None = None,
     crimes_ledger: Sequence[FileLedger] | None = None,
@@ -246,8 +246,12 @@ def aggregate_street(
         active ``distributed.Client`` (or ``client``) is used, else Dask's local scheduler.
     ledger : Ledger, optional
         Receives the per-source ledgers too.
-    memory_limit : str, optional
-        DuckDB's memory limit (for example ``"2GB"``).
+    memory_limit : str, default "1GB"
+        DuckDB's working memory (its kept-rows table spills to a temporary folder beyond it;
+        1 GB gave the fastest national runs here, see docs/scale.md). ``None``: DuckDB's
+        default (80% of RAM).
+    workdir : str or Path, optional
+        Where DuckDB's temporary folder goes (default: the system's temporary folder).
     crimes : GeoDataFrame, optional
         For ``engine="memory"``: rows already loaded by ``read_street`` with the same arguments
         (a :class:`~workbench.study.Study` passes its ``crimes``), with their ledger entries in
