@@ -445,7 +445,10 @@ class Study:
         the run log and ``workbench validate --json``). A month some force lacks is missing,
         not zero: time-based outputs use :attr:`Coverage.observed`.
         """
-        self.crimes  # noqa: B018 - reading the files records their months and the coverage
+        if self._engine() != "memory":  # scale (issue 16): read through the engine
+            self.crime_counts  # noqa: B018
+        else:
+            self.crimes  # noqa: B018 - reading the files records their months and the coverage
         return self._coverage
 
     def _record_coverage(self) -> None:
@@ -519,7 +522,7 @@ class Study:
                 crimes=crimes,
                 crimes_ledger=own,
             )
-        return aggregate_street(
+        agg = aggregate_street(
             paths,
             period=self.period,
             area=self.study_area,
@@ -527,6 +530,8 @@ class Study:
             scheduler=self.config.scheduler,
             ledger=self.ledger,
         )
+        self._record_coverage()  # the engines record the files' months as the loader does
+        return agg
 
     @cached_property
     def searches(self) -> gpd.GeoDataFrame | None:

@@ -82,8 +82,14 @@ def test_missing_months_are_not_zero(records):
             + list(pd.period_range("2022-01", periods=11, freq="M")),
         }
     )
-    with pytest.raises(WorkbenchError, match="missing months are not zero"):
-        national_emerging(counts, lsoas, coverage=cov)
+    got = national_emerging(counts, lsoas, coverage=cov)
+    # 2022-12 is held by force "a" only: missing for the whole analysis, not a zero
+    assert got.attrs["missing_periods"] == ["2022-12"]
+    assert len(got.attrs["periods"]) == 11
+    short = cov[cov["month"] < pd.Period("2022-03", "M")]
+    with pytest.raises(WorkbenchError, match="at least 3 observed periods"):
+        national_emerging(counts[counts["month"] < pd.Period("2022-03", "M")], lsoas,
+                          coverage=short)  # fmt: skip
 
 
 def test_lsoa_month_array_and_totals(records):

@@ -103,8 +103,12 @@ def test_engines_agree_on_synthetic_files_with_bad_rows(synthetic, client):
     assert fl.dropped[REASONS["outside_gb"]] == files
     assert fl.dropped[REASONS["bad_month"]] == files
     assert fl.dropped[REASONS["duplicate"]] == 3 * 2  # every force-month but the first
-    assert sum(fl.dropped.values()) == 5 * files - 3  # plus one unknown code per file
+    assert sum(fl.dropped.values()) == 4 * files - 3
     assert fl.notes["LSOA code filled in by location (blank in the file)"] == files
+    # one code per file that the study does not know: placed by its point (issue 11's rule)
+    assert sum(n for k, n in fl.notes.items() if "placed by its point" in k) == files
+    # coverage: every force holds the 3 months its files are named for
+    assert fl.months == {f"force-{i:02d}": {"2021-01", "2021-02", "2021-03"} for i in range(3)}
     assert fl.balanced
     for r in results.values():
         r.close()

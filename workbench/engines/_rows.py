@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import shapely
 
 from workbench.ledger import REASONS, FileLedger
 from workbench.loaders import police
@@ -75,7 +74,6 @@ OPTIONAL = {k: v for k, v in COLUMNS.items() if k not in police._STREET_REQUIRED
 KEY = ["lsoa_code", "month", "crime_type"]
 _SHIFT = 32  # _ord = file number << 32 | row within the batch stream of that file
 _FORCE = re.compile(r"(\d{4}-\d{2})-(.+)-street\.csv$", re.IGNORECASE)
-_PLACEHOLDER = shapely.Point(0, 0)
 #: Where a sentinel row sits: in Great Britain, no Crime ID, no LSOA code.
 _SENTINEL_LONLAT = (-1.5, 52.5)
 
@@ -279,6 +277,7 @@ def apply_rules(
     published: list[dict[str, str]],
     period: tuple[pd.Period, pd.Period] | None,
     area: StudyArea | None,
+    file_months: Sequence[str | None] | None = None,
 ) -> tuple[pd.DataFrame, MonthStats]:
     """The loader's validation and drop rules on one batch of raw rows; the kept rows.
 
@@ -294,6 +293,9 @@ def apply_rules(
     names, member, published :
         For the loader's error messages: the batch's file names, each row's position in
         ``names`` and each file's published header names.
+    file_months : sequence of str or None
+        The month each file's name gives (:func:`name_month`), for the loader's check that a
+        monthly file holds only its month.
 
     Returns
     -------
@@ -312,7 +314,13 @@ def apply_rules(
     those two errors for the load as a whole (:func:`check_whole_load`).
     """
     df = police._normalise(df, COLUMNS, names, member, published)
-    df["month"] = police.parse_months(df["month"])
+    text = df["month"]
+    df["month"] = police.parse_months(text)
+    if file_months is not None:  # the loader's check of each file's months against its name
+        police._check_file_months(
+            df["month"], text, police._Members(names, member, published, list(file_months))
+        )
+    del text
     stats = _month_stats(df, period)
     src = np.asarray(src, dtype=np.int64)
     order = np.asarray(order, dtype=np.int64)
@@ -329,13 +337,9 @@ def apply_rules(
         entries_here = [*entries, FileLedger("sentinel", "sentinel")]
     df["_src"] = src.astype(np.int16)
     df["_ord"] = order
-    # The loader builds a BNG point for each kept row unless given one (``pre_geom``); the
-    # aggregates need none (spatial queries project the kept longitude/latitude later), so a
-    # placeholder stands in for every row and the returned geometry is discarded.
-    placeholder = np.full(len(df), _PLACEHOLDER, dtype=object)
-    gdf = police._filter(
-        df, entries_here, period, area, REASONS["bad_month"], "crimes", KEPT, pre_geom=placeholder
-    )
+    # (the loader also builds a BNG point per kept row; the aggregates keep longitude and
+    # latitude instead, and spatial queries project them when asked)
+    gdf = police._filter(df, entries_here, period, area, REASONS["bad_month"], "crimes", KEPT)
     out = pd.DataFrame(
         {
             "crime_id": gdf["crime_id"].array,
@@ -357,18 +361,43 @@ def resolve_duplicates(candidates: pd.DataFrame) -> pd.DataFrame:
     """Which of the kept rows sharing a Crime ID across batches are duplicate records.
 
     ``candidates`` holds every kept row whose Crime ID (or its hash) occurs more than once in the
-    whole load (columns :data:`KEPT`). They are put in reading order (``_ord``) and judged by the
-    loader's own ``_duplicated_text``: a non-blank Crime ID seen earlier is a duplicate. Returns
-    the duplicate rows.
+    whole load (columns :data:`KEPT`). The loader keeps the LATEST record of a repeated Crime ID
+    (latest month, then the last row read): the candidates are put newest first (``month``
+    descending, then reading order ``_ord`` descending) and judged by the loader's own
+    ``_duplicated_text`` — every record after the newest is a duplicate. Returns those rows.
+
+    Notes
+    -----
+    Batches compose: each batch already kept its newest record of an ID (the loader's
+    ``_filter``), and the newest over all batches is the newest of those, so the result is the
+    loader's over the whole load.
     """
     if candidates.empty:
         return candidates.iloc[:0]
-    cands = candidates.sort_values("_ord", kind="stable", ignore_index=True)
+    cands = candidates.sort_values(
+        ["month", "_ord"], ascending=[False, False], kind="stable", ignore_index=True
+    )
     ids = pa.array(cands["crime_id"].astype("str").array, type=pa.large_string())
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks()
     dup = police._duplicated_text(ids)
     return cands[dup].reset_index(drop=True)
+
+
+def name_month(m: Member) -> tuple[str, str] | None:
+    """``(month, force)`` from a file's name, as the loader reads it (``None``: not a
+    ``YYYY-MM-<force>-street.csv`` name)."""
+    named = police._MEMBER["street"].search(m.name.replace("!", "/"))
+    return (named.group(1), named.group(2).lower()) if named else None
+
+
+def record_months(members: Sequence[Member], read: dict[int, int], entries) -> None:
+    """The loader's coverage record: each monthly file with at least one row holds its month
+    for its force (``FileLedger.months``), duplicates of a file included as the loader does."""
+    for m in members:
+        named = name_month(m)
+        if named is not None and read.get(m.number, 0):
+            entries[m.source].months.setdefault(named[1], set()).add(named[0])
 
 
 def source_of(order: np.ndarray, member_source: np.ndarray) -> np.ndarray:

@@ -16,8 +16,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from workbench.errors import WorkbenchError
-
 __all__ = ["lsoa_totals", "lsoa_month_array", "national_gistar", "national_emerging"]
 
 logger = logging.getLogger(__name__)
@@ -99,24 +97,26 @@ def national_emerging(
     """Emerging hot spots on every LSOA's monthly series
     (:func:`workbench.hotspots.emerging.emerging_counts`).
 
-    With ``coverage`` (the aggregates' months per force), the months must run without a gap
-    and every force must cover each of them: a month missing for a force is missing data, and
-    counting it as zero would invent a cold spot, so a :class:`WorkbenchError` names the gaps.
+    With ``coverage`` (the aggregates' months per force), a month that some force's files do
+    not hold is missing, not zero: it is left out of every series (``attrs["missing_periods"]``),
+    as :func:`workbench.hotspots.emerging` leaves out months the data do not hold.
     """
     from workbench.hotspots.emerging import emerging_counts
 
     if coverage is None and hasattr(agg, "coverage"):
         coverage = agg.coverage
-    months = None
+    months = observed = None
     if coverage is not None and len(coverage):
         months = pd.period_range(coverage["month"].min(), coverage["month"].max(), freq="M")
-        held = coverage.groupby("force")["month"].nunique()
-        short = held[held < len(months)]
-        if len(short):
-            raise WorkbenchError(
-                f"emerging: {len(short)} force(s) have months missing between {months[0]} and "
-                f"{months[-1]} (e.g. {short.index[0]}: {int(short.iloc[0])} of {len(months)}); "
-                "missing months are not zero, so choose a period every force covers"
+        forces = coverage["force"].nunique()
+        held = coverage.groupby("month")["force"].nunique().reindex(months, fill_value=0)
+        observed = (held == forces).to_numpy()
+        if not observed.all():
+            logger.warning(
+                "emerging: %d month(s) not held by every force are left out as missing",
+                int((~observed).sum()),
             )
     arr, months = lsoa_month_array(agg, lsoas, crime_types, months)
-    return emerging_counts(lsoas, arr, months, weights=weights, alpha=alpha, fdr=fdr)
+    return emerging_counts(
+        lsoas, arr, months, observed=observed, weights=weights, alpha=alpha, fdr=fdr
+    )

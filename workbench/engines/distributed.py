@@ -84,6 +84,7 @@ def _process(
     stats and rows read per file number."""
     entries = [FileLedger("", "police_street") for _ in range(n_sources)]
     frames, names, published, numbers, sources, lengths = [], [], [], [], [], []
+    file_months: list[str | None] = []
     read: dict[int, int] = {}
     for m in group:
         frame, enc, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
@@ -97,6 +98,8 @@ def _process(
             entries[m.source].note(f"read as {enc} (not plain UTF-8)", n)
         frames.append(frame)
         names.append(m.name)
+        named = _rows.name_month(m)
+        file_months.append(named[0] if named else None)
         published.append(pub)
         numbers.append(m.number)
         sources.append(m.source)
@@ -117,6 +120,7 @@ def _process(
             published=published,
             period=period,
             area=area,
+            file_months=file_months,
         )
     else:
         kept, stats = _meta().drop(columns="_h"), MonthStats()
@@ -254,6 +258,7 @@ def run_dask(
             for k, v in d.get("notes", {}).items():
                 e.note(k, v)
     del tasks
+    _rows.record_months(members, read, entries)
     _rows.check_whole_load(stats, entries, period)
     has_id = ddf[~ddf["crime_id"].isna()]
     vc = has_id["_h"].value_counts()

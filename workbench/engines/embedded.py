@@ -244,6 +244,7 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
             published=[pub],
             period=period,
             area=area,
+            file_months=[_month_of(m)],
         )
         stats = stats.merge(st)
         _insert(writer, kept)
@@ -253,9 +254,11 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
         logger.warning("%s is the same monthly file as %s; skipped", m.name, m.duplicate_of)
         frame = police._read_member(m.name, m.read, _REQ, _OPT, "street")[0]
         n = frame.num_rows if isinstance(frame, pa.Table) else len(frame)
+        read[m.number] = n
         entries[m.source].read += n
         entries[m.source].drop(REASONS["duplicate_file"], n)
     writer.close()
+    _rows.record_months(members, read, entries)
     _rows.check_whole_load(stats, entries, period)
     # candidates grouped on a 64-bit hash of the Crime ID (cheaper than the 64-character text);
     # a collision only adds candidates, which the loader's rule then judges on the text
@@ -271,6 +274,11 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
         con.unregister("dups")
     _rows.apply_duplicates(dups, entries, member_source)
     return read
+
+
+def _month_of(m: Member) -> str | None:
+    named = _rows.name_month(m)
+    return named[0] if named else None
 
 
 def _gathered(batches, rows: int):
@@ -364,6 +372,7 @@ def _batch(batch, paths, position, cols, entries, period, area, writer, read) ->
         published=published,
         period=period,
         area=area,
+        file_months=[_month_of(m) for m in mem],
     )
     _insert(writer, kept)
     return stats

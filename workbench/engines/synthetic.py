@@ -123,7 +123,8 @@ def write_street_files(
     LSOAs); Crime ID is blank for anti-social behaviour. With ``bad_rows``, each force-month
     file also holds: a row without coordinates, one outside Great Britain, one with an
     unparseable month, one with a blank LSOA code (placed by location), one with an unknown
-    LSOA code, and a repeat of an earlier month's record (a duplicate Crime ID).
+    LSOA code (placed by its point under the loader's attribution rule), and last month's record republished under the same Crime ID (the loader keeps
+    the latest, so last month's copy is the duplicate).
 
     Returns
     -------
@@ -177,10 +178,10 @@ def write_street_files(
                 month_txt[2] = f"{month.year}-13"  # unparseable month
                 lsoa[3] = lname[3] = None  # blank code: placed by location
                 lsoa[4] = "E01999999"  # unknown code
-                if f in last_id:  # the same record as last month's (a duplicate Crime ID)
+                if f in last_id:  # last month's record republished (a repeated Crime ID)
                     prev = last_id[f]
                     ids[5], lon_txt[5], lat_txt[5] = prev[0], prev[1], prev[2]
-                    lsoa[5], lname[5], ctype[5], month_txt[5] = prev[3], prev[4], prev[5], prev[6]
+                    lsoa[5], lname[5], ctype[5] = prev[3], prev[4], prev[5]
                 j = int(np.flatnonzero(~asb[6:])[0]) + 6 if (~asb[6:]).any() else None
                 if j is not None:
                     last_id[f] = (
