@@ -123,8 +123,9 @@ def write_street_files(
     LSOAs); Crime ID is blank for anti-social behaviour. With ``bad_rows``, each force-month
     file also holds: a row without coordinates, one outside Great Britain, one with an
     unparseable month, one with a blank LSOA code (placed by location), one with an unknown
-    LSOA code (placed by its point under the loader's attribution rule), and last month's record republished under the same Crime ID (the loader keeps
-    the latest, so last month's copy is the duplicate).
+    LSOA code (placed by its point under the loader's attribution rule), and last month's
+    record republished under the same Crime ID (the loader keeps the latest, so last month's
+    copy is the duplicate).
 
     Returns
     -------
