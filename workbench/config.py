@@ -89,6 +89,8 @@ STUDY_KEYS = (
     "allow_missing_months",
     "allow_low_suppression",
     "population_year",  # issue 13: the mid-year estimate year of files.population
+    "engine",  # scale (issue 16): docs/scale.md
+    "scheduler",
 )
 #: The tables of ``area.toml``.
 TABLES = ("study", "files", "columns", "thresholds", "report", "disclosure")
@@ -128,6 +130,9 @@ class StudyConfig:
     #: Year of the ONS mid-year population estimate in ``files.population`` (issue 13), stated
     #: wherever a rate uses it; ``None`` = not stated in the config.
     population_year: int | None = None
+    # -- scale (issue 16): which engine reads police.uk street crime; see docs/scale.md --
+    engine: str = "auto"
+    scheduler: str | None = None
     # [disclosure] (issue 12): show counts from open data (police.uk) in full.
     open_data_in_full: bool = False
     commentary: Path | None = None
@@ -174,6 +179,8 @@ class StudyConfig:
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
             "population_year": self.population_year,
+            "engine": self.engine,
+            "scheduler": self.scheduler,
             "open_data_in_full": self.open_data_in_full,
             "commentary": str(self.commentary) if self.commentary else None,
             "allow_missing_months": self.allow_missing_months,
@@ -401,6 +408,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         commentary=commentary,
         allow_missing_months=study.get("allow_missing_months", False),
         allow_low_suppression=study.get("allow_low_suppression", False),
+        **_parse_engine(study, path),
     )
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
@@ -478,3 +486,27 @@ def _resolve(cfg_path: Path, key: str, value: Any, check: bool) -> Path:
     if check and not p.exists():
         raise ConfigError(f"{cfg_path}: [files] {key} names {value!r}, which does not exist ({p})")
     return p
+
+
+# -- scale (issue 16) ------------------------------------------------------------------------
+_ENGINES = ("auto", "memory", "duckdb", "dask")
+
+
+def _parse_engine(study: dict, path: Path) -> dict[str, Any]:
+    """``[study] engine`` (auto, memory, duckdb, dask) and ``[study] scheduler`` (a Dask
+    scheduler address such as ``"tcp://10.0.0.5:8786"``, for ``engine = "dask"``)."""
+    engine = study.get("engine", "auto")
+    if engine not in _ENGINES:
+        raise ConfigError(
+            f"{path}: [study] engine must be one of {', '.join(_ENGINES)}, found {engine!r}"
+        )
+    scheduler = study.get("scheduler")
+    if scheduler is not None and not (
+        isinstance(scheduler, str) and "://" in scheduler and engine == "dask"
+    ):
+        raise ConfigError(
+            f"{path}: [study] scheduler must be a Dask scheduler address like "
+            f"'tcp://host:8786' and needs engine = \"dask\", found {scheduler!r} "
+            f"with engine = {engine!r}"
+        )
+    return {"engine": engine, "scheduler": scheduler}
