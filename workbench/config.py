@@ -19,6 +19,8 @@ __all__ = [
     "LIST_FILE_KEYS",
     "PARTNERSHIP_TABLES",
     "COLUMN_KEYS",
+    "INDICATOR_FILE_KEYS",
+    "INDICATOR_SETTINGS",
 ]
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ PARTNERSHIP_TABLES = (
     "waiting_times",
     "needle_finds",
     "young_people",
+    "treatment_outcomes",
 )
 SINGLE_FILE_KEYS = SINGLE_FILE_KEYS + PARTNERSHIP_TABLES
 FILE_KEYS = LIST_FILE_KEYS + SINGLE_FILE_KEYS
@@ -90,6 +93,9 @@ class StudyConfig:
     thresholds: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     boundary_copyright_year: int | None = None
+    #: ``[indicators]`` (see :data:`INDICATOR_FILE_KEYS`): national comparison files (absolute
+    #: paths) and settings; empty when the table is absent.
+    indicators: dict[str, Any] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -131,6 +137,10 @@ class StudyConfig:
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
             "thresholds": self.thresholds,
+            "indicators": {
+                k: ([str(p) for p in v] if isinstance(v, list) and k == "fingertips" else str(v))
+                for k, v in self.indicators.items()
+            },
             "files": {
                 k: ([str(p) for p in v] if isinstance(v, list) else (str(v) if v else None))
                 for k, v in self.files.items()
@@ -263,6 +273,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         thresholds=thresholds,
         columns=dict(columns),
         boundary_copyright_year=_parse_year(study.get("boundary_copyright_year"), path),
+        indicators=_parse_indicators(path, raw.get("indicators"), check_files),
     )
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
@@ -288,3 +299,58 @@ def _resolve(cfg_path: Path, key: str, value: Any, check: bool) -> Path:
     if check and not p.exists():
         raise ConfigError(f"{cfg_path}: [files] {key} names {value!r}, which does not exist ({p})")
     return p
+
+
+# -- [indicators]: national comparison files and settings (workbench.indicators) --------------
+#: File keys of ``[indicators]`` (paths relative to the TOML file). ``fingertips`` is a list.
+INDICATOR_FILE_KEYS = (
+    "area_names",
+    "population",
+    "england_population",
+    "imd_average",
+    "deaths_misuse",
+    "deaths_poisoning",
+    "admissions_misuse",
+    "admissions_poisoning_primary",
+    "admissions_poisoning_secondary",
+    "seizures",
+    "force_population",
+    "ethnicity_population",
+    "commentary",
+    "fingertips",
+)
+#: Other ``[indicators]`` settings: the police force of the study, the similar-areas group
+#: (a number of nearest neighbours or a list of area names) and the name of the study in the
+#: national tables when it is not found from its codes.
+INDICATOR_SETTINGS = ("police_force", "similar_areas", "table_area_name")
+
+
+def _parse_indicators(path: Path, raw: Any, check: bool) -> dict[str, Any]:
+    """``[indicators]``: resolved paths and settings (empty dict when absent)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [indicators] must be a table, found {raw!r}")
+    _check_keys(path, "indicators", raw, INDICATOR_FILE_KEYS + INDICATOR_SETTINGS)
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "fingertips":
+            values = [value] if isinstance(value, str) else list(value or [])
+            out[key] = [_resolve(path, key, v, check) for v in values]
+        elif key in INDICATOR_FILE_KEYS:
+            out[key] = _resolve(path, key, value, check) if value else None
+        elif key == "similar_areas":
+            ok = (isinstance(value, int) and not isinstance(value, bool) and value > 0) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            )
+            if not ok:
+                raise ConfigError(
+                    f"{path}: [indicators] similar_areas must be a number of neighbours (e.g. "
+                    f"10) or a list of area names, found {value!r}"
+                )
+            out[key] = value
+        else:
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{path}: [indicators] {key} must be text, found {value!r}")
+            out[key] = value
+    return out

@@ -432,6 +432,11 @@ class Study:
         """Young people's access to support by ward (template ``young_people``)."""
         return self._table("young_people")
 
+    @cached_property
+    def treatment_outcomes(self) -> pd.DataFrame | None:
+        """Completions and retention by year and substance (template ``treatment_outcomes``)."""
+        return self._table("treatment_outcomes")
+
     # -- everything --------------------------------------------------------------------------
     def load_all(self) -> Ledger:
         """Load every configured file (as ``workbench validate`` does) and return the ledger."""
