@@ -231,9 +231,9 @@ TABLE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
                 error="successful_completions <= in_treatment",
             ),
             pa.Check(
-                lambda d: ~(
-                    d["completions_not_representing"] > d["successful_completions"]
-                ).fillna(False),
+                lambda d: (
+                    ~(d["completions_not_representing"] > d["successful_completions"]).fillna(False)
+                ),
                 error="completions_not_representing <= successful_completions",
             ),
             pa.Check(

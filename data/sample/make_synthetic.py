@@ -13,7 +13,8 @@ Run from the repository root::
 It writes ``data/sample/synthetic/synthetic_<table>.csv`` for the eight templates
 (treatment_demographics, treatment_by_lsoa, prevalence, services, waiting_times, needle_finds,
 young_people, treatment_outcomes). ``treatment_outcomes`` draws from its own generator
-(``default_rng([SEED, 8])``) so that adding it left the other seven files byte-identical. The output is deterministic: the same seed gives byte-identical files.
+(``default_rng([SEED, 8])``) so that adding it left the other seven files byte-identical.
+The output is deterministic: the same seed gives byte-identical files.
 
 Every file starts with one comment line beginning ``# SYNTHETIC`` and then the template's
 header row; readers skip leading lines that start with ``#``.
@@ -580,7 +581,15 @@ def make_treatment_outcomes(rng: np.random.Generator, demo: pd.DataFrame) -> pd.
         done = int(rng.binomial(n, p1))
         new = int(rng.binomial(n, p3))
         rows.append(
-            (year, group, int(n), done, int(rng.binomial(done, p2)), new, int(rng.binomial(new, p4)))
+            (
+                year,
+                group,
+                int(n),
+                done,
+                int(rng.binomial(done, p2)),
+                new,
+                int(rng.binomial(new, p4)),
+            )
         )
     return pd.DataFrame(
         rows,
@@ -612,7 +621,9 @@ def main() -> None:
     write_table(make_waiting_times(rng, services), "waiting_times")
     write_table(make_needle_finds(rng, crimes), "needle_finds")
     write_table(make_young_people(rng, lsoas, wards, ward_of), "young_people")
-    write_table(make_treatment_outcomes(np.random.default_rng([SEED, 8]), demo), "treatment_outcomes")
+    write_table(
+        make_treatment_outcomes(np.random.default_rng([SEED, 8]), demo), "treatment_outcomes"
+    )
 
 
 if __name__ == "__main__":

@@ -203,9 +203,7 @@ def deprived_hot_spots(
     cols += ["count_p1", "count_p2", "count_p3", "rate_p3", "pattern"]
     out = out[cols].sort_values(["pattern", "rate_p3"], ascending=[False, False])
     out.attrs = {}
-    return out.reset_index(drop=True).assign(
-        periods=" | ".join(f"{a} to {b}" for a, b in periods)
-    )
+    return out.reset_index(drop=True).assign(periods=" | ".join(f"{a} to {b}" for a, b in periods))
 
 
 def candidate_priorities(
@@ -245,9 +243,7 @@ def candidate_priorities(
         "top": top,
         "top_pc": top_share * 100,
         "crime": f"'{crime_type}' offences",
-        "deciles": "-".join(str(d) for d in (min(deciles), max(deciles)))
-        if deciles
-        else "(none)",
+        "deciles": "-".join(str(d) for d in (min(deciles), max(deciles))) if deciles else "(none)",
         "wait_target": wait_target,
     }
     rows: list[dict[str, str]] = []

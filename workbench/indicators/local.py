@@ -304,7 +304,9 @@ def treatment_indicators(
                 )
     if young_people is not None and len(young_people):
         y = young_people.dropna(subset=["tier3_referred", "tier3_within_10_days"])
-        sums = y.groupby("financial_year", sort=True)[["tier3_within_10_days", "tier3_referred"]].sum()
+        sums = y.groupby("financial_year", sort=True)[
+            ["tier3_within_10_days", "tier3_referred"]
+        ].sum()
         for year, r in sums.iterrows():
             if r["tier3_referred"] > 0:
                 rows.append(

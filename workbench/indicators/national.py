@@ -113,7 +113,9 @@ def load_national(indicators: dict[str, Any], ledger: Ledger) -> NationalTables:
 
     Missing keys are skipped (their indicators are then not computed).
     """
-    names = read_area_names(indicators["area_names"], ledger) if indicators.get("area_names") else None
+    names = (
+        read_area_names(indicators["area_names"], ledger) if indicators.get("area_names") else None
+    )
     out = NationalTables(names=names)
     for key in (*LA_TABLES, "population", "imd_average"):
         if indicators.get(key):

@@ -31,6 +31,7 @@ __all__ = [
     "read_area_long",
     "read_force_table",
     "name_matches",
+    "read_group_population",
 ]
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,9 @@ def read_area_names(path: str | Path, ledger: Ledger) -> pd.DataFrame:
         None,
     )
     if code_col is None:
-        raise DataError(name, "a column of ONS area codes such as E06000016", found=list(df.columns))
+        raise DataError(
+            name, "a column of ONS area codes such as E06000016", found=list(df.columns)
+        )
     name_col = next(
         (
             c
@@ -406,3 +409,37 @@ def read_force_table(
     for h, n in pd.Series(how[~dup.to_numpy()]).value_counts().items():
         entry.note(f"force rows: {h}", int(n))
     return out.astype({"period": "string", "force": "string", "force_match": "string"})
+
+
+def read_group_population(
+    path: str | Path, ledger: Ledger, *, kind: str = "group_population"
+) -> pd.Series:
+    """Residents by group (e.g. ethnic group): a CSV with a group column and ``population``.
+
+    The group column is ``ethnicity`` or ``group`` (else the first column). Populations may
+    carry thousands separators; a blank or repeated group is an error.
+
+    Returns
+    -------
+    Series
+        Population (float) indexed by group name.
+    """
+    path = Path(path)
+    name = display_name(path)
+    entry = ledger.add(FileLedger(name, kind))
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    entry.read = len(df)
+    by_norm = {norm(c): c for c in df.columns}
+    group_col = by_norm.get("ethnicity") or by_norm.get("group") or df.columns[0]
+    if "population" not in by_norm:
+        raise DataError(name, "a 'population' column", found=list(df.columns))
+    groups = df[group_col].str.strip()
+    if groups.eq("").any() or groups.duplicated().any():
+        bad = groups.eq("") | groups.duplicated()
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            name, "each group named once", found=show(groups.iloc[i]), row=i + 1, column=group_col
+        )
+    pop = to_number(df[by_norm["population"]], name, by_norm["population"], minimum=0)
+    entry.kept = len(df)
+    return pd.Series(pop.to_numpy(float), index=groups.to_numpy(), name="population")
