@@ -19,8 +19,10 @@ from workbench.loaders.areas import (
     read_group_population,
 )
 
-NAMES = "code,name\nE06000016,Leicester\nE06000023,\"Bristol, City of\"\nE09000024,Merton\n" \
+NAMES = (
+    'code,name\nE06000016,Leicester\nE06000023,"Bristol, City of"\nE09000024,Merton\n'
     "E09000029,Sutton\nE06000006,Halton\nE08000013,St. Helens\n"
+)
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def test_wide_matching_and_ledger(tmp_path, names) -> None:
     p = tmp_path / "wide.csv"
     p.write_text(
         "year,Leicester,City of Bristol,Merton and Sutton,Halton & St Helens,Essex\n"
-        "2018,42,30,\"1,200\",5,\n2019,40,31,12,6,7\n",
+        '2018,42,30,"1,200",5,\n2019,40,31,12,6,7\n',
         encoding="utf-8",
     )
     ledger = Ledger()
@@ -60,9 +62,12 @@ def test_wide_matching_and_ledger(tmp_path, names) -> None:
     assert len(long) == 10
     cell = long.loc[(long["period"] == "2018") & (long["area_name"] == "Essex"), "value"]
     assert cell.isna().all()
-    assert long.loc[
-        (long["period"] == "2018") & (long["area_name"] == "Merton and Sutton"), "value"
-    ].item() == 1200
+    assert (
+        long.loc[
+            (long["period"] == "2018") & (long["area_name"] == "Merton and Sutton"), "value"
+        ].item()
+        == 1200
+    )
     entry = ledger.files[0]
     assert (entry.read, entry.kept) == (2, 2) and entry.balanced
     assert entry.notes[f"area columns: {MATCH['none']}"] == 1
@@ -130,7 +135,7 @@ def test_force_table_names(tmp_path) -> None:
     p = tmp_path / "seiz.csv"
     p.write_text(
         "financial_year,Police force,All drugs\n2018-19, Kent ,10\n2018-19,Avon & Somerset,5\n"
-        "2018-19,\"London, City of\",1\n2018-19,Border Force,9\n",
+        '2018-19,"London, City of",1\n2018-19,Border Force,9\n',
         encoding="utf-8",
     )
     ledger = Ledger()
@@ -149,7 +154,7 @@ def test_force_table_names(tmp_path) -> None:
 
 def test_group_population(tmp_path) -> None:
     p = tmp_path / "eth.csv"
-    p.write_text("ethnicity,population\nWhite,\"10,000\"\nBlack,2500\n", encoding="utf-8")
+    p.write_text('ethnicity,population\nWhite,"10,000"\nBlack,2500\n', encoding="utf-8")
     s = read_group_population(p, Ledger())
     assert s.to_dict() == {"White": 10000.0, "Black": 2500.0}
     p.write_text("ethnicity,population\nWhite,1\nWhite,2\n", encoding="utf-8")

@@ -93,6 +93,7 @@ def test_seizure_rate(sample_indicators) -> None:
     got = _row(sample_indicators.values, "seizures_all", "2018-19", "Leicestershire")
     assert got["value"] == pytest.approx(count / denom * 10_000, rel=1e-12)
     assert got["value"] == pytest.approx(25.1468, abs=1e-4)
+
     # England: the forces that have a population (territorial), names spelt "Avon & Somerset"
     # in this year's file
     def key(name: str) -> str:
