@@ -305,6 +305,7 @@ def _resolve(cfg_path: Path, key: str, value: Any, check: bool) -> Path:
 #: File keys of ``[indicators]`` (paths relative to the TOML file). ``fingertips`` is a list.
 INDICATOR_FILE_KEYS = (
     "area_names",
+    "area_regions",
     "population",
     "england_population",
     "imd_average",

@@ -160,3 +160,21 @@ def test_group_population(tmp_path) -> None:
     p.write_text("ethnicity,population\nWhite,1\nWhite,2\n", encoding="utf-8")
     with pytest.raises(DataError, match="each group named once"):
         read_group_population(p, Ledger())
+
+
+def test_regions_add_up_to_the_published_region_populations() -> None:
+    """Areas placed in a region by the Markdown lists sum to ONS's population of that region."""
+    from workbench.loaders.areas import assign_regions, read_region_lists
+
+    ledger = Ledger()
+    lists = read_region_lists(NATIONAL / "la_merged_locations.md", ledger)
+    pop = pd.read_csv(NATIONAL / "la_population_2009_2019.csv").set_index("year").loc[2019]
+    regions = assign_regions(pop.index, lists)
+    assert regions["region"].notna().all() and len(regions) == 137
+    assert set(regions.loc[regions["area_name"] == "Leicester", "region"]) == {"East Midlands"}
+    published = pd.read_csv(NATIONAL / "england_regions_population_2009_2019.csv")
+    published = published.set_index("year").loc[2019]
+    sums = pop.groupby(regions.set_index("area_name")["region"]).sum()
+    for region, total in sums.items():
+        assert total == published[region], region
+    assert ledger.files[0].balanced

@@ -118,3 +118,26 @@ def test_sample_similar_group(sample_indicators) -> None:
     assert "Leicester" not in set(g["area_name"])
     assert g["reason"].str.contains("IMD average score").all()
     assert g["distance"].is_monotonic_increasing
+
+
+def test_fingertips_long_file_compared_with_published_limits(tmp_path) -> None:
+    from workbench.indicators import compare_with_england
+    from workbench.indicators.national import long_values
+    from workbench.ledger import Ledger
+    from workbench.loaders.areas import read_area_long
+
+    p = tmp_path / "ft.csv"
+    p.write_text(
+        "Indicator ID,Indicator Name,Area Code,Area Name,Time period,Value,"
+        "Lower CI 95.0 limit,Upper CI 95.0 limit,Count,Denominator\n"
+        "93517,OCU not in treatment (%),E92000001,England,2019/20,52.1,51.6,53.8,159112,305118\n"
+        "93517,OCU not in treatment (%),E06000016,Leicester,2019/20,40.0,35.0,45.0,800,2000\n"
+        "93517,OCU not in treatment (%),E06000018,Nottingham,2019/20,60.0,50.0,70.0,900,1500\n",
+        encoding="utf-8",
+    )
+    v = long_values(read_area_long(p, Ledger(), kind="ft"), ["E06000016"], "Leicester")
+    assert set(v["indicator"]) == {"fingertips_93517"}
+    c = compare_with_england(v, "Leicester").iloc[0]
+    assert (c["value"], c["lower"], c["upper"], c["england"]) == (40.0, 35.0, 45.0, 52.1)
+    assert c["rating"] == "lower"  # no polarity known for a file's indicator
+    assert c["name"] == "OCU not in treatment (%)" and c["n_areas"] == 1

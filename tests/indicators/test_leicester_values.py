@@ -120,3 +120,26 @@ def test_police_rates_on_sample(sample_study, sample_indicators) -> None:
     sac = int(latest["crime_type"].isin(["Burglary", "Robbery", "Vehicle crime"]).sum())
     got = _row(sample_indicators.values, "sac", "2021-11 to 2022-10", "Leicester")
     assert got["value"] == pytest.approx(sac / pop * 1_000)
+
+
+def test_region_value_east_midlands(sample_indicators) -> None:
+    """East Midlands misuse deaths 2016-2018: its areas (la_merged_locations.md) summed."""
+    members = [
+        "Derby",
+        "Derbyshire",
+        "Leicester",
+        "Leicestershire and Rutland",
+        "Lincolnshire",
+        "Northamptonshire",
+        "Nottingham",
+        "Nottinghamshire",
+    ]
+    deaths = _wide("la_deaths_drug_misuse_2009_2018.csv")["2018"]
+    pop = _wide("la_population_2009_2019.csv")
+    count = sum(float(deaths[m]) for m in members)
+    py = sum(float(pop[y][m]) for m in members for y in ("2016", "2017", "2018"))
+    got = _row(sample_indicators.values, "deaths_misuse", "2016-2018", "Region: East Midlands")
+    assert got["value"] == pytest.approx(count / py * 100_000, rel=1e-12)
+    comp = sample_indicators.comparison.set_index("indicator").loc["deaths_misuse"]
+    assert comp["region"] == "East Midlands"
+    assert comp["region_value"] == pytest.approx(got["value"])

@@ -51,6 +51,29 @@ RATING_COLOURS = {
 _POOLED = ("deaths_misuse", "deaths_poisoning")
 
 
+def _entry(indicator: str, rows: pd.DataFrame | None = None):
+    """The catalogue entry, or for an indicator read from a long file (``fingertips_<id>``)
+    an entry named by its file (its ``note``), without a good direction."""
+    from workbench.indicators.catalogue import Indicator
+
+    try:
+        return catalogue_entry(indicator)
+    except WorkbenchError:
+        name = str(rows["note"].dropna().iloc[0]) if rows is not None and len(rows) else indicator
+        return Indicator(
+            indicator,
+            name,
+            "as published",
+            name,
+            "long area file",
+            "as published",
+            "as published",
+            "no judgement",
+            "open data",
+            "read_area_long",
+        )
+
+
 def rate_against(
     lower: float, upper: float, benchmark: float, polarity: str = "no judgement"
 ) -> str:
@@ -103,7 +126,7 @@ def local_trend(rows: pd.DataFrame, indicator: str, alpha: float = 0.05) -> dict
     if len(values) < 4:
         return {"trend": "too few periods", "trend_p": np.nan, "trend_n": len(values)}
     mk = mann_kendall(values, alpha=alpha)
-    polarity = catalogue_entry(indicator).polarity
+    polarity = _entry(indicator, rows).polarity
     trend = mk.trend
     if trend != "no trend" and polarity != "no judgement":
         bad_up = polarity == "low is good"
@@ -116,6 +139,7 @@ def compare_with_england(
     area_name: str | None,
     *,
     force: str | None = None,
+    region: str | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Each indicator's latest local value against England, with the spread of all areas.
@@ -130,6 +154,10 @@ def compare_with_england(
         The study's area as the tables name it; the local-only rows must use it too.
     force : str, optional
         The study's police force (for :data:`FORCE_INDICATORS`).
+    region : str, optional
+        The study's region: its rows ``"Region: <region>"`` give ``region_value`` (with
+        ``region_lower``, ``region_upper``) and ``region_rating`` (the area's interval against
+        the region's value, as against England).
     alpha : float, default 0.05
         Significance level of the trend test.
 
@@ -142,7 +170,7 @@ def compare_with_england(
         ``lower``, ``upper``, ``england``, ``england_lower``, ``england_upper``, ``rating``
         (:func:`rate_against`), ``trend``, ``trend_p``, ``trend_n`` (:func:`local_trend`),
         ``n_areas``, ``area_min``, ``area_q25``, ``area_q75``, ``area_max`` (other areas, same
-        period) and ``note``.
+        period; regions left out), the region columns above and ``note``.
     """
     rows = []
     for ind, grp in values.groupby("indicator", sort=False):
@@ -155,11 +183,17 @@ def compare_with_england(
         eng = grp.loc[grp["area_name"] == ENGLAND].set_index("period")
         both = mine.loc[mine["period"].isin(eng.index)]
         latest = (both if len(both) else mine).sort_values("period").iloc[-1]
-        entry = catalogue_entry(str(ind))
+        entry = _entry(str(ind), grp)
         e = eng.loc[latest["period"]] if latest["period"] in eng.index else None
         others = grp.loc[
-            (grp["period"] == latest["period"]) & ~grp["area_name"].isin([ENGLAND, who])
+            (grp["period"] == latest["period"])
+            & ~grp["area_name"].isin([ENGLAND, who])
+            & ~grp["area_name"].str.startswith("Region: ")
         ]["value"]
+        reg = grp.loc[
+            (grp["period"] == latest["period"]) & (grp["area_name"] == f"Region: {region}")
+        ]
+        rv = reg.iloc[0] if len(reg) else None
         polarity = entry.polarity
         rows.append(
             {
@@ -181,6 +215,16 @@ def compare_with_england(
                     latest["lower"], latest["upper"], np.nan if e is None else e["value"], polarity
                 ),
                 **local_trend(mine, str(ind), alpha),
+                "region": region if rv is not None else pd.NA,
+                "region_value": np.nan if rv is None else rv["value"],
+                "region_lower": np.nan if rv is None else rv["lower"],
+                "region_upper": np.nan if rv is None else rv["upper"],
+                "region_rating": rate_against(
+                    latest["lower"],
+                    latest["upper"],
+                    np.nan if rv is None else rv["value"],
+                    polarity,
+                ),
                 "n_areas": len(others),
                 "area_min": others.min() if len(others) else np.nan,
                 "area_q25": others.quantile(0.25) if len(others) else np.nan,
@@ -201,9 +245,10 @@ def spine_chart(table: pd.DataFrame, *, title: str | None = None) -> Figure:
     the area farthest from England (of all areas in the same period) reaches the edge. The
     light bars run from the lowest area to the 25th percentile and from the 75th to the
     highest, the dark bar is the interquartile range, and the marker is the local value
-    coloured by its rating (:data:`RATING_COLOURS`). For indicators where low is good the axis
-    is reversed so that **better is always to the right**. The left-hand columns give the
-    period, count, local value and England value.
+    coloured by its rating (:data:`RATING_COLOURS`); a black diamond marks the region's value
+    when there is one. For indicators where low is good the axis is reversed so that **better
+    is always to the right**. The left-hand columns give the period, count, local value,
+    England value and the rating.
 
     Parameters
     ----------
@@ -234,9 +279,10 @@ def spine_chart(table: pd.DataFrame, *, title: str | None = None) -> Figure:
     for x, text in heads:
         left.text(x, -0.9, text, fontsize=8, fontweight="bold", va="center")
     for i, r in t.iterrows():
-        name = r["name"] if len(r["name"]) <= 52 else r["name"][:50] + "…"
+        name = str(r["name"])
         if r["area"] != t["area"].iloc[0]:
-            name += f" [{r['area']}]"
+            name = f"[{r['area']}] {name}"
+        name = name if len(name) <= 52 else name[:50] + "…"
         left.text(0.0, i, name, fontsize=7.5, va="center")
         left.text(0.47, i, str(r["period"]), fontsize=7.5, va="center")
         left.text(0.60, i, f"{r['count']:,.0f}", fontsize=7.5, va="center")
@@ -255,6 +301,8 @@ def spine_chart(table: pd.DataFrame, *, title: str | None = None) -> Figure:
         c1, c3 = sorted((q1, q3))
         ax.barh(i, b - a, left=a, height=0.5, color="#D9D9D9", zorder=1)
         ax.barh(i, c3 - c1, left=c1, height=0.5, color="#8C8C8C", zorder=2)
+        if "region_value" in r and pd.notna(r["region_value"]):
+            ax.scatter(pos(r["region_value"]), i, s=28, marker="D", color="black", zorder=3)
         colour = RATING_COLOURS.get(r["rating"], "white")
         ax.scatter(pos(r["value"]), i, s=70, color=colour, edgecolor="black", zorder=4)
     ax.axvline(0.5, color="#C00000", lw=1.2, zorder=3)
@@ -266,11 +314,18 @@ def spine_chart(table: pd.DataFrame, *, title: str | None = None) -> Figure:
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     present = [k for k in RATING_COLOURS if k in set(t["rating"])]
+    handles = [Patch(facecolor=RATING_COLOURS[k], edgecolor="black", label=k) for k in present]
+    if "region_value" in t and t["region_value"].notna().any():
+        from matplotlib.lines import Line2D
+
+        handles.append(
+            Line2D([], [], marker="D", color="black", lw=0, markersize=5, label="region")
+        )
     ax.legend(
-        handles=[Patch(facecolor=RATING_COLOURS[k], edgecolor="black", label=k) for k in present],
+        handles=handles,
         loc="upper center",
         bbox_to_anchor=(0.5, -0.04),
-        ncol=len(present),
+        ncol=len(handles),
         fontsize=7,
         frameon=False,
     )

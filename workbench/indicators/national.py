@@ -20,9 +20,12 @@ from workbench.errors import ConfigError, WorkbenchError
 from workbench.ledger import Ledger
 from workbench.loaders.areas import (
     MATCH,
+    assign_regions,
+    read_area_long,
     read_area_names,
     read_area_wide,
     read_force_table,
+    read_region_lists,
 )
 from workbench.stats import rate
 
@@ -34,6 +37,8 @@ __all__ = [
     "force_rates",
     "area_values",
     "study_table_name",
+    "long_values",
+    "region_values",
     "ENGLAND",
     "VALUE_COLUMNS",
 ]
@@ -94,6 +99,8 @@ class NationalTables:
     seizures: pd.DataFrame | None = None
     force_population: pd.DataFrame | None = None
     names: pd.DataFrame | None = None
+    long: list[pd.DataFrame] = field(default_factory=list)
+    regions: pd.DataFrame | None = None
 
     def matches(self) -> pd.DataFrame:
         """How every area name of every LA table was matched to a code (one row per name)."""
@@ -128,6 +135,14 @@ def load_national(indicators: dict[str, Any], ledger: Ledger) -> NationalTables:
         out.force_population = read_area_wide(
             indicators["force_population"], ledger, kind="force_population"
         )
+    if indicators.get("area_regions") and "population" in out.tables:
+        lists = read_region_lists(indicators["area_regions"], ledger)
+        out.regions = assign_regions(out.tables["population"]["area_name"].unique(), lists)
+        missing = out.regions.loc[out.regions["region"].isna(), "area_name"].tolist()
+        if missing:
+            logger.warning("No region found for %d area(s): %s", len(missing), missing)
+    for path in indicators.get("fingertips") or []:
+        out.long.append(read_area_long(path, ledger, kind="fingertips"))
     if indicators.get("seizures"):
         forces = (
             out.force_population["area_name"].unique().tolist()
@@ -403,7 +418,48 @@ def area_values(tables: NationalTables) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     out = pd.concat(frames, ignore_index=True)[VALUE_COLUMNS]
+    if tables.regions is not None:
+        out = pd.concat([out, region_values(out, tables.regions)], ignore_index=True)
     return out.astype({"indicator": "string", "period": "string", "area_name": "string"})
+
+
+def region_values(values: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """Each region's rate of every local-authority indicator: the sum of its areas.
+
+    Conventions
+    -----------
+    Region count = the sum of its areas' counts; denominator = the sum of the same areas'
+    denominators (person-years for pooled deaths), so the region rate is consistent with the
+    areas'. A region with an area without a value in that period gets no value (its note
+    says which). Force indicators (seizures) have no region. ``area_name`` is
+    ``"Region: <name>"``; ``area_code`` is missing.
+    """
+    region_of = dict(zip(regions["area_name"], regions["region"], strict=True))
+    la = values.loc[
+        ~values["indicator"].isin(list(SEIZURE_COLUMNS)) & (values["area_name"] != ENGLAND)
+    ].copy()
+    la["region"] = la["area_name"].map(region_of)
+    frames = []
+    for (ind, period), grp in la.groupby(["indicator", "period"], sort=False):
+        expected = regions.loc[regions["region"].notna()]
+        for region, members in expected.groupby("region"):
+            have = grp.loc[grp["region"] == region]
+            missing = sorted(set(members["area_name"]) - set(have["area_name"]))
+            if missing or have.empty:
+                continue
+            frames.append(
+                _rates(
+                    str(ind),
+                    str(period),
+                    [f"Region: {region}"],
+                    [pd.NA],
+                    np.array([have["count"].sum()]),
+                    np.array([have["denominator"].sum()]),
+                    100_000,
+                    note=f"sum of its {len(have)} areas",
+                )
+            )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
 
 
 def check_configured(indicators: dict[str, Any], path: Any) -> None:
@@ -411,3 +467,38 @@ def check_configured(indicators: dict[str, Any], path: Any) -> None:
     need = [k for k in ("area_names", "population") if not indicators.get(k)]
     if need:
         raise ConfigError(f"{path}: [indicators] must name {', '.join(need)} to compute rates")
+
+
+def long_values(long: pd.DataFrame, area_codes: Iterable[str], area_name: str) -> pd.DataFrame:
+    """Rows of a long (Fingertips) file as :data:`VALUE_COLUMNS`, with the published intervals.
+
+    The indicator is ``fingertips_<Indicator ID>`` (``fingertips`` when the file has no ID
+    column) and ``note`` its published name. Rows of the study's codes are named
+    ``area_name``; England (E92000001) is named :data:`ENGLAND`; others keep their names.
+    Values, limits, counts and denominators are as published (not recomputed).
+    """
+    codes = set(area_codes)
+    df = long
+    ids = df["indicator_id"] if "indicator_id" in df else pd.Series("", index=df.index)
+    name = df["area_name"] if "area_name" in df else df["area_code"]
+    name = name.where(~df["area_code"].isin(codes), area_name)
+    name = name.where(df["area_code"] != "E92000001", ENGLAND)
+
+    def col(c: str) -> Any:
+        return df[c].to_numpy(float) if c in df else np.nan
+
+    out = pd.DataFrame(
+        {
+            "indicator": ("fingertips_" + ids.astype(str)).str.rstrip("_"),
+            "period": df["period"],
+            "area_name": name,
+            "area_code": df["area_code"],
+            "count": col("count"),
+            "denominator": col("denominator"),
+            "value": col("value"),
+            "lower": col("lower_95"),
+            "upper": col("upper_95"),
+            "note": df["indicator_name"] if "indicator_name" in df else "",
+        }
+    )
+    return out.loc[out["value"].notna()].reset_index(drop=True)

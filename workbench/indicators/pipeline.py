@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.errors import WorkbenchError
 from workbench.indicators.compare import area_features, compare_with_england, similar_areas
 from workbench.indicators.local import drug_outcomes, police_indicators, treatment_indicators
 from workbench.indicators.national import (
@@ -15,6 +16,7 @@ from workbench.indicators.national import (
     NationalTables,
     area_values,
     load_national,
+    long_values,
     study_table_name,
 )
 from workbench.loaders.areas import read_group_population
@@ -37,6 +39,9 @@ class StudyIndicators:
         Whether the national tables have the study's area.
     force : str or None
         The study's police force (``[indicators] police_force``).
+    region : str or None
+        The study's region (``[indicators] area_regions``), for the region columns of
+        ``comparison``.
     tables : NationalTables
         The national tables as read (name matching in ``tables.matches()``).
     values : DataFrame
@@ -57,6 +62,7 @@ class StudyIndicators:
     area: str
     in_tables: bool
     force: str | None
+    region: str | None
     tables: NationalTables
     values: pd.DataFrame
     comparison: pd.DataFrame
@@ -87,6 +93,7 @@ def study_indicators(study: Any) -> StudyIndicators:
     area = name or cfg.area_name
     force = ind.get("police_force")
     frames = [area_values(tables)] if tables.tables or tables.seizures is not None else []
+    frames += [long_values(df, cfg.area_codes, area) for df in tables.long]
     population = float(study.lsoas["population"].sum())
     frames.append(police_indicators(study.crimes, population, end=study.period[1], area_name=area))
     outcomes = None
@@ -110,7 +117,7 @@ def study_indicators(study: Any) -> StudyIndicators:
                 ]
             )
         )
-    except Exception as exc:  # no complete 12 months: say so and go on
+    except WorkbenchError as exc:  # no complete 12 months: say so and go on
         logger.warning("Drug offence outcomes not computed: %s", exc)
     treatment = treatment_indicators(
         study.treatment_outcomes, study.waiting_times, study.young_people, area_name=area
@@ -118,7 +125,11 @@ def study_indicators(study: Any) -> StudyIndicators:
     # headline rows only (breakdowns are labelled "<area>: ...") go into the comparison
     frames.append(treatment)
     values = pd.concat([f for f in frames if len(f)], ignore_index=True)[VALUE_COLUMNS]
-    comparison = compare_with_england(values, area, force=force)
+    region = None
+    if tables.regions is not None and name is not None:
+        found = tables.regions.loc[tables.regions["area_name"] == name, "region"]
+        region = None if found.empty or pd.isna(found.iloc[0]) else str(found.iloc[0])
+    comparison = compare_with_england(values, area, force=force, region=region)
     similar = None
     if name is not None and "imd_average" in tables.tables and "population" in tables.tables:
         k = ind.get("similar_areas", 10)
@@ -129,6 +140,7 @@ def study_indicators(study: Any) -> StudyIndicators:
         area=area,
         in_tables=name is not None,
         force=force,
+        region=region,
         tables=tables,
         values=values,
         comparison=comparison,

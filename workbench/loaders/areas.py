@@ -32,6 +32,8 @@ __all__ = [
     "read_force_table",
     "name_matches",
     "read_group_population",
+    "read_region_lists",
+    "assign_regions",
 ]
 
 logger = logging.getLogger(__name__)
@@ -443,3 +445,83 @@ def read_group_population(
     pop = to_number(df[by_norm["population"]], name, by_norm["population"], minimum=0)
     entry.kept = len(df)
     return pd.Series(pop.to_numpy(float), index=groups.to_numpy(), name="population")
+
+
+def read_region_lists(path: str | Path, ledger: Ledger) -> pd.DataFrame:
+    """Regions of areas from a Markdown list: ``## <Region>`` headings over tables whose rows end
+    ``| <Local Authority> | <Merged location> |`` (the repackager's ``la_merged_locations.md``).
+
+    Returns
+    -------
+    DataFrame
+        ``key`` (normalised name: a merged location, each part of one written with "/", or a
+        local authority), ``region`` and ``kind`` (``"merged location"`` or ``"local
+        authority"``). The ledger counts the table rows read (``read``) and kept (rows naming a
+        merged location or local authority under a region heading).
+    """
+    path = Path(path)
+    name = display_name(path)
+    entry = ledger.add(FileLedger(name, "area_regions"))
+    region = None
+    rows: list[tuple[str, str, str]] = []
+    read = kept = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^##\s+(.*?)\s*$", line)
+        if m:
+            region = m.group(1)
+            continue
+        if not line.startswith("|") or region is None:
+            continue
+        cells = [c.strip().replace("\ufeff", "") for c in line.strip().strip("|").split("|")]
+        if len(cells) < 4 or set("".join(cells)) <= set("-: ") or cells[-1] == "Merged location":
+            continue
+        read += 1
+        la, merged = cells[-2], cells[-1]
+        if not (la or merged):
+            continue
+        kept += 1
+        if merged:
+            rows.append((normalise_area_name(merged), region, "merged location"))
+            for part in merged.split("/"):
+                rows.append((normalise_area_name(part), region, "merged location"))
+        if la:
+            rows.append((normalise_area_name(la), region, "local authority"))
+    entry.read, entry.kept = read, kept
+    entry.drop("row naming no area", read - kept)
+    if not rows:
+        raise DataError(name, "'## <Region>' headings over Markdown tables of areas", found="none")
+    return pd.DataFrame(rows, columns=["key", "region", "kind"]).drop_duplicates(["key", "kind"])
+
+
+def assign_regions(names: Iterable[str], regions: pd.DataFrame) -> pd.DataFrame:
+    """The region of each area name, and how it was found.
+
+    Notes
+    -----
+    In order: the name as a merged location (after :func:`normalise_area_name`); the name as
+    a local authority; every part of the name (split at " and ", "/" or ",") a local
+    authority of one and the same region. Otherwise no region (reported, not guessed).
+
+    Returns
+    -------
+    DataFrame
+        ``area_name``, ``region`` (missing when not found), ``region_match``.
+    """
+    merged = regions.loc[regions["kind"] == "merged location"].drop_duplicates("key")
+    las = regions.loc[regions["kind"] == "local authority"].drop_duplicates("key")
+    by_merged = dict(zip(merged["key"], merged["region"], strict=True))
+    by_la = dict(zip(las["key"], las["region"], strict=True))
+    out = []
+    for nm in names:
+        key = normalise_area_name(nm)
+        if key in by_merged:
+            out.append((nm, by_merged[key], "merged location"))
+        elif key in by_la:
+            out.append((nm, by_la[key], "local authority"))
+        else:
+            parts = {by_la.get(p) for p in _SPLIT_RE.split(key) if p}
+            if len(parts) == 1 and None not in parts:
+                out.append((nm, parts.pop(), "every part a local authority of the region"))
+            else:
+                out.append((nm, pd.NA, "not found"))
+    return pd.DataFrame(out, columns=["area_name", "region", "region_match"]).astype("string")
