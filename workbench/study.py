@@ -37,6 +37,7 @@ ATTRIBUTES = (
     "crimes",
     "searches",
     *TEMPLATES,
+    "national",
 )
 
 
@@ -436,6 +437,16 @@ class Study:
     def treatment_outcomes(self) -> pd.DataFrame | None:
         """Completions and retention by year and substance (template ``treatment_outcomes``)."""
         return self._table("treatment_outcomes")
+
+    @cached_property
+    def national(self) -> Any:
+        """The national comparison tables of ``[indicators]`` (``workbench.indicators``), or
+        None when the study has no ``[indicators]`` table."""
+        if not self.config.indicators:
+            return None
+        from workbench.indicators.national import load_national
+
+        return load_national(self.config.indicators, self.ledger)
 
     # -- everything --------------------------------------------------------------------------
     def load_all(self) -> Ledger:

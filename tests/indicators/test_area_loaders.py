@@ -147,7 +147,7 @@ def test_force_table_names(tmp_path) -> None:
         MATCH["normalised"],
         MATCH["normalised"],
         MATCH["normalised"],
-        MATCH["none"],
+        "not one of the listed forces",
     ]
     assert ledger.files[0].balanced
 

@@ -15,7 +15,6 @@ from workbench.indicators.national import (
     VALUE_COLUMNS,
     NationalTables,
     area_values,
-    load_national,
     long_values,
     study_table_name,
 )
@@ -82,7 +81,7 @@ def study_indicators(study: Any) -> StudyIndicators:
     """
     cfg = study.config
     ind = cfg.indicators
-    tables = load_national(ind, study.ledger) if ind else NationalTables()
+    tables = study.national or NationalTables()
     name = study_table_name(tables, cfg.area_codes, ind.get("table_area_name"))
     if name is None:
         logger.warning(

@@ -249,7 +249,10 @@ def read_area_wide(
     blank = int(sum(v.isna().sum() for v in values.values()))
     entry.kept = len(df)
     matches = match_area_names(areas, names)
-    _note_matches(entry, matches)
+    if names is None:
+        entry.note("area columns (no code list given: names kept as written)", len(areas))
+    else:
+        _note_matches(entry, matches)
     entry.note("blank cells (suppressed or not published; kept as missing)", blank)
     long = pd.DataFrame(
         {
@@ -373,7 +376,8 @@ def read_force_table(
     -------
     DataFrame
         ``period``, ``force`` (canonical name, or the stripped name when no canonical name
-        matches), ``force_match`` (:data:`MATCH` wording) and the measure columns as floats
+        matches), ``force_match`` (:data:`MATCH` wording, or "not one of the listed forces") and
+        the measure columns as floats
         (blank = missing).
     """
     path = Path(path)
@@ -392,7 +396,7 @@ def read_force_table(
     how = np.where(
         stripped.isin(list(canonical.values())) & stripped.eq(raw),
         MATCH["exact"],
-        np.where(matched.notna(), MATCH["normalised"], MATCH["none"]),
+        np.where(matched.notna(), MATCH["normalised"], "not one of the listed forces"),
     )
     out = pd.DataFrame(
         {
