@@ -366,6 +366,14 @@ class Assessment:
     priorities: pd.DataFrame
     commentary: dict[str, str] = field(default_factory=dict)
 
+    def flag_table(self) -> pd.DataFrame:
+        """Indicators worse than England or worsening: name, area, period, value, England,
+        rating, trend and flag (an empty table with these columns when none is flagged)."""
+        cols = ["name", "area", "period", "value", "england", "rating", "trend", "flag"]
+        if self.flags.empty:
+            return pd.DataFrame(columns=cols)
+        return self.flags[cols].reset_index(drop=True)
+
     def comment(self, section: str) -> Any:
         """The analyst's commentary for ``section`` as Markdown (empty when there is none)."""
         from IPython.display import Markdown

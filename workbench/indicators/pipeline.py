@@ -70,6 +70,11 @@ class StudyIndicators:
     treatment: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VALUE_COLUMNS))
     ethnicity_population: pd.Series | None = None
 
+    @property
+    def has_england(self) -> bool:
+        """True when at least one indicator has an England value (a spine chart can be drawn)."""
+        return bool(len(self.comparison)) and bool(self.comparison["england"].notna().any())
+
 
 def study_indicators(study: Any) -> StudyIndicators:
     """Compute every indicator the study's data allow (see the catalogue).
