@@ -141,3 +141,29 @@ def test_fingertips_long_file_compared_with_published_limits(tmp_path) -> None:
     assert (c["value"], c["lower"], c["upper"], c["england"]) == (40.0, 35.0, 45.0, 52.1)
     assert c["rating"] == "lower"  # no polarity known for a file's indicator
     assert c["name"] == "OCU not in treatment (%)" and c["n_areas"] == 1
+
+
+def test_trend_chart_panels(sample_indicators) -> None:
+    from workbench.indicators import trend_chart
+
+    fig = trend_chart(
+        sample_indicators.values, sample_indicators.comparison, region=sample_indicators.region
+    )
+    titled = [ax for ax in fig.axes if ax.get_title()]
+    comp = sample_indicators.comparison
+    v = sample_indicators.values
+    expected = [
+        r["indicator"]
+        for _, r in comp.iterrows()
+        if ((v["indicator"] == r["indicator"]) & (v["area_name"] == r["area"])).sum() >= 2
+    ]
+    assert len(titled) == len(expected) >= 8
+    deaths = titled[0]  # deaths_misuse: 8 pooled periods 2009-2011 .. 2016-2018
+    local = np.asarray(deaths.containers[0].lines[0].get_ydata(), dtype=float)
+    want = v.loc[(v["indicator"] == "deaths_misuse") & (v["area_name"] == "Leicester")]
+    np.testing.assert_allclose(local, want.sort_values("period")["value"].to_numpy())
+    assert [t.get_text() for t in deaths.get_legend().get_texts()] == [
+        "England",
+        "Region: East Midlands",
+        "Leicester",
+    ]

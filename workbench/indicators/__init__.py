@@ -25,6 +25,7 @@ from workbench.indicators.compare import (
     similar_areas,
     similar_funnel,
     spine_chart,
+    trend_chart,
 )
 from workbench.indicators.local import drug_outcomes, police_indicators, treatment_indicators
 from workbench.indicators.national import (
@@ -75,4 +76,5 @@ __all__ = [
     "study_indicators",
     "study_table_name",
     "treatment_indicators",
+    "trend_chart",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "similar_funnel",
     "ranked_chart",
     "FORCE_INDICATORS",
+    "trend_chart",
 ]
 
 logger = logging.getLogger(__name__)
@@ -499,5 +500,66 @@ def ranked_chart(
     ax.set_yticks(y, [str(a) for a in rows.index], fontsize=8)
     ax.set_xlabel(f"{entry.unit} (95% interval)")
     ax.set_title(title or f"{entry.name}, {period}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def trend_chart(
+    values: pd.DataFrame,
+    comparison: pd.DataFrame,
+    *,
+    region: str | None = None,
+    columns: int = 3,
+) -> Figure:
+    """Small multiples: each indicator's local values over the periods, with England and region.
+
+    One panel per indicator of ``comparison`` with at least two local periods: the local value
+    with its 95% interval (error bars), England as a red line and the region (when given) as a
+    black dashed line, periods in order. The panel title carries the trend result.
+    """
+    import matplotlib.pyplot as plt
+
+    panels = []
+    for _, r in comparison.iterrows():
+        rows = values.loc[values["indicator"] == r["indicator"]]
+        mine = rows.loc[rows["area_name"] == r["area"]].sort_values("period")
+        if len(mine) >= 2:
+            panels.append((r, rows, mine))
+    if not panels:
+        raise WorkbenchError("trend_chart: no indicator has two or more periods")
+    n_rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(n_rows, columns, figsize=(4.2 * columns, 2.8 * n_rows), squeeze=False)
+    for ax, (r, rows, mine) in zip(axes.ravel(), panels, strict=False):
+        x = np.arange(len(mine))
+        ax.errorbar(
+            x,
+            mine["value"],
+            yerr=[mine["value"] - mine["lower"], mine["upper"] - mine["value"]],
+            fmt="o-",
+            color="tab:purple",
+            ms=3,
+            lw=1,
+            ecolor="grey",
+            label=str(r["area"]),
+        )
+        for who, style, colour in (
+            (ENGLAND, "-", "#C00000"),
+            (f"Region: {region}" if region else None, "--", "black"),
+        ):
+            if who is None:
+                continue
+            ref = rows.loc[rows["area_name"] == who].set_index("period")["value"]
+            ref = ref.reindex(mine["period"])
+            if ref.notna().any():
+                ax.plot(x, ref.to_numpy(), style, color=colour, lw=1, label=who)
+        ax.set_xticks(x, mine["period"].tolist(), rotation=45, ha="right", fontsize=6)
+        ax.tick_params(axis="y", labelsize=7)
+        name = str(r["name"])
+        ax.set_title(
+            (name if len(name) <= 48 else name[:46] + "…") + f"\ntrend: {r['trend']}", fontsize=7
+        )
+        ax.legend(fontsize=6, frameon=False)
+    for ax in axes.ravel()[len(panels) :]:
+        ax.axis("off")
     fig.tight_layout()
     return fig
