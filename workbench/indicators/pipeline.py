@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.errors import WorkbenchError
+from workbench.errors import ConfigError, WorkbenchError
 from workbench.indicators.compare import area_features, compare_with_england, similar_areas
 from workbench.indicators.local import drug_outcomes, police_indicators, treatment_indicators
 from workbench.indicators.national import (
@@ -76,6 +76,24 @@ class StudyIndicators:
         return bool(len(self.comparison)) and bool(self.comparison["england"].notna().any())
 
 
+def _check_names(cfg: Any, tables: NationalTables, name: str | None, force: str | None) -> None:
+    """A configured area or force name that the tables do not have is a configuration error."""
+    if name is not None and tables.tables:
+        known = set().union(*(set(df["area_name"]) for df in tables.tables.values()))
+        if name not in known:
+            raise ConfigError(
+                f"{cfg.path}: [indicators] table_area_name {name!r} is not an area of the "
+                f"national tables (e.g. {', '.join(sorted(known)[:5])}, ...)"
+            )
+    if force is not None and tables.force_population is not None:
+        forces = sorted(set(tables.force_population["area_name"]))
+        if force not in forces:
+            raise ConfigError(
+                f"{cfg.path}: [indicators] police_force {force!r} is not a force of the force "
+                f"population table; expected one of {', '.join(forces)}"
+            )
+
+
 def study_indicators(study: Any) -> StudyIndicators:
     """Compute every indicator the study's data allow (see the catalogue).
 
@@ -83,6 +101,12 @@ def study_indicators(study: Any) -> StudyIndicators:
     the study's resident population (sum of its LSOAs); treatment indicators from the
     partnership templates when configured. The study's own rows carry its name in the
     national tables so that they sit beside England in :attr:`StudyIndicators.comparison`.
+
+    Raises
+    ------
+    ConfigError
+        ``[indicators] table_area_name`` or ``police_force`` names an area or force that the
+        national tables do not have.
     """
     cfg = study.config
     ind = cfg.indicators
@@ -96,6 +120,7 @@ def study_indicators(study: Any) -> StudyIndicators:
         )
     area = name or cfg.area_name
     force = ind.get("police_force")
+    _check_names(cfg, tables, name if ind.get("table_area_name") else None, force)
     frames = [area_values(tables)] if tables.tables or tables.seizures is not None else []
     frames += [long_values(df, cfg.area_codes, area) for df in tables.long]
     population = float(study.lsoas["population"].sum())
