@@ -205,3 +205,16 @@ def test_sample_assessment_names_priorities(sample_study, sample_indicators) -> 
         "worsening",
         "worse than England and worsening",
     }
+
+
+def test_short_period_assessment_says_what_is_missing() -> None:
+    from conftest import SAMPLE
+
+    from workbench.study import Study
+
+    study = Study.from_toml(SAMPLE / "area.toml", period_start="2022-02", period_end="2022-10")
+    a = strategic_assessment(study)
+    assert a.hot_spots.empty and "18 months" in " ".join(a.notes)
+    assert not a.six_months.empty  # nine months: six-month windows, but no year earlier
+    assert a.six_months["year_earlier"].isna().all()
+    assert set(a.priorities["rule"]) <= {"R3", "R6"} and not (a.priorities["rule"] == "R3").any()

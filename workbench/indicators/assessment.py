@@ -54,6 +54,33 @@ RULES: dict[str, str] = {
     "year).",
 }
 
+#: Columns of :func:`six_month_comparison` and :func:`deprived_hot_spots` (empty tables too).
+SIX_MONTH_COLUMNS = [
+    "crime_type",
+    "latest",
+    "previous",
+    "year_earlier",
+    "change_previous_pct",
+    "p_previous",
+    "change_year_pct",
+    "p_year",
+    "latest_months",
+    "previous_months",
+    "year_earlier_months",
+]
+HOT_SPOT_COLUMNS = [
+    "lsoa_code",
+    "lsoa_name",
+    "imd_decile",
+    "most_deprived",
+    "count_p1",
+    "count_p2",
+    "count_p3",
+    "rate_p3",
+    "pattern",
+    "periods",
+]
+
 #: Assessment sections, in order; commentary headings are matched to these (case ignored).
 SECTIONS = ("Summary", "Six months", "Indicators", "Hot spots", "Priorities")
 
@@ -365,6 +392,8 @@ class Assessment:
     hot_spots: pd.DataFrame
     priorities: pd.DataFrame
     commentary: dict[str, str] = field(default_factory=dict)
+    #: What could not be assessed and why (e.g. fewer than 18 months of police data).
+    notes: list[str] = field(default_factory=list)
 
     def flag_table(self) -> pd.DataFrame:
         """Indicators worse than England or worsening: name, area, period, value, England,
@@ -398,6 +427,10 @@ def strategic_assessment(
 ) -> Assessment:
     """Assemble the strategic assessment of a study.
 
+    The six-month windows and the hot spot periods end at the last month with police data in
+    the study period. A part that the data cannot support (fewer than six, or eighteen, months)
+    is left empty and the reason is in :attr:`Assessment.notes`; the rest is still made.
+
     Parameters
     ----------
     study : workbench.study.Study
@@ -408,8 +441,19 @@ def strategic_assessment(
         :func:`workbench.indicators.local.treatment_indicators` for rule R6.
     """
     crimes = study.crimes
-    six = six_month_comparison(crimes, study.period[1])
-    hot = deprived_hot_spots(crimes, study.lsoas, crime_type=crime_type, end=study.period[1])
+    notes: list[str] = []
+    try:
+        six = six_month_comparison(crimes)
+    except WorkbenchError as exc:  # fewer than six months of data: said, not failed
+        notes.append(f"Six-month comparison not made: {exc}.")
+        six = pd.DataFrame(columns=SIX_MONTH_COLUMNS)
+    try:
+        hot = deprived_hot_spots(crimes, study.lsoas, crime_type=crime_type)
+    except WorkbenchError as exc:
+        notes.append(f"Hot spots not assessed: {exc}.")
+        hot = pd.DataFrame(columns=HOT_SPOT_COLUMNS)
+    for note in notes:
+        logger.warning(note)
     comp = comparison if comparison is not None else pd.DataFrame()
     flags = indicator_flags(comp) if len(comp) else comp
     wait_target = float(study.config.thresholds.get("wait_target_pct", 90.0))
@@ -422,4 +466,4 @@ def strategic_assessment(
         wait_target=wait_target,
     )
     commentary = read_commentary(study.config.indicators.get("commentary"))
-    return Assessment(six, comp, flags, hot, pri, commentary)
+    return Assessment(six, comp, flags, hot, pri, commentary, notes)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.errors import ConfigError, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.ledger import Ledger
 from workbench.loaders.areas import (
     MATCH,
@@ -460,13 +460,6 @@ def region_values(values: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
                 )
             )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
-
-
-def check_configured(indicators: dict[str, Any], path: Any) -> None:
-    """Raise :class:`ConfigError` when ``[indicators]`` lacks what the national rates need."""
-    need = [k for k in ("area_names", "population") if not indicators.get(k)]
-    if need:
-        raise ConfigError(f"{path}: [indicators] must name {', '.join(need)} to compute rates")
 
 
 def long_values(long: pd.DataFrame, area_codes: Iterable[str], area_name: str) -> pd.DataFrame:
