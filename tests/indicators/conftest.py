@@ -26,3 +26,12 @@ def sample_indicators(sample_study):
     from workbench.indicators import study_indicators
 
     return study_indicators(sample_study)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test made: pandas plotting draws on pyplot's current axes."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
