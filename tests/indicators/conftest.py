@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 import pytest
+from indicator_paths import SAMPLE
 
 matplotlib.use("Agg")
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "data" / "sample"
-NATIONAL = SAMPLE / "national"
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import NATIONAL
+from indicator_paths import NATIONAL
 
 from workbench.errors import DataError
 from workbench.ledger import Ledger

@@ -208,7 +208,7 @@ def test_sample_assessment_names_priorities(sample_study, sample_indicators) -> 
 
 
 def test_short_period_assessment_says_what_is_missing() -> None:
-    from conftest import SAMPLE
+    from indicator_paths import SAMPLE
 
     from workbench.study import Study
 

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE
+from indicator_paths import SAMPLE
 
 from workbench.config import load_config
 from workbench.errors import ConfigError, WorkbenchError

@@ -12,7 +12,7 @@ import csv
 import math
 
 import pytest
-from conftest import NATIONAL
+from indicator_paths import NATIONAL
 
 Z = 1.959963984540054
 
