@@ -218,3 +218,23 @@ def test_short_period_assessment_says_what_is_missing() -> None:
     assert not a.six_months.empty  # nine months: six-month windows, but no year earlier
     assert a.six_months["year_earlier"].isna().all()
     assert set(a.priorities["rule"]) <= {"R3", "R6"} and not (a.priorities["rule"] == "R3").any()
+
+
+def test_second_study_short_period_has_no_indicators_but_an_assessment() -> None:
+    """Oadby and Wigston (no [indicators], no partnership tables), ten months: nothing to
+    compare, no 12-month window, no hot spot periods; the assessment still says so."""
+    from indicator_paths import SAMPLE
+
+    from workbench.indicators import study_indicators
+    from workbench.study import Study
+
+    study = Study.from_toml(
+        SAMPLE / "area_oadby_wigston.toml", period_start="2022-01", period_end="2022-10"
+    )
+    ind = study_indicators(study)
+    assert ind.values.empty and ind.comparison.empty and not ind.has_england
+    assert not ind.has_trends
+    assert ind.similar is None and ind.outcomes is None
+    a = strategic_assessment(study, comparison=ind.comparison, treatment=ind.treatment)
+    assert a.flag_table().empty and list(a.flag_table().columns)[-1] == "flag"
+    assert len(a.six_months) and a.hot_spots.empty and a.notes

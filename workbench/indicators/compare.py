@@ -50,6 +50,38 @@ RATING_COLOURS = {
     "not compared": "#FFFFFF",
 }
 _POOLED = ("deaths_misuse", "deaths_poisoning")
+#: Columns of :func:`compare_with_england` (an empty comparison has them too).
+COMPARISON_COLUMNS = [
+    "indicator",
+    "name",
+    "unit",
+    "polarity",
+    "area",
+    "period",
+    "count",
+    "denominator",
+    "value",
+    "lower",
+    "upper",
+    "england",
+    "england_lower",
+    "england_upper",
+    "rating",
+    "trend",
+    "trend_p",
+    "trend_n",
+    "region",
+    "region_value",
+    "region_lower",
+    "region_upper",
+    "region_rating",
+    "n_areas",
+    "area_min",
+    "area_q25",
+    "area_q75",
+    "area_max",
+    "note",
+]
 
 
 def _entry(indicator: str, rows: pd.DataFrame | None = None):
@@ -234,7 +266,7 @@ def compare_with_england(
                 "note": "" if e is not None else "no England value in the data",
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
 def spine_chart(table: pd.DataFrame, *, title: str | None = None) -> Figure:

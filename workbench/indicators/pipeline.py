@@ -71,6 +71,18 @@ class StudyIndicators:
     ethnicity_population: pd.Series | None = None
 
     @property
+    def has_trends(self) -> bool:
+        """True when an indicator has two or more local periods (a trend chart can be drawn)."""
+        for _, r in self.comparison.iterrows():
+            rows = self.values.loc[
+                (self.values["indicator"] == r["indicator"])
+                & (self.values["area_name"] == r["area"])
+            ]
+            if len(rows) >= 2:
+                return True
+        return False
+
+    @property
     def has_england(self) -> bool:
         """True when at least one indicator has an England value (a spine chart can be drawn)."""
         return bool(len(self.comparison)) and bool(self.comparison["england"].notna().any())
@@ -153,7 +165,12 @@ def study_indicators(study: Any) -> StudyIndicators:
     )
     # headline rows only (breakdowns are labelled "<area>: ...") go into the comparison
     frames.append(treatment)
-    values = pd.concat([f for f in frames if len(f)], ignore_index=True)[VALUE_COLUMNS]
+    frames = [f for f in frames if len(f)]
+    values = (
+        pd.concat(frames, ignore_index=True)[VALUE_COLUMNS]
+        if frames
+        else pd.DataFrame(columns=VALUE_COLUMNS)
+    )
     region = None
     if tables.regions is not None and name is not None:
         found = tables.regions.loc[tables.regions["area_name"] == name, "region"]
