@@ -49,7 +49,10 @@ def test_unknown_columns_key(tmp_path):
         'period_end = "2021-12"\n[files]\npolice_street = "p.zip"\nlsoa_boundaries = "b.gpkg"\n'
         'imd = "i.csv"\npopulation = "p.csv"\n[columns]\nlsoa_cd = "CODE"\n'
     )
-    with pytest.raises(ConfigError, match=r"\[columns\] has unknown key\(s\) lsoa_cd; expected"):
+    with pytest.raises(
+        ConfigError,
+        match=r"has unknown key\(s\) 'lsoa_cd' \('lsoa_cd': did you mean 'lsoa_code'\?\)",
+    ):
         load_config(cfg_path, check_files=False)
 
 
@@ -78,3 +81,55 @@ def test_boundary_copyright_year_rejects_non_years(tmp_path, value):
         ConfigError, match=r"\[study\] boundary_copyright_year must be a 4-digit year"
     ):
         load_config(cfg_path, check_files=False)
+
+
+def _cfg(tmp_path, study_extra: str = "", thresholds: str = "") -> Path:
+    p = tmp_path / "area.toml"
+    p.write_text(
+        '[study]\nname = "x"\narea_codes = ["E06000016"]\nperiod_start = "2021-01"\n'
+        f'period_end = "2021-12"\n{study_extra}\n[files]\npolice_street = "p.zip"\n'
+        'lsoa_boundaries = "b.gpkg"\nimd = "i.csv"\npopulation = "p.csv"\n'
+        f"[thresholds]\n{thresholds}\n"
+    )
+    return p
+
+
+def test_defaults_and_new_switches(tmp_path):
+    cfg = load_config(_cfg(tmp_path), check_files=False)
+    assert (cfg.suppression_threshold, cfg.per) == (5, 10_000)
+    assert cfg.allow_missing_months is False and cfg.allow_low_suppression is False
+    assert cfg.thresholds == {
+        "adult_wait_weeks": 3, "young_people_wait_days": 10, "distance_bands_km": [2, 5],
+        "alpha": 0.05,
+    }  # fmt: skip
+    cfg = load_config(
+        _cfg(tmp_path, "suppression_threshold = 2\nallow_low_suppression = true\n"
+                       "allow_missing_months = true"),
+        check_files=False,
+    )  # fmt: skip
+    assert cfg.suppression_threshold == 2 and cfg.allow_missing_months is True
+    assert cfg.summary()["allow_low_suppression"] is True
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"period_start": "2021"}, r"period_start must be a month written \"YYYY-MM\""),
+        ({"period_end": 202112}, r"period_end must be a month"),
+        ({"suppression_threshold": 2}, "at least 3"),
+        ({"per": 0}, "per must be a whole number >= 1"),
+        ({"thresholds": {"alpha": 2}}, r"\[thresholds\] alpha"),
+    ],
+)
+def test_overrides_are_checked_too(tmp_path, override, message):
+    cfg = load_config(_cfg(tmp_path), check_files=False)
+    with pytest.raises(ConfigError, match=message):
+        cfg.with_overrides(**override)
+
+
+def test_did_you_mean_names_the_closest_key(tmp_path):
+    with pytest.raises(ConfigError, match=r"'suppresion_threshold': did you mean "
+                       r"'suppression_threshold'\?"):  # fmt: skip
+        load_config(_cfg(tmp_path, "suppresion_threshold = 1"), check_files=False)
+    with pytest.raises(ConfigError, match=r"'per' belongs in \[study\]"):
+        load_config(_cfg(tmp_path, thresholds="per = 100"), check_files=False)

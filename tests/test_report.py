@@ -114,7 +114,7 @@ def sample_run(tmp_path_factory):
 
 def test_report_on_sample(sample_run):
     folders = {p.name.split("_", 1)[1]: p for p in sample_run.iterdir()}
-    assert set(folders) == {"supply", "treatment"}
+    assert set(folders) == {"supply", "treatment", "pack"}  # pack: meeting pack, issue 15
     supply = _check_run(folders["supply"], "supply")
     treatment = _check_run(folders["treatment"], "treatment")
     names = {r["name"] for r in supply["outputs"]}

@@ -1,4 +1,4 @@
-"""Command line: ``workbench validate CONFIG`` and ``workbench report CONFIG``."""
+"""Command line: ``workbench validate``, ``workbench report`` and ``workbench pack``."""
 
 from __future__ import annotations
 
@@ -30,13 +30,21 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--theme", action="append", help="theme(s) to run (default: all)")
     r.add_argument("--period", help="period override, 'YYYY-MM:YYYY-MM'")
     r.add_argument("--out", default="output", help="output folder (default: output)")
+
+    k = sub.add_parser(
+        "pack", help="build the meeting pack and the community page from a finished run"
+    )
+    k.add_argument("config", help="the study's area.toml (its [report] commentary is used)")
+    k.add_argument("--out", default="output", help="the run's output folder (default: output)")
+    k.add_argument("--date", help="the run's date YYYY-MM-DD (default: the latest run)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``workbench`` console script; returns the exit code.
 
-    Exit codes: 0 success, 2 bad input or configuration (one-line message, no traceback).
+    Exit codes: 0 success, 2 bad input or configuration (one-line message, no traceback), 1 an
+    unexpected error (a bug: one line; ``-v`` shows the traceback).
     """
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -52,9 +60,25 @@ def main(argv: list[str] | None = None) -> int:
             from workbench.report import run_report_cli
 
             return run_report_cli(args.config, themes=args.theme, period=args.period, out=args.out)
+        if args.command == "pack":
+            from workbench.pack import run_pack_cli
+
+            return run_pack_cli(args.config, out=args.out, run_date=args.date)
     except WorkbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a bug, not bad input: one line, the traceback with -v
+        if args.verbose:
+            raise
+        print(
+            f"error: unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+            "(a bug in the workbench, not your data? run with -v for the traceback and report "
+            "it)",
+            file=sys.stderr,
+        )
+        return 1
     return 1  # pragma: no cover - argparse rejects other commands
 
 

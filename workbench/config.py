@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +27,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+_DISTRICT_CODE = re.compile(r"^[EWSN]\d{8}$")
+_MONTH_TEXT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 #: File keys that take a list of paths (several months, forces or districts).
 LIST_FILE_KEYS = ("police_street", "stop_search", "lsoa_boundaries", "wards")
@@ -68,6 +74,54 @@ _DEFAULT_THRESHOLDS: dict[str, Any] = {
     "distance_bands_km": [2, 5],
     "alpha": 0.05,
 }
+#: Keys of the ``[study]`` table.
+STUDY_KEYS = (
+    "name",
+    "area_codes",
+    "area_name",
+    "period_start",
+    "period_end",
+    "quarters",
+    "suppression_threshold",
+    "per",
+    "boundary_copyright_year",
+    "allow_missing_months",
+    "allow_low_suppression",
+)
+# -- [indicators]: national comparison files and settings (workbench.indicators) --------------
+#: File keys of ``[indicators]`` (paths relative to the TOML file). ``fingertips`` is a list.
+INDICATOR_FILE_KEYS = (
+    "area_names",
+    "area_regions",
+    "population",
+    "england_population",
+    "imd_average",
+    "deaths_misuse",
+    "deaths_poisoning",
+    "admissions_misuse",
+    "admissions_poisoning_primary",
+    "admissions_poisoning_secondary",
+    "seizures",
+    "force_population",
+    "ethnicity_population",
+    "assessment_commentary",
+    "fingertips",
+)
+#: Other ``[indicators]`` settings: the police force of the study, the similar-areas group
+#: (a number of nearest neighbours or a list of area names) and the name of the study in the
+#: national tables when it is not found from its codes.
+INDICATOR_SETTINGS = ("police_force", "similar_areas", "table_area_name")
+
+#: The tables of ``area.toml``.
+TABLES = ("study", "files", "columns", "thresholds", "report", "indicators")
+_KEYS_BY_TABLE = {
+    "study": STUDY_KEYS,
+    "files": FILE_KEYS,
+    "columns": COLUMN_KEYS,
+    "thresholds": tuple(_DEFAULT_THRESHOLDS),
+    "report": ("commentary",),
+    "indicators": INDICATOR_FILE_KEYS + INDICATOR_SETTINGS,
+}
 
 
 @dataclass(frozen=True)
@@ -93,6 +147,9 @@ class StudyConfig:
     thresholds: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     boundary_copyright_year: int | None = None
+    commentary: Path | None = None
+    allow_missing_months: bool = False
+    allow_low_suppression: bool = False
     #: ``[indicators]`` (see :data:`INDICATOR_FILE_KEYS`): national comparison files (absolute
     #: paths) and settings; empty when the table is absent.
     indicators: dict[str, Any] = field(default_factory=dict)
@@ -136,6 +193,9 @@ class StudyConfig:
             "suppression_threshold": self.suppression_threshold,
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
+            "commentary": str(self.commentary) if self.commentary else None,
+            "allow_missing_months": self.allow_missing_months,
+            "allow_low_suppression": self.allow_low_suppression,
             "thresholds": self.thresholds,
             "indicators": {
                 k: ([str(p) for p in v] if isinstance(v, list) and k == "fingertips" else str(v))
@@ -149,12 +209,20 @@ class StudyConfig:
 
 
 def _parse_month(value: Any, key: str, path: Path) -> pd.Period:
-    try:
-        return pd.Period(str(value), freq="M")
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(
-            f"{path}: [study] {key} must be a month like '2021-04', found {value!r}"
-        ) from exc
+    """``"YYYY-MM"`` text (or a Period) to a monthly Period; anything else is refused.
+
+    ``2021`` or ``"2021"`` are refused rather than read as January 2021.
+    """
+    if isinstance(value, pd.Period):
+        return value.asfreq("M")
+    if isinstance(value, str) and _MONTH_TEXT.match(value.strip()):
+        try:
+            return pd.Period(value.strip(), freq="M")
+        except ValueError:
+            pass
+    raise ConfigError(
+        f'{path}: [study] {key} must be a month written "YYYY-MM" (e.g. "2021-04"), found {value!r}'
+    )
 
 
 def _parse_year(value: Any, path: Path) -> int | None:
@@ -180,10 +248,64 @@ def _check_period(cfg: StudyConfig) -> None:
             f"{cfg.path}: [study] quarters must be 'financial' or 'calendar', "
             f"found {cfg.quarters!r}"
         )
-    if int(cfg.suppression_threshold) < 1:
+    _check_int(cfg.path, "study", "suppression_threshold", cfg.suppression_threshold, 1)
+    if cfg.suppression_threshold < 3 and not cfg.allow_low_suppression:
         raise ConfigError(
-            f"{cfg.path}: [study] suppression_threshold must be a whole number >= 1, "
-            f"found {cfg.suppression_threshold!r}"
+            f"{cfg.path}: [study] suppression_threshold must be at least 3 (counts of 1 and 2 "
+            f"identify people), found {cfg.suppression_threshold!r}. To publish smaller "
+            f"counts on purpose, add [study] allow_low_suppression = true"
+        )
+    _check_int(cfg.path, "study", "per", cfg.per, 1)
+    for key in ("allow_missing_months", "allow_low_suppression"):
+        if not isinstance(getattr(cfg, key), bool):
+            raise ConfigError(
+                f"{cfg.path}: [study] {key} must be true or false, found {getattr(cfg, key)!r}"
+            )
+    _check_thresholds(cfg.path, cfg.thresholds)
+
+
+def _check_int(path: Path, section: str, key: str, value: Any, low: int) -> None:
+    """A whole number (not a bool, float or text) >= ``low``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        kind = {bool: "true/false", float: "a decimal", str: "text"}.get(type(value), "")
+        raise ConfigError(
+            f"{path}: [{section}] {key} must be a whole number >= {low}, found {value!r}"
+            + (f" ({kind})" if kind else "")
+        )
+
+
+def _positive(path: Path, key: str, value: Any) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ConfigError(
+            f"{path}: [thresholds] {key} must be a number greater than 0, found {value!r}"
+        )
+    return value
+
+
+def _check_thresholds(path: Path, th: dict[str, Any]) -> None:
+    """Type and range of every ``[thresholds]`` setting (unknown keys are refused earlier)."""
+    for key in ("adult_wait_weeks", "young_people_wait_days"):
+        _positive(path, key, th[key])
+    bands = th["distance_bands_km"]
+    if not isinstance(bands, list) or not bands:
+        raise ConfigError(
+            f"{path}: [thresholds] distance_bands_km must be a list of distances in km like "
+            f"[2, 5], found {bands!r}"
+        )
+    for b in bands:
+        _positive(path, "distance_bands_km", b)
+    if any(b >= c for b, c in zip(bands, bands[1:], strict=False)):
+        raise ConfigError(f"{path}: [thresholds] distance_bands_km must increase, found {bands!r}")
+    alpha = th["alpha"]
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        raise ConfigError(
+            f"{path}: [thresholds] alpha must be a probability between 0 and 1 (e.g. 0.05), "
+            f"found {alpha!r}"
         )
 
 
@@ -220,18 +342,36 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not a valid TOML file ({exc})") from exc
 
+    _check_keys(path, "", raw, TABLES)
+    for table in TABLES:
+        if table in raw and not isinstance(raw[table], dict):
+            raise ConfigError(f"{path}: [{table}] must be a table, found {raw[table]!r}")
     study = raw.get("study")
     if not isinstance(study, dict):
         raise ConfigError(f"{path}: expected a [study] table")
+    _check_keys(path, "study", study, STUDY_KEYS)
+    for key in ("name", "area_name"):
+        if key in study and (not isinstance(study[key], str) or not study[key].strip()):
+            raise ConfigError(f"{path}: [study] {key} must be text, found {study[key]!r}")
     for key in ("name", "area_codes", "period_start", "period_end"):
         if key not in study:
             raise ConfigError(f"{path}: [study] is missing the setting {key!r}")
     codes = study["area_codes"]
     if isinstance(codes, str):
         codes = [codes]
-    if not codes or not all(isinstance(c, str) and c for c in codes):
+    if (
+        not isinstance(codes, list)
+        or not codes
+        or not all(isinstance(c, str) and _DISTRICT_CODE.match(c) for c in codes)
+    ):
         raise ConfigError(
-            f"{path}: [study] area_codes must be a list of district codes, found {codes!r}"
+            f"{path}: [study] area_codes must be a list of local authority district codes "
+            f'like ["E06000016"], found {codes!r}'
+        )
+    if "quarters" in study and not isinstance(study["quarters"], str):
+        raise ConfigError(
+            f"{path}: [study] quarters must be 'financial' or 'calendar', "
+            f"found {study['quarters']!r}"
         )
 
     files_raw = raw.get("files")
@@ -241,6 +381,10 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
     files: dict[str, Any] = {}
     for key, value in files_raw.items():
         if key in LIST_FILE_KEYS:
+            if not isinstance(value, str | list):
+                raise ConfigError(
+                    f"{path}: [files] {key} must be a path or a list of paths, found {value!r}"
+                )
             values = [value] if isinstance(value, str) else list(value or [])
             files[key] = [_resolve(path, key, v, check_files) for v in values]
         else:
@@ -258,7 +402,9 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
             raise ConfigError(
                 f"{path}: [columns] {key} must be a column name (text), found {value!r}"
             )
+    _check_keys(path, "thresholds", raw.get("thresholds", {}), tuple(_DEFAULT_THRESHOLDS))
     thresholds = {**_DEFAULT_THRESHOLDS, **raw.get("thresholds", {})}
+    commentary = _report_commentary(path, raw.get("report", {}), check_files)
     cfg = StudyConfig(
         path=path,
         name=str(study["name"]),
@@ -267,12 +413,15 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         period_start=_parse_month(study["period_start"], "period_start", path),
         period_end=_parse_month(study["period_end"], "period_end", path),
         quarters=str(study.get("quarters", "financial")),
-        suppression_threshold=int(study.get("suppression_threshold", 5)),
-        per=int(study.get("per", 10_000)),
+        suppression_threshold=study.get("suppression_threshold", 5),
+        per=study.get("per", 10_000),
         files=files,
         thresholds=thresholds,
         columns=dict(columns),
         boundary_copyright_year=_parse_year(study.get("boundary_copyright_year"), path),
+        commentary=commentary,
+        allow_missing_months=study.get("allow_missing_months", False),
+        allow_low_suppression=study.get("allow_low_suppression", False),
         indicators=_parse_indicators(path, raw.get("indicators"), check_files),
     )
     _check_period(cfg)
@@ -280,14 +429,49 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
     return cfg
 
 
-def _check_keys(path: Path, section: str, table: dict, allowed: Any) -> None:
-    """Raise :class:`ConfigError` naming any key of ``[section]`` not in ``allowed``."""
-    unknown = sorted(set(table) - set(allowed))
-    if unknown:
+def _report_commentary(path: Path, report: Any, check: bool) -> Path | None:
+    """``[report] commentary``: the analyst's Markdown commentary for the community page."""
+    if not isinstance(report, dict):
+        raise ConfigError(f"{path}: [report] must be a table of settings, found {report!r}")
+    _check_keys(path, "report", report, ("commentary",))
+    value = report.get("commentary")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
         raise ConfigError(
-            f"{path}: [{section}] has unknown key(s) {', '.join(unknown)}; "
-            f"expected some of {', '.join(allowed)}"
+            f"{path}: [report] commentary must be a path to a Markdown file, found {value!r}"
         )
+    resolved = Path(value) if Path(value).is_absolute() else (path.parent / value).resolve()
+    if check and not resolved.is_file():
+        raise ConfigError(
+            f"{path}: [report] commentary names {value!r}, which does not exist ({resolved})"
+        )
+    return resolved
+
+
+def _check_keys(path: Path, section: str, table: dict, allowed: Any) -> None:
+    """Raise :class:`ConfigError` naming any key of ``[section]`` not in ``allowed``.
+
+    The message suggests the closest allowed key (``difflib``), or the table where a key of
+    another table belongs.
+    """
+    unknown = sorted(set(table) - set(allowed))
+    if not unknown:
+        return
+    where = f"[{section}]" if section else "the top level"
+    hints = []
+    for key in unknown:
+        close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1, cutoff=0.6)
+        if close:
+            hints.append(f"{key!r}: did you mean {close[0]!r}?")
+            continue
+        home = [t for t, keys in _KEYS_BY_TABLE.items() if key in keys and t != section]
+        if home:
+            hints.append(f"{key!r} belongs in [{home[0]}]")
+    text = f"{path}: {where} has unknown key(s) {', '.join(map(repr, unknown))}"
+    if hints:
+        text += " (" + "; ".join(hints) + ")"
+    raise ConfigError(text + f". Expected some of: {', '.join(allowed)}")
 
 
 def _resolve(cfg_path: Path, key: str, value: Any, check: bool) -> Path:
@@ -299,31 +483,6 @@ def _resolve(cfg_path: Path, key: str, value: Any, check: bool) -> Path:
     if check and not p.exists():
         raise ConfigError(f"{cfg_path}: [files] {key} names {value!r}, which does not exist ({p})")
     return p
-
-
-# -- [indicators]: national comparison files and settings (workbench.indicators) --------------
-#: File keys of ``[indicators]`` (paths relative to the TOML file). ``fingertips`` is a list.
-INDICATOR_FILE_KEYS = (
-    "area_names",
-    "area_regions",
-    "population",
-    "england_population",
-    "imd_average",
-    "deaths_misuse",
-    "deaths_poisoning",
-    "admissions_misuse",
-    "admissions_poisoning_primary",
-    "admissions_poisoning_secondary",
-    "seizures",
-    "force_population",
-    "ethnicity_population",
-    "commentary",
-    "fingertips",
-)
-#: Other ``[indicators]`` settings: the police force of the study, the similar-areas group
-#: (a number of nearest neighbours or a list of area names) and the name of the study in the
-#: national tables when it is not found from its codes.
-INDICATOR_SETTINGS = ("police_force", "similar_areas", "table_area_name")
 
 
 def _parse_indicators(path: Path, raw: Any, check: bool) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from workbench.errors import WorkbenchError
 from workbench.stats.rates import proportion, rate
 
 __all__ = [
+    "count_by_lsoa",
     "join_counts",
     "decile_profile",
     "most_deprived_share",
@@ -30,6 +31,68 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _NEEDED = ("lsoa_code", "imd_decile", "population")
+
+
+def count_by_lsoa(events: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The study LSOAs with a ``count`` of events, counted by the events' stored ``lsoa_code``.
+
+    The attribution rule is applied once, when a :class:`~workbench.study.Study` loads the
+    rows (docs/assumptions.md, "One attribution rule"); this counts by its column instead of
+    placing the points again, so LSOA tables, hot spots and deprivation profiles agree. Use it
+    where :func:`workbench.hotspots.count` would count points into LSOA polygons.
+
+    Parameters
+    ----------
+    events : DataFrame
+        Rows with an ``lsoa_code`` column (one event per row), or a GeoDataFrame of bare points
+        without one, placed by point in the ``lsoas`` polygons (the rule for records with no
+        code).
+    lsoas : GeoDataFrame
+        Zones with ``lsoa_code`` (one row each); every column is kept.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``lsoas`` (same rows and order) with an integer ``count`` column (0 where no events).
+        ``attrs``: ``n_points``, ``inside`` (events counted), ``outside`` (events whose
+        ``lsoa_code`` is missing or not one of ``lsoas``; logged).
+
+    Examples
+    --------
+    >>> z = pd.DataFrame({"lsoa_code": ["A", "B"]})
+    >>> e = pd.DataFrame({"lsoa_code": ["A", "A", "C"]})
+    >>> count_by_lsoa(e, z)["count"].tolist()
+    [2, 0]
+    """
+    if lsoas["lsoa_code"].duplicated().any():
+        raise WorkbenchError("count_by_lsoa: lsoas must have one row per lsoa_code")
+    if isinstance(events, gpd.GeoDataFrame) and "lsoa_code" not in events.columns:
+        # bare points (no stored code): the rule's placement of codeless records
+        from workbench.geo import locate_points
+
+        pts = events.to_crs(lsoas.crs) if lsoas.crs is not None else events
+        zones = lsoas[["lsoa_code", lsoas.geometry.name]]
+        codes = locate_points(pts.geometry, zones, "lsoa_code")
+    elif isinstance(events, pd.DataFrame) and "lsoa_code" in events.columns:
+        codes = events["lsoa_code"]
+    else:
+        raise WorkbenchError(
+            "count_by_lsoa: events must be rows with an 'lsoa_code' column (as a Study loads "
+            "them) or points (a GeoDataFrame)"
+        )
+    counts = codes.astype("string").value_counts(dropna=True)
+    out = lsoas.copy()
+    out["count"] = out["lsoa_code"].astype("string").map(counts).fillna(0).to_numpy(dtype=np.int64)
+    inside = int(out["count"].sum())
+    outside = len(events) - inside
+    if outside:
+        logger.warning(
+            "count_by_lsoa: %d of %d event(s) have no lsoa_code among the zones",
+            outside,
+            len(events),
+        )
+    out.attrs.update({"n_points": len(events), "inside": inside, "outside": outside})
+    return out
 
 
 def join_counts(
@@ -437,9 +500,13 @@ def by_layer(
     label : str, default "layer"
         Name of the layer column.
     count_in : GeoDataFrame, optional
-        LSOA polygons (``lsoa_code``, geometry): each layer is then a set of points, counted
-        into the polygon holding it with :func:`workbench.hotspots.count` (points in no
-        polygon are not counted).
+        LSOA polygons (``lsoa_code``, geometry), for layers of points that carry no
+        ``lsoa_code``: those are counted into the polygon holding them with
+        :func:`workbench.hotspots.count` (points in no polygon are not counted). A layer with
+        an ``lsoa_code`` column (every layer a :class:`~workbench.study.Study` loads: the
+        attribution rule's column) is counted by that column, never re-placed by its points,
+        so that the figures agree with every other report (docs/assumptions.md, "One
+        attribution rule").
     **kwargs
         Passed to the measure (e.g. ``per`` for :func:`decile_profile`).
 
@@ -461,7 +528,11 @@ def by_layer(
 
         zones = count_in[["lsoa_code", count_in.geometry.name]]
         layers = {
-            name: count_points(points, zones).set_index("lsoa_code")["count"]
+            name: (
+                points
+                if isinstance(points, pd.DataFrame) and "lsoa_code" in points.columns
+                else count_points(points, zones).set_index("lsoa_code")["count"]
+            )
             for name, points in layers.items()
         }
     tables = []

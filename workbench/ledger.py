@@ -24,8 +24,11 @@ REASONS = {
     "duplicate_file": "duplicate file (the same monthly file given twice)",
     "bad_month": "unparseable month",
     "bad_date": "unparseable date",
+    "no_date": "no date (blank)",
     "unknown_lsoa": "unknown or retired LSOA code",
     "lsoa_vintage": "LSOA code on another census geography (2011/2021) and no lookup configured",
+    "neighbour_inside": "LSOA code of a neighbouring district; point inside the study's "
+    "(generalised) polygons",
     "no_geometry": "no geometry",
     "no_code": "no area code",
 }
@@ -46,6 +49,9 @@ class FileLedger:
     kept: int = 0
     dropped: Counter = field(default_factory=Counter)
     notes: Counter = field(default_factory=Counter)
+    #: police street files: ``{force: {"YYYY-MM", ...}}``, the months the files hold (from
+    #: their names, else their Month column); see :class:`workbench.coverage.Coverage`.
+    months: dict[str, set[str]] = field(default_factory=dict)
 
     def drop(self, reason: str, n: int) -> None:
         """Record ``n`` rows dropped for ``reason`` (no-op for ``n == 0``)."""
@@ -78,6 +84,8 @@ class FileLedger:
         }
         if self.notes:
             out["notes"] = {k: int(v) for k, v in sorted(self.notes.items())}
+        if self.months:
+            out["months"] = {k: sorted(v) for k, v in sorted(self.months.items())}
         return out
 
 
@@ -86,6 +94,9 @@ class Ledger:
     """The ledgers of every file a study loaded, in loading order."""
 
     files: list[FileLedger] = field(default_factory=list)
+    #: The study's police coverage (:meth:`workbench.coverage.Coverage.to_dict`), set by
+    #: :attr:`workbench.study.Study.coverage`; ``None`` until then.
+    coverage: dict | None = None
 
     def add(self, entry: FileLedger) -> FileLedger:
         """Append a file's ledger and return it."""
@@ -102,8 +113,12 @@ class Ledger:
         return all(f.balanced for f in self.files)
 
     def to_dict(self) -> dict:
-        """``{"files": [...]}`` as documented for ``workbench validate --json``."""
-        return {"files": [f.to_dict() for f in self.files]}
+        """``{"files": [...]}`` as documented for ``workbench validate --json``, plus
+        ``"coverage"`` (months of the study period the police files hold) once known."""
+        out: dict = {"files": [f.to_dict() for f in self.files]}
+        if self.coverage is not None:
+            out["coverage"] = self.coverage
+        return out
 
     def to_json(self, **kwargs) -> str:
         """The ledger as a JSON string."""

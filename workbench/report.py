@@ -165,6 +165,10 @@ def export_html(notebook: str | Path, html_path: str | Path) -> Path:
     quiet.setLevel(logging.ERROR)
     exporter.log = quiet
     body, _ = exporter.from_notebook_node(nb)
+    # Accessibility (WCAG 2.1 AA, issue 15): embedded maps get a name and a language.
+    from workbench.community import label_frames
+
+    body = label_frames(body)
     found = external_loads(body)
     if found:
         logger.warning("%s loads from external hosts: %s", html_path, found[:3])
@@ -229,6 +233,22 @@ def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
     return executed
 
 
+def validate_study(cfg: Any) -> None:
+    """Load every file of the study, as ``workbench validate`` does, before any notebook runs.
+
+    Raises the loaders' :class:`~workbench.errors.WorkbenchError` (bad file, bad setting,
+    period beyond the data) or one when a ledger does not balance, so that no report is
+    written from a study that fails validation.
+    """
+    from workbench.study import Study
+
+    study = Study(cfg)
+    ledger = study.load_all()
+    if not ledger.balanced:
+        bad = [f.file for f in ledger.files if not f.balanced]
+        raise WorkbenchError(f"{cfg.path}: the row ledger does not balance for {bad}")
+
+
 def run_report(
     config: str | Path,
     themes: list[str] | str | None = None,
@@ -241,8 +261,8 @@ def run_report(
     Parameters
     ----------
     config : str or Path
-        The study's ``area.toml``; validated (files exist, settings well formed) before any
-        notebook runs.
+        The study's ``area.toml``; validated (every file loaded and checked, as by
+        ``workbench validate``) before any notebook runs.
     themes : list of str, optional
         Themes to run (``supply``, ``communities``, ``young_people``, ``treatment``,
         ``indicators``, ``overview``); all by default.
@@ -272,6 +292,7 @@ def run_report(
     if start is not None:
         cfg = cfg.with_overrides(period_start=start, period_end=end)
     chosen = _themes(themes)
+    validate_study(cfg)
     out_path = Path(out or "output").resolve()
     date = run_date or _dt.date.today().isoformat()
     results: dict[str, Path] = {}
@@ -290,6 +311,10 @@ def run_report(
         export_html(executed, folder / f"{theme}.html")
         logger.info("Theme %s done in %.1f s: %s", theme, time.perf_counter() - t0, folder)
         results[theme] = folder
+    # The meeting pack and the community page of this run (issue 15), from its published files.
+    from workbench.pack import run_pack
+
+    run_pack(out_path, date, commentary=cfg.commentary)
     return results
 
 
@@ -308,6 +333,11 @@ def run_report_cli(
     results = run_report(config, themes=themes, out=out, period=period)
     for theme, folder in results.items():
         print(f"{theme:>13}: {folder / (theme + '.html')}")
+    if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack
+        first = next(iter(results.values()))
+        pack = first.parent / f"{first.name.split('_', 1)[0]}_pack"
+        print(f"{'meeting pack':>13}: {pack / 'meeting_pack.pptx'}")
+        print(f"{'community':>13}: {pack / 'community_report.html'}")
     print(
         f"{len(results)} report(s) written under {Path(out).resolve()} "
         f"in {time.perf_counter() - t0:.0f} s"

@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 
 from workbench.config import StudyConfig, load_config
-from workbench.errors import ConfigError
+from workbench.coverage import Coverage
+from workbench.errors import ConfigError, DataError
 from workbench.geo import BNG, dissolve_clean, locate_points
 from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import display_name
 from workbench.loaders.area import StudyArea, read_lsoa_2011_2021_lookup
+from workbench.loaders.attribution import Attribution, attribute_points
 from workbench.loaders.boundaries import read_boundaries
 from workbench.loaders.imd import read_imd
 from workbench.loaders.lookups import read_lsoa_lad_lookup
@@ -63,7 +65,14 @@ class Study:
         One row: name, geometry (union of the study LSOAs, sliver holes removed).
     crimes : GeoDataFrame
         police.uk street crime in the study area and period (see
-        :func:`workbench.loaders.police.read_street`).
+        :func:`workbench.loaders.police.read_street`), with the attribution rule's columns
+        ``lsoa_code``, ``ward_code``, ``district_code``, ``imd_decile``
+        (:mod:`workbench.loaders.attribution`).
+    coverage : Coverage
+        Months of the study period each force's police files hold (``observed``,
+        ``missing``); :meth:`check_coverage` refuses a period running past the data.
+    attributions : dict of str to Attribution
+        How the attribution rule placed each point layer (rows by code, by point, disagreeing).
     searches : GeoDataFrame or None
         Stop and search in the study area and period, or None when no file is configured.
     wards, districts : GeoDataFrame or None
@@ -87,6 +96,8 @@ class Study:
     def __init__(self, config: StudyConfig) -> None:
         self.config = config
         self.ledger = Ledger()
+        #: How the attribution rule placed each point layer loaded so far (by layer name).
+        self.attributions: dict[str, Attribution] = {}
         logger.info("Study %s: %s", config.name, config.summary())
 
     @classmethod
@@ -141,7 +152,7 @@ class Study:
     @cached_property
     def _imd_all(self) -> pd.DataFrame:
         """The IMD ranks/deciles file in full (all LSOAs it has), merged with the scores file."""
-        imd = read_imd(self._path("imd"), self.ledger)
+        imd = read_imd(self._path("imd"), self.ledger, require_decile=True)
         self._imd_codes = {self.ledger.files[-1].file: imd["lsoa_code"]}
         scores_path = self._path("imd_scores")
         if scores_path:
@@ -281,9 +292,22 @@ class Study:
             )
             extra = [c for c in bands.columns if c.startswith("pop_") and c not in out]
             out = out.merge(bands[["lsoa_code", *extra]], on="lsoa_code", how="left")
-        n_nopop = int(out["population"].isna().sum())
-        if n_nopop:
-            logger.warning("%d study LSOA(s) have no population", n_nopop)
+        no_pop = out["population"].isna().to_numpy(bool)
+        if no_pop.any():
+            missing = out.loc[no_pop, "lsoa_code"].tolist()
+            raise DataError(
+                display_name(self._path("population")),
+                "a population row for every study LSOA",
+                found=f"no row for {len(missing)} of the {len(out)} study LSOAs, e.g. "
+                + ", ".join(missing[:5]),
+                column=self._col("population_code") or "LSOA code",
+                fix="Use a population file covering every LSOA of the study districts (on the "
+                "boundaries' census geography).",
+            )
+        for fl in self.ledger.files:
+            if fl.kind == "population_bands":
+                n_nobands = int(out["lsoa_code"].isin(codes).sum()) - fl.kept
+                fl.note("study LSOA with no row (bands missing there)", max(n_nobands, 0))
         out["area_km2"] = out.geometry.area / 1e6
         cols = [c for c in out.columns if c != "geometry"] + ["geometry"]
         return gpd.GeoDataFrame(out[cols], geometry="geometry", crs=BNG)
@@ -329,6 +353,7 @@ class Study:
             return None
         area = self.area.geometry.iloc[0].buffer(1.0)
         frames = []
+        self._all_ward_codes: set[str] = set()
         for p in paths:
             tmp = Ledger()
             gdf, _ = read_boundaries(
@@ -339,6 +364,7 @@ class Study:
                 name_column=self._col("ward_name"),
             )
             self.ledger.extend(tmp.files)
+            self._all_ward_codes |= set(gdf["ward_code"])
             # a ward belongs to the study when its representative point is in the area
             inside = gdf.geometry.representative_point().within(area).to_numpy(bool)
             fl = tmp.files[0]
@@ -367,12 +393,107 @@ class Study:
     # -- police ------------------------------------------------------------------------------
     @cached_property
     def crimes(self) -> gpd.GeoDataFrame:
-        """police.uk street crime in the study area and period (EPSG:27700)."""
-        return read_street(
+        """police.uk street crime in the study area and period (EPSG:27700).
+
+        Placed by the one attribution rule (:mod:`workbench.loaders.attribution`):
+        ``lsoa_code`` (the police's code of a study LSOA, else the study LSOA of the point),
+        ``ward_code`` (by point), ``district_code`` and ``imd_decile`` (of the LSOA).
+        """
+        gdf = read_street(
             self._path("police_street"),
             period=self.period,
             area=self.study_area,
             ledger=self.ledger,
+        )
+        self._record_coverage()
+        return self._attribute(gdf, "crimes")
+
+    def _attribute(self, gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
+        """Store the attribution rule's columns on a layer's rows (once, at load)."""
+        out, result = attribute_points(gdf, self.lsoas, self.wards, layer=layer)
+        self.attributions[layer] = result
+        return out
+
+    def checks(self) -> dict:
+        """What ``workbench validate`` reports besides the ledger: the police coverage and how
+        the attribution rule placed each layer (rows where the police LSOA code and the
+        point disagree), with plain-English ``messages``."""
+        cov = self.coverage
+        messages = []
+        for a in self.attributions.values():
+            text = (
+                f"Attribution ({a.layer}, {a.rows:,} rows): {a.by_code:,} by the police LSOA "
+                f"code, {a.by_point:,} by point in the study's LSOA polygons"
+            )
+            if a.layer in ("crimes",):
+                text += (
+                    f"; the two rules disagree on {a.disagree:,} row(s) (police code of a study "
+                    "LSOA, point in another or no polygon; the police code is used)"
+                )
+            messages.append(text + ".")
+        return {
+            "coverage": cov.to_dict(),
+            "attribution": {k: v.to_dict() for k, v in self.attributions.items()},
+            "messages": messages,
+        }
+
+    @property
+    def coverage(self) -> Coverage:
+        """Months of the study period each force's police street files hold.
+
+        From the files themselves (their ``YYYY-MM-<force>-street.csv`` names, else their
+        Month column); loads :attr:`crimes` first. Also written into :attr:`ledger` (and so
+        the run log and ``workbench validate --json``). A month some force lacks is missing,
+        not zero: time-based outputs use :attr:`Coverage.observed`.
+        """
+        self.crimes  # noqa: B018 - reading the files records their months and the coverage
+        return self._coverage
+
+    def _record_coverage(self) -> None:
+        """Build the coverage from the police ledgers' months; put it in the ledger too (so the
+        run log and ``validate --json`` carry it)."""
+        months: dict[str, set[str]] = {}
+        for fl in self.ledger.files:
+            if fl.kind == "police_street":
+                for force, held in fl.months.items():
+                    months.setdefault(force, set()).update(held)
+        cov = Coverage.from_months(months, self.period)
+        self.ledger.coverage = cov.to_dict()
+        if not cov.complete:
+            logger.warning("Police coverage: %s", cov.describe())
+        self._coverage = cov
+
+    def check_coverage(self) -> Coverage:
+        """:attr:`coverage`, raising when the study period runs past the data or before it.
+
+        Months missing at the start or the end of the period (before the first, or after the
+        last, month any force's files hold) are refused with one :class:`ConfigError`, unless
+        ``[study] allow_missing_months = true``: then, like gaps inside the period, they are
+        treated as missing months. Gaps inside the period are always reported, never refused.
+        """
+        cov = self.coverage
+        edges = [("before", cov.before_data), ("after", cov.after_data)]
+        if self.config.allow_missing_months or not any(len(m) for _, m in edges):
+            return cov
+        held = cov.table.any(axis=0)
+        first = held.index[held.to_numpy(bool)].min() if held.any() else None
+        last = held.index[held.to_numpy(bool)].max() if held.any() else None
+        parts = []
+        for side, months in edges:
+            if len(months):
+                parts.append(
+                    f"{len(months)} month(s) {side} the data ({months[0]} to {months[-1]})"
+                )
+        data = (
+            f"the police files hold {first} to {last}"
+            if first is not None
+            else ("the police files hold no month of it")
+        )
+        raise ConfigError(
+            f"{self.config.path}: [study] period {self.config.period_start} to "
+            f"{self.config.period_end} runs {' and '.join(parts)}: {data}. Set period_start/"
+            f"period_end to months the files hold, or add [study] allow_missing_months = true "
+            f"to treat those months as missing (never as zero)."
         )
 
     @cached_property
@@ -381,7 +502,8 @@ class Study:
         paths = self._path("stop_search")
         if not paths:
             return None
-        return read_stop_search(paths, period=self.period, area=self.study_area, ledger=self.ledger)
+        gdf = read_stop_search(paths, period=self.period, area=self.study_area, ledger=self.ledger)
+        return self._attribute(gdf, "searches")
 
     # -- partnership tables -------------------------------------------------------------------
     def _table(self, table: str) -> pd.DataFrame | None:
@@ -396,6 +518,11 @@ class Study:
             }
         if table == "needle_finds":
             kwargs = {"period": self.period, "area": self.area}
+        if table == "young_people" and self.wards is not None:
+            kwargs = {
+                "ward_codes": frozenset(self.wards["ward_code"]),
+                "known_wards": frozenset(self._all_ward_codes),
+            }
         return read_table(path, table, self.ledger, **kwargs)
 
     @cached_property
@@ -425,8 +552,10 @@ class Study:
 
     @cached_property
     def needle_finds(self) -> gpd.GeoDataFrame | None:
-        """Needle finds in the study period, points in EPSG:27700, with ``month``."""
-        return self._table("needle_finds")
+        """Needle finds in the study period, points in EPSG:27700, with ``month`` and the
+        attribution rule's ``lsoa_code``, ``ward_code``, ``district_code``, ``imd_decile``."""
+        gdf = self._table("needle_finds")
+        return None if gdf is None else self._attribute(gdf, "needle_finds")
 
     @cached_property
     def young_people(self) -> pd.DataFrame | None:
@@ -446,6 +575,13 @@ class Study:
             return None
         from workbench.indicators.national import load_national
 
+        for key, value in self.config.indicators.items():
+            for p in value if isinstance(value, list) else [value]:
+                if isinstance(p, Path) and not p.exists():
+                    raise ConfigError(
+                        f"{self.config.path}: [indicators] {key} names {p}, which does not exist"
+                    )
+
         return load_national(self.config.indicators, self.ledger)
 
     # -- everything --------------------------------------------------------------------------
@@ -453,6 +589,7 @@ class Study:
         """Load every configured file (as ``workbench validate`` does) and return the ledger."""
         for name in ATTRIBUTES:
             getattr(self, name)
+        self.check_coverage()
         return self.ledger
 
     def __repr__(self) -> str:

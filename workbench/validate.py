@@ -51,8 +51,10 @@ def run_validate(
     except WorkbenchError as exc:
         print(f"error: {' '.join(str(exc).split())}", file=err)
         return 2
+    cov = study.coverage
+    checks = study.checks()
     if as_json:
-        print(json.dumps(ledger.to_dict(), indent=2), file=out)
+        print(json.dumps({**ledger.to_dict(), "checks": checks}, indent=2), file=out)
     else:
         print(
             f"Study: {study.config.name} ({study.config.period_start} to "
@@ -60,6 +62,17 @@ def run_validate(
             file=out,
         )
         print(ledger.to_text(), file=out)
+        print("", file=out)
+        print("Police coverage (months of the study period held, by force):", file=out)
+        print(cov.to_text(), file=out)
+        if not cov.complete:
+            print(
+                f"MISSING MONTHS: {cov.describe()} They are treated as missing (gaps), "
+                "never as zero.",
+                file=out,
+            )
+        for line in checks.get("messages", []):
+            print(line, file=out)
     if not ledger.balanced:
         logger.error("ledger not balanced: %s", [f.file for f in ledger.files if not f.balanced])
         return 1

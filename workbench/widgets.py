@@ -237,8 +237,11 @@ class HotspotExplorer:
             table = surface.sort_values("z", ascending=False).head(self.top)
             table = table[["count", "z", "p", "bin"]]
         else:
+            from workbench.deprivation import count_by_lsoa
+
             lsoas = self.study.lsoas
-            zones = count(pts, lsoas[["lsoa_code", "lsoa_name", "population", "geometry"]])
+            # by the rows' stored lsoa_code (the one attribution rule), not by point again
+            zones = count_by_lsoa(pts, lsoas[["lsoa_code", "lsoa_name", "population", "geometry"]])
             # The sample's generalised LSOA polygons share no vertices, so contiguity finds no
             # neighbours; k nearest neighbours (k=8) is used for LSOAs and stated.
             surface = gistar(zones, "count", weights="knn", k=8, alpha=self.alpha)

@@ -142,7 +142,7 @@ def _grid(side=10, size=100.0):
     return gpd.GeoDataFrame(geometry=shapely.box(x, y, x + size, y + size), crs=BNG)
 
 
-def test_emerging_end_to_end_new_and_persistent():
+def _clustered_points():
     rng = np.random.default_rng(5)
     months = pd.period_range("2021-01", periods=12, freq="M")
     rows = []
@@ -157,7 +157,11 @@ def test_emerging_end_to_end_new_and_persistent():
             rows.append(pd.DataFrame({"x": rng.uniform(600, 900, 150),
                                       "y": rng.uniform(600, 900, 150), "month": m}))  # fmt: skip
     df = pd.concat(rows, ignore_index=True)
-    pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.x, df.y), crs=BNG)
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.x, df.y), crs=BNG), months
+
+
+def test_emerging_end_to_end_new_and_persistent():
+    pts, months = _clustered_points()
     r, cube = emerging(pts, "month", _grid(), return_cube=True)
     assert r["category"].iloc[77] == "new hot spot"
     assert r["category"].iloc[11] in ("persistent hot spot", "intensifying hot spot",
@@ -179,9 +183,44 @@ def test_emerging_end_to_end_new_and_persistent():
 def test_emerging_guardrails():
     pts = gpd.GeoDataFrame({"month": pd.PeriodIndex(["2021-01", "2021-02"], freq="M")},
                            geometry=gpd.points_from_xy([50, 150], [50, 50]), crs=BNG)  # fmt: skip
-    with pytest.raises(WorkbenchError, match="at least 3 month periods"):
+    with pytest.raises(WorkbenchError, match="at least 3 observed month periods"):
         emerging(pts, "month", _grid())
     with pytest.raises(WorkbenchError, match="period must be one of"):
         emerging(pts, "fortnight", _grid())
     with pytest.raises(WorkbenchError, match="no 'date' column"):
         emerging(pts, "month", _grid(), time_column="date")
+
+
+def test_emerging_missing_periods_are_not_zero():
+    pts, months = _clustered_points()
+    # The data do not hold 2021-05 nor the final month 2021-12 (its points stay in the
+    # table, as when only some forces' files hold a month, but the month is missing).
+    held = [m for m in months if str(m) not in ("2021-05", "2021-12")]
+    r, cube = emerging(pts, "month", _grid(), observed=held, return_cube=True)
+    assert r.attrs["missing_periods"] == ["2021-05", "2021-12"]
+    assert len(r.attrs["periods"]) == 10 and r.attrs["periods"][-1] == "2021-11"
+    gap = cube[cube["period"].isin(["2021-05", "2021-12"])]
+    assert (~gap["observed"]).all() and gap[["count", "z", "p"]].isna().all().all()
+    assert not (gap["hot"] | gap["cold"]).any()
+    # the new cluster exists only in the missing final month: not a new hot spot any more
+    assert r["category"].iloc[77] == "no pattern"
+    assert r["category"].iloc[11] != "no pattern"
+    # the trend is Mann-Kendall on the 10 observed z-scores only, in time order
+    z = cube.pivot(index="zone", columns="period", values="z")[r.attrs["periods"]]
+    mk = mann_kendall_many(z.to_numpy())
+    assert_allclose(r["trend_z"], mk["z"], rtol=1e-12)
+    assert_allclose(r["final_z"], z["2021-11"], rtol=1e-12)
+    # each observed period's Gi* is unchanged by the gaps
+    full = emerging(pts, "month", _grid(), return_cube=True)[1]
+    same = full[full["period"] == "2021-11"]["z"].to_numpy()
+    assert_allclose(cube[cube["period"] == "2021-11"]["z"].to_numpy(), same, rtol=1e-12)
+    # quarters: a quarter with any month missing is missing (Q2 holds no May, Q4 no Dec)
+    with pytest.raises(WorkbenchError, match=r"found 2 \(2021Q1 to 2021Q4; 2 missing\)"):
+        emerging(pts, "quarter", _grid(), observed=held)
+    no_may = [m for m in months if str(m) != "2021-05"]
+    q, qcube = emerging(pts, "quarter", _grid(), observed=no_may, return_cube=True)
+    assert q.attrs["periods"] == ["2021Q1", "2021Q3", "2021Q4"]
+    assert q.attrs["missing_periods"] == ["2021Q2"]
+    assert qcube[qcube["period"] == "2021Q2"]["count"].isna().all()
+    # without coverage, Q2 would be counted (as before): four periods
+    assert len(emerging(pts, "quarter", _grid()).attrs["periods"]) == 4

@@ -100,7 +100,7 @@ def test_needle_finds_points_month_period_area(tmp_path):
         "find_id,date,location,longitude,latitude,quantity,hours_to_collection\n"
         "N1,2021-05-03,<b>Park</b>,-1.13,52.63,2,4.5\n"
         "N2,2019-01-01,Lane,-1.13,52.63,1,1\n"
-        "N3,03/05/2021,Lane,-1.13,52.63,1,1\n"
+        "N3,,Lane,-1.13,52.63,1,1\n"
         "N4,2021-05-04,Far,-2.5,53.5,1,1\n"
     )
     area = gpd.GeoDataFrame(geometry=[box(450000, 295000, 470000, 315000)], crs="EPSG:27700")
@@ -117,9 +117,15 @@ def test_needle_finds_points_month_period_area(tmp_path):
     assert df["location"].iloc[0] == "<b>Park</b>"  # kept as text; escaped on display
     assert dict(ledger.files[0].dropped) == {
         "outside the study period": 1,
-        "unparseable date": 1,
+        "no date (blank)": 1,
         "outside the study area": 1,
     }
+    # a date in another layout is an error naming the row, never a silent drop
+    p.write_text(p.read_text().replace("N3,,", "N3,03/05/2021,"))
+    with pytest.raises(
+        DataError, match=r"row 3, column 'date': expected a date written YYYY-MM-DD"
+    ):
+        read_table(p, "needle_finds")
 
 
 def test_prevalence_interval_order_checked(tmp_path):

@@ -279,8 +279,8 @@ def test_no_parseable_month(write_police):
     with pytest.raises(DataError) as e:
         read_street([p])
     m = _msg(e)
-    assert "column 'Month': expected months like '2021-04'" in m
-    assert "found no parseable month in any row" in m
+    assert "x.csv, row 1, column 'Month': expected months written YYYY-MM" in m
+    assert "found no parseable month in any of its 2 rows, e.g. 'Jan-21'" in m
 
 
 def test_ragged_row_named(tmp_path):

@@ -106,17 +106,23 @@ def test_area_by_code_and_by_location(write_police, two_squares):
         street_row("2", lon=in_b[0], lat=in_b[1], lsoa="E01000002"),  # out, by code
         street_row("3", lon=in_a[0], lat=in_a[1], lsoa=None),  # blank code, in by location
         street_row("4", lon=far[0], lat=far[1], lsoa=None),  # blank code, out by location
-        street_row("5", lon=far[0], lat=far[1], lsoa="E01099999"),  # unknown code, out
-        street_row("6", lon=in_a[0], lat=in_a[1], lsoa="E01099999"),  # unknown code, inside
+        street_row("5", lon=far[0], lat=far[1], lsoa="E01020000"),  # unknown code, out
+        street_row("6", lon=in_a[0], lat=in_a[1], lsoa="E01020000"),  # unknown code, inside
+        street_row("7", lon=in_a[0], lat=in_a[1], lsoa="E01000002"),  # neighbour code, inside
     ]
     ledger = Ledger()
     gdf = read_street([write_police("x.csv", rows)], area=_area(two_squares), ledger=ledger)
+    # the attribution rule: a usable police code decides; rows 6 and 7 have codes of other
+    # districts (6: not in the study's files but on its 2011 geography) though their points
+    # are inside the study's polygons, and the reason says so
     assert sorted(gdf["crime_id"]) == ["1", "3"]
-    assert gdf.set_index("crime_id").loc["3", "lsoa_code"] == "E01000001"
+    assert set(gdf["lsoa_code"]) == {"E01000001"}
     f = ledger.files[0]
-    assert f.dropped["outside the study area"] == 3
-    assert sum(v for k, v in f.dropped.items() if "LSOA code" in k) == 1
-    assert f.notes["LSOA code filled in by location (blank in the file)"] == 1
+    assert dict(f.dropped) == {
+        "outside the study area": 3,
+        "LSOA code of a neighbouring district; point inside the study's (generalised) polygons": 2,
+    }
+    assert f.notes == {"LSOA code filled in by location (blank in the file)": 1}
     assert f.balanced
 
 
@@ -131,10 +137,14 @@ def test_2021_codes_matched_through_lookup(write_police, two_squares):
     )
     ledger = Ledger()
     gdf = read_street([write_police("x.csv", rows)], area=_area(two_squares, lookup), ledger=ledger)
+    # row 2's code maps to the other square: a neighbouring LSOA, though its point is inside
     assert list(gdf["lsoa_code"]) == ["E01000001"]
     f = ledger.files[0]
-    assert f.notes["LSOA code matched through the 2011/2021 lookup"] == 1
-    assert f.dropped["outside the study area"] == 1 and f.balanced
+    assert f.notes == {"LSOA code matched through the 2011/2021 lookup": 1}
+    assert f.dropped == {
+        "LSOA code of a neighbouring district; point inside the study's (generalised) polygons": 1
+    }
+    assert f.balanced
 
 
 def test_2021_codes_without_lookup_are_reported(write_police, two_squares):
@@ -142,9 +152,11 @@ def test_2021_codes_without_lookup_are_reported(write_police, two_squares):
     rows = [street_row("1", lon=inside[0], lat=inside[1], lsoa="E01035001")]
     ledger = Ledger()
     gdf = read_street([write_police("x.csv", rows)], area=_area(two_squares), ledger=ledger)
-    assert len(gdf) == 0
-    (reason,) = ledger.files[0].dropped
-    assert "2011/2021" in reason and "lookup" in reason
+    # the point is inside the study: kept and placed by it, with a note naming the geography
+    assert list(gdf["lsoa_code"]) == ["E01000001"]
+    assert not ledger.files[0].dropped
+    (note,) = ledger.files[0].notes
+    assert "other census geography" in note and "lookup" in note
 
 
 def test_same_monthly_file_twice_counted_once(tmp_path, write_police):
@@ -254,8 +266,11 @@ def test_points_of_every_path_match_pyproj(tmp_path, write_police, two_squares):
         [
             street_row("1", lon=p1[0], lat=p1[1], lsoa="E01000001"),
             street_row("2", lon=p2[0], lat=p2[1], lsoa=None),
-            street_row("3", lon=p3[0], lat=p3[1], lsoa="E01000001", month="2020-12"),
         ],
+    )
+    write_police(
+        "2020-12/2020-12-force-street.csv",
+        [street_row("3", lon=p3[0], lat=p3[1], lsoa="E01000001", month="2020-12")],
     )
     b = tmp_path / "2021-02" / "2021-02-force-street.csv"
     b.parent.mkdir()
@@ -292,3 +307,62 @@ def test_duplicate_of_a_row_placed_by_location(write_police, two_squares):
     f = ledger.files[0]
     assert f.dropped["duplicate record"] == 1 and f.kept == 2 and f.balanced
     assert f.notes["LSOA code filled in by location (blank in the file)"] == 1
+
+
+def test_repeated_crime_id_keeps_the_latest_record(tmp_path, write_police):
+    # the crime was published as Burglary in January and reclassified as Robbery in February;
+    # the February file is listed first, so "latest" cannot mean "last read"
+    write_police(
+        "2021-02/2021-02-force-street.csv", [street_row("r1", "2021-02", crime_type="Robbery")]
+    )
+    write_police(
+        "2021-01/2021-01-force-street.csv",
+        [street_row("r1", "2021-01", crime_type="Burglary"), street_row("s1", "2021-01")],
+    )
+    # and within one month the last row read wins
+    write_police(
+        "2021-03/2021-03-force-street.csv",
+        [
+            street_row("t1", "2021-03", crime_type="Drugs"),
+            street_row("t1", "2021-03", crime_type="Robbery"),
+        ],
+    )
+    ledger = Ledger()
+    gdf = read_street([tmp_path], period=P, ledger=ledger)
+    by_id = gdf.set_index("crime_id")
+    assert by_id.loc["r1", "crime_type"] == "Robbery"
+    assert by_id.loc["r1", "month"] == pd.Period("2021-02", "M")
+    assert by_id.loc["t1", "crime_type"] == "Robbery"
+    assert len(gdf) == 3
+    assert ledger.files[0].dropped == {"duplicate record": 2}
+
+
+def test_coverage_from_file_names_and_month_column(tmp_path, write_police):
+    write_police("z/2021-01/2021-01-force-a-street.csv", [street_row("a", "2021-01")])
+    write_police("z/2021-03/2021-03-force-a-street.csv", [street_row("b", "2021-03")])
+    ledger = Ledger()
+    read_street([tmp_path / "z"], ledger=ledger)
+    assert ledger.files[0].months == {"force-a": {"2021-01", "2021-03"}}
+    # a single CSV not named by month: the Month column, force from "Reported by"
+    single = write_police("all.csv", [street_row("c", "2021-01"), street_row("d", "2021-02")])
+    ledger = Ledger()
+    read_street([single], ledger=ledger)
+    assert ledger.files[0].months == {"leicestershire": {"2021-01", "2021-02"}}
+    assert ledger.to_dict()["files"][0]["months"] == {"leicestershire": ["2021-01", "2021-02"]}
+
+
+def test_one_force_given_as_monthly_files_and_as_a_single_csv(tmp_path, write_police):
+    from workbench.coverage import Coverage
+
+    folder = tmp_path / "z"
+    write_police("z/2021-01/2021-01-leicestershire-street.csv", [street_row("a", "2021-01")])
+    single = write_police("extra.csv", [street_row("b", "2021-02")])
+    ledger = Ledger()
+    read_street([folder, single], ledger=ledger)
+    months: dict[str, set[str]] = {}
+    for f in ledger.files:
+        for force, held in f.months.items():
+            months.setdefault(force, set()).update(held)
+    cov = Coverage.from_months(months, P)
+    assert cov.forces == ["leicestershire"]
+    assert [str(m) for m in cov.missing] == ["2021-03"]

@@ -35,17 +35,23 @@ def test_readme_example(study) -> None:
     # --- the example, as in docs/statistics.md (imports above: loading is not timed) ----
     crimes, lsoas, cfg = study.crimes, study.lsoas, study.config
     drugs = crimes[crimes["crime_type"] == "Drugs"]
+    held = study.coverage.observed
 
     counts = drugs["lsoa_code"].value_counts().reindex(lsoas["lsoa_code"], fill_value=0)
     rates = ws.rate(counts, lsoas.set_index("lsoa_code")["population"], per=cfg.per)
-    yoy = ws.compare_periods(drugs, freq="year", start=cfg.period_start, end=cfg.period_end)
-    quarters = ws.compare_periods(
-        drugs, freq="quarter", quarters=cfg.quarters, start=cfg.period_start, end=cfg.period_end
+    yoy = ws.compare_periods(
+        drugs, freq="year", start=cfg.period_start, end=cfg.period_end, observed=held
     )
-    monthly = ws.monthly_counts(drugs, start=cfg.period_start, end=cfg.period_end)["all"]
-    chart = ws.spc(monthly)
+    quarters = ws.compare_periods(
+        drugs, freq="quarter", quarters=cfg.quarters, start=cfg.period_start,
+        end=cfg.period_end, observed=held,
+    )  # fmt: skip
+    monthly = ws.monthly_counts(drugs, start=cfg.period_start, end=cfg.period_end, observed=held)[
+        "all"
+    ]
+    chart = ws.spc(monthly, improvement=None)
     fig = ws.spc_chart(chart, title="Drug offences per month (XmR)")
-    trend = ws.mann_kendall(monthly)
+    trend = ws.mann_kendall(monthly.dropna())
     deciles = decile_profile(counts, lsoas, per=cfg.per)
     shares = most_deprived_share(counts, lsoas)
     export = ws.suppress(
@@ -74,6 +80,8 @@ def test_readme_example(study) -> None:
     in_prev = (drugs["month"] > last - 24) & (drugs["month"] <= last - 12)
     assert yoy["count"].iloc[-1] == in_last.sum()
     assert yoy["previous_count"].iloc[-1] == in_prev.sum()
+    assert yoy["complete"].iloc[-1] and yoy["previous_complete"].iloc[-1]  # all 35 months held
+    assert yoy["change"].iloc[-1] == in_last.sum() - in_prev.sum()
     assert quarters["period"].str.match(r"^\d{4}-\d{2} Q[1-4]$").all()
     # SPC and trend on the 35 monthly counts
     assert len(chart) == 35 and chart["value"].sum() == n_drugs

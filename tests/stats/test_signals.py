@@ -56,3 +56,18 @@ def test_seasonal_chart_keeps_calendar_order() -> None:
     with pytest.raises(WorkbenchError, match="seasonal"):
         seasonal_chart(seasonal.drop(columns="crime_type"))
     matplotlib.pyplot.close("all")
+
+
+def test_spc_summary_with_missing_months() -> None:
+    idx = pd.period_range("2023-01", periods=8, freq="M")
+    monthly = pd.DataFrame({"Drugs": [1, 2, float("nan"), 4, 5, 6, float("nan"), 8]}, index=idx)
+    table, figures = spc_summary(monthly, improvement={"Drugs": "decrease"})
+    row = table.iloc[0]
+    # observed: 1, 2, 4, 5, 6, 8 -> mean 26 / 6 = 4.33; Mann-Kendall on those 6 values only:
+    # strictly rising, S = 15, tau = 1
+    assert (row["months"], row["months_observed"]) == (8, 6)
+    assert row["missing_months"] == "2023-03, 2023-07"
+    assert_allclose(row["mean_per_month"], 4.3)
+    assert_allclose(row["mann_kendall_tau"], 1.0)
+    assert row["latest_month"] == "2023-08"
+    matplotlib.pyplot.close("all")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
@@ -15,6 +16,7 @@ from workbench.hotspots._checks import adjust_p, as_points, as_polygons, to_time
 from workbench.hotspots.gistar import gi_star
 from workbench.hotspots.grids import _zone_index, grid_over_bounds
 from workbench.hotspots.weights import weights_with_label
+from workbench.stats.periods import observed_months
 
 __all__ = ["emerging", "emerging_categories", "CATEGORIES", "PERIODS"]
 
@@ -187,13 +189,19 @@ def emerging(
     fdr: bool = True,
     cell_size: float | None = None,
     return_cube: bool = False,
+    observed: Iterable[Any] | None = None,
 ) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Emerging hot spot analysis: per-period Gi* and a trend per zone, in 17 categories.
 
     Method (a space-time simplification of ArcGIS's tool; stated in ``attrs["method"]``):
 
     1. Points are counted per zone and period (every period from the first to the last
-       present, zero-filled).
+       present or held). With ``observed``, a period is *missing* unless the data hold every
+       month it touches (a quarter with one month absent would under-count): a missing
+       period gets no Gi* (NaN), is neither hot nor cold, and is left out of the trend and
+       of the pattern rules, which run over the observed periods in order (so "the final
+       period" is the last observed one, and a run continues across a missing period). An
+       observed period with no points is a real zero.
     2. In each period, Gi* is computed on the counts with the **same spatial weights** (binary,
        self included; no temporal neighbours) as :func:`gistar`: analytic z, two-sided normal
        p, Benjamini-Hochberg within each period when ``fdr``. Significant with z > 0 is "hot",
@@ -222,15 +230,20 @@ def emerging(
     cell_size : float, optional
         Cell size when the grid is built here.
     return_cube : bool, default False
-        Also return the long table (zone position, period, count, z, p, hot, cold).
+        Also return the long table (zone position, period, observed, count, z, p, hot,
+        cold); a missing period has NaN count, z and p.
+    observed : iterable of months, optional
+        The months the data hold (``Study.coverage.observed``). ``None``: every period from
+        the first to the last point is held (only for data known to be complete).
 
     Returns
     -------
     GeoDataFrame (or (GeoDataFrame, DataFrame) with ``return_cube``)
-        ``zones`` with ``category``, ``total`` (points over all periods), ``n_hot``,
-        ``n_cold`` (periods), ``final_z``, ``trend_z``, ``trend_p``, ``tau``; ``attrs``:
-        ``periods``, ``period``, ``weights``, ``alpha``, ``fdr``, ``method``,
-        ``category_counts``.
+        ``zones`` with ``category``, ``total`` (all points in the zone, missing periods
+        included), ``n_hot``, ``n_cold`` (periods), ``final_z`` (last observed period),
+        ``trend_z``, ``trend_p``, ``tau``; ``attrs``: ``periods`` (the observed periods
+        used), ``missing_periods``, ``period``, ``weights``, ``alpha``, ``fdr``,
+        ``method``, ``category_counts``.
     """
     if period not in PERIODS:
         raise WorkbenchError(
@@ -249,15 +262,28 @@ def emerging(
             f"emerging: points have no {time_column!r} column; give time_column= naming the "
             "month or date column"
         )
-    per = _periods(pts[time_column], PERIODS[period], time_column)
-    periods = pd.period_range(per.min(), per.max(), freq=per.dtype.freq)
+    freq = PERIODS[period]
+    per = _periods(pts[time_column], freq, time_column)
+    held = observed_months(observed)
+    first, last = per.min(), per.max()
+    if held is not None and len(held):
+        first = min(first, pd.Period(held.min().start_time, freq=freq))
+        last = max(last, pd.Period(held.max().end_time, freq=freq))
+    periods = pd.period_range(first, last, freq=per.dtype.freq)
     t_index = (per - periods[0]).map(lambda off: off.n).to_numpy(dtype=np.int64)
     nt = len(periods)
-    if nt < 3:
+    seen = _observed_periods(periods, held)
+    n_seen = int(seen.sum())
+    if n_seen < 3:
+        gaps = f"; {nt - n_seen} missing" if nt > n_seen else ""
         raise WorkbenchError(
-            f"emerging: need at least 3 {period} periods for a trend, found {nt} "
-            f"({periods[0]} to {periods[-1]})"
+            f"emerging: need at least 3 observed {period} periods for a trend, found {n_seen} "
+            f"({periods[0]} to {periods[-1]}{gaps})"
         )
+    missing = [str(p) for p, ok in zip(periods, seen, strict=True) if not ok]
+    if missing:
+        logger.warning("emerging: %d period(s) missing (not held by the data): %s",
+                       len(missing), missing)  # fmt: skip
     zi = _zone_index(pts, zs)
     inside = zi >= 0
     if not inside.any():
@@ -270,8 +296,12 @@ def emerging(
     g_star = g.assign_self_weight(1.0)
     z = np.zeros((nz, nt))
     p = np.ones((nz, nt))
+    z[:, ~seen] = np.nan
+    p[:, ~seen] = np.nan
     empty = []
     for j in range(nt):
+        if not seen[j]:
+            continue
         y = counts[:, j].astype(float)
         if np.all(y == y[0]):
             empty.append(str(periods[j]))
@@ -280,17 +310,19 @@ def emerging(
         p[:, j] = adjust_p(2.0 * stats.norm.sf(np.abs(z[:, j])), fdr)
     if empty:
         logger.warning("emerging: no variation (e.g. no points) in period(s) %s", empty)
-    sig = p <= alpha
+    sig = p <= alpha  # NaN (missing) compares False
     hot = sig & (z > 0)
     cold = sig & (z < 0)
-    mk = mann_kendall_many(z, alpha=alpha)
-    cats = emerging_categories(hot, cold, mk["z"].to_numpy(), mk["p"].to_numpy(), alpha)
+    mk = mann_kendall_many(z[:, seen], alpha=alpha)
+    cats = emerging_categories(
+        hot[:, seen], cold[:, seen], mk["z"].to_numpy(), mk["p"].to_numpy(), alpha
+    )
     out = zs.copy()
     out["category"] = cats
     out["total"] = counts.sum(axis=1)
     out["n_hot"] = hot.sum(axis=1)
     out["n_cold"] = cold.sum(axis=1)
-    out["final_z"] = z[:, -1]
+    out["final_z"] = z[:, seen][:, -1]
     out["trend_z"] = mk["z"].to_numpy()
     out["trend_p"] = mk["p"].to_numpy()
     out["tau"] = mk["tau"].to_numpy()
@@ -299,12 +331,14 @@ def emerging(
     out.attrs.update(
         {
             "period": period,
-            "periods": [str(x) for x in periods],
+            "periods": [str(x) for x, ok in zip(periods, seen, strict=True) if ok],
+            "missing_periods": missing,
             "weights": wlabel,
             "alpha": alpha,
             "fdr": "Benjamini-Hochberg per period" if fdr else None,
             "method": "Gi* per period on the same spatial weights (self included, no temporal "
-            "neighbours) + two-sided Mann-Kendall of each zone's z-scores",
+            "neighbours) + two-sided Mann-Kendall of each zone's z-scores; periods with a "
+            "month the data do not hold are missing and left out",
             "rules": "ArcGIS Pro emerging hot spot pattern definitions (90% = at least 0.9 x "
             "periods); a cold (hot) spot before a final hot (cold) run makes it oscillating, "
             "and a final significant period outranks the historical patterns",
@@ -322,11 +356,14 @@ def emerging(
     )
     if not return_cube:
         return out
+    cube_counts = counts.astype(float)
+    cube_counts[:, ~seen] = np.nan
     cube = pd.DataFrame(
         {
             "zone": np.repeat(np.arange(nz), nt),
             "period": np.tile(periods.astype(str), nz),
-            "count": counts.ravel(),
+            "observed": np.tile(seen, nz),
+            "count": cube_counts.ravel(),
             "z": z.ravel(),
             "p": p.ravel(),
             "hot": hot.ravel(),
@@ -338,3 +375,15 @@ def emerging(
 
 def _periods(s: pd.Series, freq: str, name: str) -> pd.PeriodIndex:
     return pd.PeriodIndex(to_timestamps(s, name), freq=freq)
+
+
+def _observed_periods(periods: pd.PeriodIndex, held: pd.PeriodIndex | None) -> np.ndarray:
+    """True for each period whose every month is held (all True without ``held``)."""
+    if held is None:
+        return np.ones(len(periods), dtype=bool)
+    months = set(held)
+    out = np.zeros(len(periods), dtype=bool)
+    for j, per in enumerate(periods):
+        span = pd.period_range(per.start_time.to_period("M"), per.end_time.to_period("M"), freq="M")
+        out[j] = all(m in months for m in span)
+    return out

@@ -172,7 +172,9 @@ def rank_areas(
     Parameters
     ----------
     points : GeoDataFrame
-        Events (EPSG:27700).
+        Events (EPSG:27700). When they carry the ``code`` column (a
+        :class:`~workbench.study.Study` stores ``ward_code`` on every loaded row), they are
+        counted by it; otherwise by point in the area polygons.
     areas : GeoDataFrame
         Area polygons with ``code`` and ``name`` columns.
     lsoas : GeoDataFrame
@@ -196,7 +198,13 @@ def rank_areas(
     lsoa_points["geometry"] = lsoa_points.representative_point()
     lsoa_area = gpd.sjoin(lsoa_points, areas[[code, name, "geometry"]], predicate="within")
     population = lsoa_area.groupby(code)["population"].sum()
-    counts = count(points, areas).set_index(code)
+    if code in points.columns:
+        # the rows' stored area code (the one attribution rule, applied when loaded)
+        per_area = points[code].astype("string").value_counts()
+        counts = pd.DataFrame(areas[[code, name]]).set_index(code)
+        counts["count"] = counts.index.map(per_area).fillna(0).astype("int64")
+    else:
+        counts = count(points, areas).set_index(code)
     counts = counts[counts.index.isin(population.index)]
     if counts.empty:
         raise WorkbenchError(

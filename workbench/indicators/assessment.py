@@ -112,7 +112,9 @@ def _binom_p(a: int, b: int) -> float:
     return float(sps.binomtest(int(a), int(a + b), 0.5).pvalue)
 
 
-def six_month_comparison(crimes: pd.DataFrame, end: pd.Period | None = None) -> pd.DataFrame:
+def six_month_comparison(
+    crimes: pd.DataFrame, end: pd.Period | None = None, *, covered: Any = None
+) -> pd.DataFrame:
     """Counts by crime type: latest six months against the previous six and a year earlier.
 
     Conventions
@@ -129,7 +131,7 @@ def six_month_comparison(crimes: pd.DataFrame, end: pd.Period | None = None) -> 
         ``year_earlier``, ``change_previous_pct``, ``p_previous``, ``change_year_pct``,
         ``p_year``, and the windows as text in ``latest_months`` etc.
     """
-    windows = six_month_windows(months_covered(crimes), end)
+    windows = six_month_windows(months_covered(crimes, covered), end)
     if windows["latest"] is None:
         raise WorkbenchError("the latest six months are not all covered by police data")
     types = sorted(crimes["crime_type"].dropna().unique())
@@ -181,6 +183,7 @@ def deprived_hot_spots(
     end: pd.Period | None = None,
     top_share: float = 0.10,
     deciles: tuple[int, ...] = (1, 2),
+    covered: Any = None,
 ) -> pd.DataFrame:
     """Persistent and emerging LSOA hot spots, and whether they are among the most deprived.
 
@@ -201,7 +204,9 @@ def deprived_hot_spots(
         ``count_p3`` (oldest to latest), ``rate_p3`` (per 1,000), ``pattern``
         (``persistent`` / ``emerging`` / ``recurring``).
     """
-    covered = months_covered(crimes)
+    covered = months_covered(crimes, covered)
+    if len(covered) == 0:
+        raise WorkbenchError("no months of police data")
     end = end or covered.max()
     periods = [(end - 17 + 6 * i, end - 12 + 6 * i) for i in range(3)]
     have = set(covered)
@@ -358,7 +363,7 @@ def read_commentary(path: str | Path | None) -> dict[str, str]:
         return {}
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"[indicators] commentary names {p}, which does not exist")
+        raise ConfigError(f"[indicators] assessment_commentary names {p}, which does not exist")
     text = re.sub(r"<!--.*?-->", "", p.read_text(encoding="utf-8"), flags=re.DOTALL)
     out: dict[str, str] = {}
     current = "Summary"
@@ -434,21 +439,22 @@ def strategic_assessment(
     Parameters
     ----------
     study : workbench.study.Study
-        Its crimes, LSOAs and ``[indicators] commentary``.
+        Its crimes, LSOAs and ``[indicators] assessment_commentary``.
     comparison : DataFrame, optional
         Indicators against England (:func:`workbench.indicators.compare_with_england`).
     treatment : DataFrame, optional
         :func:`workbench.indicators.local.treatment_indicators` for rule R6.
     """
     crimes = study.crimes
+    covered = study.coverage.observed
     notes: list[str] = []
     try:
-        six = six_month_comparison(crimes)
+        six = six_month_comparison(crimes, covered=covered)
     except WorkbenchError as exc:  # fewer than six months of data: said, not failed
         notes.append(f"Six-month comparison not made: {exc}.")
         six = pd.DataFrame(columns=SIX_MONTH_COLUMNS)
     try:
-        hot = deprived_hot_spots(crimes, study.lsoas, crime_type=crime_type)
+        hot = deprived_hot_spots(crimes, study.lsoas, crime_type=crime_type, covered=covered)
     except WorkbenchError as exc:
         notes.append(f"Hot spots not assessed: {exc}.")
         hot = pd.DataFrame(columns=HOT_SPOT_COLUMNS)
@@ -465,5 +471,5 @@ def strategic_assessment(
         crime_type=crime_type,
         wait_target=wait_target,
     )
-    commentary = read_commentary(study.config.indicators.get("commentary"))
+    commentary = read_commentary(study.config.indicators.get("assessment_commentary"))
     return Assessment(six, comp, flags, hot, pri, commentary, notes)

@@ -57,12 +57,15 @@ CHARGED = (
 )
 
 
-def months_covered(crimes: pd.DataFrame) -> pd.PeriodIndex:
-    """Months with at least one police.uk row (of any type): the months a file covers.
+def months_covered(crimes: pd.DataFrame, covered: Any = None) -> pd.PeriodIndex:
+    """The months police data cover: ``covered`` when given (a study's
+    ``study.coverage.observed``, found by the loaders from the files), else the months with at
+    least one police.uk row of any type (for tables built without a study).
 
-    A month of the study period with no row at all is taken as a month with no police file
-    (missing, never zero).
+    A month not covered is missing, never zero.
     """
+    if covered is not None:
+        return pd.PeriodIndex(covered, freq="M")
     return pd.PeriodIndex(sorted(set(crimes["month"])), freq="M")
 
 
@@ -95,6 +98,7 @@ def police_indicators(
     *,
     end: pd.Period | None = None,
     area_name: str = "study area",
+    covered: Any = None,
 ) -> pd.DataFrame:
     """Drug offences and ASB per 10,000, SAC and neighbourhood crime per 1,000, per 12 months.
 
@@ -104,7 +108,8 @@ def police_indicators(
     (:data:`POLICE_INDICATORS`) in a complete 12-month window and divides by the resident
     population (one figure, e.g. mid-2019, for every window) x the multiplier; interval exact
     Poisson below 10, Byar's from 10. Windows run back from ``end`` (default the last month with
-    data) while every month of a window has data (:func:`twelve_month_windows`).
+    data) while every month of a window has data (:func:`twelve_month_windows`); ``covered``
+    gives the months with data (``study.coverage.observed``; see :func:`months_covered`).
 
     Returns
     -------
@@ -113,7 +118,7 @@ def police_indicators(
     """
     if not population or population <= 0:
         raise WorkbenchError(f"population must be > 0, found {population!r}")
-    windows = twelve_month_windows(months_covered(crimes), end)
+    windows = twelve_month_windows(months_covered(crimes, covered), end)
     rows = []
     for ind, (types, per) in POLICE_INDICATORS.items():
         sel = crimes["crime_type"].isin(types)
@@ -138,7 +143,11 @@ def police_indicators(
 
 
 def drug_outcomes(
-    crimes: pd.DataFrame, *, start: pd.Period | None = None, end: pd.Period | None = None
+    crimes: pd.DataFrame,
+    *,
+    start: pd.Period | None = None,
+    end: pd.Period | None = None,
+    covered: Any = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Police outcomes of drug offences: the distribution and the share charged or summonsed.
 
@@ -158,7 +167,7 @@ def drug_outcomes(
         ``period``, ``numerator``, ``denominator``, ``value`` (%), ``lower``, ``upper``.
     """
     if end is None or start is None:
-        windows = twelve_month_windows(months_covered(crimes), end)
+        windows = twelve_month_windows(months_covered(crimes, covered), end)
         if not windows:
             raise WorkbenchError("no complete 12 months of police data to measure outcomes")
         start, end = windows[0]

@@ -136,10 +136,11 @@ def study_indicators(study: Any) -> StudyIndicators:
     frames = [area_values(tables)] if tables.tables or tables.seizures is not None else []
     frames += [long_values(df, cfg.area_codes, area) for df in tables.long]
     population = float(study.lsoas["population"].sum())
-    frames.append(police_indicators(study.crimes, population, end=study.period[1], area_name=area))
+    covered = study.coverage.observed
+    frames.append(police_indicators(study.crimes, population, area_name=area, covered=covered))
     outcomes = None
     try:
-        outcomes, charged = drug_outcomes(study.crimes)
+        outcomes, charged = drug_outcomes(study.crimes, covered=covered)
         frames.append(
             pd.DataFrame(
                 [

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from workbench.geo import BNG, locate_points, to_bng_xy
 from workbench.ledger import REASONS, FileLedger
@@ -50,6 +52,13 @@ class StudyArea:
     lookup: pd.DataFrame | None = None
     vintage: str = "2011"
 
+    @cached_property
+    def outline(self) -> shapely.Geometry:
+        """The union of the study polygons, prepared for fast point tests."""
+        geom = shapely.union_all(self.polygons.geometry.to_numpy(), grid_size=0.01)
+        shapely.prepare(geom)
+        return geom
+
 
 def read_lsoa_2011_2021_lookup(
     path: Path, boundary_vintage: str, ledger: FileLedger
@@ -86,20 +95,93 @@ def read_lsoa_2011_2021_lookup(
     return out.reset_index(drop=True)
 
 
+@lru_cache(maxsize=16)
+def _lonlat_bounds(bng_bounds: tuple[float, float, float, float]) -> tuple[float, ...]:
+    """WGS84 extent of a BNG rectangle (its edges sampled at 50 points each)."""
+    minx, miny, maxx, maxy = bng_bounds
+    t = np.linspace(0.0, 1.0, 50)
+    xs = np.concatenate([minx + (maxx - minx) * t, np.full(50, maxx), maxx - (maxx - minx) * t,
+                         np.full(50, minx)])  # fmt: skip
+    ys = np.concatenate([np.full(50, miny), miny + (maxy - miny) * t, np.full(50, maxy),
+                         maxy - (maxy - miny) * t])  # fmt: skip
+    lon, lat = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True).transform(xs, ys)
+    return (float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
+
+
+def _inside(
+    lonlat: tuple[np.ndarray, np.ndarray] | None, sel: np.ndarray, area: StudyArea
+) -> np.ndarray:
+    """True where a selected row's point is inside the study's polygons (their union,
+    prepared once; far faster than finding the LSOA of each point)."""
+    out = np.zeros(len(sel), dtype=bool)
+    if lonlat is None or not len(sel):
+        return out
+    lon, lat = lonlat[0][sel], lonlat[1][sel]
+    w, so, e, n = _lonlat_bounds(tuple(area.polygons.total_bounds))
+    with np.errstate(invalid="ignore"):
+        cut = (lon >= w - 0.01) & (lon <= e + 0.01) & (lat >= so - 0.01) & (lat <= n + 0.01)
+    if cut.any():
+        x, y = to_bng_xy(lon[cut], lat[cut])
+        out[cut] = shapely.intersects_xy(area.outline, x, y)
+    return out
+
+
+def _locate(
+    lonlat: tuple[np.ndarray, np.ndarray] | None,
+    sel: np.ndarray,
+    index: pd.Index,
+    area: StudyArea,
+) -> pd.Series:
+    """The study LSOA holding each selected row's point (NA when in none or no location).
+
+    Points outside the bounding box of the study's polygons are never tested (most rows of
+    a force-wide file), so this costs little for rows far from the study.
+    """
+    located = pd.Series(pd.NA, index=index, dtype="string")
+    if lonlat is None or not len(sel):
+        return located
+    # a cheap first cut in longitude/latitude (the polygons' WGS84 extent, 0.01 degree wider),
+    # then the BNG extent, then point in polygon
+    lon, lat = lonlat[0][sel], lonlat[1][sel]
+    w, so, e, n = _lonlat_bounds(tuple(area.polygons.total_bounds))
+    with np.errstate(invalid="ignore"):
+        cut = (lon >= w - 0.01) & (lon <= e + 0.01) & (lat >= so - 0.01) & (lat <= n + 0.01)
+    if not cut.any():
+        return located
+    x, y = to_bng_xy(lon[cut], lat[cut])
+    idx = index[cut]
+    minx, miny, maxx, maxy = area.polygons.total_bounds
+    with np.errstate(invalid="ignore"):
+        near = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
+    if near.any():
+        pts = gpd.GeoSeries(shapely.points(x[near], y[near]), index=idx[near], crs=BNG)
+        located[idx[near]] = locate_points(pts, area.polygons, "lsoa_code")
+    return located
+
+
 def assign_area(
     codes: pd.Series,
     lonlat: tuple[np.ndarray, np.ndarray] | None,
     area: StudyArea,
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Decide, row by row, whether a record is in the study area.
+    """Decide, row by row, whether a record is in the study area (the attribution rule).
 
-    Rules, in order: (1) an LSOA code of the study area keeps the row; (2) a code the study
-    knows but outside the area drops it ("outside the study area"); (3) a code on the other
-    census geography is matched through the 2011/2021 lookup when one is configured (several
-    candidates are resolved by location); (4) rows with no code, or a code that still does not
-    match, are placed by point in polygon: outside the area they are dropped as "outside the
-    study area"; inside it, a blank code is filled from the polygon, while an unmatched code is
-    dropped as "unknown or retired LSOA code" (reported, never guessed).
+    The rule (docs/assumptions.md, "One attribution rule"): a record with a usable police
+    ``LSOA code`` belongs to that LSOA (police.uk computes it from the same point against the
+    full-resolution ONS boundaries); a record without one is placed by its point in the
+    study's (generalised) LSOA polygons. In order:
+
+    1. a code of the study area keeps the row;
+    2. a code on the other census geography is matched through the 2011/2021 lookup when one
+       is configured (several candidates are resolved by location);
+    3. a code of another district (known to the study's files, matched through the lookup to
+       a non-study LSOA, or a well-formed code on the boundaries' census geography that is
+       not a study LSOA) drops the row: "LSOA code of a neighbouring district; point inside
+       the study's (generalised) polygons" when its point is inside them, else "outside the
+       study area";
+    4. every other row (blank code, a code on the other census geography with no lookup, a
+       malformed code) is placed by point in polygon: kept inside with the polygon's code and
+       a note saying what its code was; dropped outside as "outside the study area".
 
     Parameters
     ----------
@@ -113,7 +195,7 @@ def assign_area(
     -------
     (Series of str, Series of str, Series of str)
         The LSOA code to keep (on the boundaries' geography), the drop reason ("" = keep) and a
-        note for kept rows whose code was matched or filled in ("" = none).
+        note for kept rows whose code was matched or placed by location ("" = none).
     """
     codes = codes.astype("string")
     reason = pd.Series("", index=codes.index, dtype=object)
@@ -121,12 +203,17 @@ def assign_area(
     out = codes.copy()
     in_study = codes.isin(area.codes).fillna(False).to_numpy(bool)
     known = codes.isin(area.known).fillna(False).to_numpy(bool)
-    reason[known & ~in_study] = REASONS["outside_area"]
-    rest = ~known
+    blank_all = codes.isna().to_numpy(bool)
+    # what each row's code is: decides the rule, the note and the reason
+    kind = np.full(len(codes), "unknown", dtype=object)
+    kind[blank_all] = "blank"
+    kind[known & ~in_study] = "neighbour"
+    rest = ~in_study
     candidates: pd.Series | None = None
-    if area.lookup is not None and rest.any():
+    other = rest & ~known & ~blank_all
+    if area.lookup is not None and other.any():
         lk = area.lookup
-        sub = codes[rest]
+        sub = codes[other]
         present = sub.isin(lk["from_code"]).fillna(False)
         if present.any():
             uniq = pd.Index(sub[present].unique())
@@ -137,47 +224,114 @@ def assign_area(
             ok = mapped.notna()
             idx_ok = mapped.index[ok]
             new = mapped[ok].astype("string")
-            out[idx_ok] = new
             pos = codes.index.get_indexer(idx_ok)
             inside = new.isin(area.codes).to_numpy(bool)
-            reason.iloc[pos[~inside]] = REASONS["outside_area"]
-            rest[pos] = False
+            out.iloc[pos[inside]] = new[inside].to_numpy()
             note.iloc[pos[inside]] = NOTE_LOOKUP
+            rest[pos[inside]] = False
+            kind[pos[~inside]] = "neighbour"
             candidates = sub[present].map(multi).dropna()
-            n_multi = len(candidates)
-            if n_multi:
-                logger.info("%d row(s) have a code split/merged in the lookup", n_multi)
+            kind[codes.index.get_indexer(candidates.index)] = "split"
+            if len(candidates):
+                logger.info("%d row(s) have a code split/merged in the lookup", len(candidates))
+        # unmatched codes on the boundaries' geography are LSOAs of other districts
+        sel = np.flatnonzero(other & (kind == "unknown"))
+        kind[sel[_same_vintage(codes.iloc[sel], area.vintage)]] = "neighbour"
+        kind[sel[_other_vintage(codes.iloc[sel], area.vintage)]] = "vintage"
+    elif other.any():
+        sel = np.flatnonzero(other)
+        kind[sel[_other_vintage(codes.iloc[sel], area.vintage)]] = "vintage"
+        kind[sel[_same_vintage(codes.iloc[sel], area.vintage)]] = "neighbour"
     if rest.any():
-        idx = codes.index[rest]
-        if lonlat is None:
-            located = pd.Series(pd.NA, index=idx, dtype="string")
-        else:
-            sel = np.flatnonzero(rest)
-            x, y = to_bng_xy(lonlat[0][sel], lonlat[1][sel])
-            pts = gpd.GeoSeries(shapely.points(x, y), index=idx, crs=BNG)
-            located = locate_points(pts, area.polygons, "lsoa_code")
-        blank = codes[idx].isna()
-        outside = located.isna()
-        pos = codes.index.get_indexer(idx)
-        reason.iloc[pos[outside.to_numpy()]] = REASONS["outside_area"]
-        fill = (~outside & blank).to_numpy()
-        out.iloc[pos[fill]] = located[fill].to_numpy()
-        note.iloc[pos[fill]] = NOTE_FILLED
-        unmatched = (~outside & ~blank).to_numpy(bool).copy()
+        sel = np.flatnonzero(rest)
+        idx = codes.index[sel]
+        k = kind[sel]
+        neighbour = k == "neighbour"
+        # rows placed by their point need the LSOA; rows with a neighbouring code are dropped
+        # either way and need only "inside the study or not" (for the reason's wording)
+        place = ~neighbour
+        located = pd.Series(pd.NA, index=idx, dtype="string")
+        if place.any():
+            located[idx[place]] = _locate(lonlat, sel[place], idx[place], area)
+        inside = np.array(located.notna().to_numpy(bool), dtype=bool)  # writable copy
+        if neighbour.any():
+            inside[neighbour] = _inside(lonlat, sel[neighbour], area)
         if candidates is not None and len(candidates):
-            # split/merged codes: keep when the point's LSOA is one of the lookup's candidates
-            cand_ok = pd.Series(False, index=idx)
-            common = candidates.index.intersection(idx)
-            for i in common:
-                loc = located[i]
-                cand_ok[i] = (not pd.isna(loc)) and loc in candidates[i]
-            resolved = unmatched & cand_ok.to_numpy()
-            out.iloc[pos[resolved]] = located[resolved].to_numpy()
-            note.iloc[pos[resolved]] = NOTE_LOOKUP_LOCATION
-            unmatched &= ~resolved
-        if area.lookup is None:
-            why = REASONS["lsoa_vintage"]
-        else:
-            why = REASONS["unknown_lsoa"]
-        reason.iloc[pos[unmatched]] = why
+            # split/merged codes: the lookup's candidates confirm the point's LSOA, or not
+            for j in np.flatnonzero((k == "split") & inside):
+                if located.iloc[j] not in candidates[idx[j]]:
+                    k[j] = "split_other"
+        keep = inside & ~neighbour
+        out.iloc[sel[keep]] = located[keep].to_numpy()
+        for what, text in _NOTES.items():
+            note.iloc[sel[keep & (k == what)]] = text
+        reason.iloc[sel[~inside]] = REASONS["outside_area"]
+        reason.iloc[sel[inside & neighbour]] = REASONS["neighbour_inside"]
     return out, reason, note
+
+
+#: Notes for rows kept because their point is inside the study, by what their code was.
+_NOTES = {
+    "blank": NOTE_FILLED,
+    "unknown": "LSOA code not an LSOA code of a known geography; placed by its point",
+    "vintage": "LSOA code on the other census geography (no lookup configured); placed by "
+    "its point",
+    "split": NOTE_LOOKUP_LOCATION,
+    "split_other": "LSOA code split/merged in the lookup into other LSOAs; placed by its point",
+}
+
+
+def _by_unique(func):
+    """Apply a per-code test to the distinct codes only (a force's file repeats each code)."""
+
+    def wrapper(codes: pd.Series, vintage: str) -> np.ndarray:
+        if not len(codes):
+            return np.zeros(0, dtype=bool)
+        idx, uniq = pd.factorize(codes.astype("string"), use_na_sentinel=True)
+        res = func(pd.Series(uniq, dtype="string"), vintage)
+        out = np.zeros(len(codes), dtype=bool)
+        ok = idx >= 0
+        out[ok] = res[idx[ok]]
+        return out
+
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@_by_unique
+def _same_vintage(codes: pd.Series, vintage: str) -> np.ndarray:
+    """True for well-formed LSOA codes that exist on the boundaries' census geography.
+
+    2011: E01000001-E01033768 and W01000001-W01001896. 2021: the codes new in 2021,
+    E01033769-E01035722 and W01001897-W01001958.
+    """
+    # on 2021 boundaries only the codes new in 2021 are certain: a lower number may be a
+    # 2011 code retired in 2021 (placed by its point instead)
+    low, top = ((33769, 1897), (35722, 1958)) if vintage == "2021" else ((1, 1), (33768, 1896))
+    text = codes.fillna("").astype(str)
+    ok = text.str.fullmatch(r"[EW]01\d{6}").to_numpy(bool)
+    num = pd.to_numeric(text.str[3:].where(ok, ""), errors="coerce").to_numpy()
+    with np.errstate(invalid="ignore"):
+        eng = ok & text.str.startswith("E").to_numpy(bool) & (num >= low[0]) & (num <= top[0])
+        wal = ok & text.str.startswith("W").to_numpy(bool) & (num >= low[1]) & (num <= top[1])
+    return eng | wal
+
+
+@_by_unique
+def _other_vintage(codes: pd.Series, vintage: str) -> np.ndarray:
+    """True for LSOA codes that exist only on the other census geography (2011 vs 2021).
+
+    2011 LSOAs are E01000001-E01033768 and W01000001-W01001896; the 2021 census added
+    E01033769 onwards and W01001897 onwards. On 2011 boundaries, a code above those is a 2021
+    code; on 2021 boundaries, a 2011 code that was not kept in 2021 cannot be told from the
+    number alone, so nothing is flagged.
+    """
+    if vintage != "2011":
+        return np.zeros(len(codes), dtype=bool)
+    text = codes.fillna("").astype(str)
+    ok = text.str.fullmatch(r"[EW]01\d{6}").to_numpy(bool)
+    num = pd.to_numeric(text.str[3:].where(ok, ""), errors="coerce").to_numpy()
+    with np.errstate(invalid="ignore"):
+        eng = text.str.startswith("E01").to_numpy(bool) & (num > 33768)
+        wal = text.str.startswith("W01").to_numpy(bool) & (num > 1896)
+    return eng | wal

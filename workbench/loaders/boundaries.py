@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from workbench.errors import DataError
-from workbench.geo import BNG, guess_crs, repair_polygons
+from workbench.geo import BNG, WGS84, guess_crs, repair_polygons
 from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import display_name, norm
 
@@ -201,16 +202,31 @@ def _read_one(
         fl.note(f"no CRS in the file; taken as {guess} from the coordinates", len(out))
         out = out.set_crs(guess)
     poly = out.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy(bool)
-    if not poly.any():
+    if not poly.all():
+        p = int(np.flatnonzero(~poly)[0])
         raise DataError(
             name,
-            "polygons",
-            found="geometry of type " + ", ".join(sorted(set(out.geom_type))),
-            fix="Give area boundaries, not points or lines.",
+            f"{layer} polygons (Polygon or MultiPolygon)",
+            found=f"{int((~poly).sum())} feature(s) of type "
+            + ", ".join(sorted(set(out.geom_type[~poly].astype(str))))
+            + f", e.g. {out[f'{layer}_code'].iloc[p]!r}",
+            row=p + 1,
+            column="geometry",
+            fix="Give area boundaries (polygons), not points (e.g. population-weighted "
+            "centroids) or lines.",
         )
+    _check_declared_crs(out, name)
     out, n_fixed = repair_polygons(out)
     fl.note("invalid polygon repaired with make_valid", n_fixed)
     out = out.to_crs(BNG)
+    if not np.isfinite(out.total_bounds).all():
+        raise DataError(
+            name,
+            "coordinates that can be reprojected to British National Grid",
+            found="coordinates that become infinite when reprojected",
+            column="geometry",
+            fix="Check the file's CRS.",
+        )
     dup = out[f"{layer}_code"].duplicated(keep=False).to_numpy(bool)
     if dup.any():
         # parts of one area stored as separate features: merged into one (multi)polygon
@@ -220,6 +236,52 @@ def _read_one(
         fl.drop("same code as another feature (polygons merged)", n_before - len(out))
     fl.kept = len(out)
     return out.reset_index(drop=True), vintage
+
+
+def _check_declared_crs(gdf: gpd.GeoDataFrame, name: str) -> None:
+    """Raise when the coordinates cannot be in the CRS the file declares.
+
+    A GeoJSON with no ``crs`` member is WGS84 by definition (RFC 7946), and a ``CRS84``
+    header says the same: eastings/northings in metres under either are the common mistake
+    (every polygon then reprojects to infinity). Geographic CRSs must hold longitudes and
+    latitudes of Great Britain; any other CRS must land in Great Britain's British National
+    Grid extent once reprojected.
+    """
+    bounds = np.asarray(gdf.total_bounds, dtype=float)
+    crs = gdf.crs
+    label = crs.to_string() if crs is not None else "none"
+    fits = guess_crs(bounds)
+    if crs.is_geographic:
+        if fits == WGS84:
+            return
+        looks = (
+            "British National Grid eastings/northings (metres)"
+            if fits == BNG
+            else "numbers outside Great Britain's longitudes/latitudes"
+        )
+        raise DataError(
+            name,
+            f"longitude/latitude in Great Britain, as its CRS ({label}) declares (a GeoJSON "
+            "without a crs member is WGS84 by definition)",
+            found=f"coordinates {bounds.round(1).tolist()}: {looks}",
+            column="geometry",
+            fix="Save the file with its real CRS (QGIS: Export > Save Features As, CRS "
+            "EPSG:27700 for British National Grid), or export it in WGS84.",
+        )
+    try:
+        bng = np.asarray(gdf.to_crs(BNG).total_bounds, dtype=float)
+    except Exception:  # pyproj errors for impossible transforms  # noqa: BLE001
+        bng = np.full(4, np.nan)
+    if np.isfinite(bng).all() and guess_crs(bng) == BNG:
+        return
+    hint = " (they look like longitude/latitude)" if fits == WGS84 else ""
+    raise DataError(
+        name,
+        f"coordinates in its declared CRS ({label}) that fall in Great Britain",
+        found=f"coordinates {bounds.round(1).tolist()}{hint}",
+        column="geometry",
+        fix="Save the file with its real CRS.",
+    )
 
 
 def _codes_look_right(values: pd.Series, layer: str) -> bool:

@@ -6,6 +6,7 @@ import logging
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from workbench.errors import DataError
@@ -82,7 +83,13 @@ def _measure_columns(header: list[str]) -> dict[str, str]:
     return out
 
 
-def read_imd(path: str | Path, ledger: Ledger | None = None, *, kind: str = "imd") -> pd.DataFrame:
+def read_imd(
+    path: str | Path,
+    ledger: Ledger | None = None,
+    *,
+    kind: str = "imd",
+    require_decile: bool = False,
+) -> pd.DataFrame:
     """Read an IMD 2019 file: File 1, File 2, File 5 (scores), File 7, or mySociety scores.
 
     Parameters
@@ -94,6 +101,9 @@ def read_imd(path: str | Path, ledger: Ledger | None = None, *, kind: str = "imd
     ledger : Ledger, optional
     kind : str
         The ledger's kind label (``"imd"`` or ``"imd_scores"``).
+    require_decile : bool
+        Raise when the file has no IMD decile column (the study's ``imd`` file: every
+        deprivation profile needs it).
 
     Returns
     -------
@@ -128,6 +138,18 @@ def read_imd(path: str | Path, ledger: Ledger | None = None, *, kind: str = "imd
             found="columns " + ", ".join(repr(h) for h in header[:6]),
             fix="Use File 1, 2, 5 or 7 of the English Indices of Deprivation 2019 as published.",
         )
+    if require_decile and "imd_decile" not in measures.values():
+        close = [h for h in header if "decile" in norm(h) or "imd" in norm(h)][:4]
+        raise DataError(
+            name,
+            "the column 'Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived "
+            "10% of LSOAs)'",
+            found="no IMD decile column"
+            + (f" (columns like it: {', '.join(repr(c) for c in close)})" if close else ""),
+            column="Index of Multiple Deprivation (IMD) Decile",
+            fix="Use File 1 or File 2 of the English Indices of Deprivation 2019 with its "
+            "headers as published (every deprivation profile needs the national decile).",
+        )
     cols = {**ids, **measures}
     df = read_csv(path, name, usecols=list(cols), dtype=dict.fromkeys(cols, "str"), encoding=enc)
     df = df.rename(columns=cols)
@@ -156,6 +178,7 @@ def read_imd(path: str | Path, ledger: Ledger | None = None, *, kind: str = "imd
                 src[c],
                 f"a national rank from 1 (most deprived) to {N_LSOA_2011:,}",
             )
+    _check_deciles_match_ranks(df, name, src)
     for c in ("income_score", "employment_score"):
         if src.get(c, "").strip().lower() == c:  # mySociety percentages -> proportions
             df[c] = df[c] / 100.0
@@ -165,6 +188,40 @@ def read_imd(path: str | Path, ledger: Ledger | None = None, *, kind: str = "imd
     df = validate(df, IMD_SCHEMA, name, src)
     fl.kept = len(df)
     return df.reset_index(drop=True)
+
+
+def _check_deciles_match_ranks(df: pd.DataFrame, name: str, src: dict[str, str]) -> None:
+    """Each ``<domain>_decile`` must be the national decile of its ``<domain>_rank``.
+
+    IMD 2019 deciles split the 32,844 ranks into tenths: decile = ceil(rank x 10 / 32,844)
+    (decile 1 = ranks 1-3,284), with one rank of tolerance at each edge. A decile column that
+    contradicts its rank column is a renamed or shifted column, and every profile by decile
+    would be wrong.
+    """
+    for dec in [c for c in df.columns if c.endswith("_decile")]:
+        rank = dec[: -len("_decile")] + "_rank"
+        if rank not in df:
+            continue
+        r = df[rank].astype("Float64")
+        expected = np.ceil(r * 10 / N_LSOA_2011).astype("Int64")
+        # one rank of tolerance at each tenth's edge (3,284.4 ranks per decile: the published
+        # split may round the edges either way); a shifted or renamed column is far off
+        d = df[dec].astype("Float64")
+        width = N_LSOA_2011 / 10
+        fits = (r > (d - 1) * width - 1) & (r <= d * width + 1)
+        bad = (d.notna() & r.notna() & ~fits).fillna(False)
+        if bad.any():
+            p, i = first_bad(bad)
+            raise DataError(
+                name,
+                f"the national decile of the rank in {src[rank]!r} (rank "
+                f"{int(r.iloc[p]):,} is decile {int(expected.iloc[p])})",
+                found=show(df[dec].iloc[p]),
+                row=i,
+                column=src[dec],
+                fix="Check that the decile and rank columns are the ones published, not "
+                "shifted, renamed or computed locally.",
+            )
 
 
 def _check_range(values: pd.Series, lo: int, hi: int, name: str, column: str, what: str) -> None:

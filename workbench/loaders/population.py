@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.errors import DataError
 from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import (
     check_not_spatial,
     check_unique_codes,
     display_name,
+    first_bad,
     match_columns,
     norm,
     read_bytes_header,
@@ -144,11 +146,14 @@ def read_population(
         df["population"],
         name,
         src["population"],
+        integer=True,
         minimum=0,
-        expected="a population count (digits, '1,296' accepted)",
-    )
+        expected="a population count: a whole number of people ('1,296' accepted)",
+    ).astype("float64")
     for b in bands.values():
-        df[b] = to_number(df[b], name, src[b], minimum=0, expected="a population count")
+        df[b] = to_number(
+            df[b], name, src[b], integer=True, minimum=0, expected="a whole number of people"
+        ).astype("float64")
     check_unique_codes(df, name, src["lsoa_code"])
     from workbench.schemas import POPULATION_SCHEMA, validate
 
@@ -159,5 +164,21 @@ def read_population(
         fl.drop(REASONS["outside_area"], int((~in_area & is_known).sum()))
         fl.drop(REASONS["unknown_lsoa"], int((~in_area & ~is_known).sum()))
         df = df.loc[in_area]
+    if kind == "population":
+        # the rates' denominator: a blank ("n/a" reads as blank) or zero population in the
+        # study would give no rate or an infinite one
+        bad = df["population"].isna() | (df["population"] <= 0)
+        if bad.any():
+            p, i = first_bad(bad)
+            val = df["population"].iloc[p]
+            raise DataError(
+                name,
+                "a population of at least 1 for every study LSOA",
+                found="a blank or 'n/a' cell" if pd.isna(val) else f"{val:g}",
+                row=i,
+                column=src["population"],
+                fix=f"Give the population of {df['lsoa_code'].iloc[p]} (rates per resident "
+                "need it).",
+            )
     fl.kept = len(df)
     return df.reset_index(drop=True)

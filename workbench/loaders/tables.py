@@ -20,6 +20,7 @@ from workbench.loaders._io import (
     norm,
     read_bytes_header,
     read_csv,
+    show,
     strip_comment_lines,
     to_number,
 )
@@ -154,6 +155,8 @@ def read_table(
     known_codes: frozenset[str] | None = None,
     period: tuple[pd.Period, pd.Period] | None = None,
     area: gpd.GeoDataFrame | None = None,
+    ward_codes: frozenset[str] | None = None,
+    known_wards: frozenset[str] | None = None,
 ) -> pd.DataFrame | gpd.GeoDataFrame:
     """Read one partnership table from its CSV/XLSX template.
 
@@ -174,6 +177,10 @@ def read_table(
         For ``needle_finds``: the study area polygon(s) in EPSG:27700; finds outside are
         dropped ("outside the study area"). Services are never filtered by area: people use
         services outside their own district.
+    ward_codes, known_wards : frozenset, optional
+        For ``young_people``: the study's ward codes (rows of other wards of the ward files,
+        ``known_wards``, are dropped as "outside the study area"); a code in no ward file is
+        an error.
 
     Returns
     -------
@@ -213,18 +220,42 @@ def read_table(
             df[col] = to_number(df[col], name, src[col])
         elif typ == "date":
             text = df[col].astype("string").str.strip()
+            text = text.mask(text == "")
             when = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
-            if when.isna().all() and text.notna().any():
+            rest = text.notna() & when.isna()
+            if rest.any():
                 # spreadsheets give "2021-04-01 00:00:00"; accept any ISO form
-                when = pd.to_datetime(text, errors="coerce", format="ISO8601")
+                iso = pd.to_datetime(text[rest], errors="coerce", format="ISO8601")
+                when = when.where(~rest, iso)
+            bad = text.notna() & when.isna()
+            if bad.any():
+                # never dropped: a date in another layout (dd/mm/yyyy) would silently lose
+                # the rows, or be read with day and month swapped
+                p, i = first_bad(bad)
+                raise DataError(
+                    name,
+                    "a date written YYYY-MM-DD (ISO 8601, e.g. 2021-04-01)",
+                    found=show(text.iloc[p]) + f" ({int(bad.sum()):,} row(s) like it)",
+                    row=i,
+                    column=src[col],
+                    fix="Format the column as YYYY-MM-DD (a spreadsheet's dd/mm/yyyy is "
+                    "ambiguous: 03/04/2021 is 3 April or 4 March).",
+                )
             df[col] = when.astype("datetime64[ns]")
     from workbench.schemas import TABLE_SCHEMAS, validate
 
     if "date" in df:
         bad = df["date"].isna().to_numpy(bool)
-        fl.drop(REASONS["bad_date"], int(bad.sum()))
+        fl.drop(REASONS["no_date"], int(bad.sum()))
         df = df.loc[~bad]
     validate(df, TABLE_SCHEMAS[table], name, src)
+    _check_years(df, name, src)
+    if table == "young_people":
+        _check_young_people(df, name, src, known_wards or ward_codes)
+        if ward_codes is not None:
+            inside = df["ward_code"].isin(ward_codes).to_numpy(bool)
+            fl.drop(REASONS["outside_area"], int((~inside).sum()))
+            df = df.loc[inside]
     if table == "treatment_by_lsoa" and lsoa_codes is not None:
         in_area = df["lsoa_code"].isin(lsoa_codes).to_numpy(bool)
         known = df["lsoa_code"].isin(known_codes or lsoa_codes).to_numpy(bool)
@@ -245,6 +276,97 @@ def read_table(
             df = df.loc[inside]
     fl.kept = len(df)
     return df.reset_index(drop=True)
+
+
+def _check_years(df: pd.DataFrame, name: str, src: dict[str, str]) -> None:
+    """``financial_year`` values: ``YYYY-YY`` with consecutive years, not in the future.
+
+    A financial year that has not started yet cannot hold data; taken as "latest" it would
+    be shown as the newest figures.
+    """
+    if "financial_year" not in df or not len(df):
+        return
+    fy = df["financial_year"].astype("string")
+    start = pd.to_numeric(fy.str[:4], errors="coerce")
+    end = pd.to_numeric(fy.str[5:7], errors="coerce")
+    bad = (end != (start + 1) % 100).fillna(True)
+    if bad.any():
+        p, i = first_bad(bad)
+        raise DataError(
+            name,
+            "a financial year like '2021-22' (the second year follows the first)",
+            found=show(fy.iloc[p]),
+            row=i,
+            column=src.get("financial_year", "financial_year"),
+        )
+    today = pd.Timestamp.today()
+    first_future = today.year + (1 if today.month >= 4 else 0)  # April starts a year
+    future = (start >= first_future).fillna(False)
+    if future.any():
+        p, i = first_bad(future)
+        raise DataError(
+            name,
+            f"a financial year that has started (the current one is {first_future - 1}-"
+            f"{first_future % 100:02d})",
+            found=f"{fy.iloc[p]!r}, in the future",
+            row=i,
+            column=src.get("financial_year", "financial_year"),
+            fix="Correct the year (a typing slip?); a future year would be reported as the "
+            "latest figures.",
+        )
+
+
+def _check_young_people(
+    df: pd.DataFrame, name: str, src: dict[str, str], ward_codes: frozenset[str] | None
+) -> None:
+    """Young people's table: known wards, one name per ward, counts that nest."""
+    col = src.get("ward_code", "ward_code")
+    if ward_codes is not None:
+        unknown = ~df["ward_code"].isin(ward_codes)
+        if unknown.any():
+            p, i = first_bad(unknown)
+            raise DataError(
+                name,
+                "a ward code of the [files] wards boundaries",
+                found=f"{df['ward_code'].iloc[p]!r} ({int(unknown.sum())} row(s) with codes "
+                "not in the wards file)",
+                row=i,
+                column=col,
+                fix="Use the ward codes of the [files] wards boundaries (same ward vintage).",
+            )
+    names = df[["ward_code", "ward_name"]].dropna()
+    n_names = names.groupby("ward_code")["ward_name"].transform("nunique")
+    if (n_names > 1).any():
+        bad = pd.Series(False, index=df.index)
+        bad.loc[n_names.index] = (n_names > 1).to_numpy()
+        p, i = first_bad(bad)
+        code = df["ward_code"].iloc[p]
+        seen = sorted(names.loc[names["ward_code"] == code, "ward_name"].unique())
+        raise DataError(
+            name,
+            "one ward name per ward code",
+            found=f"{code!r} named {', '.join(repr(n) for n in seen)}",
+            row=i,
+            column=src.get("ward_name", "ward_name"),
+            fix="Give each ward its one official name (or check the codes).",
+        )
+    for small, big in (
+        ("tier2_reached", "cohort"),
+        ("tier3_referred", "cohort"),
+        ("tier3_within_10_days", "tier3_referred"),
+        ("cohort", "population_10_17"),
+    ):
+        over = (df[small] > df[big]).fillna(False)
+        if over.any():
+            p, i = first_bad(over)
+            raise DataError(
+                name,
+                f"{small} <= {big}",
+                found=f"{small} {df[small].iloc[p]} > {big} {df[big].iloc[p]}",
+                row=i,
+                column=src.get(small, small),
+                fix=f"{small} counts a subset of {big}; check the two columns.",
+            )
 
 
 def _to_points(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import logging
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 import numpy as np
@@ -13,12 +13,13 @@ import pandas as pd
 from workbench.errors import WorkbenchError
 from workbench.stats.rates import rate
 
-__all__ = ["monthly_counts", "compare_periods", "seasonality"]
+__all__ = ["monthly_counts", "compare_periods", "seasonality", "observed_months"]
 
 logger = logging.getLogger(__name__)
 
 _FREQS = ("year", "quarter", "month")
 _QUARTERS = ("financial", "calendar")
+_COMPARE = ("complete", "common")
 _ALL = "all"
 
 
@@ -54,8 +55,9 @@ def monthly_counts(
     count: Hashable | None = None,
     start: Any = None,
     end: Any = None,
+    observed: Iterable[Any] | None = None,
 ) -> pd.DataFrame:
-    """Monthly counts in a wide table: one row per month (no gaps), one column per group.
+    """Monthly counts in a wide table: one row per month, one column per group; gaps are NaN.
 
     Parameters
     ----------
@@ -67,13 +69,38 @@ def monthly_counts(
     count : column name, optional
         For rows with a ``month`` column: sum this column instead of counting rows.
     start, end : month, optional
-        The months covered. Default: the first and last month in ``data``. Months in range
-        with no events count as zero.
+        The months covered. Default: the first and last month in ``data`` (and in
+        ``observed``).
+    observed : iterable of months, optional
+        The months the data hold (``Study.coverage.observed``). A month in range that is not
+        listed is *missing*: NaN in every column, never 0, even if some events fall in it (a
+        month only some forces' files hold would under-count; those events are logged). An
+        observed month with no events is 0. ``None`` means the caller knows every month from
+        ``start`` to ``end`` is held (hand-made or already complete data); pass the coverage
+        whenever the data came from files.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``month`` (Period[M]), columns the groups (``"all"`` without ``by``).
+        Index ``month`` (Period[M]), columns the groups (``"all"`` without ``by``); missing
+        months are NaN.
+
+    Notes
+    -----
+    Missing is not zero. For counts given as a Series or table, a NaN value is a missing
+    month too; a month absent from the index counts as 0 only when ``observed`` is None or
+    lists it.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"month": ["2021-01", "2021-01", "2021-03"]})
+    >>> monthly_counts(ev, end="2021-04", observed=["2021-01", "2021-02", "2021-03"])["all"]
+    month
+    2021-01    2.0
+    2021-02    0.0
+    2021-03    1.0
+    2021-04    NaN
+    Freq: M, Name: all, dtype: float64
     """
     if isinstance(data, pd.DataFrame) and "month" in data.columns:
         months = _to_month_index(pd.Index(data["month"]), "column 'month'")
@@ -101,35 +128,80 @@ def monthly_counts(
                 "n": weights,
             }
         )
-        wide = frame.pivot_table(index="month", columns="group", values="n", aggfunc="sum")
+        wide = frame.pivot_table(
+            index="month", columns="group", values="n", aggfunc="sum", fill_value=0.0
+        )
         wide.columns.name = by
     elif isinstance(data, pd.Series):
         wide = data.to_frame(name=_ALL)
         wide.index = _to_month_index(data.index, "the Series index")
-        wide = wide.groupby(level=0).sum()
+        wide = wide.groupby(level=0).sum(min_count=1)
     elif isinstance(data, pd.DataFrame):
         wide = data.copy()
         wide.index = _to_month_index(data.index, "the DataFrame index")
-        wide = wide.groupby(level=0).sum()
+        wide = wide.groupby(level=0).sum(min_count=1)
     else:
         raise WorkbenchError(
             f"data must be a Series or DataFrame of monthly counts, or events with a 'month' "
             f"column; found {type(data).__name__}"
         )
+    held = observed_months(observed)
     first = _month(start, "start")
     last = _month(end, "end")
-    if len(wide) == 0 and (first is None or last is None):
+    known = wide.index if held is None else wide.index.append(held)
+    if len(known) == 0 and (first is None or last is None):
         raise WorkbenchError("data has no months; give start and end to compare empty periods")
-    first = first if first is not None else wide.index.min()
-    last = last if last is not None else wide.index.max()
+    first = first if first is not None else known.min()
+    last = last if last is not None else known.max()
     if last < first:
         raise WorkbenchError(f"end ({last}) is before start ({first})")
     full = pd.period_range(first, last, freq="M", name="month")
-    wide = wide.reindex(full).fillna(0.0)
-    wide = wide.apply(pd.to_numeric, errors="coerce")
-    if wide.isna().any().any():
-        raise WorkbenchError("monthly counts must be numbers; found a value that is not")
+    try:
+        wide = wide.apply(pd.to_numeric, errors="raise").astype(float)
+    except (TypeError, ValueError) as exc:
+        raise WorkbenchError(
+            f"monthly counts must be numbers; found a value that is not: {exc}"
+        ) from exc
+    present = wide.index
+    wide = wide.reindex(full)
+    absent = ~full.isin(present)
+    wide.loc[absent] = 0.0  # a month with no events (or no row) counts as 0 ...
+    if held is not None:  # ... unless the data do not hold it
+        gap = ~full.isin(held)
+        events = wide.loc[gap].sum().sum()
+        if events:
+            logger.warning(
+                "monthly_counts: %g event(s) in %d month(s) the data do not wholly hold "
+                "(treated as missing): %s",
+                events,
+                int(gap.sum()),
+                [str(m) for m in full[gap & ~absent]],
+            )
+        wide.loc[gap] = np.nan
     return wide
+
+
+def observed_months(observed: Iterable[Any] | None) -> pd.PeriodIndex | None:
+    """The months a study's files hold, as a monthly PeriodIndex (None stays None).
+
+    Parameters
+    ----------
+    observed : iterable of months or None
+        ``pandas.Period`` (monthly), dates or ``"YYYY-MM"`` strings, for example
+        ``Study.coverage.observed``.
+
+    Returns
+    -------
+    pandas.PeriodIndex or None
+    """
+    if observed is None:
+        return None
+    if isinstance(observed, (str, pd.Period)):
+        observed = [observed]
+    items = observed if isinstance(observed, pd.Index) else pd.Index(list(observed))
+    if len(items) == 0:
+        return pd.PeriodIndex([], freq="M")
+    return _to_month_index(items, "observed").unique().sort_values()
 
 
 def _quarter_label(q: pd.Period, quarters: str) -> str:
@@ -171,31 +243,19 @@ def compare_periods(
     count: Hashable | None = None,
     start: Any = None,
     end: Any = None,
+    observed: Iterable[Any] | None = None,
+    compare: str = "complete",
     population: Any = None,
     per: float = 10_000,
     conf: float = 0.95,
 ) -> pd.DataFrame:
     """Counts (and rates) in each period against the same period a year earlier.
 
-    Conventions
-    -----------
-    - Year-on-year compares the same months a year apart. ``freq="year"``: 12-month windows
-      ending at ``end`` (default the last month of data), going back while a whole window
-      fits (so ``end="2022-03"`` gives financial years). ``freq="quarter"``: calendar
-      (Jan-Mar = Q1) or financial (Apr-Jun = Q1, labelled ``2021-22 Q1``) quarters, as
-      ``quarters`` says; only quarters wholly inside the data. ``freq="month"``: each month
-      against the same month a year earlier.
-    - ``change = count - previous_count``; ``pct_change = change / previous_count * 100``,
-      left empty (NaN) when the previous count is zero or not covered by the data. Both
-      counts are always shown.
-    - Rates (when ``population`` is given) are per ``per`` residents for the period's length
-      (not annualised), with exact Poisson / Byar intervals (:func:`workbench.stats.rate`).
-
     Parameters
     ----------
     data : Series or DataFrame
-        Monthly counts indexed by month (Period[M]), or events with a ``month`` column
-        (see :func:`monthly_counts`).
+        Monthly counts indexed by month (Period[M]; NaN = missing), or events with a
+        ``month`` column (see :func:`monthly_counts`).
     freq : {"year", "quarter", "month"}, default "year"
     quarters : {"financial", "calendar"}, default "financial"
         Quarter type (``StudyConfig.quarters``).
@@ -204,7 +264,15 @@ def compare_periods(
     count : column name, optional
         Sum this column instead of counting rows.
     start, end : month, optional
-        The months covered by the data (months without events count as zero).
+        The months covered (see :func:`monthly_counts`).
+    observed : iterable of months, optional
+        The months the data hold (``Study.coverage.observed``); others are missing, not zero.
+        ``None``: every month from ``start`` to ``end`` is held.
+    compare : {"complete", "common"}, default "complete"
+        How a period with missing months is compared. ``"complete"``: only two complete
+        periods are compared; otherwise ``change`` and ``pct_change`` are empty.
+        ``"common"``: compare on the months both periods hold (``compared_count`` against
+        ``compared_previous_count`` over ``months_compared`` months).
     population : number or Series, optional
         Population for rates; a Series indexed by the ``by`` groups gives one per group.
     per : float, default 10,000
@@ -213,9 +281,33 @@ def compare_periods(
     Returns
     -------
     pandas.DataFrame
-        Columns ``[by,] period, first_month, last_month, count, previous_period,
-        previous_count, change, pct_change`` and, with a population, ``rate, lower, upper,
+        Columns ``[by,] period, first_month, last_month, months_expected, months_observed,
+        complete, count, previous_period, previous_months_observed, previous_complete,
+        previous_count, months_compared, compared_count, compared_previous_count, change,
+        pct_change, comparison`` and, with a population, ``rate, lower, upper,
         previous_rate``.
+
+    Notes
+    -----
+    - Year-on-year compares the same months a year apart. ``freq="year"``: 12-month windows
+      ending at ``end`` (default the last month covered), going back while a whole window
+      fits (so ``end="2022-03"`` gives financial years). ``freq="quarter"``: calendar
+      (Jan-Mar = Q1) or financial (Apr-Jun = Q1, labelled ``2021-22 Q1``) quarters, as
+      ``quarters`` says; only quarters wholly inside ``start``-``end``. ``freq="month"``:
+      each month against the same month a year earlier.
+    - Missing is not zero: ``count`` sums the period's *observed* months (NaN when it has
+      none) and ``months_observed`` / ``months_expected`` say how many; ``complete`` is
+      True when every month is held. A month before the data start counts as missing for
+      the previous period.
+    - ``change = compared_count - compared_previous_count`` and ``pct_change = change /
+      compared_previous_count * 100`` (empty when that is zero). With
+      ``compare="complete"`` both periods must be complete (then the compared counts are
+      the counts); with ``compare="common"`` they are the sums over the ``months_compared``
+      months both periods hold. ``comparison`` says which, in words.
+    - Rates (when ``population`` is given) are per ``per`` residents over the period's
+      *observed* months (``months_observed``; not annualised), with exact Poisson / Byar
+      intervals (:func:`workbench.stats.rate`); ``previous_rate`` likewise over
+      ``previous_months_observed``.
 
     Examples
     --------
@@ -229,49 +321,72 @@ def compare_periods(
         raise WorkbenchError(f"freq must be one of {_FREQS}, found {freq!r}")
     if quarters not in _QUARTERS:
         raise WorkbenchError(f"quarters must be 'financial' or 'calendar', found {quarters!r}")
-    wide = monthly_counts(data, by=by, count=count, start=start, end=end)
+    if compare not in _COMPARE:
+        raise WorkbenchError(f"compare must be 'complete' or 'common', found {compare!r}")
+    wide = monthly_counts(data, by=by, count=count, start=start, end=end, observed=observed)
     months = wide.index
     periods = _periods(months, freq, quarters, months.max())
     if not periods:
         raise WorkbenchError(
             f"the data cover {months.min()} to {months.max()}, too short for one whole {freq}"
         )
-    cum = wide.cumsum()
-
-    def total(first: pd.Period, last: pd.Period) -> pd.Series | None:
-        if first < months.min() or last > months.max():
-            return None
-        before = cum.loc[first - 1] if first - 1 >= months.min() else 0.0
-        return cum.loc[last] - before
 
     rows = []
     for label, first, last in periods:
-        now = total(first, last)
-        prev = total(first - 12, last - 12)
+        span = pd.period_range(first, last, freq="M")
+        now = wide.reindex(span)
+        prev = wide.reindex(span - 12)  # months before the data: missing
         prev_name = _shift_label(label, freq, quarters)
+        covered = (span - 12).min() >= months.min()
         for group in wide.columns:
+            a = now[group].to_numpy(dtype=float)
+            b = prev[group].to_numpy(dtype=float)
+            both = ~np.isnan(a) & ~np.isnan(b)
+            n_now, n_prev = int((~np.isnan(a)).sum()), int((~np.isnan(b)).sum())
             rows.append(
                 {
                     "group": group,
                     "period": label,
                     "first_month": first,
                     "last_month": last,
-                    "count": float(now[group]),
+                    "months_expected": len(span),
+                    "months_observed": n_now,
+                    "complete": n_now == len(span),
+                    "count": float(np.nansum(a)) if n_now else np.nan,
                     "previous_period": prev_name,
-                    "previous_count": float(prev[group]) if prev is not None else np.nan,
+                    "previous_months_observed": n_prev,
+                    "previous_complete": n_prev == len(span),
+                    "previous_count": float(np.nansum(b)) if n_prev else np.nan,
+                    "months_compared": int(both.sum()),
+                    "_cmp_now": float(a[both].sum()) if both.any() else np.nan,
+                    "_cmp_prev": float(b[both].sum()) if both.any() else np.nan,
+                    "_missing": [str(m) for m, v in zip(span, a, strict=True) if np.isnan(v)],
+                    "_prev_missing": [
+                        str(m) for m, v in zip(span - 12, b, strict=True) if np.isnan(v)
+                    ],
+                    "_covered": covered,
                 }
             )
     out = pd.DataFrame(rows)
-    out["change"] = out["count"] - out["previous_count"]
+    whole = out["complete"] & out["previous_complete"]
+    use = whole if compare == "complete" else out["months_compared"] > 0
+    out["compared_count"] = out["_cmp_now"].where(use)
+    out["compared_previous_count"] = out["_cmp_prev"].where(use)
+    out["change"] = out["compared_count"] - out["compared_previous_count"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        pct = out["change"] / out["previous_count"] * 100
-    out["pct_change"] = pct.where(out["previous_count"] > 0)
+        pct = out["change"] / out["compared_previous_count"] * 100
+    out["pct_change"] = pct.where(out["compared_previous_count"] > 0)
+    out["comparison"] = [_comparison(r, compare) for r in out.to_dict("records")]
+    out = out.drop(columns=["_cmp_now", "_cmp_prev", "_missing", "_prev_missing", "_covered"])
     if population is not None:
         pop = _population_for(population, out["group"], by)
-        now_rate = rate(out["count"].to_numpy(), pop, per=per, conf=conf)
-        out["rate"] = now_rate["rate"].to_numpy()
-        out["lower"] = now_rate["lower"].to_numpy()
-        out["upper"] = now_rate["upper"].to_numpy()
+        has = out["count"].notna().to_numpy()
+        for col in ("rate", "lower", "upper"):
+            out[col] = np.nan
+        if has.any():
+            now_rate = rate(out["count"].to_numpy()[has], pop[has], per=per, conf=conf)
+            for col in ("rate", "lower", "upper"):
+                out.loc[has, col] = now_rate[col].to_numpy()
         out["previous_rate"] = out["previous_count"] / pop * per
     if by is None and list(wide.columns) == [_ALL]:
         out = out.drop(columns="group")
@@ -282,11 +397,37 @@ def compare_periods(
         {
             "freq": freq,
             "quarters": quarters,
-            "pct_change": "(count - previous_count) / previous_count * 100; empty if previous is 0",
+            "compare": compare,
+            "pct_change": "(compared_count - compared_previous_count) / compared_previous_count"
+            " * 100; empty if that is 0 or the periods are not compared",
             "per": per if population is not None else None,
         }
     )
     return out
+
+
+def _comparison(row: dict[str, Any], compare: str) -> str:
+    """The comparison made for one row, in words."""
+    n = row["months_expected"]
+    if not row["_covered"] and row["previous_months_observed"] == 0:
+        return "no previous period in the data"
+    if row["complete"] and row["previous_complete"]:
+        return f"complete: all {n} months of both periods"
+    gaps = []
+    if not row["complete"]:
+        gaps.append(
+            f"{row['period']} has {row['months_observed']} of {n} months "
+            f"(missing {', '.join(row['_missing'])})"
+        )
+    if not row["previous_complete"]:
+        gaps.append(
+            f"{row['previous_period']} has {row['previous_months_observed']} of {n} months "
+            f"(missing {', '.join(row['_prev_missing'])})"
+        )
+    why = "; ".join(gaps)
+    if compare == "complete" or row["months_compared"] == 0:
+        return f"not compared: {why}"
+    return f"compared on the {row['months_compared']} of {n} months both periods hold: {why}"
 
 
 def _shift_label(label: str, freq: str, quarters: str) -> str:
@@ -329,33 +470,38 @@ def seasonality(
     count: Hashable | None = None,
     start: Any = None,
     end: Any = None,
+    observed: Iterable[Any] | None = None,
 ) -> pd.DataFrame:
-    """Month-of-year profile: the average count in each calendar month.
-
-    Conventions
-    -----------
-    ``seasonal_index`` = the month's mean count / the average of the twelve monthly means
-    (1 = a typical month, 1.2 = 20% above). ``years`` says how many of each calendar month
-    the period covers (from the first to the last month of data, or ``start`` to ``end``);
-    a month in that range with no events counts as zero, not as missing.
+    """Month-of-year profile: the average count in each calendar month, over observed months.
 
     Parameters
     ----------
-    data, by, count, start, end
+    data, by, count, start, end, observed
         As in :func:`compare_periods`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``[by,] month_of_year, month_name, years, mean, min, max, seasonal_index``.
+        Columns ``[by,] month_of_year, month_name, years, years_observed, mean, min, max,
+        seasonal_index``.
+
+    Notes
+    -----
+    ``years`` says how many of each calendar month the period covers (from the first to the
+    last month, or ``start`` to ``end``); ``years_observed`` how many of them the data hold.
+    ``mean``, ``min`` and ``max`` use the observed ones only (a missing month is not a zero;
+    an observed month with no events is). ``seasonal_index`` = the month's mean / the
+    average of the calendar months' means (1 = a typical month, 1.2 = 20% above); a
+    calendar month never observed has no mean and no index, and the average is then over
+    the months that have one (so compare such indices with care).
     """
-    wide = monthly_counts(data, by=by, count=count, start=start, end=end)
-    long = wide.stack().rename("n").reset_index()
-    long.columns = ["month", "group", "n"]
+    wide = monthly_counts(data, by=by, count=count, start=start, end=end, observed=observed)
+    long = wide.rename_axis(index="month", columns="group").reset_index()
+    long = long.melt(id_vars="month", var_name="group", value_name="n")
     long["month_of_year"] = long["month"].map(lambda p: p.month)
     prof = (
         long.groupby(["group", "month_of_year"])["n"]
-        .agg(years="count", mean="mean", min="min", max="max")
+        .agg(years="size", years_observed="count", mean="mean", min="min", max="max")
         .reset_index()
     )
     overall = prof.groupby("group")["mean"].transform("mean")
@@ -365,5 +511,7 @@ def seasonality(
         prof = prof.drop(columns="group")
     else:
         prof = prof.rename(columns={"group": by if by is not None else "group"})
-    prof.attrs["seasonal_index"] = "month mean / average of the 12 monthly means"
+    prof.attrs["seasonal_index"] = (
+        "month mean over observed months / average of the calendar months' means"
+    )
     return prof

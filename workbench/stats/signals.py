@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -23,32 +25,41 @@ def _stem(name: str) -> str:
 
 
 def spc_summary(
-    monthly: pd.DataFrame, *, ylabel: str = "offences", prefix: str = "spc_"
+    monthly: pd.DataFrame,
+    *,
+    ylabel: str = "offences",
+    prefix: str = "spc_",
+    improvement: str | Mapping[Hashable, str | None] | None = None,
+    screen_outliers: bool = True,
+    recalc_from: Any = None,
 ) -> tuple[pd.DataFrame, dict[str, Figure]]:
     """XmR signals and the Mann-Kendall trend of each column of a monthly count table.
-
-    Conventions
-    -----------
-    Per column: :func:`workbench.stats.spc` (XmR limits mean +/- 2.66 mR-bar over all points,
-    special-cause rules as documented there) and :func:`workbench.stats.mann_kendall` (two-
-    sided p, normal approximation with continuity correction and tie correction).
 
     Parameters
     ----------
     monthly : DataFrame
         Months in rows, one series per column (e.g. :func:`workbench.stats.monthly_counts`
-        with ``by``).
+        with ``by`` and ``observed``); NaN marks a missing month.
     ylabel : str, default "offences"
         Y axis label of the charts and the unit in their titles.
     prefix : str, default "spc_"
         Prefix of the figure names (``spc_<column as a file stem>``).
+    improvement : {"increase", "decrease", None} or dict, optional
+        Which direction is good, for all series or per column (see
+        :func:`workbench.stats.spc`). Default: neutral.
+    screen_outliers : bool, default True
+        Moving-range screening (see :func:`workbench.stats.spc`).
+    recalc_from : month or list of months, optional
+        Recalculate the limits from these months.
 
     Returns
     -------
     table : DataFrame
-        One row per column: series (the column name), months, mean_per_month (1 d.p.),
-        special_cause_months, latest_signal ("none" when the last month has none),
-        mann_kendall_tau (3 d.p.), mann_kendall_p (4 d.p.).
+        One row per column: series (the column name), months (in the table),
+        months_observed, missing_months (text, "none" when complete), mean_per_month (over
+        observed months, 1 d.p.), special_cause_months, latest_signal (of the last observed
+        month; "none" when it has none), latest_month (that month), mann_kendall_tau
+        (3 d.p.), mann_kendall_p (4 d.p.).
     figures : dict
         Figure name -> XmR chart, in column order.
 
@@ -56,6 +67,14 @@ def spc_summary(
     ------
     WorkbenchError
         ``monthly`` is not a DataFrame or has no columns.
+
+    Notes
+    -----
+    Per column: :func:`workbench.stats.spc` (NHS "Making Data Count": moving-range
+    screening, limits mean +/- 2.66 mR-bar from observed months, no moving range across a
+    missing month, the rules listed there) and :func:`workbench.stats.mann_kendall` on the
+    observed months only (two-sided p, normal approximation with continuity and tie
+    correction). A missing month is never read as zero.
     """
     if not isinstance(monthly, pd.DataFrame) or monthly.shape[1] == 0:
         raise WorkbenchError(
@@ -67,18 +86,30 @@ def spc_summary(
     figures: dict[str, Figure] = {}
     for column in monthly.columns:
         series = monthly[column]
-        chart = spc(series)
-        figures[f"{prefix}{_stem(column)}"] = spc_chart(
-            series, title=f"{column}: monthly {ylabel} (XmR)", ylabel=ylabel
+        good = improvement.get(column) if isinstance(improvement, Mapping) else improvement
+        chart = spc(
+            series,
+            improvement=good,
+            screen_outliers=screen_outliers,
+            recalc_from=recalc_from,
         )
-        trend = mann_kendall(series.to_numpy())
+        figures[f"{prefix}{_stem(column)}"] = spc_chart(
+            chart, title=f"{column}: monthly {ylabel} (XmR)", ylabel=ylabel
+        )
+        values = chart["value"]
+        seen = chart[chart["observed"]]
+        trend = mann_kendall(values.dropna().to_numpy())
+        gaps = [str(m) for m in chart.index[~chart["observed"].to_numpy(bool)]]
         rows.append(
             {
                 "series": column,
                 "months": len(chart),
-                "mean_per_month": round(chart.attrs["mean"], 1),
+                "months_observed": len(seen),
+                "missing_months": ", ".join(gaps) if gaps else "none",
+                "mean_per_month": round(float(values.mean()), 1),
                 "special_cause_months": int(chart["special_cause"].sum()),
-                "latest_signal": chart["signal"].iloc[-1] or "none",
+                "latest_signal": seen["signal"].iloc[-1] or "none",
+                "latest_month": str(seen.index[-1]),
                 "mann_kendall_tau": round(trend.tau, 3),
                 "mann_kendall_p": round(trend.p, 4),
             }

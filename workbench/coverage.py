@@ -1,0 +1,227 @@
+"""Which months of the study period the police files hold, force by force.
+
+A month absent from the files is *missing*, never zero: time-based outputs use
+:attr:`Coverage.observed` (the months every force's files hold) and mark the others as gaps.
+The months come from the files themselves (see :func:`workbench.loaders.police.read_street`):
+the ``YYYY-MM`` in monthly file names (``YYYY-MM-<force>-street.csv``, also inside the
+police.uk zip's ``YYYY-MM/`` folders), else the ``Month`` column of a single CSV.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Coverage"]
+
+logger = logging.getLogger(__name__)
+
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _months(start: pd.Period, end: pd.Period) -> pd.PeriodIndex:
+    return pd.period_range(start, end, freq="M")
+
+
+def _text(months: Iterable[pd.Period], limit: int = 12) -> str:
+    items = [str(m) for m in months]
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+    return ", ".join(items)
+
+
+@dataclass(frozen=True, eq=False)
+class Coverage:
+    """Months of the study period held by each force's police files.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Index: force (str, as in the file names, e.g. ``"leicestershire"``); columns: every
+        month of the study period (``pd.Period``, freq ``M``) in order; values: bool, True when
+        that force's files hold the month.
+    period : (Period, Period)
+        First and last month of the study, inclusive.
+
+    Notes
+    -----
+    A month is *observed* when every force's files hold it; a month some force lacks is
+    *missing* for the whole study (a partial month would under-count, which is the silent
+    error this class exists to prevent). With no force at all, every month is missing.
+
+    Examples
+    --------
+    >>> cov = Coverage.from_months(
+    ...     {"leicestershire": ["2020-01", "2020-03"]},
+    ...     (pd.Period("2020-01", "M"), pd.Period("2020-03", "M")),
+    ... )
+    >>> cov.describe()
+    '1 of 3 months missing: 2020-02.'
+    >>> [str(m) for m in cov.observed]
+    ['2020-01', '2020-03']
+    """
+
+    table: pd.DataFrame
+    period: tuple[pd.Period, pd.Period]
+
+    @classmethod
+    def from_months(
+        cls,
+        months: Mapping[str, Iterable[pd.Period | str]],
+        period: tuple[pd.Period | str, pd.Period | str],
+    ) -> Coverage:
+        """Build from ``{force: months its files hold}`` (months outside the period ignored)."""
+        start, end = (pd.Period(p, freq="M") for p in period)
+        cols = _months(start, end)
+        rows = {}
+        for force in sorted(months):
+            held = {pd.Period(m, freq="M") for m in months[force]}
+            rows[str(force)] = [m in held for m in cols]
+        table = pd.DataFrame.from_dict(rows, orient="index", columns=cols, dtype=bool)
+        if table.empty:
+            table = pd.DataFrame(index=pd.Index([], dtype=str), columns=cols, dtype=bool)
+        table.index.name = "force"
+        table.columns.name = "month"
+        return cls(table=table, period=(start, end))
+
+    # -- the months ---------------------------------------------------------------------------
+    @property
+    def months(self) -> pd.PeriodIndex:
+        """Every month of the study period."""
+        return _months(*self.period)
+
+    @property
+    def forces(self) -> list[str]:
+        """The forces whose files were read."""
+        return [str(f) for f in self.table.index]
+
+    @property
+    def _all(self) -> pd.Series:
+        if len(self.table.index) == 0:
+            return pd.Series(False, index=self.months)
+        return self.table.all(axis=0).reindex(self.months, fill_value=False)
+
+    @property
+    def observed(self) -> pd.PeriodIndex:
+        """Study months that every force's files hold."""
+        s = self._all
+        return pd.PeriodIndex(s.index[s.to_numpy(bool)], freq="M")
+
+    @property
+    def missing(self) -> pd.PeriodIndex:
+        """Study months that some force's files lack."""
+        s = self._all
+        return pd.PeriodIndex(s.index[~s.to_numpy(bool)], freq="M")
+
+    @property
+    def complete(self) -> bool:
+        """True when no month of the study period is missing."""
+        return len(self.missing) == 0
+
+    @property
+    def before_data(self) -> pd.PeriodIndex:
+        """Missing months at the start of the period, before the first month any force holds."""
+        return self._edge(leading=True)
+
+    @property
+    def after_data(self) -> pd.PeriodIndex:
+        """Missing months at the end of the period, after the last month any force holds."""
+        return self._edge(leading=False)
+
+    def _edge(self, leading: bool) -> pd.PeriodIndex:
+        anyf = (
+            self.table.any(axis=0).to_numpy(bool)
+            if len(self.table.index)
+            else pd.Series(False, index=self.months).to_numpy(bool)
+        )
+        months = self.months
+        if not anyf.any():
+            return months
+        if leading:
+            first = int(anyf.argmax())
+            return months[:first]
+        last = len(anyf) - 1 - int(anyf[::-1].argmax())
+        return months[last + 1 :]
+
+    def lacking(self, force: str) -> pd.PeriodIndex:
+        """Study months the files of ``force`` lack."""
+        row = self.table.loc[force].to_numpy(bool)
+        return pd.PeriodIndex(self.months[~row], freq="M")
+
+    # -- display ------------------------------------------------------------------------------
+    def describe(self) -> str:
+        """One plain-English sentence, e.g. ``"3 of 35 months missing: 2020-03, ..."``."""
+        n = len(self.months)
+        span = f"{self.period[0]} to {self.period[1]}"
+        if not self.forces:
+            return f"No police files: all {n} months of {span} are missing."
+        missing = self.missing
+        if not len(missing):
+            who = ", ".join(self.forces)
+            return f"All {n} months of {span} are held for every force ({who})."
+        word = "month" if n == 1 else "months"
+        text = f"{len(missing)} of {n} {word} missing: {_text(missing)}"
+        parts = []
+        for force in self.forces:
+            lack = self.lacking(force)
+            if len(lack):
+                parts.append(f"{force} lacks {_text(lack, 6)}")
+        if parts and len(self.forces) > 1:
+            text += " (" + "; ".join(parts) + ")"
+        return text + "."
+
+    def to_frame(self) -> pd.DataFrame:
+        """Force x month table of ``"present"`` / ``"missing"`` (columns ``"YYYY-MM"``)."""
+        values = self.table.to_numpy(bool)
+        frame = pd.DataFrame(np.where(values, "present", "missing"), index=self.table.index.copy())
+        frame.columns = [str(m) for m in self.table.columns]
+        frame.columns.name = "month"
+        return frame
+
+    def to_text(self) -> str:
+        """A terminal table: one line per force and year, one column per calendar month.
+
+        ``#`` present, ``.`` missing, blank outside the study period.
+        """
+        head = f"{'force':<24} {'year':<5} " + " ".join(f"{m:<3}" for m in _MONTH_ABBR)
+        lines = [head]
+        months = self.months
+        for force in self.forces:
+            held = dict(zip(months, self.table.loc[force].to_numpy(bool), strict=True))
+            for year in range(self.period[0].year, self.period[1].year + 1):
+                cells = []
+                for mo in range(1, 13):
+                    p = pd.Period(year=year, month=mo, freq="M")
+                    cells.append(" " if p not in held else ("#" if held[p] else "."))
+                lines.append(
+                    f"{force[:24]:<24} {year:<5} " + " ".join(f"{c:<3}" for c in cells).rstrip()
+                )
+        lines.append("(# present, . missing)")
+        lines.append(self.describe())
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """JSON-ready form for the ledger and the run log.
+
+        ``{"period": ["YYYY-MM", "YYYY-MM"], "months": n, "observed": n,
+        "missing": ["YYYY-MM", ...], "forces": {force: {"missing": [...]}},
+        "description": "..."}``.
+        """
+        return {
+            "period": [str(self.period[0]), str(self.period[1])],
+            "months": len(self.months),
+            "observed": len(self.observed),
+            "missing": [str(m) for m in self.missing],
+            "forces": {f: {"missing": [str(m) for m in self.lacking(f)]} for f in self.forces},
+            "description": self.describe(),
+        }
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self.describe()}</p>" + self.to_frame().to_html(escape=True)
