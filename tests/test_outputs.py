@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from workbench.config import load_config
+from workbench.disclosure import Count, Derived, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.outputs import Outputs, assumptions, package_versions, run_dir
 
@@ -37,7 +38,13 @@ def test_table_is_suppressed_in_csv_and_xlsx(out):
             "rate": [30.0, 60.0, 0.0],
         }
     )
-    shown = out.table("places", df, count_columns=["count"], derived={"rate": "count"})
+    spec = TableSpec(
+        dims=("place",),
+        counts={"count": Count()},
+        derived={"rate": Derived(("count",), "rate", "population", 10_000)},
+        safe=("population",),
+    )
+    shown = out.table("places", df, spec)
     csv = pd.read_csv(out.dir / "places.csv", dtype=str)
     # 3 is between 1 and 4: hidden, and its rate with it; 12 and 0 are shown;
     # the population is not a count of events and is left alone.
@@ -52,7 +59,7 @@ def test_table_is_suppressed_in_csv_and_xlsx(out):
 
 def test_synthetic_tables_are_labelled(out):
     df = pd.DataFrame({"group": ["x", "y"], "n": [10, 20]})
-    out.table("caseload", df, count_columns=["n"], synthetic=True)
+    out.table("caseload", df, TableSpec(dims=("group",), counts={"n": Count()}), synthetic=True)
     path = out.dir / "SYNTHETIC_caseload.csv"
     assert path.is_file()
     back = pd.read_csv(path)
@@ -61,16 +68,26 @@ def test_synthetic_tables_are_labelled(out):
     assert notes.iloc[0].startswith("SYNTHETIC")
 
 
-def test_table_rejects_unknown_columns(out):
-    with pytest.raises(WorkbenchError, match="not in the table"):
-        out.table("x", pd.DataFrame({"n": [1]}), count_columns=["count"])
+def test_table_needs_a_spec_that_describes_every_numeric_column(out):
+    with pytest.raises(WorkbenchError, match="disclosure spec"):
+        out.table("x", pd.DataFrame({"n": [1]}))
+    # a renamed count column is no longer described: the export stops instead of
+    # publishing it unsuppressed
+    spec = TableSpec(counts={"count": Count()})
+    with pytest.raises(WorkbenchError, match=r"\['n'\] are not described"):
+        out.table("x", pd.DataFrame({"n": [1]}), spec)
+    # renaming the spec with the table keeps the protection
+    shown = out.table("x", pd.DataFrame({"n": [1, 9]}), spec.rename({"count": "n"}))
+    assert shown["n"].tolist() == ["*", 9]
     with pytest.raises(WorkbenchError, match="names a file"):
-        out.table("a/b", pd.DataFrame({"n": [10]}), count_columns=["n"])
+        out.table("a/b", pd.DataFrame({"n": [10]}), TableSpec(counts={"n": Count()}))
 
 
 def test_run_log_records_config_versions_and_files(out):
-    out.table("t", pd.DataFrame({"n": [10, 20]}), count_columns=["n"])
+    out.table("t", pd.DataFrame({"n": [10, 20]}), TableSpec(counts={"n": Count()}))
     log = json.loads(out.run_log({"crime_types": ["Drugs"]}).read_text(encoding="utf-8"))
+    assert log["disclosure_audit"]["leaks_found"] == 0
+    assert log["disclosure"]["open_data_in_full"] is True  # the sample's choice
     assert log["theme"] == "supply"
     assert log["config"]["area_codes"] == ["E06000016"]
     assert log["config"]["suppression_threshold"] == 5
@@ -117,7 +134,7 @@ def test_assumptions_filters_rows_and_items(tmp_path):
     assert "No entry" in assumptions("zzz", log=log).to_markdown()
 
 
-def test_table_derived_from_hides_derived_columns_with_their_count(out):
+def test_derived_columns_are_hidden_with_any_count_they_come_from(out):
     df = pd.DataFrame(
         {
             "group": ["A", "B", "C"],
@@ -127,33 +144,26 @@ def test_table_derived_from_hides_derived_columns_with_their_count(out):
             "lower": [0.03, 0.55, 0.66],
         }
     )
-    # within_target 2 is between 1 and 4: hidden, with share and lower (upper is not in the
-    # table and is skipped). Secondary suppression is a matter for stats.suppress; here only
-    # the derived columns of row A are checked against the mapping form.
-    by_name = out.table("w1", df, count_columns=["within_target"], derived_from="waiting_times")
-    by_map = out.table(
-        "w2",
-        df,
-        count_columns=["within_target"],
-        derived_from={"within_target": ["share", "lower"]},
+    spec = TableSpec(
+        dims=("group",),
+        counts={"started": Count(), "within_target": Count(part_of="started")},
+        derived={
+            "share": Derived(("within_target", "started"), "share"),
+            "lower": Derived(("within_target", "started"), "wilson_lower"),
+        },
     )
-    by_dict = out.table(
-        "w3",
-        df,
-        count_columns=["within_target"],
-        derived={"share": "within_target", "lower": "within_target"},
-    )
-    for shown in (by_name, by_map):
-        assert shown.loc[0, "within_target"] == "*"
-        assert shown.loc[0, "share"] == "*" and shown.loc[0, "lower"] == "*"
-        pd.testing.assert_frame_equal(shown, by_dict)
-    with pytest.raises(WorkbenchError, match="standard table"):
-        out.table("w4", df, count_columns=["within_target"], derived_from="no_such_table")
-    with pytest.raises(WorkbenchError, match="two count columns"):
-        out.table(
-            "w5",
-            df,
-            count_columns=["started", "within_target"],
-            derived={"share": "started"},
-            derived_from={"within_target": ["share"]},
-        )
+    shown = out.table("w1", df, spec)
+    # within_target 2 is 1-4: hidden with its share and limit; B's complement 12 - 10 = 2
+    # is a count of people too: B's within_target is hidden, and its share
+    assert shown.loc[0, "within_target"] == "*" and shown.loc[0, "share"] == "*"
+    assert shown.loc[1, "within_target"] == "*" and shown.loc[1, "lower"] == "*"
+    assert shown.loc[2, "within_target"] == 25
+    with pytest.raises(WorkbenchError, match="without the count"):
+        out.table("w2", df[["group", "started", "share"]], spec)
+
+
+def test_legacy_count_columns_still_suppress(out):
+    df = pd.DataFrame({"place": ["A", "B"], "count": [3, 12], "rate": [30.0, 60.0], "pop": [1, 2]})
+    shown = out.table("legacy", df, count_columns=["count"], derived={"rate": "count"})
+    assert shown["count"].tolist() == ["*", 12]
+    assert shown["rate"].tolist() == ["*", 60.0]

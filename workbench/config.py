@@ -113,13 +113,14 @@ INDICATOR_FILE_KEYS = (
 INDICATOR_SETTINGS = ("police_force", "similar_areas", "table_area_name")
 
 #: The tables of ``area.toml``.
-TABLES = ("study", "files", "columns", "thresholds", "report", "indicators")
+TABLES = ("study", "files", "columns", "thresholds", "report", "disclosure", "indicators")
 _KEYS_BY_TABLE = {
     "study": STUDY_KEYS,
     "files": FILE_KEYS,
     "columns": COLUMN_KEYS,
     "thresholds": tuple(_DEFAULT_THRESHOLDS),
     "report": ("commentary",),
+    "disclosure": ("open_data_in_full",),
     "indicators": INDICATOR_FILE_KEYS + INDICATOR_SETTINGS,
 }
 
@@ -147,6 +148,8 @@ class StudyConfig:
     thresholds: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     boundary_copyright_year: int | None = None
+    # [disclosure] (issue 12): show counts from open data (police.uk) in full.
+    open_data_in_full: bool = False
     commentary: Path | None = None
     allow_missing_months: bool = False
     allow_low_suppression: bool = False
@@ -193,6 +196,7 @@ class StudyConfig:
             "suppression_threshold": self.suppression_threshold,
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
+            "open_data_in_full": self.open_data_in_full,
             "commentary": str(self.commentary) if self.commentary else None,
             "allow_missing_months": self.allow_missing_months,
             "allow_low_suppression": self.allow_low_suppression,
@@ -419,6 +423,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         thresholds=thresholds,
         columns=dict(columns),
         boundary_copyright_year=_parse_year(study.get("boundary_copyright_year"), path),
+        open_data_in_full=_parse_disclosure(raw.get("disclosure", {}), path),
         commentary=commentary,
         allow_missing_months=study.get("allow_missing_months", False),
         allow_low_suppression=study.get("allow_low_suppression", False),
@@ -427,6 +432,23 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
     return cfg
+
+
+def _parse_disclosure(section: Any, path: Path) -> bool:
+    """``[disclosure] open_data_in_full``: show police.uk (open data) counts unsuppressed.
+
+    Partnership tables and everything derived from them are always suppressed; see
+    ``docs/disclosure.md``. Default ``false`` (every count is suppressed).
+    """
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [disclosure] must be a table, found {section!r}")
+    _check_keys(path, "disclosure", section, ("open_data_in_full",))
+    value = section.get("open_data_in_full", False)
+    if not isinstance(value, bool):
+        raise ConfigError(
+            f"{path}: [disclosure] open_data_in_full must be true or false, found {value!r}"
+        )
+    return value
 
 
 def _report_commentary(path: Path, report: Any, check: bool) -> Path | None:

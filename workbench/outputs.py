@@ -24,11 +24,15 @@ from typing import Any
 import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig
+from workbench.disclosure.audit import AuditResult, audit_files, read_published, tables_of_folder
+from workbench.disclosure.cells import safe_csv_frame, write_xlsx
+from workbench.disclosure.folder import OutputFolder, is_complete, write_errors
+from workbench.disclosure.model import Published, key_text, numbers
+from workbench.disclosure.protect import apply_mask, derived_mask, primary_mask, protect
+from workbench.disclosure.spec import TableSpec
 from workbench.errors import WorkbenchError
-from workbench.need.representation import REPRESENTATION_SHARES
 
 __all__ = [
-    "DERIVED_FROM",
     "PARTNERSHIP_TABLES",
     "Assumptions",
     "Banner",
@@ -72,29 +76,6 @@ PNG_TIMEOUT_S = 120
 
 #: The label that marks invented (synthetic) data in file names, sheets and notes.
 SYNTHETIC_LABEL = "SYNTHETIC"
-
-#: The derived columns of the workbench's standard tables, by the count column each comes
-#: from (rates, shares, ratios and their interval limits): pass the key as
-#: ``Outputs.table(..., derived_from="representation")``. Columns absent from the table
-#: shown are skipped.
-DERIVED_FROM: dict[str, dict[str, list[str]]] = {
-    "rate": {"count": ["rate", "lower", "upper"]},
-    "compare_periods": {"count": ["change", "pct_change", "rate", "lower", "upper"]},
-    "most_deprived_share": {"count": ["share_of_events", "lower", "upper", "ratio"]},
-    "representation": {"in_treatment": list(REPRESENTATION_SHARES)},
-    "deprivation_reach": {
-        "count": ["share_of_events", "lower", "upper", "ratio", "ratio_lower", "ratio_upper"]
-    },
-    "decile_profile": {"count": ["rate", "lower", "upper", "share_of_events", "ratio"]},
-    "waiting_times": {"within_target": ["share", "lower", "upper"]},
-    "young_people_access": {
-        "tier2_reached": ["tier2_share", "tier2_lower", "tier2_upper"],
-        "tier3_within_10_days": ["tier3_10d_share", "tier3_10d_lower", "tier3_10d_upper"],
-        "cohort": ["cohort_rate", "cohort_rate_lower", "cohort_rate_upper"],
-    },
-    "capacity_table": {"caseload": ["caseload_pct_of_capacity"]},
-    "collection_times": {"within_target": ["proportion", "lower", "upper"]},
-}
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
@@ -261,11 +242,17 @@ class Outputs:
         self.theme = theme
         self.study = study
         self.config: StudyConfig = study.config if study is not None else config
-        self.dir = run_dir(out_dir, theme, run_date)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.final_dir = run_dir(out_dir, theme, run_date)
+        self._folder = OutputFolder(self.final_dir)
+        #: Where files are written: a hidden staging folder until :meth:`run_log` moves it
+        #: into place as :attr:`final_dir`.
+        self.dir = self._folder.staging
         self.records: list[dict[str, Any]] = []
         self.started = _dt.datetime.now(_dt.UTC)
-        logger.info("Writing %s outputs to %s", theme, self.dir)
+        self._published: list[Published] = []
+        self._context: list[Published] | None = None
+        self.audit: AuditResult | None = None
+        logger.info("Writing %s outputs to %s (staged in %s)", theme, self.final_dir, self.dir)
 
     @property
     def threshold(self) -> int:
@@ -329,21 +316,72 @@ class Outputs:
             {
                 "kind": kind,
                 "name": name,
-                "files": [p.name for p in paths],
+                "files": [Path(p).name for p in paths],
                 **extra,
             }
         )
+
+    @property
+    def open_data_in_full(self) -> bool:
+        """The study's ``[disclosure] open_data_in_full`` (police.uk counts shown in full)."""
+        return bool(getattr(self.config, "open_data_in_full", False))
+
+    def disclosure_note(self) -> Banner:
+        """The disclosure choice of this run, in words (shown in reports and table notes)."""
+        t = self.threshold
+        police = (
+            "Police.uk counts are open data already published and are shown in full "
+            "(`[disclosure] open_data_in_full = true`)."
+            if self.open_data_in_full
+            else "Police.uk counts are suppressed like partnership counts "
+            "(`[disclosure] open_data_in_full = false`)."
+        )
+        return Banner(
+            f"> **Disclosure control:** partnership tables and everything derived from them "
+            f"show counts from 1 to {t - 1} as `*`, with further cells hidden wherever a "
+            "total, a complement or another table published in this run would reveal them, "
+            f"and rates, shares and interval limits of hidden counts hidden too. {police} "
+            "See docs/disclosure.md."
+        )
+
+    def _protected(self, spec: TableSpec) -> bool:
+        return spec.source == "partnership" or not self.open_data_in_full
+
+    def _run_folders(self) -> list[Path]:
+        """Complete folders of the other themes of this run (same parent folder and date)."""
+        parent = self.final_dir.parent
+        date = self.final_dir.name.split("_", 1)[0]
+        return [
+            f
+            for f in sorted(parent.glob(f"{date}_*"))
+            if f != self.final_dir and f.is_dir() and is_complete(f)
+        ]
+
+    def _load_context(self) -> list[Published]:
+        """Protected tables already published in this run by the other themes (from disk)."""
+        if self._context is None:
+            self._context = []
+            for folder in self._run_folders():
+                try:
+                    for path, spec in tables_of_folder(folder):
+                        if path.is_file():
+                            self._context.append(
+                                read_published(path, spec, name=f"{folder.name}/{path.name}")
+                            )
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    logger.warning("Ignoring unreadable earlier outputs in %s: %s", folder, exc)
+        return self._context
 
     def table(
         self,
         name: str,
         df: pd.DataFrame,
-        count_columns: list[str] | None = None,
+        spec: TableSpec | None = None,
         *,
-        derived: dict[str, str] | None = None,
-        derived_from: str | Mapping[str, Sequence[str]] | None = None,
         synthetic: bool = False,
         note: str | None = None,
+        count_columns: Sequence[str] | None = None,
+        derived: Mapping[str, str | Sequence[str]] | None = None,
     ) -> pd.DataFrame:
         """Suppress ``df`` and write it as ``<name>.csv`` and ``<name>.xlsx``.
 
@@ -352,110 +390,222 @@ class Outputs:
         name : str
             File stem (``SYNTHETIC_`` is prefixed for synthetic tables).
         df : DataFrame
-            The table, with counts as whole numbers. A "Total"/"All" row or column is treated
-            as a margin for secondary suppression (see :func:`workbench.stats.suppress`).
-        count_columns : list of str, optional
-            Columns holding counts of people or events, to suppress. ``None`` means every
-            integer column. Population columns should not be listed.
-        derived : dict, optional
-            Derived column -> count column it comes from (rates, percentages, interval
-            limits); hidden wherever that count is hidden.
-        derived_from : str or mapping, optional
-            The same, grouped by count column: count column -> the derived columns that come
-            from it, e.g. ``{"in_treatment": ["share_treatment", "ratio"]}``, or the name of a
-            standard table in :data:`DERIVED_FROM` (``"representation"``, ``"waiting_times"``,
-            ...). Derived columns not in ``df`` are skipped. Merged with ``derived``; a column
-            given two different count columns is an error.
+            The analysis result (a named index becomes columns).
+        spec : TableSpec
+            What the table holds (:mod:`workbench.disclosure.describe` has one per
+            analysis function; rename it with the table, ``spec.rename(...)``). Every numeric
+            column must be described (a count, a derived value, a dimension or safe).
         synthetic : bool, default False
             The table comes from a synthetic input: label it.
         note : str, optional
             Conventions and caveats, written to the XLSX ``notes`` sheet and the run log.
+        count_columns, derived : optional
+            Deprecated (before issue 12): count columns and derived column -> count
+            column(s), turned into a spec whose other numeric columns are taken as safe.
+            Pass ``spec`` instead; notebooks may not use these.
 
         Returns
         -------
         DataFrame
-            The suppressed table as written (to display in the notebook).
+            The table as written (to display in the notebook).
 
         Raises
         ------
         WorkbenchError
-            A count column that is not in the table, or (defensively) a small count still
-            shown after suppression (:func:`workbench.stats.check_suppressed`).
-        """
-        from workbench.stats import check_suppressed, suppress
+            No spec, a numeric column the spec does not describe, a derived column kept
+            without its counts, or a hidden cell that tables published earlier in the run
+            fix (see :func:`workbench.disclosure.protect`).
 
+        Notes
+        -----
+        Conventions (``docs/disclosure.md``): a protected table (a partnership table, or
+        any table unless ``[disclosure] open_data_in_full``) is suppressed together with
+        the tables already published in this run (this theme's and the other themes'
+        complete folders of the same date): primary 1 to ``threshold - 1``, complements,
+        secondary against every margin, derived values. Text cells that would start a
+        spreadsheet formula are neutralised (:mod:`workbench.disclosure.cells`).
+        """
         if not isinstance(df, pd.DataFrame):
             raise WorkbenchError(f"Outputs.table({name!r}): expected a DataFrame, found {type(df)}")
-        derived = dict(derived or {})
-        if isinstance(derived_from, str):
-            if derived_from not in DERIVED_FROM:
-                raise WorkbenchError(
-                    f"Outputs.table({name!r}): derived_from={derived_from!r} is not a standard "
-                    f"table; expected one of {sorted(DERIVED_FROM)} or a mapping"
-                )
-            derived_from = DERIVED_FROM[derived_from]
-        for count_column, columns in (derived_from or {}).items():
-            if isinstance(columns, str):
-                columns = [columns]
-            for column in columns:
-                if column not in df.columns:
-                    continue
-                if derived.get(column, count_column) != count_column:
-                    raise WorkbenchError(
-                        f"Outputs.table({name!r}): derived column {column!r} is given two count "
-                        f"columns, {derived[column]!r} and {count_column!r}"
-                    )
-                derived[column] = count_column
-        if count_columns is None:
-            count_columns = [
-                c for c in df.columns if pd.api.types.is_integer_dtype(df[c]) and c not in derived
-            ]
-        missing = [c for c in [*count_columns, *derived] if c not in df.columns]
-        if missing:
+        if spec is None and (count_columns is not None or derived is not None):
+            spec = self._legacy_spec(df, count_columns, derived)
+        if not isinstance(spec, TableSpec):
             raise WorkbenchError(
-                f"Outputs.table({name!r}): columns {missing} are not in the table "
-                f"(columns: {list(df.columns)})"
+                f"Outputs.table({name!r}): pass the table's disclosure spec (a TableSpec, e.g. "
+                "workbench.disclosure.describe.waiting_times()); found "
+                f"{type(spec).__name__}"
             )
+        if self._folder.done:
+            raise WorkbenchError(f"the outputs of {self.theme} are already complete")
+        if not isinstance(df.index, pd.RangeIndex):
+            df = df.reset_index()
+        df = df.copy()
+        df.columns = [str(c) for c in df.columns]
+        spec = spec.restricted(df.columns)
+        loose = [
+            c
+            for c in df.columns
+            if c not in spec.described
+            and not pd.api.types.is_bool_dtype(df[c].dtype)
+            and pd.api.types.is_numeric_dtype(df[c].dtype)
+        ]
+        if loose:
+            raise WorkbenchError(
+                f"Outputs.table({name!r}): numeric column(s) {loose} are not described by the "
+                "table's spec: say whether each is a count, derived from counts, a dimension "
+                "or safe (TableSpec counts/derived/dims/safe)"
+            )
+        stem = self._stem(name, synthetic)
+        protected = self._protected(spec)
         shown = df
-        if count_columns:
-            shown = suppress(
-                df,
-                self.threshold,
-                count_columns=list(count_columns),
-                derived=derived or None,
-            )
-            check_suppressed(shown, self.threshold, count_columns=list(count_columns))
+        hidden = pd.DataFrame(False, index=df.index, columns=df.columns)
+        if protected and spec.counts:
+            pub = Published(f"{self.final_dir.name}/{stem}.csv", df, spec, hidden)
+            context = [*self._load_context(), *self._published]
+            (hidden,) = protect([pub], self.threshold, context)
+            pub.hidden = hidden
+            pub.fixed = True
+            self._published.append(pub)
+            shown = apply_mask(df, hidden)
         if synthetic:
             shown = shown.copy()
             shown.insert(0, "data", SYNTHETIC_LABEL)
-        stem = self._stem(name, synthetic)
         csv_path = self.dir / f"{stem}.csv"
         xlsx_path = self.dir / f"{stem}.xlsx"
-        index = not isinstance(shown.index, pd.RangeIndex)
-        shown.to_csv(csv_path, index=index)
-        notes = self._notes(note, list(count_columns), synthetic)
-        with pd.ExcelWriter(xlsx_path, engine="openpyxl") as xl:
-            shown.to_excel(xl, sheet_name="table", index=index)
-            pd.DataFrame({"note": notes}).to_excel(xl, sheet_name="notes", index=False)
+        notes = self._notes(note, list(spec.counts), synthetic, protected)
+        with write_errors(f"table {name} in {self.dir}"):
+            # CRLF line ends (RFC 4180): a field holding a carriage return is then quoted, so
+            # a name cannot break a row
+            safe_csv_frame(shown).to_csv(csv_path, index=False, lineterminator="\r\n")
+            write_xlsx(shown, xlsx_path, notes)
         self._record(
             "table",
             name,
             [csv_path, xlsx_path],
             rows=len(shown),
-            count_columns=[str(c) for c in count_columns],
-            derived={str(k): str(v) for k, v in derived.items()},
+            count_columns=list(spec.counts),
+            hidden_cells=int(hidden[list(spec.counts)].to_numpy().sum()) if spec.counts else 0,
+            protected=protected,
+            disclosure=spec.to_dict(),
             synthetic=synthetic,
             note=note,
         )
         logger.info("Wrote table %s (%d rows)", csv_path, len(shown))
         return shown
 
-    def _notes(self, note: str | None, count_columns: list[str], synthetic: bool) -> list[str]:
+    @staticmethod
+    def _legacy_spec(
+        df: pd.DataFrame,
+        count_columns: Sequence[str] | None,
+        derived: Mapping[str, str | Sequence[str]] | None,
+    ) -> TableSpec:
+        from workbench.disclosure import Count, Derived
+
+        logger.warning(
+            "Outputs.table(count_columns=..., derived=...) is deprecated: pass the result's "
+            "workbench.disclosure.describe spec"
+        )
+        derived = dict(derived or {})
+        if count_columns is None:
+            count_columns = [
+                str(c)
+                for c in df.columns
+                if pd.api.types.is_integer_dtype(df[c]) and c not in derived
+            ]
+        counts = {str(c): Count() for c in count_columns}
+        spec_derived = {
+            str(k): Derived((v,) if isinstance(v, str) else tuple(v)) for k, v in derived.items()
+        }
+        frame = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
+        safe = tuple(
+            str(c)
+            for c in frame.columns
+            if str(c) not in counts
+            and str(c) not in spec_derived
+            and pd.api.types.is_numeric_dtype(frame[c].dtype)
+        )
+        return TableSpec(counts=counts, derived=spec_derived, safe=safe)
+
+    @staticmethod
+    def plot_data(shown: pd.DataFrame, drop: str | None = None) -> pd.DataFrame:
+        """The numbers a figure may plot from a published table: hidden cells become NaN.
+
+        A chart drawn from this frame cannot show a rate, share or bar of a hidden count.
+        ``drop``: leave out the rows whose ``drop`` column is hidden (a funnel plot of the
+        areas whose count is shown).
+        """
+        out = shown.copy()
+        for col in out.columns:
+            text = out[col].astype(str)
+            if out[col].dtype == object and (text == "*").any():
+                out[col] = numbers(out[col].where(text != "*"))
+        if drop is not None:
+            out = out[out[drop].notna()]
+        return out
+
+    def masked(self, name: str, df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+        """``df`` with every number the published table ``name`` withholds set to NaN.
+
+        For maps and widgets that show the same rows as a table already written with
+        :meth:`table`: count cells hidden there (primary, complement or secondary, matched
+        on the spec's dimensions) are hidden here, as are small counts of ``df``'s other
+        count columns and every value derived from a hidden count. The result is numeric
+        (NaN = withheld), ready for a choropleth or an explorer.
+
+        Raises
+        ------
+        WorkbenchError
+            No table ``name`` was written by this run.
+        """
+        stem = f"/{name}.csv"
+        synthetic_stem = f"/{SYNTHETIC_LABEL}_{name}.csv"
+        pub = next((p for p in self._published if p.name.endswith((stem, synthetic_stem))), None)
+        if pub is None and any(r["name"] == name for r in self.records):
+            pub = None  # written unprotected (open data in full): only the rules below apply
+        elif pub is None:
+            raise WorkbenchError(f"Outputs.masked: no table {name!r} has been written")
+        frame = df.copy()
+        full = spec.restricted([c for c in frame.columns if c in spec.described])
+        if not self._protected(full):
+            return df
+        hidden = primary_mask(frame, full, self.threshold)
+        if pub is not None:
+            dims = [d for d in full.dims if d in pub.values.columns and d in frame.columns]
+            keys = [pub.values[d].map(key_text) for d in dims]
+            theirs = pd.MultiIndex.from_arrays(keys) if dims else None
+            ours = (
+                pd.MultiIndex.from_arrays([frame[d].map(key_text) for d in dims]) if dims else None
+            )
+            for col in full.counts:
+                if col not in pub.hidden.columns:
+                    continue
+                if theirs is None:
+                    continue
+                lookup = pd.Series(pub.hidden[col].to_numpy(dtype=bool), index=theirs)
+                lookup = lookup[~lookup.index.duplicated()]
+                got = lookup.reindex(ours).fillna(False).to_numpy(dtype=bool)
+                hidden[col] = hidden[col].to_numpy(dtype=bool) | got
+        hidden = derived_mask(hidden, full)
+        out = frame.copy()
+        for col in [*full.counts, *full.derived]:
+            if col in out.columns and hidden[col].any():
+                out[col] = numbers(out[col]).where(~hidden[col].to_numpy(dtype=bool))
+        return out
+
+    def _notes(
+        self, note: str | None, count_columns: list[str], synthetic: bool, protected: bool = True
+    ) -> list[str]:
+        counted = ", ".join(count_columns) or "no column"
         notes = [
             f"Study: {self.config.name} ({', '.join(self.config.area_codes)}), "
             f"{self.config.period_start} to {self.config.period_end}.",
-            f"Counts from 1 to {self.threshold - 1} in {', '.join(count_columns) or 'no column'} "
-            'are shown as "*"; a second cell is hidden where a total would reveal one.',
+            (
+                f"Counts from 1 to {self.threshold - 1} in {counted} are shown as '*'; further "
+                "cells are hidden where a total, a complement or another table of this run "
+                "would reveal one, and values derived from hidden counts are hidden."
+                if protected
+                else "Open data (police.uk) shown in full: [disclosure] open_data_in_full = true."
+            ),
         ]
         if synthetic:
             notes.insert(0, f"{SYNTHETIC_LABEL}: invented data for demonstration; not real.")
@@ -479,7 +629,8 @@ class Outputs:
 
         stem = self._stem(name, synthetic)
         html_path = self.dir / f"{stem}.html"
-        save_map(m, html_path, offline=True)
+        with write_errors(f"map {name} in {self.dir}"):
+            save_map(m, html_path, offline=True)
         paths = [html_path]
         png_error = None
         if png:
@@ -507,7 +658,8 @@ class Outputs:
         """Save a matplotlib figure as ``<name>.png``."""
         stem = self._stem(name, synthetic)
         path = self.dir / f"{stem}.png"
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+        with write_errors(f"figure {name} in {self.dir}"):
+            fig.savefig(path, dpi=dpi, bbox_inches="tight")
         self._record("figure", name, [path], synthetic=synthetic)
         return path
 
@@ -518,12 +670,50 @@ class Outputs:
     def note(self, name: str, text: str) -> Path:
         """Write a short text (e.g. the assumptions that apply) as ``<name>.md``."""
         path = self.dir / f"{self._stem(name, False)}.md"
-        path.write_text(text, encoding="utf-8")
+        with write_errors(f"note {name} in {self.dir}"):
+            path.write_text(text, encoding="utf-8")
         self._record("note", name, [path])
         return path
 
+    def audit_outputs(self) -> AuditResult:
+        """Read this theme's protected CSV files back from disk and attack them together with
+        the complete folders of the other themes of this run
+        (:func:`workbench.disclosure.audit.audit_files`)."""
+        own = tables_of_folder(self.dir, self.records)
+        others = [e for folder in self._run_folders() for e in tables_of_folder(folder)]
+        result = audit_files([*own, *others], self.threshold)
+        # name this theme's files by their final folder, where they will be read
+        prefix = f"{self.dir.name}/"
+        result.files = [f.replace(prefix, f"{self.final_dir.name}/") for f in result.files]
+        for leak in result.leaks:
+            leak.file = leak.file.replace(prefix, f"{self.final_dir.name}/")
+        return result
+
     def run_log(self, extra: dict[str, Any] | None = None) -> Path:
-        """Write ``run_log.json``: settings, package versions, ledger and files written."""
+        """Audit the tables, write ``run_log.json`` and move the folder into place.
+
+        The disclosure audit reads the written CSV files back (:meth:`audit_outputs`); its
+        result is the run log's ``disclosure_audit``. A leak stops the run: the staged
+        folder is removed and the error names the file and cell. Otherwise the folder
+        replaces any earlier run's folder of the same theme and date as a whole, with the
+        marker :data:`workbench.disclosure.folder.MARKER`.
+
+        Raises
+        ------
+        WorkbenchError
+            A hidden cell can be recovered from the published files, or the folder cannot
+            be written (full disk, read-only folder).
+        """
+        if self._folder.done:
+            raise WorkbenchError(f"the outputs of {self.theme} are already complete")
+        try:
+            self.audit = self.audit_outputs()
+        except Exception:
+            self._folder.abort()
+            raise
+        if not self.audit.ok:
+            self._folder.abort()
+            raise WorkbenchError(self.audit.message())
         log: dict[str, Any] = {
             "theme": self.theme,
             "started_utc": self.started.isoformat(timespec="seconds"),
@@ -531,6 +721,12 @@ class Outputs:
             "config": self.config.summary(),
             "python_executable": sys.executable,
             "packages": package_versions(),
+            "disclosure": {
+                "threshold": self.threshold,
+                "open_data_in_full": self.open_data_in_full,
+                "statement": str(self.disclosure_note()),
+            },
+            "disclosure_audit": self.audit.to_dict(),
             "outputs": self.records,
         }
         if self.study is not None and getattr(self.study, "ledger", None) is not None:
@@ -538,9 +734,25 @@ class Outputs:
         if extra:
             log["parameters"] = extra
         path = self.dir / "run_log.json"
-        path.write_text(json.dumps(log, indent=2, default=str), encoding="utf-8")
-        logger.info("Wrote run log %s", path)
-        return path
+        try:
+            with write_errors(f"the run log in {self.dir}"):
+                path.write_text(json.dumps(log, indent=2, default=str), encoding="utf-8")
+        except WorkbenchError:
+            self._folder.abort()
+            raise
+        self._folder.commit({"theme": self.theme, "started_utc": log["started_utc"]})
+        self.dir = self.final_dir
+        logger.info(
+            "Wrote run log %s; disclosure audit: %d cell(s) checked, %d leak(s)",
+            self.dir / "run_log.json",
+            self.audit.cells_checked,
+            len(self.audit.leaks),
+        )
+        return self.dir / "run_log.json"
+
+    def abort(self) -> None:
+        """Give up this run's outputs: remove the staged folder (the previous one stays)."""
+        self._folder.abort()
 
     def __repr__(self) -> str:
         lines = [f"Outputs in {self.dir}:"]

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.config import PARTNERSHIP_TABLES
 from workbench.errors import WorkbenchError
 
 __all__ = [
@@ -764,19 +765,7 @@ def sources(cfg: dict[str, Any], *, plain: bool = False) -> list[str]:
         )
     if files.get("population"):
         found.append("ONS population estimates (OGL v3.0)")
-    partnership = [
-        k.replace("_", " ")
-        for k in (
-            "treatment_demographics",
-            "treatment_by_lsoa",
-            "prevalence",
-            "services",
-            "waiting_times",
-            "needle_finds",
-            "young_people",
-        )
-        if files.get(k)
-    ]
+    partnership = [k.replace("_", " ") for k in PARTNERSHIP_TABLES if files.get(k)]
     if partnership:
         synthetic = any(
             "synthetic" in Path(str(files[k])).name.lower()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import html
+import json
 import logging
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.config import load_config
+from workbench.disclosure.audit import audit_run
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.outputs import run_dir
 
@@ -298,7 +301,10 @@ def run_report(
     results: dict[str, Path] = {}
     for theme in chosen:
         folder = run_dir(out_path, theme, date)
-        folder.mkdir(parents=True, exist_ok=True)
+        # The notebook's Outputs writes `folder` atomically (staged, then moved in place), so
+        # the executed notebook is kept beside it until the theme is complete.
+        work = out_path / f".{folder.name}.notebook"
+        work.mkdir(parents=True, exist_ok=True)
         params = {
             "config": str(cfg.path),
             "out_dir": str(out_path),
@@ -307,10 +313,15 @@ def run_report(
             "period_end": str(cfg.period_end) if start is not None else None,
         }
         t0 = time.perf_counter()
-        executed = _execute(theme, params, folder)
+        executed = _execute(theme, params, work)
+        folder.mkdir(parents=True, exist_ok=True)
+        executed = Path(shutil.move(executed, folder / executed.name))
+        shutil.rmtree(work, ignore_errors=True)
         export_html(executed, folder / f"{theme}.html")
         logger.info("Theme %s done in %.1f s: %s", theme, time.perf_counter() - t0, folder)
         results[theme] = folder
+    # disclosure (issue 12): attack every protected table of the run read back from disk
+    audit_run(results.values(), cfg.suppression_threshold)
     # The meeting pack and the community page of this run (issue 15), from its published files.
     from workbench.pack import run_pack
 
@@ -333,6 +344,14 @@ def run_report_cli(
     results = run_report(config, themes=themes, out=out, period=period)
     for theme, folder in results.items():
         print(f"{theme:>13}: {folder / (theme + '.html')}")
+    for folder in list(results.values())[:1]:
+        log = json.loads((folder / "run_log.json").read_text(encoding="utf-8"))
+        audit = log.get("run_disclosure_audit", {})
+        print(
+            f"disclosure audit: {len(audit.get('files', []))} protected table(s), "
+            f"{audit.get('cells_checked', 0)} hidden cell(s) and complement(s) checked, "
+            f"{audit.get('leaks_found', 0)} leak(s)"
+        )
     if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack
         first = next(iter(results.values()))
         pack = first.parent / f"{first.name.split('_', 1)[0]}_pack"

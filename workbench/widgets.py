@@ -267,7 +267,9 @@ class HotspotExplorer:
         if self.method.value == "kde":
             mb.add_kde(surface, threshold=self.threshold)
         else:
-            mb.add_gistar(surface, threshold=self.threshold)
+            # z and p withheld unless police.uk counts are shown in full (docs/disclosure.md)
+            protected = not getattr(self.study.config, "open_data_in_full", False)
+            mb.add_gistar(surface, threshold=self.threshold, protected=protected)
         if self.layer.value == "points":
             mb.add_points(self.points(), f"{self.crime_type.value} (snap points)")
         mb.add_outline(self.study.area, "Study area")
@@ -275,7 +277,8 @@ class HotspotExplorer:
 
     def update(self) -> None:
         """Recompute and redraw the map and the table in place."""
-        from workbench.stats import suppress
+        from workbench.disclosure import TableSpec, apply_mask, derived_mask, primary_mask
+        from workbench.disclosure.describe import top_zones
 
         t0 = time.perf_counter()
         try:
@@ -284,7 +287,8 @@ class HotspotExplorer:
             self.status.value = f"<b>Nothing to show:</b> {html.escape(str(exc))}"
             return
         self.result, self.table = surface, table
-        shown = suppress(table, self.threshold, count_columns=["count"])
+        spec: TableSpec = top_zones().restricted(table.columns)
+        shown = apply_mask(table, derived_mask(primary_mask(table, spec, self.threshold), spec))
         m = self.build_map(surface)
         _show(self.map_out, map_frame(m, self.height))
         _show(self.table_out, shown)
@@ -344,7 +348,13 @@ class ChoroplethExplorer:
     count_columns : sequence of str
         Columns of the table holding counts (suppressed with ``threshold``).
     derived : mapping, optional
-        Derived column -> count column (hidden when the count is).
+        Derived column -> count column(s) it comes from (hidden when one of them is).
+    spec : TableSpec, optional
+        The disclosure description of ``gdf``'s columns (from
+        :mod:`workbench.disclosure.describe`); replaces ``count_columns`` and ``derived``.
+        Suppression is decided on every column of ``gdf`` before the table's columns are
+        chosen, so a share whose numerator is hidden is hidden even when the numerator is
+        not one of the columns shown.
     threshold : int, default 5
         Suppression threshold.
     title : str
@@ -370,7 +380,8 @@ class ChoroplethExplorer:
         *,
         table_columns: Mapping[str, Sequence[str]] | None = None,
         count_columns: Sequence[str] = (),
-        derived: Mapping[str, str] | None = None,
+        derived: Mapping[str, str | Sequence[str]] | None = None,
+        spec: Any = None,
         threshold: int = 5,
         title: str = "",
         period: str = "",
@@ -390,9 +401,24 @@ class ChoroplethExplorer:
         self.measures = dict(measures)
         self.label = label
         self.table_columns = dict(table_columns or {})
-        self.count_columns = list(count_columns)
-        self.derived = dict(derived or {})
+        from workbench.disclosure import Count, Derived, TableSpec, derived_mask, primary_mask
+
+        if spec is None:
+            spec = TableSpec(
+                counts={c: Count() for c in count_columns},
+                derived={
+                    k: Derived((v,) if isinstance(v, str) else tuple(v))
+                    for k, v in dict(derived or {}).items()
+                },
+            )
+        self.spec: TableSpec = spec.restricted(
+            [c for c in gdf.columns if c in spec.described], strict=False
+        )
+        self.count_columns = list(self.spec.counts)
+        self.derived = {k: d.counts[0] for k, d in self.spec.derived.items()}
         self.threshold = threshold
+        #: Cells withheld (True), decided on the whole data before columns are chosen.
+        self.hidden = derived_mask(primary_mask(pd.DataFrame(gdf), self.spec, threshold), self.spec)
         self.title = title
         self.period_text = period
         self.sources = list(sources)
@@ -412,19 +438,19 @@ class ChoroplethExplorer:
 
     def table(self) -> pd.DataFrame:
         """The ranked table of the selected measure (suppressed)."""
-        from workbench.stats import suppress
+        from workbench.disclosure import apply_mask
 
         col = self.measures[self.measure.value]
         cols = list(self.table_columns.get(self.measure.value, [self.label, col]))
-        ranked = pd.DataFrame(self.gdf[cols]).sort_values(
-            col, ascending=self.order.value == "Lowest first", na_position="last"
-        )
+        shown = apply_mask(pd.DataFrame(self.gdf[cols]), self.hidden)
+        order = pd.to_numeric(self.gdf[col], errors="coerce").where(~self.hidden[col])
+        ranked = shown.loc[
+            order.sort_values(
+                ascending=self.order.value == "Lowest first", na_position="last"
+            ).index
+        ]
         ranked = ranked.reset_index(drop=True)
         ranked.index = ranked.index + 1
-        counts = [c for c in self.count_columns if c in ranked.columns]
-        if counts:
-            derived = {k: v for k, v in self.derived.items() if k in ranked and v in counts}
-            ranked = suppress(ranked, self.threshold, count_columns=counts, derived=derived or None)
         if self.synthetic:
             ranked.insert(0, "data", "SYNTHETIC")
         return ranked
@@ -443,7 +469,9 @@ class ChoroplethExplorer:
             # the map layer withholds small counts itself: those areas are drawn as
             # "Fewer than <threshold> events (not shown)", not as missing data
             kw = {"count": self.derived[col], "threshold": self.threshold}
-        mb.add_choropleth(self.gdf, col, self.measure.value, label=self.label, **kw)
+        data = self.gdf.copy()
+        data[col] = pd.to_numeric(data[col], errors="coerce").where(~self.hidden[col].to_numpy())
+        mb.add_choropleth(data, col, self.measure.value, label=self.label, **kw)
         if self.extra is not None:
             self.extra(mb)
         return mb

@@ -102,11 +102,22 @@ def test_officer_defined_groups() -> None:
 
 
 def test_published_with_suppression(searches, tmp_path) -> None:
-    cfg = load_config(SAMPLE / "area.toml")
+    from dataclasses import replace
+
+    cfg = replace(load_config(SAMPLE / "area.toml"), open_data_in_full=False)
     out = Outputs("indicators", config=cfg, out_dir=tmp_path, run_date="2024-01-01")
     shown = publish_disparity(out, search_disparity(searches, POP)).set_index("group")
     # 2 searches of the Other group (1-4) are hidden with everything derived from them
     assert shown.loc["Other", "searches"] == "*"
     assert shown.loc["Other", "ratio"] == "*"
     assert str(shown.loc["Black", "searches"]) == "15"
-    assert (tmp_path / "2024-01-01_indicators" / "stop_search_disparity.csv").is_file()
+    out.run_log()
+    assert list((tmp_path).rglob("stop_search_disparity.csv"))
+
+
+def test_published_in_full_when_the_study_says_so(searches, tmp_path) -> None:
+    cfg = load_config(SAMPLE / "area.toml")
+    assert cfg.open_data_in_full  # the sample shows police.uk counts in full
+    out = Outputs("indicators", config=cfg, out_dir=tmp_path, run_date="2024-01-01")
+    shown = publish_disparity(out, search_disparity(searches, POP)).set_index("group")
+    assert str(shown.loc["Other", "searches"]) == "2"

@@ -52,11 +52,20 @@ def test_notebooks_leave_reshaping_to_workbench(name):
         found = [r for r in RESHAPING if r in cell.source]
         assert not found, f"{name}: {found} in {cell.source[:60]!r}; move it into workbench/"
         for node in ast.walk(ast.parse(cell.source)):
-            # A derived={...} dict of more than two columns: use derived_from= instead.
-            if isinstance(node, ast.keyword) and node.arg == "derived":
-                assert not (isinstance(node.value, ast.Dict) and len(node.value.keys) > 3), (
-                    f"{name}: long derived={{...}}; use derived_from= (outputs.DERIVED_FROM)"
+            # Tables say what they hold with the analysis result's spec, not with column
+            # lists written in the notebook (workbench.disclosure.describe).
+            if isinstance(node, ast.keyword):
+                assert node.arg not in ("derived", "count_columns", "derived_from"), (
+                    f"{name}: {node.arg}= in a notebook; pass a workbench.disclosure.describe spec"
                 )
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "table"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "out"
+            ):
+                assert len(node.args) >= 3, f"{name}: out.table(...) without its spec"
 
 
 @pytest.mark.parametrize("name", sorted(THEMES.values()))

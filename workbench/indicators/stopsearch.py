@@ -16,7 +16,6 @@ __all__ = [
     "ETHNIC_GROUPS",
     "ethnic_group",
     "search_disparity",
-    "DISPARITY_DERIVED",
     "publish_disparity",
 ]
 
@@ -175,31 +174,20 @@ def search_disparity(
     return out
 
 
-#: Derived columns of :func:`search_disparity` and the count each comes from (for suppression).
-DISPARITY_DERIVED: dict[str, str] = {
-    "rate": "searches",
-    "lower": "searches",
-    "upper": "searches",
-    "ratio": "searches",
-    "ratio_lower": "searches",
-    "ratio_upper": "searches",
-    "linked_rate": "linked",
-    "linked_lower": "linked",
-    "linked_upper": "linked",
-}
-
-
 def publish_disparity(outputs: Any, table: pd.DataFrame, name: str = "stop_search_disparity"):
     """Write the disparity table through the study's disclosure path (``Outputs.table``).
 
-    Small counts of searches, linked outcomes and searches with the field recorded are
-    suppressed there (with the rates, ratios and intervals derived from them).
+    Described by :func:`workbench.indicators.specs.stop_search_disparity`: searches, searches
+    with the outcome field recorded and linked outcomes are counts (police.uk open data,
+    shown in full when the study sets ``[disclosure] open_data_in_full``, otherwise small
+    counts are hidden with the rates, ratios and intervals derived from them).
     """
+    from workbench.indicators.specs import stop_search_disparity
+
     return outputs.table(
         name,
         table,
-        count_columns=["searches", "linked", "linked_known"],
-        derived=DISPARITY_DERIVED,
+        stop_search_disparity(),
         note=(
             "Searches per 1,000 residents by self-defined ethnic group (Census 2021 groups); "
             "ratio to the White group with a log-normal 95% interval; linked = outcome linked "

@@ -27,6 +27,7 @@ from workbench.maps.legends import Legend, LegendItem
 from workbench.maps.popups import (
     SUPPRESSED_NOTE,
     count_texts,
+    derived_texts,
     escape,
     fmt_number,
     format_values,
@@ -282,8 +283,12 @@ def gistar_layer(
     show_not_significant: bool = True,
     show: bool = True,
     fields: Mapping[str, str] | Sequence[str] | None = None,
+    protected: bool = False,
 ) -> MapLayer:
     """Gi* hot and cold spots from the ``bin`` column (-3..3), diverging colours.
+
+    ``protected=True`` for a layer of partnership data: pop-ups then show no z or p
+    (:func:`workbench.maps.popups.derived_texts`).
 
     Legend: "Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant", "Cold spot
     90%", "Cold spot 95%", "Cold spot 99%". The bins come from the hotspot module (two-sided
@@ -314,10 +319,12 @@ def gistar_layer(
     }
     if "count" in gdf.columns:
         out_fields["Count"] = count_texts(gdf["count"], threshold)
+    # z and p derive from the counts: disclosure rules in workbench.maps.popups.derived_texts
+    counts = gdf["count"] if "count" in gdf.columns else None
     if "z" in gdf.columns:
-        out_fields["Gi* z"] = format_values(gdf["z"], 2)
+        out_fields["Gi* z"] = derived_texts(gdf["z"], counts, threshold, 2, protected=protected)
     if "p" in gdf.columns:
-        out_fields["p"] = format_values(gdf["p"], 4)
+        out_fields["p"] = derived_texts(gdf["p"], counts, threshold, 4, protected=protected)
     out_fields.update(_extra_fields(gdf, fields))
     return MapLayer(
         name=name,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.stats import SUPPRESSED, suppression_mask
+from workbench.stats import SUPPRESSED
 
 __all__ = [
     "escape",
@@ -69,18 +69,15 @@ def fmt_number(value: Any, decimals: int = 0) -> str:
 def small_count_mask(counts: pd.Series, threshold: int = 5) -> pd.Series:
     """True where a count must not be shown (1 to ``threshold - 1``).
 
-    Uses :func:`workbench.stats.suppression_mask` with no total row and no secondary
-    suppression: a map shows one count per area, not a table with margins.
+    Uses :func:`workbench.disclosure.primary_mask` (the workbench's one disclosure path)
+    with no total and no secondary suppression: a map shows one count per area, not a
+    table with margins.
     """
+    from workbench.disclosure import Count, TableSpec, primary_mask
+
     values = pd.to_numeric(pd.Series(counts), errors="coerce").reset_index(drop=True)
-    mask = suppression_mask(
-        values.rename("count"),
-        threshold,
-        total_row=None,
-        total_column=None,
-        secondary=False,
-    )
-    return pd.Series(mask.to_numpy(dtype=bool), index=pd.Series(counts).index)
+    mask = primary_mask(values.to_frame("count"), TableSpec(counts={"count": Count()}), threshold)
+    return pd.Series(mask["count"].to_numpy(dtype=bool), index=pd.Series(counts).index)
 
 
 def count_texts(counts: pd.Series, threshold: int = 5) -> list[str]:
@@ -146,6 +143,34 @@ def rate_texts(
             )
         out.append(f"{text}; {fmt_number(rec[count], 0)} of {base}")
     return out
+
+
+def derived_texts(
+    values: Sequence[Any] | pd.Series,
+    counts: Sequence[Any] | pd.Series | None,
+    threshold: int = 5,
+    decimals: int = 2,
+    *,
+    protected: bool = False,
+) -> list[str]:
+    """Display text of values derived from counts (z-scores, p-values) for a map layer.
+
+    Conventions
+    -----------
+    On a ``protected`` layer (a partnership table, or anything derived from one) no derived
+    value is shown: a Gi* z-score is a linear function of the counts of a cell and its
+    neighbours, so z-scores shown beside the other cells' counts give hidden counts back
+    (issue 12); the cell's class (colour) is still drawn. On an open-data layer the values
+    are shown, except beside a count that is itself withheld (1 to ``threshold - 1``).
+    """
+    vals = list(values)
+    if protected:
+        return ["not shown (protected data)" if v is not None else "" for v in vals]
+    texts = format_values(vals, decimals)
+    if counts is None:
+        return texts
+    hide = small_count_mask(pd.Series(list(counts)), threshold).to_numpy()
+    return [f"{SUPPRESSED}" if h else t for t, h in zip(texts, hide, strict=True)]
 
 
 def format_values(values: Sequence[Any] | pd.Series, decimals: int | None = None) -> list[str]:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.stats.disclosure import SUPPRESSED, suppression_mask
+from workbench.stats.disclosure import suppression_mask
 
 __all__ = [
     "require_frame",
@@ -182,21 +182,27 @@ def hide_cells(
     total shown in another table).
     ``attrs["suppression"]`` is ``summary`` with the number of derived cells hidden.
     """
-    hide = {c: np.asarray(h, dtype=bool) for c, h in hidden.items()}
-    derived = dict(derived or {})
-    for col, bases in derived.items():
-        if col not in table.columns:
-            continue
-        flags = np.zeros(len(table), dtype=bool)
-        for base in bases:
-            flags |= hide[base]
-        hide[col] = flags
-    out = table.copy()
-    for col, flags in hide.items():
-        if col in out.columns and flags.any():
-            column = out[col].astype(object)
-            column[flags] = SUPPRESSED
-            out[col] = column
+    from workbench.disclosure import Count, Derived, TableSpec, apply_mask, derived_mask
+
+    hide = {str(c): np.asarray(h, dtype=bool) for c, h in hidden.items()}
+    derived = {
+        str(col): tuple(str(b) for b in bases)
+        for col, bases in dict(derived or {}).items()
+        if col in table.columns
+    }
+    # the one disclosure path: a derived column is hidden wherever one of its counts is
+    spec = TableSpec(
+        counts={c: Count() for c in hide},
+        derived={c: Derived(bases) for c, bases in derived.items()},
+    )
+    mask = pd.DataFrame(hide, index=table.index)
+    for col in table.columns:
+        if str(col) not in mask.columns:
+            mask[str(col)] = False
+    mask = derived_mask(mask, spec)
+    mask = mask.rename(columns={str(c): c for c in table.columns})
+    out = apply_mask(table, mask)
+    hide = {c: mask[c].to_numpy() for c in derived}
     info = dict(summary or {})
     info["derived"] = int(sum(hide[c].sum() for c in derived if c in hide))
     out.attrs.update(table.attrs)

@@ -1,4 +1,11 @@
-"""Small-count suppression for exported tables (primary, secondary and derived cells)."""
+"""Small-count suppression of one table (compatibility layer over :mod:`workbench.disclosure`).
+
+``suppress`` and ``suppression_mask`` keep their signatures for callers that hold a plain
+table; they describe it as a :class:`workbench.disclosure.TableSpec` and use the
+workbench's one disclosure path (:func:`workbench.disclosure.protect`). Tables published
+by the workbench go through :meth:`workbench.outputs.Outputs.table`, which also protects
+them against the other tables of the run.
+"""
 
 from __future__ import annotations
 
@@ -84,7 +91,24 @@ def _plan(
     secondary: bool,
     complements: Mapping[Hashable, Hashable] | None = None,
 ) -> tuple[pd.DataFrame, bool, pd.DataFrame, dict[str, Any]]:
-    """Work out the suppression mask; returns (frame, was_series, mask, summary)."""
+    """Work out the suppression mask; returns (frame, was_series, mask, summary).
+
+    A thin adapter: the table is described as a :class:`workbench.disclosure.TableSpec`
+    (rows one dimension, count columns a second when there is a total column) and
+    suppressed by :func:`workbench.disclosure.protect`, the workbench's one disclosure path.
+    """
+    from workbench.disclosure import (
+        ALL,
+        Count,
+        Derived,
+        Published,
+        TableSpec,
+        derived_mask,
+        primary_mask,
+        protect,
+    )
+    from workbench.disclosure.model import key_text
+
     if not isinstance(threshold, (int, np.integer)) or threshold < 1:
         raise WorkbenchError(f"threshold must be a whole number >= 1, found {threshold!r}")
     frame, was_series = _as_frame(table)
@@ -103,152 +127,66 @@ def _plan(
             raise WorkbenchError(f"count_columns {missing} are not columns of the table")
     if not frame.index.is_unique:
         raise WorkbenchError("table must have unique row labels to suppress cells")
-
     t_row = _find_total(frame.index, total_row, "row")
     t_col = _find_total(pd.Index(count_columns), total_column, "column")
     values = _numeric(frame, count_columns)
     bad = values.columns[(values < 0).any()]
     if len(bad):
         raise WorkbenchError(f"count column {bad[0]!r} has negative values; counts must be >= 0")
-
-    primary = (values > 0) & (values < threshold)
-    n_small = int(primary.to_numpy().sum())
-    n_complement = 0
-    for part, whole in dict(complements or {}).items():
+    complements = dict(complements or {})
+    for part, whole in complements.items():
         if part not in values.columns or whole not in values.columns:
             raise WorkbenchError(
                 f"complements {part!r} -> {whole!r}: both must be count columns; count columns "
                 f"are {list(values.columns)}"
             )
-        rest = values[whole] - values[part]
-        shown = ~primary[part] & ~primary[whole]
-        hide = shown & (rest > 0) & (rest < threshold)
-        n_complement += int(hide.sum())
-        primary[part] = primary[part] | hide
-    mask = primary.copy()
-    if secondary:
-        _secondary(values, mask, t_row, t_col)
-    n_secondary = int((mask & ~primary).to_numpy().sum())
 
+    names = {c: f"c{i}" for i, c in enumerate(count_columns)}
+    work = pd.DataFrame({names[c]: values[c].to_numpy() for c in count_columns})
+    work["row"] = [key_text(i) for i in frame.index]
+    counts = {}
+    for c in count_columns:
+        if complements:  # one measure per column, a part no more than its whole
+            part_of = names[complements[c]] if c in complements else None
+            counts[names[c]] = Count(f"col {names[c]}", part_of=part_of)
+        else:  # one measure; columns are a second dimension, the total column its margin
+            counts[names[c]] = Count("table", fixed={"column": ALL if c == t_col else names[c]})
+    spec = TableSpec(
+        dims=("row",),
+        counts=counts,
+        derived={f"d{i}": Derived((names[b],)) for i, b in enumerate(derived.values())},
+        totals={} if t_row is None else {"row": key_text(t_row)},
+    )
+    for i, b in enumerate(derived.values()):
+        work[f"d{i}"] = values[b].to_numpy() if b in values else np.nan
+    first = primary_mask(work, spec, int(threshold))
+    only_small = primary_mask(
+        work, TableSpec(dims=("row",), counts={k: Count() for k in counts}), int(threshold)
+    )
+    if secondary:
+        (mask,) = protect([Published("table", work, spec, first)], int(threshold))
+    else:
+        mask = derived_mask(first, spec)
     full = pd.DataFrame(False, index=frame.index, columns=frame.columns)
-    for col in count_columns:
-        full[col] = mask[col].to_numpy()
-    for col, base in derived.items():
-        full[col] = full[col].to_numpy() | full[base].to_numpy()
+    for c in count_columns:
+        full[c] = mask[names[c]].to_numpy()
+    for i, col in enumerate(derived):
+        full[col] = full[col].to_numpy() | mask[f"d{i}"].to_numpy()
+    n_small = int(only_small[list(counts)].to_numpy().sum())
+    n_first = int(first[list(counts)].to_numpy().sum())
+    n_all = int(mask[list(counts)].to_numpy().sum())
     summary = {
         "threshold": int(threshold),
         "rule": f"counts 1 to {threshold - 1} shown as {SUPPRESSED!r}; zero shown",
         "primary": n_small,
-        "complement": n_complement,
-        "secondary": n_secondary,
+        "complement": n_first - n_small,
+        "secondary": n_all - n_first,
         "derived": int(full[list(derived)].to_numpy().sum()) if derived else 0,
         "count_columns": [str(c) for c in count_columns],
         "total_row": None if t_row is None else str(t_row),
         "total_column": None if t_col is None else str(t_col),
     }
     return frame, was_series, full, summary
-
-
-def _lines(
-    values: pd.DataFrame, t_row: Hashable | None, t_col: Hashable | None
-) -> list[tuple[list[tuple[int, int]], tuple[int, int]]]:
-    """Groups of cells that add up to a shown total: (component cells, total cell)."""
-    rows = list(values.index)
-    cols = list(values.columns)
-    inner_r = [i for i, r in enumerate(rows) if r != t_row]
-    inner_c = [j for j, c in enumerate(cols) if c != t_col]
-    lines = []
-    if t_col is not None:
-        jt = cols.index(t_col)
-        for i in range(len(rows)):  # every row, the total row included
-            lines.append(([(i, j) for j in inner_c], (i, jt)))
-    if t_row is not None:
-        it = rows.index(t_row)
-        for j in range(len(cols)):  # every column, the total column included
-            lines.append(([(i, j) for i in inner_r], (it, j)))
-    return lines
-
-
-def _secondary(
-    values: pd.DataFrame, mask: pd.DataFrame, t_row: Hashable | None, t_col: Hashable | None
-) -> None:
-    """Suppress extra cells until no hidden cell can be worked out from the shown totals.
-
-    Only lines whose cells are all numbers are equations an analyst could use (a blank cell
-    is as unknown as a hidden one). Modifies ``mask`` in place; see :func:`_protect`.
-    """
-    v = values.to_numpy(dtype=float)
-    lines = [
-        (comps, total)
-        for comps, total in _lines(values, t_row, t_col)
-        if np.isfinite(v[total]) and all(np.isfinite(v[c]) for c in comps)
-    ]
-    m = mask.to_numpy().copy()
-    _protect(v, m, lines)
-    mask.iloc[:, :] = m
-
-
-def _protect(
-    v: np.ndarray, m: np.ndarray, lines: list[tuple[list[tuple[int, int]], tuple[int, int]]]
-) -> None:
-    """Hide cells in ``m`` (in place) until no hidden cell is determined by the ``lines``.
-
-    1. Greedy row/column rule, repeated until nothing changes: in a line with exactly one
-       hidden cell, hide a non-zero visible component (a hidden zero would not protect the
-       first cell), preferring one that also completes a crossing line with one hidden cell,
-       then the smallest; if there is none, hide the line's total.
-    2. Audit: every line is a linear equation (components - total = 0). A hidden cell is
-       worked out exactly when its unit vector lies in the row space of those equations
-       restricted to the hidden cells, i.e. when it has no component in their null space
-       (:func:`disclosed_cells`). The greedy rule alone can leave such cells (for
-       example two 2x2 blocks of hidden cells joined by one hidden cell); for each, hide the
-       smallest non-zero visible cell of one of its lines and go back to 1.
-    """
-    member: dict[tuple[int, int], list[int]] = {}
-    for k, (comps, total) in enumerate(lines):
-        for cell in (*comps, total):
-            member.setdefault(cell, []).append(k)
-
-    def hidden_in(k: int) -> int:
-        comps, total = lines[k]
-        return int(sum(m[c] for c in comps) + m[total])
-
-    def priority(cell: tuple[int, int], k: int) -> tuple[int, float, tuple[int, int]]:
-        # Prefer a cell that also completes another line with one hidden cell, then the
-        # smallest value (least information lost).
-        fixes = sum(1 for other in member[cell] if other != k and hidden_in(other) == 1)
-        return (-fixes, float(v[cell]), cell)
-
-    while True:
-        changed = True
-        while changed:
-            changed = False
-            for k, (comps, total) in enumerate(lines):
-                if hidden_in(k) != 1:
-                    continue
-                candidates = [c for c in comps if not m[c] and v[c] > 0]
-                if candidates:
-                    pick = min(candidates, key=lambda c: priority(c, k))
-                elif not m[total] and v[total] > 0:
-                    pick = total
-                else:
-                    continue
-                m[pick] = True
-                changed = True
-        exposed = disclosed_cells(m, lines)
-        if not exposed:
-            return
-        cell = exposed[0]
-        near = {c for k in member[cell] for c in (*lines[k][0], lines[k][1])}
-        candidates = sorted((c for c in near if not m[c] and v[c] > 0), key=lambda c: (v[c], c))
-        if not candidates:  # nothing left in its lines: widen to the whole table
-            candidates = sorted(
-                (c for c in member if not m[c] and v[c] > 0), key=lambda c: (v[c], c)
-            )
-        if not candidates:
-            logger.warning("cell %s can still be worked out; no visible cell left to hide", cell)
-            return
-        m[candidates[0]] = True
 
 
 def disclosed_cells(

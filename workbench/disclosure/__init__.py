@@ -1,0 +1,32 @@
+"""One disclosure path for every number the workbench publishes.
+
+- :mod:`~workbench.disclosure.spec`: what a table holds (counts, margins, complements,
+  derived values), carried by analysis results.
+- :mod:`~workbench.disclosure.protect`: primary, complement, secondary (within and across
+  the tables of one run) and derived suppression.
+- :mod:`~workbench.disclosure.model`: the attacker's linear model and HiGHS bounds.
+- :mod:`~workbench.disclosure.audit`: the run-level audit of the files written.
+- :mod:`~workbench.disclosure.cells`: spreadsheet-safe text (CSV/formula injection).
+- :mod:`~workbench.disclosure.folder`: atomic, locked output folders.
+
+The rules and their sources are in ``docs/disclosure.md``.
+"""
+
+from workbench.disclosure.model import SUPPRESSED, Leak, Model, Published
+from workbench.disclosure.protect import apply_mask, derived_mask, primary_mask, protect
+from workbench.disclosure.spec import ALL, Count, Derived, TableSpec
+
+__all__ = [
+    "ALL",
+    "SUPPRESSED",
+    "Count",
+    "Derived",
+    "Leak",
+    "Model",
+    "Published",
+    "TableSpec",
+    "apply_mask",
+    "derived_mask",
+    "primary_mask",
+    "protect",
+]

@@ -1,0 +1,169 @@
+"""Primary, complement, secondary and derived suppression of tables published together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from workbench.disclosure.model import SUPPRESSED, Model, Published, numbers
+from workbench.disclosure.spec import TableSpec
+from workbench.errors import WorkbenchError
+
+__all__ = ["primary_mask", "derived_mask", "protect", "apply_mask", "MAX_ROUNDS"]
+
+logger = logging.getLogger(__name__)
+
+#: Secondary suppression rounds before giving up (each hides one more cell).
+MAX_ROUNDS = 400
+
+
+def primary_mask(frame: pd.DataFrame, spec: TableSpec, threshold: int) -> pd.DataFrame:
+    """Cells hidden before any secondary suppression.
+
+    Counts from 1 to ``threshold - 1`` (primary); a part whose complement in its whole
+    (``started - within_target``) is 1 to ``threshold - 1`` (the complement counts people).
+    """
+    if not isinstance(threshold, (int, np.integer)) or threshold < 1:
+        raise WorkbenchError(f"threshold must be a whole number >= 1, found {threshold!r}")
+    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    vals = {c: numbers(frame[c]) for c in spec.counts if c in frame.columns}
+    for c, v in vals.items():
+        if (v < 0).any():
+            raise WorkbenchError(f"count column {c!r} has negative values; counts must be >= 0")
+        mask[c] = ((v > 0) & (v < threshold)).to_numpy()
+    for c, count in spec.counts.items():
+        if c in vals and count.part_of in vals:
+            rest = vals[count.part_of] - vals[c]
+            small = ((rest > 0) & (rest < threshold)).to_numpy()
+            mask[c] = mask[c].to_numpy() | (small & ~mask[count.part_of].to_numpy())
+    return mask
+
+
+def derived_mask(mask: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """``mask`` with every derived column hidden wherever one of its counts is."""
+    out = mask.copy()
+    for col, d in spec.derived.items():
+        if col not in out.columns:
+            continue
+        flags = np.zeros(len(out), dtype=bool)
+        for c in d.counts:
+            if c in out.columns:
+                flags |= out[c].to_numpy(dtype=bool)
+        out[col] = flags
+    return out
+
+
+def apply_mask(frame: pd.DataFrame, mask: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with ``"*"`` where ``mask`` is True."""
+    out = frame.copy()
+    for col in out.columns:
+        hide = mask[col].to_numpy(dtype=bool) if col in mask else None
+        if hide is not None and hide.any():
+            column = out[col].astype(object)
+            column[hide] = SUPPRESSED
+            out[col] = column
+    return out
+
+
+def _pick(model: Model, target, current: set[int]):  # noqa: ANN001, ANN202
+    """The shown cell to hide so that ``target`` is no longer pinned (None if none)."""
+    cell, _, idx, _, _, _ = target
+    fam = model.family_of[cell.measure]
+    hit = set(idx.tolist())
+    related: set[int] = set()
+    for rows, _ in fam.eq_rows:
+        r = set(rows.tolist())
+        if r & hit:
+            related |= r
+    for rows, _, _ in fam.ub_rows:
+        r = set(rows.tolist())
+        if r & hit:
+            related |= r
+    best = None
+    for c in model.cells:
+        if c.hidden or c.table not in current or model.family_of[c.measure] is not fam:
+            continue
+        box = set(model.box(c).tolist())
+        if not box & related:
+            continue
+        same = c.table == cell.table
+        # In the target's own table hide a sibling (a cell of the same line), the way
+        # row/column suppression does; across tables hide the margin that contains the
+        # target, which is the equation giving it away.
+        direct = not (box & hit) if same else bool(box & hit)
+        score = (
+            c.value <= 0,  # a hidden zero protects little: last resort
+            not direct,
+            not same,
+            c.value,
+            c.table,
+            c.row,
+        )
+        if best is None or score < best[0]:
+            best = (score, c)
+    return None if best is None else best[1]
+
+
+def protect(
+    tables: Sequence[Published], threshold: int, context: Sequence[Published] = ()
+) -> list[pd.DataFrame]:
+    """Masks of hidden cells for tables published together, safe against the audit's attack.
+
+    Parameters
+    ----------
+    tables : sequence of Published
+        The tables to publish now, with their true values (``hidden`` is ignored).
+    threshold : int
+        Counts from 1 to ``threshold - 1`` are hidden.
+    context : sequence of Published
+        Tables already published in the same run (their hidden cells unknown); they cannot
+        change, so cells of ``tables`` are hidden until the whole set is safe.
+
+    Returns
+    -------
+    list of DataFrame of bool
+        One mask per table (True = hidden), derived columns included.
+
+    Notes
+    -----
+    Conventions: primary and complement suppression (:func:`primary_mask`), then rounds of
+    secondary suppression: the :class:`~workbench.disclosure.model.Model` of every table
+    (and ``context``) bounds each hidden cell and complement with integer programs; for
+    the first one still pinned within the threshold the smallest non-zero shown cell of the
+    same measure that shares an equation with it (a sibling in the same table first) is
+    hidden. This is a heuristic, not a minimum-loss cell suppression (tau-argus style); it
+    stops when the attack finds nothing. Derived values are hidden with their counts.
+
+    Raises
+    ------
+    WorkbenchError
+        A hidden cell that no further suppression can protect (it is fixed by tables
+        published earlier in the run).
+    """
+    current = list(tables)
+    for t in current:
+        t.hidden = derived_mask(primary_mask(t.values, t.spec, threshold), t.spec)
+    idx = set(range(len(current)))
+    for _ in range(MAX_ROUNDS):
+        model = Model([*current, *context], threshold)
+        leaky, _ = model.leaky(idx)
+        if not leaky:
+            break
+        pick = _pick(model, leaky[0], idx)
+        if pick is None:
+            c = leaky[0][0]
+            tab = model.tables[c.table]
+            raise WorkbenchError(
+                f"{tab.name}: row {model.row_label(c.table, c.row)}, column {c.column!r} can be "
+                "worked out from tables published in this run and no cell left to hide would "
+                "protect it"
+            )
+        t = current[pick.table]
+        t.hidden.iloc[pick.row, t.hidden.columns.get_loc(pick.column)] = True
+        t.hidden = derived_mask(t.hidden, t.spec)
+    else:
+        raise WorkbenchError(f"secondary suppression did not settle in {MAX_ROUNDS} rounds")
+    return [t.hidden for t in current]

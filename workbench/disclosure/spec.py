@@ -1,0 +1,298 @@
+"""What a published table holds: the description analysis results carry to the disclosure path.
+
+A :class:`TableSpec` names, for one table, the columns that identify a row (its dimensions),
+the columns that count people or events (with the *measure* each counts, so that cells of
+different tables that count the same thing are recognised as the same cell or its margin),
+the columns derived from counts (rates, shares, interval bounds, z-scores, ratios) and the
+numeric columns that are not disclosive (populations, estimates, distances). It is plain
+data (JSON-ready) so that the run-level audit can read it back beside the CSV files.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from workbench.errors import WorkbenchError
+
+__all__ = ["ALL", "Count", "Derived", "TableSpec", "DERIVED_KINDS", "SOURCES"]
+
+logger = logging.getLogger(__name__)
+
+#: A dimension value meaning "every member" (a margin or total).
+ALL = "__all__"
+
+#: How a derived column is computed from its counts (the audit inverts the linear ones).
+DERIVED_KINDS = (
+    "share",  # counts = (numerator, denominator): numerator / denominator
+    "rate",  # counts = (numerator,), population column: numerator / population * per
+    "wilson_lower",  # counts = (numerator, denominator)
+    "wilson_upper",
+    "other",  # any other function of the counts (z-scores, ratios, Poisson limits, changes)
+)
+
+#: Where a table's counts come from: ``partnership`` tables are always protected; ``open``
+#: (police.uk, already published) may be shown in full when the study config says so.
+SOURCES = ("partnership", "open")
+
+
+@dataclass(frozen=True)
+class Count:
+    """A column of counts of people or events.
+
+    Parameters
+    ----------
+    measure : str, optional
+        What the column counts. Cells of any table of one run with the same measure and
+        the same dimension values are the same number; a cell whose dimension is missing
+        or is a total counts every member of it. ``None``: a measure of its own (only the
+        margins inside its table constrain it).
+    fixed : mapping, optional
+        Dimensions this column holds at a value whatever the row says, typically
+        ``{"imd_decile": ALL}`` for a ``total_count`` column beside a decile's ``count``.
+    part_of : str, optional
+        The column (of the same table) counting the whole this column is a part of
+        (``within_target`` of ``started``). The complement (``started - within_target``)
+        counts people too and is protected like a cell.
+    """
+
+    measure: str | None = None
+    fixed: Mapping[str, str] = field(default_factory=dict)
+    part_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A column computed from counts of the same row: hidden wherever one of them is.
+
+    Parameters
+    ----------
+    counts : tuple of str
+        The count columns it depends on (numerator first).
+    kind : str, default "other"
+        One of :data:`DERIVED_KINDS`.
+    population : str, optional
+        For ``rate``: the (non-disclosive) population column.
+    per : float, optional
+        For ``rate``: the multiplier (per 10,000 residents).
+    """
+
+    counts: tuple[str, ...]
+    kind: str = "other"
+    population: str | None = None
+    per: float | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.counts, str):
+            object.__setattr__(self, "counts", (self.counts,))
+        else:
+            object.__setattr__(self, "counts", tuple(self.counts))
+        if self.kind not in DERIVED_KINDS:
+            raise WorkbenchError(
+                f"Derived kind must be one of {DERIVED_KINDS}, found {self.kind!r}"
+            )
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The disclosure description of one table (see the module docstring).
+
+    Parameters
+    ----------
+    dims : tuple of str
+        Columns whose values identify a row (``financial_year``, ``ward_code``, ``group``).
+    counts : mapping
+        Count column -> :class:`Count`.
+    derived : mapping
+        Derived column -> :class:`Derived`.
+    safe : tuple of str
+        Numeric columns that are not counts of people and not derived from counts
+        (populations, prevalence estimates, distances, capacities).
+    totals : mapping
+        Dimension column -> the label of its total row (``{"sex": "Total"}``).
+    member_sets : mapping
+        Dimension column -> value -> the base members it stands for, for groups of
+        categories such as ``{"group": {"20% most deprived": ("1", "2")}}``.
+    dim_names : mapping
+        Dimension column -> the dimension's name across tables (``{"deciles": "imd_decile"}``).
+    incomplete : tuple of str
+        Dimensions whose members are not all listed (a top-10 table).
+    source : str, default "partnership"
+        One of :data:`SOURCES`.
+    """
+
+    dims: tuple[str, ...] = ()
+    counts: Mapping[str, Count] = field(default_factory=dict)
+    derived: Mapping[str, Derived] = field(default_factory=dict)
+    safe: tuple[str, ...] = ()
+    totals: Mapping[str, str] = field(default_factory=dict)
+    member_sets: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    dim_names: Mapping[str, str] = field(default_factory=dict)
+    incomplete: tuple[str, ...] = ()
+    source: str = "partnership"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dims", tuple(self.dims))
+        object.__setattr__(self, "safe", tuple(self.safe))
+        object.__setattr__(self, "incomplete", tuple(self.incomplete))
+        counts = {
+            k: (v if isinstance(v, Count) else Count(**v) if isinstance(v, Mapping) else Count(v))
+            for k, v in dict(self.counts).items()
+        }
+        object.__setattr__(self, "counts", counts)
+        derived = {
+            k: (
+                v
+                if isinstance(v, Derived)
+                else Derived(**v)
+                if isinstance(v, Mapping)
+                else Derived(v)
+            )
+            for k, v in dict(self.derived).items()
+        }
+        object.__setattr__(self, "derived", derived)
+        if self.source not in SOURCES:
+            raise WorkbenchError(
+                f"TableSpec source must be one of {SOURCES}, found {self.source!r}"
+            )
+        for col, d in derived.items():
+            for c in d.counts:
+                if c not in counts:
+                    raise WorkbenchError(
+                        f"derived column {col!r} depends on {c!r}, which is not a count column "
+                        f"of the spec ({sorted(counts)})"
+                    )
+        for col, c in counts.items():
+            if c.part_of is not None and c.part_of not in counts:
+                raise WorkbenchError(
+                    f"count column {col!r} is part of {c.part_of!r}, not a count column"
+                )
+
+    # -- columns -------------------------------------------------------------------------
+    @property
+    def described(self) -> set[str]:
+        """Every column the spec says something about."""
+        return {*self.dims, *self.counts, *self.derived, *self.safe}
+
+    def rename(self, mapping: Mapping[str, str]) -> TableSpec:
+        """The spec after ``DataFrame.rename(columns=mapping)``: the description follows."""
+
+        def r(c: str) -> str:
+            return mapping.get(c, c)
+
+        return replace(
+            self,
+            dims=tuple(r(c) for c in self.dims),
+            counts={
+                r(k): Count(
+                    v.measure, {r(d): x for d, x in v.fixed.items()}, v.part_of and r(v.part_of)
+                )
+                for k, v in self.counts.items()
+            },
+            derived={
+                r(k): Derived(
+                    tuple(r(c) for c in v.counts), v.kind, v.population and r(v.population), v.per
+                )
+                for k, v in self.derived.items()
+            },
+            safe=tuple(r(c) for c in self.safe),
+            totals={r(k): v for k, v in self.totals.items()},
+            member_sets={r(k): v for k, v in self.member_sets.items()},
+            dim_names={r(k): v for k, v in self.dim_names.items()},
+            incomplete=tuple(r(c) for c in self.incomplete),
+        )
+
+    def with_dims(self, *dims: str) -> TableSpec:
+        """The same spec with dimension columns added (after a ``reset_index``)."""
+        return replace(self, dims=tuple(dict.fromkeys((*self.dims, *dims))))
+
+    def restricted(self, columns: Iterable[Any], *, strict: bool = True) -> TableSpec:
+        """The spec of a column selection.
+
+        A derived column kept without the counts it comes from is an error (``strict``), or
+        (``strict=False``, for data already withheld upstream such as
+        :meth:`workbench.outputs.Outputs.masked`) keeps the counts that are present.
+        """
+        cols = {str(c) for c in columns}
+        derived = {}
+        for name, d in self.derived.items():
+            if name not in cols:
+                continue
+            missing = [c for c in d.counts if c not in cols]
+            if missing and strict:
+                raise WorkbenchError(
+                    f"derived column {name!r} is kept without the count(s) {missing} it comes "
+                    "from: keep them (they are suppressed), or drop the derived column"
+                )
+            kept = tuple(c for c in d.counts if c in cols)
+            if missing:
+                logger.warning("derived column %r shown without its counts %s", name, missing)
+            if kept:
+                derived[name] = replace(
+                    d, counts=kept, kind=d.kind if kept == d.counts else "other"
+                )
+        counts = {k: v for k, v in self.counts.items() if k in cols}
+        counts = {
+            k: (v if v.part_of is None or v.part_of in counts else replace(v, part_of=None))
+            for k, v in counts.items()
+        }
+        return replace(
+            self,
+            dims=tuple(c for c in self.dims if c in cols),
+            counts=counts,
+            derived=derived,
+            safe=tuple(c for c in self.safe if c in cols),
+        )
+
+    # -- JSON ----------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the run log keeps it beside each table's file names)."""
+        return {
+            "dims": list(self.dims),
+            "counts": {
+                k: {"measure": v.measure, "fixed": dict(v.fixed), "part_of": v.part_of}
+                for k, v in self.counts.items()
+            },
+            "derived": {
+                k: {
+                    "counts": list(v.counts),
+                    "kind": v.kind,
+                    "population": v.population,
+                    "per": v.per,
+                }
+                for k, v in self.derived.items()
+            },
+            "safe": list(self.safe),
+            "totals": dict(self.totals),
+            "member_sets": {
+                k: {a: list(b) for a, b in v.items()} for k, v in self.member_sets.items()
+            },
+            "dim_names": dict(self.dim_names),
+            "incomplete": list(self.incomplete),
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TableSpec:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            dims=tuple(data.get("dims", ())),
+            counts={k: Count(**v) for k, v in data.get("counts", {}).items()},
+            derived={
+                k: Derived(
+                    tuple(v["counts"]), v.get("kind", "other"), v.get("population"), v.get("per")
+                )
+                for k, v in data.get("derived", {}).items()
+            },
+            safe=tuple(data.get("safe", ())),
+            totals=dict(data.get("totals", {})),
+            member_sets={
+                k: {a: tuple(b) for a, b in v.items()}
+                for k, v in data.get("member_sets", {}).items()
+            },
+            dim_names=dict(data.get("dim_names", {})),
+            incomplete=tuple(data.get("incomplete", ())),
+            source=data.get("source", "partnership"),
+        )
