@@ -87,6 +87,8 @@ STUDY_KEYS = (
     "boundary_copyright_year",
     "allow_missing_months",
     "allow_low_suppression",
+    "engine",  # scale (issue 16): docs/scale.md
+    "scheduler",
 )
 # -- [indicators]: national comparison files and settings (workbench.indicators) --------------
 #: File keys of ``[indicators]`` (paths relative to the TOML file). ``fingertips`` is a list.
@@ -148,6 +150,9 @@ class StudyConfig:
     thresholds: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     boundary_copyright_year: int | None = None
+    # -- scale (issue 16): which engine reads police.uk street crime; see docs/scale.md --
+    engine: str = "auto"
+    scheduler: str | None = None
     # [disclosure] (issue 12): show counts from open data (police.uk) in full.
     open_data_in_full: bool = False
     commentary: Path | None = None
@@ -196,6 +201,8 @@ class StudyConfig:
             "suppression_threshold": self.suppression_threshold,
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
+            "engine": self.engine,
+            "scheduler": self.scheduler,
             "open_data_in_full": self.open_data_in_full,
             "commentary": str(self.commentary) if self.commentary else None,
             "allow_missing_months": self.allow_missing_months,
@@ -427,6 +434,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         commentary=commentary,
         allow_missing_months=study.get("allow_missing_months", False),
         allow_low_suppression=study.get("allow_low_suppression", False),
+        **_parse_engine(study, path),
         indicators=_parse_indicators(path, raw.get("indicators"), check_files),
     )
     _check_period(cfg)
@@ -536,3 +544,27 @@ def _parse_indicators(path: Path, raw: Any, check: bool) -> dict[str, Any]:
                 raise ConfigError(f"{path}: [indicators] {key} must be text, found {value!r}")
             out[key] = value
     return out
+
+
+# -- scale (issue 16) ------------------------------------------------------------------------
+_ENGINES = ("auto", "memory", "duckdb", "dask")
+
+
+def _parse_engine(study: dict, path: Path) -> dict[str, Any]:
+    """``[study] engine`` (auto, memory, duckdb, dask) and ``[study] scheduler`` (a Dask
+    scheduler address such as ``"tcp://10.0.0.5:8786"``, for ``engine = "dask"``)."""
+    engine = study.get("engine", "auto")
+    if engine not in _ENGINES:
+        raise ConfigError(
+            f"{path}: [study] engine must be one of {', '.join(_ENGINES)}, found {engine!r}"
+        )
+    scheduler = study.get("scheduler")
+    if scheduler is not None and not (
+        isinstance(scheduler, str) and "://" in scheduler and engine == "dask"
+    ):
+        raise ConfigError(
+            f"{path}: [study] scheduler must be a Dask scheduler address like "
+            f"'tcp://host:8786' and needs engine = \"dask\", found {scheduler!r} "
+            f"with engine = {engine!r}"
+        )
+    return {"engine": engine, "scheduler": scheduler}

@@ -446,7 +446,10 @@ class Study:
         the run log and ``workbench validate --json``). A month some force lacks is missing,
         not zero: time-based outputs use :attr:`Coverage.observed`.
         """
-        self.crimes  # noqa: B018 - reading the files records their months and the coverage
+        if self._engine() != "memory":  # scale (issue 16): read through the engine
+            self.crime_counts  # noqa: B018
+        else:
+            self.crimes  # noqa: B018 - reading the files records their months and the coverage
         return self._coverage
 
     def _record_coverage(self) -> None:
@@ -495,6 +498,41 @@ class Study:
             f"period_end to months the files hold, or add [study] allow_missing_months = true "
             f"to treat those months as missing (never as zero)."
         )
+
+    # -- scale (issue 16): aggregates from the configured engine --------------------------
+    @cached_property
+    def crime_counts(self):
+        """police.uk street crime aggregated by the configured engine (``[study] engine``):
+        a :class:`workbench.engines.StreetAggregates` (LSOA × month × crime type counts, ledger,
+        coverage). With the in-memory engine it is built from :attr:`crimes` (loaded once)."""
+        from workbench.engines import aggregate_street
+
+        paths = self._path("police_street")
+        engine = self._engine()
+        if engine == "memory":
+            before = len(self.ledger.files)
+            crimes = self.crimes
+            own = [f for f in self.ledger.files[before:] if f.kind == "police_street"] or [
+                f for f in self.ledger.files if f.kind == "police_street"
+            ]
+            return aggregate_street(
+                paths,
+                period=self.period,
+                area=self.study_area,
+                engine="memory",
+                crimes=crimes,
+                crimes_ledger=own,
+            )
+        agg = aggregate_street(
+            paths,
+            period=self.period,
+            area=self.study_area,
+            engine=engine,
+            scheduler=self.config.scheduler,
+            ledger=self.ledger,
+        )
+        self._record_coverage()  # the engines record the files' months as the loader does
+        return agg
 
     @cached_property
     def searches(self) -> gpd.GeoDataFrame | None:
@@ -586,11 +624,23 @@ class Study:
 
     # -- everything --------------------------------------------------------------------------
     def load_all(self) -> Ledger:
-        """Load every configured file (as ``workbench validate`` does) and return the ledger."""
+        """Load every configured file (as ``workbench validate`` does) and return the ledger.
+
+        With a DuckDB or Dask engine (``[study] engine``), police street crime is read through
+        :attr:`crime_counts` (same ledger, rows not held in memory)."""
         for name in ATTRIBUTES:
+            if name == "crimes" and self._engine() != "memory":  # scale (issue 16)
+                self.crime_counts.close()
+                continue
             getattr(self, name)
         self.check_coverage()
         return self.ledger
+
+    def _engine(self) -> str:
+        """The engine ``[study] engine`` resolves to for the police street files."""
+        from workbench.engines import choose_engine
+
+        return choose_engine(self.config.engine, self._path("police_street"))
 
     def __repr__(self) -> str:
         return f"Study({self.config.name!r}, {self.config.period_start}..{self.config.period_end})"

@@ -159,3 +159,51 @@ def test_dual_kde_methods():
     assert_allclose(lg.loc[pos, "risk"], math.log(0.5), rtol=1e-12)
     with pytest.raises(WorkbenchError, match="method must be"):
         dual_kde(pts, ref, "quotient")
+
+
+# -- binned FFT path (issue 16) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("h", [120.0, 333.0, 900.0])
+def test_kde_fft_within_one_percent_of_the_direct_formula(h):
+    """The binned FFT surface against the kernel sum written out in this test (not the exact
+    path's code): max |difference| <= 1% of the surface's maximum, weights included, points
+    off the grid included (they still reach it within h)."""
+    pts = _points(n=3000, seed=7, weights=True)
+    area = gpd.GeoDataFrame(geometry=[box(500, 500, 4500, 3500)], crs=BNG)
+    g = grid(area, cell_size=100)
+    r = kde(pts, bandwidth=h, zones=g, weights="w", method="fft")
+    expected = _direct(pts, g["x"].to_numpy(), g["y"].to_numpy(), h, pts["w"].to_numpy())
+    err = np.abs(r["density"].to_numpy() - expected).max() / expected.max()
+    assert err <= 0.01, err
+    assert r.attrs["method"].startswith("binned FFT")
+
+
+def test_kde_fft_single_point_peak_exact_when_on_a_bin_centre():
+    # a point at a cell centre: the binned weight sits on that bin, so the peak is exact
+    pts = gpd.GeoDataFrame(geometry=[Point(450, 450)], crs=BNG)
+    g = grid(gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs=BNG), cell_size=100)
+    r = kde(pts, bandwidth=400, zones=g, method="fft")
+    peak = r.loc[(r["x"] == 450) & (r["y"] == 450), "density"].iloc[0]
+    assert_allclose(peak, 1e6 * 3 / (math.pi * 400**2), rtol=1e-9)  # 5.968310365946075
+    # (1 - (100/400)^2)^2 = 0.87890625 of the peak one cell east
+    east = r.loc[(r["x"] == 550) & (r["y"] == 450), "density"].iloc[0]
+    assert_allclose(east / peak, 0.87890625, rtol=1e-9)
+
+
+def test_kde_auto_method_by_work(monkeypatch):
+    import importlib
+
+    kde_module = importlib.import_module("workbench.hotspots.kde")
+
+    pts = _points(n=400)
+    g = grid(gpd.GeoDataFrame(geometry=[box(0, 0, 5000, 4000)], crs=BNG), cell_size=100)
+    assert kde(pts, bandwidth=300, zones=g).attrs["method"] == "exact"
+    monkeypatch.setattr(kde_module, "FFT_MIN_WORK", 10.0)
+    assert kde(pts, bandwidth=300, zones=g).attrs["method"].startswith("binned FFT")
+    hexes = grid(gpd.GeoDataFrame(geometry=[box(0, 0, 5000, 4000)], crs=BNG), 200, shape="hex")
+    assert kde(pts, bandwidth=300, zones=hexes).attrs["method"] == "exact"
+    with pytest.raises(WorkbenchError, match="square grid"):
+        kde(pts, bandwidth=300, zones=hexes, method="fft")
+    with pytest.raises(WorkbenchError, match="method must be"):
+        kde(pts, bandwidth=300, zones=g, method="binned")

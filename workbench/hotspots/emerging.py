@@ -18,7 +18,7 @@ from workbench.hotspots.grids import _zone_index, grid_over_bounds
 from workbench.hotspots.weights import weights_with_label
 from workbench.stats.periods import observed_months
 
-__all__ = ["emerging", "emerging_categories", "CATEGORIES", "PERIODS"]
+__all__ = ["emerging", "emerging_counts", "emerging_categories", "CATEGORIES", "PERIODS"]
 
 logger = logging.getLogger(__name__)
 
@@ -251,7 +251,6 @@ def emerging(
         )
     if not 0 < alpha < 1:
         raise WorkbenchError(f"emerging: alpha must be between 0 and 1, found {alpha}")
-    from workbench.stats import mann_kendall_many
 
     pts = as_points(points)
     if zones is None:
@@ -292,6 +291,59 @@ def emerging(
         logger.warning("emerging: %d point(s) outside every zone", int((~inside).sum()))
     nz = len(zs)
     counts = np.bincount(zi[inside] * nt + t_index[inside], minlength=nz * nt).reshape(nz, nt)
+    res = emerging_counts(
+        zs, counts, periods, observed=seen, weights=weights, k=k, knn=knn, alpha=alpha,
+        fdr=fdr, return_cube=return_cube,
+    )  # fmt: skip
+    out = res[0] if return_cube else res
+    out.attrs["period"] = period
+    out.attrs["outside"] = int((~inside).sum())
+    return res
+
+
+def emerging_counts(
+    zones: Any,
+    counts: np.ndarray,
+    periods: pd.PeriodIndex,
+    *,
+    observed: np.ndarray | None = None,
+    weights: Any = "queen",
+    k: int = 8,
+    knn: int | None = None,
+    alpha: float = 0.05,
+    fdr: bool = True,
+    return_cube: bool = False,
+) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Emerging hot spots from counts already made: one row per zone, one column per period.
+
+    The method of :func:`emerging` from its step 2 on (step 1, counting points per zone and
+    period, is done by the caller: for example the aggregates of a national engine,
+    :meth:`workbench.engines.StreetAggregates.lsoa_month`). ``counts`` is an array of shape
+    ``(len(zones), len(periods))``, zero where a zone had no record in a held period;
+    ``observed`` (bool per period, default all True) marks the periods the data hold — the
+    others are missing, not zero, and are left out as in :func:`emerging`.
+    """
+    zs = as_polygons(zones)
+    counts = np.asarray(counts)
+    nz, nt = len(zs), len(periods)
+    if counts.shape != (nz, nt):
+        raise WorkbenchError(
+            f"emerging_counts: counts must have shape (zones, periods) = ({nz}, {nt}), "
+            f"found {counts.shape}"
+        )
+    seen = np.ones(nt, dtype=bool) if observed is None else np.asarray(observed, dtype=bool)
+    if int(seen.sum()) < 3:
+        raise WorkbenchError(
+            f"emerging_counts: need at least 3 observed periods for a trend, found "
+            f"{int(seen.sum())} of {nt}"
+        )
+    if not 0 < alpha < 1:
+        raise WorkbenchError(f"emerging: alpha must be between 0 and 1, found {alpha}")
+    from workbench.stats import mann_kendall_many
+
+    period = periods.freqstr
+    missing = [str(p) for p, ok in zip(periods, seen, strict=True) if not ok]
+    inside = np.ones(1, dtype=bool)
     g, wlabel = weights_with_label(zs, weights, k=k, knn=knn)
     g_star = g.assign_self_weight(1.0)
     z = np.zeros((nz, nt))

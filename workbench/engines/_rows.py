@@ -1,0 +1,467 @@
+"""The row-level rules every engine applies: the police loader's own, imported, never rewritten.
+
+Each engine (in memory, DuckDB, Dask) only decides *how* rows are read and *where* the kept rows
+live. *Which* rows are kept, and the reason recorded for each dropped row, comes from one place:
+:mod:`workbench.loaders.police` (``_normalise``, ``parse_months``, ``_filter``,
+``_duplicated_text``) and :data:`workbench.ledger.REASONS`. This module adapts those functions
+to batches of rows:
+
+* :func:`apply_rules` runs the loader's ``_filter`` on one batch (a file, or a DuckDB record
+  batch spanning several files) and returns the kept rows in a compact form (:data:`KEPT`).
+* The duplicate-record rule compares a record with every earlier one, across batches. ``_filter``
+  applies it inside each batch; :func:`resolve_duplicates` applies the same function
+  (``_duplicated_text``, in reading order) to the few rows whose Crime ID occurs in more than one
+  batch, which each engine finds with its own grouping. "First in reading order" composed over
+  batches equals "first in reading order" over all rows, so the ledgers are identical.
+* :func:`coverage` lists the months each force's files hold, from the file names.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from workbench.ledger import REASONS, FileLedger
+from workbench.loaders import police
+from workbench.loaders.area import StudyArea
+
+__all__ = [
+    "KEPT",
+    "KEY",
+    "Member",
+    "apply_rules",
+    "coverage",
+    "list_members",
+    "resolve_duplicates",
+    "check_whole_load",
+    "MonthStats",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Columns of the compact kept rows every engine stores: ``month`` is the Period ordinal,
+#: ``longitude``/``latitude`` as published (projected to BNG only when a spatial query asks),
+#: ``_ord`` is the reading order (file number << 32 | row).
+KEPT = [
+    "crime_id",
+    "month",
+    "lsoa_code",
+    "crime_type",
+    "falls_within",
+    "longitude",
+    "latitude",
+    "_ord",
+]
+#: The published columns the engines read (the others are not needed for the aggregates, and
+#: the loader's rules do not look at them).
+COLUMNS = {
+    k: v
+    for k, v in police.STREET_COLUMNS.items()
+    if k in ("crime_id", "month", "falls_within", "longitude", "latitude", "lsoa_code",
+             "crime_type")
+}  # fmt: skip
+REQUIRED = {k: v for k, v in COLUMNS.items() if k in police._STREET_REQUIRED}
+OPTIONAL = {k: v for k, v in COLUMNS.items() if k not in police._STREET_REQUIRED}
+#: The aggregation key of the national counts.
+KEY = ["lsoa_code", "month", "crime_type"]
+_SHIFT = 32  # _ord = file number << 32 | row within the batch stream of that file
+_FORCE = re.compile(r"(\d{4}-\d{2})-(.+)-street\.csv$", re.IGNORECASE)
+#: Where a sentinel row sits: in Great Britain, no Crime ID, no LSOA code.
+_SENTINEL_LONLAT = (-1.5, 52.5)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One police.uk CSV of a configured source.
+
+    ``number`` is its place in reading order (the in-memory loader's order: sources as
+    configured, then the files of each source sorted by name); ``source`` the index of the
+    configured source whose ledger it feeds; ``duplicate_of`` the name of an earlier file with
+    the same base name (the loader drops such a file as a whole).
+    """
+
+    number: int
+    source: int
+    name: str
+    base: str
+    path: str
+    zip_member: str | None = None
+    duplicate_of: str | None = None
+
+    def size(self) -> int:
+        """Bytes of CSV (uncompressed size for a zip member)."""
+        if self.zip_member is None:
+            return Path(self.path).stat().st_size
+        import zipfile
+
+        with zipfile.ZipFile(self.path) as zf:
+            return zf.getinfo(self.zip_member).file_size
+
+    def read(self) -> bytes:
+        """The file's bytes (from the zip when it is a zip member)."""
+        if self.zip_member is None:
+            return Path(self.path).read_bytes()
+        import zipfile
+
+        with zipfile.ZipFile(self.path) as zf:
+            return zf.read(self.zip_member)
+
+
+def list_members(sources: Sequence[str | Path]) -> tuple[list[Member], list[FileLedger]]:
+    """The files of every source in the loader's reading order, and one ledger per source.
+
+    Uses :func:`workbench.loaders.police.police_members` (the same file discovery and the same
+    errors as the in-memory loader).
+    """
+    from contextlib import ExitStack
+
+    from workbench.errors import DataError
+    from workbench.loaders._io import display_name
+
+    members: list[Member] = []
+    entries: list[FileLedger] = []
+    seen: dict[str, str] = {}
+    with ExitStack() as stack:
+        for s, src in enumerate(sources):
+            src = Path(src)
+            fl = FileLedger(display_name(src), "police_street")
+            entries.append(fl)
+            if not src.exists():
+                raise DataError(display_name(src), "a file, folder or zip", found="nothing")
+            found = police.police_members(src, "street", stack)
+            if len(found) > 1:
+                fl.file = f"{fl.file} ({len(found)} files)"
+            for name, base, reader in found:
+                first = seen.setdefault(base, name)
+                if isinstance(reader, partial):  # zf.read bound to a member name
+                    path, member = str(src.resolve()), str(reader.args[0])
+                else:  # Path.read_bytes of the file
+                    path, member = str(Path(reader.__self__).resolve()), None
+                members.append(
+                    Member(
+                        number=len(members),
+                        source=s,
+                        name=name,
+                        base=base,
+                        path=path,
+                        zip_member=member,
+                        duplicate_of=first if first != name else None,
+                    )
+                )
+    return members, entries
+
+
+def coverage(members: Sequence[Member], read: dict[int, int] | None = None) -> pd.DataFrame:
+    """Months held per force, from the file names (``YYYY-MM-<force>-street.csv``).
+
+    One row per force and month with ``files`` (how many files, duplicates excluded) and, when
+    ``read`` (rows read per file number) is given, ``rows``. A month absent here is missing
+    data for that force, never zero.
+    """
+    rows = []
+    for m in members:
+        if m.duplicate_of is not None:
+            continue
+        hit = _FORCE.search(m.base)
+        if not hit:
+            continue
+        rows.append(
+            {
+                "force": hit.group(2),
+                "month": pd.Period(hit.group(1), freq="M"),
+                "files": 1,
+                "rows": (read or {}).get(m.number, 0),
+            }
+        )
+    if not rows:
+        return pd.DataFrame(
+            {
+                "force": pd.Series(dtype="str"),
+                "month": pd.Series(dtype="period[M]"),
+                "files": pd.Series(dtype="int64"),
+                "rows": pd.Series(dtype="int64"),
+            }
+        )
+    df = pd.DataFrame(rows).groupby(["force", "month"], as_index=False).sum()
+    if read is None:
+        df = df.drop(columns="rows")
+    return df.sort_values(["force", "month"], ignore_index=True)
+
+
+@dataclass
+class MonthStats:
+    """What the loader's two whole-load checks need to know about a batch."""
+
+    rows: int = 0
+    any_month: bool = False  # some row has a parseable month
+    lo: int | None = None  # smallest / largest month (ordinal) of rows that pass the
+    hi: int | None = None  # coordinate and month rules
+    any_inside: bool = False  # some such row is in the study period
+
+    def merge(self, other: MonthStats) -> MonthStats:
+        los = [v for v in (self.lo, other.lo) if v is not None]
+        his = [v for v in (self.hi, other.hi) if v is not None]
+        return MonthStats(
+            self.rows + other.rows,
+            self.any_month or other.any_month,
+            min(los) if los else None,
+            max(his) if his else None,
+            self.any_inside or other.any_inside,
+        )
+
+
+def _month_stats(df: pd.DataFrame, period: tuple[pd.Period, pd.Period] | None) -> MonthStats:
+    month = df["month"]
+    has = month.notna().to_numpy(bool)
+    lon, lat = df["longitude"].to_numpy(), df["latitude"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        ok = (lon >= police.GB_LON[0]) & (lon <= police.GB_LON[1])
+        ok &= (lat >= police.GB_LAT[0]) & (lat <= police.GB_LAT[1])
+    ok &= has
+    stats = MonthStats(rows=len(df), any_month=bool(has.any()))
+    if ok.any():
+        ords = month.array.asi8[ok]
+        stats.lo, stats.hi = int(ords.min()), int(ords.max())
+        stats.any_inside = period is None or bool(
+            ((ords >= period[0].ordinal) & (ords <= period[1].ordinal)).any()
+        )
+    return stats
+
+
+def check_whole_load(
+    stats: MonthStats, entries: list[FileLedger], period: tuple[pd.Period, pd.Period] | None
+) -> None:
+    """Raise the loader's whole-load errors (no parseable month in any row; no row in the study
+    period) for the load as a whole, with the loader's own wording (its ``_filter`` is run on
+    two rows standing for the load)."""
+    if not stats.rows:
+        return
+    if not stats.any_month:
+        months = pd.PeriodIndex([None], freq="M")
+    elif period is not None and stats.lo is not None and not stats.any_inside:
+        months = pd.PeriodIndex.from_ordinals([stats.lo, stats.hi], freq="M")
+    else:
+        return
+    n = len(months)
+    frame = pd.DataFrame(
+        {
+            "crime_id": pd.Series([pd.NA] * n, dtype="str"),
+            "longitude": [_SENTINEL_LONLAT[0]] * n,
+            "latitude": [_SENTINEL_LONLAT[1]] * n,
+            "lsoa_code": pd.Series([pd.NA] * n, dtype="str"),
+            "month": pd.Series(months),
+            "_src": np.zeros(n, np.int16),
+        }
+    )
+    probe = [FileLedger(e.file, e.kind) for e in entries]
+    police._filter(frame, probe, period, None, REASONS["bad_month"], "crimes", [])
+    raise AssertionError("the loader's whole-load check did not fire")  # pragma: no cover
+
+
+def apply_rules(
+    df: pd.DataFrame,
+    entries: list[FileLedger],
+    *,
+    src: np.ndarray,
+    order: np.ndarray,
+    names: list[str],
+    member: np.ndarray,
+    published: list[dict[str, str]],
+    period: tuple[pd.Period, pd.Period] | None,
+    area: StudyArea | None,
+    file_months: Sequence[str | None] | None = None,
+) -> tuple[pd.DataFrame, MonthStats]:
+    """The loader's validation and drop rules on one batch of raw rows; the kept rows.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Raw rows with workbench column names (:data:`workbench.loaders.police.STREET_COLUMNS`);
+        coordinates numeric or text, ``month`` text. Consumed.
+    entries : list of FileLedger
+        One per configured source; receives kept and dropped counts (and notes).
+    src, order : ndarray
+        Per row: the source index (into ``entries``) and the reading-order number ``_ord``.
+    names, member, published :
+        For the loader's error messages: the batch's file names, each row's position in
+        ``names`` and each file's published header names.
+    file_months : sequence of str or None
+        The month each file's name gives (:func:`name_month`), for the loader's check that a
+        monthly file holds only its month.
+
+    Returns
+    -------
+    (DataFrame, MonthStats)
+        Columns :data:`KEPT` (the loader's kept rows; ``lsoa_code`` as the loader sets it,
+        e.g. filled in by location), one row per kept record, in reading order; and what
+        :func:`check_whole_load` needs.
+
+    Notes
+    -----
+    Runs :func:`workbench.loaders.police._normalise`, ``parse_months`` and ``_filter`` unchanged.
+    Two checks of ``_filter`` are meant for a whole load ("no parseable month in any row", "no
+    row in the study period"); when one would fire on this batch alone, a sentinel row (in
+    Great Britain, in the period, no Crime ID or LSOA code, ledger entry of its own) is added so
+    that every real row is judged by the same rules, and removed afterwards. The engines raise
+    those two errors for the load as a whole (:func:`check_whole_load`).
+    """
+    df = police._normalise(df, COLUMNS, names, member, published)
+    text = df["month"]
+    df["month"] = police.parse_months(text)
+    if file_months is not None:  # the loader's check of each file's months against its name
+        police._check_file_months(
+            df["month"], text, police._Members(names, member, published, list(file_months))
+        )
+    del text
+    stats = _month_stats(df, period)
+    src = np.asarray(src, dtype=np.int64)
+    order = np.asarray(order, dtype=np.int64)
+    entries_here = entries
+    if len(df) and (not stats.any_month or (stats.lo is not None and not stats.any_inside)):
+        start = period[0] if period is not None else pd.Period("2000-01", freq="M")
+        extra = {c: pd.Series([pd.NA], dtype="str") for c in df.columns}
+        extra["longitude"] = pd.Series([_SENTINEL_LONLAT[0]])
+        extra["latitude"] = pd.Series([_SENTINEL_LONLAT[1]])
+        extra["month"] = pd.Series(pd.PeriodIndex([start], freq="M"))
+        df = pd.concat([df, pd.DataFrame(extra)[df.columns]], ignore_index=True)
+        src = np.append(src, len(entries))
+        order = np.append(order, -1)
+        entries_here = [*entries, FileLedger("sentinel", "sentinel")]
+    df["_src"] = src.astype(np.int16)
+    df["_ord"] = order
+    # (the loader also builds a BNG point per kept row; the aggregates keep longitude and
+    # latitude instead, and spatial queries project them when asked)
+    gdf = police._filter(df, entries_here, period, area, REASONS["bad_month"], "crimes", KEPT)
+    out = pd.DataFrame(
+        {
+            "crime_id": gdf["crime_id"].array,
+            "month": gdf["month"].array.asi8,
+            "lsoa_code": gdf["lsoa_code"].array,
+            "crime_type": gdf["crime_type"].array,
+            "falls_within": gdf["falls_within"].array,
+            "longitude": np.asarray(gdf["longitude"], dtype=np.float64),
+            "latitude": np.asarray(gdf["latitude"], dtype=np.float64),
+            "_ord": np.asarray(gdf["_ord"], dtype=np.int64),
+        }
+    )
+    if entries_here is not entries:
+        out = out[out["_ord"] >= 0].reset_index(drop=True)
+    return out, stats
+
+
+def resolve_duplicates(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Which of the kept rows sharing a Crime ID across batches are duplicate records.
+
+    ``candidates`` holds every kept row whose Crime ID (or its hash) occurs more than once in the
+    whole load (columns :data:`KEPT`). The loader keeps the LATEST record of a repeated Crime ID
+    (latest month, then the last row read): the candidates are put newest first (``month``
+    descending, then reading order ``_ord`` descending) and judged by the loader's own
+    ``_duplicated_text`` — every record after the newest is a duplicate. Returns those rows.
+
+    Notes
+    -----
+    Batches compose: each batch already kept its newest record of an ID (the loader's
+    ``_filter``), and the newest over all batches is the newest of those, so the result is the
+    loader's over the whole load.
+    """
+    if candidates.empty:
+        return candidates.iloc[:0]
+    cands = candidates.sort_values(
+        ["month", "_ord"], ascending=[False, False], kind="stable", ignore_index=True
+    )
+    ids = pa.array(cands["crime_id"].astype("str").array, type=pa.large_string())
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    dup = police._duplicated_text(ids)
+    return cands[dup].reset_index(drop=True)
+
+
+def name_month(m: Member) -> tuple[str, str] | None:
+    """``(month, force)`` from a file's name, as the loader reads it (``None``: not a
+    ``YYYY-MM-<force>-street.csv`` name)."""
+    named = police._MEMBER["street"].search(m.name.replace("!", "/"))
+    return (named.group(1), named.group(2).lower()) if named else None
+
+
+def record_months(members: Sequence[Member], read: dict[int, int], entries) -> None:
+    """The loader's coverage record: each monthly file with at least one row holds its month
+    for its force (``FileLedger.months``), duplicates of a file included as the loader does."""
+    for m in members:
+        named = name_month(m)
+        if named is not None and read.get(m.number, 0):
+            entries[m.source].months.setdefault(named[1], set()).add(named[0])
+
+
+def source_of(order: np.ndarray, member_source: np.ndarray) -> np.ndarray:
+    """The source index of rows given their ``_ord`` (file number in the high bits)."""
+    return member_source[np.asarray(order, dtype=np.int64) >> _SHIFT]
+
+
+def make_order(file_number: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """``_ord`` from file numbers and row positions within each file."""
+    return (np.asarray(file_number, dtype=np.int64) << _SHIFT) | np.asarray(row, dtype=np.int64)
+
+
+def apply_duplicates(
+    dups: pd.DataFrame, entries: list[FileLedger], member_source: np.ndarray
+) -> None:
+    """Move the cross-batch duplicates from kept to "duplicate record" in the source ledgers."""
+    if dups.empty:
+        return
+    src = source_of(dups["_ord"].to_numpy(), member_source)
+    for s, n in zip(*np.unique(src, return_counts=True), strict=True):
+        entries[int(s)].kept -= int(n)
+        entries[int(s)].drop(REASONS["duplicate"], int(n))
+
+
+def add_to_grid(out: np.ndarray, df: pd.DataFrame, x0: float, y0: float, cell: float) -> None:
+    """Add rows (``longitude``, ``latitude``) to grid counts ``out[row, col]`` (BNG cells of
+    ``cell`` metres from ``(x0, y0)``; rows off the grid are not counted)."""
+    from workbench.geo import to_bng_xy
+
+    if not len(df):
+        return
+    x, y = to_bng_xy(df["longitude"].to_numpy(), df["latitude"].to_numpy())
+    ny, nx = out.shape
+    r = np.floor((y - y0) / cell).astype(np.int64)
+    c = np.floor((x - x0) / cell).astype(np.int64)
+    ok = (r >= 0) & (r < ny) & (c >= 0) & (c < nx)
+    out += np.bincount(r[ok] * nx + c[ok], minlength=ny * nx).reshape(ny, nx)
+
+
+def points_in(df: pd.DataFrame, polygons) -> pd.DataFrame:
+    """The rows of ``df`` (:data:`KEPT`) inside ``polygons`` (any CRS), with BNG ``x``, ``y``
+    (a geopandas spatial join)."""
+    import geopandas as gpd
+
+    from workbench.geo import BNG, to_bng_xy
+
+    x, y = to_bng_xy(df["longitude"].to_numpy(), df["latitude"].to_numpy())
+    pts = gpd.GeoDataFrame(
+        df.assign(x=x, y=y), geometry=gpd.points_from_xy(x, y), crs=BNG
+    ).reset_index(drop=True)
+    poly = polygons.to_crs(BNG)
+    hit = gpd.sjoin(pts, poly[[poly.geometry.name]], predicate="within")
+    return pts.loc[np.unique(hit.index.to_numpy())]
+
+
+def concat_points(parts: list) -> object:
+    """One GeoDataFrame (EPSG:27700) of the rows from :func:`points_in`, in reading order."""
+    import geopandas as gpd
+
+    from workbench.geo import BNG
+
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        cols = {c: [] for c in [*KEPT, "x", "y"]}
+        return gpd.GeoDataFrame(cols, geometry=[], crs=BNG)
+    out = pd.concat(parts, ignore_index=True).sort_values("_ord", ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=BNG)

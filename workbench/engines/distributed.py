@@ -1,0 +1,277 @@
+"""The distributed engine: the same per-file rules as tasks on a Dask cluster.
+
+Each police.uk file is one ``dask.delayed`` task that reads it with the loader's own reader and
+applies the loader's rules (:func:`workbench.engines._rows.apply_rules`); the kept rows become a
+``dask.dataframe`` (one partition a file) that stays on the workers. Counts are a Dask
+``groupby``; repeated Crime IDs are found with a Dask ``value_counts`` on a hash of the ID and
+judged by the loader's rule on the client (:func:`workbench.engines._rows.resolve_duplicates`);
+points in a polygon use dask-geopandas. Dask does all scheduling, partitioning and data
+movement: nothing here decides which worker runs what.
+"""
+
+from __future__ import annotations
+
+import logging
+from operator import getitem
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from workbench.geo import BNG
+from workbench.ledger import REASONS, FileLedger
+from workbench.loaders import police
+from workbench.loaders.area import StudyArea
+
+from . import _rows
+from ._rows import KEPT, Member, MonthStats
+
+__all__ = ["DaskRows", "run_dask", "connect"]
+
+logger = logging.getLogger(__name__)
+
+_REQ, _OPT, _COLS = _rows.REQUIRED, _rows.OPTIONAL, _rows.COLUMNS
+
+
+def connect(scheduler: str | None):
+    """A ``distributed.Client`` for ``scheduler`` (``"tcp://host:8786"``), or ``None``.
+
+    ``None`` uses the client already active in this process (for example one made with a
+    ``LocalCluster``) or, when there is none, Dask's default local scheduler.
+    """
+    if not scheduler:
+        return None
+    from distributed import Client
+
+    return Client(scheduler)
+
+
+def _meta() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "crime_id": pd.Series(dtype="str"),
+            "month": pd.Series(dtype="int64"),
+            "lsoa_code": pd.Series(dtype="str"),
+            "crime_type": pd.Series(dtype="str"),
+            "falls_within": pd.Series(dtype="str"),
+            "longitude": pd.Series(dtype="float64"),
+            "latitude": pd.Series(dtype="float64"),
+            "_ord": pd.Series(dtype="int64"),
+            "_h": pd.Series(dtype="uint64"),
+        }
+    )
+
+
+class _Files:
+    """Files of one task (a plain object: Dask passes it whole, as it does not look inside
+    it for tasks the way it does with lists and dataclasses)."""
+
+    def __init__(self, members: list[Member]) -> None:
+        self.members = list(members)
+
+    def __iter__(self):
+        return iter(self.members)
+
+
+def _process(
+    group: _Files,
+    n_sources: int,
+    period: tuple[pd.Period, pd.Period] | None,
+    area: StudyArea | None,
+) -> tuple[pd.DataFrame, list[dict], MonthStats, dict[int, int]]:
+    """Some files: read (loader's reader), judged together (loader's rules); kept rows, ledgers,
+    stats and rows read per file number."""
+    entries = [FileLedger("", "police_street") for _ in range(n_sources)]
+    frames, names, published, numbers, sources, lengths = [], [], [], [], [], []
+    file_months: list[str | None] = []
+    read: dict[int, int] = {}
+    for m in group:
+        frame, enc, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
+        n = frame.num_rows if isinstance(frame, pa.Table) else len(frame)
+        read[m.number] = n
+        entries[m.source].read += n
+        if m.duplicate_of is not None:
+            entries[m.source].drop(REASONS["duplicate_file"], n)
+            continue
+        if enc != "utf-8":
+            entries[m.source].note(f"read as {enc} (not plain UTF-8)", n)
+        frames.append(frame)
+        names.append(m.name)
+        named = _rows.name_month(m)
+        file_months.append(named[0] if named else None)
+        published.append(pub)
+        numbers.append(m.number)
+        sources.append(m.source)
+        lengths.append(n)
+    if frames:
+        lengths_a = np.asarray(lengths, dtype=np.int64)
+        member = np.repeat(np.arange(len(frames)), lengths_a)
+        df = police._concat(frames, list(_COLS))  # empties ``frames``
+        starts = np.repeat(np.cumsum(lengths_a) - lengths_a, lengths_a)
+        row = np.arange(len(member)) - starts
+        kept, stats = _rows.apply_rules(
+            df,
+            entries,
+            src=np.asarray(sources, dtype=np.int64)[member],
+            order=_rows.make_order(np.asarray(numbers, dtype=np.int64)[member], row),
+            names=names,
+            member=member,
+            published=published,
+            period=period,
+            area=area,
+            file_months=file_months,
+        )
+    else:
+        kept, stats = _meta().drop(columns="_h"), MonthStats()
+    kept = kept.astype({"crime_id": "str", "lsoa_code": "str", "crime_type": "str"})
+    kept["falls_within"] = kept["falls_within"].astype("str")
+    kept["_h"] = pd.util.hash_pandas_object(kept["crime_id"], index=False).to_numpy(np.uint64)
+    return kept, [e.to_dict() for e in entries], stats, read
+
+
+def _blocks(members: list[Member], blocksize: int) -> list[list[Member]]:
+    """Consecutive files grouped into tasks of about ``blocksize`` bytes of CSV, as
+    ``dask.dataframe.read_csv`` groups bytes into partitions (the loader's rules have a fixed
+    cost per call, so one task per small monthly file would spend most of its time on it)."""
+    groups: list[list[Member]] = []
+    size = 0
+    for m in members:
+        n = m.size()
+        if not groups or size + n > blocksize:
+            groups.append([])
+            size = 0
+        groups[-1].append(m)
+        size += n
+    return groups
+
+
+class DaskRows:
+    """The kept rows of a Dask run: a ``dask.dataframe`` persisted on the workers."""
+
+    def __init__(self, ddf, client=None) -> None:
+        self.ddf = ddf
+        self.client = client
+
+    def __len__(self) -> int:
+        return int(self.ddf.map_partitions(len).compute().sum())
+
+    def counts(self) -> pd.DataFrame:
+        """Kept rows by :data:`KEY` (``month`` as Period ordinal)."""
+        out = self.ddf.groupby(_rows.KEY, observed=True).size().compute()
+        return out.rename("count").reset_index()
+
+    def grid_counts(
+        self, x0: float, y0: float, cell: float, shape: tuple[int, int], crime_types=None
+    ) -> np.ndarray:
+        """Counts on a ``shape = (ny, nx)`` grid of ``cell`` metres from ``(x0, y0)``: each
+        partition projected and binned on its worker, the grids summed."""
+        ddf = self.ddf
+        if crime_types is not None:
+            ddf = ddf[ddf["crime_type"].isin(list(crime_types))]
+
+        def part(df: pd.DataFrame) -> list:
+            out = np.zeros(shape, dtype=np.int64)
+            _rows.add_to_grid(out, df, x0, y0, cell)
+            return [out]
+
+        grids = ddf.to_delayed()
+        import dask
+
+        parts = dask.compute(*[dask.delayed(part)(g) for g in grids])
+        return np.sum([p[0] for p in parts], axis=0).astype(np.int64)
+
+    def points_within(self, polygons: gpd.GeoDataFrame, crime_types=None) -> gpd.GeoDataFrame:
+        """Kept rows inside ``polygons`` (BNG), by a dask-geopandas spatial join.
+
+        ``dask_geopandas.points_from_xy`` drops the CRS it is given (dask-geopandas 0.5), so it
+        is set again before the join.
+        """
+        import dask_geopandas
+
+        from workbench.geo import to_bng_xy
+
+        ddf = self.ddf.drop(columns="_h")
+        if crime_types is not None:
+            ddf = ddf[ddf["crime_type"].isin(list(crime_types))]
+
+        def project(df: pd.DataFrame) -> pd.DataFrame:
+            x, y = to_bng_xy(df["longitude"].to_numpy(), df["latitude"].to_numpy())
+            return df.assign(x=x, y=y)
+
+        meta = _meta().drop(columns="_h").assign(x=pd.Series(dtype="float64"))
+        meta["y"] = pd.Series(dtype="float64")
+        ddf = ddf.map_partitions(project, meta=meta)
+        geom = dask_geopandas.points_from_xy(ddf, "x", "y", crs=BNG)
+        pts = dask_geopandas.from_dask_dataframe(ddf, geometry=geom).set_crs(
+            BNG, allow_override=True
+        )
+        poly = polygons.to_crs(BNG)
+        joined = dask_geopandas.sjoin(pts, poly[[poly.geometry.name]], predicate="within")
+        out = joined.compute()
+        out = out[~out["_ord"].duplicated()].drop(columns="index_right")
+        return _rows.concat_points([out])
+
+    def close(self) -> None:
+        """Release the persisted rows on the workers."""
+        self.ddf = None
+
+
+def run_dask(
+    members: list[Member],
+    entries: list[FileLedger],
+    *,
+    period: tuple[pd.Period, pd.Period] | None,
+    area: StudyArea | None,
+    client=None,
+    blocksize: int = 128_000_000,
+) -> tuple[DaskRows, dict[int, int]]:
+    """Read and judge every member as Dask tasks; repeated Crime IDs resolved; rows persisted.
+
+    ``client``: a ``distributed.Client`` (``None``: the active one, or Dask's local scheduler).
+    ``blocksize``: bytes of CSV per task (see :func:`_blocks`).
+    """
+    import dask
+    import dask.dataframe as dd
+
+    area_d = dask.delayed(area, traverse=False) if area is not None else None
+    tasks = [
+        dask.delayed(_process, pure=True)(_Files(g), len(entries), period, area_d)
+        for g in _blocks(members, blocksize)
+    ]
+    tasks = list(dask.persist(*tasks)) if client is None else client.persist(tasks)
+    frames = [dask.delayed(getitem)(t, 0) for t in tasks]
+    small = [dask.delayed(lambda r: (r[1], r[2], r[3]))(t) for t in tasks]
+    ddf = dd.from_delayed(frames, meta=_meta(), verify_meta=False)
+    ddf = ddf.persist() if client is None else client.persist(ddf)
+    results = dask.compute(*small)
+    stats = MonthStats()
+    read: dict[int, int] = {}
+    for ledgers, st, got in results:
+        stats = stats.merge(st)
+        read.update(got)
+        for e, d in zip(entries, ledgers, strict=True):
+            e.read += d["read"]
+            e.kept += d["kept"]
+            for k, v in d["dropped"].items():
+                e.drop(k, v)
+            for k, v in d.get("notes", {}).items():
+                e.note(k, v)
+    del tasks
+    _rows.record_months(members, read, entries)
+    _rows.check_whole_load(stats, entries, period)
+    has_id = ddf[~ddf["crime_id"].isna()]
+    vc = has_id["_h"].value_counts()
+    repeated = vc[vc > 1].compute()
+    dups = _rows.resolve_duplicates(pd.DataFrame({c: [] for c in KEPT}))
+    if len(repeated):
+        hashes = repeated.index.to_numpy(np.uint64)
+        cands = has_id[has_id["_h"].isin(hashes)].compute().drop(columns="_h")
+        dups = _rows.resolve_duplicates(cands)
+    member_source = np.array([m.source for m in members], dtype=np.int64)
+    _rows.apply_duplicates(dups, entries, member_source)
+    if len(dups):
+        drop = pa.array(dups["_ord"].to_numpy(np.int64))
+        ddf = ddf[~ddf["_ord"].isin(drop.to_numpy())]
+        ddf = ddf.persist() if client is None else client.persist(ddf)
+    return DaskRows(ddf, client), read

@@ -1,0 +1,428 @@
+"""The embedded engine: DuckDB reads the police.uk CSVs; the loader's rules judge every row.
+
+DuckDB's multithreaded CSV reader streams the files as Arrow record batches (so no more than
+one batch of raw rows is in Python at a time); each batch goes through the loader's rules
+(:func:`workbench.engines._rows.apply_rules`), and the kept rows, in compact form, are stored
+in a DuckDB database file in a temporary folder (DuckDB keeps to its memory limit and spills to
+disk). Counts, grid counts and the points in a polygon are then queries on that table.
+
+No DuckDB extension is used: the point-in-polygon step (rows placed by location) is the
+loader's own geopandas join, run batch by batch; see ``docs/scale.md`` for why the
+``duckdb-extension-spatial`` PyPI package was not chosen.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from workbench.errors import DataError
+from workbench.geo import WGS84
+from workbench.ledger import REASONS, FileLedger
+from workbench.loaders import police
+from workbench.loaders._io import match_columns, read_bytes_header
+from workbench.loaders.area import StudyArea
+
+from . import _rows
+from ._rows import KEPT, Member, MonthStats
+
+__all__ = ["DuckDBRows", "run_duckdb", "points_within_duckdb"]
+
+logger = logging.getLogger(__name__)
+
+_REQ, _OPT, _COLS = _rows.REQUIRED, _rows.OPTIONAL, _rows.COLUMNS
+_PREFIX = 1 << 16  # bytes read to check a file's header before DuckDB reads it
+_KEPT_SQL = (
+    "crime_id VARCHAR, month BIGINT, lsoa_code VARCHAR, crime_type VARCHAR, "
+    "falls_within VARCHAR, longitude DOUBLE, latitude DOUBLE, _ord BIGINT"
+)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class DuckDBRows:
+    """The kept rows of a DuckDB run (a table in a temporary DuckDB database)."""
+
+    def __init__(self, con, folder: Path) -> None:
+        self.con = con
+        self._folder = folder
+
+    def __len__(self) -> int:
+        return int(self.con.execute("SELECT count(*) FROM kept").fetchone()[0])
+
+    def counts(self) -> pd.DataFrame:
+        """Kept rows by :data:`KEY` (``month`` as Period ordinal)."""
+        return self.con.execute(
+            "SELECT lsoa_code, month, crime_type, count(*) AS count FROM kept GROUP BY ALL"
+        ).df()
+
+    def grid_counts(
+        self, x0: float, y0: float, cell: float, shape: tuple[int, int], crime_types=None
+    ) -> np.ndarray:
+        """Counts on a ``shape = (ny, nx)`` grid of ``cell`` metres from ``(x0, y0)``: kept
+        rows projected to BNG batch by batch (:func:`workbench.geo.to_bng_xy`)."""
+        out = np.zeros(shape, dtype=np.int64)
+        for df in self.batches(["longitude", "latitude"], _types_where(crime_types)):
+            _rows.add_to_grid(out, df, x0, y0, cell)
+        return out
+
+    def batches(self, columns: list[str], where: str = "TRUE", rows: int = 1_000_000):
+        """The kept rows as pandas frames of at most ``rows`` rows."""
+        cols = ", ".join(_q(c) for c in columns)
+        reader = self.con.sql(f"SELECT {cols} FROM kept WHERE {where}").to_arrow_reader(rows)
+        for batch in reader:
+            yield batch.to_pandas()
+
+    def close(self) -> None:
+        """Close the database and remove its folder."""
+        try:
+            self.con.close()
+        finally:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __del__(self) -> None:  # pragma: no cover - best effort clean-up
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _types_where(crime_types) -> str:
+    if crime_types is None:
+        return "TRUE"
+    return "crime_type IN (" + ", ".join(_lit(t) for t in crime_types) + ")"
+
+
+def _header(m: Member) -> tuple[dict[str, str], str, list[str]]:
+    """The member's header map (published -> workbench), the encoding of its first bytes and
+    its header row in file order (DuckDB's ``columns`` must follow it)."""
+    if m.zip_member is None:
+        with open(m.path, "rb") as fh:
+            data = fh.read(_PREFIX)
+    else:
+        import zipfile
+
+        with zipfile.ZipFile(m.path) as zf, zf.open(m.zip_member) as fh:
+            data = fh.read(_PREFIX)
+    if len(data) == _PREFIX:  # cut at the last full line so the encoding check sees whole text
+        cut = data.rfind(b"\n")
+        data = data[: cut + 1] if cut > 0 else data
+    header, enc = read_bytes_header(data, m.name)
+    cols = match_columns(header, _REQ, m.name, "a police.uk street crime file", optional=_OPT)
+    return cols, enc, header
+
+
+def _select(cols: dict[str, str]) -> str:
+    """SELECT list: workbench names; coordinates as numbers plus the text of unreadable ones."""
+    out = []
+    by_w = {w: h for h, w in cols.items()}
+    for w in _COLS:
+        if w not in by_w:
+            out.append(f"NULL::VARCHAR AS {w}")
+            continue
+        h = _q(by_w[w])
+        if w in ("longitude", "latitude"):
+            num = f"TRY_CAST(trim({h}) AS DOUBLE)"
+            out.append(f"{num} AS {w}")
+            out.append(f"CASE WHEN trim({h}) <> '' AND {num} IS NULL THEN {h} END AS _bad_{w}")
+        else:
+            out.append(f"{h} AS {w}")
+    return ", ".join(out)
+
+
+def run_duckdb(
+    members: list[Member],
+    entries: list[FileLedger],
+    *,
+    period: tuple[pd.Period, pd.Period] | None,
+    area: StudyArea | None,
+    batch_rows: int = 1_000_000,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    workdir: str | Path | None = None,
+) -> tuple[DuckDBRows, dict[int, int]]:
+    """Read every member with DuckDB, apply the loader's rules, keep the rows in DuckDB.
+
+    Returns the kept rows (duplicates across batches already removed; ``entries`` updated) and
+    the rows read per file number.
+    """
+    import duckdb
+
+    folder = Path(tempfile.mkdtemp(prefix="workbench-duckdb-", dir=workdir))
+    con = duckdb.connect(str(folder / "kept.duckdb"))
+    con.execute(f"SET temp_directory = {_lit(str(folder / 'spill'))}")
+    con.execute("SET preserve_insertion_order = true")
+    if memory_limit:
+        con.execute(f"SET memory_limit = {_lit(memory_limit)}")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute(f"CREATE TABLE kept ({_KEPT_SQL})")
+    rows = DuckDBRows(con, folder)
+    try:
+        read = _scan(con, members, entries, period, area, batch_rows, folder)
+    except BaseException:
+        rows.close()
+        raise
+    return rows, read
+
+
+def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, int]:
+    member_source = np.array([m.source for m in members], dtype=np.int64)
+    read: dict[int, int] = {}
+    stats = MonthStats()
+    groups: dict[tuple, list[Member]] = {}
+    fallback: list[Member] = []
+    for m in members:
+        if m.duplicate_of is not None:
+            continue
+        cols, enc, header = _header(m)
+        if enc not in ("utf-8", "utf-8-sig"):
+            fallback.append(m)
+            continue
+        groups.setdefault((tuple(sorted(cols.items())), tuple(header)), []).append(m)
+    extract = folder / "zip"
+    writer = _Writer(con.cursor())
+    for (key, header), group in groups.items():
+        cols = dict(key)
+        paths: dict[str, Member] = {}
+        for m in group:
+            if m.zip_member is not None:  # DuckDB cannot read inside a zip without an extension
+                target = extract / f"{m.number:06d}.csv"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(m.read())
+                paths[str(target)] = m
+            else:
+                paths[m.path] = m
+        files = "[" + ", ".join(_lit(p) for p in paths) + "]"
+        sql = (
+            f"SELECT {_select(cols)}, filename FROM read_csv({files}, header = true, "
+            "all_varchar = true, filename = true, delim = ',', quote = '\"', escape = '\"', "
+            "auto_detect = false, columns = {"
+            + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header)
+            + "})"
+        )
+        try:
+            position: dict[str, int] = {}
+            for batch in _gathered(_prefetch(con.sql(sql).to_arrow_reader(batch_rows)), batch_rows):
+                stats = stats.merge(
+                    _batch(batch, paths, position, cols, entries, period, area, writer, read)
+                )
+        except duckdb_error() as exc:
+            raise DataError(
+                ", ".join(m.name for m in group[:3]) + (" ..." if len(group) > 3 else ""),
+                "police.uk CSV text that DuckDB can read",
+                found=str(exc).splitlines()[0],
+                fix='Set engine = "memory" in area.toml to have the row named exactly.',
+            ) from exc
+    for m in fallback:  # not UTF-8: the loader's own reader (pandas), then the same rules
+        frame, enc, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
+        df = police._concat([frame], list(_COLS))
+        entries[m.source].note(f"read as {enc} (not plain UTF-8)", len(df))
+        n = len(df)
+        read[m.number] = n
+        entries[m.source].read += n
+        kept, st = _rows.apply_rules(
+            df,
+            entries,
+            src=np.full(n, m.source),
+            order=_rows.make_order(np.full(n, m.number), np.arange(n)),
+            names=[m.name],
+            member=np.zeros(n, dtype=np.int64),
+            published=[pub],
+            period=period,
+            area=area,
+            file_months=[_month_of(m)],
+        )
+        stats = stats.merge(st)
+        _insert(writer, kept)
+    for m in members:  # a file given twice: counted as read and dropped as a whole
+        if m.duplicate_of is None:
+            continue
+        logger.warning("%s is the same monthly file as %s; skipped", m.name, m.duplicate_of)
+        frame = police._read_member(m.name, m.read, _REQ, _OPT, "street")[0]
+        n = frame.num_rows if isinstance(frame, pa.Table) else len(frame)
+        read[m.number] = n
+        entries[m.source].read += n
+        entries[m.source].drop(REASONS["duplicate_file"], n)
+    writer.close()
+    _rows.record_months(members, read, entries)
+    _rows.check_whole_load(stats, entries, period)
+    # candidates grouped on a 64-bit hash of the Crime ID (cheaper than the 64-character text);
+    # a collision only adds candidates, which the loader's rule then judges on the text
+    cands = con.execute(
+        "SELECT * FROM kept WHERE crime_id IS NOT NULL AND hash(crime_id) IN ("
+        "SELECT hash(crime_id) FROM kept WHERE crime_id IS NOT NULL "
+        "GROUP BY 1 HAVING count(*) > 1)"
+    ).df()
+    dups = _rows.resolve_duplicates(cands)
+    if len(dups):
+        con.register("dups", pa.table({"_ord": dups["_ord"].to_numpy()}))
+        con.execute("DELETE FROM kept WHERE _ord IN (SELECT _ord FROM dups)")
+        con.unregister("dups")
+    _rows.apply_duplicates(dups, entries, member_source)
+    return read
+
+
+def _month_of(m: Member) -> str | None:
+    named = _rows.name_month(m)
+    return named[0] if named else None
+
+
+def _gathered(batches, rows: int):
+    """Record batches joined into tables of at least ``rows`` rows (DuckDB yields batches of a
+    few thousand rows; the loader's rules have a fixed cost per call, e.g. the area's code
+    set converted once per ``isin``)."""
+    held, n = [], 0
+    for b in batches:
+        held.append(b)
+        n += b.num_rows
+        if n >= rows:
+            yield pa.Table.from_batches(held)
+            held, n = [], 0
+    if held:
+        yield pa.Table.from_batches(held)
+
+
+def _prefetch(reader, depth: int = 2):
+    """Yield the reader's batches while a thread fetches the next ones, so that DuckDB parses
+    CSV (without the GIL) while Python applies the rules to the previous batch."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+
+    def work() -> None:
+        try:
+            for b in reader:
+                q.put(b)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+        q.put(done)
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    while True:
+        item = q.get()
+        if item is done:
+            break
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    t.join()
+
+
+def duckdb_error():
+    import duckdb
+
+    return duckdb.Error
+
+
+def _batch(batch, paths, position, cols, entries, period, area, writer, read) -> MonthStats:
+    """One table of DuckDB record batches through the loader's rules; kept rows inserted into
+    ``kept``."""
+    table = batch
+    fname = table.column("filename").combine_chunks().dictionary_encode()
+    names_here = fname.dictionary.to_pylist()
+    codes = fname.indices.to_numpy(zero_copy_only=False)
+    mem = [paths[p] for p in names_here]
+    row = np.empty(len(codes), dtype=np.int64)
+    for i, p in enumerate(names_here):  # row position within each file, across batches
+        hit = np.flatnonzero(codes == i)
+        start = position.get(p, 0)
+        row[hit] = start + np.arange(len(hit))
+        position[p] = start + len(hit)
+        read[mem[i].number] = read.get(mem[i].number, 0) + len(hit)
+        entries[mem[i].source].read += len(hit)
+    for w in ("longitude", "latitude"):
+        bad = table.column(f"_bad_{w}")
+        if bad.null_count < len(bad):
+            pos = int(np.flatnonzero(~np.asarray(bad.is_null(), dtype=bool))[0])
+            m = mem[int(codes[pos])]
+            # the loader's reader on that one file names the row exactly
+            frame, _, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
+            df = police._concat([frame], list(_COLS))
+            police._normalise(df, _COLS, [m.name], np.zeros(len(df), np.int64), [pub])
+            raise DataError(m.name, "a number (decimal degrees)", found=repr(bad[pos].as_py()))
+    keep = list(_COLS)
+    df = police._concat([table.select(keep)], keep)
+    published = [{w: h for h, w in cols.items()}] * len(mem)
+    numbers = np.array([m.number for m in mem], dtype=np.int64)[codes]
+    sources = np.array([m.source for m in mem], dtype=np.int64)[codes]
+    kept, stats = _rows.apply_rules(
+        df,
+        entries,
+        src=sources,
+        order=_rows.make_order(numbers, row),
+        names=[m.name for m in mem],
+        member=codes.astype(np.int64),
+        published=published,
+        period=period,
+        area=area,
+        file_months=[_month_of(m) for m in mem],
+    )
+    _insert(writer, kept)
+    return stats
+
+
+class _Writer:
+    """Inserts kept rows into ``kept`` in a background thread (DuckDB releases the GIL while it
+    copies), one insert at a time, so the next batch is judged meanwhile."""
+
+    def __init__(self, cursor) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.cursor = cursor
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.pending = None
+
+    def insert(self, kept: pd.DataFrame) -> None:
+        self.wait()
+        if len(kept):
+            tbl = pa.Table.from_pandas(kept[KEPT], preserve_index=False)
+            self.pending = self.pool.submit(self._insert, tbl)
+
+    def _insert(self, tbl: pa.Table) -> None:
+        self.cursor.register("kept_batch", tbl)
+        self.cursor.execute("INSERT INTO kept SELECT * FROM kept_batch")
+        self.cursor.unregister("kept_batch")
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
+
+    def close(self) -> None:
+        self.wait()
+        self.pool.shutdown()
+
+
+def _insert(writer: _Writer, kept: pd.DataFrame) -> None:
+    writer.insert(kept)
+
+
+def points_within_duckdb(
+    rows: DuckDBRows, polygons: gpd.GeoDataFrame, crime_types=None, chunk: int = 1_000_000
+) -> gpd.GeoDataFrame:
+    """Kept rows inside ``polygons`` (BNG): rows in the polygons' longitude/latitude box are
+    fetched as Arrow batches, projected and joined with geopandas batch by batch."""
+    xmin, ymin, xmax, ymax = polygons.to_crs(WGS84).total_bounds
+    where = (
+        f"{_types_where(crime_types)} AND longitude BETWEEN {xmin} AND {xmax} "
+        f"AND latitude BETWEEN {ymin} AND {ymax}"
+    )
+    parts = [_rows.points_in(df, polygons) for df in rows.batches(KEPT, where, chunk)]
+    return _rows.concat_points(parts)
