@@ -48,7 +48,8 @@ def _study_without_months(tmp: Path) -> Path:
     text = (SAMPLE / "area.toml").read_text(encoding="utf-8")
     # every other file stays where it is: make its path absolute
     text = re.sub(
-        r'"((?:boundaries|imd|population|lookups|synthetic|treatment)/[^"]+)"',
+        r'"((?:boundaries|imd|population|lookups|synthetic|treatment|national)/[^"]+'
+        r'|census2021_leicester_ethnicity\.csv|assessment_commentary\.md)"',
         lambda m: '"' + (SAMPLE / m.group(1)).as_posix() + '"',
         text,
     )

@@ -56,7 +56,9 @@ def _sample_toml(tmp_path: Path, police: Path, **study: str) -> Path:
     for line in text.splitlines():
         if "= " in line and ('"boundaries/' in line or '"imd/' in line or '"population/' in line
                              or '"lookups/' in line or '"synthetic/' in line
-                             or line.startswith(("commentary", "ethnicity_"))):  # fmt: skip
+                             or '"national/' in line or line.startswith("commentary")
+                             or line.startswith(("assessment_commentary", "ethnicity_population"))
+                             ):  # fmt: skip
             rel = line.split('"')[1]
             text = text.replace(f'"{rel}"', json.dumps(str(SAMPLE / rel)))
     text = text.replace(

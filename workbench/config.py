@@ -22,6 +22,8 @@ __all__ = [
     "LIST_FILE_KEYS",
     "PARTNERSHIP_TABLES",
     "COLUMN_KEYS",
+    "INDICATOR_FILE_KEYS",
+    "INDICATOR_SETTINGS",
 ]
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ PARTNERSHIP_TABLES = (
     "waiting_times",
     "needle_finds",
     "young_people",
+    "treatment_outcomes",
 )
 #: Reference files of a study beyond the required ones (issue 13): population by ethnic group
 #: for the representation table (columns ethnicity, population; Census 2021 TS021 in the
@@ -92,8 +95,32 @@ STUDY_KEYS = (
     "engine",  # scale (issue 16): docs/scale.md
     "scheduler",
 )
+# -- [indicators]: national comparison files and settings (workbench.indicators) --------------
+#: File keys of ``[indicators]`` (paths relative to the TOML file). ``fingertips`` is a list.
+INDICATOR_FILE_KEYS = (
+    "area_names",
+    "area_regions",
+    "population",
+    "england_population",
+    "imd_average",
+    "deaths_misuse",
+    "deaths_poisoning",
+    "admissions_misuse",
+    "admissions_poisoning_primary",
+    "admissions_poisoning_secondary",
+    "seizures",
+    "force_population",
+    "ethnicity_population",
+    "assessment_commentary",
+    "fingertips",
+)
+#: Other ``[indicators]`` settings: the police force of the study, the similar-areas group
+#: (a number of nearest neighbours or a list of area names) and the name of the study in the
+#: national tables when it is not found from its codes.
+INDICATOR_SETTINGS = ("police_force", "similar_areas", "table_area_name")
+
 #: The tables of ``area.toml``.
-TABLES = ("study", "files", "columns", "thresholds", "report", "disclosure")
+TABLES = ("study", "files", "columns", "thresholds", "report", "disclosure", "indicators")
 _KEYS_BY_TABLE = {
     "study": STUDY_KEYS,
     "files": FILE_KEYS,
@@ -101,6 +128,7 @@ _KEYS_BY_TABLE = {
     "thresholds": tuple(_DEFAULT_THRESHOLDS),
     "report": ("commentary",),
     "disclosure": ("open_data_in_full",),
+    "indicators": INDICATOR_FILE_KEYS + INDICATOR_SETTINGS,
 }
 
 
@@ -138,6 +166,9 @@ class StudyConfig:
     commentary: Path | None = None
     allow_missing_months: bool = False
     allow_low_suppression: bool = False
+    #: ``[indicators]`` (see :data:`INDICATOR_FILE_KEYS`): national comparison files (absolute
+    #: paths) and settings; empty when the table is absent.
+    indicators: dict[str, Any] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -186,6 +217,10 @@ class StudyConfig:
             "allow_missing_months": self.allow_missing_months,
             "allow_low_suppression": self.allow_low_suppression,
             "thresholds": self.thresholds,
+            "indicators": {
+                k: ([str(p) for p in v] if isinstance(v, list) and k == "fingertips" else str(v))
+                for k, v in self.indicators.items()
+            },
             "files": {
                 k: ([str(p) for p in v] if isinstance(v, list) else (str(v) if v else None))
                 for k, v in self.files.items()
@@ -409,6 +444,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         allow_missing_months=study.get("allow_missing_months", False),
         allow_low_suppression=study.get("allow_low_suppression", False),
         **_parse_engine(study, path),
+        indicators=_parse_indicators(path, raw.get("indicators"), check_files),
     )
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
@@ -486,6 +522,37 @@ def _resolve(cfg_path: Path, key: str, value: Any, check: bool) -> Path:
     if check and not p.exists():
         raise ConfigError(f"{cfg_path}: [files] {key} names {value!r}, which does not exist ({p})")
     return p
+
+
+def _parse_indicators(path: Path, raw: Any, check: bool) -> dict[str, Any]:
+    """``[indicators]``: resolved paths and settings (empty dict when absent)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [indicators] must be a table, found {raw!r}")
+    _check_keys(path, "indicators", raw, INDICATOR_FILE_KEYS + INDICATOR_SETTINGS)
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "fingertips":
+            values = [value] if isinstance(value, str) else list(value or [])
+            out[key] = [_resolve(path, key, v, check) for v in values]
+        elif key in INDICATOR_FILE_KEYS:
+            out[key] = _resolve(path, key, value, check) if value else None
+        elif key == "similar_areas":
+            ok = (isinstance(value, int) and not isinstance(value, bool) and value > 0) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            )
+            if not ok:
+                raise ConfigError(
+                    f"{path}: [indicators] similar_areas must be a number of neighbours (e.g. "
+                    f"10) or a list of area names, found {value!r}"
+                )
+            out[key] = value
+        else:
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{path}: [indicators] {key} must be text, found {value!r}")
+            out[key] = value
+    return out
 
 
 # -- scale (issue 16) ------------------------------------------------------------------------

@@ -53,6 +53,7 @@ PACK_THEMES: dict[str, str] = {
     "communities": "Communities: where harm is concentrated",
     "young_people": "Young people: reach and access",
     "treatment": "Treatment: need, reach and waiting times",
+    "indicators": "Indicators: against England and similar areas",
 }
 
 #: The maps shown for each theme (run-log names, in order), at most two per theme.

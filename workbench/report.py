@@ -71,6 +71,7 @@ THEMES: dict[str, str] = {
     "communities": "02_communities.ipynb",
     "young_people": "03_young_people.ipynb",
     "treatment": "04_treatment.ipynb",
+    "indicators": "05_indicators.ipynb",
     "overview": "00_overview.ipynb",
 }
 
@@ -693,7 +694,7 @@ def run_report(
         ``workbench validate``) before any notebook runs.
     themes : list of str, optional
         Themes to run (``supply``, ``communities``, ``young_people``, ``treatment``,
-        ``overview``); all by default.
+        ``indicators``, ``overview``); all by default.
     out : str or Path, optional
         Parent output folder (default ``output``).
     period : str, optional

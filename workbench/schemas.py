@@ -215,6 +215,34 @@ TABLE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
         },
         name="young_people",
     ),
+    "treatment_outcomes": pa.DataFrameSchema(
+        {
+            "financial_year": _text(pattern=_FY),
+            "substance_group": _text(SUBSTANCE_GROUPS),
+            "in_treatment": _count(),
+            "successful_completions": _count(),
+            "completions_not_representing": _count(),
+            "new_presentations": _count(),
+            "retained_12_weeks": _count(),
+        },
+        checks=[
+            pa.Check(
+                lambda d: ~(d["successful_completions"] > d["in_treatment"]).fillna(False),
+                error="successful_completions <= in_treatment",
+            ),
+            pa.Check(
+                lambda d: (
+                    ~(d["completions_not_representing"] > d["successful_completions"]).fillna(False)
+                ),
+                error="completions_not_representing <= successful_completions",
+            ),
+            pa.Check(
+                lambda d: ~(d["retained_12_weeks"] > d["new_presentations"]).fillna(False),
+                error="retained_12_weeks <= new_presentations",
+            ),
+        ],
+        name="treatment_outcomes",
+    ),
 }
 
 

@@ -39,6 +39,7 @@ ATTRIBUTES = (
     "crimes",
     "searches",
     *TEMPLATES,
+    "national",
 )
 
 
@@ -598,6 +599,28 @@ class Study:
     def young_people(self) -> pd.DataFrame | None:
         """Young people's access to support by ward (template ``young_people``)."""
         return self._table("young_people")
+
+    @cached_property
+    def treatment_outcomes(self) -> pd.DataFrame | None:
+        """Completions and retention by year and substance (template ``treatment_outcomes``)."""
+        return self._table("treatment_outcomes")
+
+    @cached_property
+    def national(self) -> Any:
+        """The national comparison tables of ``[indicators]`` (``workbench.indicators``), or
+        None when the study has no ``[indicators]`` table."""
+        if not self.config.indicators:
+            return None
+        from workbench.indicators.national import load_national
+
+        for key, value in self.config.indicators.items():
+            for p in value if isinstance(value, list) else [value]:
+                if isinstance(p, Path) and not p.exists():
+                    raise ConfigError(
+                        f"{self.config.path}: [indicators] {key} names {p}, which does not exist"
+                    )
+
+        return load_national(self.config.indicators, self.ledger)
 
     # -- everything --------------------------------------------------------------------------
     def load_all(self) -> Ledger:

@@ -10,9 +10,11 @@ Run from the repository root::
 
     .venv/bin/python data/sample/make_synthetic.py
 
-It writes ``data/sample/synthetic/synthetic_<table>.csv`` for the seven templates
+It writes ``data/sample/synthetic/synthetic_<table>.csv`` for the eight templates
 (treatment_demographics, treatment_by_lsoa, prevalence, services, waiting_times, needle_finds,
-young_people). The output is deterministic: the same seed gives byte-identical files.
+young_people, treatment_outcomes). ``treatment_outcomes`` draws from its own generator
+(``default_rng([SEED, 8])``) so that adding it left the other seven files byte-identical.
+The output is deterministic: the same seed gives byte-identical files.
 
 Every file starts with one comment line beginning ``# SYNTHETIC`` and then the template's
 header row; readers skip leading lines that start with ``#``.
@@ -552,8 +554,59 @@ def make_young_people(
     )
 
 
+#: treatment_outcomes: share of those in treatment who complete successfully in the year, share
+#: of completers not re-presenting within 6 months, share of the year's caseload who are new
+#: presentations, and share of new presentations retained 12 weeks or more.
+OUTCOME_SHARES = {
+    "opiate": (0.06, 0.85, 0.20, 0.85),
+    "crack": (0.20, 0.85, 0.45, 0.75),
+    "opiate_and_crack": (0.04, 0.80, 0.20, 0.80),
+    "non_opiate": (0.36, 0.93, 0.60, 0.75),
+    "alcohol": (0.38, 0.94, 0.60, 0.78),
+}
+
+
+def make_treatment_outcomes(rng: np.random.Generator, demo: pd.DataFrame) -> pd.DataFrame:
+    """Completions and retention per year and group; ``in_treatment`` = the demographics total.
+
+    successful completions ~ Binomial(in treatment, p1); of those not re-presenting within 6
+    months ~ Binomial(completions, p2); new presentations ~ Binomial(in treatment, p3);
+    retained 12 weeks or more ~ Binomial(new presentations, p4), with (p1..p4) from
+    :data:`OUTCOME_SHARES`.
+    """
+    totals = demo.groupby(["financial_year", "substance_group"], sort=False)["in_treatment"].sum()
+    rows = []
+    for (year, group), n in totals.items():
+        p1, p2, p3, p4 = OUTCOME_SHARES[group]
+        done = int(rng.binomial(n, p1))
+        new = int(rng.binomial(n, p3))
+        rows.append(
+            (
+                year,
+                group,
+                int(n),
+                done,
+                int(rng.binomial(done, p2)),
+                new,
+                int(rng.binomial(new, p4)),
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "financial_year",
+            "substance_group",
+            "in_treatment",
+            "successful_completions",
+            "completions_not_representing",
+            "new_presentations",
+            "retained_12_weeks",
+        ],
+    )
+
+
 def main() -> None:
-    """Make and write all seven synthetic tables."""
+    """Make and write all eight synthetic tables."""
     rng = np.random.default_rng(SEED)
     lsoas = load_lsoas()
     wards, ward_of = load_wards(lsoas)
@@ -568,6 +621,9 @@ def main() -> None:
     write_table(make_waiting_times(rng, services), "waiting_times")
     write_table(make_needle_finds(rng, crimes), "needle_finds")
     write_table(make_young_people(rng, lsoas, wards, ward_of), "young_people")
+    write_table(
+        make_treatment_outcomes(np.random.default_rng([SEED, 8]), demo), "treatment_outcomes"
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from workbench.report import NOTEBOOKS, THEMES
 PARAMETERS = {"config", "period_start", "period_end", "out_dir", "run_date", "study_cache"}
 #: The sample area's name and its sample-specific wording must not be written into the
 #: notebooks: sentences about the study are computed from it (issue 13).
-SAMPLE_WORDS = re.compile(r"Leicester|mid-2019|in the sample study", re.IGNORECASE)
+SAMPLE_WORDS = re.compile(r"\bLeicester\b|mid-2019|in the sample study", re.IGNORECASE)
 
 
 @pytest.mark.parametrize("name", sorted(THEMES.values()))

@@ -97,6 +97,15 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "tier3_within_10_days": "count",
         "population_10_17": "count",
     },
+    "treatment_outcomes": {
+        "financial_year": "text",
+        "substance_group": "text",
+        "in_treatment": "count",
+        "successful_completions": "count",
+        "completions_not_representing": "count",
+        "new_presentations": "count",
+        "retained_12_weeks": "count",
+    },
 }
 #: Tables with coordinates, returned as GeoDataFrames in EPSG:27700.
 SPATIAL = ("services", "needle_finds")

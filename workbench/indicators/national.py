@@ -1,0 +1,497 @@
+"""Area-level indicators from the national tables: every area of England, and England itself.
+
+The tables configured under ``[indicators]`` are read by :mod:`workbench.loaders.areas` into
+:class:`NationalTables`; :func:`area_values` turns them into one tidy table of rates with
+intervals for every area, England and every period the data allow. Comparison, trends and
+similar areas (:mod:`workbench.indicators.compare`) work from that table.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import WorkbenchError
+from workbench.ledger import Ledger
+from workbench.loaders.areas import (
+    MATCH,
+    assign_regions,
+    read_area_long,
+    read_area_names,
+    read_area_wide,
+    read_force_table,
+    read_region_lists,
+)
+from workbench.stats import rate
+
+__all__ = [
+    "NationalTables",
+    "load_national",
+    "pooled_rates",
+    "annual_rates",
+    "force_rates",
+    "area_values",
+    "study_table_name",
+    "long_values",
+    "region_values",
+    "ENGLAND",
+    "VALUE_COLUMNS",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Name of the England rows of :func:`area_values`.
+ENGLAND = "England"
+#: Columns of :func:`area_values`.
+VALUE_COLUMNS = [
+    "indicator",
+    "period",
+    "area_name",
+    "area_code",
+    "count",
+    "denominator",
+    "value",
+    "lower",
+    "upper",
+    "note",
+]
+#: Wide LA tables read by :func:`load_national` ([indicators] key -> kind).
+LA_TABLES = (
+    "deaths_misuse",
+    "deaths_poisoning",
+    "admissions_misuse",
+    "admissions_poisoning_primary",
+    "admissions_poisoning_secondary",
+)
+#: Force table columns of the seizure indicators.
+SEIZURE_COLUMNS = {
+    "seizures_all": "All drugs",
+    "seizures_class_a": "Total Class A",
+    "seizures_cannabis": "All Cannabis",
+}
+#: Forces that are not territorial (left out of England's force total).
+NON_TERRITORIAL = ("British Transport Police", "Border Force")
+
+
+@dataclass
+class NationalTables:
+    """The national tables of a study, each in long form (:mod:`workbench.loaders.areas`).
+
+    Attributes
+    ----------
+    tables : dict
+        ``[indicators]`` key -> long DataFrame (``period``, ``area_name``, ``area_code``,
+        ``match``, ``value``) for the wide LA tables, population, England population and IMD.
+    seizures : DataFrame or None
+        Force table (``period``, ``force``, measure columns).
+    force_population : DataFrame or None
+        Long force population (``period``, ``area_name`` = force, ``value``).
+    names : DataFrame or None
+        Code/name lookup used for matching.
+    """
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    seizures: pd.DataFrame | None = None
+    force_population: pd.DataFrame | None = None
+    names: pd.DataFrame | None = None
+    long: list[pd.DataFrame] = field(default_factory=list)
+    regions: pd.DataFrame | None = None
+
+    def matches(self) -> pd.DataFrame:
+        """How every area name of every LA table was matched to a code (one row per name)."""
+        frames = [
+            df[["area_name", "area_code", "match"]].drop_duplicates("area_name").assign(table=k)
+            for k, df in self.tables.items()
+            if "match" in df
+        ]
+        if not frames:
+            return pd.DataFrame(columns=["table", "area_name", "area_code", "match"])
+        out = pd.concat(frames, ignore_index=True)
+        return out[["table", "area_name", "area_code", "match"]]
+
+
+def load_national(indicators: dict[str, Any], ledger: Ledger) -> NationalTables:
+    """Read the national tables named in ``[indicators]`` (the study config's ``indicators``).
+
+    Missing keys are skipped (their indicators are then not computed).
+    """
+    names = (
+        read_area_names(indicators["area_names"], ledger) if indicators.get("area_names") else None
+    )
+    out = NationalTables(names=names)
+    for key in (*LA_TABLES, "population", "imd_average"):
+        if indicators.get(key):
+            out.tables[key] = read_area_wide(indicators[key], ledger, kind=key, names=names)
+    if indicators.get("england_population"):
+        out.tables["england_population"] = read_area_wide(
+            indicators["england_population"], ledger, kind="england_population"
+        )
+    if indicators.get("force_population"):
+        out.force_population = read_area_wide(
+            indicators["force_population"], ledger, kind="force_population"
+        )
+    if indicators.get("area_regions") and "population" in out.tables:
+        lists = read_region_lists(indicators["area_regions"], ledger)
+        out.regions = assign_regions(out.tables["population"]["area_name"].unique(), lists)
+        missing = out.regions.loc[out.regions["region"].isna(), "area_name"].tolist()
+        if missing:
+            logger.warning("No region found for %d area(s): %s", len(missing), missing)
+    for path in indicators.get("fingertips") or []:
+        out.long.append(read_area_long(path, ledger, kind="fingertips"))
+    if indicators.get("seizures"):
+        forces = (
+            out.force_population["area_name"].unique().tolist()
+            if out.force_population is not None
+            else []
+        )
+        out.seizures = read_force_table(
+            indicators["seizures"], ledger, kind="seizures", forces=forces
+        )
+    return out
+
+
+def study_table_name(
+    tables: NationalTables, area_codes: Iterable[str], override: str | None = None
+) -> str | None:
+    """The study's area as the national tables name it.
+
+    ``override`` (``[indicators] table_area_name``) wins; otherwise the area whose matched
+    code(s) equal the study's codes, else one whose codes contain them all (a merged area).
+    ``None`` when no area matches (e.g. a district inside a county: the tables are upper-tier).
+    """
+    if override:
+        return override
+    want = set(area_codes)
+    matches = tables.matches()
+    matched = matches.loc[matches["match"] != MATCH["none"]].drop_duplicates("area_name")
+    for exact in (True, False):
+        for nm, code in zip(matched["area_name"], matched["area_code"], strict=True):
+            codes = set(str(code).split("+"))
+            if (codes == want) if exact else want <= codes:
+                return str(nm)
+    return None
+
+
+def _population_by_year(pop: pd.DataFrame) -> pd.DataFrame:
+    """Wide population: index year (int), one column per area."""
+    wide = pop.pivot(index="period", columns="area_name", values="value")
+    wide.index = wide.index.astype(int)
+    return wide
+
+
+def _rates(
+    indicator: str,
+    period: str,
+    names: list[str],
+    codes: list[Any],
+    count: np.ndarray,
+    denom: np.ndarray,
+    per: int,
+    note: str = "",
+) -> pd.DataFrame:
+    ok = ~np.isnan(count) & ~np.isnan(denom) & (denom > 0)
+    r = rate(count[ok], denom[ok], per=per)
+    return pd.DataFrame(
+        {
+            "indicator": indicator,
+            "period": period,
+            "area_name": np.asarray(names, dtype=object)[ok],
+            "area_code": np.asarray(codes, dtype=object)[ok],
+            "count": r["count"].to_numpy(),
+            "denominator": r["denominator"].to_numpy()
+            if "denominator" in r
+            else r["population"].to_numpy(),
+            "value": r["rate"].to_numpy(),
+            "lower": r["lower"].to_numpy(),
+            "upper": r["upper"].to_numpy(),
+            "note": note,
+        }
+    )
+
+
+def pooled_rates(
+    counts: pd.DataFrame,
+    population: pd.DataFrame,
+    england_population: pd.DataFrame | None,
+    *,
+    indicator: str,
+    years: int = 3,
+    per: int = 100_000,
+) -> pd.DataFrame:
+    """Rates of counts pooled over ``years`` calendar years, labelled by the last year.
+
+    Conventions
+    -----------
+    ONS publishes local deaths related to drug misuse as registrations pooled over 3 years
+    and labelled by the last (``"2018"`` = 2016-2018). The rate divides the pooled count by
+    the population **summed over the same 3 years** (person-years at risk) x ``per``; the
+    interval is exact Poisson below 10 deaths, Byar's from 10 (:func:`workbench.stats.rate`).
+    England's count is the sum over all areas (they cover England) and its denominator the
+    England population of the 3 years; a period where any area is blank gets no England value.
+    A label whose 3 years of population are not all present is skipped.
+
+    Returns
+    -------
+    DataFrame
+        :data:`VALUE_COLUMNS`; ``period`` as ``"2016-2018"``.
+    """
+    pop = _population_by_year(population)
+    eng = _population_by_year(england_population) if england_population is not None else None
+    frames = []
+    for label, grp in counts.groupby("period", sort=True):
+        last = int(label)
+        span = list(range(last - years + 1, last + 1))
+        if not set(span) <= set(pop.index):
+            logger.info("%s %s: population not available for %s; skipped", indicator, label, span)
+            continue
+        period = f"{span[0]}-{span[-1]}"
+        names = grp["area_name"].tolist()
+        denom = pop.loc[span].sum(axis=0, min_count=years).reindex(names).to_numpy(float)
+        count = grp["value"].to_numpy(float)
+        frames.append(
+            _rates(indicator, period, names, grp["area_code"].tolist(), count, denom, per)
+        )
+        if eng is not None and set(span) <= set(eng.index) and not np.isnan(count).any():
+            e_den = float(eng.loc[span, ENGLAND].sum())
+            frames.append(
+                _rates(
+                    indicator,
+                    period,
+                    [ENGLAND],
+                    ["E92000001"],
+                    np.array([count.sum()]),
+                    np.array([e_den]),
+                    per,
+                    note=f"sum of the {len(names)} areas",
+                )
+            )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
+
+
+def annual_rates(
+    counts: pd.DataFrame,
+    population: pd.DataFrame,
+    *,
+    indicator: str,
+    per: int = 100_000,
+) -> pd.DataFrame:
+    """Rates of financial-year counts against the mid-year population of the first year.
+
+    Conventions
+    -----------
+    A financial year labelled ``"2019"`` is 2019/20 and is divided by the mid-2019
+    population. A blank (suppressed) area has no value. England = the sum of the areas with a
+    value over **their** population; when areas are blank the England row says how many were
+    left out (``note``). Years without a population are skipped.
+
+    Returns
+    -------
+    DataFrame
+        :data:`VALUE_COLUMNS`; ``period`` as ``"2019/20"``.
+    """
+    pop = _population_by_year(population)
+    frames = []
+    for label, grp in counts.groupby("period", sort=True):
+        year = int(label)
+        if year not in pop.index:
+            logger.info("%s %s: no population for %d; skipped", indicator, label, year)
+            continue
+        period = f"{year}/{(year + 1) % 100:02d}"
+        names = grp["area_name"].tolist()
+        denom = pop.loc[year].reindex(names).to_numpy(float)
+        count = grp["value"].to_numpy(float)
+        frames.append(
+            _rates(indicator, period, names, grp["area_code"].tolist(), count, denom, per)
+        )
+        ok = ~np.isnan(count) & ~np.isnan(denom)
+        blank = int((~ok).sum())
+        note = f"sum of the {int(ok.sum())} areas with a value" + (
+            f" ({blank} suppressed area(s) left out)" if blank else ""
+        )
+        frames.append(
+            _rates(
+                indicator,
+                period,
+                [ENGLAND],
+                ["E92000001"],
+                np.array([count[ok].sum()]),
+                np.array([denom[ok].sum()]),
+                per,
+                note=note,
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
+
+
+def force_rates(
+    seizures: pd.DataFrame,
+    force_population: pd.DataFrame,
+    *,
+    indicator: str,
+    column: str,
+    per: int = 10_000,
+) -> pd.DataFrame:
+    """Seizures per ``per`` residents of each force area, and England (territorial forces).
+
+    Conventions
+    -----------
+    Financial year ``"2018-19"`` is divided by the force area's mid-2018 population. England
+    = the sum over the forces that have a population (the territorial forces; British
+    Transport Police and Border Force have none and are left out) over their population; a
+    force with a blank count is left out of both and named in ``note``.
+
+    Returns
+    -------
+    DataFrame
+        :data:`VALUE_COLUMNS` with ``area_name`` = force; ``period`` as written.
+    """
+    if column not in seizures.columns:
+        raise WorkbenchError(f"seizures table has no column {column!r}")
+    pop = _population_by_year(force_population)
+    frames = []
+    for label, grp in seizures.groupby("period", sort=True):
+        year = int(str(label)[:4])
+        if year not in pop.index:
+            continue
+        grp = grp.loc[grp["force"].isin(pop.columns)]
+        names = grp["force"].tolist()
+        count = grp[column].to_numpy(float)
+        denom = pop.loc[year].reindex(names).to_numpy(float)
+        frames.append(_rates(indicator, str(label), names, [pd.NA] * len(names), count, denom, per))
+        ok = ~np.isnan(count)
+        blank = [n for n, k in zip(names, ok, strict=True) if not k]
+        note = f"sum of {int(ok.sum())} territorial forces" + (
+            f" (blank, left out: {', '.join(blank)})" if blank else ""
+        )
+        frames.append(
+            _rates(
+                indicator,
+                str(label),
+                [ENGLAND],
+                ["E92000001"],
+                np.array([count[ok].sum()]),
+                np.array([denom[ok].sum()]),
+                per,
+                note=note,
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
+
+
+def area_values(tables: NationalTables) -> pd.DataFrame:
+    """Every national indicator, for every area, England and period the tables allow.
+
+    Deaths are pooled 3-year rates per 100,000 (:func:`pooled_rates`), admissions annual rates
+    per 100,000 (:func:`annual_rates`), seizures force rates per 10,000 (:func:`force_rates`).
+
+    Returns
+    -------
+    DataFrame
+        :data:`VALUE_COLUMNS`, one row per indicator, period and area.
+    """
+    pop = tables.tables.get("population")
+    eng = tables.tables.get("england_population")
+    frames = []
+    if pop is None:
+        logger.warning("[indicators] population is not configured: no area rates")
+    else:
+        for key in ("deaths_misuse", "deaths_poisoning"):
+            if key in tables.tables:
+                frames.append(pooled_rates(tables.tables[key], pop, eng, indicator=key))
+        for key in (
+            "admissions_misuse",
+            "admissions_poisoning_primary",
+            "admissions_poisoning_secondary",
+        ):
+            if key in tables.tables:
+                frames.append(annual_rates(tables.tables[key], pop, indicator=key))
+    if tables.seizures is not None and tables.force_population is not None:
+        for key, col in SEIZURE_COLUMNS.items():
+            frames.append(
+                force_rates(tables.seizures, tables.force_population, indicator=key, column=col)
+            )
+    if not frames:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)[VALUE_COLUMNS]
+    if tables.regions is not None:
+        out = pd.concat([out, region_values(out, tables.regions)], ignore_index=True)
+    return out.astype({"indicator": "string", "period": "string", "area_name": "string"})
+
+
+def region_values(values: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """Each region's rate of every local-authority indicator: the sum of its areas.
+
+    Conventions
+    -----------
+    Region count = the sum of its areas' counts; denominator = the sum of the same areas'
+    denominators (person-years for pooled deaths), so the region rate is consistent with the
+    areas'. A region with an area without a value in that period gets no value (its note
+    says which). Force indicators (seizures) have no region. ``area_name`` is
+    ``"Region: <name>"``; ``area_code`` is missing.
+    """
+    region_of = dict(zip(regions["area_name"], regions["region"], strict=True))
+    la = values.loc[
+        ~values["indicator"].isin(list(SEIZURE_COLUMNS)) & (values["area_name"] != ENGLAND)
+    ].copy()
+    la["region"] = la["area_name"].map(region_of)
+    frames = []
+    for (ind, period), grp in la.groupby(["indicator", "period"], sort=False):
+        expected = regions.loc[regions["region"].notna()]
+        for region, members in expected.groupby("region"):
+            have = grp.loc[grp["region"] == region]
+            missing = sorted(set(members["area_name"]) - set(have["area_name"]))
+            if missing or have.empty:
+                continue
+            frames.append(
+                _rates(
+                    str(ind),
+                    str(period),
+                    [f"Region: {region}"],
+                    [pd.NA],
+                    np.array([have["count"].sum()]),
+                    np.array([have["denominator"].sum()]),
+                    100_000,
+                    note=f"sum of its {len(have)} areas",
+                )
+            )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
+
+
+def long_values(long: pd.DataFrame, area_codes: Iterable[str], area_name: str) -> pd.DataFrame:
+    """Rows of a long (Fingertips) file as :data:`VALUE_COLUMNS`, with the published intervals.
+
+    The indicator is ``fingertips_<Indicator ID>`` (``fingertips`` when the file has no ID
+    column) and ``note`` its published name. Rows of the study's codes are named
+    ``area_name``; England (E92000001) is named :data:`ENGLAND`; others keep their names.
+    Values, limits, counts and denominators are as published (not recomputed).
+    """
+    codes = set(area_codes)
+    df = long
+    ids = df["indicator_id"] if "indicator_id" in df else pd.Series("", index=df.index)
+    name = df["area_name"] if "area_name" in df else df["area_code"]
+    name = name.where(~df["area_code"].isin(codes), area_name)
+    name = name.where(df["area_code"] != "E92000001", ENGLAND)
+
+    def col(c: str) -> Any:
+        return df[c].to_numpy(float) if c in df else np.nan
+
+    out = pd.DataFrame(
+        {
+            "indicator": ("fingertips_" + ids.astype(str)).str.rstrip("_"),
+            "period": df["period"],
+            "area_name": name,
+            "area_code": df["area_code"],
+            "count": col("count"),
+            "denominator": col("denominator"),
+            "value": col("value"),
+            "lower": col("lower_95"),
+            "upper": col("upper_95"),
+            "note": df["indicator_name"] if "indicator_name" in df else "",
+        }
+    )
+    return out.loc[out["value"].notna()].reset_index(drop=True)

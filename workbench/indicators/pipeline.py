@@ -1,0 +1,198 @@
+"""Every indicator of a study in one call: national tables, local values, comparisons."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from workbench.errors import ConfigError, WorkbenchError
+from workbench.indicators.compare import area_features, compare_with_england, similar_areas
+from workbench.indicators.local import drug_outcomes, police_indicators, treatment_indicators
+from workbench.indicators.national import (
+    VALUE_COLUMNS,
+    NationalTables,
+    area_values,
+    long_values,
+    study_table_name,
+)
+from workbench.loaders.areas import read_group_population
+
+__all__ = ["StudyIndicators", "study_indicators"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class StudyIndicators:
+    """The indicators of one study.
+
+    Attributes
+    ----------
+    area : str
+        The study's name in the national tables (or its configured area name when the tables
+        have no column for it, e.g. a district inside a county).
+    in_tables : bool
+        Whether the national tables have the study's area.
+    force : str or None
+        The study's police force (``[indicators] police_force``).
+    region : str or None
+        The study's region (``[indicators] area_regions``), for the region columns of
+        ``comparison``.
+    tables : NationalTables
+        The national tables as read (name matching in ``tables.matches()``).
+    values : DataFrame
+        ``VALUE_COLUMNS`` rows: every area and England from the national tables, plus the
+        study's police.uk indicators, drug outcomes and treatment indicators (area = ``area``).
+    comparison : DataFrame
+        :func:`~workbench.indicators.compare.compare_with_england` of ``values``.
+    similar : DataFrame or None
+        The similar-areas group with reasons (None without IMD averages or the area).
+    outcomes : DataFrame or None
+        Distribution of police outcomes of drug offences (latest 12 months).
+    treatment : DataFrame
+        Treatment indicator rows (also in ``values``), including breakdowns.
+    ethnicity_population : Series or None
+        Residents by ethnic group for stop and search rates.
+    """
+
+    area: str
+    in_tables: bool
+    force: str | None
+    region: str | None
+    tables: NationalTables
+    values: pd.DataFrame
+    comparison: pd.DataFrame
+    similar: pd.DataFrame | None = None
+    outcomes: pd.DataFrame | None = None
+    treatment: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VALUE_COLUMNS))
+    ethnicity_population: pd.Series | None = None
+
+    @property
+    def has_trends(self) -> bool:
+        """True when an indicator has two or more local periods (a trend chart can be drawn)."""
+        for _, r in self.comparison.iterrows():
+            rows = self.values.loc[
+                (self.values["indicator"] == r["indicator"])
+                & (self.values["area_name"] == r["area"])
+            ]
+            if len(rows) >= 2:
+                return True
+        return False
+
+    @property
+    def has_england(self) -> bool:
+        """True when at least one indicator has an England value (a spine chart can be drawn)."""
+        return bool(len(self.comparison)) and bool(self.comparison["england"].notna().any())
+
+
+def _check_names(cfg: Any, tables: NationalTables, name: str | None, force: str | None) -> None:
+    """A configured area or force name that the tables do not have is a configuration error."""
+    if name is not None and tables.tables:
+        known = set().union(*(set(df["area_name"]) for df in tables.tables.values()))
+        if name not in known:
+            raise ConfigError(
+                f"{cfg.path}: [indicators] table_area_name {name!r} is not an area of the "
+                f"national tables (e.g. {', '.join(sorted(known)[:5])}, ...)"
+            )
+    if force is not None and tables.force_population is not None:
+        forces = sorted(set(tables.force_population["area_name"]))
+        if force not in forces:
+            raise ConfigError(
+                f"{cfg.path}: [indicators] police_force {force!r} is not a force of the force "
+                f"population table; expected one of {', '.join(forces)}"
+            )
+
+
+def study_indicators(study: Any) -> StudyIndicators:
+    """Compute every indicator the study's data allow (see the catalogue).
+
+    National rates come from ``[indicators]``; police.uk indicators from ``study.crimes`` over
+    the study's resident population (sum of its LSOAs); treatment indicators from the
+    partnership templates when configured. The study's own rows carry its name in the
+    national tables so that they sit beside England in :attr:`StudyIndicators.comparison`.
+
+    Raises
+    ------
+    ConfigError
+        ``[indicators] table_area_name`` or ``police_force`` names an area or force that the
+        national tables do not have.
+    """
+    cfg = study.config
+    ind = cfg.indicators
+    tables = study.national or NationalTables()
+    name = study_table_name(tables, cfg.area_codes, ind.get("table_area_name"))
+    if name is None:
+        logger.warning(
+            "The national tables have no area matching %s: national indicators are shown "
+            "for England and other areas only",
+            ", ".join(cfg.area_codes),
+        )
+    area = name or cfg.area_name
+    force = ind.get("police_force")
+    _check_names(cfg, tables, name if ind.get("table_area_name") else None, force)
+    frames = [area_values(tables)] if tables.tables or tables.seizures is not None else []
+    frames += [long_values(df, cfg.area_codes, area) for df in tables.long]
+    population = float(study.lsoas["population"].sum())
+    covered = study.coverage.observed
+    frames.append(police_indicators(study.crimes, population, area_name=area, covered=covered))
+    outcomes = None
+    try:
+        outcomes, charged = drug_outcomes(study.crimes, covered=covered)
+        frames.append(
+            pd.DataFrame(
+                [
+                    {
+                        "indicator": "drug_outcomes",
+                        "period": charged["period"],
+                        "area_name": area,
+                        "area_code": pd.NA,
+                        "count": float(charged["numerator"]),
+                        "denominator": float(charged["denominator"]),
+                        "value": charged["value"],
+                        "lower": charged["lower"],
+                        "upper": charged["upper"],
+                        "note": "charged or summonsed, of drug offences with an outcome",
+                    }
+                ]
+            )
+        )
+    except WorkbenchError as exc:  # no complete 12 months: say so and go on
+        logger.warning("Drug offence outcomes not computed: %s", exc)
+    treatment = treatment_indicators(
+        study.treatment_outcomes, study.waiting_times, study.young_people, area_name=area
+    )
+    # headline rows only (breakdowns are labelled "<area>: ...") go into the comparison
+    frames.append(treatment)
+    frames = [f for f in frames if len(f)]
+    values = (
+        pd.concat(frames, ignore_index=True)[VALUE_COLUMNS]
+        if frames
+        else pd.DataFrame(columns=VALUE_COLUMNS)
+    )
+    region = None
+    if tables.regions is not None and name is not None:
+        found = tables.regions.loc[tables.regions["area_name"] == name, "region"]
+        region = None if found.empty or pd.isna(found.iloc[0]) else str(found.iloc[0])
+    comparison = compare_with_england(values, area, force=force, region=region)
+    similar = None
+    if name is not None and "imd_average" in tables.tables and "population" in tables.tables:
+        k = ind.get("similar_areas", 10)
+        similar = similar_areas(area_features(tables), name, k)
+    eth = ind.get("ethnicity_population")
+    eth_pop = read_group_population(eth, study.ledger, kind="ethnicity_population") if eth else None
+    return StudyIndicators(
+        area=area,
+        in_tables=name is not None,
+        force=force,
+        region=region,
+        tables=tables,
+        values=values,
+        comparison=comparison,
+        similar=similar,
+        outcomes=outcomes,
+        treatment=treatment,
+        ethnicity_population=eth_pop,
+    )
