@@ -667,7 +667,58 @@ def _young_people_access(run: Run, theme: str, table: Table) -> list[Headline]:
 
 Extractor = Callable[[Run, str, Table], list[Headline]]
 
+
 #: Per theme, the published tables its headlines come from and how to read each.
+def _indicator_figures(run: Run, theme: str, table: Table) -> list[Headline]:
+    """Indicators with an England value: the rating the indicators theme published.
+
+    The rating (better / similar / worse, or higher / similar / lower where there is no good
+    direction) is the Fingertips one that :mod:`workbench.indicators.compare` computed and
+    published beside the value; it is not recomputed here. Rows without an England value
+    (local-only measures) are left to the theme's report.
+    """
+    out = []
+    for _, row in table.df.iterrows():
+        if _num(row.get("england")) is None:
+            continue
+        rating = str(row.get("rating", "") or "").strip()
+        unit = str(row.get("unit", "") or "")
+        value = fmt_number(row.get("value"))
+        value = f"{value}%" if unit == "%" and value not in (SUPPRESSED, MISSING) else value
+        england = fmt_number(row.get("england"))
+        if rating in ("better", "worse", "higher", "lower"):
+            versus = f"{rating.capitalize()} than England ({england})"
+        elif rating == "similar":
+            versus = f"Similar to England ({england})"
+        else:
+            versus = f"Not known (England {england})"
+        trend = str(row.get("trend", "") or "").strip()
+        base = f"n = {fmt_count(row.get('count'))}"
+        if _num(row.get("denominator")) is not None:
+            base += f" of {fmt_count(row.get('denominator'))}"
+        name = str(row.get("name", row.get("indicator", "")))
+        out.append(
+            Headline(
+                theme=theme,
+                label=name,
+                period=month_words(str(row.get("period", ""))),
+                value=value,
+                interval=_interval(row.get("lower"), row.get("upper"), fmt_number),
+                base=base,
+                last_year=f"Trend: {trend}" if trend else "Not known",
+                england=versus,
+                note=str(row.get("note", "") or ""),
+                plain=f"{name}: {value} in {month_words(str(row.get('period', '')))}; "
+                f"England {england}.",
+                source=table.path.name,
+                synthetic=table.synthetic,
+                direction=None,
+                kind="indicator",
+            )
+        )
+    return out
+
+
 HEADLINE_TABLES: dict[str, tuple[tuple[str, Extractor], ...]] = {
     "overview": (
         ("key_crime_figures", _crime_figures),
@@ -682,6 +733,7 @@ HEADLINE_TABLES: dict[str, tuple[tuple[str, Extractor], ...]] = {
     ),
     "young_people": (("access_by_group", _young_people_access),),
     "treatment": (("unmet_need", _unmet_need), ("waiting_times", _waiting_times)),
+    "indicators": (("indicators_vs_england", _indicator_figures),),
 }
 
 
@@ -979,7 +1031,7 @@ class _Deck:
             )
             top = 1.75
         headers = ["Figure", "Value (95% interval)", "Base", "Against last year", "Against England"]
-        widths = [3.5, 2.8, 2.6, 2.2, 1.2]
+        widths = [3.3, 2.5, 2.4, 2.0, 2.1]
         n = len(rows) + 1
         shape = slide.shapes.add_table(
             n, len(headers), Inches(0.5), Inches(top), Inches(sum(widths)), Inches(0.5 * n)
@@ -993,6 +1045,7 @@ class _Deck:
             cell.fill.solid()
             cell.fill.fore_color.rgb = RGBColor(*_BLUE)
             self._style(cell.text_frame.paragraphs[0].runs[0], 15, bold=True, color=(255, 255, 255))
+        height = 0.55  # the header row
         for i, h in enumerate(rows, start=1):
             label = (f"{h.label} (SYNTHETIC)" if h.synthetic else h.label) + (
                 f", {h.period}" if h.period else ""
@@ -1008,7 +1061,15 @@ class _Deck:
                 else f"{h.value} ({h.interval})"
             )
             base = h.base + (f"; {h.note}" if h.note else "")
-            for j, text in enumerate([label, value, base, h.last_year, h.england]):
+            texts = [label, value, base, h.last_year, h.england]
+            # height the renderer will give the row: 14 pt text wraps at about 9.5
+            # characters an inch; 0.24 in a line plus the cell margins
+            lines = max(
+                math.ceil(max(len(t), 1) / (9.5 * (w - 0.2)))
+                for t, w in zip(texts, widths, strict=True)
+            )
+            height += lines * 0.24 + 0.12
+            for j, text in enumerate(texts):
                 cell = table.cell(i, j)
                 cell.text = text
                 for para in cell.text_frame.paragraphs:
@@ -1016,9 +1077,9 @@ class _Deck:
                         self._style(run, 14)
                 cell.margin_top = cell.margin_bottom = Pt(3)
         messages = [h.plain for h in rows if h.plain][:3]
-        if len(rows) <= 3 and messages:
+        below = top + height + 0.3
+        if len(rows) <= 3 and messages and below < 5.2:
             # room under a short table: the figures in a sentence each, for the discussion
-            below = top + 0.62 * n + 0.3
             self._text(
                 slide,
                 (0.5, below, 12.3, 6.7 - below),
