@@ -363,7 +363,13 @@ class MapBuilder:
         )
         folium.LayerControl(collapsed=collapsed, position="topright").add_to(m)
         if bounds is not None:
-            m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+            # frame the data to the right of the title box and legend (both on the left side,
+            # about 390 px wide) so no box covers what the map is about
+            m.fit_bounds(
+                [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
+                padding_top_left=(400, 10),
+                padding_bottom_right=(20, 10),
+            )
         return m
 
     def _draw(self, m: folium.Map, layer: L.MapLayer, disp: gpd.GeoDataFrame) -> str:
