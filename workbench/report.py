@@ -24,6 +24,7 @@ import pandas as pd
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
 from workbench.disclosure.audit import audit_run
 from workbench.errors import ConfigError, DataError, WorkbenchError
+from workbench.maps.browser import run_browser
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
 
 if TYPE_CHECKING:
@@ -734,7 +735,11 @@ def run_report(
     out_path = Path(out or "output").resolve()
     date = run_date or _dt.date.today().isoformat()
     results: dict[str, Path] = {}
-    with tempfile.TemporaryDirectory(prefix="workbench-run-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="workbench-run-") as tmp,
+        run_browser() as endpoint,  # one headless Chromium for every theme's map images
+    ):
+        logger.info("Map images: %s", "the run's browser" if endpoint else "static renderer")
         cache = Path(tmp) / "study.pickle"
         with cache.open("wb") as fh:
             pickle.dump(study, fh, protocol=pickle.HIGHEST_PROTOCOL)

@@ -16,8 +16,13 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import shutil
+import subprocess
+import tempfile
 import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +39,8 @@ __all__ = [
     "shared_browser",
     "close_shared_browser",
     "CHROMIUM_ARGS",
+    "ENDPOINT_ENV",
+    "run_browser",
     "INSTALL_HINT",
     "RENDERER_BROWSER",
     "RENDERER_STATIC",
@@ -59,6 +66,9 @@ INSTALL_HINT = (
 #: How the PNG of a map was drawn (written to the run log and stated in the report).
 RENDERER_BROWSER = "headless Chromium (the interactive map as a browser shows it)"
 RENDERER_STATIC = "matplotlib static renderer (no browser found)"
+
+#: Environment variable holding the DevTools endpoint of the run's browser (:func:`run_browser`).
+ENDPOINT_ENV = "WORKBENCH_BROWSER_ENDPOINT"
 
 #: Values of ``WORKBENCH_CHROMIUM`` that hide any installed browser.
 _HIDDEN = ("none", "off", "0", "false")
@@ -189,6 +199,15 @@ class _SharedBrowser:
                     "pip install playwright"
                 ) from exc
             self._pw = sync_playwright().start()
+            endpoint = os.environ.get(ENDPOINT_ENV)
+            if endpoint:
+                try:
+                    # the run's browser (see run_browser): one Chromium for every theme
+                    self._browser = self._pw.chromium.connect_over_cdp(endpoint)
+                    logger.info("Connected to the run's headless Chromium (%s)", endpoint)
+                    return self._browser
+                except Exception as exc:  # noqa: BLE001 - fall back to a browser of our own
+                    logger.warning("could not connect to %s (%s); starting one", endpoint, exc)
             self._browser = self._pw.chromium.launch(
                 executable_path=executable, args=list(CHROMIUM_ARGS)
             )
@@ -241,6 +260,70 @@ def shared_browser(func: Any, *args: Any) -> Any:
         When Chromium or the playwright package is missing (message says how to install).
     """
     return _SHARED.run(func, *args)
+
+
+@contextmanager
+def run_browser(timeout: float = 30.0) -> Iterator[str | None]:
+    """One headless Chromium for a whole run, shared by every notebook kernel.
+
+    Starts the system Chromium with a DevTools endpoint and puts its address in
+    ``$WORKBENCH_BROWSER_ENDPOINT`` (inherited by the kernels papermill starts), so each
+    theme's screenshots connect to it (Playwright's ``connect_over_cdp``) instead of starting a
+    browser of their own. Yields the endpoint, or None when there is no browser (the static
+    renderer is used then). The browser is stopped when the block ends.
+    """
+    executable = find_chromium()
+    if executable is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="workbench-chromium-") as profile:
+        proc = subprocess.Popen(
+            [
+                executable,
+                *CHROMIUM_ARGS,
+                "--remote-debugging-port=0",
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        endpoint = None
+        deadline = time.monotonic() + timeout
+        try:
+            assert proc.stderr is not None
+            while time.monotonic() < deadline:
+                line = proc.stderr.readline()
+                if not line:
+                    break
+                found = re.search(r"DevTools listening on (ws://\S+)", line)
+                if found:
+                    endpoint = found.group(1)
+                    break
+            if endpoint is None:
+                logger.warning("Chromium gave no DevTools endpoint; each theme starts its own")
+            else:
+                # keep draining the browser's messages so its pipe never fills
+                threading.Thread(target=proc.stderr.read, daemon=True).start()
+                logger.info("Run browser at %s", endpoint)
+            old = os.environ.get(ENDPOINT_ENV)
+            if endpoint:
+                os.environ[ENDPOINT_ENV] = endpoint
+            try:
+                yield endpoint
+            finally:
+                if old is None:
+                    os.environ.pop(ENDPOINT_ENV, None)
+                else:
+                    os.environ[ENDPOINT_ENV] = old
+                close_shared_browser()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def close_shared_browser() -> None:
