@@ -41,7 +41,7 @@ class Coverage:
     Parameters
     ----------
     table : DataFrame
-        Index: force (str, as in the file names, e.g. ``"leicestershire"``); columns: every
+        Index: force (str, as in the file names, e.g. ``"avon-and-somerset"``); columns: every
         month of the study period (``pd.Period``, freq ``M``) in order; values: bool, True when
         that force's files hold the month.
     period : (Period, Period)
@@ -56,7 +56,7 @@ class Coverage:
     Examples
     --------
     >>> cov = Coverage.from_months(
-    ...     {"leicestershire": ["2020-01", "2020-03"]},
+    ...     {"avon-and-somerset": ["2020-01", "2020-03"]},
     ...     (pd.Period("2020-01", "M"), pd.Period("2020-03", "M")),
     ... )
     >>> cov.describe()

@@ -370,7 +370,7 @@ def read_force_table(
     forces : iterable of str
         The canonical force names (e.g. the headers of the force population table). Names in
         the file are matched to them by :func:`normalise_area_name` (the Home Office tables
-        write " Leicestershire ", "Avon & Somerset" and "London, City of" in some years).
+        write " Cumbria ", "Avon & Somerset" and "London, City of" in some years).
 
     Returns
     -------
