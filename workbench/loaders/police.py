@@ -902,7 +902,7 @@ _FORCE_SLUGS = {"british transport police": "btp", "police service of northern i
 
 
 def force_slug(text: str) -> str:
-    """A force as police.uk names its files: ``"Avon and Somerset Constabulary"`` -> ``"avon-and-somerset"``.
+    """A force as police.uk names its files: ``"Kent Police"`` -> ``"kent"``.
 
     The ``Reported by`` text of a single CSV is turned into the ``<force>`` of the monthly file
     names, so that a force given both ways counts as one in the coverage.

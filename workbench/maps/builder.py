@@ -131,7 +131,7 @@ class MapBuilder:
     period : str
         The period covered, e.g. "December 2019 to October 2022".
     sources : list of str
-        Data sources, e.g. ["Police recorded crime, data.police.uk (Avon and Somerset Constabulary)"].
+        Data sources, e.g. ["Police recorded crime, data.police.uk (Kent Police)"].
     attributions : list of str, optional
         Licence attributions. Default: the OGL statement and the OS boundary statement
         without a year (:func:`os_attribution`); with a study, pass
