@@ -12,6 +12,7 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
+from workbench import stats
 from workbench.errors import ConfigError
 from workbench.geo import dissolve_clean
 from workbench.study import Study
@@ -301,3 +302,52 @@ def test_documented_imd_columns_always_present(tmp_path):
     # quintile = ceil(decile / 2), written out: deciles 1,2 -> 1; 3,4 -> 2; ...; 9,10 -> 5
     expected = {1: 1, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3, 7: 4, 8: 4, 9: 5, 10: 5}
     assert (lsoas["imd_quintile"] == lsoas["imd_decile"].map(expected)).all()
+
+
+def test_stop_search_month_without_a_file_is_missing_not_zero(tmp_path):
+    """Three months of study, search files for two: the third month is a gap in the series."""
+    header = (
+        "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,"
+        "Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,"
+        "Object of search,Outcome,Outcome linked to object of search,"
+        "Removal of more than just outer clothing\n"
+    )
+    row = (
+        "Person search,{d}T12:00:00+00:00,False,,52.6358,-1.1332,Male,18-24,,White,"
+        "Misuse of Drugs Act 1971 (section 23),Controlled drugs,Arrest,True,False\n"
+    )
+    street = (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Crime type,Last outcome category,Context\n"
+    )
+    files = {"police": [], "search": []}
+    for month in ("2022-01", "2022-02", "2022-03"):
+        p = tmp_path / f"{month}-leicestershire-street.csv"
+        p.write_text(street + f"a{month},{month},L,L,-1.1332,52.6358,X,E01013600,Y,Drugs,,\n")
+        files["police"].append(str(p))
+    # searches: two in January, one in March; no February file at all
+    for month, n in (("2022-01", 2), ("2022-03", 1)):
+        p = tmp_path / f"{month}-leicestershire-stop-and-search.csv"
+        p.write_text(header + row.format(d=f"{month}-05") * n)
+        files["search"].append(str(p))
+    cfg = tmp_path / "area.toml"
+    cfg.write_text(
+        '[study]\nname = "t"\narea_codes = ["E06000016"]\nperiod_start = "2022-01"\n'
+        'period_end = "2022-03"\n[files]\n'
+        f"police_street = {json.dumps(files['police'])}\n"
+        f"stop_search = {json.dumps(files['search'])}\n"
+        f'lsoa_boundaries = ["{SAMPLE / "boundaries/lsoa2011_E06000016_leicester.geojson"}"]\n'
+        f'imd = "{SAMPLE / "imd/imd2019_file2_domains_ranks_deciles_leicester.csv"}"\n'
+        f'population = "{SAMPLE / "population/lsoa_pop_mid2019_total_leicester.csv"}"\n'
+    )
+    s = Study.from_toml(cfg)
+    cov = s.search_coverage
+    assert [str(m) for m in cov.missing] == ["2022-02"]
+    assert [str(m) for m in cov.observed] == ["2022-01", "2022-03"]
+    assert s.coverage.complete  # the street files hold all three months
+    monthly = stats.monthly_counts(
+        s.searches, start="2022-01", end="2022-03", observed=cov.observed
+    ).iloc[:, 0]
+    assert monthly.loc[pd.Period("2022-01", "M")] == 2
+    assert np.isnan(monthly.loc[pd.Period("2022-02", "M")])  # no file: missing, not 0
+    assert monthly.loc[pd.Period("2022-03", "M")] == 1

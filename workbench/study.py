@@ -452,6 +452,26 @@ class Study:
             self.crimes  # noqa: B018 - reading the files records their months and the coverage
         return self._coverage
 
+    @property
+    def search_coverage(self) -> Coverage | None:
+        """Months of the study period each force's stop and search files hold (None if none).
+
+        Found the same way as :attr:`coverage` (file names, else the rows' months), from the
+        ``stop_search`` entries of the ledger: a month without a search file is missing, not
+        zero searches. Loads :attr:`searches` first.
+        """
+        if self.searches is None:
+            return None
+        months: dict[str, set[str]] = {}
+        for fl in self.ledger.files:
+            if fl.kind == "stop_search":
+                for force, held in fl.months.items():
+                    months.setdefault(force, set()).update(held)
+        cov = Coverage.from_months(months, self.period)
+        if not cov.complete:
+            logger.warning("Stop and search coverage: %s", cov.describe())
+        return cov
+
     def _record_coverage(self) -> None:
         """Build the coverage from the police ledgers' months; put it in the ledger too (so the
         run log and ``validate --json`` carry it)."""
