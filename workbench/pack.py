@@ -347,6 +347,7 @@ CRIME_NOUNS: dict[str, str] = {
     "Drugs": "drug offences",
     "Possession of weapons": "offences of carrying a weapon",
     "Anti-social behaviour": "reports of anti-social behaviour",
+    "Needle finds": "needle finds",  # the partnership layer of the communities theme
 }
 
 
