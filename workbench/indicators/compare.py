@@ -477,12 +477,7 @@ def similar_funnel(
     rows = _group_rows(values, indicator, period, [area_name, *group])
     if area_name not in rows.index:
         raise WorkbenchError(f"similar_funnel: {area_name!r} has no {indicator} for {period}")
-    eng = values.loc[
-        (values["indicator"] == indicator)
-        & (values["period"] == period)
-        & (values["area_name"] == ENGLAND),
-        "value",
-    ]
+    eng = _group_rows(values, indicator, period, [ENGLAND])["value"]
     entry = catalogue_entry(indicator)
     return funnel_plot(
         rows["count"],
@@ -508,11 +503,7 @@ def ranked_chart(
     import matplotlib.pyplot as plt
 
     rows = _group_rows(values, indicator, period, [area_name, *group]).sort_values("value")
-    eng = values.loc[
-        (values["indicator"] == indicator)
-        & (values["period"] == period)
-        & (values["area_name"] == ENGLAND)
-    ]
+    eng = _group_rows(values, indicator, period, [ENGLAND])
     entry = catalogue_entry(indicator)
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.5))
     y = np.arange(len(rows))
