@@ -21,6 +21,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from workbench.errors import WorkbenchError
 from workbench.geo import dissolve_clean
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "default_cell_size",
     "district_parts",
     "key_figures_by_district",
+    "monthly_by_district",
     "trends_by_district",
 ]
 
@@ -48,7 +50,7 @@ class District:
     @property
     def slug(self) -> str:
         """The name as a file-name part: ``"Castle Point"`` -> ``"castle_point"``."""
-        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_") or self.code.lower()
+        return _slug(self.name) if _slug(self.name) != "district" else self.code.lower()
 
     def points(self, points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """The rows of ``points`` (with an ``lsoa_code`` column) in this district."""
@@ -165,21 +167,17 @@ def key_figures_by_district(
     return table.astype({"first_month": str, "last_month": str})
 
 
-def trends_by_district(
-    study: Any, crime_types: list[str], *, ylabel: str = "offences"
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Monthly XmR signals and Mann-Kendall trends of ``crime_types`` in each district.
+def monthly_by_district(study: Any, crime_types: list[str]) -> pd.DataFrame:
+    """Monthly counts of ``crime_types`` in each district, as one table to publish.
 
-    :func:`workbench.stats.spc_summary` on each district's monthly counts
-    (:func:`workbench.stats.monthly_counts` over the study period, missing months kept
-    missing). Returns the signals table with a first column ``area`` (the district) and the
-    charts, named ``spc_<district>_<crime type>`` and titled with the district's name.
+    :func:`workbench.stats.monthly_counts` of each district's rows over the study period
+    (months without police data are missing, not zero). Columns: ``area`` (the district's
+    name), ``month`` (``YYYY-MM`` text) and one count column per crime type; describe it
+    with :func:`workbench.disclosure.describe.monthly_by_series` (``by="area"``).
     """
-    from workbench.display import name_figure
-    from workbench.stats import monthly_counts, spc_summary
+    from workbench.stats import monthly_counts
 
     frames = []
-    figures: dict[str, Any] = {}
     for part in district_parts(study):
         rows = part.crimes[part.crimes["crime_type"].isin(crime_types)]
         monthly = monthly_counts(
@@ -188,10 +186,78 @@ def trends_by_district(
             start=study.config.period_start,
             end=study.config.period_end,
             observed=_observed(study),
+        ).reindex(columns=crime_types)
+        monthly = monthly.fillna({c: 0 for c in crime_types}).where(monthly.notna().any(axis=1))
+        table = monthly.rename_axis(columns=None).reset_index().astype({"month": str})
+        table.insert(0, "area", part.name)
+        frames.append(table)
+    if not frames:
+        return pd.DataFrame(columns=["area", "month", *crime_types])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_") or "district"
+
+
+def trends_by_district(
+    data: Any,
+    crime_types: list[str] | None = None,
+    *,
+    ylabel: str = "offences",
+    withheld: pd.DataFrame | None = None,
+    threshold: int = 5,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Monthly XmR signals and Mann-Kendall trends of ``crime_types`` in each district.
+
+    Parameters
+    ----------
+    data : DataFrame or Study
+        What the charts are drawn from: the published :func:`monthly_by_district` table as
+        :meth:`workbench.outputs.Outputs.plot_data` gives it (withheld months NaN), or a
+        study (its districts' counts are then taken in full: for analysis, not to publish).
+    crime_types : list of str, optional
+        The count columns (default every column but ``area`` and ``month``); needed with a
+        study.
+    ylabel : str, default "offences"
+    withheld : DataFrame of bool, optional
+        :meth:`workbench.outputs.Outputs.withheld` of the published table (same rows):
+        withheld months are drawn as withheld gaps.
+    threshold : int, default 5
+        The suppression threshold (legend words).
+
+    Returns
+    -------
+    table : DataFrame
+        :func:`workbench.stats.spc_summary` of each district with a first column ``area``.
+    figures : dict
+        Charts named ``spc_<district>_<crime type>``, titled with the district's name.
+    """
+    from workbench.display import name_figure
+    from workbench.stats import spc_summary
+
+    if not isinstance(data, pd.DataFrame):
+        if not crime_types:
+            raise WorkbenchError("trends_by_district(study, crime_types): name the crime types")
+        data = monthly_by_district(data, crime_types)
+    crime_types = crime_types or [c for c in data.columns if c not in ("area", "month")]
+    frames = []
+    figures: dict[str, Any] = {}
+    for name in data["area"].drop_duplicates():
+        rows = data["area"] == name
+        monthly = data.loc[rows].set_index("month")[crime_types]
+        held = None
+        if withheld is not None:
+            held = withheld.loc[rows, crime_types].set_axis(monthly.index)
+        signals, charts = spc_summary(
+            monthly,
+            ylabel=ylabel,
+            prefix=f"spc_{_slug(name)}_",
+            withheld=held,
+            threshold=threshold,
         )
-        signals, charts = spc_summary(monthly, ylabel=ylabel, prefix=f"spc_{part.slug}_")
-        signals.insert(0, "area", part.name)
+        signals.insert(0, "area", name)
         frames.append(signals.rename(columns={"series": "crime_type"}))
-        figures.update({name: name_figure(fig, part.name) for name, fig in charts.items()})
+        figures.update({key: name_figure(fig, name) for key, fig in charts.items()})
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return table, figures

@@ -77,6 +77,9 @@ PNG_TIMEOUT_S = 120
 #: The label that marks invented (synthetic) data in file names, sheets and notes.
 SYNTHETIC_LABEL = "SYNTHETIC"
 
+#: ``data`` not given to :meth:`Outputs.figure` (``None`` is a declared choice).
+_UNSET: Any = object()
+
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
 #: The assumptions and caveats log (``docs/assumptions.md``), shipped as package data in
@@ -528,12 +531,16 @@ class Outputs:
         return TableSpec(counts=counts, derived=spec_derived, safe=safe)
 
     @staticmethod
-    def plot_data(shown: pd.DataFrame, drop: str | None = None) -> pd.DataFrame:
+    def plot_data(
+        shown: pd.DataFrame, drop: str | None = None, index: str | None = None
+    ) -> pd.DataFrame:
         """The numbers a figure may plot from a published table: hidden cells become NaN.
 
-        A chart drawn from this frame cannot show a rate, share or bar of a hidden count.
-        ``drop``: leave out the rows whose ``drop`` column is hidden (a funnel plot of the
-        areas whose count is shown).
+        A chart drawn from this frame cannot show a rate, share or bar of a hidden count: a
+        hidden month is a gap in a line, a hidden decile has no point or bar. ``drop``:
+        leave out the rows whose ``drop`` column is hidden (a funnel plot of the areas whose
+        count is shown). ``index``: a column to index the result by (``"month"`` for
+        :func:`workbench.stats.spc_summary`).
         """
         out = shown.copy()
         for col in out.columns:
@@ -542,7 +549,22 @@ class Outputs:
                 out[col] = numbers(out[col].where(text != "*"))
         if drop is not None:
             out = out[out[drop].notna()]
+        if index is not None:
+            out = out.set_index(index)
         return out
+
+    @staticmethod
+    def withheld(shown: pd.DataFrame, index: str | None = None) -> pd.DataFrame:
+        """True where the published table shows ``"*"`` (withheld), False elsewhere.
+
+        Beside :meth:`plot_data`: a chart tells a withheld value ("fewer than 5") from a
+        missing one (no data); ``index`` as in :meth:`plot_data`.
+        """
+        mask = shown.apply(lambda col: col.astype(str).str.strip() == "*")
+        if index is not None:
+            mask.index = pd.Index(shown[index], name=index)
+            mask = mask.drop(columns=[index])
+        return mask
 
     def masked(self, name: str, df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
         """``df`` with every number the published table ``name`` withholds set to NaN.
@@ -657,18 +679,141 @@ class Outputs:
         )
         return html_path
 
-    def figure(self, name: str, fig: Any, *, synthetic: bool = False, dpi: int = 150) -> Path:
-        """Save a matplotlib figure as ``<name>.png``."""
+    def _figure_tables(
+        self, name: str, data: Any, reason: str | None
+    ) -> tuple[list[str], list[tuple[pd.DataFrame, TableSpec | None]] | None, list[str]]:
+        """The tables a figure declares (names, their CSV text and specs, file names)."""
+        if data is _UNSET:
+            raise WorkbenchError(
+                f"Outputs.figure({name!r}): say which published table the figure plots, "
+                "data='<name given to out.table>' (the chart must be drawn from "
+                "out.plot_data(shown) of that table), or data=None with reason='...' for a "
+                "figure that plots no number derived from counts"
+            )
+        if data is None:
+            if not isinstance(reason, str) or not reason.strip():
+                raise WorkbenchError(
+                    f"Outputs.figure({name!r}, data=None): give reason='...' saying why the "
+                    "figure plots no number derived from counts (e.g. published indicator "
+                    "values)"
+                )
+            return [], None, []
+        names = [data] if isinstance(data, str) else list(data)
+        tables: list[tuple[pd.DataFrame, TableSpec | None]] = []
+        files: list[str] = []
+        for table in names:
+            rec = next(
+                (r for r in self.records if r["kind"] == "table" and r["name"] == table), None
+            )
+            if rec is None:
+                raise WorkbenchError(
+                    f"Outputs.figure({name!r}): data={table!r} names no table written by this "
+                    f"run; write it first with out.table({table!r}, ...)"
+                )
+            csv = next(f for f in rec["files"] if f.endswith(".csv"))
+            text = pd.read_csv(self.dir / csv, dtype=str, keep_default_na=False)
+            spec = TableSpec.from_dict(rec["disclosure"]) if "disclosure" in rec else None
+            tables.append((text, spec))
+            files.append(csv)
+        return names, tables, files
+
+    def figure(
+        self,
+        name: str,
+        fig: Any,
+        *,
+        data: str | Sequence[str] | None = _UNSET,  # type: ignore[assignment]
+        reason: str | None = None,
+        value_axis: str = "y",
+        synthetic: bool = False,
+        dpi: int = 150,
+    ) -> Path:
+        """Check a matplotlib figure against the table it plots and save it as ``<name>.png``.
+
+        Parameters
+        ----------
+        name : str
+            File stem.
+        fig : matplotlib.figure.Figure
+            The chart, drawn from :meth:`plot_data` of the table(s) ``data``.
+        data : str, list of str or None
+            Required: the name(s) given to :meth:`table` of the published table(s) the chart
+            plots. ``None`` only for a figure that plots no number derived from counts
+            (published indicator values), with ``reason``.
+        reason : str, optional
+            Why a figure with ``data=None`` needs no table (recorded in the run log).
+        value_axis : {"y", "x"}, default "y"
+            The axis carrying the values ("x" for horizontal bars).
+        synthetic : bool, default False
+            Label the file ``SYNTHETIC_``.
+        dpi : int, default 150
+
+        Raises
+        ------
+        WorkbenchError
+            No ``data`` declared, a table not written by this run, or a plotted value that
+            the declared table does not show (the message names the figure and the value).
+
+        Notes
+        -----
+        The values plotted (lines, scatter points, bar lengths, error bars, bands; reference
+        lines marked with :func:`workbench.disclosure.figures.reference` excepted) must each
+        be a count, derived or safe value the table shows, to the decimals it shows
+        (:mod:`workbench.disclosure.figures`). They are recorded in the run log with the
+        table's file, and the run-level audit checks them again against the CSV on disk.
+        """
+        from workbench.disclosure.figures import (
+            plotted_values,
+            round_values,
+            shown_values,
+            unmatched,
+        )
+
+        if self._folder.done:
+            raise WorkbenchError(f"the outputs of {self.theme} are already complete")
+        names, tables, files = self._figure_tables(name, data, reason)
+        values, refs = plotted_values(fig, value_axis)
+        if tables is not None:
+            shown, tolerance = shown_values(tables)
+            bad = unmatched(values, shown, tolerance)
+            if bad:
+                raise WorkbenchError(
+                    f"figure {name!r} plots {len(bad)} value(s) that table(s) {names} do not "
+                    f"show, first {bad[0]:g}: draw the chart from out.plot_data(shown) of the "
+                    "published table (a hidden cell is a gap, not a point)"
+                )
         stem = self._stem(name, synthetic)
         path = self.dir / f"{stem}.png"
         with write_errors(f"figure {name} in {self.dir}"):
             fig.savefig(path, dpi=dpi, bbox_inches="tight")
-        self._record("figure", name, [path], synthetic=synthetic)
+        self._record(
+            "figure",
+            name,
+            [path],
+            synthetic=synthetic,
+            data=names,
+            data_files=files,
+            reason=reason if data is None else None,
+            value_axis=value_axis,
+            values=round_values(values),
+            reference_artists=refs,
+        )
         return path
 
-    def figures(self, figures: Mapping[str, Any], *, synthetic: bool = False) -> list[Path]:
-        """Save several matplotlib figures, name -> figure, as :meth:`figure` does each."""
-        return [self.figure(name, fig, synthetic=synthetic) for name, fig in figures.items()]
+    def figures(
+        self,
+        figures: Mapping[str, Any],
+        *,
+        data: str | Sequence[str] | None = _UNSET,  # type: ignore[assignment]
+        reason: str | None = None,
+        synthetic: bool = False,
+    ) -> list[Path]:
+        """Save several matplotlib figures, name -> figure, as :meth:`figure` does each
+        (all drawn from the same published table(s) ``data``)."""
+        return [
+            self.figure(name, fig, data=data, reason=reason, synthetic=synthetic)
+            for name, fig in figures.items()
+        ]
 
     def note(self, name: str, text: str) -> Path:
         """Write a short text (e.g. the assumptions that apply) as ``<name>.md``."""

@@ -17,6 +17,7 @@ from workbench.disclosure.spec import ALL, Count, Derived, TableSpec
 
 __all__ = [
     "capacity_table",
+    "monthly_by_series",
     "collection_times",
     "compare_methods",
     "compare_periods",
@@ -327,4 +328,21 @@ def capacity_table() -> TableSpec:
         counts={"caseload": Count("services.caseload")},
         derived={"caseload_pct_of_capacity": Derived(("caseload",))},
         safe=("capacity", "tier", "median_wait_weeks"),
+    )
+
+
+def monthly_by_series(
+    series: Sequence[str], by: str | None = None, unit: str = "police offences"
+) -> TableSpec:
+    """:func:`workbench.stats.monthly_counts` with ``by`` in columns (one count per series).
+
+    Each column counts ``"monthly <unit>: <series>"``, so a table by district (``by="area"``)
+    and the table of the whole study are one measure: the study's month is the margin of
+    the districts' months, and neither table can give a hidden month of the other back.
+    """
+    dims = ("month",) if by is None else (by, "month")
+    return TableSpec(
+        dims=dims,
+        counts={str(s): Count(f"monthly {unit}: {s}") for s in series},
+        source="open",
     )

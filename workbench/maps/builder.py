@@ -26,6 +26,7 @@ from workbench.maps.legends import LegendControl
 from workbench.maps.popups import escape
 
 __all__ = [
+    "DISCLOSURE_ID",
     "MapBuilder",
     "OGL",
     "os_attribution",
@@ -35,6 +36,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: ``id`` of the JSON script describing a map's layers for the disclosure audit.
+DISCLOSURE_ID = "workbench-disclosure"
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 
@@ -351,6 +355,9 @@ class MapBuilder:
                         max(bounds[3], b[3]),
                     ]
                 )
+        m.get_root().header.add_child(
+            folium.Element(self._disclosure_script(drawn)), name="wb_disclosure"
+        )
         sections = [(d.var, d.layer.legend) for d in drawn if d.layer.legend is not None]
         if sections:
             m.add_child(LegendControl(sections))
@@ -371,6 +378,44 @@ class MapBuilder:
                 padding_bottom_right=(20, 10),
             )
         return m
+
+    @staticmethod
+    def _disclosure_script(drawn: list[_Drawn]) -> str:
+        """The map's disclosure description for the run-level audit, as a JSON script.
+
+        One entry per layer: its name, the JavaScript name of its GeoJSON (the audit finds
+        the features in ``<var>_add({...})`` and the fills in ``<var>_styler``), and, for a
+        layer that shows counts, whether it is protected and which pop-up properties
+        (``f0``, ``f1``, ...) hold the count and the values derived from it
+        (:func:`workbench.maps.layers.disclosure_note`).
+        """
+        from workbench.maps.offline import _htmlsafe_json
+
+        layers = []
+        for d in drawn:
+            keys = {label: f"f{i}" for i, label in enumerate(d.layer.fields)}
+            entry: dict[str, Any] = {"layer": d.layer.name, "var": d.var, "kind": d.layer.kind}
+            disc = d.layer.disclosure
+            if disc is None:
+                entry["counts_shown"] = False
+            else:
+                entry.update(
+                    {
+                        "counts_shown": True,
+                        "protected": disc["protected"],
+                        "threshold": disc["threshold"],
+                        "count": keys.get(disc["count"]) if disc["count"] else None,
+                        "derived": [keys[k] for k in disc["derived"] if k in keys],
+                        "fill_from_count": disc["fill_from_count"],
+                        "withheld_fill": disc["withheld_fill"],
+                    }
+                )
+            layers.append(entry)
+        return (
+            f'<script type="application/json" id="{DISCLOSURE_ID}">'
+            + _htmlsafe_json({"version": 1, "layers": layers})
+            + "</script>"
+        )
 
     def _draw(self, m: folium.Map, layer: L.MapLayer, disp: gpd.GeoDataFrame) -> str:
         """Add one layer to ``m``; returns the JavaScript name of the toggled layer.

@@ -43,6 +43,8 @@ __all__ = [
     "EMERGING_COLORS",
     "NO_DATA_COLOR",
     "SUPPRESSED_COLOR",
+    "WITHHELD_COLOR",
+    "disclosure_note",
     "gistar_layer",
     "kde_layer",
     "emerging_layer",
@@ -61,6 +63,11 @@ NO_DATA_COLOR = "#d9d9d9"
 #: Fill of areas whose count is 1 to ``threshold - 1`` (neither coloured by class nor used
 #: for the class breaks): a paler neutral grey than "No data", with no hatching.
 SUPPRESSED_COLOR = "#efefef"
+#: Fill of Gi* and emerging hot spot cells whose count is withheld on a protected layer
+#: (their class is not drawn): a mid grey, apart from "Not significant" and "No data".
+WITHHELD_COLOR = "#b0b0b0"
+#: Pop-up text of a class withheld beside a withheld count.
+WITHHELD_CLASS = "withheld (count fewer than {threshold})"
 
 #: Gi* bins (sign of z times confidence level) -> (colour, label), hot first. Colours are
 #: ColorBrewer RdBu-like, as in common GIS hot spot renderers.
@@ -133,6 +140,11 @@ class MapLayer:
         Shown when the map opens.
     cluster : bool
         Points are clustered (Leaflet.markercluster) in the interactive map.
+    disclosure : dict or None
+        What the run-level audit checks in the saved HTML (see :func:`disclosure_note`):
+        ``protected``, the pop-up label of the count (``count``), the labels derived from
+        it (``derived``), whether the fill colour derives from the count
+        (``fill_from_count``) and the fill of withheld features (``withheld_fill``).
     """
 
     name: str
@@ -148,9 +160,35 @@ class MapLayer:
     radius: float = 5.0
     show: bool = True
     cluster: bool = False
+    disclosure: dict[str, Any] | None = None
 
 
 # ----------------------------------------------------------------------------- helpers
+def disclosure_note(
+    protected: bool,
+    threshold: int,
+    count: str | None = None,
+    derived: Sequence[str] = (),
+    *,
+    fill_from_count: bool = False,
+) -> dict[str, Any]:
+    """A layer's disclosure description (embedded in the saved map for the audit).
+
+    ``count``: the pop-up label of the layer's count; ``derived``: the labels of values
+    derived from it (a class, z, p, a rate) that must be withheld wherever the count is;
+    ``fill_from_count``: the fill colour is such a value (a hot spot class), so a withheld
+    feature must have :data:`WITHHELD_COLOR`.
+    """
+    return {
+        "protected": bool(protected),
+        "threshold": int(threshold),
+        "count": count,
+        "derived": list(derived),
+        "fill_from_count": bool(fill_from_count),
+        "withheld_fill": WITHHELD_COLOR,
+    }
+
+
 def _require(gdf: Any, columns: Sequence[str], argument: str) -> gpd.GeoDataFrame:
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise WorkbenchError(f"{argument}: expected a GeoDataFrame, received {type(gdf).__name__}")
@@ -287,8 +325,11 @@ def gistar_layer(
 ) -> MapLayer:
     """Gi* hot and cold spots from the ``bin`` column (-3..3), diverging colours.
 
-    ``protected=True`` for a layer of partnership data: pop-ups then show no z or p
-    (:func:`workbench.maps.popups.derived_texts`).
+    ``protected=True`` for a layer of partnership data (or police data when the study does
+    not show police.uk counts in full): pop-ups then show no z or p
+    (:func:`workbench.maps.popups.derived_texts`), and a cell whose count is withheld
+    (1 to ``threshold - 1``) is drawn in :data:`WITHHELD_COLOR` with its class withheld
+    (legend "Fewer than 5: class withheld"), whatever ``show_not_significant`` says.
 
     Legend: "Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant", "Cold spot
     90%", "Cold spot 95%", "Cold spot 99%". The bins come from the hotspot module (two-sided
@@ -303,19 +344,38 @@ def gistar_layer(
         raise WorkbenchError(
             f"result: column 'bin' must hold -3..3, found {sorted(bins[bad].unique())[:5]}"
         )
+    withheld = (
+        small_count_mask(gdf["count"], threshold).to_numpy(dtype=bool)
+        if protected and "count" in gdf.columns
+        else np.zeros(len(gdf), dtype=bool)
+    )
     if not show_not_significant:
-        gdf = gdf.loc[bins.fillna(0) != 0]
+        keep = (bins.fillna(0) != 0).to_numpy() | withheld
+        gdf = gdf.loc[keep]
         bins = bins.loc[gdf.index]
-    fill = [GISTAR_CLASSES[int(b)][0] if pd.notna(b) else NO_DATA_COLOR for b in bins]
+        withheld = withheld[keep]
+    fill = [
+        WITHHELD_COLOR if w else GISTAR_CLASSES[int(b)][0] if pd.notna(b) else NO_DATA_COLOR
+        for b, w in zip(bins, withheld, strict=True)
+    ]
     items = [LegendItem(c, label) for _b, (c, label) in GISTAR_CLASSES.items()]
+    if withheld.any():
+        items.append(LegendItem(WITHHELD_COLOR, f"Fewer than {threshold}: class withheld"))
     attrs = getattr(result, "attrs", {}) or {}
     note_bits = ["Getis-Ord Gi*, two-sided p"]
     if attrs.get("fdr") is not None:
         note_bits.append("FDR-adjusted" if attrs.get("fdr") else "no FDR adjustment")
     if attrs.get("cell_size"):
         note_bits.append(f"cells {fmt_number(attrs['cell_size'], 0)} m")
+    if protected:
+        note_bits.append("protected data: no z or p; grey cells hold 1 to "
+                         f"{threshold - 1}, their class is withheld")  # fmt: skip
+    hidden_class = WITHHELD_CLASS.format(threshold=threshold)
     out_fields: dict[str, list[str]] = {
-        "Significance": [GISTAR_CLASSES[int(b)][1] if pd.notna(b) else "" for b in bins]
+        "Significance": [
+            hidden_class if w else GISTAR_CLASSES[int(b)][1] if pd.notna(b) else ""
+            for b, w in zip(bins, withheld, strict=True)
+        ]
     }
     if "count" in gdf.columns:
         out_fields["Count"] = count_texts(gdf["count"], threshold)
@@ -325,6 +385,7 @@ def gistar_layer(
         out_fields["Gi* z"] = derived_texts(gdf["z"], counts, threshold, 2, protected=protected)
     if "p" in gdf.columns:
         out_fields["p"] = derived_texts(gdf["p"], counts, threshold, 4, protected=protected)
+    derived = [k for k in ("Significance", "Gi* z", "p") if k in out_fields]
     out_fields.update(_extra_fields(gdf, fields))
     return MapLayer(
         name=name,
@@ -338,6 +399,13 @@ def gistar_layer(
         weight=0.3,
         fill_opacity=0.75,
         show=show,
+        disclosure=disclosure_note(
+            protected,
+            threshold,
+            "Count" if "Count" in out_fields else None,
+            derived,
+            fill_from_count=True,
+        ),
     )
 
 
@@ -354,12 +422,16 @@ def kde_layer(
     threshold: int = 5,
     show: bool = True,
     units: str | None = None,
+    protected: bool = False,
 ) -> MapLayer:
     """Kernel density cells with a sequential palette and class legend.
 
     Cells with zero density are not drawn (``drop_zero``). Classes from mapclassify
     (``scheme``, ``k``) or fixed ``bins``. The note gives the cell size and bandwidth when
-    ``result.attrs`` has them.
+    ``result.attrs`` has them. ``protected=True``: pop-ups give the density's class, not
+    its value (counts 1 to ``threshold - 1`` are withheld on every layer). The density is
+    a smoothed surface of every point within the bandwidth, not a cell's count, so its
+    class is drawn (a limit stated in docs/disclosure.md).
     """
     gdf = _require(result, [column], "result")
     vals = pd.to_numeric(gdf[column], errors="coerce")
@@ -380,7 +452,11 @@ def kde_layer(
         note.append(f"bandwidth {fmt_number(attrs['bandwidth'], 0)} m")
     if units:
         note.append(units)
-    out_fields = {"Density": format_values(vals, decimals + 1)}
+    if protected:
+        labels = class_labels(ubs, decimals)
+        out_fields = {"Density": [labels[i] if i >= 0 else "" for i in idx]}
+    else:
+        out_fields = {"Density": format_values(vals, decimals + 1)}
     if "count" in gdf.columns:
         out_fields["Count"] = count_texts(gdf["count"], threshold)
     return MapLayer(
@@ -395,6 +471,9 @@ def kde_layer(
         weight=0,
         fill_opacity=0.7,
         show=show,
+        disclosure=disclosure_note(
+            protected, threshold, "Count" if "Count" in out_fields else None
+        ),
     )
 
 
@@ -452,6 +531,7 @@ def emerging_layer(
     show_no_pattern: bool = True,
     threshold: int = 5,
     show: bool = True,
+    protected: bool = False,
 ) -> MapLayer:
     """Emerging hot spot categories (new, consecutive, intensifying, ... hot/cold spots).
 
@@ -459,25 +539,36 @@ def emerging_layer(
     a qualitative colour and are logged. Only categories present appear in the legend.
     The pop-up shows the zone's count over all periods, from ``total`` (the column
     :func:`workbench.hotspots.emerging` writes) or else ``count``, with counts 1 to
-    ``threshold - 1`` withheld ("*").
+    ``threshold - 1`` withheld ("*"). ``protected=True`` (partnership data, or police data
+    not shown in full): a zone whose count is withheld gets no category; it is drawn in
+    :data:`WITHHELD_COLOR` ("Fewer than 5: category withheld"), whatever
+    ``show_no_pattern`` says.
     """
     gdf = _require(result, [column], "result")
     fields: dict[str, list[str]] = {}
-    for col in ("total", "count"):
-        if col in gdf.columns:
-            fields["Count (all periods)"] = count_texts(gdf[col], threshold)
-            break
+    colors = dict(EMERGING_COLORS)
+    note = "Gi* per period with a Mann-Kendall trend of z"
+    count_col = next((c for c in ("total", "count") if c in gdf.columns), None)
+    if count_col:
+        fields["Count (all periods)"] = count_texts(gdf[count_col], threshold)
+    if protected and count_col:
+        withheld = small_count_mask(gdf[count_col], threshold).to_numpy(dtype=bool)
+        if withheld.any():
+            label = f"Fewer than {threshold}: category withheld"
+            colors[label] = WITHHELD_COLOR
+            gdf = gdf.copy()
+            gdf[column] = gdf[column].astype(object).where(~withheld, label)
+        note += f"; protected data: grey zones hold 1 to {threshold - 1}"
     drop = [] if show_no_pattern else ["no pattern"]
-    return _categorical(
-        gdf,
-        column,
-        EMERGING_COLORS,
-        name,
-        "Gi* per period with a Mann-Kendall trend of z",
-        show,
-        fields,
-        drop,
+    layer = _categorical(gdf, column, colors, name, note, show, fields, drop)
+    layer.disclosure = disclosure_note(
+        protected,
+        threshold,
+        "Count (all periods)" if count_col else None,
+        ["Category"],
+        fill_from_count=True,
     )
+    return layer
 
 
 def lisa_layer(
@@ -542,6 +633,7 @@ def choropleth_layer(
     threshold: int = 5,
     suppress_small: bool = True,
     unit: str = "events",
+    protected: bool = False,
 ) -> MapLayer:
     """Any numeric column classified with a mapclassify scheme, or with fixed ``bins``.
 
@@ -557,6 +649,9 @@ def choropleth_layer(
     class breaks, so neither their colour nor the legend's ranges bound the count.
     ``suppress_small=False`` colours them by class (and lets them shape the breaks) as the
     other areas; only do that where the partnership's rules allow it. Counts of 0 are shown.
+    ``protected``: the layer is protected data (recorded for the run-level audit, which then
+    checks that no value is shown beside a withheld count); pass a frame from
+    :meth:`workbench.outputs.Outputs.masked` so that secondary suppression applies too.
     """
     gdf = _require(gdf, [column] + ([count] if count else []), "gdf")
     name = name or column
@@ -597,6 +692,12 @@ def choropleth_layer(
     ]
     if count and suppress_small and threshold > 1:
         note = "; ".join(b for b in (note, f"counts 1 to {threshold - 1} not shown") if b)
+    pairs = fields.items() if isinstance(fields, Mapping) else [(c, c) for c in fields or ()]
+    count_label = next((str(lab) for lab, col in pairs if count and col == count), None)
+    disclosure = disclosure_note(
+        protected, threshold, count_label, [name], fill_from_count=bool(count_label)
+    )
+    disclosure["withheld_fill"] = SUPPRESSED_COLOR
     return MapLayer(
         name=name,
         kind="polygon",
@@ -606,6 +707,7 @@ def choropleth_layer(
         fields=_escaped(out_fields),
         tooltip=2,
         show=show,
+        disclosure=disclosure,
     )
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from workbench.disclosure.figures import REFERENCE_GID
 from workbench.errors import WorkbenchError
 from workbench.stats.rates import _pair, z_value
 
@@ -299,7 +300,8 @@ def funnel_plot(
     else:
         fig = ax.figure
     scale = 100.0 if kind == "proportion" else 1.0
-    ax.plot(curve["denominator"], curve["target"] * scale, color="black", lw=1, label="baseline")
+    # the baseline and limits are reference lines (workbench.disclosure.figures)
+    ax.plot(curve["denominator"], curve["target"] * scale, color="black", lw=1, label="baseline", gid=REFERENCE_GID)
     ax.plot(
         curve["denominator"],
         curve["lower_95"] * scale,
@@ -307,8 +309,9 @@ def funnel_plot(
         color="tab:orange",
         lw=1,
         label="95% limits",
+        gid=REFERENCE_GID,
     )
-    ax.plot(curve["denominator"], curve["upper_95"] * scale, "--", color="tab:orange", lw=1)
+    ax.plot(curve["denominator"], curve["upper_95"] * scale, "--", color="tab:orange", lw=1, gid=REFERENCE_GID)
     ax.plot(
         curve["denominator"],
         curve["lower_998"] * scale,
@@ -316,8 +319,9 @@ def funnel_plot(
         color="tab:red",
         lw=1,
         label="99.8% limits",
+        gid=REFERENCE_GID,
     )
-    ax.plot(curve["denominator"], curve["upper_998"] * scale, "-", color="tab:red", lw=1)
+    ax.plot(curve["denominator"], curve["upper_998"] * scale, "-", color="tab:red", lw=1, gid=REFERENCE_GID)
     hl = (
         set()
         if highlight is None

@@ -32,6 +32,8 @@ def spc_summary(
     improvement: str | Mapping[Hashable, str | None] | None = None,
     screen_outliers: bool = True,
     recalc_from: Any = None,
+    withheld: pd.DataFrame | None = None,
+    threshold: int = 5,
 ) -> tuple[pd.DataFrame, dict[str, Figure]]:
     """XmR signals and the Mann-Kendall trend of each column of a monthly count table.
 
@@ -51,13 +53,21 @@ def spc_summary(
         Moving-range screening (see :func:`workbench.stats.spc`).
     recalc_from : month or list of months, optional
         Recalculate the limits from these months.
+    withheld : DataFrame of bool, optional
+        Same rows and columns as ``monthly``: True where the published table withholds the
+        month (:meth:`workbench.outputs.Outputs.withheld`; the value in ``monthly`` is then
+        NaN, from :meth:`workbench.outputs.Outputs.plot_data`). Such months are gaps, kept
+        apart from missing months in the charts and the table.
+    threshold : int, default 5
+        The suppression threshold (legend words).
 
     Returns
     -------
     table : DataFrame
         One row per column: series (the column name), months (in the table),
-        months_observed, missing_months (text, "none" when complete), mean_per_month (over
-        observed months, 1 d.p.), special_cause_months, latest_signal (of the last observed
+        months_observed, missing_months (text, "none" when complete), withheld_months
+        (with ``withheld``: how many months are withheld), mean_per_month (over
+        observed, shown months, 1 d.p.), special_cause_months, latest_signal (of the last observed
         month; "none" when it has none), latest_month (that month), mann_kendall_tau
         (3 d.p.), mann_kendall_p (4 d.p.).
     figures : dict
@@ -93,19 +103,29 @@ def spc_summary(
             screen_outliers=screen_outliers,
             recalc_from=recalc_from,
         )
+        held = None if withheld is None else withheld[column]
         figures[f"{prefix}{_stem(column)}"] = spc_chart(
-            chart, title=f"{column}: monthly {ylabel} (XmR)", ylabel=ylabel
+            chart,
+            title=f"{column}: monthly {ylabel} (XmR)",
+            ylabel=ylabel,
+            withheld=held,
+            threshold=threshold,
         )
         values = chart["value"]
         seen = chart[chart["observed"]]
         trend = mann_kendall(values.dropna().to_numpy())
-        gaps = [str(m) for m in chart.index[~chart["observed"].to_numpy(bool)]]
+        held_set = set() if held is None else {str(k) for k, v in held.items() if v}
+        gaps = [
+            str(m) for m in chart.index[~chart["observed"].to_numpy(bool)] if str(m) not in held_set
+        ]
+        extra = {} if held is None else {"withheld_months": len(held_set)}
         rows.append(
             {
                 "series": column,
                 "months": len(chart),
                 "months_observed": len(seen),
                 "missing_months": ", ".join(gaps) if gaps else "none",
+                **extra,
                 "mean_per_month": round(float(values.mean()), 1),
                 "special_cause_months": int(chart["special_cause"].sum()),
                 "latest_signal": seen["signal"].iloc[-1] or "none",
@@ -132,12 +152,26 @@ def seasonal_chart(
     Returns
     -------
     matplotlib.figure.Figure
-        Months on the x axis in the order they first appear in ``seasonal``.
+        Months on the x axis in the order they first appear in ``seasonal``. A missing
+        index (a month withheld by disclosure control, from
+        :meth:`workbench.outputs.Outputs.plot_data`, or never observed) is a gap in its
+        line, and a footnote says so.
     """
     needed = ["month_name", "crime_type", "seasonal_index"]
     if not isinstance(seasonal, pd.DataFrame) or any(c not in seasonal for c in needed):
         found = list(seasonal.columns) if isinstance(seasonal, pd.DataFrame) else seasonal
         raise WorkbenchError(f"seasonal: expected columns {needed}, found {found!r}")
     wide = seasonal.pivot(index="month_name", columns="crime_type", values="seasonal_index")
-    ax = wide.reindex(seasonal["month_name"].unique()).plot(marker="o", title=title)
-    return ax.get_figure()
+    wide = wide.reindex(seasonal["month_name"].unique())
+    ax = wide.plot(marker="o", title=title)
+    fig = ax.get_figure()
+    if wide.isna().to_numpy().any():
+        fig.text(
+            0.01,
+            0.005,
+            "Gaps: months withheld (a count too small to publish) or never observed; "
+            "not zero.",
+            fontsize=7,
+            va="bottom",
+        )
+    return fig

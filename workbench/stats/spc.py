@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.figures import REFERENCE_GID
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -56,6 +57,8 @@ COLOURS = {
     "special cause neutral": "#7030a0",
 }
 _IMPROVEMENT = (None, "increase", "decrease")
+#: gid of reference lines (mean, limits), not data points (workbench.disclosure.figures).
+REF = REFERENCE_GID
 
 
 def _runs(flags: np.ndarray, length: int) -> np.ndarray:
@@ -144,6 +147,21 @@ def _segment_starts(recalc_from: Any, index: Any, n: int) -> list[int]:
             raise WorkbenchError(f"recalc_from: {item!r} is the first point; nothing before it")
         starts.add(int(hits[0]))
     return sorted(starts)
+
+
+def _withheld(withheld: Any, index: Any) -> np.ndarray:
+    """Withheld flags aligned on the chart's points (False where not given)."""
+    n = len(index)
+    if withheld is None:
+        return np.zeros(n, dtype=bool)
+    if isinstance(withheld, pd.Series):
+        keys = withheld.index.astype(str)
+        lookup = dict(zip(keys, withheld.astype(bool), strict=True))
+        return np.array([bool(lookup.get(str(k), False)) for k in index], dtype=bool)
+    flags = np.asarray(withheld, dtype=bool)
+    if flags.shape != (n,):
+        raise WorkbenchError(f"withheld: expected {n} flags (one per point), found {flags.shape}")
+    return flags
 
 
 def _segment(
@@ -476,6 +494,8 @@ def spc_chart(
     title: str | None = None,
     ylabel: str = "value",
     ax: Axes | None = None,
+    withheld: Any = None,
+    threshold: int = 5,
 ) -> Figure:
     """Draw an XmR chart (matplotlib): points, mean, process limits, special causes and gaps.
 
@@ -491,6 +511,13 @@ def spc_chart(
         Y-axis label.
     ax : matplotlib Axes, optional
         Draw into these axes.
+    withheld : array-like of bool or Series, optional
+        Points withheld by disclosure control (the published table shows ``"*"``; their
+        values must already be NaN, e.g. from :meth:`workbench.outputs.Outputs.plot_data`):
+        drawn as gaps shaded apart from missing months and named in the legend and footnote.
+        A Series is aligned on the chart's index, anything else by position.
+    threshold : int, default 5
+        The suppression threshold, for the legend's words ("fewer than 5").
 
     Returns
     -------
@@ -522,7 +549,24 @@ def spc_chart(
     x = np.arange(len(table))
     y = table["value"].to_numpy(dtype=float)
     ax.plot(x, y, "-", color="grey", lw=1, zorder=1)  # NaN breaks the line at gaps
-    missing = np.flatnonzero(~table["observed"].to_numpy(bool))
+    held = _withheld(withheld, table.index)
+    if np.isfinite(y[held]).any():
+        raise WorkbenchError("withheld points must be NaN (draw from Outputs.plot_data)")
+    missing = np.flatnonzero(~table["observed"].to_numpy(bool) & ~held)
+    for j, i in enumerate(np.flatnonzero(held)):
+        ax.axvspan(
+            i - 0.5,
+            i + 0.5,
+            color="0.85",
+            hatch="xx",
+            ec="0.6",
+            lw=0,
+            zorder=0,
+            label=f"withheld: fewer than {threshold} ({int(held.sum())} point"
+            f"{'s' if held.sum() != 1 else ''})"
+            if j == 0
+            else None,
+        )
     for j, i in enumerate(missing):
         ax.axvspan(
             i - 0.5,
@@ -550,7 +594,10 @@ def spc_chart(
         sl = [xs[0] - 0.4, xs[-1] + 0.4]
         first = s == seg[0]
         row = table.iloc[int(xs[0])]
-        ax.plot(sl, [row["mean"]] * 2, color="black", lw=1, label="mean" if first else None)
+        # mean and limits come from the points drawn: reference lines, not data points
+        ax.plot(
+            sl, [row["mean"]] * 2, color="black", lw=1, label="mean" if first else None, gid=REF
+        )
         ax.plot(
             sl,
             [row["upper_limit"]] * 2,
@@ -558,8 +605,9 @@ def spc_chart(
             ls="--",
             lw=1,
             label=f"process limits (mean ± {XMR_CONSTANT} mR-bar)" if first else None,
+            gid=REF,
         )
-        ax.plot(sl, [row["lower_limit"]] * 2, color="tab:red", ls="--", lw=1)
+        ax.plot(sl, [row["lower_limit"]] * 2, color="tab:red", ls="--", lw=1, gid=REF)
         if not first:
             ax.axvline(xs[0] - 0.5, color="0.3", lw=0.8, ls=":")
     step = max(1, len(x) // 12)
@@ -580,6 +628,11 @@ def spc_chart(
     )
     if len(missing):
         note += " Missing points are gaps: no moving range across them."
+    if held.any():
+        note += (
+            f" Withheld points (fewer than {threshold}, not published) are gaps too: not "
+            "drawn and not used for the mean, the limits or the moving ranges."
+        )
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.text(0.01, 0.01, note, fontsize=6.5, wrap=True, va="bottom")
     return fig
