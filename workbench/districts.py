@@ -188,7 +188,9 @@ def monthly_by_district(study: Any, crime_types: list[str]) -> pd.DataFrame:
             observed=_observed(study),
         ).reindex(columns=crime_types)
         monthly = monthly.fillna({c: 0 for c in crime_types}).where(monthly.notna().any(axis=1))
-        table = monthly.rename_axis(columns=None).reset_index().astype({"month": str})
+        table = (
+            monthly.astype("Int64").rename_axis(columns=None).reset_index().astype({"month": str})
+        )
         table.insert(0, "area", part.name)
         frames.append(table)
     if not frames:

@@ -24,7 +24,13 @@ from typing import Any
 import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig
-from workbench.disclosure.audit import AuditResult, audit_files, read_published, tables_of_folder
+from workbench.disclosure.audit import (
+    AuditResult,
+    audit_charts_and_maps,
+    audit_files,
+    read_published,
+    tables_of_folder,
+)
 from workbench.disclosure.cells import safe_csv_frame, write_xlsx
 from workbench.disclosure.folder import OutputFolder, is_complete, write_errors
 from workbench.disclosure.model import Published, key_text, numbers
@@ -826,10 +832,13 @@ class Outputs:
     def audit_outputs(self) -> AuditResult:
         """Read this theme's protected CSV files back from disk and attack them together with
         the complete folders of the other themes of this run
-        (:func:`workbench.disclosure.audit.audit_files`)."""
+        (:func:`workbench.disclosure.audit.audit_files`); read its figures' plotted values
+        and its saved maps back (:func:`workbench.disclosure.audit.audit_charts_and_maps`)."""
         own = tables_of_folder(self.dir, self.records)
         others = [e for folder in self._run_folders() for e in tables_of_folder(folder)]
         result = audit_files([*own, *others], self.threshold)
+        # figures (their recorded values against the CSV on disk) and maps (the HTML)
+        result.add_outputs(audit_charts_and_maps(self.dir, self.records))
         # name this theme's files by their final folder, where they will be read
         prefix = f"{self.dir.name}/"
         result.files = [f.replace(prefix, f"{self.final_dir.name}/") for f in result.files]
@@ -891,10 +900,9 @@ class Outputs:
         self._folder.commit({"theme": self.theme, "started_utc": log["started_utc"]})
         self.dir = self.final_dir
         logger.info(
-            "Wrote run log %s; disclosure audit: %d cell(s) checked, %d leak(s)",
+            "Wrote run log %s; disclosure audit: %s",
             self.dir / "run_log.json",
-            self.audit.cells_checked,
-            len(self.audit.leaks),
+            self.audit.summary(),
         )
         return self.dir / "run_log.json"
 

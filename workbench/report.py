@@ -795,7 +795,11 @@ def run_report_cli(
         audit = log.get("run_disclosure_audit", {})
         print(
             f"disclosure audit: {len(audit.get('files', []))} protected table(s), "
-            f"{audit.get('cells_checked', 0)} hidden cell(s) and complement(s) checked, "
+            f"{audit.get('cells_checked', 0)} hidden cell(s) and complement(s) checked; "
+            f"{audit.get('figures_checked', 0)} figure(s), "
+            f"{audit.get('figure_points_checked', 0)} plotted value(s); "
+            f"{audit.get('maps_checked', 0)} map(s), "
+            f"{audit.get('map_features_checked', 0)} feature(s) of protected layers; "
             f"{audit.get('leaks_found', 0)} leak(s)"
         )
     if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack

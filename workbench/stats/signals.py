@@ -165,7 +165,9 @@ def seasonal_chart(
     wide = wide.reindex(seasonal["month_name"].unique())
     ax = wide.plot(marker="o", title=title)
     fig = ax.get_figure()
+    ax.set_xlabel("")
     if wide.isna().to_numpy().any():
+        fig.subplots_adjust(bottom=0.16)
         fig.text(
             0.01,
             0.005,

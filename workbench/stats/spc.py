@@ -631,7 +631,9 @@ def spc_chart(
     if held.any():
         note += (
             f" Withheld points (fewer than {threshold}, not published) are gaps too: not "
-            "drawn and not used for the mean, the limits or the moving ranges."
+            "drawn and not used for the mean, the limits or the moving ranges, so the mean "
+            "and limits are those of the published months (higher than with the withheld "
+            "months)."
         )
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.text(0.01, 0.01, note, fontsize=6.5, wrap=True, va="bottom")
