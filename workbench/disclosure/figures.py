@@ -65,6 +65,12 @@ def _finite(values: Any) -> list[float]:
     return [float(v) for v in arr[np.isfinite(arr)]]
 
 
+def _points(data: Any) -> np.ndarray:
+    """``(n, 2)`` coordinates (empty when there are none)."""
+    arr = np.asarray(data, dtype=float)
+    return arr.reshape(-1, 2) if arr.size else np.empty((0, 2))
+
+
 def plotted_values(fig: Any, value_axis: str = "y") -> tuple[list[float], int]:
     """The numbers a figure plots on its value axis, and how many reference artists it has.
 
@@ -113,14 +119,12 @@ def plotted_values(fig: Any, value_axis: str = "y") -> tuple[list[float], int]:
             kind = type(coll).__name__
             if kind == "LineCollection":
                 for seg in coll.get_segments():
-                    values += _finite(np.asarray(seg)[:, col])
+                    values += _finite(_points(seg)[:, col])
             elif kind == "PathCollection":
-                offsets = np.asarray(coll.get_offsets())
-                if offsets.ndim == 2 and offsets.shape[1] == 2:
-                    values += _finite(offsets[:, col])
+                values += _finite(_points(coll.get_offsets())[:, col])
             else:  # filled bands (PolyCollection, FillBetweenPolyCollection)
                 for path in coll.get_paths():
-                    values += _finite(path.vertices[:, col])
+                    values += _finite(_points(path.vertices)[:, col])
     return values, refs
 
 

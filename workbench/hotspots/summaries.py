@@ -4,7 +4,7 @@ hot spots over several layers and areas ranked by rate."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import geopandas as gpd
 import pandas as pd
@@ -111,6 +111,8 @@ def composite(
     cells: gpd.GeoDataFrame,
     *,
     alpha: float = 0.05,
+    protected: Collection[str] = (),
+    threshold: int = 5,
 ) -> gpd.GeoDataFrame:
     """Composite hot spots: in how many layers each cell is a significant Gi* hot spot.
 
@@ -130,21 +132,39 @@ def composite(
         The grid shared by all layers (from :func:`workbench.hotspots.grid`).
     alpha : float, default 0.05
         FDR level.
+    protected : collection of str, optional
+        Layers whose counts are protected (partnership data; police data unless the study
+        shows it in full). Where such a layer counts 1 to ``threshold - 1`` in a cell, the
+        cell's flag for that layer is withheld (missing) and not counted in ``hot_layers``:
+        a hot spot class beside a withheld count is not published (docs/disclosure.md).
+    threshold : int, default 5
+        The suppression threshold.
 
     Returns
     -------
     GeoDataFrame
-        ``cells`` with one boolean column per layer (named after it) and ``hot_layers``
-        (number of layers in which the cell is hot).
+        ``cells`` with one boolean column per layer (named after it; missing where
+        withheld), ``hot_layers`` (number of layers in which the cell is hot, among those
+        not withheld) and ``withheld_layers`` (number of layers withheld in the cell).
     """
     if not layers:
         raise WorkbenchError("composite: no layers given (expected a mapping name -> points)")
+    unknown = sorted(set(protected) - set(layers))
+    if unknown:
+        raise WorkbenchError(f"composite: protected layers {unknown} are not among {list(layers)}")
     out = cells.copy()
     out["hot_layers"] = 0
+    out["withheld_layers"] = 0
     for name, points in layers.items():
         layer_gi = gistar(count(points, cells), "count", alpha=alpha)
-        out[name] = layer_gi["bin"].gt(0).to_numpy()
-        out["hot_layers"] += out[name].astype(int)
+        hot = pd.Series(layer_gi["bin"].gt(0).to_numpy(), index=out.index, dtype="boolean")
+        if name in protected:
+            counts = layer_gi["count"].to_numpy()
+            withheld = (counts >= 1) & (counts <= threshold - 1)
+            hot = hot.mask(withheld)
+            out["withheld_layers"] += withheld.astype(int)
+        out[name] = hot
+        out["hot_layers"] += hot.fillna(False).astype(int).to_numpy()
     return out
 
 

@@ -68,7 +68,8 @@ def spc_summary(
         months_observed, missing_months (text, "none" when complete), withheld_months
         (with ``withheld``: how many months are withheld), mean_per_month (over
         observed, shown months, 1 d.p.), special_cause_months, latest_signal (of the last observed
-        month; "none" when it has none), latest_month (that month), mann_kendall_tau
+        month; "none" when it has none; not assessed, like the chart's limits, when more
+        months are withheld than shown), latest_month (that month), mann_kendall_tau
         (3 d.p.), mann_kendall_p (4 d.p.).
     figures : dict
         Figure name -> XmR chart, in column order.
@@ -127,8 +128,12 @@ def spc_summary(
                 "missing_months": ", ".join(gaps) if gaps else "none",
                 **extra,
                 "mean_per_month": round(float(values.mean()), 1),
-                "special_cause_months": int(chart["special_cause"].sum()),
-                "latest_signal": seen["signal"].iloc[-1] or "none",
+                "special_cause_months": pd.NA
+                if len(held_set) > len(seen)
+                else int(chart["special_cause"].sum()),
+                "latest_signal": "not assessed (more months withheld than shown)"
+                if len(held_set) > len(seen)
+                else seen["signal"].iloc[-1] or "none",
                 "latest_month": str(seen.index[-1]),
                 "mann_kendall_tau": round(trend.tau, 3),
                 "mann_kendall_p": round(trend.p, 4),

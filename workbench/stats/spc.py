@@ -581,6 +581,11 @@ def spc_chart(
             else None,
         )
     kinds = table["point_type"].to_numpy()
+    # more months withheld than shown: the mean and limits of the shown months say little
+    # about the process (the withheld months hold 1 to threshold - 1), so none are drawn
+    too_few = bool(held.sum() > table["observed"].sum())
+    if too_few:
+        kinds = np.where(table["observed"].to_numpy(bool), "common cause", "missing")
     for kind, colour in COLOURS.items():
         mask = kinds == kind
         if mask.any():
@@ -589,7 +594,7 @@ def spc_chart(
                 zorder=3, label=kind,
             )  # fmt: skip
     seg = table["segment"].to_numpy()
-    for s in np.unique(seg):
+    for s in np.unique(seg) if not too_few else []:
         xs = x[seg == s]
         sl = [xs[0] - 0.4, xs[-1] + 0.4]
         first = s == seg[0]
@@ -630,10 +635,24 @@ def spc_chart(
         note += " Missing points are gaps: no moving range across them."
     if held.any():
         note += (
-            f" Withheld points (fewer than {threshold}, not published) are gaps too: not "
+            f" Withheld points (1 to {threshold - 1}, not published) are gaps too: not "
             "drawn and not used for the mean, the limits or the moving ranges, so the mean "
-            "and limits are those of the published months (higher than with the withheld "
-            "months)."
+            "and limits are those of the published months only."
+        )
+        # the y axis reaches the threshold, so a gap reads as "fewer than 5", not as zero
+        low, high = ax.get_ylim()
+        ax.set_ylim(min(low, 0), max(high, threshold + 0.5))
+    if too_few:
+        ax.text(
+            0.5,
+            0.5,
+            f"{int(held.sum())} of {len(table)} months withheld (1 to {threshold - 1}): "
+            "no mean, limits or signals drawn",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox={"fc": "white", "ec": "0.6"},
         )
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.text(0.01, 0.01, note, fontsize=6.5, wrap=True, va="bottom")
