@@ -282,3 +282,27 @@ def test_spc_withheld_must_be_gaps():
     with pytest.raises(WorkbenchError, match="withheld points must be NaN"):
         spc_chart(pd.Series(DRUGS, index=MONTHS), withheld=np.array([i == 2 for i in range(12)]))
     plt.close("all")
+
+
+def test_spc_with_most_months_withheld_draws_no_limits():
+    from workbench.stats import spc_chart
+
+    # 12 months: 0 shown in 4, the other 8 withheld (1-4): no mean or limits of the zeros
+    values = pd.Series([0, np.nan, np.nan] * 4)
+    held = values.isna().to_numpy()
+    fig = spc_chart(values, withheld=held)
+    values_drawn, refs = plotted_values(fig)
+    assert refs == 0 and values_drawn == [0.0] * 8  # line and points of the 4 zeros
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "8 of 12 points withheld" in texts
+    assert fig.axes[0].get_ylim()[1] >= 5.5  # the axis reaches the threshold
+    table, _ = spc_summary(values.to_frame("x"), withheld=pd.DataFrame({"x": held}))
+    assert table.loc[0, "latest_signal"].startswith("not assessed")
+    assert table.loc[0, "withheld_months"] == 8
+    # fewer withheld than shown, but no two shown months side by side: no moving range,
+    # so no limits either (points and gaps only, not an error)
+    gappy = pd.Series([5, np.nan, 6, np.nan, 7, np.nan, 8])
+    table, figs = spc_summary(gappy.to_frame("x"), withheld=pd.DataFrame({"x": gappy.isna()}))
+    assert table.loc[0, "latest_signal"].startswith("not assessed")
+    assert plotted_values(figs["spc_x"])[1] == 0
+    plt.close("all")

@@ -130,3 +130,28 @@ def test_rank_areas_by_hand():
     assert ranked["rank"].tolist() == [1, 2]
     with pytest.raises(WorkbenchError, match="ward_name"):
         rank_areas(points, wards.drop(columns="ward_name"), lsoas)
+
+
+def test_composite_withholds_a_protected_layer_flag_beside_a_small_count():
+    area = gpd.GeoDataFrame(geometry=[box(0, 0, 700, 700)], crs=CRS)
+    cells = grid(area, cell_size=100)
+    ring = [
+        (350 + dx, 350 + dy) for dx in (-120, 0, 120) for dy in (-120, 0, 120) if dx or dy
+    ] * 8
+    hot = _points(ring)
+    # a protected layer: a ring of 8 cells of 8 around a centre cell of 2, a 99% hot spot
+    # by its neighbours (the class beside a count of 2 is what must not be drawn)
+    near = _points(ring + [(350, 350), (350, 350)])
+    counts = count_points(near, cells)["count"].to_numpy()
+    bins = gistar(count_points(near, cells), "count")["bin"].to_numpy()
+    small = (counts >= 1) & (counts <= 4)
+    assert small.sum() == 1 and bins[small][0] > 0  # a hot spot flag beside a count of 2
+    result = composite({"A": hot, "P": near}, cells, protected=["P"])
+    assert result.loc[small, "P"].isna().all()  # withheld, not False
+    assert result.loc[small, "withheld_layers"].tolist() == [1]
+    # hot_layers counts only the flags shown: A's flag there plus nothing for P
+    a_flag = gistar(count_points(hot, cells), "count")["bin"].gt(0).to_numpy()
+    assert result.loc[small, "hot_layers"].tolist() == [int(a_flag[small][0])]
+    assert (result.loc[~small, "P"] == (bins[~small] > 0)).all()
+    with pytest.raises(WorkbenchError, match="not among"):
+        composite({"A": hot}, cells, protected=["Needle finds"])

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from workbench.errors import WorkbenchError
-from workbench.stats.spc import spc, spc_chart
+from workbench.stats.spc import spc, spc_chart, spc_unassessed
 from workbench.stats.trend import mann_kendall
 
 __all__ = ["seasonal_chart", "spc_summary"]
@@ -68,8 +68,9 @@ def spc_summary(
         months_observed, missing_months (text, "none" when complete), withheld_months
         (with ``withheld``: how many months are withheld), mean_per_month (over
         observed, shown months, 1 d.p.), special_cause_months, latest_signal (of the last observed
-        month; "none" when it has none; not assessed, like the chart's limits, when more
-        months are withheld than shown), latest_month (that month), mann_kendall_tau
+        month; "none" when it has none; "not assessed", like the chart's limits and the
+        Mann-Kendall columns, when more months are withheld than shown or the withheld
+        months leave no two consecutive shown months), latest_month (that month), mann_kendall_tau
         (3 d.p.), mann_kendall_p (4 d.p.).
     figures : dict
         Figure name -> XmR chart, in column order.
@@ -98,13 +99,24 @@ def spc_summary(
     for column in monthly.columns:
         series = monthly[column]
         good = improvement.get(column) if isinstance(improvement, Mapping) else improvement
-        chart = spc(
-            series,
-            improvement=good,
-            screen_outliers=screen_outliers,
-            recalc_from=recalc_from,
-        )
         held = None if withheld is None else withheld[column]
+        n_held = 0 if held is None else int(held.astype(bool).sum())
+        assessed = n_held <= int(series.notna().sum())
+        chart = None
+        if assessed:
+            try:
+                chart = spc(
+                    series,
+                    improvement=good,
+                    screen_outliers=screen_outliers,
+                    recalc_from=recalc_from,
+                )
+            except WorkbenchError:
+                if not n_held:
+                    raise
+                assessed = False  # withheld months leave too few neighbours for limits
+        if chart is None:
+            chart = spc_unassessed(series)
         figures[f"{prefix}{_stem(column)}"] = spc_chart(
             chart,
             title=f"{column}: monthly {ylabel} (XmR)",
@@ -114,7 +126,7 @@ def spc_summary(
         )
         values = chart["value"]
         seen = chart[chart["observed"]]
-        trend = mann_kendall(values.dropna().to_numpy())
+        trend = mann_kendall(values.dropna().to_numpy()) if assessed else None
         held_set = set() if held is None else {str(k) for k, v in held.items() if v}
         gaps = [
             str(m) for m in chart.index[~chart["observed"].to_numpy(bool)] if str(m) not in held_set
@@ -128,15 +140,13 @@ def spc_summary(
                 "missing_months": ", ".join(gaps) if gaps else "none",
                 **extra,
                 "mean_per_month": round(float(values.mean()), 1),
-                "special_cause_months": pd.NA
-                if len(held_set) > len(seen)
-                else int(chart["special_cause"].sum()),
-                "latest_signal": "not assessed (more months withheld than shown)"
-                if len(held_set) > len(seen)
-                else seen["signal"].iloc[-1] or "none",
-                "latest_month": str(seen.index[-1]),
-                "mann_kendall_tau": round(trend.tau, 3),
-                "mann_kendall_p": round(trend.p, 4),
+                "special_cause_months": int(chart["special_cause"].sum()) if assessed else pd.NA,
+                "latest_signal": (seen["signal"].iloc[-1] or "none")
+                if assessed
+                else "not assessed (too many months withheld)",
+                "latest_month": str(seen.index[-1]) if len(seen) else "none",
+                "mann_kendall_tau": round(trend.tau, 3) if trend else pd.NA,
+                "mann_kendall_p": round(trend.p, 4) if trend else pd.NA,
             }
         )
     return pd.DataFrame(rows), figures

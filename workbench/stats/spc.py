@@ -26,6 +26,7 @@ __all__ = [
     "COLOURS",
     "spc",
     "spc_chart",
+    "spc_unassessed",
 ]
 
 logger = logging.getLogger(__name__)
@@ -483,6 +484,46 @@ def spc(
     return out
 
 
+def spc_unassessed(values: Any, index: Any = None) -> pd.DataFrame:
+    """An :func:`spc` table with no mean, limits or signals (``point_type`` "common cause"
+    or "missing"), for a series too gappy to assess (most months withheld).
+
+    :func:`spc_chart` draws its points and gaps only.
+    """
+    if index is None and isinstance(values, pd.Series):
+        index = values.index
+    x = np.asarray(values, dtype=float)
+    index = pd.RangeIndex(len(x)) if index is None else pd.Index(index)
+    observed = ~np.isnan(x)
+    nan = np.full(len(x), np.nan)
+    false = np.zeros(len(x), dtype=bool)
+    out = pd.DataFrame(
+        {
+            "value": x,
+            "observed": observed,
+            "segment": np.zeros(len(x), dtype=int),
+            "moving_range": nan,
+            "screened": false,
+            "mean": nan,
+            "mr_bar": nan,
+            "lower_limit": nan,
+            "upper_limit": nan,
+            "lower_2sigma": nan,
+            "upper_2sigma": nan,
+            "beyond_limits": false,
+            "run": false,
+            "trend": false,
+            "two_of_three": false,
+            "special_cause": false,
+            "signal": np.where(observed, "", "missing").astype(object),
+            "point_type": np.where(observed, "common cause", "missing").astype(object),
+        },
+        index=index,
+    )
+    out.attrs.update({"chart": "XmR", "assessed": False, "screen_outliers": True})
+    return out
+
+
 def spc_chart(
     values: Any,
     index: Any = None,
@@ -529,18 +570,28 @@ def spc_chart(
     """
     import matplotlib.pyplot as plt
 
-    table = (
-        values
-        if isinstance(values, pd.DataFrame) and "point_type" in values
-        else spc(
-            values,
-            index,
-            baseline=baseline,
-            screen_outliers=screen_outliers,
-            improvement=improvement,
-            recalc_from=recalc_from,
-        )
-    )
+    if isinstance(values, pd.DataFrame) and "point_type" in values:
+        table = values
+    else:
+        try:
+            table = spc(
+                values,
+                index,
+                baseline=baseline,
+                screen_outliers=screen_outliers,
+                improvement=improvement,
+                recalc_from=recalc_from,
+            )
+        except WorkbenchError:
+            if withheld is None or not np.asarray(withheld, dtype=bool).any():
+                raise
+            # withheld months leave too few shown neighbours: points and gaps only
+            table = spc_unassessed(values, index)
+        if withheld is not None:
+            x = np.asarray(values, dtype=float)
+            flags = np.asarray(withheld, dtype=bool)
+            if flags.shape == x.shape and flags.sum() > (~np.isnan(x)).sum():
+                table = spc_unassessed(values, index)
     if ax is None:
         fig, ax = plt.subplots(figsize=(9.5, 4.4))
     else:
@@ -583,7 +634,7 @@ def spc_chart(
     kinds = table["point_type"].to_numpy()
     # more months withheld than shown: the mean and limits of the shown months say little
     # about the process (the withheld months hold 1 to threshold - 1), so none are drawn
-    too_few = bool(held.sum() > table["observed"].sum())
+    too_few = bool(held.sum() > table["observed"].sum()) or bool(table["mean"].isna().all())
     if too_few:
         kinds = np.where(table["observed"].to_numpy(bool), "common cause", "missing")
     for kind, colour in COLOURS.items():
@@ -646,7 +697,7 @@ def spc_chart(
         ax.text(
             0.5,
             0.5,
-            f"{int(held.sum())} of {len(table)} months withheld (1 to {threshold - 1}): "
+            f"{int(held.sum())} of {len(table)} points withheld (1 to {threshold - 1}): "
             "no mean, limits or signals drawn",
             transform=ax.transAxes,
             ha="center",
