@@ -135,9 +135,7 @@ def test_rank_areas_by_hand():
 def test_composite_withholds_a_protected_layer_flag_beside_a_small_count():
     area = gpd.GeoDataFrame(geometry=[box(0, 0, 700, 700)], crs=CRS)
     cells = grid(area, cell_size=100)
-    ring = [
-        (350 + dx, 350 + dy) for dx in (-120, 0, 120) for dy in (-120, 0, 120) if dx or dy
-    ] * 8
+    ring = [(350 + dx, 350 + dy) for dx in (-120, 0, 120) for dy in (-120, 0, 120) if dx or dy] * 8
     hot = _points(ring)
     # a protected layer: a ring of 8 cells of 8 around a centre cell of 2, a 99% hot spot
     # by its neighbours (the class beside a count of 2 is what must not be drawn)

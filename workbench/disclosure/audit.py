@@ -330,11 +330,7 @@ def audit_map_html(path: Path, name: str | None = None) -> tuple[list[Leak], int
                         )
                     )
             if fills is not None:
-                fill = (
-                    fills
-                    if isinstance(fills, str)
-                    else fills.get(fid, fills.get("__default__"))
-                )
+                fill = fills if isinstance(fills, str) else fills.get(fid, fills.get("__default__"))
                 if fill is not None and fill != layer.get("withheld_fill"):
                     leaks.append(
                         Leak(

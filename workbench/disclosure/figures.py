@@ -162,9 +162,7 @@ def shown_values(
     return np.asarray(vals, dtype=float)[order], np.asarray(tols, dtype=float)[order]
 
 
-def unmatched(
-    values: Sequence[float], shown: np.ndarray, tolerance: np.ndarray
-) -> list[float]:
+def unmatched(values: Sequence[float], shown: np.ndarray, tolerance: np.ndarray) -> list[float]:
     """Plotted values that match no shown value (within that value's tolerance)."""
     if not len(values):
         return []

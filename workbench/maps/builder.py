@@ -407,9 +407,7 @@ class MapBuilder:
                         "count": keys.get(disc["count"]) if disc["count"] else None,
                         "derived": [keys[k] for k in disc["derived"] if k in keys],
                         "fill_from_count": disc["fill_from_count"],
-                        "withheld_fill": disc["withheld_fill"]
-                        if disc["fill_from_count"]
-                        else None,
+                        "withheld_fill": disc["withheld_fill"] if disc["fill_from_count"] else None,
                     }
                 )
             layers.append(entry)

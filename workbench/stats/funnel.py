@@ -301,7 +301,14 @@ def funnel_plot(
         fig = ax.figure
     scale = 100.0 if kind == "proportion" else 1.0
     # the baseline and limits are reference lines (workbench.disclosure.figures)
-    ax.plot(curve["denominator"], curve["target"] * scale, color="black", lw=1, label="baseline", gid=REFERENCE_GID)
+    ax.plot(
+        curve["denominator"],
+        curve["target"] * scale,
+        color="black",
+        lw=1,
+        label="baseline",
+        gid=REFERENCE_GID,
+    )
     ax.plot(
         curve["denominator"],
         curve["lower_95"] * scale,
@@ -311,7 +318,14 @@ def funnel_plot(
         label="95% limits",
         gid=REFERENCE_GID,
     )
-    ax.plot(curve["denominator"], curve["upper_95"] * scale, "--", color="tab:orange", lw=1, gid=REFERENCE_GID)
+    ax.plot(
+        curve["denominator"],
+        curve["upper_95"] * scale,
+        "--",
+        color="tab:orange",
+        lw=1,
+        gid=REFERENCE_GID,
+    )
     ax.plot(
         curve["denominator"],
         curve["lower_998"] * scale,
@@ -321,7 +335,14 @@ def funnel_plot(
         label="99.8% limits",
         gid=REFERENCE_GID,
     )
-    ax.plot(curve["denominator"], curve["upper_998"] * scale, "-", color="tab:red", lw=1, gid=REFERENCE_GID)
+    ax.plot(
+        curve["denominator"],
+        curve["upper_998"] * scale,
+        "-",
+        color="tab:red",
+        lw=1,
+        gid=REFERENCE_GID,
+    )
     hl = (
         set()
         if highlight is None
