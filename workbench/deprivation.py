@@ -701,10 +701,25 @@ def decile_rate_chart(
     Returns
     -------
     matplotlib.figure.Figure
+        A missing rate (a decile with no residents, or withheld: draw from
+        :meth:`workbench.outputs.Outputs.plot_data`) is a gap in its line, and a footnote
+        says so.
     """
     needed = [label, "imd_decile", "rate"]
     missing = [c for c in needed if c not in deciles.columns]
     if missing:
         raise WorkbenchError(f"deciles: columns {missing} are missing; found {list(deciles)}")
     wide = deciles.pivot(index="imd_decile", columns=label, values="rate")
-    return wide.plot(marker="o", logy=logy, title=title).get_figure()
+    fig = wide.plot(marker="o", logy=logy, title=title).get_figure()
+    if wide.isna().to_numpy().any():
+        # a withheld rate (Outputs.plot_data) is a gap, never a zero
+        fig.subplots_adjust(bottom=0.16)
+        fig.text(
+            0.01,
+            0.005,
+            "Gaps: no residents in the decile, or a rate withheld (a count too small to "
+            "publish); not zero.",
+            fontsize=7,
+            va="bottom",
+        )
+    return fig
