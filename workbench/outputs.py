@@ -751,7 +751,7 @@ class Outputs:
         value_axis : {"y", "x"}, default "y"
             The axis carrying the values ("x" for horizontal bars).
         synthetic : bool, default False
-            Label the file ``SYNTHETIC_``.
+            Label the file ``SYNTHETIC_`` (also done when a table in ``data`` is synthetic).
         dpi : int, default 150
 
         Raises
@@ -788,6 +788,10 @@ class Outputs:
                     f"show, first {bad[0]:g}: draw the chart from out.plot_data(shown) of the "
                     "published table (a hidden cell is a gap, not a point)"
                 )
+        # a chart of a synthetic table is synthetic too
+        synthetic = synthetic or any(
+            r.get("synthetic") for r in self.records if r["kind"] == "table" and r["name"] in names
+        )
         stem = self._stem(name, synthetic)
         path = self.dir / f"{stem}.png"
         with write_errors(f"figure {name} in {self.dir}"):
