@@ -264,11 +264,12 @@ class HotspotExplorer:
         )
         if self.layer.value == "imd":
             mb.add_imd(self.study.lsoas)
+        # z, p, densities and the classes of withheld counts are withheld unless police.uk
+        # counts are shown in full (docs/disclosure.md)
+        protected = not getattr(self.study.config, "open_data_in_full", False)
         if self.method.value == "kde":
-            mb.add_kde(surface, threshold=self.threshold)
+            mb.add_kde(surface, threshold=self.threshold, protected=protected)
         else:
-            # z and p withheld unless police.uk counts are shown in full (docs/disclosure.md)
-            protected = not getattr(self.study.config, "open_data_in_full", False)
             mb.add_gistar(surface, threshold=self.threshold, protected=protected)
         if self.layer.value == "points":
             mb.add_points(self.points(), f"{self.crime_type.value} (snap points)")
