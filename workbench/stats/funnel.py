@@ -301,48 +301,23 @@ def funnel_plot(
         fig = ax.figure
     scale = 100.0 if kind == "proportion" else 1.0
     # the baseline and limits are reference lines (workbench.disclosure.figures)
-    ax.plot(
-        curve["denominator"],
-        curve["target"] * scale,
-        color="black",
-        lw=1,
-        label="baseline",
-        gid=REFERENCE_GID,
+    lines = (
+        ("target", "-", "black", "baseline"),
+        ("lower_95", "--", "tab:orange", "95% limits"),
+        ("upper_95", "--", "tab:orange", None),
+        ("lower_998", "-", "tab:red", "99.8% limits"),
+        ("upper_998", "-", "tab:red", None),
     )
-    ax.plot(
-        curve["denominator"],
-        curve["lower_95"] * scale,
-        "--",
-        color="tab:orange",
-        lw=1,
-        label="95% limits",
-        gid=REFERENCE_GID,
-    )
-    ax.plot(
-        curve["denominator"],
-        curve["upper_95"] * scale,
-        "--",
-        color="tab:orange",
-        lw=1,
-        gid=REFERENCE_GID,
-    )
-    ax.plot(
-        curve["denominator"],
-        curve["lower_998"] * scale,
-        "-",
-        color="tab:red",
-        lw=1,
-        label="99.8% limits",
-        gid=REFERENCE_GID,
-    )
-    ax.plot(
-        curve["denominator"],
-        curve["upper_998"] * scale,
-        "-",
-        color="tab:red",
-        lw=1,
-        gid=REFERENCE_GID,
-    )
+    for column, style, colour, label in lines:
+        ax.plot(
+            curve["denominator"],
+            curve[column] * scale,
+            style,
+            color=colour,
+            lw=1,
+            label=label,
+            gid=REFERENCE_GID,
+        )
     hl = (
         set()
         if highlight is None

@@ -604,33 +604,23 @@ def spc_chart(
     if np.isfinite(y[held]).any():
         raise WorkbenchError("withheld points must be NaN (draw from Outputs.plot_data)")
     missing = np.flatnonzero(~table["observed"].to_numpy(bool) & ~held)
-    for j, i in enumerate(np.flatnonzero(held)):
-        ax.axvspan(
-            i - 0.5,
-            i + 0.5,
-            color="0.85",
-            hatch="xx",
-            ec="0.6",
-            lw=0,
-            zorder=0,
-            label=f"withheld: fewer than {threshold} ({int(held.sum())} point"
-            f"{'s' if held.sum() != 1 else ''})"
-            if j == 0
-            else None,
-        )
-    for j, i in enumerate(missing):
-        ax.axvspan(
-            i - 0.5,
-            i + 0.5,
-            color="0.92",
-            hatch="//",
-            ec="0.8",
-            lw=0,
-            zorder=0,
-            label=f"missing ({len(missing)} point{'s' if len(missing) != 1 else ''})"
-            if j == 0
-            else None,
-        )
+    gaps = (
+        (np.flatnonzero(held), "0.85", "xx", "0.6", f"withheld: fewer than {threshold}"),
+        (missing, "0.92", "//", "0.8", "missing"),
+    )
+    for where, face, hatch, edge, what in gaps:
+        n = len(where)
+        for j, i in enumerate(where):
+            ax.axvspan(
+                i - 0.5,
+                i + 0.5,
+                color=face,
+                hatch=hatch,
+                ec=edge,
+                lw=0,
+                zorder=0,
+                label=f"{what} ({n} point{'s' if n != 1 else ''})" if j == 0 else None,
+            )
     kinds = table["point_type"].to_numpy()
     # more months withheld than shown: the mean and limits of the shown months say little
     # about the process (the withheld months hold 1 to threshold - 1), so none are drawn
