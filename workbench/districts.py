@@ -171,11 +171,12 @@ def monthly_by_district(study: Any, crime_types: list[str]) -> pd.DataFrame:
     """Monthly counts of ``crime_types`` in each district, as one table to publish.
 
     :func:`workbench.stats.monthly_counts` of each district's rows over the study period
-    (months without police data are missing, not zero). Columns: ``area`` (the district's
-    name), ``month`` (``YYYY-MM`` text) and one count column per crime type; describe it
-    with :func:`workbench.disclosure.describe.monthly_by_series` (``by="area"``).
+    (months without police data are missing, not zero) as
+    :func:`workbench.stats.monthly_table`, with a first column ``area`` (the district's
+    name): ``area``, ``crime_type``, ``month``, ``count``. Describe it with
+    :func:`workbench.disclosure.describe.monthly_police` (``area="area"``).
     """
-    from workbench.stats import monthly_counts
+    from workbench.stats import monthly_counts, monthly_table
 
     frames = []
     for part in district_parts(study):
@@ -187,14 +188,13 @@ def monthly_by_district(study: Any, crime_types: list[str]) -> pd.DataFrame:
             end=study.config.period_end,
             observed=_observed(study),
         ).reindex(columns=crime_types)
-        monthly = monthly.fillna({c: 0 for c in crime_types}).where(monthly.notna().any(axis=1))
-        table = (
-            monthly.astype("Int64").rename_axis(columns=None).reset_index().astype({"month": str})
-        )
+        # a crime type with no row in an observed month counted 0 there
+        monthly = monthly.fillna(dict.fromkeys(crime_types, 0)).where(monthly.notna().any(axis=1))
+        table = monthly_table(monthly)
         table.insert(0, "area", part.name)
         frames.append(table)
     if not frames:
-        return pd.DataFrame(columns=["area", "month", *crime_types])
+        return pd.DataFrame(columns=["area", "crime_type", "month", "count"])
     return pd.concat(frames, ignore_index=True)
 
 
@@ -219,12 +219,11 @@ def trends_by_district(
         :meth:`workbench.outputs.Outputs.plot_data` gives it (withheld months NaN), or a
         study (its districts' counts are then taken in full: for analysis, not to publish).
     crime_types : list of str, optional
-        The count columns (default every column but ``area`` and ``month``); needed with a
-        study.
+        The crime types (default those in ``data``); needed with a study.
     ylabel : str, default "offences"
     withheld : DataFrame of bool, optional
-        :meth:`workbench.outputs.Outputs.withheld` of the published table (same rows):
-        withheld months are drawn as withheld gaps.
+        :meth:`workbench.outputs.Outputs.withheld` of the published table (same rows, a
+        ``count`` column): withheld months are drawn as withheld gaps.
     threshold : int, default 5
         The suppression threshold (legend words).
 
@@ -242,15 +241,25 @@ def trends_by_district(
         if not crime_types:
             raise WorkbenchError("trends_by_district(study, crime_types): name the crime types")
         data = monthly_by_district(data, crime_types)
-    crime_types = crime_types or [c for c in data.columns if c not in ("area", "month")]
+    crime_types = crime_types or list(dict.fromkeys(data["crime_type"]))
     frames = []
     figures: dict[str, Any] = {}
     for name in data["area"].drop_duplicates():
-        rows = data["area"] == name
-        monthly = data.loc[rows].set_index("month")[crime_types]
+        rows = (data["area"] == name).to_numpy()
+        part = data.loc[rows]
+        monthly = part.pivot(index="month", columns="crime_type", values="count")
+        monthly = monthly.reindex(columns=crime_types).astype(float)
         held = None
         if withheld is not None:
-            held = withheld.loc[rows, crime_types].set_axis(monthly.index)
+            flags = withheld.loc[rows, "count"].to_numpy(dtype=bool)
+            held = (
+                pd.DataFrame({"month": part["month"], "crime_type": part["crime_type"]})
+                .assign(flag=flags)
+                .pivot(index="month", columns="crime_type", values="flag")
+                .reindex(index=monthly.index, columns=crime_types)
+                .fillna(False)
+                .astype(bool)
+            )
         signals, charts = spc_summary(
             monthly,
             ylabel=ylabel,

@@ -537,16 +537,33 @@ class Outputs:
         return TableSpec(counts=counts, derived=spec_derived, safe=safe)
 
     @staticmethod
+    def _shape(
+        frame: pd.DataFrame, index: str | None, columns: str | None, values: str | None
+    ) -> pd.DataFrame:
+        if columns is not None:
+            if index is None or values is None:
+                raise WorkbenchError("plot_data: columns= needs index= and values=")
+            wide = frame.pivot(index=index, columns=columns, values=values)
+            return wide.reindex(columns=list(dict.fromkeys(frame[columns])))
+        return frame.set_index(index) if index is not None else frame
+
+    @classmethod
     def plot_data(
-        shown: pd.DataFrame, drop: str | None = None, index: str | None = None
+        cls,
+        shown: pd.DataFrame,
+        drop: str | None = None,
+        index: str | None = None,
+        columns: str | None = None,
+        values: str | None = None,
     ) -> pd.DataFrame:
         """The numbers a figure may plot from a published table: hidden cells become NaN.
 
         A chart drawn from this frame cannot show a rate, share or bar of a hidden count: a
         hidden month is a gap in a line, a hidden decile has no point or bar. ``drop``:
         leave out the rows whose ``drop`` column is hidden (a funnel plot of the areas whose
-        count is shown). ``index``: a column to index the result by (``"month"`` for
-        :func:`workbench.stats.spc_summary`).
+        count is shown). ``index``: a column to index the result by; with ``columns`` and
+        ``values`` the table is pivoted (``index="month", columns="crime_type",
+        values="count"``: one series per column for :func:`workbench.stats.spc_summary`).
         """
         out = shown.copy()
         for col in out.columns:
@@ -555,18 +572,27 @@ class Outputs:
                 out[col] = numbers(out[col].where(text != "*"))
         if drop is not None:
             out = out[out[drop].notna()]
-        if index is not None:
-            out = out.set_index(index)
-        return out
+        if columns is not None and values is not None:
+            out[values] = numbers(out[values])
+        return cls._shape(out, index, columns, values)
 
-    @staticmethod
-    def withheld(shown: pd.DataFrame, index: str | None = None) -> pd.DataFrame:
+    @classmethod
+    def withheld(
+        cls,
+        shown: pd.DataFrame,
+        index: str | None = None,
+        columns: str | None = None,
+        values: str | None = None,
+    ) -> pd.DataFrame:
         """True where the published table shows ``"*"`` (withheld), False elsewhere.
 
-        Beside :meth:`plot_data`: a chart tells a withheld value ("fewer than 5") from a
-        missing one (no data); ``index`` as in :meth:`plot_data`.
+        Beside :meth:`plot_data` (same ``index``, ``columns``, ``values``): a chart tells a
+        withheld value ("fewer than 5") from a missing one (no data).
         """
         mask = shown.apply(lambda col: col.astype(str).str.strip() == "*")
+        if columns is not None:
+            keys = shown[[c for c in (index, columns) if c is not None]]
+            return cls._shape(pd.concat([keys, mask[[values]]], axis=1), index, columns, values)
         if index is not None:
             mask.index = pd.Index(shown[index], name=index)
             mask = mask.drop(columns=[index])

@@ -52,9 +52,12 @@ def _out(tmp_path: Path, theme: str = "supply", *, protect_police: bool = True) 
     return Outputs(theme, config=cfg, out_dir=tmp_path, run_date="2024-03-31")
 
 
+BY_MONTH = {"index": "month", "columns": "crime_type", "values": "count"}
+
+
 def _monthly(out: Outputs) -> pd.DataFrame:
-    frame = pd.DataFrame({"month": MONTHS, "Drugs": DRUGS})
-    return out.table("monthly_counts", frame, describe.monthly_by_series(["Drugs"]))
+    frame = pd.DataFrame({"crime_type": "Drugs", "month": MONTHS, "count": DRUGS})
+    return out.table("monthly_counts", frame, describe.monthly_police())
 
 
 def _reference_y(fig, label: str) -> float:
@@ -66,10 +69,9 @@ def _reference_y(fig, label: str) -> float:
 def test_spc_of_protected_series_draws_no_hidden_month_and_limits_give_nothing_back(tmp_path):
     out = _out(tmp_path)
     shown = _monthly(out)
-    assert shown.loc[2, "Drugs"] == "*"  # March (2) withheld
+    assert shown.loc[2, "count"] == "*"  # March (2) withheld
     _, figs = spc_summary(
-        out.plot_data(shown, index="month"),
-        withheld=out.withheld(shown, index="month"),
+        out.plot_data(shown, **BY_MONTH), withheld=out.withheld(shown, **BY_MONTH)
     )
     fig = figs["spc_drugs"]
     values, refs = plotted_values(fig)
@@ -174,7 +176,7 @@ def test_run_audit_reads_figure_values_back_against_the_csv(tmp_path):
     out = _out(tmp_path)
     shown = _monthly(out)
     fig, ax = plt.subplots()
-    ax.plot(range(12), out.plot_data(shown)["Drugs"])
+    ax.plot(range(12), out.plot_data(shown)["count"])
     out.figure("drugs", fig, data="monthly_counts")
     out.run_log()
     log = json.loads((out.final_dir / "run_log.json").read_text(encoding="utf-8"))
@@ -184,6 +186,7 @@ def test_run_audit_reads_figure_values_back_against_the_csv(tmp_path):
     # a later hand edit hides June (13) in the CSV: the chart now plots a hidden cell
     csv = out.final_dir / "monthly_counts.csv"
     text = csv.read_text(encoding="utf-8").replace("2023-06,13", "2023-06,*")
+    assert "2023-06,*" in text
     csv.write_text(text, encoding="utf-8")
     with pytest.raises(WorkbenchError, match=r"drugs\.png.*plotted value.*is 13"):
         from workbench.disclosure.audit import audit_run
@@ -306,3 +309,41 @@ def test_spc_with_most_months_withheld_draws_no_limits():
     assert table.loc[0, "latest_signal"].startswith("not assessed")
     assert plotted_values(figs["spc_x"])[1] == 0
     plt.close("all")
+
+
+def test_quarter_beside_published_months_is_linked_and_protected(tmp_path):
+    from workbench.disclosure.audit import audit_files
+
+    months = pd.DataFrame(
+        {"crime_type": "Drugs", "month": ["2023-01", "2023-02", "2023-03"], "count": [7, 6, 3]}
+    )
+    quarter = pd.DataFrame(
+        {
+            "crime_type": ["Drugs"],
+            "period": ["2023 Q1"],
+            "first_month": ["2023-01"],
+            "last_month": ["2023-03"],
+            "count": [16],
+        }
+    )
+    linked = describe.in_months(describe.compare_periods(), quarter)
+    assert linked.member_sets["period"]["2023 Q1"] == ("2023-01", "2023-02", "2023-03")
+    # the leak: the quarter published beside its months, unlinked: 16 - 7 - 6 = 3
+    old = _out(tmp_path / "old")
+    old.table("monthly_counts", months, describe.monthly_police())
+    shown = old.table("quarterly", quarter, describe.compare_periods())
+    assert shown.loc[0, "count"] == 16
+    found = audit_files(
+        [
+            (old.dir / "monthly_counts.csv", describe.monthly_police()),
+            (old.dir / "quarterly.csv", linked.restricted(quarter.columns)),
+        ],
+        5,
+    )
+    assert [(x.low, x.high) for x in found.leaks if x.kind == "cell"] == [(3, 3)]
+    # closed: linked, the quarter is withheld with the month it would give back
+    new = _out(tmp_path / "new")
+    new.table("monthly_counts", months, describe.monthly_police())
+    shown = new.table("quarterly", quarter, linked)
+    assert shown.loc[0, "count"] == "*"
+    assert new.audit_outputs().ok

@@ -12,12 +12,16 @@ does not describe stops the export, so no column escapes suppression by being re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 from workbench.disclosure.spec import ALL, Count, Derived, TableSpec
 
 __all__ = [
     "capacity_table",
-    "monthly_by_series",
+    "POLICE_OFFENCES",
+    "in_months",
+    "monthly_police",
     "collection_times",
     "compare_methods",
     "compare_periods",
@@ -331,18 +335,57 @@ def capacity_table() -> TableSpec:
     )
 
 
-def monthly_by_series(
-    series: Sequence[str], by: str | None = None, unit: str = "police offences"
-) -> TableSpec:
-    """:func:`workbench.stats.monthly_counts` with ``by`` in columns (one count per series).
+#: What police.uk monthly counts and their sums over periods count: one measure, so a
+#: quarter, a 12-month window and a district's month are sums or parts of the months.
+POLICE_OFFENCES = "police offences"
 
-    Each column counts ``"monthly <unit>: <series>"``, so a table by district (``by="area"``)
-    and the table of the whole study are one measure: the study's month is the margin of
-    the districts' months, and neither table can give a hidden month of the other back.
+
+def monthly_police(by: str = "crime_type", area: str | None = None) -> TableSpec:
+    """:func:`workbench.stats.monthly_table` (or a district version with ``area``).
+
+    One row per (``area``,) ``by`` and month, ``count`` counting :data:`POLICE_OFFENCES`:
+    the study's month is the margin of the districts' months, and each month is a member
+    of the quarters and 12-month windows linked with :func:`in_months`, so no table of the
+    run gives a withheld month back.
     """
-    dims = ("month",) if by is None else (by, "month")
-    return TableSpec(
-        dims=dims,
-        counts={str(s): Count(f"monthly {unit}: {s}") for s in series},
-        source="open",
+    dims = (*([area] if area else []), by, "month")
+    return TableSpec(dims=dims, counts={"count": Count(POLICE_OFFENCES)}, source="open")
+
+
+def in_months(
+    spec: TableSpec,
+    frame: Any,
+    *,
+    period: str = "period",
+    count: str = "count",
+    measure: str = POLICE_OFFENCES,
+    area: str | None = None,
+    all_areas: str = "All districts",
+) -> TableSpec:
+    """``spec`` of a :func:`workbench.stats.compare_periods` table with its counts linked to
+    the monthly counts: the ``count`` of a period is the sum of its months.
+
+    ``frame`` is the table (its ``period``, ``first_month`` and ``last_month`` columns give
+    each period's months). The period dimension is named ``month`` and each period stands
+    for its months (``member_sets``); ``count`` counts ``measure``
+    (:data:`POLICE_OFFENCES`, as :func:`monthly_police`). ``area``: a column naming the
+    district of each row (:func:`workbench.districts.key_figures_by_district`), whose
+    ``all_areas`` rows are the whole study.
+    """
+    import pandas as pd
+
+    members = {
+        str(p): tuple(str(m) for m in pd.period_range(str(f), str(last), freq="M"))
+        for p, f, last in zip(frame[period], frame["first_month"], frame["last_month"], strict=True)
+    }
+    counts = dict(spec.counts)
+    counts[count] = replace(counts[count], measure=measure)
+    linked = replace(
+        spec,
+        counts=counts,
+        dim_names={**spec.dim_names, period: "month"},
+        member_sets={**spec.member_sets, period: members},
     )
+    if area is not None:
+        linked = replace(linked.with_dims(area), totals={**linked.totals, area: all_areas})
+    return linked

@@ -13,7 +13,7 @@ import pandas as pd
 from workbench.errors import WorkbenchError
 from workbench.stats.rates import rate
 
-__all__ = ["monthly_counts", "compare_periods", "seasonality", "observed_months"]
+__all__ = ["monthly_counts", "monthly_table", "compare_periods", "seasonality", "observed_months"]
 
 logger = logging.getLogger(__name__)
 
@@ -515,3 +515,24 @@ def seasonality(
         "month mean over observed months / average of the calendar months' means"
     )
     return prof
+
+
+def monthly_table(monthly: pd.DataFrame, by: str = "crime_type") -> pd.DataFrame:
+    """:func:`monthly_counts` (months in rows, one column per series) as a table to publish.
+
+    One row per series and month: ``by``, ``month`` (``YYYY-MM`` text) and ``count``
+    (whole numbers; missing where the month is missing, never zero). Describe it with
+    :func:`workbench.disclosure.describe.monthly_police`; draw charts from the published
+    table with :meth:`workbench.outputs.Outputs.plot_data` (``index="month", columns=by``).
+    """
+    if not isinstance(monthly, pd.DataFrame):
+        raise WorkbenchError(f"monthly: expected a DataFrame, found {type(monthly).__name__}")
+    long = (
+        monthly.astype("Int64")
+        .rename_axis(index="month", columns=by)
+        .stack(future_stack=True)
+        .rename("count")
+        .reset_index()
+    )
+    long = long[[by, "month", "count"]].sort_values([by, "month"], kind="stable")
+    return long.astype({"month": str}).reset_index(drop=True)
