@@ -717,8 +717,7 @@ def decile_rate_chart(
         fig.text(
             0.01,
             0.005,
-            "Gaps: no residents in the decile, or a rate withheld (a count too small to "
-            "publish); not zero.",
+            "Gaps: no residents in the decile, or a rate withheld (disclosure control); not zero.",
             fontsize=7,
             va="bottom",
         )

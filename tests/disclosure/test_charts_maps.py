@@ -93,7 +93,7 @@ def test_spc_of_protected_series_draws_no_hidden_month_and_limits_give_nothing_b
     rec = next(r for r in out.records if r["kind"] == "figure")
     assert rec["data_files"] == ["monthly_counts.csv"] and 2.0 not in rec["values"]
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert any(t.startswith("withheld: fewer than 5") for t in legend)
+    assert "withheld (disclosure control) (1 point)" in legend
     plt.close("all")
 
 
@@ -297,7 +297,7 @@ def test_spc_with_most_months_withheld_draws_no_limits():
     values_drawn, refs = plotted_values(fig)
     assert refs == 0 and values_drawn == [0.0] * 8  # line and points of the 4 zeros
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
-    assert "8 of 12 points withheld" in texts
+    assert "8 of 12 points withheld (disclosure control)" in texts
     assert fig.axes[0].get_ylim()[1] >= 5.5  # the axis reaches the threshold
     table, _ = spc_summary(values.to_frame("x"), withheld=pd.DataFrame({"x": held}))
     assert table.loc[0, "latest_signal"].startswith("not assessed")

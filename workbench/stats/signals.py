@@ -186,7 +186,7 @@ def seasonal_chart(
         fig.text(
             0.01,
             0.005,
-            "Gaps: months withheld (a count too small to publish) or never observed; not zero.",
+            "Gaps: months withheld (disclosure control) or never observed; not zero.",
             fontsize=7,
             va="bottom",
         )

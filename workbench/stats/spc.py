@@ -558,7 +558,7 @@ def spc_chart(
         drawn as gaps shaded apart from missing months and named in the legend and footnote.
         A Series is aligned on the chart's index, anything else by position.
     threshold : int, default 5
-        The suppression threshold, for the legend's words ("fewer than 5").
+        The suppression threshold, for the footnote's words ("counts of 1 to 4").
 
     Returns
     -------
@@ -605,7 +605,7 @@ def spc_chart(
         raise WorkbenchError("withheld points must be NaN (draw from Outputs.plot_data)")
     missing = np.flatnonzero(~table["observed"].to_numpy(bool) & ~held)
     gaps = (
-        (np.flatnonzero(held), "0.85", "xx", "0.6", f"withheld: fewer than {threshold}"),
+        (np.flatnonzero(held), "0.85", "xx", "0.6", "withheld (disclosure control)"),
         (missing, "0.92", "//", "0.8", "missing"),
     )
     for where, face, hatch, edge, what in gaps:
@@ -676,8 +676,8 @@ def spc_chart(
         note += " Missing points are gaps: no moving range across them."
     if held.any():
         note += (
-            f" Withheld points (1 to {threshold - 1}, not published) are gaps too: not "
-            "drawn and not used for the mean, the limits or the moving ranges, so the mean "
+            f" Withheld points (counts of 1 to {threshold - 1}, and counts hidden so that no "
+            "total gives one back) are gaps too: not drawn and not used for the mean, the limits or the moving ranges, so the mean "
             "and limits are those of the published months only."
         )
         # the y axis reaches the threshold, so a gap reads as "fewer than 5", not as zero
@@ -687,7 +687,7 @@ def spc_chart(
         ax.text(
             0.5,
             0.5,
-            f"{int(held.sum())} of {len(table)} points withheld (1 to {threshold - 1}): "
+            f"{int(held.sum())} of {len(table)} points withheld (disclosure control): "
             "no mean, limits or signals drawn",
             transform=ax.transAxes,
             ha="center",
