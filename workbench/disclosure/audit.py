@@ -170,13 +170,16 @@ def _records(folder: Path) -> list[dict[str, Any]]:
     return json.loads(log.read_text(encoding="utf-8")).get("outputs", [])
 
 
-def audit_figure(folder: Path, record: dict[str, Any]) -> tuple[list[Leak], int]:
+def audit_figure(
+    folder: Path, record: dict[str, Any], records: Sequence[dict[str, Any]] | None = None
+) -> tuple[list[Leak], int]:
     """Check the plotted values recorded for one figure against its table(s) on disk.
 
     Every value the run log says the figure plots must be a value the declared CSV file(s)
     show (a count, derived or safe column; never a ``"*"`` cell or a dimension), to the
     decimals shown (:mod:`workbench.disclosure.figures`). A figure declared with no table
-    (``data=None`` and a reason) is counted, not checked.
+    (``data=None`` and a reason) is counted, not checked. ``records``: the run log's
+    ``outputs`` with the tables' specs (default: read from the folder's run log).
 
     Returns
     -------
@@ -193,7 +196,7 @@ def audit_figure(folder: Path, record: dict[str, Any]) -> tuple[list[Leak], int]
         return [], 0
     specs = {
         r["name"]: TableSpec.from_dict(r["disclosure"])
-        for r in _records(folder) or []
+        for r in (_records(folder) if records is None else records)
         if r.get("kind") == "table" and "disclosure" in r
     }
     tables = []
@@ -358,7 +361,7 @@ def audit_charts_and_maps(
     result = AuditResult()
     for rec in records:
         if rec.get("kind") == "figure":
-            leaks, points = audit_figure(folder, rec)
+            leaks, points = audit_figure(folder, rec, records)
             result.figures_checked += 1
             result.figure_points_checked += points
             result.leaks += leaks
