@@ -347,3 +347,18 @@ def test_quarter_beside_published_months_is_linked_and_protected(tmp_path):
     shown = new.table("quarterly", quarter, linked)
     assert shown.loc[0, "count"] == "*"
     assert new.audit_outputs().ok
+
+
+def test_seasonal_profile_of_published_months_gives_no_withheld_month_back(tmp_path):
+    from workbench.stats import seasonality
+
+    out = _out(tmp_path)
+    # three Decembers 0, 2 (withheld) and 6: from all months the mean 8 / 3 = 2.667 with
+    # min 0 and max 6 gives 8 - 0 - 6 = 2 back
+    months = ["2020-12", "2021-01", "2021-12", "2022-01", "2022-12", "2023-01"]
+    frame = pd.DataFrame({"crime_type": "Weapons", "month": months, "count": [0, 7, 2, 8, 6, 9]})
+    shown = out.table("monthly_counts", frame, describe.monthly_police())
+    profile = seasonality(out.plot_data(shown, **BY_MONTH), by="crime_type")
+    dec = profile[profile["month_of_year"] == 12].iloc[0]
+    assert dec["years_observed"] == 2 and dec["mean"] == 3.0  # (0 + 6) / 2, December 2021 out
+    assert (dec["min"], dec["max"]) == (0.0, 6.0)

@@ -677,8 +677,9 @@ def spc_chart(
     if held.any():
         note += (
             f" Withheld points (counts of 1 to {threshold - 1}, and counts hidden so that no "
-            "total gives one back) are gaps too: not drawn and not used for the mean, the limits or the moving ranges, so the mean "
-            "and limits are those of the published months only."
+            "total gives one back) are gaps too: not drawn and not used for the mean, the "
+            "limits or the moving ranges, so the mean and limits are those of the published "
+            "months only."
         )
         # the y axis reaches the threshold, so a gap reads as "fewer than 5", not as zero
         low, high = ax.get_ylim()
