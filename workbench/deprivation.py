@@ -580,9 +580,7 @@ def by_layer(
 LAYER_MEASURE = "events by layer"
 
 
-def _layer_spec(
-    measure: str, label: str, out: pd.DataFrame, per: float, source: str
-) -> TableSpec:
+def _layer_spec(measure: str, label: str, out: pd.DataFrame, per: float, source: str) -> TableSpec:
     """The description of a :func:`by_layer` table (see its Returns)."""
     if measure == "decile_profile":
         dim = "imd_decile" if "imd_decile" in out.columns else "imd_quintile"
