@@ -419,6 +419,11 @@ class Described:
         frame = self.frame[columns]
         return Described(frame, self.spec.restricted(_names(frame), strict=True))
 
+    def drop(self, columns: Iterable[Hashable]) -> Described:
+        """Leave ``columns`` out (a count whose derived values stay is an error)."""
+        gone = {str(c) for c in ([columns] if isinstance(columns, str) else columns)}
+        return self.select([c for c in self.frame.columns if str(c) not in gone])
+
     def rename(self, columns: Mapping[Hashable, Hashable]) -> Described:
         """Rename columns (or index levels); the description follows."""
         mapping = {str(k): str(v) for k, v in columns.items()}
