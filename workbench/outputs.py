@@ -480,6 +480,8 @@ class Outputs:
                 f"{where}: expected an analysis result (workbench.disclosure.Described), "
                 f"found {found}{hint}"
             )
+        # checked again: the frame may have been edited in place since the result was made
+        result = Described(result.frame, result.spec)
         if not isinstance(result.frame.index, pd.RangeIndex):
             result = result.reset_index()
         df = result.frame.copy()

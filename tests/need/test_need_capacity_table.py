@@ -21,7 +21,7 @@ def test_caseload_pct_of_capacity() -> None:
             "lat": [52.6] * 4,  # not a capacity column: dropped
         }
     )
-    out = capacity_table(services)
+    out = capacity_table(services).frame
     assert list(out.columns) == [
         "service_id",
         "name",
@@ -36,4 +36,4 @@ def test_caseload_pct_of_capacity() -> None:
 
 def test_capacity_table_names_missing_column() -> None:
     with pytest.raises(WorkbenchError, match="caseload"):
-        capacity_table(pd.DataFrame({"service_id": ["S1"], "capacity": [1]}))
+        capacity_table(pd.DataFrame({"service_id": ["S1"], "capacity": [1]})).frame

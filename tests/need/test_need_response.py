@@ -20,7 +20,7 @@ def test_collection_times_by_year() -> None:
             "hours_to_collection": [2.0, 24.0, 30.0, 10.0, np.nan],
         }
     )
-    out = collection_times(finds, 24).set_index("year")
+    out = collection_times(finds, 24).frame.set_index("year")
     assert out.index.tolist() == [2022, 2023]
     # 2022: 3 finds, 2 within 24 h (2 and 24, the target itself counts); median of 2, 24, 30
     # = 24; p90 by linear interpolation: position 0.9 x 2 = 1.8 -> 24 + 0.8 x (30 - 24) = 28.8.
@@ -42,10 +42,10 @@ def test_collection_times_by_year() -> None:
 
 def test_collection_times_errors() -> None:
     with pytest.raises(WorkbenchError, match="hours_to_collection"):
-        collection_times(pd.DataFrame({"date": ["2022-01-01"]}))
+        collection_times(pd.DataFrame({"date": ["2022-01-01"]})).frame
     with pytest.raises(WorkbenchError, match="target_hours"):
         collection_times(
             pd.DataFrame({"date": ["2022-01-01"], "hours_to_collection": [1]}), target_hours=0
-        )
+        ).frame
     with pytest.raises(WorkbenchError, match="expected dates"):
-        collection_times(pd.DataFrame({"date": ["soon"], "hours_to_collection": [1]}))
+        collection_times(pd.DataFrame({"date": ["soon"], "hours_to_collection": [1]})).frame
