@@ -290,6 +290,35 @@ def _catalogue_table(st):
     return indicators.catalogue_table()
 
 
+_INDICATORS: dict = {}
+
+
+def _indicators(st):
+    from workbench import indicators
+
+    if "ind" not in _INDICATORS:  # loaded once for the module
+        ind = indicators.study_indicators(st)
+        _INDICATORS["ind"] = ind
+        _INDICATORS["assessment"] = indicators.strategic_assessment(
+            st, comparison=ind.comparison, treatment=ind.treatment
+        )
+    return _INDICATORS["ind"], _INDICATORS["assessment"]
+
+
+def _indicator_part(part):
+    def make(st):
+        return _indicators(st)[0].described(part)
+
+    return make
+
+
+def _assessment_part(part):
+    def make(st):
+        return _indicators(st)[1].described(part)
+
+    return make
+
+
 FUNCTIONS: dict[str, Callable] = {
     "stats.compare_periods (year, rates)": _compare_periods,
     "stats.compare_periods (quarter)": _quarters,
@@ -316,6 +345,13 @@ FUNCTIONS: dict[str, Callable] = {
     "need.service_access.beyond": _beyond,
     "need.capacity_table": _capacity_table,
     "indicators.catalogue_table": _catalogue_table,
+    # indicators.search_disparity: the sample has no stop and search files; its result is
+    # published as a Described in tests/indicators/test_stop_search.py
+    **{f"StudyIndicators.described({p})": _indicator_part(p) for p in ("matches", "comparison")},
+    **{f"StudyIndicators.described({p})": _indicator_part(p) for p in ("similar", "treatment")},
+    "StudyIndicators.described(outcomes)": _indicator_part("outcomes"),
+    **{f"Assessment.described({p})": _assessment_part(p) for p in ("six_months", "hot_spots")},
+    "Assessment.described(priorities)": _assessment_part("priorities"),
 }
 
 
