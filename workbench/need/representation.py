@@ -13,7 +13,7 @@ from workbench.disclosure.spec import Count, Derived, Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.need._common import (
     as_list,
-    display_table,
+    display_described,
     require_columns,
     require_frame,
     treatment_rows,
@@ -333,14 +333,6 @@ def representation(
             "age_bands": bands_sel or "all",
         }
     )
-    if suppressed:
-        return display_table(
-            out,
-            threshold,
-            count_columns=["in_treatment"],
-            derived={c: ["in_treatment"] for c in (*REPRESENTATION_SHARES, "flag")},
-            total_row="Total",
-        )
     if measure is None:
         left_out = [
             f"substance groups {', '.join(map(str, groups_sel))}" if groups_sel else "",
@@ -356,4 +348,5 @@ def representation(
         safe=("population", "share_population"),
         totals={by: "Total"},
     )
-    return Described(out, spec)
+    result = Described(out, spec)
+    return display_described(result, threshold) if suppressed else result

@@ -13,7 +13,7 @@ from workbench.errors import WorkbenchError
 from workbench.need._common import (
     as_list,
     counts_column,
-    display_table,
+    display_described,
     require_columns,
     require_frame,
 )
@@ -157,14 +157,8 @@ def waiting_times(
             "standard": standard,
         }
     )
-    if suppressed:
-        dep = ["started", "within_target"]
-        derived = {c: dep for c in ("share", "lower", "upper", "below_standard")}
-        return display_table(
-            out, threshold, count_columns=dep, derived=derived,
-            complements={"within_target": "started"},
-        )  # fmt: skip
-    return Described.of(out, _waits_spec(extra))
+    result = Described.of(out, _waits_spec(extra))
+    return display_described(result, threshold) if suppressed else result
 
 
 def _waits_spec(by: Sequence[str]) -> TableSpec:
@@ -310,29 +304,9 @@ def young_people_access(
             "tier3_within_10_days / tier3_referred",
         }
     )
-    if suppressed:
-        derived = {
-            "tier2_share": ["cohort", "tier2_reached"],
-            "tier2_lower": ["cohort", "tier2_reached"],
-            "tier2_upper": ["cohort", "tier2_reached"],
-            "tier3_10d_share": ["tier3_referred", "tier3_within_10_days"],
-            "tier3_10d_lower": ["tier3_referred", "tier3_within_10_days"],
-            "tier3_10d_upper": ["tier3_referred", "tier3_within_10_days"],
-            "cohort_rate": ["cohort"],
-            "cohort_rate_lower": ["cohort"],
-            "cohort_rate_upper": ["cohort"],
-        }
-        # People not reached, not referred, or not seen within 10 days are counts too.
-        complements = {
-            "tier2_reached": "cohort",
-            "tier3_referred": "cohort",
-            "tier3_within_10_days": "tier3_referred",
-        }
-        return display_table(
-            out, threshold, count_columns=counts, derived=derived, complements=complements
-        )
     dims = ["financial_year"] + [{"ward": "ward_code"}.get(b, b) for b in by_list]
-    return Described.of(out, _young_people_spec(dims, per))
+    result = Described.of(out, _young_people_spec(dims, per))
+    return display_described(result, threshold) if suppressed else result
 
 
 def _young_people_spec(dims: Sequence[str], per: float) -> TableSpec:
@@ -342,7 +316,8 @@ def _young_people_spec(dims: Sequence[str], per: float) -> TableSpec:
         counts={
             "cohort": Count("yp.cohort"),
             "tier2_reached": Count("yp.tier2_reached", part_of="cohort"),
-            "tier3_referred": Count("yp.tier3_referred"),
+            # people not reached, not referred, or not seen within 10 days count too
+            "tier3_referred": Count("yp.tier3_referred", part_of="cohort"),
             "tier3_within_10_days": Count("yp.tier3_within_10_days", part_of="tier3_referred"),
         },
         derived={
