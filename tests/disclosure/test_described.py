@@ -393,3 +393,33 @@ def test_partnership_layer_protects_the_whole_table(study):
     assert shares.spec.source == "partnership"
     police_only = _compare_periods(study)
     assert police_only.spec.source == "open"
+
+
+def test_masked_withholds_what_the_published_table_withholds(tmp_path):
+    from workbench.need import young_people_access
+
+    yp = pd.DataFrame(
+        {
+            "financial_year": ["2021-22"] * 2,
+            "ward_code": ["W1", "W2"],
+            "ward_name": ["One", "Two"],
+            "group": ["LAC", "LAC"],
+            "cohort": [11, 20],
+            "tier2_reached": [3, 12],
+            "tier3_referred": [6, 10],
+            "tier3_within_10_days": [6, 8],
+            "population_10_17": [1000, 2000],
+        }
+    )
+    by_ward = young_people_access(yp, "ward")
+    out = _outputs(tmp_path)
+    out.table("access_by_ward", by_ward.select(["ward_code", "cohort", "tier2_reached"]))
+    shown = out.masked("access_by_ward", by_ward).set_index("ward_code")
+    # W1: 3 reached of 11 (a count of 1-4): withheld with its share 3 / 11 = 0.2727
+    assert pd.isna(shown.loc["W1", "tier2_reached"]) and pd.isna(shown.loc["W1", "tier2_share"])
+    assert shown.loc["W1", "cohort"] == 11
+    # W2: 12 of 20 shown, share 0.6; 8 of 10 within 10 days (2 not: a complement of 1-4)
+    assert shown.loc["W2", "tier2_share"] == pytest.approx(0.6)
+    assert pd.isna(shown.loc["W2", "tier3_within_10_days"])
+    assert pd.isna(shown.loc["W2", "tier3_10d_share"])
+    out.abort()
