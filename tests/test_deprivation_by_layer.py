@@ -66,9 +66,9 @@ def test_decile_profile_by_layer_counts_points() -> None:
 
 def test_by_layer_errors() -> None:
     with pytest.raises(WorkbenchError, match="measure"):
-        by_layer({}, LSOAS, "concentration").frame
+        by_layer({}, LSOAS, "concentration")
     with pytest.raises(WorkbenchError, match="none of"):
-        by_layer({"x": pd.Series([0, 0, 0, 0], index=LSOAS["lsoa_code"])}, LSOAS).frame
+        by_layer({"x": pd.Series([0, 0, 0, 0], index=LSOAS["lsoa_code"])}, LSOAS)
 
 
 def _cells() -> gpd.GeoDataFrame:

@@ -48,7 +48,7 @@ def test_emerging_summary_by_hand():
     assert table["cells"].tolist() == [2, 1, 1]
     assert table["offences"].tolist() == [5, 5, 1]
     with pytest.raises(WorkbenchError, match="total"):
-        emerging_summary(pd.DataFrame({"category": ["New"]})).frame
+        emerging_summary(pd.DataFrame({"category": ["New"]}))
 
 
 def test_top_zones_by_hand():
@@ -74,7 +74,7 @@ def test_top_zones_by_hand():
     assert_allclose(table["lower"], [round(lo12 * 10, 1), round(lo3 * 5, 1)])
     assert_allclose(table["upper"], [round(up12 * 10, 1), round(up3 * 5, 1)])
     with pytest.raises(WorkbenchError, match="population"):
-        top_zones(counts.drop(columns="population")).frame
+        top_zones(counts.drop(columns="population"))
 
 
 def test_composite_counts_layers_hot():
@@ -129,4 +129,4 @@ def test_rank_areas_by_hand():
     assert_allclose(ranked["upper"], [up10 / 2000 * 1e4, up3 / 1500 * 1e4], rtol=1e-6)
     assert ranked["rank"].tolist() == [1, 2]
     with pytest.raises(WorkbenchError, match="ward_name"):
-        rank_areas(points, wards.drop(columns="ward_name"), lsoas).frame
+        rank_areas(points, wards.drop(columns="ward_name"), lsoas)

@@ -36,4 +36,4 @@ def test_caseload_pct_of_capacity() -> None:
 
 def test_capacity_table_names_missing_column() -> None:
     with pytest.raises(WorkbenchError, match="caseload"):
-        capacity_table(pd.DataFrame({"service_id": ["S1"], "capacity": [1]})).frame
+        capacity_table(pd.DataFrame({"service_id": ["S1"], "capacity": [1]}))

@@ -78,9 +78,9 @@ def test_suppressed_display_hides_small_counts_and_their_ratios() -> None:
 
 def test_missing_population_group_is_an_error() -> None:
     with pytest.raises(WorkbenchError, match=r"no row for ethnicity \['C'\]"):
-        representation(_treatment(), POP[POP["ethnicity"] != "C"], "ethnicity").frame
+        representation(_treatment(), POP[POP["ethnicity"] != "C"], "ethnicity")
     with pytest.raises(WorkbenchError, match="population must have columns"):
-        representation(_treatment(), POP.rename(columns={"population": "n"}), "ethnicity").frame
+        representation(_treatment(), POP.rename(columns={"population": "n"}), "ethnicity")
 
 
 def test_population_by_treatment_band_splits_evenly() -> None:

@@ -42,10 +42,10 @@ def test_collection_times_by_year() -> None:
 
 def test_collection_times_errors() -> None:
     with pytest.raises(WorkbenchError, match="hours_to_collection"):
-        collection_times(pd.DataFrame({"date": ["2022-01-01"]})).frame
+        collection_times(pd.DataFrame({"date": ["2022-01-01"]}))
     with pytest.raises(WorkbenchError, match="target_hours"):
         collection_times(
             pd.DataFrame({"date": ["2022-01-01"], "hours_to_collection": [1]}), target_hours=0
-        ).frame
+        )
     with pytest.raises(WorkbenchError, match="expected dates"):
-        collection_times(pd.DataFrame({"date": ["soon"], "hours_to_collection": [1]})).frame
+        collection_times(pd.DataFrame({"date": ["soon"], "hours_to_collection": [1]}))

@@ -84,7 +84,7 @@ def test_years_can_be_chosen() -> None:
     assert_allclose(out.loc["opiate_and_or_crack", "unmet_pct"], 99.94, rtol=1e-12)
     assert out.loc["opiate_and_or_crack", "treatment_year"] == "2020-21"
     with pytest.raises(WorkbenchError, match="treatment_year"):
-        unmet_need(_prev(), _treat(), treatment_year="2030-31").frame
+        unmet_need(_prev(), _treat(), treatment_year="2030-31")
 
 
 def test_count_above_estimate_is_flagged_not_hidden() -> None:
@@ -116,18 +116,18 @@ def test_without_age_band_uses_all_rows() -> None:
 
 def test_errors_name_the_problem() -> None:
     with pytest.raises(WorkbenchError, match="lower_95 <= estimate <= upper_95"):
-        unmet_need(_prev(crack=(600, 700, 750)), _treat()).frame
+        unmet_need(_prev(crack=(600, 700, 750)), _treat())
     with pytest.raises(WorkbenchError, match="missing"):
-        unmet_need(_prev().drop(columns="upper_95"), _treat()).frame
+        unmet_need(_prev().drop(columns="upper_95"), _treat())
     two_areas = pd.concat([_prev(), _prev().assign(area_code="E2")])
     with pytest.raises(WorkbenchError, match="area_code"):
-        unmet_need(two_areas, _treat()).frame
+        unmet_need(two_areas, _treat())
     bad = _treat().assign(in_treatment="lots")
     with pytest.raises(WorkbenchError, match="in_treatment"):
-        unmet_need(_prev(), bad).frame
+        unmet_need(_prev(), bad)
     only_ocu = _prev()[_prev()["substance_group"] == "opiate_and_or_crack"]
     with pytest.raises(WorkbenchError, match=r"no prevalence estimate for \['alcohol'\]"):
-        unmet_need(only_ocu, _treat(), groups=["alcohol"]).frame
+        unmet_need(only_ocu, _treat(), groups=["alcohol"])
 
 
 def test_several_areas_matched_by_area_code() -> None:

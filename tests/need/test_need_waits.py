@@ -79,14 +79,14 @@ def test_waiting_times_checks() -> None:
     bad = _waits()
     bad.loc[0, "within_target"] = 41
     with pytest.raises(WorkbenchError, match="within_target .* more than started"):
-        waiting_times(bad).frame
+        waiting_times(bad)
     blank = _waits()
     blank.loc[1, "started"] = np.nan
     out = waiting_times(blank).frame.set_index(["cohort", "modality"])
     assert np.isnan(out.loc[("adult", "pharmacological"), "share"])
     assert out.loc[("adult", "pharmacological"), "blank_rows"] == 1
     with pytest.raises(WorkbenchError, match="by"):
-        waiting_times(_waits(), "team").frame
+        waiting_times(_waits(), "team")
 
 
 def _yp() -> pd.DataFrame:
@@ -156,10 +156,10 @@ def test_young_people_checks() -> None:
     bad = _yp()
     bad.loc[0, "tier3_within_10_days"] = 5
     with pytest.raises(WorkbenchError, match="tier3_within_10_days"):
-        young_people_access(bad).frame
+        young_people_access(bad)
     bad = _yp()
     bad.loc[1, "population_10_17"] = 1999
     with pytest.raises(WorkbenchError, match="population_10_17"):
-        young_people_access(bad).frame
+        young_people_access(bad)
     with pytest.raises(WorkbenchError, match="by must be"):
-        young_people_access(_yp(), "school").frame
+        young_people_access(_yp(), "school")

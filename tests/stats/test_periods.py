@@ -106,15 +106,15 @@ def test_seasonality_profile(monthly: pd.Series) -> None:
 
 def test_errors(monthly: pd.Series) -> None:
     with pytest.raises(WorkbenchError, match="freq"):
-        compare_periods(monthly, freq="week").frame
+        compare_periods(monthly, freq="week")
     with pytest.raises(WorkbenchError, match="quarters"):
-        compare_periods(monthly, quarters="fiscal").frame
+        compare_periods(monthly, quarters="fiscal")
     with pytest.raises(WorkbenchError, match="too short"):
-        compare_periods(monthly.iloc[:5], freq="year").frame
+        compare_periods(monthly.iloc[:5], freq="year")
     with pytest.raises(WorkbenchError, match="months"):
-        compare_periods(pd.Series([1, 2], index=["x", "y"])).frame
+        compare_periods(pd.Series([1, 2], index=["x", "y"]))
     with pytest.raises(WorkbenchError, match="by='ward'"):
-        compare_periods(pd.DataFrame({"month": monthly.index}), by="ward").frame
+        compare_periods(pd.DataFrame({"month": monthly.index}), by="ward")
     rows = pd.DataFrame({"month": ["2021-01", "2021-02"], "n": [3, "lots"]})
     with pytest.raises(WorkbenchError, match=r"column 'n' must hold counts >= 0, found 'lots'"):
         monthly_counts(rows, count="n")
