@@ -110,9 +110,10 @@ def stop_search_disparity(per: float = 1_000) -> TableSpec:
         "ratio": Derived(("searches",)),
         "ratio_lower": Derived(("searches",)),
         "ratio_upper": Derived(("searches",)),
-        "linked_rate": Derived(("linked", "linked_known"), "share"),
-        "linked_lower": Derived(("linked", "linked_known"), "wilson_lower"),
-        "linked_upper": Derived(("linked", "linked_known"), "wilson_upper"),
+        # percentages (x 100): not the fractions the audit's share and Wilson kinds invert
+        "linked_rate": Derived(("linked", "linked_known")),
+        "linked_lower": Derived(("linked", "linked_known")),
+        "linked_upper": Derived(("linked", "linked_known")),
     }
     return TableSpec(
         dims=("group",),
