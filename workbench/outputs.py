@@ -25,7 +25,7 @@ import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig
 from workbench.disclosure.audit import AuditResult, audit_files, read_published, tables_of_folder
-from workbench.disclosure.cells import safe_csv_frame, write_xlsx
+from workbench.disclosure.cells import safe_csv_frame, whole_counts, write_xlsx
 from workbench.disclosure.folder import OutputFolder, is_complete, write_errors
 from workbench.disclosure.model import Published, key_text, numbers
 from workbench.disclosure.protect import apply_mask, derived_mask, primary_mask, protect
@@ -435,6 +435,7 @@ class Outputs:
             pub.fixed = True
             self._published.append(pub)
             shown = apply_mask(df, hidden)
+        shown = whole_counts(shown, list(spec.counts))
         if synthetic:
             shown = shown.copy()
             shown.insert(0, "data", SYNTHETIC_LABEL)
