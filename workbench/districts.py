@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
+from workbench.disclosure.spec import Described
 from workbench.errors import WorkbenchError
 from workbench.geo import dissolve_clean
 
@@ -134,13 +135,14 @@ def default_bandwidth(points: gpd.GeoDataFrame, study: Any) -> float | None:
 
 def key_figures_by_district(
     study: Any, crime_types: list[str], per: int | None = None
-) -> pd.DataFrame:
+) -> Described:
     """Year-on-year figures of ``crime_types`` for the whole study and each district.
 
     :func:`workbench.stats.compare_periods` (12-month windows ending at the last month,
     with rates per ``per`` residents and their 95% intervals, months without police data
     missing, not zero) on each part, the latest window only; the first column ``area``
-    names the part ("All districts" or the district).
+    names the part ("All districts", the total of the districts, or the district). The
+    description is :func:`~workbench.stats.compare_periods`'s with ``area`` a dimension.
     """
     from workbench.stats import compare_periods
 
@@ -150,9 +152,10 @@ def key_figures_by_district(
     parts = [("All districts", crimes, study.lsoas)]
     parts += [(p.name, p.crimes, p.lsoas) for p in district_parts(study)]
     frames = []
+    spec = None
     for name, rows, lsoas in parts:
         chosen = rows[rows["crime_type"].isin(crime_types)]
-        yearly = compare_periods(
+        result = compare_periods(
             chosen,
             freq="year",
             by="crime_type",
@@ -160,23 +163,26 @@ def key_figures_by_district(
             population=int(lsoas["population"].sum()),
             per=per,
         )
-        yearly = yearly[yearly["last_month"] == yearly["last_month"].max()]
+        yearly = result.frame
+        yearly = yearly[yearly["last_month"] == yearly["last_month"].max()].copy()
         yearly.insert(0, "area", name)
         frames.append(yearly)
+        spec = result.spec
     table = pd.concat(frames, ignore_index=True)
-    return table.astype({"first_month": str, "last_month": str})
+    spec = replace(spec.with_dims("area"), totals={"area": "All districts"})
+    return Described(table.astype({"first_month": str, "last_month": str}), spec)
 
 
-def monthly_by_district(study: Any, crime_types: list[str]) -> pd.DataFrame:
+def monthly_by_district(study: Any, crime_types: list[str]) -> Described:
     """Monthly counts of ``crime_types`` in each district, as one table to publish.
 
     :func:`workbench.stats.monthly_counts` of each district's rows over the study period
     (months without police data are missing, not zero) as
-    :func:`workbench.stats.monthly_table`, with a first column ``area`` (the district's
-    name): ``area``, ``crime_type``, ``month``, ``count``. Describe it with
-    :func:`workbench.disclosure.describe.monthly_police` (``area="area"``).
+    :func:`workbench.stats.monthly_long`, with a first column ``area`` (the district's
+    name): ``area``, ``crime_type``, ``month``, ``count``, counting the same measure as the
+    study's monthly table (the study's month is their margin).
     """
-    from workbench.stats import monthly_counts, monthly_table
+    from workbench.stats import monthly_counts, monthly_long
 
     frames = []
     for part in district_parts(study):
@@ -190,12 +196,15 @@ def monthly_by_district(study: Any, crime_types: list[str]) -> pd.DataFrame:
         ).reindex(columns=crime_types)
         # a crime type with no row in an observed month counted 0 there
         monthly = monthly.fillna(dict.fromkeys(crime_types, 0)).where(monthly.notna().any(axis=1))
-        table = monthly_table(monthly)
+        table = monthly_long(monthly).frame
         table.insert(0, "area", part.name)
         frames.append(table)
-    if not frames:
-        return pd.DataFrame(columns=["area", "crime_type", "month", "count"])
-    return pd.concat(frames, ignore_index=True)
+    frame = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["area", "crime_type", "month", "count"])
+    )
+    return monthly_long(frame, area="area")
 
 
 def _slug(name: str) -> str:
@@ -240,7 +249,7 @@ def trends_by_district(
     if not isinstance(data, pd.DataFrame):
         if not crime_types:
             raise WorkbenchError("trends_by_district(study, crime_types): name the crime types")
-        data = monthly_by_district(data, crime_types)
+        data = monthly_by_district(data, crime_types).frame
     crime_types = crime_types or list(dict.fromkeys(data["crime_type"]))
     frames = []
     figures: dict[str, Any] = {}

@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from workbench.config import load_config  # noqa: E402
 from workbench.deprivation import decile_rate_chart  # noqa: E402
-from workbench.disclosure import Count, Derived, TableSpec, describe  # noqa: E402
+from workbench.disclosure import Count, Derived, Described, TableSpec  # noqa: E402
 from workbench.disclosure.audit import (  # noqa: E402
     audit_charts_and_maps,
     audit_folders,
@@ -38,7 +38,7 @@ from workbench.maps import MapBuilder  # noqa: E402
 from workbench.maps.layers import WITHHELD_COLOR  # noqa: E402
 from workbench.maps.offline import save_map  # noqa: E402
 from workbench.outputs import Outputs  # noqa: E402
-from workbench.stats import spc_summary  # noqa: E402
+from workbench.stats import in_months, monthly_long, spc_summary  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "area.toml"
 
@@ -57,7 +57,7 @@ BY_MONTH = {"index": "month", "columns": "crime_type", "values": "count"}
 
 def _monthly(out: Outputs) -> pd.DataFrame:
     frame = pd.DataFrame({"crime_type": "Drugs", "month": MONTHS, "count": DRUGS})
-    return out.table("monthly_counts", frame, describe.monthly_police())
+    return out.table("monthly_counts", monthly_long(frame))
 
 
 def _reference_y(fig, label: str) -> float:
@@ -128,7 +128,7 @@ def test_decile_chart_has_no_point_for_a_hidden_decile(tmp_path):
     frame = DECILES.assign(rate=(DECILES["count"] / DECILES["population"] * 10_000).round(3))
     # decile 2: 3 / 5,000 x 10,000 = 6.0, which with the population shown gives 3 back
     assert frame.loc[1, "rate"] == 6.0
-    shown = out.table("rates_by_decile", frame, DECILE_SPEC)
+    shown = out.table("rates_by_decile", Described(frame, DECILE_SPEC))
     assert shown.loc[1, "count"] == "*" and shown.loc[1, "rate"] == "*"
     fig = decile_rate_chart(out.plot_data(shown), logy=False)
     values, _ = plotted_values(fig)
@@ -313,38 +313,36 @@ def test_spc_with_most_months_withheld_draws_no_limits():
 
 def test_quarter_beside_published_months_is_linked_and_protected(tmp_path):
     from workbench.disclosure.audit import audit_files
+    from workbench.stats import compare_periods, monthly_counts
 
-    months = pd.DataFrame(
-        {"crime_type": "Drugs", "month": ["2023-01", "2023-02", "2023-03"], "count": [7, 6, 3]}
+    # offences of January (7), February (6) and March (3)
+    months = ["2023-01"] * 7 + ["2023-02"] * 6 + ["2023-03"] * 3
+    events = pd.DataFrame({"month": months, "crime_type": "Drugs"})
+    monthly = monthly_long(monthly_counts(events, by="crime_type"))
+    quarter = compare_periods(events, freq="quarter", by="crime_type").astype(
+        {"first_month": str, "last_month": str}
     )
-    quarter = pd.DataFrame(
-        {
-            "crime_type": ["Drugs"],
-            "period": ["2023 Q1"],
-            "first_month": ["2023-01"],
-            "last_month": ["2023-03"],
-            "count": [16],
-        }
-    )
-    linked = describe.in_months(describe.compare_periods(), quarter)
-    assert linked.member_sets["period"]["2023 Q1"] == ("2023-01", "2023-02", "2023-03")
+    assert quarter.frame["count"].tolist() == [16]
+    linked = in_months(quarter)
+    q1 = linked.frame["period"].iloc[0]
+    assert linked.spec.member_sets["period"][q1] == ("2023-01", "2023-02", "2023-03")
     # the leak: the quarter published beside its months, unlinked: 16 - 7 - 6 = 3
     old = _out(tmp_path / "old")
-    old.table("monthly_counts", months, describe.monthly_police())
-    shown = old.table("quarterly", quarter, describe.compare_periods())
+    old.table("monthly_counts", monthly)
+    shown = old.table("quarterly", quarter)
     assert shown.loc[0, "count"] == 16
     found = audit_files(
         [
-            (old.dir / "monthly_counts.csv", describe.monthly_police()),
-            (old.dir / "quarterly.csv", linked.restricted(quarter.columns)),
+            (old.dir / "monthly_counts.csv", monthly.spec),
+            (old.dir / "quarterly.csv", linked.spec),
         ],
         5,
     )
     assert [(x.low, x.high) for x in found.leaks if x.kind == "cell"] == [(3, 3)]
     # closed: linked, the quarter is withheld with the month it would give back
     new = _out(tmp_path / "new")
-    new.table("monthly_counts", months, describe.monthly_police())
-    shown = new.table("quarterly", quarter, linked)
+    new.table("monthly_counts", monthly)
+    shown = new.table("quarterly", linked)
     assert shown.loc[0, "count"] == "*"
     assert new.audit_outputs().ok
 
@@ -357,8 +355,8 @@ def test_seasonal_profile_of_published_months_gives_no_withheld_month_back(tmp_p
     # min 0 and max 6 gives 8 - 0 - 6 = 2 back
     months = ["2020-12", "2021-01", "2021-12", "2022-01", "2022-12", "2023-01"]
     frame = pd.DataFrame({"crime_type": "Weapons", "month": months, "count": [0, 7, 2, 8, 6, 9]})
-    shown = out.table("monthly_counts", frame, describe.monthly_police())
-    profile = seasonality(out.plot_data(shown, **BY_MONTH), by="crime_type")
+    shown = out.table("monthly_counts", monthly_long(frame))
+    profile = seasonality(out.plot_data(shown, **BY_MONTH), by="crime_type").frame
     dec = profile[profile["month_of_year"] == 12].iloc[0]
     assert dec["years_observed"] == 2 and dec["mean"] == 3.0  # (0 + 6) / 2, December 2021 out
     assert (dec["min"], dec["max"]) == (0.0, 6.0)

@@ -9,8 +9,11 @@ from workbench.stats.disclosure import (
 )
 from workbench.stats.funnel import funnel_baseline, funnel_classify, funnel_limits, funnel_plot
 from workbench.stats.periods import (
+    POLICE_OFFENCES,
     compare_periods,
+    in_months,
     monthly_counts,
+    monthly_long,
     monthly_table,
     observed_months,
     seasonality,
@@ -42,6 +45,9 @@ __all__ = [
     "mann_kendall_many",
     "monthly_counts",
     "monthly_table",
+    "monthly_long",
+    "in_months",
+    "POLICE_OFFENCES",
     "observed_months",
     "poisson_interval",
     "proportion",

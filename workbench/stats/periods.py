@@ -5,15 +5,26 @@ from __future__ import annotations
 import calendar
 import logging
 from collections.abc import Hashable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.spec import SOURCES, Count, Derived, Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.stats.rates import rate
 
-__all__ = ["monthly_counts", "monthly_table", "compare_periods", "seasonality", "observed_months"]
+__all__ = [
+    "monthly_counts",
+    "monthly_table",
+    "monthly_long",
+    "in_months",
+    "POLICE_OFFENCES",
+    "compare_periods",
+    "seasonality",
+    "observed_months",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +259,8 @@ def compare_periods(
     population: Any = None,
     per: float = 10_000,
     conf: float = 0.95,
-) -> pd.DataFrame:
+    source: str = "open",
+) -> Described:
     """Counts (and rates) in each period against the same period a year earlier.
 
     Parameters
@@ -277,15 +289,20 @@ def compare_periods(
         Population for rates; a Series indexed by the ``by`` groups gives one per group.
     per : float, default 10,000
     conf : float, default 0.95
+    source : {"open", "partnership"}, default "open"
+        Where the counts come from (police.uk counts are open data; pass ``"partnership"``
+        for a partnership table): the disclosure spec's source.
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``[by,] period, first_month, last_month, months_expected, months_observed,
-        complete, count, previous_period, previous_months_observed, previous_complete,
-        previous_count, months_compared, compared_count, compared_previous_count, change,
-        pct_change, comparison`` and, with a population, ``rate, lower, upper,
-        previous_rate``.
+    Described
+        ``.frame`` has columns ``[by,] period, first_month, last_month, months_expected,
+        months_observed, complete, count, previous_period, previous_months_observed,
+        previous_complete, previous_count, months_compared, compared_count,
+        compared_previous_count, change, pct_change, comparison`` and, with a population,
+        ``rate, lower, upper, previous_rate``. ``.spec``: the four counts are counts, the
+        changes derive from the compared counts and the rates from their count; month
+        tallies are safe.
 
     Notes
     -----
@@ -312,7 +329,7 @@ def compare_periods(
     Examples
     --------
     >>> s = pd.Series(range(24), index=pd.period_range("2021-01", periods=24, freq="M"))
-    >>> compare_periods(s, freq="year")[["period", "count", "previous_count", "change"]]
+    >>> compare_periods(s, freq="year").frame[["period", "count", "previous_count", "change"]]
                    period  count  previous_count  change
     0  2021-01 to 2021-12   66.0             NaN     NaN
     1  2022-01 to 2022-12  210.0            66.0   144.0
@@ -403,7 +420,54 @@ def compare_periods(
             "per": per if population is not None else None,
         }
     )
-    return out
+    group = None if "group" not in out.columns and by is None else by if by is not None else "group"
+    return Described.of(out, _compare_spec(group, source))
+
+
+def _compare_spec(by: Hashable | None, source: str) -> TableSpec:
+    """What :func:`compare_periods` returns: four counts, changes and rates derived."""
+    if source not in SOURCES:
+        raise WorkbenchError(f"source must be one of {SOURCES}, found {source!r}")
+    compared = ("compared_count", "compared_previous_count")
+    derived = {c: Derived(compared) for c in ("change", "pct_change")}
+    derived.update({c: Derived(("count",)) for c in ("rate", "lower", "upper")})
+    derived["previous_rate"] = Derived(("previous_count",))
+    dims = ("period",) if by is None else (str(by), "period")
+    return TableSpec(
+        dims=dims,
+        counts={c: Count() for c in ("count", "previous_count", *compared)},
+        derived=derived,
+        # how many months each period holds: coverage, not counts of people or events
+        safe=("months_expected", "months_observed", "previous_months_observed", "months_compared"),
+        source=source,
+    )
+
+
+def monthly_table(monthly: pd.DataFrame, *, source: str = "open") -> Described:
+    """The wide frame of :func:`monthly_counts` as a table to publish.
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        :func:`monthly_counts` output: index ``month``, one column of counts per group.
+    source : {"open", "partnership"}, default "open"
+
+    Returns
+    -------
+    Described
+        ``month`` (text) and the group columns, every one a count of its own.
+    """
+    if source not in SOURCES:
+        raise WorkbenchError(f"source must be one of {SOURCES}, found {source!r}")
+    frame = monthly.rename_axis(index="month").reset_index()
+    frame.columns = [str(c) for c in frame.columns]
+    frame["month"] = frame["month"].astype(str)
+    spec = TableSpec(
+        dims=("month",),
+        counts={c: Count() for c in frame.columns if c != "month"},
+        source=source,
+    )
+    return Described(frame, spec)
 
 
 def _comparison(row: dict[str, Any], compare: str) -> str:
@@ -471,19 +535,21 @@ def seasonality(
     start: Any = None,
     end: Any = None,
     observed: Iterable[Any] | None = None,
-) -> pd.DataFrame:
+    source: str = "open",
+) -> Described:
     """Month-of-year profile: the average count in each calendar month, over observed months.
 
     Parameters
     ----------
-    data, by, count, start, end, observed
+    data, by, count, start, end, observed, source
         As in :func:`compare_periods`.
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``[by,] month_of_year, month_name, years, years_observed, mean, min, max,
-        seasonal_index``.
+    Described
+        ``.frame`` has columns ``[by,] month_of_year, month_name, years, years_observed,
+        mean, min, max, seasonal_index``. ``.spec``: the monthly minimum and maximum are
+        counts (a single month's count); the mean and index derive from them.
 
     Notes
     -----
@@ -514,25 +580,111 @@ def seasonality(
     prof.attrs["seasonal_index"] = (
         "month mean over observed months / average of the calendar months' means"
     )
-    return prof
+    if source not in SOURCES:
+        raise WorkbenchError(f"source must be one of {SOURCES}, found {source!r}")
+    group = [c for c in prof.columns[:1] if c != "month_of_year"]
+    spec = TableSpec(
+        dims=(*map(str, group), "month_of_year"),
+        counts={"min": Count(), "max": Count()},
+        derived={"mean": Derived(("min", "max")), "seasonal_index": Derived(("min", "max"))},
+        safe=("years", "years_observed"),
+        source=source,
+    )
+    return Described(prof, spec)
 
 
-def monthly_table(monthly: pd.DataFrame, by: str = "crime_type") -> pd.DataFrame:
-    """:func:`monthly_counts` (months in rows, one column per series) as a table to publish.
+#: What police.uk monthly counts and their sums over periods count: one measure, so a
+#: quarter, a 12-month window and a district's month are sums or parts of the months.
+POLICE_OFFENCES = "police offences"
 
-    One row per series and month: ``by``, ``month`` (``YYYY-MM`` text) and ``count``
-    (whole numbers; missing where the month is missing, never zero). Describe it with
-    :func:`workbench.disclosure.describe.monthly_police`; draw charts from the published
-    table with :meth:`workbench.outputs.Outputs.plot_data` (``index="month", columns=by``).
+
+def monthly_long(
+    monthly: pd.DataFrame,
+    by: str = "crime_type",
+    *,
+    area: str | None = None,
+    measure: str = POLICE_OFFENCES,
+    source: str = "open",
+) -> Described:
+    """:func:`monthly_counts` (months in rows, one column per group) as a long table.
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        :func:`monthly_counts` output, or a frame already long (columns (``area``,) ``by``,
+        ``month`` and ``count``, as :func:`workbench.districts.monthly_by_district` makes):
+        then it is described as is.
+    by : str, default "crime_type"
+        Name of the group column.
+    area : str, optional
+        A first column naming the district of each row (its ``Total`` is the study).
+    measure : str, default :data:`POLICE_OFFENCES`
+        What ``count`` counts. The study's month is the margin of the districts' months,
+        and each month is a member of the quarters and 12-month windows linked with
+        :func:`in_months`, so no table of the run gives a withheld month back.
+    source : {"open", "partnership"}, default "open"
+
+    Returns
+    -------
+    Described
+        One row per (``area``,) group and month: ``by``, ``month`` (``YYYY-MM`` text) and
+        ``count`` (whole numbers; missing where the month is missing, never zero). Draw
+        charts from the published table with :meth:`workbench.outputs.Outputs.plot_data`
+        (``index="month", columns=by, values="count"``).
     """
+    if source not in SOURCES:
+        raise WorkbenchError(f"source must be one of {SOURCES}, found {source!r}")
     if not isinstance(monthly, pd.DataFrame):
         raise WorkbenchError(f"monthly: expected a DataFrame, found {type(monthly).__name__}")
-    long = (
-        monthly.astype("Int64")
-        .rename_axis(index="month", columns=by)
-        .stack(future_stack=True)
-        .rename("count")
-        .reset_index()
+    if {by, "month", "count", *([area] if area else [])} <= set(monthly.columns):
+        frame = monthly
+    else:
+        long = (
+            monthly.astype("Int64")
+            .rename_axis(index="month", columns=by)
+            .stack(future_stack=True)
+            .rename("count")
+            .reset_index()
+        )
+        long = long[[by, "month", "count"]].sort_values([by, "month"], kind="stable")
+        frame = long.astype({"month": str}).reset_index(drop=True)
+    dims = (*([area] if area else []), by, "month")
+    spec = TableSpec(dims=dims, counts={"count": Count(measure)}, source=source)
+    return Described(frame, spec)
+
+
+def in_months(
+    result: Described,
+    *,
+    period: str = "period",
+    count: str = "count",
+    measure: str = POLICE_OFFENCES,
+    area: str | None = None,
+    all_areas: str = "All districts",
+) -> Described:
+    """A :func:`compare_periods` result with its counts linked to the monthly counts: the
+    ``count`` of a period is the sum of its months.
+
+    The frame's ``period``, ``first_month`` and ``last_month`` columns give each period's
+    months. The period dimension is named ``month`` and each period stands for its months
+    (``member_sets``); ``count`` counts ``measure`` (:data:`POLICE_OFFENCES`, as
+    :func:`monthly_long`). ``area``: a column naming the district of each row
+    (:func:`workbench.districts.key_figures_by_district`), whose ``all_areas`` rows are
+    the whole study.
+    """
+    frame, spec = result.frame, result.spec
+    members = {
+        str(p): tuple(str(m) for m in pd.period_range(str(f), str(last), freq="M"))
+        for p, f, last in zip(frame[period], frame["first_month"], frame["last_month"], strict=True)
+    }
+    counts = dict(spec.counts)
+    counts[count] = replace(counts[count], measure=measure)
+    linked = replace(
+        spec,
+        counts=counts,
+        dim_names={**spec.dim_names, period: "month"},
+        member_sets={**spec.member_sets, period: members},
     )
-    long = long[[by, "month", "count"]].sort_values([by, "month"], kind="stable")
-    return long.astype({"month": str}).reset_index(drop=True)
+    if area is not None:
+        linked = replace(linked.with_dims(area), totals={**linked.totals, area: all_areas})
+    return Described(frame, linked)
