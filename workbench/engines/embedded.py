@@ -316,7 +316,10 @@ def _scan(
                         schema, by_column,
                     )
                 )  # fmt: skip
-        except duckdb_error() as exc:
+        except (duckdb_error(), OSError) as exc:
+            # DuckDB's errors reach here as its own, or as OSError through the Arrow reader
+            if not isinstance(exc, duckdb_error()) and "file = " not in str(exc):
+                raise
             writer.close()
             raise _refused(exc, paths, schema) from exc
     # not UTF-8, or refused by DuckDB but read by the loader: the loader's own reader, then the
