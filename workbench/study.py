@@ -444,9 +444,8 @@ class Study:
         if counted:
             # (file names aside: they are shown relative to the working folder, which may differ
             # when a notebook reads a study pickled by ``workbench report``)
-            had = [
-                {**f.to_dict(), "file": None} for f in self.ledger.files if f.kind == "police_street"
-            ]
+            police = [f for f in self.ledger.files if f.kind == "police_street"]
+            had = [{**f.to_dict(), "file": None} for f in police]
             now = [{**f.to_dict(), "file": None} for f in agg.ledger.files]
             if had != now:  # pragma: no cover - the same files read by the same rules
                 raise AssertionError(f"{engine}: the police files read differently twice")

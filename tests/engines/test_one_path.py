@@ -213,9 +213,7 @@ def test_malformed_file_same_outcome_every_engine(tmp_path, case, edit, says, wh
     """Each engine stops with the loader's own error (file, row, column, expected, found), or,
     where the loader reads the file, gives its ledger."""
     lsoas = national_lsoas(100, forces=1)
-    info = write_street_files(
-        tmp_path / "p", lsoas, months=1, rows_per_month=700, bad_rows=False
-    )
+    info = write_street_files(tmp_path / "p", lsoas, months=1, rows_per_month=700, bad_rows=False)
     csv = next((tmp_path / "p").rglob("*.csv"))
     csv.write_bytes(edit(csv.read_bytes()))
     src = tmp_path / "p"
