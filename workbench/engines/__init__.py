@@ -126,8 +126,10 @@ class StreetAggregates:
         One :class:`~workbench.ledger.FileLedger` per configured source: rows read, kept and
         dropped by reason (the loader's reasons).
     coverage : DataFrame
-        ``force``, ``month``, ``files``, ``rows``: the months each force's files hold (from the
-        file names ``YYYY-MM-<force>-street.csv``). A month absent for a force is missing data.
+        ``force``, ``month``, ``files``, ``rows`` (Int64): the months each force's files hold
+        (from the file names ``YYYY-MM-<force>-street.csv``; for a source not named so, from
+        its rows' Month column, with ``files`` and ``rows`` missing). A month absent for a
+        force is missing data.
     engine : str
         ``"memory"``, ``"duckdb"`` or ``"dask"``.
     """

@@ -18,6 +18,7 @@ import logging
 import re
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -282,19 +283,20 @@ def _scan(
     read: dict[int, int] = {}
     stats = MonthStats()
     groups: dict[tuple, list[tuple[str, Member]]] = {}
-    fallback: list[Member] = []
     extract = folder / "zip"
-    for m in members:
-        if m.duplicate_of is not None:
-            continue
-        if m.number in loader_reads:
-            fallback.append(m)
-            continue
-        cols, enc, header, path = _inspect(m, schema, extract)
+    todo = [m for m in members if m.duplicate_of is None]
+    fallback = [m for m in todo if m.number in loader_reads]
+    todo = [m for m in todo if m.number not in loader_reads]
+    # files read and checked in a few threads (file reads and zlib release the GIL); in
+    # reading order, the first bad file's error first
+    with ThreadPoolExecutor(max_workers=police._WORKERS) as pool:
+        seen = list(pool.map(lambda m: _inspect(m, schema, extract), todo))
+    for m, (cols, enc, header, path) in zip(todo, seen, strict=True):
         if enc not in ("utf-8", "utf-8-sig"):
             fallback.append(m)
             continue
         groups.setdefault((tuple(sorted(cols.items())), tuple(header)), []).append((path, m))
+    fallback.sort(key=lambda m: m.number)
     writer = _Writer(con.cursor(), schema)
     for (key, header), group in groups.items():
         cols = dict(key)
