@@ -67,7 +67,10 @@ class Study:
         police.uk street crime in the study area and period (see
         :func:`workbench.loaders.police.read_street`), with the attribution rule's columns
         ``lsoa_code``, ``ward_code``, ``district_code``, ``imd_decile``
-        (:mod:`workbench.loaders.attribution`).
+        (:mod:`workbench.loaders.attribution`). The same frame whichever ``[study] engine``
+        reads the files (docs/scale.md).
+    crime_counts : workbench.engines.StreetAggregates
+        LSOA × month × crime type counts, ledger and coverage from the configured engine.
     coverage : Coverage
         Months of the study period each force's police files hold (``observed``,
         ``missing``); :meth:`check_coverage` refuses a period running past the data.
