@@ -303,3 +303,16 @@ def test_supply_report_tables_identical_with_duckdb(tmp_path):
     assert tables == sorted(p.relative_to(b) for p in b.rglob("*.csv"))
     differ = [str(p) for p in tables if not filecmp.cmp(a / p, b / p, shallow=False)]
     assert differ == []
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "dask"])
+def test_load_all_and_check_coverage_every_engine(memory_study, engine):
+    """``workbench validate`` (load_all, then check_coverage) records the same ledger and
+    coverage through each engine; ``crimes`` afterwards is still the loader's frame."""
+    ref = Study.from_toml(SAMPLE / "area.toml", engine="memory")
+    want = ref.load_all().to_dict()
+    study = Study.from_toml(SAMPLE / "area.toml", engine=engine)
+    assert study.load_all().to_dict() == want
+    assert study.check_coverage().table.equals(ref.check_coverage().table)
+    pd.testing.assert_frame_equal(study.crimes, memory_study.crimes)
+    assert study.ledger.to_dict() == want
