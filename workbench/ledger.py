@@ -182,4 +182,20 @@ class Ledger:
                 root = ""
             if root:
                 frame["file"] = [os.path.relpath(p, root) for p in paths]
-        return frame.to_html(index=False, escape=True)
+        read = sum(f.read for f in self.files)
+        kept = sum(f.kept for f in self.files)
+        state = (
+            "every file balanced (read = kept + dropped)"
+            if self.balanced
+            else "<strong>NOT balanced: some rows are unaccounted for</strong>"
+        )
+        summary = (
+            f"Row ledger: {len(self.files)} file(s), {read:,} rows read, {kept:,} kept, "
+            f"{read - kept:,} dropped or outside the study; {state}. Open for every file "
+            "and reason."
+        )
+        table = frame.to_html(index=False, escape=True, classes="workbench-ledger")
+        # a long note gets room to read rather than a one-word column
+        style = "<style>table.workbench-ledger td:last-child{min-width:22em}</style>"
+        # collapsed: the summary line is what a reader needs; the table is one click away
+        return f"{style}<details><summary>{summary}</summary>{table}</details>"
