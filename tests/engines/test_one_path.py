@@ -286,10 +286,13 @@ def _config(root: Path, engine: str) -> Path:
     return d / "area.toml"
 
 
-def test_supply_report_tables_identical_with_duckdb(tmp_path):
+def test_supply_report_tables_identical_with_duckdb(tmp_path, monkeypatch):
     """The supply theme on the sample with engine = "duckdb" writes byte-identical CSV tables
-    to the in-memory run: one code path above the loaders."""
+    to the in-memory run: one code path above the loaders. (Maps drawn without the browser,
+    to keep the test short: the tables are what is compared.)"""
     from workbench.report import run_report
+
+    monkeypatch.setenv("WORKBENCH_CHROMIUM", "none")
 
     folders = {}
     for e in ("memory", "duckdb"):
