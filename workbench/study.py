@@ -450,8 +450,14 @@ class Study:
             police = [f for f in self.ledger.files if f.kind == "police_street"]
             had = [{**f.to_dict(), "file": None} for f in police]
             now = [{**f.to_dict(), "file": None} for f in agg.ledger.files]
-            if had != now:  # pragma: no cover - the same files read by the same rules
-                raise AssertionError(f"{engine}: the police files read differently twice")
+            if had != now:  # the same files, the same rules: only if the files changed
+                raise DataError(
+                    ", ".join(f.file for f in police),
+                    "the rows counted when the study first read these files",
+                    found=f"other counts on reading them again with {engine} "
+                    f"(first {had}, now {now})",
+                    fix="Keep the police files unchanged while a study is open; run again.",
+                )
         return gdf
 
     def _attribute(self, gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:

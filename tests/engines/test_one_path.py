@@ -319,3 +319,13 @@ def test_load_all_and_check_coverage_every_engine(memory_study, engine):
     assert study.check_coverage().table.equals(ref.check_coverage().table)
     pd.testing.assert_frame_equal(study.crimes, memory_study.crimes)
     assert study.ledger.to_dict() == want
+
+
+def test_second_reading_must_match_the_first():
+    """crime_counts then crimes reads the files twice: a different ledger the second time
+    (files changed while the study was open; here the recorded one is altered) is an error."""
+    study = Study.from_toml(SAMPLE / "area.toml", engine="duckdb")
+    study.crime_counts.close()
+    next(f for f in study.ledger.files if f.kind == "police_street").kept -= 1
+    with pytest.raises(DataError, match="Keep the police files unchanged"):
+        study.crimes  # noqa: B018
