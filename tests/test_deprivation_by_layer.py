@@ -34,7 +34,7 @@ def test_most_deprived_share_by_layer() -> None:
         "empty": pd.Series([0, 0, 0, 0], index=LSOAS["lsoa_code"]),
         "B": pd.Series([0, 2, 2, 4], index=LSOAS["lsoa_code"]),
     }
-    out = by_layer(layers, LSOAS)
+    out = by_layer(layers, LSOAS).frame
     assert out.columns[0] == "layer"
     assert out["layer"].unique().tolist() == ["A", "B"]  # the empty layer is left out
     a = out[out["layer"] == "A"]
@@ -55,7 +55,7 @@ def test_decile_profile_by_layer_counts_points() -> None:
     )
     out = by_layer(
         {"needles": points}, LSOAS, "decile_profile", count_in=LSOAS, label="kind", per=1000
-    )
+    ).frame
     one = out.set_index("imd_decile").loc[1]
     # Two points in L1 (decile 1, 100 residents): rate 2 / 100 x 1000 = 20 per 1,000.
     assert one["kind"] == "needles"
@@ -110,7 +110,7 @@ def test_hotspots_by_deprivation_counts_cells() -> None:
 
 
 def test_hotspot_lsoas_most_deprived_first() -> None:
-    out = hotspot_lsoas(_cells(), NAMED)
+    out = hotspot_lsoas(_cells(), NAMED).frame
     # Sustained categories only (sporadic left out; the cell outside every LSOA has no LSOA):
     # L1 (decile 1): persistent 10 offences, new 4 -> persistent first; then L2 persistent 7.
     assert out[["lsoa_code", "category", "cells", "offences"]].values.tolist() == [

@@ -162,8 +162,8 @@ def test_declutter_hides_overlapping_labels_keeping_the_unusual():
 
 def test_table_captions_follow_the_written_table():
     class Writer:
-        def table(self, name, df, count_columns=None, *, synthetic=False, note=None):
-            return df.copy()
+        def table(self, name, result, *, synthetic=False, note=None):
+            return result.copy()
 
     captions = TableCaptions("Area X", "January 2021 to December 2022")
     out = captions.watch(Writer())

@@ -85,7 +85,7 @@ def test_one_district_keeps_the_single_area_defaults():
 
 def test_key_figures_for_the_whole_and_each_district():
     study = _study()
-    table = districts.key_figures_by_district(study, ["Drugs"]).set_index("area")
+    table = districts.key_figures_by_district(study, ["Drugs"]).frame.set_index("area")
     # latest 12 months (2022): Alpha 24, Beta Vale 36; the 12 before: Alpha 24, Beta Vale 12
     assert table.loc["All districts", "count"] == 60
     assert table.loc["All districts", "previous_count"] == 36

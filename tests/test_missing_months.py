@@ -147,7 +147,7 @@ def test_spc_breaks_at_the_gap(drugs) -> None:
 
 def test_quarters_and_years_are_marked_incomplete(drugs) -> None:
     monthly, complete, observed = drugs
-    q = ws.compare_periods(monthly, freq="quarter", quarters="financial", observed=observed)
+    q = ws.compare_periods(monthly, freq="quarter", quarters="financial", observed=observed).frame
     q = q.set_index("period")
     # 2021-22 Q1 (Apr-Jun 2021) holds only April
     row = q.loc["2021-22 Q1"]
@@ -165,10 +165,10 @@ def test_quarters_and_years_are_marked_incomplete(drugs) -> None:
     assert both["complete"] and both["count"] == oct_dec
     # year on year: the last 12 months (Nov 2021 - Oct 2022) lack Feb 2022; the 12 before
     # lack May and June 2021
-    y = ws.compare_periods(monthly, freq="year", observed=observed).iloc[-1]
+    y = ws.compare_periods(monthly, freq="year", observed=observed).frame.iloc[-1]
     assert (y["months_observed"], y["previous_months_observed"]) == (11, 10)
     assert np.isnan(y["change"])
-    common = ws.compare_periods(monthly, freq="year", observed=observed, compare="common")
+    common = ws.compare_periods(monthly, freq="year", observed=observed, compare="common").frame
     c = common.iloc[-1]
     # on the 9 months both years hold (not Feb, May, Jun)
     both_months = [
@@ -188,7 +188,7 @@ def test_quarters_and_years_are_marked_incomplete(drugs) -> None:
 
 def test_seasonal_indices_use_held_months(drugs) -> None:
     monthly, complete, observed = drugs
-    prof = ws.seasonality(monthly, observed=observed).set_index("month_name")
+    prof = ws.seasonality(monthly, observed=observed).frame.set_index("month_name")
     # May: 2020, 2021, 2022 in the period; 2021 removed -> mean of 2020 and 2022
     may = complete[[pd.Period("2020-05", "M"), pd.Period("2022-05", "M")]]
     assert (prof.loc["May", "years"], prof.loc["May", "years_observed"]) == (3, 2)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from workbench.config import load_config
-from workbench.disclosure import Count, Derived, TableSpec
+from workbench.disclosure import Count, Derived, Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.outputs import Outputs, assumptions, package_versions, run_dir
 
@@ -44,7 +44,7 @@ def test_table_is_suppressed_in_csv_and_xlsx(out):
         derived={"rate": Derived(("count",), "rate", "population", 10_000)},
         safe=("population",),
     )
-    shown = out.table("places", df, spec)
+    shown = out.table("places", Described(df, spec))
     csv = pd.read_csv(out.dir / "places.csv", dtype=str)
     # 3 is between 1 and 4: hidden, and its rate with it; 12 and 0 are shown;
     # the population is not a count of events and is left alone.
@@ -59,7 +59,8 @@ def test_table_is_suppressed_in_csv_and_xlsx(out):
 
 def test_synthetic_tables_are_labelled(out):
     df = pd.DataFrame({"group": ["x", "y"], "n": [10, 20]})
-    out.table("caseload", df, TableSpec(dims=("group",), counts={"n": Count()}), synthetic=True)
+    spec = TableSpec(dims=("group",), counts={"n": Count()})
+    out.table("caseload", Described(df, spec), synthetic=True)
     path = out.dir / "SYNTHETIC_caseload.csv"
     assert path.is_file()
     back = pd.read_csv(path)
@@ -68,23 +69,24 @@ def test_synthetic_tables_are_labelled(out):
     assert notes.iloc[0].startswith("SYNTHETIC")
 
 
-def test_table_needs_a_spec_that_describes_every_numeric_column(out):
-    with pytest.raises(WorkbenchError, match="disclosure spec"):
+def test_table_needs_a_described_result_that_covers_every_numeric_column(out):
+    with pytest.raises(WorkbenchError, match=r"Outputs.table\('x'\).*bare DataFrame"):
         out.table("x", pd.DataFrame({"n": [1]}))
-    # a renamed count column is no longer described: the export stops instead of
-    # publishing it unsuppressed
     spec = TableSpec(counts={"count": Count()})
+    # a column added to the frame outside Described is not described: the export stops
+    result = Described(pd.DataFrame({"count": [10]}), spec)
+    result.frame["n"] = [1]
     with pytest.raises(WorkbenchError, match=r"\['n'\] are not described"):
-        out.table("x", pd.DataFrame({"n": [1]}), spec)
-    # renaming the spec with the table keeps the protection
-    shown = out.table("x", pd.DataFrame({"n": [1, 9]}), spec.rename({"count": "n"}))
+        out.table("x", result)
+    # renaming through Described keeps the protection
+    shown = out.table("x", Described(pd.DataFrame({"count": [1, 9]}), spec).rename({"count": "n"}))
     assert shown["n"].tolist() == ["*", 9]
     with pytest.raises(WorkbenchError, match="names a file"):
-        out.table("a/b", pd.DataFrame({"n": [10]}), TableSpec(counts={"n": Count()}))
+        out.table("a/b", Described(pd.DataFrame({"n": [10]}), TableSpec(counts={"n": Count()})))
 
 
 def test_run_log_records_config_versions_and_files(out):
-    out.table("t", pd.DataFrame({"n": [10, 20]}), TableSpec(counts={"n": Count()}))
+    out.table("t", Described(pd.DataFrame({"n": [10, 20]}), TableSpec(counts={"n": Count()})))
     log = json.loads(out.run_log({"crime_types": ["Drugs"]}).read_text(encoding="utf-8"))
     assert log["disclosure_audit"]["leaks_found"] == 0
     assert log["disclosure"]["open_data_in_full"] is True  # the sample's choice
@@ -152,18 +154,11 @@ def test_derived_columns_are_hidden_with_any_count_they_come_from(out):
             "lower": Derived(("within_target", "started"), "wilson_lower"),
         },
     )
-    shown = out.table("w1", df, spec)
+    shown = out.table("w1", Described(df, spec))
     # within_target 2 is 1-4: hidden with its share and limit; B's complement 12 - 10 = 2
     # is a count of people too: B's within_target is hidden, and its share
     assert shown.loc[0, "within_target"] == "*" and shown.loc[0, "share"] == "*"
     assert shown.loc[1, "within_target"] == "*" and shown.loc[1, "lower"] == "*"
     assert shown.loc[2, "within_target"] == 25
     with pytest.raises(WorkbenchError, match="without the count"):
-        out.table("w2", df[["group", "started", "share"]], spec)
-
-
-def test_legacy_count_columns_still_suppress(out):
-    df = pd.DataFrame({"place": ["A", "B"], "count": [3, 12], "rate": [30.0, 60.0], "pop": [1, 2]})
-    shown = out.table("legacy", df, count_columns=["count"], derived={"rate": "count"})
-    assert shown["count"].tolist() == ["*", 12]
-    assert shown["rate"].tolist() == ["*", 60.0]
+        Described(df, spec).select(["group", "started", "share"])

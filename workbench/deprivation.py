@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.spec import (
+    ALL,
+    Count,
+    Derived,
+    Described,
+    TableSpec,
+    decile_groups,
+    rate_columns,
+    wilson_columns,
+)
 from workbench.errors import WorkbenchError
 from workbench.stats.rates import proportion, rate
 
@@ -478,8 +488,9 @@ def by_layer(
     *,
     label: str = "layer",
     count_in: pd.DataFrame | None = None,
+    partnership: Iterable[str] = (),
     **kwargs: Any,
-) -> pd.DataFrame:
+) -> Described:
     """:func:`decile_profile` or :func:`most_deprived_share` of several layers, stacked.
 
     Conventions
@@ -507,13 +518,21 @@ def by_layer(
         attribution rule's column) is counted by that column, never re-placed by its points,
         so that the figures agree with every other report (docs/assumptions.md, "One
         attribution rule").
+    partnership : iterable of str, default ()
+        The layers that come from a partnership table (needle finds). When one of them is
+        in the result, the whole table is protected (``source="partnership"``); layers of
+        police.uk counts alone are open data.
     **kwargs
         Passed to the measure (e.g. ``per`` for :func:`decile_profile`).
 
     Returns
     -------
-    pandas.DataFrame
-        The measure's columns with ``label`` first, a fresh RangeIndex.
+    Described
+        The measure's columns with ``label`` first, a fresh RangeIndex. ``count`` (and
+        ``total_count``, the count over every decile) count events of the layer (one
+        measure across both kinds, so a group of deciles is the sum of its deciles); rates,
+        shares, their limits and ratios derive from them; populations and LSOA numbers are
+        safe.
 
     Raises
     ------
@@ -550,7 +569,44 @@ def by_layer(
         tables.append(table)
     if not tables:
         raise WorkbenchError(f"layers: none of {list(layers)} has any events")
-    return pd.concat(tables, ignore_index=True)
+    out = pd.concat(tables, ignore_index=True)
+    protected = set(partnership) & set(out[label])
+    source = "partnership" if protected else "open"
+    return Described.of(out, _layer_spec(measure, label, out, kwargs.get("per", 10_000), source))
+
+
+#: What :func:`by_layer` tables count: cells of one layer and decile (or group of deciles)
+#: in any of its tables are the same number.
+LAYER_MEASURE = "events by layer"
+
+
+def _layer_spec(measure: str, label: str, out: pd.DataFrame, per: float, source: str) -> TableSpec:
+    """The description of a :func:`by_layer` table (see its Returns)."""
+    if measure == "decile_profile":
+        dim = "imd_decile" if "imd_decile" in out.columns else "imd_quintile"
+        return TableSpec(
+            dims=(label, dim),
+            counts={"count": Count(LAYER_MEASURE if dim == "imd_decile" else None)},
+            derived=rate_columns(per, "share_of_events", "ratio"),
+            safe=("lsoas", "population", "share_of_population"),
+            dim_names={label: "layer"},
+            source=source,
+        )
+    return TableSpec(
+        dims=(label, "group"),
+        counts={
+            "count": Count(LAYER_MEASURE),
+            "total_count": Count(LAYER_MEASURE, fixed={"group": ALL}),
+        },
+        derived={
+            **wilson_columns("count", "total_count", "share_of_events", "lower", "upper"),
+            "ratio": Derived(("count", "total_count")),
+        },
+        safe=("share_of_population", "lsoas", "population", "total_population"),
+        member_sets={"group": decile_groups()},
+        dim_names={label: "layer", "group": "imd_decile"},
+        source=source,
+    )
 
 
 #: Emerging hot spot categories listed by :func:`hotspot_lsoas` by default.
@@ -649,7 +705,9 @@ def hotspot_lsoas(
     lsoas: gpd.GeoDataFrame,
     categories: tuple[str, ...] = SUSTAINED_HOT_SPOTS,
     count_column: str = "total",
-) -> pd.DataFrame:
+    *,
+    source: str = "open",
+) -> Described:
     """LSOAs holding hot spot cells of the given categories, most deprived first.
 
     Conventions
@@ -660,20 +718,30 @@ def hotspot_lsoas(
 
     Returns
     -------
-    pandas.DataFrame
-        lsoa_code, lsoa_name, imd_decile, category, cells, offences.
+    Described
+        lsoa_code, lsoa_name, imd_decile, category, cells, offences. ``offences`` is a
+        count (of open police.uk events unless ``source="partnership"``); cells (grid cells,
+        not people) and the decile are safe; only LSOAs with hot spots are listed.
     """
     hot = _hot(zones, lsoas)
     if count_column not in hot.columns:
         raise WorkbenchError(f"zones: no column {count_column!r} of event counts")
     chosen = hot[hot["category"].astype(str).isin(categories)]
-    return (
+    table = (
         chosen.groupby(["lsoa_code", "lsoa_name", "imd_decile", "category"], observed=True)
         .agg(cells=("category", "size"), offences=(count_column, "sum"))
         .reset_index()
         .sort_values(["imd_decile", "offences"], ascending=[True, False])
         .reset_index(drop=True)
     )
+    spec = TableSpec(
+        dims=("lsoa_code", "category"),
+        counts={"offences": Count()},
+        safe=("cells", "imd_decile"),
+        incomplete=("lsoa_code",),
+        source=source,
+    )
+    return Described(table, spec)
 
 
 def decile_rate_chart(

@@ -575,8 +575,8 @@ class TableCaptions:
         """Remember every table ``out.table(...)`` returns; returns ``out``."""
         write = out.table
 
-        def table(name: str, df: pd.DataFrame, *args: Any, **kwargs: Any) -> pd.DataFrame:
-            shown = write(name, df, *args, **kwargs)
+        def table(name: str, result: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
+            shown = write(name, result, *args, **kwargs)
             self._tables.append(
                 (shown, name, kwargs.get("note"), bool(kwargs.get("synthetic", False)))
             )

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
+from workbench.disclosure.spec import Described
 from workbench.geo import dissolve_clean
 
 __all__ = [
@@ -132,13 +133,14 @@ def default_bandwidth(points: gpd.GeoDataFrame, study: Any) -> float | None:
 
 def key_figures_by_district(
     study: Any, crime_types: list[str], per: int | None = None
-) -> pd.DataFrame:
+) -> Described:
     """Year-on-year figures of ``crime_types`` for the whole study and each district.
 
     :func:`workbench.stats.compare_periods` (12-month windows ending at the last month,
     with rates per ``per`` residents and their 95% intervals, months without police data
     missing, not zero) on each part, the latest window only; the first column ``area``
-    names the part ("All districts" or the district).
+    names the part ("All districts", the total of the districts, or the district). The
+    description is :func:`~workbench.stats.compare_periods`'s with ``area`` a dimension.
     """
     from workbench.stats import compare_periods
 
@@ -148,9 +150,10 @@ def key_figures_by_district(
     parts = [("All districts", crimes, study.lsoas)]
     parts += [(p.name, p.crimes, p.lsoas) for p in district_parts(study)]
     frames = []
+    spec = None
     for name, rows, lsoas in parts:
         chosen = rows[rows["crime_type"].isin(crime_types)]
-        yearly = compare_periods(
+        result = compare_periods(
             chosen,
             freq="year",
             by="crime_type",
@@ -158,11 +161,14 @@ def key_figures_by_district(
             population=int(lsoas["population"].sum()),
             per=per,
         )
-        yearly = yearly[yearly["last_month"] == yearly["last_month"].max()]
+        yearly = result.frame
+        yearly = yearly[yearly["last_month"] == yearly["last_month"].max()].copy()
         yearly.insert(0, "area", name)
         frames.append(yearly)
+        spec = result.spec
     table = pd.concat(frames, ignore_index=True)
-    return table.astype({"first_month": str, "last_month": str})
+    spec = replace(spec.with_dims("area"), totals={"area": "All districts"})
+    return Described(table.astype({"first_month": str, "last_month": str}), spec)
 
 
 def trends_by_district(

@@ -14,7 +14,7 @@ import logging
 import platform
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -25,11 +25,11 @@ import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig
 from workbench.disclosure.audit import AuditResult, audit_files, read_published, tables_of_folder
-from workbench.disclosure.cells import safe_csv_frame, write_xlsx
+from workbench.disclosure.cells import safe_csv_frame, whole_counts, write_xlsx
 from workbench.disclosure.folder import OutputFolder, is_complete, write_errors
 from workbench.disclosure.model import Published, key_text, numbers
 from workbench.disclosure.protect import apply_mask, derived_mask, primary_mask, protect
-from workbench.disclosure.spec import TableSpec
+from workbench.disclosure.spec import Described, TableSpec
 from workbench.errors import WorkbenchError
 
 __all__ = [
@@ -225,7 +225,8 @@ class Outputs:
     Examples
     --------
     >>> out = Outputs("supply", study, out_dir="output")  # doctest: +SKIP
-    >>> shown = out.table("top_lsoas", df, count_columns=["count"])  # doctest: +SKIP
+    >>> top = hotspots.top_zones(counts)  # doctest: +SKIP
+    >>> shown = out.table("top_lsoas", top.select(["lsoa_code", "count"]))  # doctest: +SKIP
     >>> out.map("hotspots", m)  # doctest: +SKIP
     >>> out.run_log()  # doctest: +SKIP
     """
@@ -376,34 +377,26 @@ class Outputs:
     def table(
         self,
         name: str,
-        df: pd.DataFrame,
-        spec: TableSpec | None = None,
+        result: Described,
         *,
         synthetic: bool = False,
         note: str | None = None,
-        count_columns: Sequence[str] | None = None,
-        derived: Mapping[str, str | Sequence[str]] | None = None,
     ) -> pd.DataFrame:
-        """Suppress ``df`` and write it as ``<name>.csv`` and ``<name>.xlsx``.
+        """Suppress an analysis result and write it as ``<name>.csv`` and ``<name>.xlsx``.
 
         Parameters
         ----------
         name : str
             File stem (``SYNTHETIC_`` is prefixed for synthetic tables).
-        df : DataFrame
-            The analysis result (a named index becomes columns).
-        spec : TableSpec
-            What the table holds (:mod:`workbench.disclosure.describe` has one per
-            analysis function; rename it with the table, ``spec.rename(...)``). Every numeric
-            column must be described (a count, a derived value, a dimension or safe).
+        result : Described
+            The analysis result: its frame (a named index becomes columns) and the
+            description its analysis function built (which columns count people or events,
+            which derive from counts, which are safe). Select, rename and round it with
+            :class:`~workbench.disclosure.Described`'s methods so the description follows.
         synthetic : bool, default False
             The table comes from a synthetic input: label it.
         note : str, optional
             Conventions and caveats, written to the XLSX ``notes`` sheet and the run log.
-        count_columns, derived : optional
-            Deprecated (before issue 12): count columns and derived column -> count
-            column(s), turned into a spec whose other numeric columns are taken as safe.
-            Pass ``spec`` instead; notebooks may not use these.
 
         Returns
         -------
@@ -413,9 +406,10 @@ class Outputs:
         Raises
         ------
         WorkbenchError
-            No spec, a numeric column the spec does not describe, a derived column kept
-            without its counts, or a hidden cell that tables published earlier in the run
-            fix (see :func:`workbench.disclosure.protect`).
+            Not a :class:`~workbench.disclosure.Described` (a bare DataFrame has no
+            description), a numeric column the description does not cover, a derived column
+            kept without its counts, or a hidden cell that tables published earlier in the
+            run fix (see :func:`workbench.disclosure.protect`).
 
         Notes
         -----
@@ -426,36 +420,9 @@ class Outputs:
         secondary against every margin, derived values. Text cells that would start a
         spreadsheet formula are neutralised (:mod:`workbench.disclosure.cells`).
         """
-        if not isinstance(df, pd.DataFrame):
-            raise WorkbenchError(f"Outputs.table({name!r}): expected a DataFrame, found {type(df)}")
-        if spec is None and (count_columns is not None or derived is not None):
-            spec = self._legacy_spec(df, count_columns, derived)
-        if not isinstance(spec, TableSpec):
-            raise WorkbenchError(
-                f"Outputs.table({name!r}): pass the table's disclosure spec (a TableSpec, e.g. "
-                "workbench.disclosure.describe.waiting_times()); found "
-                f"{type(spec).__name__}"
-            )
+        df, spec = self._described(f"Outputs.table({name!r})", result)
         if self._folder.done:
             raise WorkbenchError(f"the outputs of {self.theme} are already complete")
-        if not isinstance(df.index, pd.RangeIndex):
-            df = df.reset_index()
-        df = df.copy()
-        df.columns = [str(c) for c in df.columns]
-        spec = spec.restricted(df.columns)
-        loose = [
-            c
-            for c in df.columns
-            if c not in spec.described
-            and not pd.api.types.is_bool_dtype(df[c].dtype)
-            and pd.api.types.is_numeric_dtype(df[c].dtype)
-        ]
-        if loose:
-            raise WorkbenchError(
-                f"Outputs.table({name!r}): numeric column(s) {loose} are not described by the "
-                "table's spec: say whether each is a count, derived from counts, a dimension "
-                "or safe (TableSpec counts/derived/dims/safe)"
-            )
         stem = self._stem(name, synthetic)
         protected = self._protected(spec)
         shown = df
@@ -468,6 +435,7 @@ class Outputs:
             pub.fixed = True
             self._published.append(pub)
             shown = apply_mask(df, hidden)
+        shown = whole_counts(shown, list(spec.counts))
         if synthetic:
             shown = shown.copy()
             shown.insert(0, "data", SYNTHETIC_LABEL)
@@ -495,37 +463,45 @@ class Outputs:
         return shown
 
     @staticmethod
-    def _legacy_spec(
-        df: pd.DataFrame,
-        count_columns: Sequence[str] | None,
-        derived: Mapping[str, str | Sequence[str]] | None,
-    ) -> TableSpec:
-        from workbench.disclosure import Count, Derived
+    def _described(where: str, result: Any) -> tuple[pd.DataFrame, TableSpec]:
+        """The frame (index as columns) and spec of ``result``; refuse anything else.
 
-        logger.warning(
-            "Outputs.table(count_columns=..., derived=...) is deprecated: pass the result's "
-            "workbench.disclosure.describe spec"
-        )
-        derived = dict(derived or {})
-        if count_columns is None:
-            count_columns = [
-                str(c)
-                for c in df.columns
-                if pd.api.types.is_integer_dtype(df[c]) and c not in derived
-            ]
-        counts = {str(c): Count() for c in count_columns}
-        spec_derived = {
-            str(k): Derived((v,) if isinstance(v, str) else tuple(v)) for k, v in derived.items()
-        }
-        frame = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
-        safe = tuple(
-            str(c)
-            for c in frame.columns
-            if str(c) not in counts
-            and str(c) not in spec_derived
-            and pd.api.types.is_numeric_dtype(frame[c].dtype)
-        )
-        return TableSpec(counts=counts, derived=spec_derived, safe=safe)
+        A numeric column the description does not cover stops the export: a column added or
+        renamed on ``result.frame`` outside :class:`~workbench.disclosure.Described`.
+        """
+        if not isinstance(result, Described):
+            found = type(result).__name__
+            hint = (
+                " (a bare DataFrame has no description: publish the result of the analysis "
+                "function, which says what its columns are, selected with .select([...]))"
+                if isinstance(result, pd.DataFrame)
+                else ""
+            )
+            raise WorkbenchError(
+                f"{where}: expected an analysis result (workbench.disclosure.Described), "
+                f"found {found}{hint}"
+            )
+        # checked again: the frame may have been edited in place since the result was made
+        result = Described(result.frame, result.spec)
+        if not isinstance(result.frame.index, pd.RangeIndex):
+            result = result.reset_index()
+        df = result.frame.copy()
+        df.columns = [str(c) for c in df.columns]
+        spec = result.spec.restricted(df.columns)
+        loose = [
+            c
+            for c in df.columns
+            if c not in spec.described
+            and not pd.api.types.is_bool_dtype(df[c].dtype)
+            and pd.api.types.is_numeric_dtype(df[c].dtype)
+        ]
+        if loose:
+            raise WorkbenchError(
+                f"{where}: numeric column(s) {loose} are not described by the result's "
+                "description: a column added or renamed outside Described; use "
+                "Described.rename / select, or describe it in the analysis function"
+            )
+        return df, spec
 
     @staticmethod
     def plot_data(shown: pd.DataFrame, drop: str | None = None) -> pd.DataFrame:
@@ -544,20 +520,27 @@ class Outputs:
             out = out[out[drop].notna()]
         return out
 
-    def masked(self, name: str, df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
-        """``df`` with every number the published table ``name`` withholds set to NaN.
+    def masked(self, name: str, result: Described) -> pd.DataFrame:
+        """``result``'s frame with every number the published table ``name`` withholds NaN.
 
         For maps and widgets that show the same rows as a table already written with
         :meth:`table`: count cells hidden there (primary, complement or secondary, matched
-        on the spec's dimensions) are hidden here, as are small counts of ``df``'s other
-        count columns and every value derived from a hidden count. The result is numeric
-        (NaN = withheld), ready for a choropleth or an explorer.
+        on the description's dimensions) are hidden here, as are small counts of the
+        result's other count columns and every value derived from a hidden count. The
+        result is numeric (NaN = withheld), ready for a choropleth or an explorer.
 
         Raises
         ------
         WorkbenchError
-            No table ``name`` was written by this run.
+            ``result`` is not a :class:`~workbench.disclosure.Described`, or no table
+            ``name`` was written by this run.
         """
+        if not isinstance(result, Described):
+            raise WorkbenchError(
+                f"Outputs.masked({name!r}): expected an analysis result "
+                f"(workbench.disclosure.Described), found {type(result).__name__}"
+            )
+        df, spec = result.frame, result.spec
         stem = f"/{name}.csv"
         synthetic_stem = f"/{SYNTHETIC_LABEL}_{name}.csv"
         pub = next((p for p in self._published if p.name.endswith((stem, synthetic_stem))), None)

@@ -277,8 +277,14 @@ class HotspotExplorer:
 
     def update(self) -> None:
         """Recompute and redraw the map and the table in place."""
-        from workbench.disclosure import TableSpec, apply_mask, derived_mask, primary_mask
-        from workbench.disclosure.describe import top_zones
+        from workbench.disclosure import (
+            Count,
+            Derived,
+            TableSpec,
+            apply_mask,
+            derived_mask,
+            primary_mask,
+        )
 
         t0 = time.perf_counter()
         try:
@@ -287,7 +293,14 @@ class HotspotExplorer:
             self.status.value = f"<b>Nothing to show:</b> {html.escape(str(exc))}"
             return
         self.result, self.table = surface, table
-        spec: TableSpec = top_zones().restricted(table.columns)
+        # the top places: cell or LSOA counts; density, z, p and class are computed from them
+        spec = TableSpec(
+            counts={"count": Count()},
+            derived={
+                c: Derived(("count",)) for c in ("density", "z", "p", "bin") if c in table.columns
+            },
+            safe=tuple(c for c in ("population",) if c in table.columns),
+        )
         shown = apply_mask(table, derived_mask(primary_mask(table, spec, self.threshold), spec))
         m = self.build_map(surface)
         _show(self.map_out, map_frame(m, self.height))
@@ -350,8 +363,8 @@ class ChoroplethExplorer:
     derived : mapping, optional
         Derived column -> count column(s) it comes from (hidden when one of them is).
     spec : TableSpec, optional
-        The disclosure description of ``gdf``'s columns (from
-        :mod:`workbench.disclosure.describe`); replaces ``count_columns`` and ``derived``.
+        The disclosure description of ``gdf``'s columns (the ``spec`` of the analysis
+        result it was built from); replaces ``count_columns`` and ``derived``.
         Suppression is decided on every column of ``gdf`` before the table's columns are
         chosen, so a share whose numerator is hidden is hidden even when the numerator is
         not one of the columns shown.

@@ -17,16 +17,35 @@ from workbench.config import load_config
 from workbench.disclosure import (
     Count,
     Derived,
+    Described,
     Model,
     Published,
     TableSpec,
     apply_mask,
     derived_mask,
-    describe,
     primary_mask,
     protect,
 )
 from workbench.disclosure.audit import audit_files
+from workbench.need.reach import _by_decile_spec
+from workbench.need.waits import _waits_spec, _young_people_spec
+
+# The descriptions the analysis functions build (need.waiting_times, young_people_access,
+# deprivation_reach, deprivation.by_layer), used here on frames worked by hand.
+
+
+def _yp_spec(by):
+    by = [by] if isinstance(by, str) else by
+    return _young_people_spec(
+        ["financial_year"] + [{"ward": "ward_code"}.get(b, b) for b in by], 10_000
+    )
+
+
+def _layer(kind, frame):
+    from workbench.deprivation import _layer_spec
+
+    return _layer_spec(kind, "layer", frame, 10_000, "partnership")
+
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "area.toml"
 
@@ -70,7 +89,7 @@ WAITS = pd.DataFrame(
 
 
 def test_complement_leak_reproduced_and_closed(tmp_path):
-    spec = describe.waiting_times("service_id").restricted(WAITS.columns)
+    spec = _waits_spec(["service_id"]).restricted(WAITS.columns)
     # Old rule: only counts 1-4 hidden; none here, so "74 started, 70 within target"
     # shows that 4 people were not seen in time.
     old = _write(tmp_path, "old", WAITS, _old_primary(WAITS, ["started", "within_target"]))
@@ -99,9 +118,9 @@ BY_GROUP = GROUPS.groupby(["financial_year", "group"], as_index=False)["cohort"]
 
 def test_cross_table_margin_leak_reproduced_and_closed(tmp_path):
     specs = [
-        describe.young_people_access(["ward", "group"]).restricted(GROUPS.columns),
-        describe.young_people_access("ward").restricted(BY_WARD.columns),
-        describe.young_people_access("group").restricted(BY_GROUP.columns),
+        _yp_spec(["ward", "group"]).restricted(GROUPS.columns),
+        _yp_spec("ward").restricted(BY_WARD.columns),
+        _yp_spec("group").restricted(BY_GROUP.columns),
     ]
     frames = [GROUPS, BY_WARD, BY_GROUP]
     # Old rule, table by table: W1's PRU 3 and YOT 2 are hidden, but the PRU total 9
@@ -141,10 +160,8 @@ def test_decile_total_count_leak_reproduced_and_closed(tmp_path):
             "total_count": [total] * 3,
         }
     )
-    s1 = describe.deprivation_by_layer("decile_profile", partnership=True).restricted(
-        deciles.columns
-    )
-    s2 = describe.deprivation_by_layer(partnership=True).restricted(shares.columns)
+    s1 = _layer("decile_profile", deciles).restricted(deciles.columns)
+    s2 = _layer("most_deprived_share", shares).restricted(shares.columns)
     old1 = _write(tmp_path, "d_old", deciles, _old_primary(deciles, ["count"]))
     old2 = _write(tmp_path, "s_old", shares, _old_primary(shares, ["count", "total_count"]))
     found = audit_files([(old1, s1), (old2, s2)], 5)
@@ -173,7 +190,7 @@ def test_interval_bound_leak_reproduced_and_closed(tmp_path):
             "tier3_10d_upper": [0.793, 0.985],
         }
     )
-    spec = describe.young_people_access("ward").restricted(frame.columns)
+    spec = _yp_spec("ward").restricted(frame.columns)
     # Old registry: the interval hung on tier3_within_10_days only (0, shown), so it stayed
     # beside a hidden tier3_referred of 1.
     old_mask = _old_primary(frame, ["tier3_referred", "tier3_within_10_days"])
@@ -199,7 +216,7 @@ def test_shown_rate_of_hidden_count_is_inverted_by_the_audit(tmp_path):
     frame = pd.DataFrame(
         {"imd_decile": [1, 2], "count": [4, 40], "population": [3000, 5000], "rate": [13.3, 80.0]}
     )
-    spec = describe.reach_by_decile().restricted(frame.columns)
+    spec = _by_decile_spec("treatment_by_lsoa.count", 10_000).restricted(frame.columns)
     mask = _old_primary(frame, ["count"])
     path = _write(tmp_path, "r", frame, mask)
     found = audit_files([(path, spec)], 5)
@@ -231,13 +248,13 @@ def test_chart_plots_no_rate_of_a_hidden_count(tmp_path):
             "rate": [13.333, 4.0, 75.0],
         }
     )
-    spec = describe.deprivation_by_layer("decile_profile", partnership=True)
+    spec = _layer("decile_profile", deciles)
     # Old chart: drawn from the unsuppressed frame, it plots 13.333 and 4.0; with the
     # printed populations 3000 and 2500 they give back 4 and 1.
     old = decile_rate_chart(deciles, logy=False)
     old_y = np.concatenate([line.get_ydata() for line in old.axes[0].get_lines()])
     assert 13.333 in old_y and 4.0 in old_y
-    shown = out.table("rates_by_decile", deciles, spec)
+    shown = out.table("rates_by_decile", Described.of(deciles, spec))
     new = decile_rate_chart(out.plot_data(shown), logy=False)
     new_y = np.concatenate([line.get_ydata() for line in new.axes[0].get_lines()]).astype(float)
     assert 13.333 not in new_y and 4.0 not in new_y
@@ -311,7 +328,7 @@ def test_widget_share_of_hidden_numerator_is_withheld():
         measures,
         "ward_name",
         table_columns=cols,
-        spec=describe.young_people_access("ward"),
+        spec=_yp_spec("ward"),
     )
     assert new.table().set_index("ward_name").loc["One", "tier2_share"] == "*"
     assert new.table().set_index("ward_name").loc["One", "cohort"] == 11
@@ -342,7 +359,7 @@ def test_formula_payloads_are_neutralised_in_csv_and_xlsx(tmp_path):
             "capacity": [-1.5, 10, 20, 30, 40, 50, 60],
         }
     )
-    out.table("names", df, TableSpec(dims=("service_id",), safe=("capacity",)))
+    out.table("names", Described(df, TableSpec(dims=("service_id",), safe=("capacity",))))
     text = (out.dir / "names.csv").read_bytes().decode("utf-8")
     back = pd.read_csv(out.dir / "names.csv", dtype=str, keep_default_na=False)
     assert all(v.startswith("'") for v in back["name"]), back["name"].tolist()
@@ -365,7 +382,9 @@ def test_rerun_replaces_folder_so_no_stale_file_survives(tmp_path):
     cfg = load_config(SAMPLE)
     spec = TableSpec(dims=("g",), counts={"n": Count()})
     first = Outputs("treatment", config=cfg, out_dir=tmp_path, run_date="2024-03-31")
-    first.table("unsuppressed_old_table", pd.DataFrame({"g": ["a", "b"], "n": [3, 40]}), spec)
+    first.table(
+        "unsuppressed_old_table", Described(pd.DataFrame({"g": ["a", "b"], "n": [3, 40]}), spec)
+    )
     (first.dir / "stray.csv").write_text("n\n3\n", encoding="utf-8")
     first.run_log()
     final = tmp_path / "2024-03-31_treatment"
@@ -373,7 +392,7 @@ def test_rerun_replaces_folder_so_no_stale_file_survives(tmp_path):
     second = Outputs("treatment", config=cfg, out_dir=tmp_path, run_date="2024-03-31")
     # while the second run writes, the first run's complete folder is untouched
     assert (final / "unsuppressed_old_table.csv").is_file()
-    second.table("new_table", pd.DataFrame({"g": ["a", "b"], "n": [30, 40]}), spec)
+    second.table("new_table", Described(pd.DataFrame({"g": ["a", "b"], "n": [30, 40]}), spec))
     second.run_log()
     names = sorted(p.name for p in final.iterdir())
     assert names == sorted(["new_table.csv", "new_table.xlsx", "run_log.json", MARKER])
@@ -432,7 +451,7 @@ def test_full_disk_while_writing_leaves_no_folder_that_looks_complete(tmp_path, 
 
     monkeypatch.setattr("workbench.outputs.write_xlsx", full)
     with pytest.raises(WorkbenchError, match="the disk is full"):
-        out.table("t", pd.DataFrame({"n": [10]}), TableSpec(counts={"n": Count()}))
+        out.table("t", Described(pd.DataFrame({"n": [10]}), TableSpec(counts={"n": Count()})))
     out.abort()
     assert cells is not None
     assert not (tmp_path / "2024-03-31_supply").exists()
@@ -444,8 +463,8 @@ def test_audit_failure_names_file_and_cell_and_publishes_nothing(tmp_path):
     from workbench.outputs import Outputs
 
     out = Outputs("treatment", config=load_config(SAMPLE), out_dir=tmp_path, run_date="2024-03-31")
-    spec = describe.waiting_times()
-    out.table("waiting_times", WAITS.drop(columns="service_id").iloc[:1], spec)
+    spec = _waits_spec([])
+    out.table("waiting_times", Described.of(WAITS.drop(columns="service_id").iloc[:1], spec))
     # tamper with the written file as a faulty writer would: show the hidden count
     path = out.dir / "waiting_times.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("*", "70"), encoding="utf-8")
@@ -455,7 +474,7 @@ def test_audit_failure_names_file_and_cell_and_publishes_nothing(tmp_path):
 
 
 def test_table_spec_survives_a_rename():
-    spec = describe.waiting_times()
+    spec = _waits_spec([])
     renamed = spec.rename({"within_target": "seen_in_time"})
     assert renamed.counts["seen_in_time"].part_of == "started"
     assert renamed.derived["share"].counts == ("seen_in_time", "started")
@@ -473,7 +492,7 @@ def test_tables_of_other_themes_in_the_run_are_protected_against(tmp_path):
     by_service["within_target"] = [72, 30, 44]  # S01 complement 74 - 72 = 2: hidden
     treatment = Outputs("treatment", config=cfg, out_dir=tmp_path, run_date="2024-03-31")
     shown = treatment.table(
-        "waiting_times_by_service", by_service, describe.waiting_times("service_id")
+        "waiting_times_by_service", Described.of(by_service, _waits_spec(["service_id"]))
     )
     assert shown["within_target"].tolist() == ["*", 30, 44]
     treatment.run_log()
@@ -483,7 +502,7 @@ def test_tables_of_other_themes_in_the_run_are_protected_against(tmp_path):
         ["started", "within_target"]
     ].sum()
     overview = Outputs("overview", config=cfg, out_dir=tmp_path, run_date="2024-03-31")
-    shown_total = overview.table("waiting_times", totals, describe.waiting_times())
+    shown_total = overview.table("waiting_times", Described.of(totals, _waits_spec([])))
     assert shown_total.loc[0, "within_target"] == "*"
     overview.run_log()
     from workbench.disclosure.audit import audit_folders

@@ -99,7 +99,7 @@ def test_compare_methods_stable_cluster():
 
     area = gpd.GeoDataFrame(geometry=[box(0, 0, 3000, 3000)], crs=BNG)
     fit, test = sample(600, 300), sample(600, 300)
-    r = compare_methods(fit, test, area, cell_size=100, bandwidth=300, top=0.05)
+    r = compare_methods(fit, test, area, cell_size=100, bandwidth=300, top=0.05).frame
     assert list(r.index) == ["kde", "counts", "gistar"]
     assert (r.loc[["kde", "counts"], "cells"] == 45).all()  # ceil(0.05 * 900)
     assert (r["pai_test"] > 3).all()

@@ -42,7 +42,7 @@ def test_emerging_summary_by_hand():
     result = pd.DataFrame(
         {"category": ["New", "Sporadic", "New", "Persistent"], "total": [3, 1, 2, 5]}
     )
-    table = emerging_summary(result)
+    table = emerging_summary(result).frame
     # New: 2 cells, 3 + 2 = 5 offences; Persistent 1 cell, 5; Sporadic 1 cell, 1.
     assert table["category"].tolist() == ["New", "Persistent", "Sporadic"]
     assert table["cells"].tolist() == [2, 1, 1]
@@ -63,7 +63,7 @@ def test_top_zones_by_hand():
         geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)],
         crs=CRS,
     )
-    table = top_zones(counts, n=2)
+    table = top_zones(counts, n=2).frame
     assert table["lsoa_code"].tolist() == ["E1", "E3"]
     assert table["count"].tolist() == [12, 3]
     assert table["population"].tolist() == [1000, 2000]
@@ -115,7 +115,7 @@ def test_rank_areas_by_hand():
         crs=CRS,
     )
     points = _points([(50, 50)] * 3 + [(300, 50)] * 10 + [(50, 150)])
-    ranked = rank_areas(points, wards, lsoas)
+    ranked = rank_areas(points, wards, lsoas).frame
     # W1: L1 + L2 = 1500 people, 3 events -> 20.0; W2: L3 = 2000, 10 events -> 50.0;
     # W3 holds no LSOA point and is left out.
     assert ranked.index.tolist() == ["W2", "W1"]

@@ -54,7 +54,7 @@ def searches(tmp_path):
 
 def test_hand_made_disparity(searches) -> None:
     assert len(searches) == 50
-    t = search_disparity(searches, POP).set_index("group")
+    t = search_disparity(searches, POP).frame.set_index("group")
     # searches per 1,000 residents
     assert t.loc["White", "searches"] == 20 and t.loc["White", "rate"] == pytest.approx(2.0)
     assert t.loc["Black", "rate"] == pytest.approx(6.0)

@@ -54,7 +54,7 @@ def test_overview_and_communities_share_the_same_figures(study, latest):
         {ct: latest[latest["crime_type"] == ct] for ct in overview_types},
         study.lsoas,
         label="crime_type",
-    )
+    ).frame
     # communities: ASB, Drugs and needle finds, with count_in=study.lsoas
     comm_types = ["Anti-social behaviour", "Drugs"]
     last_month = study.crimes["month"].max()
@@ -63,8 +63,8 @@ def test_overview_and_communities_share_the_same_figures(study, latest):
     layers["Needle finds"] = needles[needles["month"] > last_month - 12]
     deciles = deprivation.by_layer(
         layers, study.lsoas, "decile_profile", count_in=study.lsoas, per=study.config.per
-    )
-    shares = deprivation.by_layer(layers, study.lsoas, count_in=study.lsoas)
+    ).frame
+    shares = deprivation.by_layer(layers, study.lsoas, count_in=study.lsoas).frame
     for ct in comm_types:
         rows = latest[latest["crime_type"] == ct]
         o = overview[overview["crime_type"] == ct].set_index("group")["count"]
@@ -89,7 +89,7 @@ def test_top_lsoas_are_the_stored_codes(study, latest):
     counts = deprivation.count_by_lsoa(
         rows, study.lsoas[["lsoa_code", "lsoa_name", "population", "imd_decile", "geometry"]]
     )
-    top = top_zones(counts, n=10, per=study.config.per)
+    top = top_zones(counts, n=10, per=study.config.per).frame
     expected = rows["lsoa_code"].value_counts()
     assert list(top["count"]) == list(expected.iloc[:10])
     assert dict(zip(top["lsoa_code"], top["count"], strict=True)) == {
@@ -124,7 +124,7 @@ def test_ward_ranking_counts_the_stored_ward_codes(study, latest):
     from workbench.hotspots import rank_areas
 
     rows = latest[latest["crime_type"] == "Anti-social behaviour"]
-    ranked = rank_areas(rows, study.wards, study.lsoas, per=study.config.per)
+    ranked = rank_areas(rows, study.wards, study.lsoas, per=study.config.per).frame
     expected = rows["ward_code"].value_counts()
     assert ranked["count"].sum() > 0
     for code, n in ranked["count"].items():

@@ -75,7 +75,7 @@ def test_service_access_hand_example() -> None:
     assert_allclose(t["dist_km_adult_treatment"], [0.5, 0.5, 0.3, 1.0], rtol=1e-9)
     assert list(t["nearest_adult_treatment"]) == ["A", "A", "B", "C"]
     assert set(t["centre_method"]) == {"centroid"}
-    beyond = res.beyond.set_index("band_km")
+    beyond = res.beyond.frame.set_index("band_km")
     assert_allclose(beyond["population_beyond"], [4500, 1500, 0])
     assert_allclose(beyond["share_beyond"], [0.9, 0.3, 0.0], rtol=1e-12)
     assert list(beyond["lsoas_beyond"]) == [3, 1, 0]

@@ -21,7 +21,7 @@ def test_caseload_pct_of_capacity() -> None:
             "lat": [52.6] * 4,  # not a capacity column: dropped
         }
     )
-    out = capacity_table(services)
+    out = capacity_table(services).frame
     assert list(out.columns) == [
         "service_id",
         "name",

@@ -45,7 +45,7 @@ def test_met_plus_unmet_is_100_and_range_is_ordered(estimate, lo_frac, hi_frac, 
             "in_treatment": counts,
         }
     )
-    row = unmet_need(prev, tr).iloc[0]
+    row = unmet_need(prev, tr).frame.iloc[0]
     assert_allclose(row["met_pct"] + row["unmet_pct"], 100.0, rtol=1e-9)
     assert row["in_treatment"] == sum(counts)
     # Unmet need = 1 - n / N grows with N, so lower estimate <= central <= upper estimate.
@@ -106,5 +106,5 @@ def test_distances_non_negative_and_match_brute_force(demand, supply):
     brute = cdist(np.array(demand, float), np.array(supply, float)).min(axis=1) / 1000
     assert_allclose(dist, brute, rtol=1e-9, atol=1e-9)
     # Population beyond a farther band never exceeds the population beyond a nearer one.
-    pb = res.beyond.set_index("band_km")["population_beyond"]
+    pb = res.beyond.frame.set_index("band_km")["population_beyond"]
     assert pb.loc[3.0] <= pb.loc[1.0]

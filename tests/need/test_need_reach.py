@@ -43,7 +43,7 @@ def _wilson(x: float, n: float) -> tuple[float, float]:
 
 def test_shares_of_most_deprived() -> None:
     res = deprivation_reach(_treatment(), LSOAS)
-    s = res.shares
+    s = res.shares.frame
     # In study LSOAs: 20 + 10 + 5 + 5 = 40. Deciles 1-2: 30 -> 0.75 of treatment, population
     # 2000 / 5000 = 0.4, ratio 1.875. Deciles 1-3: 35 -> 0.875, population 0.8, ratio 1.09375.
     top20 = "20% most deprived"
@@ -62,7 +62,7 @@ def test_shares_of_most_deprived() -> None:
 
 
 def test_rates_by_decile() -> None:
-    d = deprivation_reach(_treatment(), LSOAS).by_decile
+    d = deprivation_reach(_treatment(), LSOAS).by_decile.frame
     d = d[d["population"] > 0]  # every decile is listed; 4 and 6-10 have no LSOAs here
     assert list(d.index) == [1, 2, 3, 5]
     assert_allclose(d["rate"], [200, 100, 25, 50], rtol=1e-12)
@@ -102,7 +102,7 @@ def test_display_hides_small_counts() -> None:
 
 def test_substance_filter_and_errors() -> None:
     res = deprivation_reach(_treatment(), LSOAS, substance_groups=["alcohol"])
-    assert res.shares.loc["20% most deprived", "count"] == 5
+    assert res.shares.frame.loc["20% most deprived", "count"] == 5
     with pytest.raises(WorkbenchError, match="imd_decile"):
         deprivation_reach(_treatment(), LSOAS.drop(columns="imd_decile"))
     with pytest.raises(WorkbenchError, match="2030-31"):

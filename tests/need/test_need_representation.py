@@ -37,7 +37,7 @@ POP = pd.DataFrame({"ethnicity": ["A", "B", "C"], "population": [500, 300, 200]}
 
 
 def test_shares_ratios_and_flags() -> None:
-    out = representation(_treatment(), POP, "ethnicity")
+    out = representation(_treatment(), POP, "ethnicity").frame
     # n = 30 + 60 + 10 = 100 (Not stated left out). Population shares 0.5, 0.3, 0.2.
     assert out.loc["Total", "in_treatment"] == 100
     assert out.attrs["excluded"] == {"Not stated": 5.0}
@@ -58,7 +58,7 @@ def test_shares_ratios_and_flags() -> None:
 
 
 def test_filters_by_substance_group() -> None:
-    out = representation(_treatment(), POP, "ethnicity", substance_groups=["alcohol"])
+    out = representation(_treatment(), POP, "ethnicity", substance_groups=["alcohol"]).frame
     # alcohol: A 10, C 10 -> n 20; B 0.
     assert list(out["in_treatment"]) == [10, 0, 10, 20]
     assert out.loc["B", "share_treatment"] == 0
@@ -111,7 +111,7 @@ def test_population_by_treatment_band_splits_evenly() -> None:
 
 def test_group_with_no_population_has_no_ratio() -> None:
     pop = pd.concat([POP, pd.DataFrame({"ethnicity": ["D"], "population": [0]})])
-    out = representation(_treatment(), pop, "ethnicity")
+    out = representation(_treatment(), pop, "ethnicity").frame
     assert out.loc["D", "in_treatment"] == 0
     assert np.isnan(out.loc["D", "ratio"]) and out.loc["D", "flag"] == ""
 

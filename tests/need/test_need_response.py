@@ -20,7 +20,7 @@ def test_collection_times_by_year() -> None:
             "hours_to_collection": [2.0, 24.0, 30.0, 10.0, np.nan],
         }
     )
-    out = collection_times(finds, 24).set_index("year")
+    out = collection_times(finds, 24).frame.set_index("year")
     assert out.index.tolist() == [2022, 2023]
     # 2022: 3 finds, 2 within 24 h (2 and 24, the target itself counts); median of 2, 24, 30
     # = 24; p90 by linear interpolation: position 0.9 x 2 = 1.8 -> 24 + 0.8 x (30 - 24) = 28.8.

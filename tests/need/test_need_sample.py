@@ -98,14 +98,14 @@ def _timed(fn):
 def test_sample_tables_in_a_few_lines(study) -> None:
     eth = pd.read_csv(SAMPLE / "census2021_leicester_ethnicity.csv")
 
-    unmet, t1 = _timed(lambda: unmet_need(study.prevalence, study.treatment_demographics))
+    unmet, t1 = _timed(lambda: unmet_need(study.prevalence, study.treatment_demographics).frame)
     ocu = unmet.set_index("substance_group")
     assert 40 < ocu.loc["opiate_and_or_crack", "unmet_pct"] < 50
     assert ocu.loc["crack", "unmet_pct"] > ocu.loc["opiate", "unmet_pct"]
     assert (ocu["unmet_pct_at_lower"] < ocu["unmet_pct"]).all()
     assert (ocu["unmet_pct"] < ocu["unmet_pct_at_upper"]).all()
 
-    rep, t2 = _timed(lambda: representation(study.treatment_demographics, eth, "ethnicity"))
+    rep, t2 = _timed(lambda: representation(study.treatment_demographics, eth, "ethnicity").frame)
     assert rep.loc["Asian", "flag"] == "under-represented"
 
     access, t3 = _timed(lambda: service_access(study.services, study.lsoas, use_remaining=True))
@@ -121,7 +121,7 @@ def test_sample_tables_in_a_few_lines(study) -> None:
     check_suppressed(yp, 5, count_columns=["cohort", "tier2_reached", "tier3_referred",
                                            "tier3_within_10_days"])  # fmt: skip
 
-    waits, t5 = _timed(lambda: waiting_times(study.waiting_times, []))
+    waits, t5 = _timed(lambda: waiting_times(study.waiting_times, []).frame)
     adult = waits[waits["cohort"] == "adult"]
     assert adult["share"].between(0.85, 0.97).all()
     for seconds in (t1, t2, t3, t4, t5):

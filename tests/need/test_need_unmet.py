@@ -44,7 +44,7 @@ def _treat() -> pd.DataFrame:
 
 
 def test_hand_worked_table() -> None:
-    out = unmet_need(_prev(), _treat()).set_index("substance_group")
+    out = unmet_need(_prev(), _treat()).frame.set_index("substance_group")
     # OCU: 100 + 60 + 240 = 400 (18-64 only); unmet (1000-400)/1000 = 60%;
     # at lower (900-400)/900 = 55.5556%; at upper (1100-400)/1100 = 63.6364%.
     # Opiate (any) = opiate + opiate_and_crack = 100 + 240 = 340: (800-340)/800 = 57.5%,
@@ -76,7 +76,7 @@ def test_hand_worked_table() -> None:
 def test_years_can_be_chosen() -> None:
     out = unmet_need(
         _prev(), _treat(), prevalence_year="2016-17", treatment_year="2020-21"
-    ).set_index("substance_group")
+    ).frame.set_index("substance_group")
     # Only the OCU group has a 2016-17 estimate; 2020-21 counts are 1 per row: 18-64 rows of
     # opiate, crack, opiate_and_crack = 3 -> (5000 - 3) / 5000 = 99.94%.
     assert list(out.index) == ["opiate_and_or_crack"]
@@ -88,7 +88,7 @@ def test_years_can_be_chosen() -> None:
 
 
 def test_count_above_estimate_is_flagged_not_hidden() -> None:
-    out = unmet_need(_prev(crack=(250, 200, 280)), _treat()).set_index("substance_group")
+    out = unmet_need(_prev(crack=(250, 200, 280)), _treat()).frame.set_index("substance_group")
     row = out.loc["crack"]
     # 300 in treatment against 250 estimated: unmet (250-300)/250 = -20%, above 280 too.
     assert_allclose(row["unmet_pct"], -20.0, rtol=1e-12)
@@ -100,7 +100,7 @@ def test_blank_count_makes_total_unknown() -> None:
     tr = _treat()
     tr.loc[(tr["financial_year"] == "2021-22") & (tr["substance_group"] == "crack"),
            "in_treatment"] = np.nan  # fmt: skip
-    out = unmet_need(_prev(), tr).set_index("substance_group")
+    out = unmet_need(_prev(), tr).frame.set_index("substance_group")
     assert np.isnan(out.loc["crack", "in_treatment"])
     assert np.isnan(out.loc["crack", "unmet_pct"])
     assert out.loc["crack", "blank_rows"] == 1
@@ -109,7 +109,7 @@ def test_blank_count_makes_total_unknown() -> None:
 
 def test_without_age_band_uses_all_rows() -> None:
     tr = _treat().drop(columns="age_band")
-    out = unmet_need(_prev(), tr).set_index("substance_group")
+    out = unmet_need(_prev(), tr).frame.set_index("substance_group")
     assert out.loc["opiate_and_or_crack", "in_treatment"] == 450  # 65+ included now
     assert "all ages" in out.loc["opiate_and_or_crack", "treatment_ages"]
 
@@ -134,7 +134,7 @@ def test_several_areas_matched_by_area_code() -> None:
     prev = pd.concat([_prev(), _prev().assign(area_code="E2", area_name="Other")])
     tr = pd.concat([_treat().assign(area_code="E1"), _treat().assign(area_code="E2")])
     tr.loc[(tr["area_code"] == "E2") & (tr["substance_group"] == "crack"), "in_treatment"] = 0
-    out = unmet_need(prev, tr).set_index(["area_code", "substance_group"])
+    out = unmet_need(prev, tr).frame.set_index(["area_code", "substance_group"])
     # E1 as in the hand-worked table; E2 has no crack-only clients: crack = 0 + 240.
     assert out.loc[("E1", "crack"), "in_treatment"] == 300
     assert out.loc[("E2", "crack"), "in_treatment"] == 240

@@ -35,7 +35,7 @@ def _waits() -> pd.DataFrame:
 
 
 def test_waiting_times_by_modality() -> None:
-    out = waiting_times(_waits(), "modality").set_index(["cohort", "modality"])
+    out = waiting_times(_waits(), "modality").frame.set_index(["cohort", "modality"])
     # Adult pharmacological: (36 + 9) / (40 + 10) = 45/50 = 0.9, Wilson 0.786398 - 0.956524.
     row = out.loc[("adult", "pharmacological")]
     assert (row["started"], row["within_target"]) == (50, 45)
@@ -49,7 +49,7 @@ def test_waiting_times_by_modality() -> None:
 
 
 def test_waiting_times_standard_and_suppression() -> None:
-    out = waiting_times(_waits(), [], standard=0.9).set_index("cohort")
+    out = waiting_times(_waits(), [], standard=0.9).frame.set_index("cohort")
     # Adults overall: 75 / 90 = 0.8333, upper limit below 0.9 -> below standard.
     assert_allclose(out.loc["adult", "share"], 75 / 90, rtol=1e-12)
     assert out.loc["adult", "upper"] == pytest.approx(_wilson(75, 90)[1], rel=1e-6)
@@ -82,7 +82,7 @@ def test_waiting_times_checks() -> None:
         waiting_times(bad)
     blank = _waits()
     blank.loc[1, "started"] = np.nan
-    out = waiting_times(blank).set_index(["cohort", "modality"])
+    out = waiting_times(blank).frame.set_index(["cohort", "modality"])
     assert np.isnan(out.loc[("adult", "pharmacological"), "share"])
     assert out.loc[("adult", "pharmacological"), "blank_rows"] == 1
     with pytest.raises(WorkbenchError, match="by"):
@@ -107,7 +107,7 @@ def _yp() -> pd.DataFrame:
 
 
 def test_young_people_by_ward() -> None:
-    out = young_people_access(_yp(), "ward").set_index("ward_code")
+    out = young_people_access(_yp(), "ward").frame.set_index("ward_code")
     # W1: cohort 32, tier 2 13 -> 0.40625; tier 3 3/4 = 0.75; population counted once: 2000,
     #     rate 32 / 2000 x 10,000 = 160.  W2: cohort 33, tier 2 16; tier 3 7/9; rate 330.
     assert list(out["cohort"]) == [32, 33]
@@ -125,12 +125,12 @@ def test_young_people_by_ward() -> None:
 
 
 def test_young_people_by_group_and_suppression() -> None:
-    out = young_people_access(_yp(), "group").set_index("group")
+    out = young_people_access(_yp(), "group").frame.set_index("group")
     # LAC: cohort 50, tier 2 21; tier 3 6/8. YOT: 15, 8; 4/5. City population 3000.
     assert_allclose(out.loc[["LAC", "YOT"], "cohort"], [50, 15])
     assert_allclose(out["population_10_17"], [3000, 3000])
     assert_allclose(out.loc["YOT", "tier3_10d_share"], 0.8, rtol=1e-12)
-    both = young_people_access(_yp(), ["ward", "group"]).set_index(["ward_code", "group"])
+    both = young_people_access(_yp(), ["ward", "group"]).frame.set_index(["ward_code", "group"])
     # W1 LAC: nobody referred to tier 3 -> share unknown (NaN), not 0.
     assert np.isnan(both.loc[("W1", "LAC"), "tier3_10d_share"])
     shown = young_people_access(_yp(), ["ward", "group"], suppressed=True).set_index(

@@ -56,20 +56,27 @@ def test_notebooks_leave_reshaping_to_workbench(name):
         found = [r for r in RESHAPING if r in cell.source]
         assert not found, f"{name}: {found} in {cell.source[:60]!r}; move it into workbench/"
         for node in ast.walk(ast.parse(cell.source)):
-            # Tables say what they hold with the analysis result's spec, not with column
-            # lists written in the notebook (workbench.disclosure.describe).
+            # Tables say what they hold through the analysis result (a Described whose
+            # description the analysis function built), not with column lists or specs
+            # written in the notebook.
             if isinstance(node, ast.keyword):
                 assert node.arg not in ("derived", "count_columns", "derived_from"), (
-                    f"{name}: {node.arg}= in a notebook; pass a workbench.disclosure.describe spec"
+                    f"{name}: {node.arg}= in a notebook; publish the analysis result"
+                )
+            if isinstance(node, ast.Call):
+                called = getattr(node.func, "attr", getattr(node.func, "id", ""))
+                assert called not in ("TableSpec", "Described", "Count", "Derived"), (
+                    f"{name}: {called}(...) in a notebook; the analysis function describes "
+                    "its result"
                 )
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "table"
+                and node.func.attr in ("table", "masked")
                 and isinstance(node.func.value, ast.Name)
                 and node.func.value.id == "out"
             ):
-                assert len(node.args) >= 3, f"{name}: out.table(...) without its spec"
+                assert len(node.args) == 2, f"{name}: out.{node.func.attr}(name, result) expected"
 
 
 @pytest.mark.parametrize("name", sorted(THEMES.values()))

@@ -18,7 +18,7 @@ def monthly() -> pd.Series:
 
 
 def test_year_on_year_windows(monthly: pd.Series) -> None:
-    out = compare_periods(monthly, freq="year")
+    out = compare_periods(monthly, freq="year").frame
     # 2022: 12 + ... + 23 = 210; 2021: 0 + ... + 11 = 66
     assert out["period"].tolist() == ["2021-01 to 2021-12", "2022-01 to 2022-12"]
     row = out.iloc[1]
@@ -31,7 +31,7 @@ def test_year_on_year_windows(monthly: pd.Series) -> None:
 def test_year_windows_end_where_asked(monthly: pd.Series) -> None:
     # financial year 2021-22 (Apr 2021 - Mar 2022) against 2020-21, of which the data hold
     # only Jan-Mar 2021 (0 + 1 + 2 = 3): shown with its months, not compared
-    out = compare_periods(monthly, freq="year", end="2022-03")
+    out = compare_periods(monthly, freq="year", end="2022-03").frame
     assert out["period"].tolist() == ["2021-04 to 2022-03"]
     row = out.iloc[0]
     assert row["count"] == sum(range(3, 15))
@@ -43,7 +43,7 @@ def test_year_windows_end_where_asked(monthly: pd.Series) -> None:
 
 
 def test_financial_quarters(monthly: pd.Series) -> None:
-    out = compare_periods(monthly, freq="quarter", quarters="financial").set_index("period")
+    out = compare_periods(monthly, freq="quarter", quarters="financial").frame.set_index("period")
     # Jan-Mar 2021 is 2020-21 Q4; Apr-Jun 2022 is 2022-23 Q1 = 15 + 16 + 17 = 48,
     # the same quarter a year earlier (2021-22 Q1) = 3 + 4 + 5 = 12
     assert out.index[0] == "2020-21 Q4" and out.index[-1] == "2022-23 Q3"
@@ -54,7 +54,7 @@ def test_financial_quarters(monthly: pd.Series) -> None:
 
 
 def test_calendar_quarters_with_rates(monthly: pd.Series) -> None:
-    out = compare_periods(monthly, freq="quarter", quarters="calendar", population=5000)
+    out = compare_periods(monthly, freq="quarter", quarters="calendar", population=5000).frame
     out = out.set_index("period")
     assert out.index.tolist()[:2] == ["2021 Q1", "2021 Q2"]
     # 2022 Q1: 12 + 13 + 14 = 39; 2021 Q1: 0 + 1 + 2 = 3
@@ -66,7 +66,7 @@ def test_calendar_quarters_with_rates(monthly: pd.Series) -> None:
 
 def test_partial_quarters_left_out() -> None:
     s = pd.Series(1, index=pd.period_range("2021-02", "2021-11", freq="M"))
-    out = compare_periods(s, freq="quarter", quarters="calendar")
+    out = compare_periods(s, freq="quarter", quarters="calendar").frame
     assert out["period"].tolist() == ["2021 Q2", "2021 Q3"]
 
 
@@ -77,7 +77,7 @@ def test_events_by_group_months_and_zero_previous() -> None:
             "crime_type": ["Drugs", "Burglary", "Drugs", "Drugs"],
         }
     )
-    out = compare_periods(ev, freq="month", by="crime_type", end="2022-02")
+    out = compare_periods(ev, freq="month", by="crime_type", end="2022-02").frame
     drugs = out[out["crime_type"] == "Drugs"].set_index("period")
     assert drugs.loc["2022-01", ["count", "previous_count", "change"]].tolist() == [1, 1, 0]
     # previous count 0: percent change is left empty, both counts shown
@@ -96,7 +96,7 @@ def test_monthly_counts_fills_gaps() -> None:
 
 
 def test_seasonality_profile(monthly: pd.Series) -> None:
-    prof = seasonality(monthly).set_index("month_name")
+    prof = seasonality(monthly).frame.set_index("month_name")
     # January: 0 and 12 -> mean 6; the twelve monthly means average 11.5
     assert prof.loc["Jan", "years"] == 2
     assert_allclose(prof.loc["Jan", "mean"], 6.0)
@@ -148,7 +148,7 @@ def test_monthly_counts_missing_months_are_nan() -> None:
 def test_quarters_with_missing_months_are_marked_and_not_compared(with_gaps) -> None:
     monthly, held = with_gaps
     s = monthly.copy().astype(float)
-    out = compare_periods(s, freq="quarter", quarters="calendar", observed=held)
+    out = compare_periods(s, freq="quarter", quarters="calendar", observed=held).frame
     out = out.set_index("period")
     # 2022 Q2 (Apr-Jun 2022) holds only April (15): count 15 over 1 of 3 months; 2021 Q2 holds
     # Apr and Jun 2021 (3 + 5 = 8) over 2 of 3 months. Neither is complete: no change.
@@ -169,7 +169,7 @@ def test_quarters_with_missing_months_are_marked_and_not_compared(with_gaps) -> 
     # 15 against 3 -> +12 (+400%)
     common = compare_periods(
         s, freq="quarter", quarters="calendar", observed=held, compare="common"
-    ).set_index("period")
+    ).frame.set_index("period")
     c = common.loc["2022 Q2"]
     assert (c["months_compared"], c["compared_count"], c["compared_previous_count"]) == (1, 15, 3)
     assert (c["change"], c["pct_change"]) == (12, 400)
@@ -178,7 +178,7 @@ def test_quarters_with_missing_months_are_marked_and_not_compared(with_gaps) -> 
 
 def test_year_on_year_with_missing_months(with_gaps) -> None:
     monthly, held = with_gaps
-    out = compare_periods(monthly, freq="year", observed=held, population=1000).iloc[1]
+    out = compare_periods(monthly, freq="year", observed=held, population=1000).frame.iloc[1]
     # 2022 without May (16) and June (17): 210 - 33 = 177 over 10 of 12 months; 2021 without
     # May (4): 66 - 4 = 62 over 11 of 12
     assert (out["count"], out["months_observed"], out["months_expected"]) == (177, 10, 12)
@@ -186,7 +186,7 @@ def test_year_on_year_with_missing_months(with_gaps) -> None:
     assert np.isnan(out["change"])
     # the rate says how many months it covers: 177 per 1,000 over 10 months
     assert_allclose(out["rate"], 177 / 1000 * 1e4)
-    common = compare_periods(monthly, freq="year", observed=held, compare="common").iloc[1]
+    common = compare_periods(monthly, freq="year", observed=held, compare="common").frame.iloc[1]
     # months both years hold: all but May and June -> 2022: 210 - 33 = 177; 2021: 66 - 4 - 5
     assert (common["months_compared"], common["compared_previous_count"]) == (10, 57)
     assert_allclose(common["pct_change"], (177 - 57) / 57 * 100)
@@ -194,7 +194,7 @@ def test_year_on_year_with_missing_months(with_gaps) -> None:
 
 def test_seasonality_uses_observed_months(with_gaps) -> None:
     monthly, held = with_gaps
-    prof = seasonality(monthly, observed=held).set_index("month_name")
+    prof = seasonality(monthly, observed=held).frame.set_index("month_name")
     # May: 2021 (4) and 2022 (16) both missing -> no mean, no index; June: only 2021 (5)
     assert (prof.loc["May", "years"], prof.loc["May", "years_observed"]) == (2, 0)
     assert np.isnan(prof.loc["May", "mean"]) and np.isnan(prof.loc["May", "seasonal_index"])

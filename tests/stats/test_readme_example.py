@@ -41,11 +41,11 @@ def test_readme_example(study) -> None:
     rates = ws.rate(counts, lsoas.set_index("lsoa_code")["population"], per=cfg.per)
     yoy = ws.compare_periods(
         drugs, freq="year", start=cfg.period_start, end=cfg.period_end, observed=held
-    )
+    ).frame
     quarters = ws.compare_periods(
         drugs, freq="quarter", quarters=cfg.quarters, start=cfg.period_start,
         end=cfg.period_end, observed=held,
-    )  # fmt: skip
+    ).frame  # fmt: skip
     monthly = ws.monthly_counts(drugs, start=cfg.period_start, end=cfg.period_end, observed=held)[
         "all"
     ]

@@ -1,7 +1,7 @@
 """One disclosure path for every number the workbench publishes.
 
 - :mod:`~workbench.disclosure.spec`: what a table holds (counts, margins, complements,
-  derived values), carried by analysis results.
+  derived values); analysis functions return a :class:`Described` (frame + spec).
 - :mod:`~workbench.disclosure.protect`: primary, complement, secondary (within and across
   the tables of one run) and derived suppression.
 - :mod:`~workbench.disclosure.model`: the attacker's linear model and HiGHS bounds.
@@ -14,13 +14,23 @@ The rules and their sources are in ``docs/disclosure.md``.
 
 from workbench.disclosure.model import SUPPRESSED, Leak, Model, Published
 from workbench.disclosure.protect import apply_mask, derived_mask, primary_mask, protect
-from workbench.disclosure.spec import ALL, Count, Derived, TableSpec
+from workbench.disclosure.spec import (
+    ALL,
+    Count,
+    Derived,
+    Described,
+    TableSpec,
+    decile_groups,
+    rate_columns,
+    wilson_columns,
+)
 
 __all__ = [
     "ALL",
     "SUPPRESSED",
     "Count",
     "Derived",
+    "Described",
     "Leak",
     "Model",
     "Published",
@@ -29,4 +39,7 @@ __all__ = [
     "derived_mask",
     "primary_mask",
     "protect",
+    "decile_groups",
+    "rate_columns",
+    "wilson_columns",
 ]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_STARTS", "neutralise", "safe_csv_frame", "write_xlsx"]
+__all__ = ["FORMULA_STARTS", "neutralise", "safe_csv_frame", "whole_counts", "write_xlsx"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,34 @@ def _text_columns(frame: pd.DataFrame) -> list[Any]:
         if not pd.api.types.is_numeric_dtype(frame[c].dtype)
         and not pd.api.types.is_bool_dtype(frame[c].dtype)
     ]
+
+
+def whole_counts(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy whose count ``columns`` are written as whole numbers (``34``, not ``34.0``).
+
+    A count column turns float when a join or an earlier step brought a missing value in;
+    written as it is, every count reads ``34.0``. A column is changed only when each of its
+    numeric values is whole; ``"*"`` (suppressed) and missing cells stay as they are.
+    """
+    out = frame.copy()
+    for c in columns:
+        if c not in out.columns:
+            continue
+        col = out[c]
+        if pd.api.types.is_float_dtype(col.dtype):
+            vals = col.dropna()
+            if (vals == vals.round()).all():
+                out[c] = col.astype("Int64")
+        elif col.dtype == object:
+            nums = pd.to_numeric(col, errors="coerce")
+            floats = col.map(lambda v: isinstance(v, float)) & nums.notna()
+            if floats.any() and (nums[floats] == nums[floats].round()).all():
+                out[c] = pd.Series(
+                    [int(n) if f else v for v, n, f in zip(col, nums, floats, strict=True)],
+                    index=col.index,
+                    dtype=object,
+                )
+    return out
 
 
 def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,18 +6,37 @@ different tables that count the same thing are recognised as the same cell or it
 the columns derived from counts (rates, shares, interval bounds, z-scores, ratios) and the
 numeric columns that are not disclosive (populations, estimates, distances). It is plain
 data (JSON-ready) so that the run-level audit can read it back beside the CSV files.
+
+A :class:`Described` is what an analysis function returns: its frame with the spec built
+beside the code that makes the columns. Its methods (:meth:`Described.select`,
+:meth:`Described.rename`, ...) change the frame and the spec together, so a column renamed
+or dropped on the way to :meth:`workbench.outputs.Outputs.table` keeps its description.
 """
 
 from __future__ import annotations
 
+import html
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pandas as pd
+
 from workbench.errors import WorkbenchError
 
-__all__ = ["ALL", "Count", "Derived", "TableSpec", "DERIVED_KINDS", "SOURCES"]
+__all__ = [
+    "ALL",
+    "Count",
+    "Derived",
+    "Described",
+    "TableSpec",
+    "DERIVED_KINDS",
+    "SOURCES",
+    "decile_groups",
+    "rate_columns",
+    "wilson_columns",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -296,3 +315,169 @@ class TableSpec:
             incomplete=tuple(data.get("incomplete", ())),
             source=data.get("source", "partnership"),
         )
+
+
+# -- builders shared by the analysis modules ---------------------------------------------
+def decile_groups() -> dict[str, tuple[str, ...]]:
+    """``"20% most deprived"`` -> national IMD deciles ``("1", "2")`` (10% to 100%)."""
+    return {
+        f"{10 * k}% most deprived": tuple(str(d) for d in range(1, k + 1)) for k in range(1, 11)
+    }
+
+
+def wilson_columns(num: str, den: str, share: str, lower: str, upper: str) -> dict[str, Derived]:
+    """A share of ``num`` in ``den`` with its Wilson limits (the audit inverts all three)."""
+    return {
+        share: Derived((num, den), "share"),
+        lower: Derived((num, den), "wilson_lower"),
+        upper: Derived((num, den), "wilson_upper"),
+    }
+
+
+def rate_columns(
+    per: float, *more: str, count: str = "count", population: str = "population"
+) -> dict[str, Derived]:
+    """``rate`` of ``count`` per ``per`` of ``population``, its ``lower``/``upper`` limits and
+    the ``more`` columns computed from the same count."""
+    return {
+        "rate": Derived((count,), "rate", population, per),
+        **{c: Derived((count,)) for c in ("lower", "upper", *more)},
+    }
+
+
+# -- analysis results ----------------------------------------------------------------------
+def _names(frame: pd.DataFrame) -> list[str]:
+    """Column and (named) index names of ``frame``, as text."""
+    return [str(c) for c in frame.columns] + [str(n) for n in frame.index.names if n is not None]
+
+
+@dataclass(frozen=True, eq=False)
+class Described:
+    """An analysis result: the frame and the :class:`TableSpec` saying what its columns are.
+
+    Analysis functions return one, with the spec built beside the code that makes the
+    columns; :meth:`workbench.outputs.Outputs.table` takes nothing else. The methods below
+    change the frame and the spec together; edit :attr:`frame` directly only to read it.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The result (a named index counts as columns: it becomes columns on export).
+    spec : TableSpec
+        What the columns hold. Every column it names must be in ``frame``.
+
+    Raises
+    ------
+    WorkbenchError
+        ``spec`` names a column ``frame`` does not have (a column renamed behind the spec's
+        back: its description would no longer apply, so the result is refused).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"ward": ["a", "b"], "n": [3, 12], "population": [900, 1100]})
+    >>> spec = TableSpec(dims=("ward",), counts={"n": Count()}, safe=("population",))
+    >>> r = Described(frame, spec).rename({"n": "people"}).select(["ward", "people"])
+    >>> sorted(r.spec.counts)
+    ['people']
+    """
+
+    frame: pd.DataFrame
+    spec: TableSpec
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.frame, pd.DataFrame):
+            raise WorkbenchError(f"Described needs a DataFrame, found {type(self.frame).__name__}")
+        if not isinstance(self.spec, TableSpec):
+            raise WorkbenchError(f"Described needs a TableSpec, found {type(self.spec).__name__}")
+        names = set(_names(self.frame))
+        spec = self.spec
+        named = [*spec.dims, *spec.counts, *spec.derived, *spec.safe]
+        missing = sorted({c for c in named if c not in names})
+        if missing:
+            raise WorkbenchError(
+                f"the description names column(s) {missing} that the result does not have "
+                f"(columns: {sorted(names)}): rename or select through Described.rename / "
+                "Described.select so the description follows the columns"
+            )
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, spec: TableSpec) -> Described:
+        """``frame`` with ``spec`` restricted to the columns it has (for analysis functions
+        whose optional columns, such as rates without a population, may be absent)."""
+        return cls(frame, spec.restricted(_names(frame)))
+
+    # -- keeping frame and spec in step -------------------------------------------------
+    @property
+    def columns(self) -> pd.Index:
+        """The frame's columns."""
+        return self.frame.columns
+
+    def select(self, columns: Iterable[Hashable]) -> Described:
+        """Keep ``columns`` (in that order; index levels stay). A derived column kept
+        without the counts it comes from is an error (keep them: they are suppressed)."""
+        columns = list(columns)
+        frame = self.frame[columns]
+        return Described(frame, self.spec.restricted(_names(frame), strict=True))
+
+    def drop(self, columns: Iterable[Hashable]) -> Described:
+        """Leave ``columns`` out (a count whose derived values stay is an error)."""
+        gone = {str(c) for c in ([columns] if isinstance(columns, str) else columns)}
+        return self.select([c for c in self.frame.columns if str(c) not in gone])
+
+    def rename(self, columns: Mapping[Hashable, Hashable]) -> Described:
+        """Rename columns (or index levels); the description follows."""
+        mapping = {str(k): str(v) for k, v in columns.items()}
+        frame = self.frame.rename(columns=columns)
+        if any(n in mapping for n in (str(x) for x in frame.index.names if x is not None)):
+            frame = frame.rename_axis(
+                index=[mapping.get(str(n), n) if n is not None else None for n in frame.index.names]
+            )
+        return Described(frame, self.spec.rename(mapping))
+
+    def round(self, decimals: int | Mapping[str, int] = 0) -> Described:
+        """``DataFrame.round``: the description is unchanged."""
+        return Described(self.frame.round(decimals), self.spec)
+
+    def astype(self, dtypes: Mapping[Hashable, Any]) -> Described:
+        """``DataFrame.astype`` of some columns (months to text for a table)."""
+        return Described(self.frame.astype(dict(dtypes)), self.spec)
+
+    def reset_index(self) -> Described:
+        """Named index levels become dimension columns; an unnamed index is dropped."""
+        levels = [str(n) for n in self.frame.index.names if n is not None]
+        if not levels:
+            return Described(self.frame.reset_index(drop=True), self.spec)
+        return Described(self.frame.reset_index(), self.spec.with_dims(*levels))
+
+    def rows(self, mask: pd.Series | Callable[[pd.DataFrame], pd.Series]) -> Described:
+        """Keep the rows where ``mask`` (a boolean Series, or a function of the frame giving
+        one) is True. The columns and their description are unchanged."""
+        if callable(mask):
+            mask = mask(self.frame)
+        return Described(self.frame.loc[mask], self.spec)
+
+    def sort_values(self, by: Any, **kwargs: Any) -> Described:
+        """``DataFrame.sort_values``: the description is unchanged."""
+        return Described(self.frame.sort_values(by, **kwargs), self.spec)
+
+    def head(self, n: int = 5) -> Described:
+        """The first ``n`` rows; every dimension is then marked incomplete."""
+        return Described(
+            self.frame.head(n),
+            replace(
+                self.spec, incomplete=tuple(dict.fromkeys((*self.spec.incomplete, *self.spec.dims)))
+            ),
+        )
+
+    # -- display --------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __repr__(self) -> str:
+        return repr(self.frame)
+
+    def _repr_html_(self) -> str:
+        shown = self.frame._repr_html_()
+        counts = ", ".join(self.spec.counts) or "none"
+        note = html.escape(f"Counts: {counts}. Suppressed on export (Outputs.table).")
+        return f"{shown}<p><small>{note}</small></p>"

@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.spec import Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.hotspots._checks import area_geometry, as_points, as_polygons
 from workbench.hotspots.gistar import gistar
@@ -184,7 +185,7 @@ def compare_methods(
     weights: Any = "queen",
     alpha: float = 0.05,
     fdr: bool = True,
-) -> pd.DataFrame:
+) -> Described:
     """Fit hotspots on one period and test them on the next, for three methods.
 
     On one grid over ``area`` (:func:`grid`, clipped):
@@ -198,10 +199,11 @@ def compare_methods(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per method: ``cells``, ``area_share``, ``hit_rate_fit``, ``pai_fit``,
-        ``hit_rate_test``, ``pai_test`` (the out-of-sample PAI), ``rri``. ``attrs``:
-        ``cell_size``, ``bandwidth``, ``top``.
+    Described
+        Frame indexed by ``method``: ``cells``, ``area_share``, ``hit_rate_fit``,
+        ``pai_fit``, ``hit_rate_test``, ``pai_test`` (the out-of-sample PAI), ``rri``.
+        ``attrs``: ``cell_size``, ``bandwidth``, ``top``. Every value is a share or index
+        over a whole period of open (police.uk) events: safe, no count of people.
     """
     if not 0 < top < 1:
         raise WorkbenchError(f"compare_methods: top must be a share between 0 and 1, found {top}")
@@ -248,7 +250,12 @@ def compare_methods(
         }
     )
     logger.info("compare_methods: %s", out.round(3).to_dict("index"))
-    return out
+    spec = TableSpec(
+        dims=("method",),
+        safe=("cells", "area_share", "hit_rate_fit", "pai_fit", "hit_rate_test", "pai_test", "rri"),
+        source="open",
+    )
+    return Described(out, spec)
 
 
 def _top(values: np.ndarray, n: int) -> np.ndarray:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 
+from workbench.disclosure.spec import Count, Described, TableSpec, rate_columns
 from workbench.errors import WorkbenchError
 from workbench.hotspots.gistar import gistar
 from workbench.hotspots.grids import count
@@ -26,21 +27,22 @@ def _need(df: pd.DataFrame, columns: list[str], what: str) -> None:
         )
 
 
-def emerging_summary(result: pd.DataFrame) -> pd.DataFrame:
+def emerging_summary(result: pd.DataFrame, *, source: str = "open") -> Described:
     """Cells and events per emerging hot spot category.
 
     Parameters
     ----------
     result : DataFrame
         Output of :func:`workbench.hotspots.emerging` (columns ``category`` and ``total``).
+    source : {"open", "partnership"}, default "open"
+        Where the events come from (police.uk: open data).
 
     Returns
     -------
-    DataFrame
-        Columns ``category``, ``cells`` (number of cells in the category) and ``offences``
-        (sum of ``total`` over those cells), most cells first (ties keep category order of
-        first appearance sorted by name). Counts are not suppressed here: pass ``offences`` as
-        a count column when exporting.
+    Described
+        Columns ``category``, ``cells`` (number of cells in the category: safe, grid cells
+        are not people) and ``offences`` (sum of ``total`` over those cells: a count), most
+        cells first (ties keep category order of first appearance sorted by name).
     """
     _need(result, ["category", "total"], "emerging_summary")
     table = (
@@ -50,7 +52,10 @@ def emerging_summary(result: pd.DataFrame) -> pd.DataFrame:
         .sort_values("cells", ascending=False, kind="stable")
         .reset_index()
     )
-    return table
+    spec = TableSpec(
+        dims=("category",), counts={"offences": Count()}, safe=("cells",), source=source
+    )
+    return Described(table, spec)
 
 
 def top_zones(
@@ -61,7 +66,8 @@ def top_zones(
     keep: tuple[str, ...] = ("lsoa_name", "imd_decile"),
     per: float = 10_000,
     conf: float = 0.95,
-) -> pd.DataFrame:
+    source: str = "open",
+) -> Described:
     """The ``n`` zones with the most events, with rates and confidence intervals.
 
     Conventions
@@ -83,12 +89,16 @@ def top_zones(
         Descriptive columns carried into the table.
     per, conf : float
         Rate multiplier and confidence level.
+    source : {"open", "partnership"}, default "open"
+        Where the events come from (police.uk: open data).
 
     Returns
     -------
-    DataFrame
+    Described
         ``code``, ``keep`` columns, ``count``, ``population`` (integers), ``rate``, ``lower``,
-        ``upper`` rounded to 1 decimal; most events first; index 0..n-1.
+        ``upper`` rounded to 1 decimal; most events first; index 0..n-1. ``count`` is a
+        count, the rate and its limits derive from it, the ``keep`` columns and the
+        population are safe; ``code`` lists the top zones only (an incomplete dimension).
     """
     from workbench.stats import rate
 
@@ -103,7 +113,15 @@ def top_zones(
         .round(1)
         .reset_index(drop=True)
     )
-    return table
+    spec = TableSpec(
+        dims=(code,),
+        counts={"count": Count()},
+        derived=rate_columns(per),
+        safe=("population", *keep),
+        incomplete=(code,),
+        source=source,
+    )
+    return Described.of(table, spec)
 
 
 def composite(
@@ -157,7 +175,8 @@ def rank_areas(
     name: str = "ward_name",
     per: float = 10_000,
     conf: float = 0.95,
-) -> pd.DataFrame:
+    source: str = "open",
+) -> Described:
     """Areas (e.g. wards) ranked by event rate, with populations built from LSOAs.
 
     Conventions
@@ -183,12 +202,15 @@ def rank_areas(
         Area identifier and name columns.
     per, conf : float
         Rate multiplier and confidence level.
+    source : {"open", "partnership"}, default "open"
+        Where the events come from (police.uk: open data).
 
     Returns
     -------
-    DataFrame
-        Indexed by ``code``: ``name``, ``count``, ``population``, ``rate``, ``lower``,
-        ``upper``, ``method``, ``rank``; highest rate first.
+    Described
+        Frame indexed by ``code``: ``name``, ``count``, ``population``, ``rate``, ``lower``,
+        ``upper``, ``method``, ``rank``; highest rate first. ``count`` is a count; the rate,
+        its limits and the rank derive from it; the population is safe.
     """
     from workbench.stats import rate
 
@@ -215,4 +237,11 @@ def rank_areas(
     ranked.insert(0, name, counts[name])
     ranked = ranked.sort_values("rate", ascending=False, kind="stable")
     ranked["rank"] = range(1, len(ranked) + 1)
-    return ranked
+    spec = TableSpec(
+        dims=(code,),
+        counts={"count": Count()},
+        derived=rate_columns(per, "rank"),
+        safe=("population",),
+        source=source,
+    )
+    return Described(ranked, spec)

@@ -15,7 +15,13 @@ from workbench.indicators.assessment import (
     six_month_comparison,
     strategic_assessment,
 )
-from workbench.indicators.catalogue import CATALOGUE, Indicator, catalogue, indicator
+from workbench.indicators.catalogue import (
+    CATALOGUE,
+    Indicator,
+    catalogue,
+    catalogue_table,
+    indicator,
+)
 from workbench.indicators.compare import (
     area_features,
     compare_with_england,
@@ -52,6 +58,7 @@ __all__ = [
     "area_values",
     "candidate_priorities",
     "catalogue",
+    "catalogue_table",
     "compare_with_england",
     "deprived_hot_spots",
     "drug_outcomes",

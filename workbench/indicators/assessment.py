@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from workbench.disclosure.spec import Described
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.indicators.local import months_covered
 
@@ -399,6 +400,22 @@ class Assessment:
     commentary: dict[str, str] = field(default_factory=dict)
     #: What could not be assessed and why (e.g. fewer than 18 months of police data).
     notes: list[str] = field(default_factory=list)
+
+    def described(self, part: str) -> Described:
+        """``six_months``, ``hot_spots`` or ``priorities`` with its disclosure description
+        (:mod:`workbench.indicators.specs`: police.uk counts, the changes and rates derived
+        from them; priorities are text)."""
+        from workbench.indicators import specs
+
+        makers = {
+            "six_months": (self.six_months, specs.six_months),
+            "hot_spots": (self.hot_spots, specs.hot_spots),
+            "priorities": (self.priorities, lambda: specs.text_only("priority")),
+        }
+        if part not in makers:
+            raise WorkbenchError(f"Assessment.described: part must be one of {list(makers)}")
+        frame, spec = makers[part]
+        return Described.of(frame, spec())
 
     def flag_table(self) -> pd.DataFrame:
         """Indicators worse than England or worsening: name, area, period, value, England,

@@ -12,9 +12,19 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from workbench.disclosure.spec import Described
 from workbench.errors import WorkbenchError
 
-__all__ = ["Indicator", "CATALOGUE", "catalogue", "indicator", "OPEN", "TEMPLATE", "NOT"]
+__all__ = [
+    "Indicator",
+    "CATALOGUE",
+    "catalogue",
+    "catalogue_table",
+    "indicator",
+    "OPEN",
+    "TEMPLATE",
+    "NOT",
+]
 
 #: Values of :attr:`Indicator.computed`.
 OPEN = "open data"
@@ -404,3 +414,10 @@ def indicator(indicator_id: str) -> Indicator:
 def catalogue() -> pd.DataFrame:
     """The catalogue as a table, one row per indicator (columns as :class:`Indicator`)."""
     return pd.DataFrame([asdict(ind) for ind in CATALOGUE]).astype("string")
+
+
+def catalogue_table() -> Described:
+    """:func:`catalogue` to publish: text only, nothing to protect."""
+    from workbench.indicators.specs import text_only
+
+    return Described(catalogue(), text_only("id"))

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.disclosure.spec import Described
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.indicators.compare import area_features, compare_with_england, similar_areas
 from workbench.indicators.local import drug_outcomes, police_indicators, treatment_indicators
@@ -69,6 +70,34 @@ class StudyIndicators:
     outcomes: pd.DataFrame | None = None
     treatment: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VALUE_COLUMNS))
     ethnicity_population: pd.Series | None = None
+
+    def described(self, part: str) -> Described:
+        """One of the tables above with its disclosure description, ready to publish.
+
+        ``part`` is ``"matches"`` (``tables.matches()``), ``"comparison"``, ``"similar"``,
+        ``"outcomes"`` or ``"treatment"``; the descriptions are
+        :mod:`workbench.indicators.specs` (written beside these tables: counts and
+        denominators of indicator rows, the values and limits derived from them).
+        """
+        from workbench.indicators import specs
+
+        makers = {
+            "matches": (
+                lambda: self.tables.matches(),
+                lambda: specs.text_only("table", "area_name"),
+            ),
+            "comparison": (lambda: self.comparison, specs.comparison),
+            "similar": (lambda: self.similar, specs.similar_areas),
+            "outcomes": (lambda: self.outcomes, specs.drug_outcomes),
+            "treatment": (lambda: self.treatment, specs.indicator_values),
+        }
+        if part not in makers:
+            raise WorkbenchError(f"StudyIndicators.described: part must be one of {list(makers)}")
+        frame, spec = makers[part]
+        table = frame()
+        if table is None:
+            raise WorkbenchError(f"the study has no {part} table (see the notebook's message)")
+        return Described.of(table, spec())
 
     @property
     def has_trends(self) -> bool:

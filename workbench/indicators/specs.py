@@ -1,7 +1,11 @@
 """Disclosure descriptions (TableSpec) of the tables the indicators theme and assessment publish.
 
-Each function returns the :class:`~workbench.disclosure.spec.TableSpec` to pass to
-``Outputs.table`` with the result of the matching function of ``workbench.indicators``.
+Each function returns the :class:`~workbench.disclosure.spec.TableSpec` of the matching
+table of ``workbench.indicators``, which carries it with the table as a
+:class:`~workbench.disclosure.Described` (``StudyIndicators.described``,
+``Assessment.described``, :func:`~workbench.indicators.search_disparity`,
+:func:`~workbench.indicators.catalogue.catalogue_table`): the description is written
+beside the indicators code, never paired with a table by hand in a notebook.
 """
 
 from __future__ import annotations
@@ -97,18 +101,19 @@ def drug_outcomes() -> TableSpec:
     )
 
 
-def stop_search_disparity() -> TableSpec:
+def stop_search_disparity(per: float = 1_000) -> TableSpec:
     """:func:`workbench.indicators.search_disparity` (police.uk stop and search)."""
     derived = {
-        "rate": Derived(("searches",), "rate", population="population", per=1_000),
+        "rate": Derived(("searches",), "rate", population="population", per=per),
         "lower": Derived(("searches",)),
         "upper": Derived(("searches",)),
         "ratio": Derived(("searches",)),
         "ratio_lower": Derived(("searches",)),
         "ratio_upper": Derived(("searches",)),
-        "linked_rate": Derived(("linked", "linked_known"), "share"),
-        "linked_lower": Derived(("linked", "linked_known"), "wilson_lower"),
-        "linked_upper": Derived(("linked", "linked_known"), "wilson_upper"),
+        # percentages (x 100): not the fractions the audit's share and Wilson kinds invert
+        "linked_rate": Derived(("linked", "linked_known")),
+        "linked_lower": Derived(("linked", "linked_known")),
+        "linked_upper": Derived(("linked", "linked_known")),
     }
     return TableSpec(
         dims=("group",),

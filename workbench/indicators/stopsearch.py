@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.spec import Described
 from workbench.errors import WorkbenchError
 from workbench.stats import proportion, rate, z_value
 
@@ -75,7 +76,7 @@ def search_disparity(
     reference: str = "White",
     per: int = 1_000,
     conf: float = 0.95,
-) -> pd.DataFrame:
+) -> Described:
     """Searches per ``per`` residents by ethnic group, the ratio to the reference group, outcomes.
 
     Conventions
@@ -105,7 +106,8 @@ def search_disparity(
 
     Returns
     -------
-    DataFrame
+    Described
+        Described by :func:`workbench.indicators.specs.stop_search_disparity`. Frame:
         ``group``, ``searches``, ``population``, ``rate``, ``lower``, ``upper``, ``ratio``,
         ``ratio_lower``, ``ratio_upper``, ``linked``, ``linked_known``, ``linked_rate``,
         ``linked_lower``, ``linked_upper``.
@@ -171,23 +173,23 @@ def search_disparity(
         out.loc[k, "linked_rate"] = (p["proportion"] * 100).to_numpy()
         out.loc[k, "linked_lower"] = (p["lower"] * 100).to_numpy()
         out.loc[k, "linked_upper"] = (p["upper"] * 100).to_numpy()
-    return out
+    from workbench.indicators.specs import stop_search_disparity
+
+    return Described.of(out, stop_search_disparity(per))
 
 
-def publish_disparity(outputs: Any, table: pd.DataFrame, name: str = "stop_search_disparity"):
+def publish_disparity(outputs: Any, table: Described, name: str = "stop_search_disparity"):
     """Write the disparity table through the study's disclosure path (``Outputs.table``).
 
-    Described by :func:`workbench.indicators.specs.stop_search_disparity`: searches, searches
+    ``table`` is :func:`search_disparity`'s result, described by
+    :func:`workbench.indicators.specs.stop_search_disparity`: searches, searches
     with the outcome field recorded and linked outcomes are counts (police.uk open data,
     shown in full when the study sets ``[disclosure] open_data_in_full``, otherwise small
     counts are hidden with the rates, ratios and intervals derived from them).
     """
-    from workbench.indicators.specs import stop_search_disparity
-
     return outputs.table(
         name,
         table,
-        stop_search_disparity(),
         note=(
             "Searches per 1,000 residents by self-defined ethnic group (Census 2021 groups); "
             "ratio to the White group with a log-normal 95% interval; linked = outcome linked "

@@ -1,8 +1,11 @@
 """Need, provision and representation: unmet need, representation ratios, deprivation reach,
 service access (distance and 2SFCA), capacity against need, waiting times, young people.
 
-Every function takes DataFrames in the partnership template columns (``docs/templates.md``)
-and returns numbers; functions that produce tables of counts take ``suppressed=True`` (and
+Every function takes DataFrames in the partnership template columns (``docs/templates.md``).
+Functions that make a table to publish return a :class:`workbench.disclosure.Described`: the
+frame (``.frame``) and its disclosure description (``.spec``: which columns count people,
+which derive from counts), built here beside the columns, for ``Outputs.table``. Those that
+produce tables of counts also take ``suppressed=True`` (and
 ``threshold``) to return the display version instead, with counts 1 to threshold-1 shown as
 "*" and whatever would reveal them hidden (``workbench.stats.suppress`` rules). Result objects
 (:class:`DeprivationReach`) have a ``display(threshold)`` method for the same purpose.

@@ -169,6 +169,22 @@ def display_table(
     return hide_cells(table, hide, derived, mask.attrs.get("suppression", {}))
 
 
+def display_described(result: Any, threshold: int) -> pd.DataFrame:
+    """The display version of an analysis result (a :class:`workbench.disclosure.Described`),
+    suppressed by :func:`display_table` with what its description says: its counts, the
+    values derived from them, the complements of its parts and its total row."""
+    spec = result.spec
+    totals = [label for dim, label in spec.totals.items() if dim == result.frame.index.name]
+    return display_table(
+        result.frame,
+        threshold,
+        count_columns=list(spec.counts),
+        derived={k: list(d.counts) for k, d in spec.derived.items()},
+        total_row=totals[0] if totals else None,
+        complements={k: c.part_of for k, c in spec.counts.items() if c.part_of},
+    )
+
+
 def hide_cells(
     table: pd.DataFrame,
     hidden: Mapping[Hashable, np.ndarray],

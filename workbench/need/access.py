@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from workbench.disclosure.spec import Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.geo import BNG, WGS84, to_bng
 from workbench.need._common import require_columns, require_frame
@@ -32,9 +33,10 @@ class ServiceAccess:
         (straight line to the nearest service of that type), ``nearest_<type>`` (its
         service_id) and ``access_<type>`` (2SFCA index, places per ``per`` residents);
         ``dist_km_any`` over all types.
-    beyond : DataFrame
+    beyond : Described
         Population living farther than each band from the nearest service of each type:
-        service_type, band_km, lsoas_beyond, population_beyond, share_beyond.
+        service_type, band_km, lsoas_beyond, population_beyond, share_beyond. Populations
+        and LSOA numbers, not counts of people in services: every column is safe.
     services : DataFrame
         The services used with their 2SFCA step-1 figures: service_id, service_type, supply
         (capacity, or remaining capacity), catchment_population, ratio_per (supply per ``per``
@@ -44,7 +46,7 @@ class ServiceAccess:
     """
 
     lsoas: gpd.GeoDataFrame
-    beyond: pd.DataFrame
+    beyond: Described
     services: pd.DataFrame
     settings: dict = field(default_factory=dict)
 
@@ -360,4 +362,8 @@ def service_access(
     out.attrs.update(settings)
     beyond = pd.DataFrame(beyond_rows)
     beyond.attrs.update(settings)
-    return ServiceAccess(out, beyond, pd.DataFrame(svc_rows), settings)
+    beyond_spec = TableSpec(
+        dims=("service_type", "band_km"),
+        safe=("band_km", "lsoas_beyond", "population_beyond", "share_beyond"),
+    )
+    return ServiceAccess(out, Described.of(beyond, beyond_spec), pd.DataFrame(svc_rows), settings)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from workbench.disclosure.spec import Count, Derived, Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.geo import to_bng
 from workbench.need._common import require_columns, require_frame
@@ -195,7 +196,7 @@ _CAPACITY_COLUMNS = [
 ]
 
 
-def capacity_table(services: pd.DataFrame) -> pd.DataFrame:
+def capacity_table(services: pd.DataFrame) -> Described:
     """One row per service: capacity, caseload and caseload as a percentage of capacity.
 
     Conventions
@@ -212,9 +213,9 @@ def capacity_table(services: pd.DataFrame) -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
-        The kept columns plus ``caseload_pct_of_capacity``. ``caseload`` is a count (suppress
-        it with ``caseload_pct_of_capacity`` derived from it when exporting).
+    Described
+        The kept columns plus ``caseload_pct_of_capacity``. ``caseload`` counts people
+        (``caseload_pct_of_capacity`` derives from it); capacity, tier and waits are safe.
 
     Raises
     ------
@@ -230,4 +231,10 @@ def capacity_table(services: pd.DataFrame) -> pd.DataFrame:
     capacity = pd.to_numeric(out["capacity"], errors="coerce").astype(float)
     caseload = pd.to_numeric(out["caseload"], errors="coerce").astype(float)
     out["caseload_pct_of_capacity"] = (caseload / capacity.where(capacity > 0) * 100).round(1)
-    return out
+    spec = TableSpec(
+        dims=("service_id",),
+        counts={"caseload": Count("services.caseload")},
+        derived={"caseload_pct_of_capacity": Derived(("caseload",))},
+        safe=("capacity", "tier", "median_wait_weeks"),
+    )
+    return Described.of(out, spec)

@@ -10,6 +10,16 @@ import numpy as np
 import pandas as pd
 
 from workbench.deprivation import decile_profile, most_deprived_share
+from workbench.disclosure.spec import (
+    ALL,
+    Count,
+    Derived,
+    Described,
+    TableSpec,
+    decile_groups,
+    rate_columns,
+    wilson_columns,
+)
 from workbench.errors import WorkbenchError
 from workbench.need._common import hide_cells, require_columns, require_frame, treatment_rows
 from workbench.stats.disclosure import disclosed_cells, suppression_mask
@@ -25,24 +35,26 @@ class DeprivationReach:
 
     Attributes
     ----------
-    shares : DataFrame
+    shares : Described
         From :func:`workbench.deprivation.most_deprived_share`, indexed by ``group`` ("10% /
         20% / 30% most deprived" = national deciles 1, 1-2, 1-3): deciles, lsoas, count
         (people in treatment living there), total_count, share_of_events (+ Wilson ``lower``,
         ``upper``), population, total_population, share_of_population, ratio, plus
-        ``ratio_lower`` / ``ratio_upper`` (Wilson limits / population share).
-    by_decile : DataFrame
+        ``ratio_lower`` / ``ratio_upper`` (Wilson limits / population share). ``count`` and
+        ``total_count`` (every decile) count people in treatment; the shares, limits and
+        ratios derive from both; populations are safe; a group is the sum of its deciles.
+    by_decile : Described
         From :func:`workbench.deprivation.decile_profile`, indexed by ``imd_decile``: lsoas,
         count, population, rate per ``per`` (+ lower/upper), share_of_events,
-        share_of_population, ratio.
+        share_of_population, ratio. The same people as ``shares`` (one measure).
     unmatched : DataFrame
         Treatment LSOA codes not found among the study LSOAs, with their counts (left out).
     settings : dict
         Year, substance groups, confidence level, ``per``, population column.
     """
 
-    shares: pd.DataFrame
-    by_decile: pd.DataFrame
+    shares: Described
+    by_decile: Described
     unmatched: pd.DataFrame
     settings: dict = field(default_factory=dict)
 
@@ -64,14 +76,15 @@ class DeprivationReach:
         - Rates, shares, ratios and their limits are hidden with the count they come from,
           and shares and ratios also with the total.
         """
-        counts = self.by_decile["count"].to_numpy(dtype=float)
+        shares_frame, deciles_frame = self.shares.frame, self.by_decile.frame
+        counts = deciles_frame["count"].to_numpy(dtype=float)
         k = len(counts)
         total = float(counts.sum())
         with_total = pd.Series([*counts, total], index=[*range(k), "Total"])
         decile_mask = suppression_mask(with_total, threshold, total_row="Total").to_numpy()
         # Cells of one column: deciles 0..k-1, the total at k, then one per share group.
-        group_counts = self.shares["count"].to_numpy(dtype=float)
-        tops = [int(str(d).split("-")[-1]) for d in self.shares["deciles"]]
+        group_counts = shares_frame["count"].to_numpy(dtype=float)
+        tops = [int(str(d).split("-")[-1]) for d in shares_frame["deciles"]]
         m = np.zeros((k + 1 + len(tops), 1), dtype=bool)
         m[: k + 1, 0] = decile_mask
         lines = [([(i, 0) for i in range(k)], (k, 0))]
@@ -97,13 +110,13 @@ class DeprivationReach:
             "total_hidden": bool(m[k, 0]),
         }
         shares = hide_cells(
-            self.shares,
+            shares_frame,
             {"count": m[k + 1 :, 0], "total_count": total_hidden, "_total": total_hidden},
             {c: ["count", "_total"] for c in share_cols},
             summary,
         )
         by_decile = hide_cells(
-            self.by_decile,
+            deciles_frame,
             {"count": decile_mask[:k], "_total": np.full(k, bool(m[k, 0]))},
             {
                 **{c: ["count"] for c in rate_cols},
@@ -207,4 +220,40 @@ def deprivation_reach(
     }
     shares.attrs.update(settings)
     by_decile.attrs.update(settings)
-    return DeprivationReach(shares, by_decile, unmatched, settings)
+    measure = f"treatment_by_lsoa.count {year}" + (
+        f" ({', '.join(map(str, groups))})" if groups else ""
+    )
+    return DeprivationReach(
+        Described(shares, _shares_spec(measure)),
+        Described(by_decile, _by_decile_spec(measure, per)),
+        unmatched,
+        settings,
+    )
+
+
+def _shares_spec(measure: str) -> TableSpec:
+    """What :attr:`DeprivationReach.shares` holds (see its docstring)."""
+    return TableSpec(
+        dims=("group",),
+        counts={"count": Count(measure), "total_count": Count(measure, fixed={"group": ALL})},
+        derived={
+            **wilson_columns("count", "total_count", "share_of_events", "lower", "upper"),
+            **{
+                c: Derived(("count", "total_count"))
+                for c in ("ratio", "ratio_lower", "ratio_upper")
+            },
+        },
+        safe=("lsoas", "population", "total_population", "share_of_population"),
+        member_sets={"group": decile_groups()},
+        dim_names={"group": "imd_decile"},
+    )
+
+
+def _by_decile_spec(measure: str, per: float) -> TableSpec:
+    """What :attr:`DeprivationReach.by_decile` holds (see its docstring)."""
+    return TableSpec(
+        dims=("imd_decile",),
+        counts={"count": Count(measure)},
+        derived=rate_columns(per, "share_of_events", "ratio"),
+        safe=("lsoas", "population", "share_of_population"),
+    )

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.spec import Count, Derived, Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.need._common import (
     as_list,
-    display_table,
+    display_described,
     require_columns,
     require_frame,
     treatment_rows,
@@ -176,7 +177,8 @@ def representation(
     conf: float = 0.95,
     threshold: int = 5,
     suppressed: bool = False,
-) -> pd.DataFrame:
+    measure: str | None = None,
+) -> Described | pd.DataFrame:
     """Share of each group among people in treatment against its share of the population.
 
     Conventions
@@ -220,14 +222,22 @@ def representation(
         Suppression threshold for the display table.
     suppressed : bool, default False
         Return the display table (counts 1 to threshold-1 as "*", with secondary suppression
-        against the Total row and the derived shares/ratios hidden) instead of numbers.
+        against the Total row and the derived shares/ratios hidden) instead of numbers: a
+        plain DataFrame to read, not to publish.
+    measure : str, optional
+        What ``in_treatment`` counts, for linking tables published together: tables of the
+        same people broken down in different ways (by sex, by age band) share a ``Total``.
+        Default: ``treatment.in_treatment`` with the year, and with the substance groups,
+        age bands and excluded groups when any are left out (their totals differ).
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed by the group label, with a final ``Total`` row: in_treatment, share_treatment,
-        share_lower, share_upper, population, share_population, ratio, ratio_lower,
-        ratio_upper, flag. Shares are fractions (0-1).
+    Described
+        Frame indexed by the group label, with a final ``Total`` row: in_treatment,
+        share_treatment, share_lower, share_upper, population, share_population, ratio,
+        ratio_lower, ratio_upper, flag. Shares are fractions (0-1). ``in_treatment``
+        counts people; the shares, ratios and flag derive from it (the flag is read from
+        the ratio's interval); population figures are safe; ``Total`` is the margin.
     """
     treatment = require_frame(treatment, "treatment")
     population = require_frame(population, "population")
@@ -323,12 +333,20 @@ def representation(
             "age_bands": bands_sel or "all",
         }
     )
-    if suppressed:
-        return display_table(
-            out,
-            threshold,
-            count_columns=["in_treatment"],
-            derived={c: ["in_treatment"] for c in (*REPRESENTATION_SHARES, "flag")},
-            total_row="Total",
-        )
-    return out
+    if measure is None:
+        left_out = [
+            f"substance groups {', '.join(map(str, groups_sel))}" if groups_sel else "",
+            f"age bands {', '.join(map(str, bands_sel))}" if bands_sel else "",
+            f"without {by} {', '.join(sorted(excluded[by].unique()))}" if len(excluded) else "",
+        ]
+        detail = "; ".join(b for b in left_out if b)
+        measure = f"treatment.in_treatment {year}" + (f" ({detail})" if detail else "")
+    spec = TableSpec(
+        dims=(by,),
+        counts={"in_treatment": Count(measure)},
+        derived={c: Derived(("in_treatment",)) for c in (*REPRESENTATION_SHARES, "flag")},
+        safe=("population", "share_population"),
+        totals={by: "Total"},
+    )
+    result = Described(out, spec)
+    return display_described(result, threshold) if suppressed else result

@@ -6,6 +6,7 @@ import logging
 
 import pandas as pd
 
+from workbench.disclosure.spec import Count, Derived, Described, TableSpec, wilson_columns
 from workbench.errors import WorkbenchError
 from workbench.need._common import require_columns, require_frame
 from workbench.stats.rates import proportion
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 def collection_times(
     finds: pd.DataFrame, target_hours: float = 24, *, conf: float = 0.95
-) -> pd.DataFrame:
+) -> Described:
     """Finds per calendar year, the share collected within ``target_hours``, median and 90th
     percentile hours to collection.
 
@@ -41,9 +42,11 @@ def collection_times(
 
     Returns
     -------
-    pandas.DataFrame
+    Described
         One row per year: year, finds, within_target, median_hours, p90_hours, proportion,
-        lower, upper.
+        lower, upper. Needle finds are a partnership table: ``finds`` and ``within_target``
+        (part of the finds) are counts; the share, its limits and the hours (statistics of
+        the finds counted) derive from them.
 
     Raises
     ------
@@ -72,4 +75,16 @@ def collection_times(
     out["p90_hours"] = grouped["hours"].quantile(0.9)
     shares = proportion(out["within_target"], out["finds"], conf=conf)
     out = out.join(shares[["proportion", "lower", "upper"]])
-    return out.reset_index()
+    spec = TableSpec(
+        dims=("year",),
+        counts={
+            "finds": Count("needles.finds"),
+            "within_target": Count("needles.within_target", part_of="finds"),
+        },
+        derived={
+            **wilson_columns("within_target", "finds", "proportion", "lower", "upper"),
+            "median_hours": Derived(("finds",)),
+            "p90_hours": Derived(("finds",)),
+        },
+    )
+    return Described(out.reset_index(), spec)

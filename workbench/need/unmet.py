@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from workbench.disclosure.spec import Count, Derived, Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.need._common import counts_column, require_columns, require_frame
 
@@ -57,7 +58,7 @@ def unmet_need(
     prevalence_year: str | None = None,
     treatment_year: str | None = None,
     groups: list[str] | None = None,
-) -> pd.DataFrame:
+) -> Described:
     """Met and unmet need by substance group and area, with the range from the estimate's CI.
 
     Conventions
@@ -99,11 +100,14 @@ def unmet_need(
 
     Returns
     -------
-    pandas.DataFrame
+    Described
         One row per area and group: area_code, area_name, substance_group, prevalence_year,
         treatment_year, prevalence_ages, treatment_ages, treatment_groups, estimate, lower_95,
         upper_95, in_treatment, blank_rows, met_pct, unmet_pct, unmet_pct_at_lower,
         unmet_pct_at_upper, over_estimate, over_upper, note. ``attrs`` hold the conventions.
+        ``in_treatment`` counts people; the percentages give it back with the estimate, so
+        they derive from it; the estimate and its limits (published modelled figures) are
+        safe.
 
     Examples
     --------
@@ -112,9 +116,9 @@ def unmet_need(
     ...     "lower_95": [900], "upper_95": [1100]})
     >>> tr = pd.DataFrame({"financial_year": ["2021-22"] * 2,
     ...     "substance_group": ["crack", "opiate_and_crack"], "in_treatment": [150, 300]})
-    >>> unmet_need(prev, tr)[["unmet_pct", "unmet_pct_at_lower", "unmet_pct_at_upper"]].round(2)
+    >>> unmet_need(prev, tr).frame[["unmet_pct", "unmet_pct_at_lower", "unmet_pct_at_upper"]]
        unmet_pct  unmet_pct_at_lower  unmet_pct_at_upper
-    0       55.0                50.0               59.09
+    0       55.0                50.0           59.090909
     """
     prevalence = require_frame(prevalence, "prevalence")
     in_treatment = require_frame(in_treatment, "in_treatment")
@@ -258,7 +262,16 @@ def unmet_need(
             "treatment ages",
         }
     )
-    return out
+    spec = TableSpec(
+        dims=("area_code", "substance_group"),
+        counts={"in_treatment": Count("unmet_need.in_treatment")},
+        derived={
+            c: Derived(("in_treatment",))
+            for c in ("met_pct", "unmet_pct", "unmet_pct_at_lower", "unmet_pct_at_upper")
+        },
+        safe=("estimate", "lower_95", "upper_95", "blank_rows"),
+    )
+    return Described.of(out, spec)
 
 
 def unmet_need_error_bars(unmet: pd.DataFrame) -> np.ndarray:

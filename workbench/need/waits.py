@@ -8,11 +8,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.spec import Count, Derived, Described, TableSpec, wilson_columns
 from workbench.errors import WorkbenchError
 from workbench.need._common import (
     as_list,
     counts_column,
-    display_table,
+    display_described,
     require_columns,
     require_frame,
 )
@@ -63,7 +64,7 @@ def waiting_times(
     conf: float = 0.95,
     threshold: int = 5,
     suppressed: bool = False,
-) -> pd.DataFrame:
+) -> Described | pd.DataFrame:
     """Share of people starting within the waiting-time target, with Wilson intervals.
 
     Conventions
@@ -96,13 +97,18 @@ def waiting_times(
     suppressed : bool, default False
         Return the display table (counts 1 to threshold-1 as "*", shares hidden with them;
         ``within_target`` is hidden too where fewer than ``threshold`` people started outside
-        the target, so that number cannot be found by subtraction).
+        the target, so that number cannot be found by subtraction): a plain DataFrame to
+        read, not to publish (:meth:`~workbench.outputs.Outputs.table` takes the
+        :class:`~workbench.disclosure.Described` result).
 
     Returns
     -------
-    pandas.DataFrame
-        financial_year, cohort, the ``by`` columns, target, started, within_target,
-        blank_rows, share, lower, upper (fractions), and below_standard when asked.
+    Described
+        ``.frame``: financial_year, cohort, the ``by`` columns, target, started,
+        within_target, blank_rows, share, lower, upper (fractions), and below_standard when
+        asked. ``.spec``: ``started`` and ``within_target`` count people (``within_target``
+        is part of ``started``: its complement, people not seen in time, counts people
+        too); the share, its Wilson limits and the flag derive from both.
     """
     waits = require_frame(waits, "waits")
     require_columns(waits, _WAIT_COLS, "waits", "waiting_times")
@@ -151,14 +157,24 @@ def waiting_times(
             "standard": standard,
         }
     )
-    if suppressed:
-        dep = ["started", "within_target"]
-        derived = {c: dep for c in ("share", "lower", "upper", "below_standard")}
-        return display_table(
-            out, threshold, count_columns=dep, derived=derived,
-            complements={"within_target": "started"},
-        )  # fmt: skip
-    return out
+    result = Described.of(out, _waits_spec(extra))
+    return display_described(result, threshold) if suppressed else result
+
+
+def _waits_spec(by: Sequence[str]) -> TableSpec:
+    """What :func:`waiting_times` returns (see its Returns)."""
+    return TableSpec(
+        dims=("financial_year", "cohort", *by),
+        counts={
+            "started": Count("waits.started"),
+            "within_target": Count("waits.within_target", part_of="started"),
+        },
+        derived={
+            **wilson_columns("within_target", "started", "share", "lower", "upper"),
+            "below_standard": Derived(("within_target", "started")),
+        },
+        safe=("blank_rows",),
+    )
 
 
 def young_people_access(
@@ -171,7 +187,7 @@ def young_people_access(
     conf: float = 0.95,
     threshold: int = 5,
     suppressed: bool = False,
-) -> pd.DataFrame:
+) -> Described | pd.DataFrame:
     """Reach of tier 2 early intervention among vulnerable young people, and tier 3 waits.
 
     Conventions
@@ -205,14 +221,19 @@ def young_people_access(
         Return the display table: counts 1 to threshold-1 as "*", a part hidden where its
         complement (cohort - tier2_reached, cohort - tier3_referred, tier3_referred -
         tier3_within_10_days) is 1 to threshold-1, and every share, limit and rate computed
-        from a hidden count hidden too.
+        from a hidden count hidden too. A plain DataFrame to read, not to publish.
 
     Returns
     -------
-    pandas.DataFrame
-        financial_year, the ``by`` columns, cohort, tier2_reached, tier3_referred,
-        tier3_within_10_days, population_10_17, blank_rows, tier2_share (+ lower/upper),
-        tier3_10d_share (+ lower/upper), cohort_rate (+ lower/upper).
+    Described
+        ``.frame``: financial_year, the ``by`` columns, cohort, tier2_reached,
+        tier3_referred, tier3_within_10_days, population_10_17, blank_rows, tier2_share (+
+        lower/upper), tier3_10d_share (+ lower/upper), cohort_rate (+ lower/upper).
+        ``.spec``: the four counts count young people (tier 2 reached is part of the
+        cohort, within 10 days part of those referred); shares, limits and rates derive
+        from their counts; the population is safe. Cells of the same year, ward and group
+        in any table of the run are the same number (the ward and group tables are margins
+        of the ward x group table).
     """
     yp = require_frame(young_people, "young_people")
     require_columns(yp, _YP_COLS, "young_people", "young_people")
@@ -283,28 +304,39 @@ def young_people_access(
             "tier3_within_10_days / tier3_referred",
         }
     )
-    if suppressed:
-        derived = {
-            "tier2_share": ["cohort", "tier2_reached"],
-            "tier2_lower": ["cohort", "tier2_reached"],
-            "tier2_upper": ["cohort", "tier2_reached"],
-            "tier3_10d_share": ["tier3_referred", "tier3_within_10_days"],
-            "tier3_10d_lower": ["tier3_referred", "tier3_within_10_days"],
-            "tier3_10d_upper": ["tier3_referred", "tier3_within_10_days"],
-            "cohort_rate": ["cohort"],
-            "cohort_rate_lower": ["cohort"],
-            "cohort_rate_upper": ["cohort"],
-        }
-        # People not reached, not referred, or not seen within 10 days are counts too.
-        complements = {
-            "tier2_reached": "cohort",
-            "tier3_referred": "cohort",
-            "tier3_within_10_days": "tier3_referred",
-        }
-        return display_table(
-            out, threshold, count_columns=counts, derived=derived, complements=complements
-        )
-    return out
+    dims = ["financial_year"] + [{"ward": "ward_code"}.get(b, b) for b in by_list]
+    result = Described.of(out, _young_people_spec(dims, per))
+    return display_described(result, threshold) if suppressed else result
+
+
+def _young_people_spec(dims: Sequence[str], per: float) -> TableSpec:
+    """What :func:`young_people_access` returns (see its Returns)."""
+    return TableSpec(
+        dims=tuple(dims),
+        counts={
+            "cohort": Count("yp.cohort"),
+            "tier2_reached": Count("yp.tier2_reached", part_of="cohort"),
+            # people not reached, not referred, or not seen within 10 days count too
+            "tier3_referred": Count("yp.tier3_referred", part_of="cohort"),
+            "tier3_within_10_days": Count("yp.tier3_within_10_days", part_of="tier3_referred"),
+        },
+        derived={
+            "cohort_rate": Derived(("cohort",), "rate", "population_10_17", per),
+            "cohort_rate_lower": Derived(("cohort",)),
+            "cohort_rate_upper": Derived(("cohort",)),
+            **wilson_columns(
+                "tier2_reached", "cohort", "tier2_share", "tier2_lower", "tier2_upper"
+            ),
+            **wilson_columns(
+                "tier3_within_10_days",
+                "tier3_referred",
+                "tier3_10d_share",
+                "tier3_10d_lower",
+                "tier3_10d_upper",
+            ),
+        },
+        safe=("population_10_17", "blank_rows"),
+    )
 
 
 #: Columns of :func:`young_people_access` (``by="ward"``) put on the ward map.

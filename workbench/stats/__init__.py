@@ -8,7 +8,13 @@ from workbench.stats.disclosure import (
     suppression_mask,
 )
 from workbench.stats.funnel import funnel_baseline, funnel_classify, funnel_limits, funnel_plot
-from workbench.stats.periods import compare_periods, monthly_counts, observed_months, seasonality
+from workbench.stats.periods import (
+    compare_periods,
+    monthly_counts,
+    monthly_table,
+    observed_months,
+    seasonality,
+)
 from workbench.stats.rates import (
     BYAR_FROM,
     poisson_interval,
@@ -35,6 +41,7 @@ __all__ = [
     "mann_kendall",
     "mann_kendall_many",
     "monthly_counts",
+    "monthly_table",
     "observed_months",
     "poisson_interval",
     "proportion",

@@ -10,10 +10,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.spec import SOURCES, Count, Derived, Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.stats.rates import rate
 
-__all__ = ["monthly_counts", "compare_periods", "seasonality", "observed_months"]
+__all__ = [
+    "monthly_counts",
+    "monthly_table",
+    "compare_periods",
+    "seasonality",
+    "observed_months",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +255,8 @@ def compare_periods(
     population: Any = None,
     per: float = 10_000,
     conf: float = 0.95,
-) -> pd.DataFrame:
+    source: str = "open",
+) -> Described:
     """Counts (and rates) in each period against the same period a year earlier.
 
     Parameters
@@ -277,15 +285,20 @@ def compare_periods(
         Population for rates; a Series indexed by the ``by`` groups gives one per group.
     per : float, default 10,000
     conf : float, default 0.95
+    source : {"open", "partnership"}, default "open"
+        Where the counts come from (police.uk counts are open data; pass ``"partnership"``
+        for a partnership table): the disclosure spec's source.
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``[by,] period, first_month, last_month, months_expected, months_observed,
-        complete, count, previous_period, previous_months_observed, previous_complete,
-        previous_count, months_compared, compared_count, compared_previous_count, change,
-        pct_change, comparison`` and, with a population, ``rate, lower, upper,
-        previous_rate``.
+    Described
+        ``.frame`` has columns ``[by,] period, first_month, last_month, months_expected,
+        months_observed, complete, count, previous_period, previous_months_observed,
+        previous_complete, previous_count, months_compared, compared_count,
+        compared_previous_count, change, pct_change, comparison`` and, with a population,
+        ``rate, lower, upper, previous_rate``. ``.spec``: the four counts are counts, the
+        changes derive from the compared counts and the rates from their count; month
+        tallies are safe.
 
     Notes
     -----
@@ -312,7 +325,7 @@ def compare_periods(
     Examples
     --------
     >>> s = pd.Series(range(24), index=pd.period_range("2021-01", periods=24, freq="M"))
-    >>> compare_periods(s, freq="year")[["period", "count", "previous_count", "change"]]
+    >>> compare_periods(s, freq="year").frame[["period", "count", "previous_count", "change"]]
                    period  count  previous_count  change
     0  2021-01 to 2021-12   66.0             NaN     NaN
     1  2022-01 to 2022-12  210.0            66.0   144.0
@@ -403,7 +416,54 @@ def compare_periods(
             "per": per if population is not None else None,
         }
     )
-    return out
+    group = None if "group" not in out.columns and by is None else by if by is not None else "group"
+    return Described.of(out, _compare_spec(group, source))
+
+
+def _compare_spec(by: Hashable | None, source: str) -> TableSpec:
+    """What :func:`compare_periods` returns: four counts, changes and rates derived."""
+    if source not in SOURCES:
+        raise WorkbenchError(f"source must be one of {SOURCES}, found {source!r}")
+    compared = ("compared_count", "compared_previous_count")
+    derived = {c: Derived(compared) for c in ("change", "pct_change")}
+    derived.update({c: Derived(("count",)) for c in ("rate", "lower", "upper")})
+    derived["previous_rate"] = Derived(("previous_count",))
+    dims = ("period",) if by is None else (str(by), "period")
+    return TableSpec(
+        dims=dims,
+        counts={c: Count() for c in ("count", "previous_count", *compared)},
+        derived=derived,
+        # how many months each period holds: coverage, not counts of people or events
+        safe=("months_expected", "months_observed", "previous_months_observed", "months_compared"),
+        source=source,
+    )
+
+
+def monthly_table(monthly: pd.DataFrame, *, source: str = "open") -> Described:
+    """The wide frame of :func:`monthly_counts` as a table to publish.
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        :func:`monthly_counts` output: index ``month``, one column of counts per group.
+    source : {"open", "partnership"}, default "open"
+
+    Returns
+    -------
+    Described
+        ``month`` (text) and the group columns, every one a count of its own.
+    """
+    if source not in SOURCES:
+        raise WorkbenchError(f"source must be one of {SOURCES}, found {source!r}")
+    frame = monthly.rename_axis(index="month").reset_index()
+    frame.columns = [str(c) for c in frame.columns]
+    frame["month"] = frame["month"].astype(str)
+    spec = TableSpec(
+        dims=("month",),
+        counts={c: Count() for c in frame.columns if c != "month"},
+        source=source,
+    )
+    return Described(frame, spec)
 
 
 def _comparison(row: dict[str, Any], compare: str) -> str:
@@ -471,19 +531,21 @@ def seasonality(
     start: Any = None,
     end: Any = None,
     observed: Iterable[Any] | None = None,
-) -> pd.DataFrame:
+    source: str = "open",
+) -> Described:
     """Month-of-year profile: the average count in each calendar month, over observed months.
 
     Parameters
     ----------
-    data, by, count, start, end, observed
+    data, by, count, start, end, observed, source
         As in :func:`compare_periods`.
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``[by,] month_of_year, month_name, years, years_observed, mean, min, max,
-        seasonal_index``.
+    Described
+        ``.frame`` has columns ``[by,] month_of_year, month_name, years, years_observed,
+        mean, min, max, seasonal_index``. ``.spec``: the monthly minimum and maximum are
+        counts (a single month's count); the mean and index derive from them.
 
     Notes
     -----
@@ -514,4 +576,14 @@ def seasonality(
     prof.attrs["seasonal_index"] = (
         "month mean over observed months / average of the calendar months' means"
     )
-    return prof
+    if source not in SOURCES:
+        raise WorkbenchError(f"source must be one of {SOURCES}, found {source!r}")
+    group = [c for c in prof.columns[:1] if c != "month_of_year"]
+    spec = TableSpec(
+        dims=(*map(str, group), "month_of_year"),
+        counts={"min": Count(), "max": Count()},
+        derived={"mean": Derived(("min", "max")), "seasonal_index": Derived(("min", "max"))},
+        safe=("years", "years_observed"),
+        source=source,
+    )
+    return Described(prof, spec)
