@@ -67,7 +67,10 @@ class Study:
         police.uk street crime in the study area and period (see
         :func:`workbench.loaders.police.read_street`), with the attribution rule's columns
         ``lsoa_code``, ``ward_code``, ``district_code``, ``imd_decile``
-        (:mod:`workbench.loaders.attribution`).
+        (:mod:`workbench.loaders.attribution`). The same frame whichever ``[study] engine``
+        reads the files (docs/scale.md).
+    crime_counts : workbench.engines.StreetAggregates
+        LSOA × month × crime type counts, ledger and coverage from the configured engine.
     coverage : Coverage
         Months of the study period each force's police files hold (``observed``,
         ``missing``); :meth:`check_coverage` refuses a period running past the data.
@@ -398,15 +401,64 @@ class Study:
         Placed by the one attribution rule (:mod:`workbench.loaders.attribution`):
         ``lsoa_code`` (the police's code of a study LSOA, else the study LSOA of the point),
         ``ward_code`` (by point), ``district_code`` and ``imd_decile`` (of the LSOA).
+
+        Read by the configured engine (``[study] engine``): the in-memory loader itself, or
+        DuckDB or Dask keeping every column of the study area's rows and handing them back
+        as the loader's GeoDataFrame (:meth:`workbench.engines.StreetAggregates.crimes`:
+        same columns, types, CRS and row order). Either way the files' ledger and coverage
+        are recorded once.
         """
-        gdf = read_street(
+        engine = self._engine()
+        if engine == "memory":
+            gdf = read_street(
+                self._path("police_street"),
+                period=self.period,
+                area=self.study_area,
+                ledger=self.ledger,
+            )
+        else:
+            gdf = self._engine_crimes(engine)
+        self._record_coverage()
+        return self._attribute(gdf, "crimes")
+
+    def _engine_crimes(self, engine: str) -> gpd.GeoDataFrame:
+        """The study area's street crime read by DuckDB or Dask (every column kept).
+
+        When :attr:`crime_counts` already read the files (only the columns of the counts), the
+        files are read again for their other columns; the ledger of that second reading must
+        equal the one recorded, and is not recorded again.
+        """
+        from workbench.engines import aggregate_street
+
+        counted = "crime_counts" in self.__dict__
+        agg = aggregate_street(
             self._path("police_street"),
             period=self.period,
             area=self.study_area,
-            ledger=self.ledger,
+            engine=engine,
+            scheduler=self.config.scheduler,
+            ledger=None if counted else self.ledger,
+            columns="all",
         )
-        self._record_coverage()
-        return self._attribute(gdf, "crimes")
+        try:
+            gdf = agg.crimes()
+        finally:
+            agg.close()
+        if counted:
+            # (file names aside: they are shown relative to the working folder, which may differ
+            # when a notebook reads a study pickled by ``workbench report``)
+            police = [f for f in self.ledger.files if f.kind == "police_street"]
+            had = [{**f.to_dict(), "file": None} for f in police]
+            now = [{**f.to_dict(), "file": None} for f in agg.ledger.files]
+            if had != now:  # the same files, the same rules: only if the files changed
+                raise DataError(
+                    ", ".join(f.file for f in police),
+                    "the rows counted when the study first read these files",
+                    found=f"other counts on reading them again with {engine} "
+                    f"(first {had}, now {now})",
+                    fix="Keep the police files unchanged while a study is open; run again.",
+                )
+        return gdf
 
     def _attribute(self, gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
         """Store the attribution rule's columns on a layer's rows (once, at load)."""
@@ -446,8 +498,8 @@ class Study:
         the run log and ``workbench validate --json``). A month some force lacks is missing,
         not zero: time-based outputs use :attr:`Coverage.observed`.
         """
-        if self._engine() != "memory":  # scale (issue 16): read through the engine
-            self.crime_counts  # noqa: B018
+        if self._engine() != "memory" and "crimes" not in self.__dict__:
+            self.crime_counts  # noqa: B018 - scale (issue 16): counts only, rows not held
         else:
             self.crimes  # noqa: B018 - reading the files records their months and the coverage
         return self._coverage
@@ -524,12 +576,14 @@ class Study:
     def crime_counts(self):
         """police.uk street crime aggregated by the configured engine (``[study] engine``):
         a :class:`workbench.engines.StreetAggregates` (LSOA × month × crime type counts, ledger,
-        coverage). With the in-memory engine it is built from :attr:`crimes` (loaded once)."""
+        coverage). With the in-memory engine, or once :attr:`crimes` is loaded (whichever
+        engine read it), it is built from :attr:`crimes`: the files are read once and the
+        ledger recorded once. Otherwise DuckDB or Dask read only the columns of the counts."""
         from workbench.engines import aggregate_street
 
         paths = self._path("police_street")
         engine = self._engine()
-        if engine == "memory":
+        if engine == "memory" or "crimes" in self.__dict__:
             before = len(self.ledger.files)
             crimes = self.crimes
             own = [f for f in self.ledger.files[before:] if f.kind == "police_street"] or [

@@ -104,6 +104,14 @@ class _MemoryRows:
         self.gdf = None
 
 
+def _loader_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The loader's own result, without columns added after it (the attribution rule's)."""
+    from workbench.loaders.police import STREET_COLUMNS
+
+    cols = [*STREET_COLUMNS, gdf.geometry.name]
+    return gdf[cols] if list(gdf.columns) != cols else gdf
+
+
 @dataclass
 class StreetAggregates:
     """What the analysis needs from police.uk street crime, whichever engine made it.
@@ -118,8 +126,10 @@ class StreetAggregates:
         One :class:`~workbench.ledger.FileLedger` per configured source: rows read, kept and
         dropped by reason (the loader's reasons).
     coverage : DataFrame
-        ``force``, ``month``, ``files``, ``rows``: the months each force's files hold (from the
-        file names ``YYYY-MM-<force>-street.csv``). A month absent for a force is missing data.
+        ``force``, ``month``, ``files``, ``rows`` (Int64): the months each force's files hold
+        (from the file names ``YYYY-MM-<force>-street.csv``; for a source not named so, from
+        its rows' Month column, with ``files`` and ``rows`` missing). A month absent for a
+        force is missing data.
     engine : str
         ``"memory"``, ``"duckdb"`` or ``"dask"``.
     """
@@ -183,6 +193,24 @@ class StreetAggregates:
             return points_within_duckdb(self.rows, polygons.to_crs(BNG), crime_types)
         return self.rows.points_within(polygons, crime_types)
 
+    def crimes(self) -> gpd.GeoDataFrame:
+        """The kept records as :func:`workbench.loaders.police.read_street` returns them.
+
+        Needs every column kept (``aggregate_street(..., columns="all")``). Same columns,
+        types, CRS (EPSG:27700 points) and row order (the loader's reading order: sources as
+        configured, files by name, rows as in the file) as the loader's GeoDataFrame.
+        """
+        if self.rows is None:
+            raise ValueError("the aggregates are closed: their rows are gone")
+        if isinstance(self.rows, _MemoryRows):
+            return _loader_columns(self.rows.gdf)
+        if tuple(self.rows.schema.kept) != tuple(_rows.FULL.kept):
+            raise ValueError(
+                'the engine kept only the columns of the counts: use columns="all" to have '
+                "the rows themselves"
+            )
+        return _rows.to_crimes(self.rows.frame())
+
     def close(self) -> None:
         """Release the engine's kept rows (DuckDB's temporary database, Dask's memory)."""
         if self.rows is not None:
@@ -232,6 +260,7 @@ def aggregate_street(
     workdir: str | Path | None = None,
     crimes: gpd.GeoDataFrame | None = None,
     crimes_ledger: Sequence[FileLedger] | None = None,
+    columns: str = "counts",
 ) -> StreetAggregates:
     """Read police.uk street crime with the chosen engine and aggregate it.
 
@@ -256,6 +285,11 @@ def aggregate_street(
         For ``engine="memory"``: rows already loaded by ``read_street`` with the same arguments
         (a :class:`~workbench.study.Study` passes its ``crimes``), with their ledger entries in
         ``crimes_ledger`` (already in the study's ledger, so not added to ``ledger`` again).
+    columns : {"counts", "all"}
+        ``"counts"``: the DuckDB and Dask engines read and keep only the columns the
+        aggregates need (``_rows.LEAN``); ``"all"``: every published column, so that
+        :meth:`StreetAggregates.crimes` can give the loader's GeoDataFrame (``_rows.FULL``;
+        meant for a study area, whose rows fit in memory).
 
     Returns
     -------
@@ -268,6 +302,7 @@ def aggregate_street(
     ledgers agree exactly (``tests/engines``, ``benchmarks/bench_scale.py``).
     """
     sources = [Path(s) for s in sources]
+    schema = _rows.schema_of(columns)
     chosen = choose_engine(engine, sources)
     members, entries = list_members(sources)
     read: dict[int, int] | None = None
@@ -286,22 +321,28 @@ def aggregate_street(
         from .embedded import run_duckdb
 
         rows, read = run_duckdb(
-            members, entries, period=period, area=area, memory_limit=memory_limit, workdir=workdir
+            members,
+            entries,
+            period=period,
+            area=area,
+            memory_limit=memory_limit,
+            workdir=workdir,
+            schema=schema,
         )
     else:
         from .distributed import connect, run_dask
 
         client = client or connect(scheduler)
-        rows, read = run_dask(members, entries, period=period, area=area, client=client)
+        rows, read = run_dask(
+            members, entries, period=period, area=area, client=client, schema=schema
+        )
     counts = rows.counts()
     counts["month"] = pd.PeriodIndex.from_ordinals(counts["month"].to_numpy(np.int64), freq="M")
     counts = counts.astype({"lsoa_code": "str", "crime_type": "str", "count": "int64"})
     counts = counts.sort_values(KEY, ignore_index=True)[[*KEY, "count"]]
     if ledger is not None and entries:
         ledger.extend(entries)
-    cov = coverage(members, read)
-    if read is None:
-        cov = cov.assign(rows=pd.NA).astype({"rows": "Int64"})
+    cov = coverage(members, read, entries)
     logger.info(
         "%s engine: %d records kept in %d LSOA-month-type cells",
         chosen,

@@ -60,16 +60,100 @@ KEPT = [
     "latitude",
     "_ord",
 ]
-#: The published columns the engines read (the others are not needed for the aggregates, and
-#: the loader's rules do not look at them).
+#: The published columns the engines read for the aggregates (the others are not needed for
+#: the counts, and the loader's rules do not look at them; ``reported_by`` gives the force of
+#: a file not named by month, as the loader's coverage rule reads it).
 COLUMNS = {
     k: v
     for k, v in police.STREET_COLUMNS.items()
-    if k in ("crime_id", "month", "falls_within", "longitude", "latitude", "lsoa_code",
-             "crime_type")
+    if k in ("crime_id", "month", "reported_by", "falls_within", "longitude", "latitude",
+             "lsoa_code", "crime_type")
 }  # fmt: skip
 REQUIRED = {k: v for k, v in COLUMNS.items() if k in police._STREET_REQUIRED}
 OPTIONAL = {k: v for k, v in COLUMNS.items() if k not in police._STREET_REQUIRED}
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What an engine reads and keeps of each row.
+
+    ``columns``: the published columns read (workbench name -> published headers);
+    ``kept``: the columns stored for each kept row (``month`` as its Period ordinal, ``_ord``
+    the reading order). :data:`LEAN` serves the aggregates; :data:`FULL` keeps every column
+    of :func:`workbench.loaders.police.read_street`'s result, so that the kept rows can be
+    turned into exactly that GeoDataFrame (:func:`to_crimes`).
+    """
+
+    columns: dict
+    kept: tuple
+
+    @property
+    def required(self) -> dict:
+        return {k: v for k, v in self.columns.items() if k in police._STREET_REQUIRED}
+
+    @property
+    def optional(self) -> dict:
+        return {k: v for k, v in self.columns.items() if k not in police._STREET_REQUIRED}
+
+    @property
+    def text(self) -> list[str]:
+        """Kept columns holding text."""
+        return [c for c in self.kept if c not in _NUMERIC]
+
+
+_NUMERIC = {"month": "int64", "longitude": "float64", "latitude": "float64", "_ord": "int64"}
+#: The aggregates' schema: :data:`COLUMNS` read, :data:`KEPT` kept.
+LEAN = Schema(COLUMNS, tuple(KEPT))
+#: Every published column read and kept (``Study.crimes`` through an engine).
+FULL = Schema(dict(police.STREET_COLUMNS), (*police.STREET_COLUMNS, "_ord"))
+
+
+def schema_of(columns: str) -> Schema:
+    """:data:`LEAN` for ``"counts"``, :data:`FULL` for ``"all"``."""
+    if columns not in ("counts", "all"):
+        raise ValueError(f"columns must be 'counts' or 'all', found {columns!r}")
+    return LEAN if columns == "counts" else FULL
+
+
+def empty_kept(schema: Schema) -> pd.DataFrame:
+    """No kept rows, with the schema's columns and types."""
+    return pd.DataFrame({c: pd.Series(dtype=_NUMERIC.get(c, "str")) for c in schema.kept})
+
+
+def to_crimes(df: pd.DataFrame):
+    """Kept rows of the :data:`FULL` schema as :func:`workbench.loaders.police.read_street`
+    returns them: its columns in its order and types, EPSG:27700 points built by the loader's
+    own ``_points_bng``, rows in reading order (``_ord``: the loader's order), a fresh
+    RangeIndex."""
+    import geopandas as gpd
+
+    from workbench.geo import BNG
+
+    df = df.sort_values("_ord", kind="stable", ignore_index=True)
+    out = {}
+    for c in police.STREET_COLUMNS:
+        col = df[c]
+        if c == "month":
+            out[c] = pd.Series(
+                pd.PeriodIndex.from_ordinals(col.to_numpy(np.int64), freq="M"), copy=False
+            )
+        elif c in ("longitude", "latitude"):
+            out[c] = col.astype("float64").reset_index(drop=True)
+        else:
+            out[c] = _as_str(col)
+    frame = pd.DataFrame(out)
+    geom = police._points_bng(frame["longitude"].to_numpy(), frame["latitude"].to_numpy())
+    return gpd.GeoDataFrame(frame, geometry=geom, crs=BNG)
+
+
+def _as_str(col: pd.Series) -> pd.Series:
+    """Text as the loader holds it (pandas ``str``, Arrow-backed; missing stays missing)."""
+    if col.dtype == "str":
+        return col.reset_index(drop=True)
+    arr = pa.array(col.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    return pd.Series(pd.array(arr, dtype="str"))
+
+
 #: The aggregation key of the national counts.
 KEY = ["lsoa_code", "month", "crime_type"]
 _SHIFT = 32  # _ord = file number << 32 | row within the batch stream of that file
@@ -159,20 +243,29 @@ def list_members(sources: Sequence[str | Path]) -> tuple[list[Member], list[File
     return members, entries
 
 
-def coverage(members: Sequence[Member], read: dict[int, int] | None = None) -> pd.DataFrame:
-    """Months held per force, from the file names (``YYYY-MM-<force>-street.csv``).
+def coverage(
+    members: Sequence[Member],
+    read: dict[int, int] | None = None,
+    entries: Sequence[FileLedger] | None = None,
+) -> pd.DataFrame:
+    """Months held per force: from the file names (``YYYY-MM-<force>-street.csv``), and for a
+    source none of whose files is named so, the months the loader's fallback recorded in its
+    ledger (``entries[source].months``, from the rows' Month column).
 
-    One row per force and month with ``files`` (how many files, duplicates excluded) and, when
-    ``read`` (rows read per file number) is given, ``rows``. A month absent here is missing
-    data for that force, never zero.
+    One row per force and month with ``files`` (how many files, duplicates excluded) and
+    ``rows`` (rows read, when ``read``, rows read per file number, is given); both missing for
+    months found from the Month column, whose files hold several months. A month absent here
+    is missing data for that force, never zero.
     """
     rows = []
+    named_sources = set()
     for m in members:
         if m.duplicate_of is not None:
             continue
         hit = _FORCE.search(m.base)
         if not hit:
             continue
+        named_sources.add(m.source)
         rows.append(
             {
                 "force": hit.group(2),
@@ -181,19 +274,23 @@ def coverage(members: Sequence[Member], read: dict[int, int] | None = None) -> p
                 "rows": (read or {}).get(m.number, 0),
             }
         )
-    if not rows:
-        return pd.DataFrame(
-            {
-                "force": pd.Series(dtype="str"),
-                "month": pd.Series(dtype="period[M]"),
-                "files": pd.Series(dtype="int64"),
-                "rows": pd.Series(dtype="int64"),
-            }
-        )
-    df = pd.DataFrame(rows).groupby(["force", "month"], as_index=False).sum()
+    by_column = []
+    for s, fl in enumerate(entries or []):
+        if s in named_sources:
+            continue
+        for force, months in fl.months.items():
+            by_column += [{"force": force, "month": pd.Period(mo, freq="M")} for mo in months]
+    types = {"force": "str", "month": "period[M]", "files": "Int64", "rows": "Int64"}
+    empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in types.items()})
+    df = pd.DataFrame(rows) if rows else empty
+    df = df.astype(types).groupby(["force", "month"], as_index=False).sum(min_count=1)
+    if by_column:
+        extra = pd.DataFrame(by_column).drop_duplicates()
+        extra = extra.assign(files=pd.NA, rows=pd.NA).astype(types)
+        df = pd.concat([df, extra], ignore_index=True) if len(df) else extra
     if read is None:
-        df = df.drop(columns="rows")
-    return df.sort_values(["force", "month"], ignore_index=True)
+        df = df.assign(rows=pd.NA)
+    return df.astype(types).sort_values(["force", "month"], ignore_index=True)
 
 
 @dataclass
@@ -205,6 +302,9 @@ class MonthStats:
     lo: int | None = None  # smallest / largest month (ordinal) of rows that pass the
     hi: int | None = None  # coordinate and month rules
     any_inside: bool = False  # some such row is in the study period
+    #: distinct (``_src``, ``month``, ``reported_by``, ``falls_within``) of the rows of sources
+    #: that may take their coverage from the Month column (:func:`months_from_column`)
+    pairs: pd.DataFrame | None = None
 
     def merge(self, other: MonthStats) -> MonthStats:
         los = [v for v in (self.lo, other.lo) if v is not None]
@@ -215,7 +315,49 @@ class MonthStats:
             min(los) if los else None,
             max(his) if his else None,
             self.any_inside or other.any_inside,
+            _union(self.pairs, other.pairs),
         )
+
+
+def _union(a: pd.DataFrame | None, b: pd.DataFrame | None) -> pd.DataFrame | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return pd.concat([a, b], ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+def _pairs(df: pd.DataFrame, src: np.ndarray, sources: frozenset[int]) -> pd.DataFrame | None:
+    """The distinct (source, month, Reported by, Falls within) of the rows of ``sources``:
+    everything the loader's ``_months_from_column`` looks at, so that it gives the same
+    months on these few rows as on all of them."""
+    rows = np.flatnonzero(np.isin(src, list(sources)))
+    if not len(rows):
+        return None
+    part = {"_src": src[rows], "month": df["month"].iloc[rows].to_numpy()}
+    for c in ("reported_by", "falls_within"):
+        part[c] = df[c].iloc[rows].to_numpy() if c in df else pd.NA
+    return (
+        pd.DataFrame(part)
+        .astype({"reported_by": "str", "falls_within": "str"})
+        .drop_duplicates(ignore_index=True)
+    )
+
+
+def column_sources(members: Sequence[Member]) -> frozenset[int]:
+    """Sources with a file not named ``YYYY-MM-<force>-street.csv``: their coverage may come
+    from the rows' months (the loader's fallback, applied to a source whose named files give
+    no month)."""
+    return frozenset(m.source for m in members if m.duplicate_of is None and not name_month(m))
+
+
+def months_from_column(stats: MonthStats, entries: list[FileLedger]) -> None:
+    """The loader's coverage fallback (``police._months_from_column``, unchanged) on the
+    distinct rows the engines collected: a source whose file names give no month holds the
+    months of its rows, for the force its Reported by (else Falls within) column names."""
+    if stats.pairs is None or not len(stats.pairs):
+        return
+    pairs = stats.pairs.copy()
+    pairs["_src"] = pairs["_src"].astype(np.int64)
+    police._months_from_column(pairs, entries)
 
 
 def _month_stats(df: pd.DataFrame, period: tuple[pd.Period, pd.Period] | None) -> MonthStats:
@@ -278,6 +420,8 @@ def apply_rules(
     period: tuple[pd.Period, pd.Period] | None,
     area: StudyArea | None,
     file_months: Sequence[str | None] | None = None,
+    schema: Schema = LEAN,
+    column_months: frozenset[int] = frozenset(),
 ) -> tuple[pd.DataFrame, MonthStats]:
     """The loader's validation and drop rules on one batch of raw rows; the kept rows.
 
@@ -296,11 +440,17 @@ def apply_rules(
     file_months : sequence of str or None
         The month each file's name gives (:func:`name_month`), for the loader's check that a
         monthly file holds only its month.
+    schema : Schema
+        What is read and kept (:data:`LEAN` or :data:`FULL`).
+    column_months : frozenset of int
+        Sources (indices into ``entries``) that may take their coverage from the rows' months
+        (a file not named by month): their distinct (source, month, Reported by, Falls within)
+        are collected in ``MonthStats.pairs`` for :func:`months_from_column`.
 
     Returns
     -------
     (DataFrame, MonthStats)
-        Columns :data:`KEPT` (the loader's kept rows; ``lsoa_code`` as the loader sets it,
+        Columns ``schema.kept`` (the loader's kept rows; ``lsoa_code`` as the loader sets it,
         e.g. filled in by location), one row per kept record, in reading order; and what
         :func:`check_whole_load` needs.
 
@@ -313,7 +463,7 @@ def apply_rules(
     that every real row is judged by the same rules, and removed afterwards. The engines raise
     those two errors for the load as a whole (:func:`check_whole_load`).
     """
-    df = police._normalise(df, COLUMNS, names, member, published)
+    df = police._normalise(df, schema.columns, names, member, published)
     text = df["month"]
     df["month"] = police.parse_months(text)
     if file_months is not None:  # the loader's check of each file's months against its name
@@ -323,6 +473,8 @@ def apply_rules(
     del text
     stats = _month_stats(df, period)
     src = np.asarray(src, dtype=np.int64)
+    if column_months:
+        stats.pairs = _pairs(df, src, column_months)
     order = np.asarray(order, dtype=np.int64)
     entries_here = entries
     if len(df) and (not stats.any_month or (stats.lo is not None and not stats.any_inside)):
@@ -339,17 +491,16 @@ def apply_rules(
     df["_ord"] = order
     # (the loader also builds a BNG point per kept row; the aggregates keep longitude and
     # latitude instead, and spatial queries project them when asked)
-    gdf = police._filter(df, entries_here, period, area, REASONS["bad_month"], "crimes", KEPT)
+    kept = list(schema.kept)
+    gdf = police._filter(df, entries_here, period, area, REASONS["bad_month"], "crimes", kept)
     out = pd.DataFrame(
         {
-            "crime_id": gdf["crime_id"].array,
-            "month": gdf["month"].array.asi8,
-            "lsoa_code": gdf["lsoa_code"].array,
-            "crime_type": gdf["crime_type"].array,
-            "falls_within": gdf["falls_within"].array,
-            "longitude": np.asarray(gdf["longitude"], dtype=np.float64),
-            "latitude": np.asarray(gdf["latitude"], dtype=np.float64),
-            "_ord": np.asarray(gdf["_ord"], dtype=np.int64),
+            c: gdf[c].array.asi8
+            if c == "month"
+            else np.asarray(gdf[c], dtype=_NUMERIC[c])
+            if c in _NUMERIC
+            else gdf[c].array
+            for c in kept
         }
     )
     if entries_here is not entries:

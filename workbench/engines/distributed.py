@@ -25,13 +25,11 @@ from workbench.loaders import police
 from workbench.loaders.area import StudyArea
 
 from . import _rows
-from ._rows import KEPT, Member, MonthStats
+from ._rows import LEAN, Member, MonthStats, Schema
 
 __all__ = ["DaskRows", "run_dask", "connect"]
 
 logger = logging.getLogger(__name__)
-
-_REQ, _OPT, _COLS = _rows.REQUIRED, _rows.OPTIONAL, _rows.COLUMNS
 
 
 def connect(scheduler: str | None):
@@ -47,20 +45,8 @@ def connect(scheduler: str | None):
     return Client(scheduler)
 
 
-def _meta() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "crime_id": pd.Series(dtype="str"),
-            "month": pd.Series(dtype="int64"),
-            "lsoa_code": pd.Series(dtype="str"),
-            "crime_type": pd.Series(dtype="str"),
-            "falls_within": pd.Series(dtype="str"),
-            "longitude": pd.Series(dtype="float64"),
-            "latitude": pd.Series(dtype="float64"),
-            "_ord": pd.Series(dtype="int64"),
-            "_h": pd.Series(dtype="uint64"),
-        }
-    )
+def _meta(schema: Schema = LEAN) -> pd.DataFrame:
+    return _rows.empty_kept(schema).assign(_h=pd.Series(dtype="uint64"))
 
 
 class _Files:
@@ -79,6 +65,8 @@ def _process(
     n_sources: int,
     period: tuple[pd.Period, pd.Period] | None,
     area: StudyArea | None,
+    schema: Schema = LEAN,
+    by_column: frozenset[int] = frozenset(),
 ) -> tuple[pd.DataFrame, list[dict], MonthStats, dict[int, int]]:
     """Some files: read (loader's reader), judged together (loader's rules); kept rows, ledgers,
     stats and rows read per file number."""
@@ -87,7 +75,9 @@ def _process(
     file_months: list[str | None] = []
     read: dict[int, int] = {}
     for m in group:
-        frame, enc, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
+        frame, enc, pub = police._read_member(
+            m.name, m.read, schema.required, schema.optional, "street"
+        )
         n = frame.num_rows if isinstance(frame, pa.Table) else len(frame)
         read[m.number] = n
         entries[m.source].read += n
@@ -107,7 +97,7 @@ def _process(
     if frames:
         lengths_a = np.asarray(lengths, dtype=np.int64)
         member = np.repeat(np.arange(len(frames)), lengths_a)
-        df = police._concat(frames, list(_COLS))  # empties ``frames``
+        df = police._concat(frames, list(schema.columns))  # empties ``frames``
         starts = np.repeat(np.cumsum(lengths_a) - lengths_a, lengths_a)
         row = np.arange(len(member)) - starts
         kept, stats = _rows.apply_rules(
@@ -121,11 +111,12 @@ def _process(
             period=period,
             area=area,
             file_months=file_months,
+            schema=schema,
+            column_months=by_column,
         )
     else:
-        kept, stats = _meta().drop(columns="_h"), MonthStats()
-    kept = kept.astype({"crime_id": "str", "lsoa_code": "str", "crime_type": "str"})
-    kept["falls_within"] = kept["falls_within"].astype("str")
+        kept, stats = _rows.empty_kept(schema), MonthStats()
+    kept = kept.astype({c: "str" for c in schema.text})
     kept["_h"] = pd.util.hash_pandas_object(kept["crime_id"], index=False).to_numpy(np.uint64)
     return kept, [e.to_dict() for e in entries], stats, read
 
@@ -149,12 +140,18 @@ def _blocks(members: list[Member], blocksize: int) -> list[list[Member]]:
 class DaskRows:
     """The kept rows of a Dask run: a ``dask.dataframe`` persisted on the workers."""
 
-    def __init__(self, ddf, client=None) -> None:
+    def __init__(self, ddf, client=None, schema: Schema = LEAN) -> None:
         self.ddf = ddf
         self.client = client
+        self.schema = schema
 
     def __len__(self) -> int:
         return int(self.ddf.map_partitions(len).compute().sum())
+
+    def frame(self) -> pd.DataFrame:
+        """Every kept row and column (``schema.kept``), gathered, in reading order."""
+        df = self.ddf.drop(columns="_h").compute()
+        return df.sort_values("_ord", kind="stable", ignore_index=True)
 
     def counts(self) -> pd.DataFrame:
         """Kept rows by :data:`KEY` (``month`` as Period ordinal)."""
@@ -199,7 +196,7 @@ class DaskRows:
             x, y = to_bng_xy(df["longitude"].to_numpy(), df["latitude"].to_numpy())
             return df.assign(x=x, y=y)
 
-        meta = _meta().drop(columns="_h").assign(x=pd.Series(dtype="float64"))
+        meta = _meta(self.schema).drop(columns="_h").assign(x=pd.Series(dtype="float64"))
         meta["y"] = pd.Series(dtype="float64")
         ddf = ddf.map_partitions(project, meta=meta)
         geom = dask_geopandas.points_from_xy(ddf, "x", "y", crs=BNG)
@@ -225,24 +222,29 @@ def run_dask(
     area: StudyArea | None,
     client=None,
     blocksize: int = 128_000_000,
+    schema: Schema = LEAN,
 ) -> tuple[DaskRows, dict[int, int]]:
     """Read and judge every member as Dask tasks; repeated Crime IDs resolved; rows persisted.
 
     ``client``: a ``distributed.Client`` (``None``: the active one, or Dask's local scheduler).
-    ``blocksize``: bytes of CSV per task (see :func:`_blocks`).
+    ``blocksize``: bytes of CSV per task (see :func:`_blocks`). ``schema``: the columns read
+    and kept (:data:`~workbench.engines._rows.LEAN` or ``FULL``).
     """
     import dask
     import dask.dataframe as dd
 
     area_d = dask.delayed(area, traverse=False) if area is not None else None
+    by_column = _rows.column_sources(members)
     tasks = [
-        dask.delayed(_process, pure=True)(_Files(g), len(entries), period, area_d)
+        dask.delayed(_process, pure=True)(
+            _Files(g), len(entries), period, area_d, schema, by_column
+        )
         for g in _blocks(members, blocksize)
     ]
     tasks = list(dask.persist(*tasks)) if client is None else client.persist(tasks)
     frames = [dask.delayed(getitem)(t, 0) for t in tasks]
     small = [dask.delayed(lambda r: (r[1], r[2], r[3]))(t) for t in tasks]
-    ddf = dd.from_delayed(frames, meta=_meta(), verify_meta=False)
+    ddf = dd.from_delayed(frames, meta=_meta(schema), verify_meta=False)
     ddf = ddf.persist() if client is None else client.persist(ddf)
     results = dask.compute(*small)
     stats = MonthStats()
@@ -259,11 +261,12 @@ def run_dask(
                 e.note(k, v)
     del tasks
     _rows.record_months(members, read, entries)
+    _rows.months_from_column(stats, entries)
     _rows.check_whole_load(stats, entries, period)
     has_id = ddf[~ddf["crime_id"].isna()]
     vc = has_id["_h"].value_counts()
     repeated = vc[vc > 1].compute()
-    dups = _rows.resolve_duplicates(pd.DataFrame({c: [] for c in KEPT}))
+    dups = _rows.resolve_duplicates(_rows.empty_kept(schema))
     if len(repeated):
         hashes = repeated.index.to_numpy(np.uint64)
         cands = has_id[has_id["_h"].isin(hashes)].compute().drop(columns="_h")
@@ -274,4 +277,4 @@ def run_dask(
         drop = pa.array(dups["_ord"].to_numpy(np.int64))
         ddf = ddf[~ddf["_ord"].isin(drop.to_numpy())]
         ddf = ddf.persist() if client is None else client.persist(ddf)
-    return DaskRows(ddf, client), read
+    return DaskRows(ddf, client, schema), read

@@ -13,9 +13,12 @@ loader's own geopandas join, run batch by batch; see ``docs/scale.md`` for why t
 
 from __future__ import annotations
 
+import copy
 import logging
+import re
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,18 +34,20 @@ from workbench.loaders._io import match_columns, read_bytes_header
 from workbench.loaders.area import StudyArea
 
 from . import _rows
-from ._rows import KEPT, Member, MonthStats
+from ._rows import KEPT, LEAN, Member, MonthStats, Schema
 
 __all__ = ["DuckDBRows", "run_duckdb", "points_within_duckdb"]
 
 logger = logging.getLogger(__name__)
 
-_REQ, _OPT, _COLS = _rows.REQUIRED, _rows.OPTIONAL, _rows.COLUMNS
 _PREFIX = 1 << 16  # bytes read to check a file's header before DuckDB reads it
-_KEPT_SQL = (
-    "crime_id VARCHAR, month BIGINT, lsoa_code VARCHAR, crime_type VARCHAR, "
-    "falls_within VARCHAR, longitude DOUBLE, latitude DOUBLE, _ord BIGINT"
-)
+_CHUNK = 8 << 20  # bytes streamed at a time to check a file's encoding
+_SQL_TYPES = {"month": "BIGINT", "longitude": "DOUBLE", "latitude": "DOUBLE", "_ord": "BIGINT"}
+
+
+def _kept_sql(schema: Schema) -> str:
+    """The ``kept`` table's columns."""
+    return ", ".join(f"{c} {_SQL_TYPES.get(c, 'VARCHAR')}" for c in schema.kept)
 
 
 def _q(name: str) -> str:
@@ -56,9 +61,10 @@ def _lit(text: str) -> str:
 class DuckDBRows:
     """The kept rows of a DuckDB run (a table in a temporary DuckDB database)."""
 
-    def __init__(self, con, folder: Path) -> None:
+    def __init__(self, con, folder: Path, schema: Schema = LEAN) -> None:
         self.con = con
         self._folder = folder
+        self.schema = schema
 
     def __len__(self) -> int:
         return int(self.con.execute("SELECT count(*) FROM kept").fetchone()[0])
@@ -68,6 +74,11 @@ class DuckDBRows:
         return self.con.execute(
             "SELECT lsoa_code, month, crime_type, count(*) AS count FROM kept GROUP BY ALL"
         ).df()
+
+    def frame(self) -> pd.DataFrame:
+        """Every kept row and column (``schema.kept``), in reading order (``_ord``)."""
+        table = self.con.sql("SELECT * FROM kept ORDER BY _ord").to_arrow_table()
+        return police._concat([table], list(self.schema.kept))
 
     def grid_counts(
         self, x0: float, y0: float, cell: float, shape: tuple[int, int], crime_types=None
@@ -106,30 +117,58 @@ def _types_where(crime_types) -> str:
     return "crime_type IN (" + ", ".join(_lit(t) for t in crime_types) + ")"
 
 
-def _header(m: Member) -> tuple[dict[str, str], str, list[str]]:
-    """The member's header map (published -> workbench), the encoding of its first bytes and
-    its header row in file order (DuckDB's ``columns`` must follow it)."""
-    if m.zip_member is None:
-        with open(m.path, "rb") as fh:
-            data = fh.read(_PREFIX)
-    else:
-        import zipfile
+def _inspect(m: Member, schema: Schema, extract: Path) -> tuple[dict, str, list[str], str]:
+    """One member before DuckDB reads it: its header map (published -> workbench), the
+    encoding of the WHOLE file as the loader decides it, its header row in file order
+    (DuckDB's ``columns`` must follow it) and the path DuckDB reads.
 
-        with zipfile.ZipFile(m.path) as zf, zf.open(m.zip_member) as fh:
-            data = fh.read(_PREFIX)
-    if len(data) == _PREFIX:  # cut at the last full line so the encoding check sees whole text
-        cut = data.rfind(b"\n")
-        data = data[: cut + 1] if cut > 0 else data
-    header, enc = read_bytes_header(data, m.name)
-    cols = match_columns(header, _REQ, m.name, "a police.uk street crime file", optional=_OPT)
-    return cols, enc, header
+    The file is streamed once in 8 MB pieces (a zip member is copied to ``extract`` on the
+    way: DuckDB cannot read inside a zip without an extension). A file that is all ASCII, as
+    police.uk files are, is UTF-8; any other byte sends the whole file to the loader's own
+    check (``read_bytes_header``: UTF-8, UTF-8 with BOM or cp1252, else its error). DuckDB
+    itself does not check the text of columns it is not asked for, so without this a cp1252
+    byte in an unread column would pass unnoticed, where the loader notes or refuses it.
+    """
+    import zipfile
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        if m.zip_member is None:
+            fh = stack.enter_context(open(m.path, "rb"))
+            path, out = m.path, None
+        else:
+            zf = stack.enter_context(zipfile.ZipFile(m.path))
+            fh = stack.enter_context(zf.open(m.zip_member))
+            target = extract / f"{m.number:06d}.csv"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            out = stack.enter_context(open(target, "wb"))
+            path = str(target)
+        prefix, ascii_ = b"", True
+        while chunk := fh.read(_CHUNK):
+            if len(prefix) < _PREFIX:
+                prefix += chunk[: _PREFIX - len(prefix)]
+            ascii_ = ascii_ and chunk.isascii()
+            if out is not None:
+                out.write(chunk)
+    if ascii_:
+        data = prefix
+        if len(data) == _PREFIX:  # cut at the last full line: the header check sees whole rows
+            cut = data.rfind(b"\n")
+            data = data[: cut + 1] if cut > 0 else data
+        header, enc = read_bytes_header(data, m.name)
+    else:  # the loader's own decision on the whole text
+        header, enc = read_bytes_header(m.read(), m.name)
+    cols = match_columns(
+        header, schema.required, m.name, "a police.uk street crime file", optional=schema.optional
+    )
+    return cols, enc, header, path
 
 
-def _select(cols: dict[str, str]) -> str:
+def _select(cols: dict[str, str], schema: Schema) -> str:
     """SELECT list: workbench names; coordinates as numbers plus the text of unreadable ones."""
     out = []
     by_w = {w: h for h, w in cols.items()}
-    for w in _COLS:
+    for w in schema.columns:
         if w not in by_w:
             out.append(f"NULL::VARCHAR AS {w}")
             continue
@@ -153,11 +192,13 @@ def run_duckdb(
     memory_limit: str | None = None,
     threads: int | None = None,
     workdir: str | Path | None = None,
+    schema: Schema = LEAN,
 ) -> tuple[DuckDBRows, dict[int, int]]:
     """Read every member with DuckDB, apply the loader's rules, keep the rows in DuckDB.
 
     Returns the kept rows (duplicates across batches already removed; ``entries`` updated) and
-    the rows read per file number.
+    the rows read per file number. ``schema``: the columns read and kept
+    (:data:`~workbench.engines._rows.LEAN` or ``FULL``).
     """
     import duckdb
 
@@ -169,46 +210,100 @@ def run_duckdb(
         con.execute(f"SET memory_limit = {_lit(memory_limit)}")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    con.execute(f"CREATE TABLE kept ({_KEPT_SQL})")
-    rows = DuckDBRows(con, folder)
+    rows = DuckDBRows(con, folder, schema)
+    before = copy.deepcopy(entries)
+    loader_reads: set[int] = set()
     try:
-        read = _scan(con, members, entries, period, area, batch_rows, folder)
+        while True:
+            con.execute(f"CREATE OR REPLACE TABLE kept ({_kept_sql(schema)})")
+            try:
+                read = _scan(
+                    con, members, entries, period, area, batch_rows, folder, schema, loader_reads
+                )
+                break
+            except _Reroute as again:  # the loader reads a file DuckDB refused: start again
+                logger.warning("%s; read by the loader's reader instead", again)
+                loader_reads |= again.numbers
+                for e, b in zip(entries, copy.deepcopy(before), strict=True):
+                    e.__dict__.update(b.__dict__)
     except BaseException:
         rows.close()
         raise
     return rows, read
 
 
-def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, int]:
+class _Reroute(Exception):
+    """DuckDB refused files the loader's reader accepts (``numbers``: their file numbers)."""
+
+    def __init__(self, numbers: set[int], why: str) -> None:
+        super().__init__(why)
+        self.numbers = numbers
+
+
+def _refused(exc: Exception, paths: dict[str, Member], schema: Schema) -> Exception:
+    """What to raise for a DuckDB error while reading ``paths``: the loader's own error for the
+    file DuckDB names (its reader and row checks, run on that one file, name the row, column,
+    expected and found), a :class:`_Reroute` when the loader reads that file without error,
+    else a :class:`DataError` naming the files."""
+    text = str(exc)
+    hit = re.search(r"^\s*file = (.+?)\s*$", text, re.MULTILINE)
+    m = paths.get(hit.group(1)) if hit else None
+    if m is None:
+        names = [mm.name for mm in paths.values()]
+        return DataError(
+            ", ".join(names[:3]) + (" ..." if len(names) > 3 else ""),
+            "police.uk CSV text that DuckDB can read",
+            found=text.splitlines()[0],
+            fix='Set engine = "memory" in area.toml to have the row named exactly.',
+        )
+    try:
+        frame, _, pub = police._read_member(
+            m.name, m.read, schema.required, schema.optional, "street"
+        )
+        df = police._concat([frame], list(schema.columns))
+        one = np.zeros(len(df), dtype=np.int64)
+        df = police._normalise(df, schema.columns, [m.name], one, [pub])
+        text_month = df["month"]
+        police._check_file_months(
+            police.parse_months(text_month),
+            text_month,
+            police._Members([m.name], one, [pub], [_month_of(m)]),
+        )
+    except DataError as err:
+        return err
+    return _Reroute({m.number}, f"{m.name}: DuckDB: {text.splitlines()[0]}")
+
+
+def _scan(
+    con, members, entries, period, area, batch_rows, folder, schema, loader_reads=frozenset()
+) -> dict[int, int]:
     member_source = np.array([m.source for m in members], dtype=np.int64)
+    by_column = _rows.column_sources(members)
+    req, opt, cols_all = schema.required, schema.optional, schema.columns
     read: dict[int, int] = {}
     stats = MonthStats()
-    groups: dict[tuple, list[Member]] = {}
-    fallback: list[Member] = []
-    for m in members:
-        if m.duplicate_of is not None:
-            continue
-        cols, enc, header = _header(m)
+    groups: dict[tuple, list[tuple[str, Member]]] = {}
+    extract = folder / "zip"
+    todo = [m for m in members if m.duplicate_of is None]
+    fallback = [m for m in todo if m.number in loader_reads]
+    todo = [m for m in todo if m.number not in loader_reads]
+    # files read and checked in a few threads (file reads and zlib release the GIL); in
+    # reading order, the first bad file's error first
+    with ThreadPoolExecutor(max_workers=police._WORKERS) as pool:
+        seen = list(pool.map(lambda m: _inspect(m, schema, extract), todo))
+    for m, (cols, enc, header, path) in zip(todo, seen, strict=True):
         if enc not in ("utf-8", "utf-8-sig"):
             fallback.append(m)
             continue
-        groups.setdefault((tuple(sorted(cols.items())), tuple(header)), []).append(m)
-    extract = folder / "zip"
-    writer = _Writer(con.cursor())
+        groups.setdefault((tuple(sorted(cols.items())), tuple(header)), []).append((path, m))
+    fallback.sort(key=lambda m: m.number)
+    writer = _Writer(con.cursor(), schema)
     for (key, header), group in groups.items():
         cols = dict(key)
-        paths: dict[str, Member] = {}
-        for m in group:
-            if m.zip_member is not None:  # DuckDB cannot read inside a zip without an extension
-                target = extract / f"{m.number:06d}.csv"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(m.read())
-                paths[str(target)] = m
-            else:
-                paths[m.path] = m
+        paths: dict[str, Member] = dict(group)
         files = "[" + ", ".join(_lit(p) for p in paths) + "]"
         sql = (
-            f"SELECT {_select(cols)}, filename FROM read_csv({files}, header = true, "
+            f"SELECT {_select(cols, schema)}, filename FROM read_csv({files}, header = true, "
             "all_varchar = true, filename = true, delim = ',', quote = '\"', escape = '\"', "
             "auto_detect = false, columns = {"
             + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header)
@@ -218,19 +313,24 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
             position: dict[str, int] = {}
             for batch in _gathered(_prefetch(con.sql(sql).to_arrow_reader(batch_rows)), batch_rows):
                 stats = stats.merge(
-                    _batch(batch, paths, position, cols, entries, period, area, writer, read)
-                )
-        except duckdb_error() as exc:
-            raise DataError(
-                ", ".join(m.name for m in group[:3]) + (" ..." if len(group) > 3 else ""),
-                "police.uk CSV text that DuckDB can read",
-                found=str(exc).splitlines()[0],
-                fix='Set engine = "memory" in area.toml to have the row named exactly.',
-            ) from exc
-    for m in fallback:  # not UTF-8: the loader's own reader (pandas), then the same rules
-        frame, enc, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
-        df = police._concat([frame], list(_COLS))
-        entries[m.source].note(f"read as {enc} (not plain UTF-8)", len(df))
+                    _batch(
+                        batch, paths, position, cols, entries, period, area, writer, read,
+                        schema, by_column,
+                    )
+                )  # fmt: skip
+        except (duckdb_error(), OSError) as exc:
+            # DuckDB's errors reach here as its own, or as OSError through the Arrow reader
+            if not isinstance(exc, duckdb_error()) and "file = " not in str(exc):
+                raise
+            writer.close()
+            raise _refused(exc, paths, schema) from exc
+    # not UTF-8, or refused by DuckDB but read by the loader: the loader's own reader, then the
+    # same rules
+    for m in fallback:
+        frame, enc, pub = police._read_member(m.name, m.read, req, opt, "street")
+        df = police._concat([frame], list(cols_all))
+        if enc != "utf-8":  # as the loader notes it
+            entries[m.source].note(f"read as {enc} (not plain UTF-8)", len(df))
         n = len(df)
         read[m.number] = n
         entries[m.source].read += n
@@ -245,6 +345,8 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
             period=period,
             area=area,
             file_months=[_month_of(m)],
+            schema=schema,
+            column_months=by_column,
         )
         stats = stats.merge(st)
         _insert(writer, kept)
@@ -252,13 +354,14 @@ def _scan(con, members, entries, period, area, batch_rows, folder) -> dict[int, 
         if m.duplicate_of is None:
             continue
         logger.warning("%s is the same monthly file as %s; skipped", m.name, m.duplicate_of)
-        frame = police._read_member(m.name, m.read, _REQ, _OPT, "street")[0]
+        frame = police._read_member(m.name, m.read, req, opt, "street")[0]
         n = frame.num_rows if isinstance(frame, pa.Table) else len(frame)
         read[m.number] = n
         entries[m.source].read += n
         entries[m.source].drop(REASONS["duplicate_file"], n)
     writer.close()
     _rows.record_months(members, read, entries)
+    _rows.months_from_column(stats, entries)
     _rows.check_whole_load(stats, entries, period)
     # candidates grouped on a 64-bit hash of the Crime ID (cheaper than the 64-character text);
     # a collision only adds candidates, which the loader's rule then judges on the text
@@ -331,7 +434,9 @@ def duckdb_error():
     return duckdb.Error
 
 
-def _batch(batch, paths, position, cols, entries, period, area, writer, read) -> MonthStats:
+def _batch(
+    batch, paths, position, cols, entries, period, area, writer, read, schema, by_column
+) -> MonthStats:
     """One table of DuckDB record batches through the loader's rules; kept rows inserted into
     ``kept``."""
     table = batch
@@ -353,11 +458,13 @@ def _batch(batch, paths, position, cols, entries, period, area, writer, read) ->
             pos = int(np.flatnonzero(~np.asarray(bad.is_null(), dtype=bool))[0])
             m = mem[int(codes[pos])]
             # the loader's reader on that one file names the row exactly
-            frame, _, pub = police._read_member(m.name, m.read, _REQ, _OPT, "street")
-            df = police._concat([frame], list(_COLS))
-            police._normalise(df, _COLS, [m.name], np.zeros(len(df), np.int64), [pub])
+            frame, _, pub = police._read_member(
+                m.name, m.read, schema.required, schema.optional, "street"
+            )
+            df = police._concat([frame], list(schema.columns))
+            police._normalise(df, schema.columns, [m.name], np.zeros(len(df), np.int64), [pub])
             raise DataError(m.name, "a number (decimal degrees)", found=repr(bad[pos].as_py()))
-    keep = list(_COLS)
+    keep = list(schema.columns)
     df = police._concat([table.select(keep)], keep)
     published = [{w: h for h, w in cols.items()}] * len(mem)
     numbers = np.array([m.number for m in mem], dtype=np.int64)[codes]
@@ -373,6 +480,8 @@ def _batch(batch, paths, position, cols, entries, period, area, writer, read) ->
         period=period,
         area=area,
         file_months=[_month_of(m) for m in mem],
+        schema=schema,
+        column_months=by_column,
     )
     _insert(writer, kept)
     return stats
@@ -382,17 +491,18 @@ class _Writer:
     """Inserts kept rows into ``kept`` in a background thread (DuckDB releases the GIL while it
     copies), one insert at a time, so the next batch is judged meanwhile."""
 
-    def __init__(self, cursor) -> None:
+    def __init__(self, cursor, schema: Schema = LEAN) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.cursor = cursor
+        self.kept = list(schema.kept)
         self.pool = ThreadPoolExecutor(max_workers=1)
         self.pending = None
 
     def insert(self, kept: pd.DataFrame) -> None:
         self.wait()
         if len(kept):
-            tbl = pa.Table.from_pandas(kept[KEPT], preserve_index=False)
+            tbl = pa.Table.from_pandas(kept[self.kept], preserve_index=False)
             self.pending = self.pool.submit(self._insert, tbl)
 
     def _insert(self, tbl: pa.Table) -> None:
