@@ -133,12 +133,16 @@ _MAP_CALL = re.compile(r"""out\.map\(\s*(?:f?["']([^"']+)["'])""")
 
 
 @pytest.fixture(scope="module")
-def full_runs(tmp_path_factory):
-    """Every theme on both studies (about a minute each on 2 cores)."""
+def full_runs(tmp_path_factory, sample_report):
+    """Every theme on both studies (about a minute each on 2 cores); the sample's run is the
+    session's (tests/conftest.py)."""
     runs = {}
     for key, config in STUDIES.items():
-        out = tmp_path_factory.mktemp(f"report_{key}")
-        assert main(["report", str(config), "--out", str(out)]) == 0
+        if key == "sample":
+            out = sample_report
+        else:
+            out = tmp_path_factory.mktemp(f"report_{key}")
+            assert main(["report", str(config), "--out", str(out)]) == 0
         runs[key] = {p.name.split("_", 1)[1]: p for p in out.iterdir() if p.is_dir()}
     return runs
 

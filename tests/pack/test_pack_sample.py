@@ -15,19 +15,17 @@ import pytest
 from pptx import Presentation
 from test_pack import jargon_in, visible_text
 
-from workbench.cli import main
 from workbench.maps.browser import find_chromium
 from workbench.report import THEMES
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "data" / "sample" / "area.toml"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("pack_report")
-    assert main(["report", str(SAMPLE), "--out", str(out)]) == 0
+def sample_run(sample_report):
+    """The session's sample report (tests/conftest.py) and its pack folder."""
+    out = sample_report
     (pack,) = out.glob("*_pack")
     return out, pack
 
