@@ -40,7 +40,7 @@ METHODS = {
 }
 
 
-def map_frame(m: Any, height: int = 480) -> HTML:
+def map_frame(m: Any, height: int = 600) -> HTML:
     """A folium map as an offline ``<iframe srcdoc>`` (Leaflet inlined, no external host).
 
     The map is saved with :func:`workbench.maps.save_map` (``offline=True``) to a temporary

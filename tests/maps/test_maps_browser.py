@@ -195,6 +195,26 @@ def test_injected_markup_shows_as_text_and_never_runs(browser, xss_map):
     page.page.close()
 
 
+def test_legend_never_runs_under_the_title_box(browser, xss_map):
+    """In a short frame (a report's map is 600 px high; 420 here) the legend scrolls in the
+    room the title box leaves instead of covering it; all of it shows in a tall page."""
+    page = Opened(browser, xss_map)
+    page.toggle("IMD 2019 decile")  # 10 more legend rows
+    for height in (420, 1400):
+        page.page.set_viewport_size({"width": 1000, "height": height})
+        page.page.wait_for_timeout(100)
+        notice = page.page.locator(".wb-notice").bounding_box()
+        legend = page.page.locator(".wb-legend").bounding_box()
+        assert legend["y"] >= notice["y"] + notice["height"], (height, notice, legend)
+        scrolls = page.page.evaluate(
+            "() => { const l = document.querySelector('.wb-legend');"
+            " return l.scrollHeight > l.clientHeight; }"
+        )
+        assert scrolls == (height == 420), height
+    assert page.errors == []
+    page.page.close()
+
+
 @pytest.fixture(scope="module")
 def sample_maps(tmp_path_factory):
     """The sample's drug-offence Gi* map with its IMD overlay (real Leicester data)."""

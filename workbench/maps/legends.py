@@ -129,8 +129,22 @@ class LegendControl(MacroElement):
                 });
                 ctl.getContainer().style.display = any ? '' : 'none';
             }
-            map.on('overlayadd overlayremove', sync);
+            // The legend never runs under the title box: its height is what the map leaves
+            // below the box (it scrolls beyond that), measured again when layers change or
+            // the map is resized (a short frame in a report, a tall page on a screen).
+            function fit() {
+                var box = map.getContainer();
+                var notice = box.querySelector('.wb-notice');
+                var legend = ctl.getContainer();
+                if (!notice || !legend) { return; }
+                var bottom = notice.getBoundingClientRect().bottom;
+                var room = legend.getBoundingClientRect().bottom - bottom - 12;
+                legend.style.maxHeight = Math.max(60, Math.floor(room)) + 'px';
+            }
+            map.on('overlayadd overlayremove', function() { sync(); fit(); });
+            map.on('resize', fit);
             sync();
+            fit();
         })();
         {% endmacro %}
         """
