@@ -175,3 +175,23 @@ def test_table_captions_follow_the_written_table():
     assert captions.notes(other) == []
     unknown = pd.DataFrame({"count": [1]})  # equal to a written table, but not that table
     assert captions.caption(unknown) == "Area X, January 2021 to December 2022"
+
+
+def test_counts_of_the_description_read_as_counts_whatever_their_name():
+    """``year_earlier`` sounds like a year label (no thousands separator); the table's
+    description says it is a count, so it reads 4,829."""
+    from workbench.disclosure import Count, Described, TableSpec
+
+    class Writer:
+        def table(self, name, result, *, synthetic=False, note=None):
+            return result.frame.copy()
+
+    captions = TableCaptions("Area X", "2022")
+    out = captions.watch(Writer())
+    frame = pd.DataFrame({"crime_type": ["All crime"], "year_earlier": [4829], "year": [2021]})
+    spec = TableSpec(dims=("crime_type", "year"), counts={"year_earlier": Count()})
+    shown = out.table("six_months", Described(frame, spec))
+    assert captions.kinds(shown) == {"year_earlier": "count"}
+    html = people_table(shown, kinds=captions.kinds(shown))._repr_html_()
+    assert "4,829" in html and "2021" in html and "2,021" not in html
+    assert captions.kinds(pd.DataFrame({"year_earlier": [4829]})) == {}

@@ -524,11 +524,13 @@ def register(
     *,
     per: int = 10_000,
     threshold: int = 5,
+    kinds: Callable[[pd.DataFrame], Mapping[str, str]] | None = None,
 ) -> bool:
     """Show every DataFrame displayed in this IPython kernel as a :func:`people_table`.
 
     Tables a notebook displays without calling :func:`people_table` then still read as tables
-    for people; ``caption(df)`` and ``notes(df)`` give each its caption and footnotes.
+    for people; ``caption(df)`` and ``notes(df)`` give each its caption and footnotes, and
+    ``kinds(df)`` the kind of the columns the table's description knows (its counts).
     Returns False outside IPython. A table the formatter cannot handle falls back to pandas'
     own HTML (the error goes to the log, not into the report).
     """
@@ -546,6 +548,7 @@ def register(
                 df,
                 caption(df) if caption else "",
                 notes=list(notes(df)) if notes else [],
+                kinds=dict(kinds(df)) if kinds else None,
                 per=per,
                 threshold=threshold,
             )._repr_html_()
@@ -570,6 +573,7 @@ class TableCaptions:
         self.place = place
         self.period = period
         self._tables: list[tuple[pd.DataFrame, str, str | None, bool]] = []
+        self._counts: dict[int, list[str]] = {}
 
     def watch(self, out: Any) -> Any:
         """Remember every table ``out.table(...)`` returns; returns ``out``."""
@@ -577,6 +581,8 @@ class TableCaptions:
 
         def table(name: str, result: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
             shown = write(name, result, *args, **kwargs)
+            spec = getattr(result, "spec", None)
+            self._counts[id(shown)] = list(spec.counts) if spec is not None else []
             self._tables.append(
                 (shown, name, kwargs.get("note"), bool(kwargs.get("synthetic", False)))
             )
@@ -591,6 +597,17 @@ class TableCaptions:
             if shown is df:
                 return name, note, synthetic
         return None
+
+    def kinds(self, df: pd.DataFrame) -> dict[str, str]:
+        """Column kinds of a displayed table from its description: its counts are counts
+        (``year_earlier`` reads 4,829, not 4829, whatever its name suggests)."""
+        if self._find(df) is None:
+            return {}
+        return {
+            c: "count"
+            for c in self._counts.get(id(df), [])
+            if c in df.columns and column_kind(c, df[c]) in ("count", "label")
+        }
 
     def caption(self, df: pd.DataFrame) -> str:
         """The caption of a displayed table."""

@@ -301,7 +301,11 @@ def open_study(
         cfg.area_name, f"{_month(cfg.period_start)} to {_month(cfg.period_end)}"
     )
     display.register(
-        captions.caption, captions.notes, per=cfg.per, threshold=cfg.suppression_threshold
+        captions.caption,
+        captions.notes,
+        per=cfg.per,
+        threshold=cfg.suppression_threshold,
+        kinds=captions.kinds,
     )
     out = captions.watch(Outputs(theme, study, out_dir=out_root, run_date=run_date))
     # The folder is staged until the run log moves it into place: the log file moves with it.
