@@ -73,3 +73,49 @@ def test_tables_that_disagree_about_a_measure_are_named():
     tables = [_pub("wards", wards, s), _pub("again", again, s), _pub("total", total, st)]
     with pytest.raises(WorkbenchError, match="disagree about cohort"):
         Model(tables, 5).leaks()
+
+
+def test_a_previous_count_is_the_cell_of_the_period_it_names():
+    # months M1..M3 published (M2 = 2, hidden); the period "A" = M1..M3 is not published as
+    # a count, but row "B" of a year-on-year table shows A's total as its previous count:
+    # previous_count reads its period from previous_period (Count.dims_from), so the model
+    # adds A = M1 + M2 + M3 and pins M2 = 30 - 10 - 18 = 2.
+    months = pd.DataFrame({"month": ["M1", "M2", "M3"], "n": [10, 2, 18]})
+    sm = TableSpec(dims=("month",), counts={"n": Count("e")})
+    yoy = pd.DataFrame({"period": ["B"], "previous_period": ["A"], "previous_count": [30]})
+    linked = TableSpec(
+        dims=("period",),
+        counts={"previous_count": Count("e", dims_from={"period": "previous_period"})},
+        member_sets={"period": {"A": ("M1", "M2", "M3"), "B": ("M4", "M5", "M6")}},
+        dim_names={"period": "month"},
+    )
+    pubs = [_pub("months", months, sm), _pub("yoy", yoy, linked)]
+    leaks, _ = Model(pubs, 5).leaks()
+    assert [(x.file, x.row, x.low, x.high) for x in leaks] == [("months", "month=M2", 2, 2)]
+    # read from the row's own period (B = M4..M6) nothing is pinned
+    own = TableSpec(
+        dims=("period",),
+        counts={"previous_count": Count("e")},
+        member_sets=linked.member_sets,
+        dim_names=linked.dim_names,
+    )
+    assert Model([pubs[0], _pub("yoy", yoy, own)], 5).leaks()[0] == []
+    # a selection that drops previous_period cannot place the count: a measure of its own
+    kept = linked.restricted(["period", "previous_count"])
+    assert kept.counts["previous_count"] == Count()
+    assert TableSpec.from_dict(linked.to_dict()) == linked
+
+
+def test_secondary_suppression_does_not_hide_a_figure_shown_elsewhere():
+    # Earlier in the run: district B's figure (6). Now districts A, B, C and their total:
+    # A is 3 (hidden), so one more cell must go. B is the smallest sibling, but its 6 is
+    # already published: hiding it would protect nothing (and show "*" beside a known
+    # value), so C is hidden instead and B stays shown.
+    spec = TableSpec(dims=("area",), counts={"n": Count("e")}, totals={"area": "All"})
+    earlier = _pub("district_b", pd.DataFrame({"area": ["B"], "n": [6]}), spec)
+    districts = pd.DataFrame({"area": ["A", "B", "C", "All"], "n": [3, 6, 31, 40]})
+    now = _pub("districts", districts, spec)
+    (mask,) = protect([now], 5, [earlier])
+    assert mask["n"].tolist() == [True, False, True, False]
+    now.hidden = mask
+    assert Model([earlier, now], 5).leaks()[0] == []

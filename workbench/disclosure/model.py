@@ -193,21 +193,29 @@ class Model:
                 for r in range(len(t.values)):
                     if not hid[r] and not np.isfinite(vals[r]):
                         continue  # blank: not recorded, no equation
-                    key = self._key(t, r, count.fixed)
+                    key = self._key(t, r, count.fixed, count.dims_from)
                     if by_row:
                         key[f"row of {t.name}"] = frozenset({str(r)})
                     self.cells.append(_Cell(ti, r, col, measure, key, float(vals[r]), bool(hid[r])))
 
-    def _key(self, t: Published, r: int, fixed: Mapping[str, str]) -> dict[str, Any]:
+    def _key(
+        self,
+        t: Published,
+        r: int,
+        fixed: Mapping[str, str],
+        dims_from: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
         spec = t.spec
         key: dict[str, Any] = {}
+        dims_from = dims_from or {}
         for d in spec.dims:
             name = spec.dim_names.get(d, d)
             if d in fixed or name in fixed:
                 v = fixed.get(d, fixed.get(name))
                 key[name] = ALL if v == ALL else frozenset({key_text(v)})
                 continue
-            raw = key_text(t.values[d].iloc[r]) if d in t.values.columns else ""
+            source = dims_from.get(d, d)  # a column read for this dimension (Count.dims_from)
+            raw = key_text(t.values[source].iloc[r]) if source in t.values.columns else ""
             if d in spec.totals and raw == key_text(spec.totals[d]):
                 key[name] = ALL
             elif d in spec.member_sets and raw in spec.member_sets[d]:

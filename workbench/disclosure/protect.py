@@ -82,6 +82,14 @@ def _pick(model: Model, target, current: set[int]):  # noqa: ANN001, ANN202
         r = set(rows.tolist())
         if r & hit:
             related |= r
+    # How many shown cells stand for each set of base cells: hiding a cell that another
+    # shown cell repeats (the same figure in an earlier table, or a compared count equal to
+    # its count) protects nothing, and leaves "*" beside the value a reader can see.
+    shown: dict[frozenset[int], int] = {}
+    for c in model.cells:
+        if not c.hidden and model.family_of[c.measure] is fam:
+            key = frozenset(model.box(c).tolist())
+            shown[key] = shown.get(key, 0) + 1
     best = None
     for c in model.cells:
         if c.hidden or c.table not in current or model.family_of[c.measure] is not fam:
@@ -95,6 +103,7 @@ def _pick(model: Model, target, current: set[int]):  # noqa: ANN001, ANN202
         # target, which is the equation giving it away.
         direct = not (box & hit) if same else bool(box & hit)
         score = (
+            shown.get(frozenset(box), 0) > 1,  # shown elsewhere too: hiding it is no use
             c.value <= 0,  # a hidden zero protects little: last resort
             not direct,
             not same,
@@ -133,8 +142,8 @@ def protect(
     secondary suppression: the :class:`~workbench.disclosure.model.Model` of every table
     (and ``context``) bounds each hidden cell and complement with integer programs; for
     the first one still pinned within the threshold the smallest non-zero shown cell of the
-    same measure that shares an equation with it (a sibling in the same table first) is
-    hidden. This is a heuristic, not a minimum-loss cell suppression (tau-argus style); it
+    same measure that shares an equation with it (one that no other shown cell repeats
+    first, then a sibling in the same table) is hidden. This is a heuristic, not a minimum-loss cell suppression (tau-argus style); it
     stops when the attack finds nothing. Derived values are hidden with their counts.
 
     Raises

@@ -75,11 +75,16 @@ class Count:
         The column (of the same table) counting the whole this column is a part of
         (``within_target`` of ``started``). The complement (``started - within_target``)
         counts people too and is protected like a cell.
+    dims_from : mapping, optional
+        Dimensions whose value for this column is read from another column of the row:
+        ``{"period": "previous_period"}`` for a ``previous_count`` that counts the period
+        named in ``previous_period``, not the row's own ``period``.
     """
 
     measure: str | None = None
     fixed: Mapping[str, str] = field(default_factory=dict)
     part_of: str | None = None
+    dims_from: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -206,7 +211,10 @@ class TableSpec:
             dims=tuple(r(c) for c in self.dims),
             counts={
                 r(k): Count(
-                    v.measure, {r(d): x for d, x in v.fixed.items()}, v.part_of and r(v.part_of)
+                    v.measure,
+                    {r(d): x for d, x in v.fixed.items()},
+                    v.part_of and r(v.part_of),
+                    {r(d): r(c) for d, c in v.dims_from.items()},
                 )
                 for k, v in self.counts.items()
             },
@@ -252,7 +260,17 @@ class TableSpec:
                 derived[name] = replace(
                     d, counts=kept, kind=d.kind if kept == d.counts else "other"
                 )
-        counts = {k: v for k, v in self.counts.items() if k in cols}
+        counts = {
+            # a count whose dimension is read from a column not kept cannot be placed: it
+            # becomes a measure of its own (only its table's margins constrain it)
+            k: (
+                v
+                if all(c in cols for c in v.dims_from.values())
+                else replace(v, measure=None, dims_from={})
+            )
+            for k, v in self.counts.items()
+            if k in cols
+        }
         counts = {
             k: (v if v.part_of is None or v.part_of in counts else replace(v, part_of=None))
             for k, v in counts.items()
@@ -271,7 +289,12 @@ class TableSpec:
         return {
             "dims": list(self.dims),
             "counts": {
-                k: {"measure": v.measure, "fixed": dict(v.fixed), "part_of": v.part_of}
+                k: {
+                    "measure": v.measure,
+                    "fixed": dict(v.fixed),
+                    "part_of": v.part_of,
+                    "dims_from": dict(v.dims_from),
+                }
                 for k, v in self.counts.items()
             },
             "derived": {

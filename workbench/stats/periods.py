@@ -653,6 +653,12 @@ def monthly_long(
     return Described(frame, spec)
 
 
+def _same_numbers(a: pd.Series, b: pd.Series) -> bool:
+    """Every value of ``a`` equals ``b``'s on its row (neither missing)."""
+    x, y = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
+    return bool(len(x)) and bool(x.notna().all() and y.notna().all() and (x == y).all())
+
+
 def in_months(
     result: Described,
     *,
@@ -673,12 +679,32 @@ def in_months(
     the whole study.
     """
     frame, spec = result.frame, result.spec
-    members = {
-        str(p): tuple(str(m) for m in pd.period_range(str(f), str(last), freq="M"))
-        for p, f, last in zip(frame[period], frame["first_month"], frame["last_month"], strict=True)
-    }
+    members: dict[str, tuple[str, ...]] = {}
+    previous = "previous_period" in frame.columns and "previous_count" in spec.counts
+    for r in range(len(frame)):
+        first = pd.Period(str(frame["first_month"].iloc[r]), freq="M")
+        last = pd.Period(str(frame["last_month"].iloc[r]), freq="M")
+        members[str(frame[period].iloc[r])] = tuple(
+            str(m) for m in pd.period_range(first, last, freq="M")
+        )
+        if previous:  # the previous period: the same months a year earlier
+            members.setdefault(
+                str(frame["previous_period"].iloc[r]),
+                tuple(str(m) for m in pd.period_range(first - 12, last - 12, freq="M")),
+            )
     counts = dict(spec.counts)
     counts[count] = replace(counts[count], measure=measure)
+    if previous:  # the previous period's count is the sum of its own months
+        counts["previous_count"] = replace(
+            counts["previous_count"], measure=measure, dims_from={period: "previous_period"}
+        )
+    # A compared count over the same months as its period's count is the same number: one
+    # cell, so hiding one of the two while the other shows it protects nothing (and a reader
+    # sees "*" beside the value). Linked only when that holds on every row (a spec describes
+    # columns, not rows).
+    for whole, part in ((count, "compared_count"), ("previous_count", "compared_previous_count")):
+        if whole in counts and part in counts and _same_numbers(frame[whole], frame[part]):
+            counts[part] = replace(counts[whole])
     linked = replace(
         spec,
         counts=counts,
