@@ -144,7 +144,8 @@ def protect(
     the first one still pinned within the threshold the smallest non-zero shown cell of the
     same measure that shares an equation with it (one that no other shown cell repeats
     first, then a sibling in the same table) is hidden. This is a heuristic, not a
-    minimum-loss cell suppression (tau-argus style); it stops when the attack finds nothing. Derived values are hidden with their counts.
+    minimum-loss cell suppression (tau-argus style); it stops when the attack finds
+    nothing. Derived values are hidden with their counts.
 
     Raises
     ------
