@@ -110,6 +110,20 @@ def test_same_fixed_breaks_give_same_colours_across_periods(lsoas):
     assert a.fill[0] == b.fill[1]
 
 
+def test_fixed_bins_of_whole_numbers_can_be_named(lsoas):
+    """Layers hot (1, 2, 3) read "1 layer", "2 layers", not "up to 1.0", "1.0 to 2.0"."""
+    whole = lsoas.assign(hot=[1, 2, 3, 2])
+    layer = choropleth_layer(
+        whole, "hot", "Layers hot", bins=[1, 2, 3], class_names=["1 layer", "2 layers", "3"]
+    )
+    assert [i.label for i in layer.legend.items] == ["1 layer", "2 layers", "3"]
+    assert layer.fill[1] == layer.fill[3] != layer.fill[0]
+    with pytest.raises(WorkbenchError, match="one name per fixed bin"):
+        choropleth_layer(whole, "hot", bins=[1, 2, 3], class_names=["1", "2"])
+    with pytest.raises(WorkbenchError, match="quantiles"):
+        choropleth_layer(whole, "hot", k=3, class_names=["a", "b", "c"])
+
+
 def test_rate_layer_popup_suppresses_small_counts(lsoas):
     layer = rate_layer(lsoas)
     texts = layer.fields["Rate per 10,000"]

@@ -634,10 +634,13 @@ def choropleth_layer(
     suppress_small: bool = True,
     unit: str = "events",
     protected: bool = False,
+    class_names: Sequence[str] | None = None,
 ) -> MapLayer:
     """Any numeric column classified with a mapclassify scheme, or with fixed ``bins``.
 
-    Use the same ``bins`` for two periods to compare them on one scale. Missing values are
+    Use the same ``bins`` for two periods to compare them on one scale. ``class_names``
+    names the classes of fixed ``bins`` in the legend (``["1 layer", "2 layers"]`` for whole
+    numbers, where "up to 1.0" / "1.0 to 2.0" would mislead); one name per bin. Missing values are
     grey ("No data"). Pop-ups show the area's name (``label``, default ``lsoa_name``/
     ``ward_name``/``name`` when present), the value and any extra ``fields``.
 
@@ -667,7 +670,16 @@ def choropleth_layer(
     )
     palette = _palette(cmap, max(len(ubs), 1))
     dec = _decimals_for(ubs) if decimals is None else decimals
-    items = [LegendItem(c, lab) for c, lab in zip(palette, class_labels(ubs, dec), strict=False)]
+    labels = class_labels(ubs, dec)
+    if class_names is not None:
+        if bins is None or len(class_names) != len(ubs):
+            raise WorkbenchError(
+                f"class_names: one name per fixed bin ({len(ubs)} classes of "
+                f"{'fixed bins' if bins is not None else 'a ' + scheme + ' scheme'}), "
+                f"found {len(class_names)}"
+            )
+        labels, how = [str(n) for n in class_names], ""
+    items = [LegendItem(c, lab) for c, lab in zip(palette, labels, strict=False)]
     if not_drawn.any():
         items.append(LegendItem(SUPPRESSED_COLOR, f"Fewer than {threshold} {unit} (not shown)"))
     if ((idx < 0) & ~not_drawn).any():
