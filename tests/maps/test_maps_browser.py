@@ -198,6 +198,14 @@ def test_injected_markup_shows_as_text_and_never_runs(browser, xss_map):
 def test_legend_never_runs_under_the_title_box(browser, xss_map):
     """In a short frame (a report's map is 600 px high; 420 here) the legend scrolls in the
     room the title box leaves instead of covering it; all of it shows in a tall page."""
+    short = browser.new_page(viewport={"width": 1000, "height": 420})
+    short.goto(xss_map.resolve().as_uri(), wait_until="load")
+    short.wait_for_timeout(100)
+    # as the page opens, before any layer is switched or the window resized
+    notice = short.locator(".wb-notice").bounding_box()
+    legend = short.locator(".wb-legend").bounding_box()
+    assert legend["y"] >= notice["y"] + notice["height"], (notice, legend)
+    short.close()
     page = Opened(browser, xss_map)
     page.toggle("IMD 2019 decile")  # 10 more legend rows
     for height in (420, 1400):

@@ -145,6 +145,10 @@ class LegendControl(MacroElement):
             map.on('resize', fit);
             sync();
             fit();
+            // the title box may be added after this control: measure again once all the
+            // map's scripts have run and the page has loaded
+            setTimeout(fit, 0);
+            window.addEventListener('load', fit);
         })();
         {% endmacro %}
         """
