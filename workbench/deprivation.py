@@ -778,7 +778,10 @@ def decile_rate_chart(
     if missing:
         raise WorkbenchError(f"deciles: columns {missing} are missing; found {list(deciles)}")
     wide = deciles.pivot(index="imd_decile", columns=label, values="rate")
-    fig = wide.plot(marker="o", logy=logy, title=title).get_figure()
+    ax = wide.plot(marker="o", logy=logy, title=title)
+    ax.set_xlabel("national IMD 2019 decile (1 = most deprived 10%)")
+    ax.set_ylabel("rate" + (" (log scale)" if logy else ""))
+    fig = ax.get_figure()
     if wide.isna().to_numpy().any():
         # a withheld rate (Outputs.plot_data) is a gap, never a zero
         fig.subplots_adjust(bottom=0.16)
