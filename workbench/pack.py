@@ -1094,7 +1094,8 @@ class _Deck:
                 (
                     "Source: "
                     + ", ".join(sorted({h.source for h in rows}))
-                    + ". * = hidden small number; – = not available.",
+                    + ". * = hidden to protect individuals (a small number, or one that would"
+                    + " reveal it); – = not available.",
                     {"size": 12, "color": _GREY},
                 )
             ],
