@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -745,7 +745,7 @@ def hotspot_lsoas(
 
 
 def decile_rate_chart(
-    deciles: pd.DataFrame,
+    deciles: pd.DataFrame | Sequence[pd.DataFrame],
     label: str = "layer",
     *,
     title: str = "Rate per 10,000 residents by IMD decile (1 = most deprived)",
@@ -755,9 +755,10 @@ def decile_rate_chart(
 
     Parameters
     ----------
-    deciles : DataFrame
+    deciles : DataFrame or sequence of DataFrame
         :func:`by_layer` output with ``measure="decile_profile"`` (``label``, ``imd_decile``,
-        ``rate``).
+        ``rate``); several (the police.uk layers and the partnership layers, published as
+        separate tables) are drawn on one chart.
     label : str, default "layer"
         The layer column.
     title : str
@@ -773,6 +774,8 @@ def decile_rate_chart(
         :meth:`workbench.outputs.Outputs.plot_data`) is a gap in its line, and a footnote
         says so.
     """
+    if not isinstance(deciles, pd.DataFrame):  # several published tables (one per source)
+        deciles = pd.concat(list(deciles), ignore_index=True)
     needed = [label, "imd_decile", "rate"]
     missing = [c for c in needed if c not in deciles.columns]
     if missing:

@@ -730,6 +730,7 @@ HEADLINE_TABLES: dict[str, tuple[tuple[str, Extractor], ...]] = {
     "supply": (("year_on_year", _crime_figures),),
     "communities": (
         ("most_deprived_shares", _deprived_share),
+        ("needle_finds_most_deprived_shares", _deprived_share),
         ("needle_collection", _needle_collection),
     ),
     "young_people": (("access_by_group", _young_people_access),),
