@@ -314,3 +314,30 @@ def test_assumptions_apply_to_the_study():
     assert not any("census2021_leicester_ethnicity.csv" in t for t in second)
     assert any("census2021_leicester_ethnicity.csv" in t for t in sample)
     assert any(t.startswith("| A08 ") for t in sample)  # the sample's synthetic tables
+
+
+@pytest.mark.parametrize("study", sorted(STUDIES))
+def test_one_figure_has_one_value_across_the_reports(full_runs, study):
+    """A figure two themes publish reads the same in both: the share in the most deprived
+    areas (overview and communities) and the latest 12 months against the 12 before
+    (overview key figures and supply's year on year). The first release showed a number in
+    one report and "*" or another number in the other."""
+    folders = full_runs[study]
+
+    def read(theme: str, name: str) -> pd.DataFrame:
+        return pd.read_csv(folders[theme] / f"{name}.csv", dtype=str, keep_default_na=False)
+
+    shares = read("overview", "most_deprived_share").merge(
+        read("communities", "most_deprived_shares"),
+        left_on=["crime_type", "group"],
+        right_on=["layer", "group"],
+    )
+    assert len(shares) >= 3
+    for col in ("count", "total_count", "share_of_events", "lower", "upper"):
+        assert shares[f"{col}_x"].tolist() == shares[f"{col}_y"].tolist(), col
+    years = read("overview", "key_crime_figures").merge(
+        read("supply", "year_on_year"), on=["crime_type", "period"]
+    )
+    assert len(years) >= 2
+    for col in ("count", "previous_count", "compared_count", "rate"):
+        assert years[f"{col}_x"].tolist() == years[f"{col}_y"].tolist(), col
