@@ -360,3 +360,30 @@ def test_seasonal_profile_of_published_months_gives_no_withheld_month_back(tmp_p
     dec = profile[profile["month_of_year"] == 12].iloc[0]
     assert dec["years_observed"] == 2 and dec["mean"] == 3.0  # (0 + 6) / 2, December 2021 out
     assert (dec["min"], dec["max"]) == (0.0, 6.0)
+
+
+def test_compared_count_beside_a_hidden_count_is_the_same_cell():
+    """Year on year: the first window is not compared (its previous year lacks a month), the
+    second is. A compared count equal to its count is the same cell (else the table showed
+    the year's count as "*" beside a compared count of 70), and a previous count is the
+    cell of the period it names."""
+    from workbench.stats import compare_periods
+
+    # 36 months of one crime type, 3 a month; the first month missing, so the middle year
+    # (its previous year lacks it) is not compared and the last year is
+    months = [str(m) for m in pd.period_range("2020-01", "2022-12", freq="M")]
+    events = pd.DataFrame({"month": np.repeat(months, 3), "crime_type": "Weapons"})
+    observed = set(pd.period_range("2020-02", "2022-12", freq="M"))
+    yearly = compare_periods(events, freq="year", by="crime_type", observed=observed).astype(
+        {"first_month": str, "last_month": str}
+    )
+    frame = yearly.frame
+    assert frame["compared_count"].isna().any() and frame["compared_count"].notna().any()
+    linked = in_months(yearly).spec
+    assert linked.counts["compared_count"].measure == linked.counts["count"].measure
+    assert linked.counts["previous_count"].dims_from == {"period": "previous_period"}
+    assert linked.counts["compared_previous_count"] == linked.counts["previous_count"]
+    # a compared count that differs from its count on some row stays a cell of its own
+    other = yearly.frame.assign(compared_count=yearly.frame["compared_count"] - 1)
+    unlinked = in_months(Described(other, yearly.spec)).spec
+    assert unlinked.counts["compared_count"].measure is None

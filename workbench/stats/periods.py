@@ -653,10 +653,15 @@ def monthly_long(
     return Described(frame, spec)
 
 
-def _same_numbers(a: pd.Series, b: pd.Series) -> bool:
-    """Every value of ``a`` equals ``b``'s on its row (neither missing)."""
-    x, y = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
-    return bool(len(x)) and bool(x.notna().all() and y.notna().all() and (x == y).all())
+def _same_numbers(whole: pd.Series, part: pd.Series) -> bool:
+    """``part`` equals ``whole`` on every row where ``part`` has a value.
+
+    A row without a compared count (the periods are not compared) publishes a blank, which
+    the attack model skips; every other row must hold the same number in both columns.
+    """
+    x, y = pd.to_numeric(whole, errors="coerce"), pd.to_numeric(part, errors="coerce")
+    has = y.notna()
+    return bool(has.any()) and bool(x[has].notna().all() and (x[has] == y[has]).all())
 
 
 def in_months(
@@ -700,8 +705,9 @@ def in_months(
         )
     # A compared count over the same months as its period's count is the same number: one
     # cell, so hiding one of the two while the other shows it protects nothing (and a reader
-    # sees "*" beside the value). Linked only when that holds on every row (a spec describes
-    # columns, not rows).
+    # sees "*" beside the value). Linked only when that holds on every row that has one (a
+    # spec describes columns, not rows); with compare="complete" (the default) it always
+    # does: a period is compared only when both hold all their months.
     for whole, part in ((count, "compared_count"), ("previous_count", "compared_previous_count")):
         if whole in counts and part in counts and _same_numbers(frame[whole], frame[part]):
             counts[part] = replace(counts[whole])
