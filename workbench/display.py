@@ -572,8 +572,8 @@ class TableCaptions:
     def __init__(self, place: str, period: str) -> None:
         self.place = place
         self.period = period
-        self._tables: list[tuple[pd.DataFrame, str, str | None, bool]] = []
-        self._counts: dict[int, list[str]] = {}
+        # (table as written, name, note, synthetic, the count columns of its description)
+        self._tables: list[tuple[pd.DataFrame, str, str | None, bool, list[str]]] = []
 
     def watch(self, out: Any) -> Any:
         """Remember every table ``out.table(...)`` returns; returns ``out``."""
@@ -582,9 +582,9 @@ class TableCaptions:
         def table(name: str, result: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
             shown = write(name, result, *args, **kwargs)
             spec = getattr(result, "spec", None)
-            self._counts[id(shown)] = list(spec.counts) if spec is not None else []
+            counts = list(spec.counts) if spec is not None else []
             self._tables.append(
-                (shown, name, kwargs.get("note"), bool(kwargs.get("synthetic", False)))
+                (shown, name, kwargs.get("note"), bool(kwargs.get("synthetic", False)), counts)
             )
             return shown
 
@@ -592,20 +592,21 @@ class TableCaptions:
         out.table = table
         return out
 
-    def _find(self, df: pd.DataFrame) -> tuple[str, str | None, bool] | None:
-        for shown, name, note, synthetic in reversed(self._tables):
+    def _find(self, df: pd.DataFrame) -> tuple[str, str | None, bool, list[str]] | None:
+        for shown, *about in reversed(self._tables):
             if shown is df:
-                return name, note, synthetic
+                return tuple(about)  # type: ignore[return-value]
         return None
 
     def kinds(self, df: pd.DataFrame) -> dict[str, str]:
         """Column kinds of a displayed table from its description: its counts are counts
         (``year_earlier`` reads 4,829, not 4829, whatever its name suggests)."""
-        if self._find(df) is None:
+        found = self._find(df)
+        if found is None:
             return {}
         return {
             c: "count"
-            for c in self._counts.get(id(df), [])
+            for c in found[3]
             if c in df.columns and column_kind(c, df[c]) in ("count", "label")
         }
 
@@ -614,7 +615,7 @@ class TableCaptions:
         found = self._find(df)
         if found is None:
             return f"{self.place}, {self.period}"
-        name, _, synthetic = found
+        name, _, synthetic, _ = found
         words = name.replace("_", " ")
         label = "SYNTHETIC - " if synthetic else ""
         return f"{label}{self.place}: {words[:1].upper()}{words[1:]}, {self.period}"

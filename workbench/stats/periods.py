@@ -689,14 +689,11 @@ def in_months(
     for r in range(len(frame)):
         first = pd.Period(str(frame["first_month"].iloc[r]), freq="M")
         last = pd.Period(str(frame["last_month"].iloc[r]), freq="M")
-        members[str(frame[period].iloc[r])] = tuple(
-            str(m) for m in pd.period_range(first, last, freq="M")
-        )
-        if previous:  # the previous period: the same months a year earlier
-            members.setdefault(
-                str(frame["previous_period"].iloc[r]),
-                tuple(str(m) for m in pd.period_range(first - 12, last - 12, freq="M")),
-            )
+        for label, shift in [(frame[period].iloc[r], 0)] + (
+            [(frame["previous_period"].iloc[r], 12)] if previous else []
+        ):  # the previous period: the same months a year earlier
+            months = pd.period_range(first - shift, last - shift, freq="M")
+            members.setdefault(str(label), tuple(str(m) for m in months))
     counts = dict(spec.counts)
     counts[count] = replace(counts[count], measure=measure)
     if previous:  # the previous period's count is the sum of its own months
@@ -710,7 +707,7 @@ def in_months(
     # does: a period is compared only when both hold all their months.
     for whole, part in ((count, "compared_count"), ("previous_count", "compared_previous_count")):
         if whole in counts and part in counts and _same_numbers(frame[whole], frame[part]):
-            counts[part] = replace(counts[whole])
+            counts[part] = counts[whole]
     linked = replace(
         spec,
         counts=counts,
