@@ -76,6 +76,15 @@ THEMES: dict[str, str] = {
     "overview": "00_overview.ipynb",
 }
 
+#: Themes that need input a study may not have (issue 23: a treatment study without police
+#: files): theme -> (the file keys it needs, one of which is enough; what is missing).
+THEME_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "supply": (("police_street",), "no police street files"),
+    "communities": (("police_street",), "no police street files"),
+    "overview": (("police_street",), "no police street files"),
+    "young_people": (("young_people",), "no young_people table"),
+}
+
 #: Seconds one notebook cell may run before the report stops with an error.
 CELL_TIMEOUT_S = 600
 
@@ -665,6 +674,24 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     return title
 
 
+def skipped_themes(cfg: Any, themes: list[str]) -> dict[str, str]:
+    """Themes of ``themes`` the study has no data for, with the one-line reason.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> cfg = SimpleNamespace(file=lambda key: [] if key == "police_street" else "x.csv")
+    >>> skipped_themes(cfg, ["supply", "treatment"])
+    {'supply': 'no police street files'}
+    """
+    out: dict[str, str] = {}
+    for theme in themes:
+        keys, reason = THEME_NEEDS.get(theme, ((), ""))
+        if keys and not any(cfg.file(k) for k in keys):
+            out[theme] = reason
+    return out
+
+
 def validate_study(cfg: Any) -> Study:
     """Load every file of the study, as ``workbench validate`` does, before any notebook runs.
 
@@ -733,6 +760,9 @@ def run_report(
     if start is not None:
         cfg = cfg.with_overrides(period_start=start, period_end=end)
     chosen = _themes(themes)
+    for theme, reason in skipped_themes(cfg, chosen).items():
+        logger.warning("Theme %s skipped: the study has %s.", theme, reason)
+        chosen.remove(theme)
     t_load = time.perf_counter()
     study = validate_study(cfg)
     logger.info("Study %s loaded in %.1f s", cfg.name, time.perf_counter() - t_load)
@@ -791,6 +821,8 @@ def run_report_cli(
     exits with code 2).
     """
     t0 = time.perf_counter()
+    for theme, reason in skipped_themes(load_config(config), _themes(themes)).items():
+        print(f"{theme:>13}: skipped, the study has {reason}")
     results = run_report(config, themes=themes, out=out, period=period)
     for theme, folder in results.items():
         print(f"{theme:>13}: {folder / (theme + '.html')}")

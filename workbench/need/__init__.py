@@ -27,6 +27,20 @@ from workbench.need.unmet import (
     unmet_need_chart,
     unmet_need_error_bars,
 )
+from workbench.need.viewit import (
+    completions,
+    exits_by_reason,
+    new_presentation_profile,
+    profile_vs_england,
+    published_unmet_need,
+    rounding_note,
+    treatment_numbers,
+    treatment_numbers_chart,
+    treatment_trend,
+    viewit_representation,
+    viewit_treatment_demographics,
+    waits_within_target,
+)
 from workbench.need.waits import (
     DEFAULT_TARGETS,
     waiting_times,
@@ -35,6 +49,18 @@ from workbench.need.waits import (
 )
 
 __all__ = [
+    "completions",
+    "exits_by_reason",
+    "new_presentation_profile",
+    "profile_vs_england",
+    "published_unmet_need",
+    "rounding_note",
+    "treatment_numbers",
+    "treatment_numbers_chart",
+    "treatment_trend",
+    "viewit_representation",
+    "viewit_treatment_demographics",
+    "waits_within_target",
     "DEFAULT_TARGETS",
     "OCU_TREATMENT_AGES",
     "PREVALENCE_GROUPS",
