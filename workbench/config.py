@@ -66,8 +66,9 @@ SINGLE_FILE_KEYS = (
 )
 FILE_KEYS = LIST_FILE_KEYS + SINGLE_FILE_KEYS
 #: A study without police files (e.g. a treatment study, issue 23) runs the themes that do not
-#: need them; those that do are skipped with one line (``workbench.report``).
-REQUIRED_FILE_KEYS = ("lsoa_boundaries", "imd", "population")
+#: need them; those that do are skipped with one line (``workbench.report``). Without an
+#: ``imd`` file the LSOAs have no decile (a study needs ``lsoa_lookup`` or ``districts`` then).
+REQUIRED_FILE_KEYS = ("lsoa_boundaries", "population")
 #: Keys of the optional ``[columns]`` table: header names to use instead of detecting them.
 COLUMN_KEYS = (
     "lsoa_code",

@@ -118,7 +118,7 @@ class Study:
             cfg = cfg.with_overrides(**overrides)
         study = cls(cfg)
         for key in ("police_street", "lsoa_boundaries", "imd", "population"):
-            study._path(key)
+            study._path(key)  # the configured ones must exist (police and imd may be absent)
         return study
 
     # -- helpers -----------------------------------------------------------------------------
@@ -156,7 +156,13 @@ class Study:
     # -- geography -------------------------------------------------------------------------
     @cached_property
     def _imd_all(self) -> pd.DataFrame:
-        """The IMD ranks/deciles file in full (all LSOAs it has), merged with the scores file."""
+        """The IMD ranks/deciles file in full (all LSOAs it has), merged with the scores file.
+
+        A study without an ``imd`` file (issue 23: a treatment study whose index needs a reader
+        not yet there) has no deciles: an empty frame, and every LSOA noted in the ledger."""
+        if not self._path("imd"):
+            self._imd_codes = {}
+            return pd.DataFrame({"lsoa_code": pd.Series(dtype="str")})
         imd = read_imd(self._path("imd"), self.ledger, require_decile=True)
         self._imd_codes = {self.ledger.files[-1].file: imd["lsoa_code"]}
         scores_path = self._path("imd_scores")
