@@ -26,6 +26,7 @@ from workbench.need.unmet import (
     unmet_need,
     unmet_need_chart,
     unmet_need_error_bars,
+    unmet_need_table,
 )
 from workbench.need.viewit import (
     completions,
@@ -79,6 +80,7 @@ __all__ = [
     "unmet_need",
     "unmet_need_chart",
     "unmet_need_error_bars",
+    "unmet_need_table",
     "waiting_times",
     "young_people_access",
     "young_people_ward_map",
