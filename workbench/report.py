@@ -368,15 +368,21 @@ def data_sources(study: Study) -> list[str]:
     """The data sources this study actually uses, one line each, as named in reports."""
     cfg = study.config
     sources = []
-    crimes = study.crimes
-    forces = ""
-    if "falls_within" in crimes.columns:
-        names = sorted(str(f) for f in crimes["falls_within"].dropna().unique())
-        forces = f" ({', '.join(names)})" if names else ""
-    sources.append(f"Police recorded crime, data.police.uk{forces}")
+    if study.has_police:
+        crimes = study.crimes
+        forces = ""
+        if "falls_within" in crimes.columns:
+            names = sorted(str(f) for f in crimes["falls_within"].dropna().unique())
+            forces = f" ({', '.join(names)})" if names else ""
+        sources.append(f"Police recorded crime, data.police.uk{forces}")
     if cfg.file("stop_search"):
         sources.append("Stop and search, data.police.uk")
-    sources.append("English Indices of Deprivation 2019 (MHCLG)")
+    if cfg.file("imd"):
+        sources.append("English Indices of Deprivation 2019 (MHCLG)")
+    for key, what in (("ndtms_viewit", "area"), ("ndtms_viewit_england", "England")):
+        if cfg.file(key):  # issue 23: real treatment exports
+            name = Path(cfg.file(key)).name
+            sources.append(f"NDTMS ViewIt adult export, {what} (OHID; {name})")
     sources.append(population_label(cfg))
     if cfg.file("population_bands"):
         sources.append(f"Population by sex and age ({Path(cfg.file('population_bands')).name})")

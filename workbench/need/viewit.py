@@ -319,7 +319,7 @@ def completions(
     share = ``exits_successfulcompletion_allintx`` / ``intreatment_allintx`` (both the tool's
     Total rows of the year), Wilson interval. Where the export has the ``scnr_`` figures (the
     completion/representation cohort; ``NULL`` = not collected, e.g. 2021-22 in the Barnet
-    export), also ``representations`` (``scnr_representation_allintx``) as a share of
+    export), also ``scnr_re_presentations`` (``scnr_representation_allintx``) as a share of
     ``scnr_completion_allintx``: completions that came back into treatment, as NDTMS
     names them (re-presentation), with a Wilson interval.
     """
@@ -346,24 +346,24 @@ def completions(
                              "completion_lower", "completion_upper")  # fmt: skip
     if {"scnr_completion_allintx", "scnr_representation_allintx"} <= set(t.columns):
         frame["scnr_completions"] = t["scnr_completion_allintx"].astype("float64").to_numpy()
-        frame["scnr_representations"] = (
+        frame["scnr_re_presentations"] = (
             t["scnr_representation_allintx"].astype("float64").to_numpy()
         )
         ok = frame["scnr_completions"] > 0
-        q = proportion(frame.loc[ok, "scnr_representations"], frame.loc[ok, "scnr_completions"])
-        frame["representation_share"] = q["proportion"]
-        frame["representation_lower"] = q["lower"]
-        frame["representation_upper"] = q["upper"]
+        q = proportion(frame.loc[ok, "scnr_re_presentations"], frame.loc[ok, "scnr_completions"])
+        frame["re_presentation_share"] = q["proportion"]
+        frame["re_presentation_lower"] = q["lower"]
+        frame["re_presentation_upper"] = q["upper"]
         counts["scnr_completions"] = Count("viewit.scnr_completions")
-        counts["scnr_representations"] = Count("viewit.scnr_representations",
+        counts["scnr_re_presentations"] = Count("viewit.scnr_representations",
                                                part_of="scnr_completions")  # fmt: skip
         derived.update(
             wilson_columns(
-                "scnr_representations",
+                "scnr_re_presentations",
                 "scnr_completions",
-                "representation_share",
-                "representation_lower",
-                "representation_upper",
+                "re_presentation_share",
+                "re_presentation_lower",
+                "re_presentation_upper",
             )  # fmt: skip
         )
     spec = TableSpec(
