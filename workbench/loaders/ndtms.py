@@ -37,6 +37,14 @@ KEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "age_group": ("age_group", "agegroup_data"),
     "drug_group": ("drug_group", "druggroup_data"),
 }
+#: The key headers as the local authority export spells them (for messages).
+_KEY_HEADERS = {
+    "financial_year": "ReportingPeriod",
+    "area": "Area",
+    "sex": "sex",
+    "age_group": "age_group",
+    "drug_group": "drug_group",
+}
 #: Drug group labels (upper-cased) of both exports -> our names.
 DRUG_GROUPS: dict[str, str] = {
     "TOTAL": "total",
@@ -253,10 +261,10 @@ def read_viewit(
         if hit is None:
             raise _fail(
                 name,
-                f"the ViewIt key column {options[0]!r} (reporting period, area, sex, age "
-                "group, drug group)",
+                f"a ViewIt export with the key column {_KEY_HEADERS[ours]!r} (its five key "
+                "columns: ReportingPeriod, Area, sex, age_group, drug_group)",
                 f"columns {list(raw.columns)[:8]}",
-                column=options[0],
+                column=_KEY_HEADERS[ours],
                 fix="Export again from NDTMS ViewIt without renaming columns.",
             )
         keys[ours] = hit
