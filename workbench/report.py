@@ -767,7 +767,7 @@ def run_report(
         cfg = cfg.with_overrides(period_start=start, period_end=end)
     chosen = _themes(themes)
     for theme, reason in skipped_themes(cfg, chosen).items():
-        logger.warning("Theme %s skipped: the study has %s.", theme, reason)
+        logger.info("Theme %s skipped: the study has %s.", theme, reason)
         chosen.remove(theme)
     t_load = time.perf_counter()
     study = validate_study(cfg)

@@ -59,9 +59,8 @@ def test_england_export_names_and_exact_counts():
 
 def test_any_subset_of_columns(tmp_path, raw):
     path = tmp_path / "viewit_subset.csv"
-    raw[["ReportingPeriod", "Area", "sex", "age_group", "drug_group", "intreatment_allintx"]].to_csv(
-        path, index=False
-    )
+    keep = ["ReportingPeriod", "Area", "sex", "age_group", "drug_group", "intreatment_allintx"]
+    raw[keep].to_csv(path, index=False)
     v = read_viewit(path)
     assert v.measures == ["intreatment_allintx"]
     assert v.totals().loc[("2021-22", "opiate"), "intreatment_allintx"] == 605

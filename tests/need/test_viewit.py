@@ -67,9 +67,7 @@ def test_numbers_in_treatment_2021_22_by_drug_group(barnet):
     }
     for ours, theirs in expected.items():
         assert got.loc[ours, "in_treatment"] == int(plain.loc[theirs, "intreatment_allintx"])
-        assert got.loc[ours, "new_presentations"] == int(
-            plain.loc[theirs, "newpresentation_newtx"]
-        )
+        assert got.loc[ours, "new_presentations"] == int(plain.loc[theirs, "newpresentation_newtx"])
     # the figures themselves, read off the export by eye: 605 + 195 + 230 + 440 = 1,470, and
     # the tool's own total is 1,465 (it sums unrounded numbers): the total is taken, not added
     assert got["in_treatment"].tolist() == [605, 195, 230, 440, 1465]
@@ -156,8 +154,9 @@ def test_ethnicity_shares_against_census_and_england(barnet, england):
 def test_sex_and_age_against_england(barnet, england):
     got = need.profile_vs_england(barnet, england, "sex", "2021-22").frame.set_index("sex")
     raw = pd.read_csv(ENGLAND, dtype=str)
-    rows = raw[raw["ReportingPeriod_Data"].eq("2021/22") & raw["DrugGroup_Data"].eq("TOTAL")
-               & raw["AgeGroup_Data"].eq("TOTAL") & raw["Gender_Data"].isin(["F", "M"])]  # fmt: skip
+    year, drugs = raw["ReportingPeriod_Data"].eq("2021/22"), raw["DrugGroup_Data"].eq("TOTAL")
+    ages, sexes = raw["AgeGroup_Data"].eq("TOTAL"), raw["Gender_Data"].isin(["F", "M"])
+    rows = raw[year & drugs & ages & sexes]
     female = int(rows.loc[rows["Gender_Data"].eq("F"), "Num_InTreatment_AllInTx"].iloc[0])
     total = rows["Num_InTreatment_AllInTx"].astype(int).sum()
     assert_allclose(got.loc["Female", "share_england"], female / total)
@@ -176,8 +175,8 @@ def test_disability_and_sexuality_where_recorded(barnet):
 
 
 def test_published_unmet_need_is_the_published_value():
-    tables = [read_area_long(SAMPLE / "national" / "fingertips_93517_ocu_not_in_treatment_extract.csv",
-                             Ledger(), kind="fingertips")]  # fmt: skip
+    path = SAMPLE / "national" / "fingertips_93517_ocu_not_in_treatment_extract.csv"
+    tables = [read_area_long(path, Ledger(), kind="fingertips")]
     assert need.published_unmet_need(tables, ["E09000003"]) is None  # Barnet: no row
     got = need.published_unmet_need(tables, ["E06000001"]).frame  # Hartlepool
     first = got[(got["area_code"] == "E06000001") & (got["period"] == "2019/20")].iloc[0]
