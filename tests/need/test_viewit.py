@@ -74,15 +74,17 @@ def test_numbers_in_treatment_2021_22_by_drug_group(barnet):
 
 
 def test_trend_matches_pymannkendall(barnet):
-    got = need.treatment_trend(barnet).frame.set_index("drug_group")
+    got = need.treatment_trend(barnet).frame.set_index(["measure", "drug_group"])
     series = need.treatment_numbers(barnet).frame
-    for group in got.index:
-        values = series.loc[series["drug_group"] == group, "in_treatment"].astype(float)
+    columns = {"Adults in treatment": "in_treatment", "New presentations": "new_presentations"}
+    assert len(got) == 10
+    for measure, group in got.index:
+        values = series.loc[series["drug_group"] == group, columns[measure]].astype(float)
         ref = pymannkendall.original_test(values.to_numpy())
-        assert_allclose(got.loc[group, "p"], ref.p, rtol=1e-9)
-        assert_allclose(got.loc[group, "tau"], ref.Tau, rtol=1e-9)
-        assert got.loc[group, "trend"] == ref.trend
-    assert got.loc["Non-opiate only", "trend"] == "increasing"
+        assert_allclose(got.loc[(measure, group), "p"], ref.p, rtol=1e-9)
+        assert_allclose(got.loc[(measure, group), "tau"], ref.Tau, rtol=1e-9)
+        assert got.loc[(measure, group), "trend"] == ref.trend
+    assert got.loc[("Adults in treatment", "Non-opiate only"), "trend"] == "increasing"
 
 
 def test_successful_completion_share(barnet):

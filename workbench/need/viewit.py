@@ -33,6 +33,7 @@ __all__ = [
     "treatment_numbers_chart",
     "exits_by_reason",
     "new_presentation_profile",
+    "TREND_MEASURES",
     "rounding_note",
     "treatment_numbers",
     "treatment_trend",
@@ -185,47 +186,57 @@ def treatment_numbers(export: ViewIt, years: Sequence[str] | str | None = None) 
     return Described(frame, spec)
 
 
-def treatment_trend(export: ViewIt, measure: str = "intreatment_allintx") -> Described:
-    """Mann-Kendall trend of one measure over the years, per drug group.
+#: Measures of :func:`treatment_trend` -> labels.
+TREND_MEASURES = {
+    "intreatment_allintx": "Adults in treatment",
+    "newpresentation_newtx": "New presentations",
+}
+
+
+def treatment_trend(
+    export: ViewIt, measures: Sequence[str] | str = tuple(TREND_MEASURES)
+) -> Described:
+    """Mann-Kendall trend of numbers in treatment and new presentations, per drug group.
 
     Conventions
     -----------
     Two-sided Mann-Kendall test (tie-corrected, :func:`workbench.stats.trend.mann_kendall`)
-    over every year the measure was collected (``NULL`` years left out), on the tool's
-    Total rows. The first and last counts are shown with the years they come from.
+    over every year the measure was collected (``NULL`` years left out; fewer than 3 years:
+    no row), on the tool's Total rows. The first and last counts are shown with their years.
     """
-    _need(export, measure)
+    measures = [measures] if isinstance(measures, str) else list(measures)
+    _need(export, *measures)
     t = _totals(export)
+    order = {v: i for i, v in enumerate(DRUG_GROUP_LABELS)}
     rows = []
-    for group, part in t.groupby("drug_group", sort=False):
-        s = part.set_index("financial_year")[measure].astype("float64").dropna().sort_index()
-        if len(s) < 3:
-            continue
-        mk = mann_kendall(s.to_numpy())
-        rows.append(
-            {
-                "drug_group": DRUG_GROUP_LABELS[group],
-                "first_year": s.index[0],
-                "first_count": s.iloc[0],
-                "last_year": s.index[-1],
-                "last_count": s.iloc[-1],
-                "years": len(s),
-                "tau": mk.tau,
-                "p": mk.p,
-                "trend": mk.trend,
-            }
-        )
-    frame = pd.DataFrame(rows)
-    if len(frame):
-        order = {v: i for i, v in enumerate(DRUG_GROUP_LABELS.values())}
-        frame = frame.sort_values("drug_group", key=lambda s: s.map(order), ignore_index=True)
+    for measure in measures:
+        for group in sorted(t["drug_group"].unique(), key=order.get):
+            part = t[t["drug_group"] == group].set_index("financial_year")[measure]
+            s = part.astype("float64").dropna().sort_index()
+            if len(s) < 3:
+                continue
+            mk = mann_kendall(s.to_numpy())
+            rows.append(
+                {
+                    "measure": TREND_MEASURES.get(measure, measure),
+                    "drug_group": DRUG_GROUP_LABELS[group],
+                    "first_year": s.index[0],
+                    "first_count": s.iloc[0],
+                    "last_year": s.index[-1],
+                    "last_count": s.iloc[-1],
+                    "years": len(s),
+                    "tau": mk.tau,
+                    "p": mk.p,
+                    "trend": mk.trend,
+                }
+            )
     spec = TableSpec(
-        dims=("drug_group",),
+        dims=("measure", "drug_group"),
         counts={"first_count": Count(None), "last_count": Count(None)},
         derived={c: Derived(("first_count", "last_count")) for c in ("tau", "p", "trend")},
         safe=("years",),
     )
-    return Described(frame, spec)
+    return Described(pd.DataFrame(rows), spec)
 
 
 def waits_within_target(
