@@ -61,7 +61,7 @@ def test_trend_uses_non_overlapping_pooled_periods() -> None:
     rows["value"] = np.arange(10, dtype=float)
     t = local_trend(rows, "deaths_misuse")
     assert t["trend_n"] == 4  # 2016-2018, 2013-2015, 2010-2012, and 2007-2009
-    a = local_trend(rows.assign(period=[str(y) for y in range(2009, 2019)]), "admissions_misuse")
+    a = local_trend(rows.assign(period=[str(y) for y in range(2009, 2019)]), "admissions_poisoning")
     assert a["trend_n"] == 10 and a["trend"] == "worsening"
 
 

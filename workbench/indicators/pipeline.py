@@ -10,12 +10,18 @@ import pandas as pd
 
 from workbench.disclosure.spec import Described
 from workbench.errors import ConfigError, WorkbenchError
-from workbench.indicators.compare import area_features, compare_with_england, similar_areas
+from workbench.indicators.compare import (
+    area_features,
+    compare_with_england,
+    similar_areas,
+    similar_method,
+)
 from workbench.indicators.local import drug_outcomes, police_indicators, treatment_indicators
 from workbench.indicators.national import (
     VALUE_COLUMNS,
     NationalTables,
     area_values,
+    fingertips_published,
     long_values,
     study_table_name,
 )
@@ -57,6 +63,12 @@ class StudyIndicators:
         Treatment indicator rows (also in ``values``), including breakdowns.
     ethnicity_population : Series or None
         Residents by ethnic group for stop and search rates.
+    published : DataFrame or None
+        Published fields of the Fingertips rows (polarity, rating, recent trend, 99.8% limits).
+    synthetic : tuple of str
+        Indicators computed from synthetic inputs (labelled SYNTHETIC wherever shown).
+    similar_method : str
+        How the similar-areas group was made (shown beside its table and charts).
     """
 
     area: str
@@ -70,6 +82,14 @@ class StudyIndicators:
     outcomes: pd.DataFrame | None = None
     treatment: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VALUE_COLUMNS))
     ethnicity_population: pd.Series | None = None
+    published: pd.DataFrame | None = None
+    synthetic: tuple[str, ...] = ()
+    similar_method: str = ""
+
+    @property
+    def has_synthetic(self) -> bool:
+        """True when a row of :attr:`comparison` comes from a synthetic input."""
+        return bool(len(self.comparison)) and bool(self.comparison["synthetic"].any())
 
     def described(self, part: str) -> Described:
         """One of the tables above with its disclosure description, ready to publish.
@@ -164,6 +184,11 @@ def study_indicators(study: Any) -> StudyIndicators:
     _check_names(cfg, tables, name if ind.get("table_area_name") else None, force)
     frames = [area_values(tables)] if tables.tables or tables.seizures is not None else []
     frames += [long_values(df, cfg.area_codes, area) for df in tables.long]
+    published = (
+        pd.concat([fingertips_published(df, cfg.area_codes, area) for df in tables.long])
+        if tables.long
+        else None
+    )
     population = float(study.lsoas["population"].sum())
     covered = study.coverage.observed
     frames.append(police_indicators(study.crimes, population, area_name=area, covered=covered))
@@ -205,11 +230,26 @@ def study_indicators(study: Any) -> StudyIndicators:
     if tables.regions is not None and name is not None:
         found = tables.regions.loc[tables.regions["area_name"] == name, "region"]
         region = None if found.empty or pd.isna(found.iloc[0]) else str(found.iloc[0])
-    comparison = compare_with_england(values, area, force=force, region=region)
+    synthetic = tuple(
+        sorted(set(treatment["indicator"]))
+        if any(
+            _is_synthetic(cfg, k) for k in ("treatment_outcomes", "waiting_times", "young_people")
+        )
+        else ()
+    )
+    comparison = compare_with_england(
+        values, area, force=force, region=region, published=published, synthetic=synthetic
+    )
     similar = None
+    method = ""
     if name is not None and "imd_average" in tables.tables and "population" in tables.tables:
         k = ind.get("similar_areas", 10)
-        similar = similar_areas(area_features(tables), name, k)
+        features = area_features(tables)
+        if name not in features.index:  # the study is itself a merged column of the tables
+            logger.warning("%s is a merged area of the national tables: kept for its group", name)
+            features = area_features(tables, keep_merged=True)
+        similar = similar_areas(features, name, k)
+        method = similar_method(tables, k)
     eth = ind.get("ethnicity_population")
     eth_pop = read_group_population(eth, study.ledger, kind="ethnicity_population") if eth else None
     return StudyIndicators(
@@ -224,4 +264,16 @@ def study_indicators(study: Any) -> StudyIndicators:
         outcomes=outcomes,
         treatment=treatment,
         ethnicity_population=eth_pop,
+        published=published,
+        synthetic=synthetic,
+        similar_method=method,
     )
+
+
+def _is_synthetic(cfg: Any, key: str) -> bool:
+    """True when the study's input file ``key`` is synthetic (``synthetic`` in its name)."""
+    from pathlib import Path
+
+    path = cfg.file(key)
+    paths = path if isinstance(path, list) else [path] if path else []
+    return any("synthetic" in Path(p).name.lower() for p in paths)
