@@ -108,8 +108,8 @@ def test_sample_spine_chart(sample_indicators) -> None:
     # the Leicester figures the spine shows
     deaths = comp.set_index("indicator").loc["deaths_misuse"]
     assert deaths["period"] == "2016-2018" and deaths["rating"] == "similar"
-    adm = comp.set_index("indicator").loc["admissions_misuse"]
-    assert adm["rating"] == "better"  # 19.8 (15.4-25.0) against England 31.2
+    adm = comp.set_index("indicator").loc["admissions_poisoning"]
+    assert adm["rating"] == "better"  # 2018/19: 19.7 (15.4-24.9) against England 31.3
 
 
 def test_sample_similar_group(sample_indicators) -> None:

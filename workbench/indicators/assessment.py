@@ -136,7 +136,8 @@ def six_month_comparison(
         One row per crime type and the total :data:`ALL_RECORDS` (police.uk counts
         anti-social behaviour among its records, so the total is named for what it holds):
         ``crime_type``, ``latest``, ``previous``, ``year_earlier``, ``change_previous_pct``,
-        ``p_previous``, ``change_year_pct``, ``p_year``, and the windows as text in ``latest_months`` etc.
+        ``p_previous``, ``change_year_pct``, ``p_year``, and the windows as text in
+        ``latest_months`` etc.
     """
     windows = six_month_windows(months_covered(crimes, covered), end)
     if windows["latest"] is None:

@@ -322,7 +322,8 @@ def annual_rates(
     repackaged poisoning file the year "2020" (2019/20) correlates r = 0.09 with 2018/19
     (0.97 between 2017/18 and 2018/19; Kent 410 then 40), so its columns look shifted.
     England = the sum of the areas with a value over **their** population; the England row's
-    ``note`` says how many areas that is and how many were blank. Years without a population are skipped (logged).
+    ``note`` says how many areas that is and how many were blank. Years without a population
+    are skipped (logged).
 
     Returns
     -------
