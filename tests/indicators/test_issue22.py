@@ -242,3 +242,39 @@ def test_spine_chart_caps_an_extreme_area_and_names_it() -> None:
     assert "City of London 368.7" in texts
     bars = [p for ax in fig.axes for p in ax.patches]
     assert max(p.get_x() + p.get_width() for p in bars) <= 1.0 + 1e-9
+
+
+def test_stop_search_disparity_counts_drug_searches_only(tmp_path) -> None:
+    from workbench.indicators import search_disparity
+    from workbench.loaders.police import read_stop_search
+
+    head = (
+        "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,"
+        "Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,"
+        "Outcome,Outcome linked to object of search,Removal of more than just outer clothing"
+    )
+    white = "White - English/Welsh/Scottish/Northern Irish/British"
+    black = "Black/African/Caribbean/Black British - African"
+    rows = []
+    # drug searches: White 20 (6 found), Black 10 (2 found); weapons: Black 30 (not counted)
+    for eth, obj, n, found in (
+        (white, "Controlled drugs", 20, 6),
+        (black, "Controlled drugs", 10, 2),
+        (black, "Offensive weapons", 30, 0),
+    ):
+        for i in range(n):
+            rows.append(
+                f"Person search,2022-03-05T10:00:00+00:00,False,,52.6369,-1.1398,Male,18-24,"
+                f"{eth},,Act,{obj},A no further action disposal,{i < found},False"
+            )
+    path = tmp_path / "2022-03-leicestershire-stop-and-search.csv"
+    path.write_text(head + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    s = read_stop_search([path])
+    pop = {"White": 10_000, "Black": 2_500, "Asian": 5_000, "Mixed": 1_000, "Other": 500}
+    t = search_disparity(s, pop).frame.set_index("group")
+    assert t.loc["Black", "searches"] == 10 and t.loc["White", "searches"] == 20
+    # rate ratio by hand: (10 / 2,500) / (20 / 10,000) = 2.0
+    assert t.loc["Black", "ratio"] == pytest.approx(2.0)
+    assert t.loc["White", "linked_rate"] == pytest.approx(30.0)  # find rate 6 of 20
+    allx = search_disparity(s, pop, object_of_search=None).frame.set_index("group")
+    assert allx.loc["Black", "searches"] == 40
