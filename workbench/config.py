@@ -111,6 +111,7 @@ INDICATOR_FILE_KEYS = (
     "seizures",
     "force_population",
     "ethnicity_population",
+    "district_population",  # issue 22: residents of each district of the force (comparators)
     "assessment_commentary",
     "fingertips",
 )

@@ -278,3 +278,40 @@ def test_stop_search_disparity_counts_drug_searches_only(tmp_path) -> None:
     assert t.loc["White", "linked_rate"] == pytest.approx(30.0)  # find rate 6 of 20
     allx = search_disparity(s, pop, object_of_search=None).frame.set_index("group")
     assert allx.loc["Black", "searches"] == 40
+
+
+def test_force_districts_compared_on_rates() -> None:
+    import math
+
+    from workbench.indicators.force import (
+        FORCE_AREA,
+        against_force,
+        district_funnel,
+        district_rates,
+    )
+
+    m = pd.Period("2022-01", "M")
+    rows = (
+        [("Leicester 001A", "Drugs")] * 300
+        + [("Blaby 003B", "Drugs")] * 20
+        + [("Charnwood 010C", "Drugs")] * 60
+        + [("Charnwood 010C", "Burglary")] * 50
+        + [("", "Drugs")] * 7  # no location: left out
+    )
+    crimes = pd.DataFrame(
+        {"lsoa_name": [r[0] for r in rows], "crime_type": [r[1] for r in rows], "month": m}
+    )
+    pop = {"Leicester": 368_600, "Blaby": 102_900, "Charnwood": 183_900}
+    v = district_rates(
+        crimes, pop, crime_types=("Drugs",), start=m, end=m, indicator="drug_offences"
+    ).set_index("area_name")
+    assert v.loc["Leicester", "value"] == pytest.approx(300 / 368_600 * 10_000)
+    assert v.loc[FORCE_AREA, "count"] == 380
+    assert v.loc[FORCE_AREA, "value"] == pytest.approx(380 / 655_400 * 10_000)
+    # Leicester 8.14 (Byar 95% 7.24-9.11) against the force 5.80: higher
+    o = 300.0
+    lo = o * (1 - 1 / (9 * o) - 1.959964 / (3 * math.sqrt(o))) ** 3 / 368_600 * 10_000
+    assert v.loc["Leicester", "lower"] == pytest.approx(lo, rel=1e-6)
+    assert against_force(v.reset_index(), "Leicester") == "higher"
+    fig = district_funnel(v.reset_index(), "Leicester")
+    assert fig.axes[0].get_xlabel() == "district resident population"
