@@ -123,9 +123,11 @@ class StudyIndicators:
     def district_figures(self) -> dict[str, Any]:
         """Funnel plots of the force's districts, one per police-recorded indicator."""
         from workbench.indicators.force import district_funnel
+        from workbench.indicators.local import POLICE_INDICATORS
 
+        who = self.study_district or self.area
         return {
-            f"districts_funnel_{k}": district_funnel(v, self.study_district or self.area)
+            f"districts_funnel_{k}": district_funnel(v, who, per=POLICE_INDICATORS[k][1])
             for k, v in self.force_districts.items()
         }
 
