@@ -315,3 +315,13 @@ def test_force_districts_compared_on_rates() -> None:
     assert against_force(v.reset_index(), "Leicester") == "higher"
     fig = district_funnel(v.reset_index(), "Leicester")
     assert fig.axes[0].get_xlabel() == "district resident population"
+
+
+def test_similar_group_has_no_merged_area(sample_indicators) -> None:
+    from workbench.indicators.compare import merged_areas
+
+    merged = set(merged_areas(sample_indicators.tables))
+    assert {"City of London and Hackney", "Leicestershire and Rutland", "Cheshire"} <= merged
+    assert "Kent" not in merged and "Leicester" not in merged
+    assert not merged & set(sample_indicators.similar["area_name"])
+    assert f"{len(merged)} merged area(s)" in sample_indicators.similar_method

@@ -54,6 +54,7 @@ RATING_COLOURS = {
     "not compared": "#FFFFFF",
 }
 _POOLED = ("deaths_misuse", "deaths_poisoning")
+_POLICE = ("drug_offences", "asb", "sac", "neighbourhood_crime")
 #: Columns of :func:`compare_with_england` (an empty comparison has them too).
 COMPARISON_COLUMNS = [
     "indicator",
@@ -292,6 +293,11 @@ def compare_with_england(
         is_synth = str(ind) in synthetic
         name = f"{SYNTHETIC}: {entry.name}" if is_synth else entry.name
         note = "" if e is not None else "no England value in the data"
+        if e is None and str(ind) in _POLICE:
+            note = (
+                "police-recorded: no England value; compared with the force and its districts "
+                "when [indicators] district_population is configured"
+            )
         if newest != str(latest["period"]):
             note = (note + "; " if note else "") + (
                 f"latest local period {newest} has no England value; {latest['period']} shown"
@@ -516,11 +522,27 @@ def area_features(
 
 
 def merged_areas(tables: NationalTables) -> list[str]:
-    """Names of the tables' merged areas (several districts or authorities in one column)."""
-    from workbench.loaders.areas import MATCH
+    """Names of the tables' merged areas (several districts or authorities in one column).
+
+    Names matched as ``merged area`` (every part a district), names that no code matched and
+    that join two places with " and ", and locations of two or more local authorities in the
+    repackager's lists (``[indicators] area_regions``: "Cheshire", "Bedfordshire", "East
+    Berkshire", "Leicestershire & Rutland").
+    """
+    from workbench.loaders.areas import MATCH, normalise_area_name
 
     m = tables.matches()
-    return sorted(set(m.loc[m["match"] == MATCH["parts"], "area_name"].astype(str)))
+    parts = m["match"] == MATCH["parts"]
+    # names no code matched that join two places ("Tameside and Glossop", "Bournemouth and
+    # Poole"): merged too (a real county matches no district code either, but has no " and ")
+    joined = (m["match"] == MATCH["none"]) & m["area_name"].astype(str).str.contains(" and ")
+    # the repackager's lists: a location of two or more authorities ("Cheshire")
+    listed = (
+        m["area_name"]
+        .map(lambda n: len(tables.members.get(normalise_area_name(n), [])) > 1)
+        .astype(bool)
+    )
+    return sorted(set(m.loc[parts | joined | listed, "area_name"].astype(str)))
 
 
 #: How the similar-areas group is made, shown beside every chart of it.

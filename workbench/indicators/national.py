@@ -25,6 +25,7 @@ from workbench.loaders.areas import (
     read_area_wide,
     read_fingertips,
     read_force_table,
+    read_merged_members,
     read_region_lists,
 )
 from workbench.stats import rate
@@ -112,6 +113,7 @@ class NationalTables:
     names: pd.DataFrame | None = None
     long: list[pd.DataFrame] = field(default_factory=list)
     regions: pd.DataFrame | None = None
+    members: dict[str, list[str]] = field(default_factory=dict)
 
     def matches(self) -> pd.DataFrame:
         """How every area name of every LA table was matched to a code (one row per name)."""
@@ -149,6 +151,7 @@ def load_national(indicators: dict[str, Any], ledger: Ledger) -> NationalTables:
     if indicators.get("area_regions") and "population" in out.tables:
         lists = read_region_lists(indicators["area_regions"], ledger)
         out.regions = assign_regions(out.tables["population"]["area_name"].unique(), lists)
+        out.members = read_merged_members(indicators["area_regions"])
         missing = out.regions.loc[out.regions["region"].isna(), "area_name"].tolist()
         if missing:
             logger.warning("No region found for %d area(s): %s", len(missing), missing)

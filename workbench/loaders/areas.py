@@ -34,6 +34,7 @@ __all__ = [
     "name_matches",
     "read_group_population",
     "read_region_lists",
+    "read_merged_members",
     "assign_regions",
 ]
 
@@ -525,6 +526,35 @@ def read_region_lists(path: str | Path, ledger: Ledger) -> pd.DataFrame:
     if not rows:
         raise DataError(name, "'## <Region>' headings over Markdown tables of areas", found="none")
     return pd.DataFrame(rows, columns=["key", "region", "kind"]).drop_duplicates(["key", "kind"])
+
+
+def read_merged_members(path: str | Path) -> dict[str, list[str]]:
+    """The local authorities of each merged location of the repackager's Markdown lists.
+
+    In each table a ``Merged location`` cell names the location of its row and of the rows
+    below it whose cell is blank (a location of two authorities spans two rows). Keys are
+    :func:`normalise_area_name` of the merged location; a key with two or more authorities
+    is a merged area that no partnership corresponds to ("Leicestershire & Rutland",
+    "Cheshire", "East Berkshire"). The file is the one :func:`read_region_lists` reads (its
+    ledger entry is made there).
+    """
+    members: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            current = None
+            continue
+        if not line.startswith("|"):
+            continue
+        cells = [c.strip().replace("\ufeff", "") for c in line.strip().strip("|").split("|")]
+        if len(cells) < 4 or set("".join(cells)) <= set("-: ") or cells[-1] == "Merged location":
+            continue
+        la, merged = cells[-2], cells[-1]
+        if merged:
+            current = normalise_area_name(merged)
+        if current is not None and la and la not in members.setdefault(current, []):
+            members[current].append(la)
+    return members
 
 
 def assign_regions(names: Iterable[str], regions: pd.DataFrame) -> pd.DataFrame:
