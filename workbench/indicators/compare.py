@@ -401,8 +401,12 @@ def spine_chart(table: pd.DataFrame, *, title: str | None = None) -> Figure:
         name = str(r["name"])
         if r["area"] != t["area"].iloc[0]:
             name = f"[{r['area']}] {name}"
-        name = name if len(name) <= 52 else name[:50] + "…"
-        left.text(0.0, i, name, fontsize=7.5, va="center")
+        if len(name) > 50:  # two lines rather than a cut that makes two rows look the same
+            import textwrap
+
+            lines = textwrap.wrap(name, 50)
+            name = lines[0] + "\n" + (lines[1] if len(lines) == 2 else lines[1][:48] + "…")
+        left.text(0.0, i, name, fontsize=7 if "\n" in name else 7.5, va="center")
         left.text(0.47, i, str(r["period"]), fontsize=7.5, va="center")
         left.text(0.60, i, f"{r['count']:,.0f}", fontsize=7.5, va="center")
         left.text(0.70, i, f"{r['value']:.1f}", fontsize=7.5, va="center")
@@ -470,8 +474,11 @@ def spine_chart(table: pd.DataFrame, *, title: str | None = None) -> Figure:
             fontsize=6.5,
             wrap=True,
         )
+    kinds = sorted(set(t["measure"].dropna().astype(str))) if "measure" in t else []
     fig.suptitle(
-        title or f"{t['area'].iloc[0]} compared with England (95% intervals, Fingertips method)",
+        title
+        or f"{t['area'].iloc[0]} compared with England (95% intervals, Fingertips method)"
+        + (f"\nvalues: {', '.join(kinds)}" if kinds else ""),
         fontsize=10,
     )
     return fig
