@@ -120,6 +120,9 @@ def test_priorities_name_no_harm_the_data_do_not_show(sample_study, sample_indic
     assert mbd["evidence"].str.contains("DATED").all()
     cur = a.priorities["currency"].tolist()
     assert cur == sorted(cur, key=lambda c: c == "DATED")
+    flags = a.flag_table().set_index("name")
+    assert (flags["currency"] == "DATED").all() and (flags["measure"] == "crude rate").all()
+    assert any("DATED" in n for n in a.notes)
 
 
 def test_period_end_and_currency() -> None:

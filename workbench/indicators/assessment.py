@@ -493,12 +493,17 @@ class Assessment:
         return Described.of(frame, spec())
 
     def flag_table(self) -> pd.DataFrame:
-        """Indicators worse than England or worsening: name, area, period, value, England,
-        rating, trend and flag (an empty table with these columns when none is flagged)."""
-        cols = ["name", "area", "period", "value", "england", "rating", "trend", "flag"]
+        """Indicators worse than England or worsening: name, area, period, measure, value,
+        England, rating, trend, flag and currency (``DATED`` when the figure ends more than two
+        years before the police data; an empty table with these columns when none is flagged).
+        """
+        cols = ["name", "area", "period", "measure", "value", "england", "rating", "trend", "flag"]
         if self.flags.empty:
-            return pd.DataFrame(columns=cols)
-        return self.flags[cols].reset_index(drop=True)
+            return pd.DataFrame(columns=[*cols, "currency"])
+        out = self.flags.reindex(columns=cols).reset_index(drop=True)
+        dated = self.flags["dated"] if "dated" in self.flags else pd.Series(False, self.flags.index)
+        out["currency"] = np.where(dated.to_numpy(bool), "DATED", "current")
+        return out
 
     def comment(self, section: str) -> Any:
         """The analyst's commentary for ``section`` as Markdown (empty when there is none)."""
