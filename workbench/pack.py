@@ -705,8 +705,6 @@ def _indicator_figures(run: Run, theme: str, table: Table) -> list[Headline]:
         latest = str(row.get("latest_period", "") or "").strip()
         if latest and latest != str(row.get("period", "")):
             notes.append(f"latest local period {latest}")
-        if str(row.get("source", "") or "").strip():
-            notes.append(f"source: {row.get('source')}")
         row_synthetic = str(row.get("synthetic", "")).strip().lower() in ("true", "1")
         out.append(
             Headline(

@@ -89,7 +89,7 @@ def test_leicester_against_england_from_plain_csv(sample_indicators) -> None:
     assert p["value"] == pytest.approx(70 / 355218 * 1e5, rel=1e-12)
     assert p["england"] == pytest.approx(eng, rel=1e-12)
     assert round(p["value"], 1) == 19.7 and round(p["england"], 1) == 31.3
-    assert p["rating"] == "better" and "2019/20 not used: SUSPECT" in p["note"]
+    assert p["rating"] == "better" and "2019/20 not used: SUSPECT (r = 0.09" in p["note"]
     # mental and behavioural disorders: worse than England
     for key, ind in (("primary", "admissions_mbd_primary"), ("secondary", "admissions_mbd_any")):
         rows = _wide(FILES[key])

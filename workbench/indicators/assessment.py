@@ -346,7 +346,8 @@ def candidate_priorities(
         rows.append(
             {
                 "priority": priority,
-                "evidence": evidence + (f". {dated}" if dated else ""),
+                "evidence": evidence,
+                "dated": dated,
                 "rule": rule,
                 "rule_text": RULES[rule].format(**fill),
                 "currency": "DATED" if dated else "current",
@@ -418,6 +419,9 @@ def candidate_priorities(
                     f"{r['value']:.0f}% within target (95% CI {r['lower']:.0f}-{r['upper']:.0f}%; "
                     f"{int(r['count'])} of {int(r['denominator'])}), {r['period']}",
                 )
+    for row in rows:  # the currency warning closes the evidence
+        dated = row.pop("dated")
+        row["evidence"] += f". {dated}" if dated else ""
     out = pd.DataFrame(rows, columns=["priority", "evidence", "rule", "rule_text", "currency"])
     # indicators older than the police data by more than two years are not ranked with the rest
     order = out["currency"].eq("DATED").to_numpy()

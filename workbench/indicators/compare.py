@@ -8,6 +8,7 @@ indicator has a good direction, "higher" / "similar" / "lower" when it has none.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -303,7 +304,9 @@ def compare_with_england(
                 f"latest local period {newest} has no England value; {latest['period']} shown"
             )
         for _, bad in mine_all.loc[suspect].iterrows():
-            note = (note + "; " if note else "") + f"{bad['period']} not used: {bad['note']}"
+            r_text = re.search(r"r = -?[\d.]+", str(bad["note"]))
+            why = f" ({r_text.group(0)} with the year before)" if r_text else ""
+            note = (note + "; " if note else "") + f"{bad['period']} not used: {SUSPECT}{why}"
         rows.append(
             {
                 "indicator": ind,
