@@ -718,7 +718,8 @@ def _indicator_figures(run: Run, theme: str, table: Table) -> list[Headline]:
                 england=versus,
                 note="; ".join(n for n in notes if n),
                 plain=f"{name}: {value} in {month_words(str(row.get('period', '')))}; "
-                f"England {england}.",
+                f"England {england}."
+                + (" Not adjusted for age." if measure == "crude rate" else ""),
                 source=table.path.name,
                 synthetic=table.synthetic or row_synthetic,
                 direction=None,

@@ -120,6 +120,11 @@ class StudyIndicators:
             out[f"similar_ranked_{key}"] = ranked_chart(self.values, key, period, self.area, group)
         return out
 
+    def force_table(self) -> pd.DataFrame:
+        """The police-recorded indicators with their force-area comparison (name, value, note)."""
+        rows = self.comparison.loc[self.comparison["indicator"].isin(list(self.force_districts))]
+        return rows[["name", "period", "value", "lower", "upper", "note"]].reset_index(drop=True)
+
     def district_figures(self) -> dict[str, Any]:
         """Funnel plots of the force's districts, one per police-recorded indicator."""
         from workbench.indicators.force import district_funnel
