@@ -139,8 +139,13 @@ def test_fingertips_long_file_compared_with_published_limits(tmp_path) -> None:
     assert set(v["indicator"]) == {"fingertips_93517"}
     c = compare_with_england(v, "Leicester").iloc[0]
     assert (c["value"], c["lower"], c["upper"], c["england"]) == (40.0, 35.0, 45.0, 52.1)
-    assert c["rating"] == "lower"  # no polarity known for a file's indicator
-    assert c["name"] == "OCU not in treatment (%)" and c["n_areas"] == 1
+    # 93517 publishes the catalogue's unmet_need_ocu (low is good): its value is shown
+    assert c["indicator"] == "unmet_need_ocu" and c["rating"] == "better"
+    assert c["measure"] == "as published" and "Fingertips 93517" in c["source"]
+    assert c["n_areas"] == 1
+    # an indicator the catalogue does not know keeps the file's name and no good direction
+    other = compare_with_england(v.assign(indicator="fingertips_1"), "Leicester").iloc[0]
+    assert other["rating"] == "lower" and other["name"] == "OCU not in treatment (%)"
 
 
 def test_trend_chart_panels(sample_indicators) -> None:

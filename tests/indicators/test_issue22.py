@@ -157,7 +157,12 @@ def test_fingertips_keeps_polarity_rating_and_trend(tmp_path) -> None:
     assert c["period"] == "2020/21" and c["value"] == pytest.approx(41.7377242)
     assert c["rating"] == "better"  # published, not "lower"
     assert c["polarity"] == "low is good" and "published" in c["shown"]
-    assert c["measure"] == "as published"
+    assert c["measure"] == "as published" and c["indicator"] == "unmet_need_ocu"
+    assert "not the workbench's own computation" in c["shown"]
+    # a file of an indicator the catalogue does not know: polarity from its ratings
+    v1, p1 = values.assign(indicator="fingertips_1"), pub.assign(indicator="fingertips_1")
+    c1 = compare_with_england(v1, "Middlesbrough", published=p1).iloc[0]
+    assert c1["rating"] == "better" and c1["polarity"] == "low is good"
 
 
 def test_fingertips_api_layout_keeps_breakdowns_apart(tmp_path) -> None:

@@ -61,6 +61,9 @@ class Indicator:
     rate_type : str
         ``"crude"`` (count over population), ``"age-standardised"`` or ``"as published"``
         (the publisher's value is shown); see :attr:`measure`.
+    fingertips_id : int or None
+        The OHID Fingertips indicator publishing it: when a Fingertips file of that ID has the
+        study's value, the published value is shown instead of the workbench's computation.
     """
 
     id: str
@@ -74,6 +77,7 @@ class Indicator:
     computed: str
     how: str
     rate_type: str = "crude"
+    fingertips_id: int | None = None
 
     @property
     def measure(self) -> str:
@@ -402,6 +406,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "low is good",
         TEMPLATE,
         "workbench.need.unmet_need (04_treatment notebook)",
+        fingertips_id=93517,
     ),
     Indicator(
         "continuity_of_care",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -239,6 +240,7 @@ def compare_with_england(
         and ``note``.
     """
     synthetic = set(synthetic)
+    values, published, replaced = _published_for_catalogue(values, published, area_name)
     pub = None
     if published is not None and len(published):
         pub = published.set_index(["indicator", "area_name", "period"])
@@ -261,6 +263,10 @@ def compare_with_england(
         if isinstance(p, pd.DataFrame):
             p = p.iloc[0]
         entry = _entry(str(ind), grp, "no judgement" if p is None else str(p["polarity"]))
+        if str(ind) in replaced:
+            entry = replace(
+                entry, rate_type="as published", source=f"OHID Fingertips {replaced[str(ind)]}"
+            )
         e = eng.loc[latest["period"]] if latest["period"] in eng.index else None
         others = grp.loc[
             (grp["period"] == latest["period"])
@@ -291,6 +297,8 @@ def compare_with_england(
                     "trend_n": trend["trend_n"],
                 }
             shown = f"published value and rating ({entry.source})"
+            if str(ind) in replaced:
+                shown += ", not the workbench's own computation"
         is_synth = str(ind) in synthetic
         name = f"{SYNTHETIC}: {entry.name}" if is_synth else entry.name
         note = "" if e is not None else "no England value in the data"
@@ -352,6 +360,36 @@ def compare_with_england(
             }
         )
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def _published_for_catalogue(
+    values: pd.DataFrame, published: pd.DataFrame | None, area_name: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, str]]:
+    """Fingertips rows standing in for the catalogue indicator they publish.
+
+    When a Fingertips file of an indicator's :attr:`~workbench.indicators.catalogue.Indicator.
+    fingertips_id` has the study's value, its rows become that indicator's rows and any value
+    the workbench computed for it is dropped (logged): the published figure is shown.
+    """
+    from workbench.indicators.catalogue import CATALOGUE
+
+    replaced: dict[str, str] = {}
+    for entry in CATALOGUE:
+        if entry.fingertips_id is None:
+            continue
+        ft = f"fingertips_{entry.fingertips_id}"
+        rows = values["indicator"] == ft
+        if not (rows & (values["area_name"] == area_name)).any():
+            continue
+        if (values["indicator"] == entry.id).any():
+            logger.info("%s: the published %s is shown instead of the computed value", entry.id, ft)
+        values = values.loc[values["indicator"] != entry.id].copy()
+        values.loc[values["indicator"] == ft, "indicator"] = entry.id
+        if published is not None:
+            published = published.copy()
+            published.loc[published["indicator"] == ft, "indicator"] = entry.id
+        replaced[entry.id] = str(entry.fingertips_id)
+    return values, published, replaced
 
 
 def spine_chart(table: pd.DataFrame, *, title: str | None = None) -> Figure:
