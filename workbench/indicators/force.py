@@ -30,7 +30,7 @@ __all__ = ["FORCE_AREA", "district_of_lsoa", "district_rates", "against_force", 
 logger = logging.getLogger(__name__)
 
 #: Name of the whole-force row of :func:`district_rates`.
-FORCE_AREA = "Force area (all districts)"
+FORCE_AREA = "Force area (districts with a population)"
 _SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 
 
