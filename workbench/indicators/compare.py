@@ -836,6 +836,8 @@ def trend_chart(
                 ax.plot(x, ref.to_numpy(), style, color=colour, lw=1, label=who)
         ax.set_xticks(x, mine["period"].tolist(), rotation=45, ha="right", fontsize=6)
         ax.tick_params(axis="y", labelsize=7)
+        if "measure" in r and pd.notna(r["measure"]):
+            ax.set_ylabel(f"{r['measure']}, {r['unit']}", fontsize=6)
         name = str(r["name"])
         ax.set_title(
             (name if len(name) <= 48 else name[:46] + "…") + f"\ntrend: {r['trend']}", fontsize=7
