@@ -175,13 +175,16 @@ def period_end(period: object) -> pd.Period | None:
     --------
     >>> str(period_end("2018/19")), str(period_end("2018-19")), str(period_end("2016-2018"))
     ('2019-03', '2019-03', '2018-12')
-    >>> str(period_end("2021-11 to 2022-10")), str(period_end("2019"))
-    ('2022-10', '2019-12')
+    >>> str(period_end("2021-11 to 2022-10")), str(period_end("2019")), str(period_end("2017 - 19"))
+    ('2022-10', '2019-12', '2019-12')
     """
     text = str(period).strip()
     m = re.fullmatch(r".*?(\d{4})-(\d{2}) to (\d{4})-(\d{2})", text)
     if m:
         return pd.Period(f"{m.group(3)}-{m.group(4)}", freq="M")
+    m = re.fullmatch(r"(\d{4}) - (\d{2})", text)
+    if m:  # Fingertips' pooled calendar years "2017 - 19"
+        return pd.Period(f"{m.group(1)[:2]}{m.group(2)}-12", freq="M")
     m = re.fullmatch(r"(\d{4})\s*[/-]\s*(\d{2})", text)
     if m:  # financial year 2018/19 or 2018-19: ends March of the second year
         return pd.Period(f"{int(m.group(1)) + 1}-03", freq="M")
