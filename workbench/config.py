@@ -113,12 +113,13 @@ INDICATOR_FILE_KEYS = (
     "imd_average",
     "deaths_misuse",
     "deaths_poisoning",
-    "admissions_misuse",
-    "admissions_poisoning_primary",
-    "admissions_poisoning_secondary",
+    "admissions_poisoning",  # issue 22: the repackager's "misuse" file (poisoning by drugs)
+    "admissions_mbd_primary",  # "primary": mental and behavioural disorders, primary diagnosis
+    "admissions_mbd_any",  # "secondary": M&B disorders, primary or secondary diagnosis
     "seizures",
     "force_population",
     "ethnicity_population",
+    "district_population",  # issue 22: residents of each district of the force (comparators)
     "assessment_commentary",
     "fingertips",
 )
