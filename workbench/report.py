@@ -338,11 +338,9 @@ def population_label(config: StudyConfig) -> str:
     """The population the rates use, as a reader should see it, e.g. "ONS mid-2019 LSOA
     population estimates (lsoa_pop_mid2019.csv)"; the year only when the study states it
     (``[study] population_year``)."""
-    path = config.file("population")
-    name = Path(path).name if path else "not configured"
-    if config.population_year:
-        return f"ONS mid-{config.population_year} LSOA population estimates ({name})"
-    return f"LSOA population from {name} (year not stated in the study settings)"
+    from workbench.loaders.population import population_source
+
+    return population_source(config.file("population"), config.population_year)
 
 
 def synthetic_tables(config: StudyConfig) -> list[str]:
@@ -367,7 +365,15 @@ def data_sources(study: Study) -> list[str]:
     sources.append(f"Police recorded crime, data.police.uk{forces}")
     if cfg.file("stop_search"):
         sources.append("Stop and search, data.police.uk")
-    sources.append("English Indices of Deprivation 2019 (MHCLG)")
+    index = study.deprivation_index
+    sources.append(
+        f"{index.long_name} ({index.publisher}; {index.label}, {index.country}, "
+        f"{index.geography} LSOAs)"
+    )
+    if cfg.file("lsoa_2011_2021_lookup"):
+        sources.append("ONS LSOA (2011) to LSOA (2021) lookup")
+    if cfg.file("ward_lookup") and not cfg.file("wards"):
+        sources.append("ONS LSOA (2021) to ward best-fit lookup (ward figures are best fit)")
     sources.append(population_label(cfg))
     if cfg.file("population_bands"):
         sources.append(f"Population by sex and age ({Path(cfg.file('population_bands')).name})")
@@ -386,6 +392,21 @@ def data_sources(study: Study) -> list[str]:
             what = key.replace("_", " ").replace("lsoa", "LSOA")
             sources.append(f"Partnership table: {what} ({Path(path).name}{label})")
     return sources
+
+
+def _partnership_text(study: Study) -> str:
+    """ " **Partnership:** Gloucester CSP (E22000096); police force area Gloucestershire."" from
+    the ONS LAD to CSP to PFA lookup, when the study names one."""
+    table = study.partnership
+    if table is None or not len(table):
+        return ""
+    csp = "; ".join(
+        f"{n} ({c})" for c, n in table[["csp_code", "csp_name"]].drop_duplicates().values
+    )
+    pfa = "; ".join(
+        f"{n} ({c})" for c, n in table[["pfa_code", "pfa_name"]].drop_duplicates().values
+    )
+    return f" **Community Safety Partnership:** {csp}. **Police force area:** {pfa}."
 
 
 def _month(period: Any) -> str:
@@ -449,7 +470,10 @@ def ethnicity_population(study: Study) -> pd.DataFrame | None:
     """
     path = study.config.file("ethnicity_population")
     if not path:
-        return None
+        # Census 2021 TS021 ethnic groups read with the population file (issue 21)
+        from workbench.loaders.population import census_ethnic_groups
+
+        return census_ethnic_groups(study.lsoas)
     table = pd.read_csv(path, comment="#", thousands=",")
     for column in ("ethnicity", "population"):
         if column not in table.columns:
@@ -638,7 +662,10 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         f"# {title}",
         "",
         f"**Study:** {cfg.name}. **Districts:** {_district_list(study)}. "
-        f"**Period:** {_month(cfg.period_start)} to {_month(cfg.period_end)}.",
+        f"**Period:** {_month(cfg.period_start)} to {_month(cfg.period_end)}. "
+        f"**Deprivation index:** {study.deprivation_index.label} "
+        f"({study.deprivation_index.country}, {study.deprivation_index.geography} LSOAs)."
+        + _partnership_text(study),
         "",
         "**Data used:** " + "; ".join(data_sources(study)) + ".",
     ]

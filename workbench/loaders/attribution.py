@@ -99,7 +99,8 @@ def attribute_points(
     lsoas : GeoDataFrame
         The study LSOAs: ``lsoa_code``, ``lad_code``, ``imd_decile``, polygons (EPSG:27700).
     wards : GeoDataFrame, optional
-        Study wards: ``ward_code``, polygons.
+        Study wards: ``ward_code``, polygons. When ``lsoas`` has a ``ward_code`` column (the
+        ONS LSOA to ward best-fit lookup), each row takes its LSOA's ward instead.
     layer : str
         Name used in the returned :class:`Attribution` and the log.
 
@@ -141,7 +142,12 @@ def attribute_points(
             pd.Series(codes).map(lsoa_info["imd_decile"]).to_numpy(object), dtype="Int64"
         )
     no_ward = 0
-    if wards is not None and len(wards):
+    if "ward_code" in lsoa_info:
+        # wards from the ONS best-fit lookup: the ward of the row's LSOA (not by point)
+        ward_of = pd.Series(codes).map(lsoa_info["ward_code"].astype("string"))
+        out["ward_code"] = pd.array(ward_of.to_numpy(object), dtype="str")
+        no_ward = int(ward_of.isna().sum())
+    elif wards is not None and len(wards):
         ward = _locate_distinct(out.geometry, wards[["ward_code", "geometry"]], "ward_code")
         out["ward_code"] = ward.astype("str")
         no_ward = int(ward.isna().sum())
