@@ -246,21 +246,32 @@ def _has(header: list[str], names: list[str]) -> str | None:
     return next((by_norm[norm(a)] for a in names if norm(a) in by_norm), None)
 
 
-def detect_index(header: list[str]) -> DeprivationIndex | None:
+def detect_index(header: list[str], first_code: str | None = None) -> DeprivationIndex | None:
     """The index a file's header belongs to (None when it is none of them).
 
     * an LSOA code column on the **2021** geography (``LSOA code (2021)``, ``LSOA21CD``) with
       the English long headers: IoD 2025;
     * a **2011** code column (``LSOA code (2011)``, ``LSOA11CD``) or mySociety's ``lsoa`` with
       the English long headers: IMD 2019;
-    * Welsh Government WIMD measure columns (``WIMD_rank`` / ``IMD_rank``, ``Access_rank``,
-      ``Environment_rank``, ``Housing_rank``) with a 2011 code column: WIMD 2019.
+    * WIMD measure columns (``WIMD_rank``, or ``IMD_rank`` with ``Access_rank``,
+      ``Environment_rank``, ``Housing_rank``, or ``IMD_rank`` on Welsh ``W01`` codes, as
+      ``first_code`` shows) with a 2011 code column: WIMD 2019.
     """
     names = {norm(h) for h in header}
-    welsh = bool(
-        names & {"access_rank", "access_score", "environment_rank", "housing_rank"}
-    ) and bool(
-        names & {"imd_rank", "wimd_rank", "imd_score", "wimd_score", "imd_decile", "wimd_decile"}
+    short = names & {
+        "imd_rank",
+        "wimd_rank",
+        "imd_score",
+        "wimd_score",
+        "imd_decile",
+        "wimd_decile",
+    }
+    welsh_domains = names & {"access_rank", "access_score", "environment_rank", "housing_rank"}
+    welsh_codes = bool(first_code) and str(first_code).strip().upper().startswith("W01")
+    welsh = bool(short) and (
+        bool(welsh_domains)
+        or welsh_codes
+        or bool(short & {"wimd_rank", "wimd_score", "wimd_decile"})
     )
     if welsh and (_has(header, _CODES_2011) or _has(header, _CODES_ANY)):
         return INDICES["wimd2019"]
@@ -349,8 +360,9 @@ def read_deprivation(
     fl = FileLedger(name, kind)
     if ledger is not None:
         ledger.add(fl)
-    header, enc = read_bytes_header(path.read_bytes(), name)
-    index = detect_index(header)
+    data = path.read_bytes()
+    header, enc = read_bytes_header(data, name)
+    index = detect_index(header, _first_code(data, enc, header))
     if expect is not None and expect not in INDICES:
         raise DataError(
             name,
@@ -457,6 +469,24 @@ def read_deprivation(
     logger.info("%s: %s (%s, %s LSOAs), %d rows", name, index.label, index.country,
                 index.geography, len(df))  # fmt: skip
     return df.reset_index(drop=True), index
+
+
+def _first_code(data: bytes, encoding: str, header: list[str]) -> str | None:
+    """The LSOA code of the first data row (to tell Welsh from English short headers)."""
+    col = _has(header, _CODES_2011 + _CODES_2021 + _CODES_ANY)
+    if col is None:
+        return None
+    import csv
+    import io
+
+    text = data[:65536].decode(encoding, errors="replace")
+    rows = csv.reader(io.StringIO(text))
+    head = next(rows, None)
+    first = next(rows, None)
+    if not head or not first or col not in head:
+        return None
+    i = head.index(col)
+    return first[i] if i < len(first) else None
 
 
 def _check_deciles_match_ranks(
