@@ -52,6 +52,9 @@ class FileLedger:
     #: police street files: ``{force: {"YYYY-MM", ...}}``, the months the files hold (from
     #: their names, else their Month column); see :class:`workbench.coverage.Coverage`.
     months: dict[str, set[str]] = field(default_factory=dict)
+    #: police street files read with an area (issue 21): ``{"YYYY-MM": {"read", "kept",
+    #: "dropped": {reason: n}, "notes": {attribution path: n}}}``, the ledger of each month.
+    by_month: dict[str, dict] = field(default_factory=dict)
 
     def drop(self, reason: str, n: int) -> None:
         """Record ``n`` rows dropped for ``reason`` (no-op for ``n == 0``)."""
@@ -86,6 +89,8 @@ class FileLedger:
             out["notes"] = {k: int(v) for k, v in sorted(self.notes.items())}
         if self.months:
             out["months"] = {k: sorted(v) for k, v in sorted(self.months.items())}
+        if self.by_month:
+            out["by_month"] = {k: self.by_month[k] for k in sorted(self.by_month)}
         return out
 
 

@@ -18,7 +18,7 @@ from workbench.geo import BNG, dissolve_clean, locate_points
 from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import display_name
 from workbench.loaders.area import StudyArea, read_lsoa_2011_2021_lookup
-from workbench.loaders.attribution import Attribution, attribute_points
+from workbench.loaders.attribution import Attribution, attribute_points, paths_by_month
 from workbench.loaders.boundaries import read_boundaries
 from workbench.loaders.imd import DeprivationIndex, read_deprivation, read_imd
 from workbench.loaders.lookups import (
@@ -583,6 +583,16 @@ class Study:
                     "LSOA, point in another or no polygon; the police code is used)"
                 )
             messages.append(text + ".")
+        if self._path("lsoa_2011_2021_lookup"):
+            table = paths_by_month([f for f in self.ledger.files if f.kind == "police_street"])
+            if len(table):
+                paths = [c for c in table.columns if c not in ("read", "kept", "dropped")]
+                short = {p: f"[{i + 1}]" for i, p in enumerate(paths)}
+                lines = ["LSOA vintages: police rows kept per month by attribution path"]
+                lines += [f"  {short[p]} {p}" for p in paths]
+                shown = table.rename(columns=short)
+                lines += ["  " + line for line in shown.to_string().splitlines()]
+                messages.append("\n".join(lines))
         return {
             "coverage": cov.to_dict(),
             "attribution": {k: v.to_dict() for k, v in self.attributions.items()},

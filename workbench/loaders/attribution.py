@@ -21,7 +21,7 @@ import shapely
 
 from workbench.geo import locate_points
 
-__all__ = ["Attribution", "attribute_points", "ATTRIBUTION_COLUMNS"]
+__all__ = ["Attribution", "attribute_points", "ATTRIBUTION_COLUMNS", "paths_by_month"]
 
 logger = logging.getLogger(__name__)
 
@@ -172,3 +172,34 @@ def attribute_points(
     if lost:
         logger.warning("%s: %d row(s) in no study LSOA by code or point", layer, lost)
     return out, result
+
+
+def paths_by_month(entries: list) -> pd.DataFrame:
+    """Police rows per month and attribution path, from the ledger (``FileLedger.by_month``).
+
+    Parameters
+    ----------
+    entries : list of FileLedger
+        The police street files' ledgers.
+
+    Returns
+    -------
+    DataFrame
+        One row per month: ``read``, ``kept``, ``dropped`` and one column per attribution path
+        (the ledger notes of kept rows: "LSOA code of a study LSOA (2021 geography): placed
+        by its code", "2011 LSOA code split (S) in 2021: placed by its point among its
+        parts", ...), zeros where a path was not used. ``read = kept + dropped`` in every
+        row, and the path columns add up to ``kept`` when every kept row has a path.
+    """
+    rows: dict[str, dict[str, int]] = {}
+    for fl in entries:
+        for month, led in getattr(fl, "by_month", {}).items():
+            row = rows.setdefault(month, {"read": 0, "kept": 0, "dropped": 0})
+            row["read"] += led["read"]
+            row["kept"] += led["kept"]
+            row["dropped"] += sum(led["dropped"].values())
+            for note, n in led["notes"].items():
+                row[note] = row.get(note, 0) + n
+    out = pd.DataFrame.from_dict(rows, orient="index").fillna(0).astype("int64")
+    out.index.name = "month"
+    return out.sort_index()
