@@ -434,7 +434,8 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
     :func:`workbench.outputs.assumptions`, less the entries about synthetic tables when the
     study uses none, and less the entries about a named data file (e.g.
     ``census2021_..._ethnicity.csv``) that the study does not use: they describe another
-    study's data.
+    study's data; and less the entries naming only another deprivation index than the
+    study's (an IMD 2019 entry in an IoD 2025 study).
     """
     from workbench.outputs import assumptions
 
@@ -446,9 +447,20 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
             if path:
                 used.add(Path(path).name.lower())
     synthetic = bool(synthetic_tables(cfg))
+    from workbench.loaders.imd import INDICES
+
+    index = study.deprivation_index.label
+    others = [i.label for i in INDICES.values() if i.label != index]
 
     def applies(text: str) -> bool:
         if not synthetic and "synthetic" in text.lower():
+            return False
+
+        # an entry about one deprivation index applies to studies that use it (issue 21)
+        def names(label: str) -> bool:  # "IMD 2019" is not found inside "WIMD 2019"
+            return re.search(rf"(?<![A-Za-z]){re.escape(label)}", text) is not None
+
+        if not names(index) and any(names(o) for o in others):
             return False
         named = {m.lower() for m in _DATA_FILE_RE.findall(text)}
         return not named or bool(named & used)
@@ -641,6 +653,55 @@ def _renderers(folder: Path) -> list[str]:
     return found
 
 
+#: The study files (or ``[indicators]`` tables) each theme needs beyond the police data.
+THEME_NEEDS: dict[str, tuple[str, ...]] = {
+    "young_people": ("young_people",),
+    "treatment": (
+        "treatment_demographics",
+        "treatment_by_lsoa",
+        "prevalence",
+        "services",
+        "waiting_times",
+        "treatment_outcomes",
+    ),
+    "indicators": ("[indicators]",),
+}
+
+
+def theme_without_data(theme: str, config: StudyConfig) -> str | None:
+    """Why a theme has no data for this study (None when it has some), in one sentence.
+
+    Examples: young people without a ``young_people`` table; treatment without any
+    partnership treatment table; indicators without ``[indicators]`` tables. The theme still
+    runs (its sections say "not configured"); the report and the CLI say so plainly.
+    """
+    needs = THEME_NEEDS.get(theme)
+    if not needs:
+        return None
+    if needs == ("[indicators]",):
+        if config.indicators:
+            return None
+        return "no national comparison tables are configured ([indicators] in area.toml)"
+    if any(config.file(k) for k in needs):
+        return None
+    return "none of its tables is configured (" + ", ".join(needs) + " under [files])"
+
+
+def welsh_note(study: Study) -> str | None:
+    """For a Welsh study: why it is not compared with England (None for an English one)."""
+    if not any(str(c).startswith("W") for c in study.config.area_codes):
+        return None
+    index = study.deprivation_index
+    return (
+        f"{study.config.area_name} is in Wales: deprivation is measured with {index.label} "
+        f"({index.long_name}, national within Wales), which is not comparable with the English "
+        "indices, and the England indicators (Fingertips, the National Combating Drugs "
+        "Outcomes Framework) and the English similar-area groups do not cover Welsh areas, so "
+        "no comparison with England is drawn. Compare with Wales where Welsh tables are "
+        "configured."
+    )
+
+
 def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     """Put the study's name, districts, period and sources at the top of an executed notebook.
 
@@ -669,6 +730,13 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         "",
         "**Data used:** " + "; ".join(data_sources(study)) + ".",
     ]
+    theme = folder.name.split("_", 1)[1] if "_" in folder.name else folder.name
+    missing = theme_without_data(theme, cfg)
+    if missing:
+        lines += ["", f"**No data for this theme in this study:** {missing}."]
+    wales = welsh_note(study)
+    if wales:
+        lines += ["", f"**Not compared with England:** {wales}"]
     synthetic = synthetic_tables(cfg)
     if synthetic:
         lines += [
@@ -833,6 +901,11 @@ def run_report_cli(
             f"{audit.get('map_features_checked', 0)} feature(s) of protected layers; "
             f"{audit.get('leaks_found', 0)} leak(s)"
         )
+    cfg = load_config(config)
+    for theme in results:
+        missing = theme_without_data(theme, cfg)
+        if missing:
+            print(f"{'no data':>13}: {theme}: {missing}")
     if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack
         first = next(iter(results.values()))
         pack = first.parent / f"{first.name.split('_', 1)[0]}_pack"
