@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -99,6 +99,7 @@ def read_lsoa_2011_2021_lookup(
         df["chgind"] = ""
     df["chgind"] = df["chgind"].fillna("").astype(str).str.strip().str.upper()
     out = df[[src, dst, "chgind"]].rename(columns={src: "from_code", dst: "to_code"})
+    out["from_vintage"] = src[4:6].replace("11", "2011").replace("21", "2021")
     return out.drop_duplicates(["from_code", "to_code"]).reset_index(drop=True)
 
 
@@ -205,6 +206,9 @@ def assign_area(
         note for kept rows whose code was matched or placed by location ("" = none).
     """
     codes = codes.astype("string")
+    if area.lookup is not None and "chgind" not in area.lookup:
+        # a lookup without CHGIND (from_code -> to_code pairs only): change type unknown
+        area = replace(area, lookup=area.lookup.assign(chgind=""))
     reason = pd.Series("", index=codes.index, dtype=object)
     note = pd.Series("", index=codes.index, dtype=object)
     out = codes.copy()
@@ -313,7 +317,10 @@ def _through_lookup(
         New code (object, None when dropped), drop reason ("" = keep) and note, per row.
     """
     lk = area.lookup
-    frm = "2021" if area.vintage == "2011" else "2011"
+    if "from_vintage" in lk and len(lk):
+        frm = str(lk["from_vintage"].iloc[0])
+    else:
+        frm = "2021" if area.vintage == "2011" else "2011"
     uniq = pd.Index(codes.unique())
     sub = lk[lk["from_code"].isin(uniq)]
     cands = sub.groupby("from_code")["to_code"].agg(list)
@@ -344,13 +351,18 @@ def _through_lookup(
             new[i] = located.iloc[i]
             note[i] = _path_note(frm, "X", "placed by its point")
     multi = need_point & ~irregular
+    anywhere = _locate_all(lonlat, sel, np.flatnonzero(multi), area)
     for i in np.flatnonzero(multi):
         options = list(c_list[i])
         here = located.iloc[i]
-        if pd.notna(here) and here in options:
+        if pd.isna(here) or here not in options:
+            here = anywhere.get(i)  # a part outside the study (the row is then dropped)
+        if here is not None and here in options:
             new[i] = here
             note[i] = _path_note(frm, c_chg[i], "placed by its point among its parts")
             continue
+        if area.all_polygons is None and pd.isna(located.iloc[i]):
+            continue  # only the study's polygons are known and the point is outside them
         new[i] = _best_fit(options, lonlat, sel[i], area)
         note[i] = _path_note(frm, c_chg[i], "point in none of its parts; best-fit part")
     placed = np.array([v is not None for v in new], dtype=bool)
@@ -363,6 +375,25 @@ def _through_lookup(
         note[out_rows] = ""
         new[out_rows] = None
     return new, why, note
+
+
+def _locate_all(
+    lonlat: tuple[np.ndarray, np.ndarray] | None,
+    sel: np.ndarray,
+    rows: np.ndarray,
+    area: StudyArea,
+) -> dict[int, str]:
+    """The LSOA of every boundary file (inside or outside the study) holding each row's point,
+    for the rows given (positions into ``sel``); rows in no polygon are left out."""
+    if lonlat is None or area.all_polygons is None or not len(rows):
+        return {}
+    x, y = to_bng_xy(lonlat[0][sel[rows]], lonlat[1][sel[rows]])
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return {}
+    pts = gpd.GeoSeries(shapely.points(x[ok], y[ok]), index=rows[ok], crs=BNG)
+    found = locate_points(pts, area.all_polygons[["lsoa_code", "geometry"]], "lsoa_code")
+    return {int(i): str(v) for i, v in found.items() if pd.notna(v)}
 
 
 def _best_fit(
