@@ -70,7 +70,8 @@ def read_lsoa_2011_2021_lookup(
     """Read the ONS LSOA (2011) to LSOA (2021) lookup as ``from_code -> to_code`` pairs.
 
     The ONS file has ``LSOA11CD``, ``LSOA21CD`` and ``CHGIND`` (U unchanged, S split, M merged,
-    X complex). Pairs are oriented from the other geography to ``boundary_vintage``; one code can
+    X complex). Pairs are oriented from the other geography to ``boundary_vintage`` (columns
+    ``from_code``, ``to_code``, ``chgind``, ``from_vintage``); one code can
     map to several (split or merged areas), which the caller resolves by location.
     """
     name = display_name(path)
@@ -99,7 +100,7 @@ def read_lsoa_2011_2021_lookup(
         df["chgind"] = ""
     df["chgind"] = df["chgind"].fillna("").astype(str).str.strip().str.upper()
     out = df[[src, dst, "chgind"]].rename(columns={src: "from_code", dst: "to_code"})
-    out["from_vintage"] = src[4:6].replace("11", "2011").replace("21", "2021")
+    out["from_vintage"] = "2011" if src == "lsoa11cd" else "2021"  # for the ledger's wording
     return out.drop_duplicates(["from_code", "to_code"]).reset_index(drop=True)
 
 
