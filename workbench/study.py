@@ -583,8 +583,12 @@ class Study:
                     "LSOA, point in another or no polygon; the police code is used)"
                 )
             messages.append(text + ".")
+        vintage_paths = None
         if self._path("lsoa_2011_2021_lookup"):
             table = paths_by_month([f for f in self.ledger.files if f.kind == "police_street"])
+            vintage_paths = {
+                str(m): {str(k): int(v) for k, v in row.items()} for m, row in table.iterrows()
+            } or None
             if len(table):
                 paths = [c for c in table.columns if c not in ("read", "kept", "dropped")]
                 short = {p: f"[{i + 1}]" for i, p in enumerate(paths)}
@@ -596,6 +600,7 @@ class Study:
         return {
             "coverage": cov.to_dict(),
             "attribution": {k: v.to_dict() for k, v in self.attributions.items()},
+            "vintage_paths": vintage_paths,
             "messages": messages,
         }
 

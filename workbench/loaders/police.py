@@ -752,12 +752,16 @@ def _record_by_month(
         kept = g["code"].to_numpy() == 0
         dropped = pd.Series(labels[g["code"].to_numpy()[~kept]]).value_counts()
         noted = pd.Series(texts[g["note"].to_numpy()[kept]]).value_counts()
-        entries[int(s)].by_month[str(m)] = {
-            "read": len(g),
-            "kept": int(kept.sum()),
-            "dropped": {str(k): int(v) for k, v in sorted(dropped.items())},
-            "notes": {str(k): int(v) for k, v in sorted(noted.items()) if k != ""},
-        }
+        led = entries[int(s)].by_month.setdefault(
+            str(m), {"read": 0, "kept": 0, "dropped": {}, "notes": {}}
+        )  # accumulated: the engines call the loader's rules once per batch
+        led["read"] += len(g)
+        led["kept"] += int(kept.sum())
+        for k, v in dropped.items():
+            led["dropped"][str(k)] = led["dropped"].get(str(k), 0) + int(v)
+        for k, v in noted.items():
+            if k != "":
+                led["notes"][str(k)] = led["notes"].get(str(k), 0) + int(v)
 
 
 def _filter(
