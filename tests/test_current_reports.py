@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GLOUCESTER_CONFIG
 from workbench.cli import main
 from workbench.report import THEMES
+
+GLOUCESTER_CONFIG = Path(__file__).resolve().parents[1] / "data" / "sample" / "area_gloucester.toml"
 
 #: Texts of the 2019 English index or of the Leicester sample that must not reach these reports.
 FORBIDDEN = re.compile(
