@@ -200,3 +200,19 @@ def test_study_names_index_geography_and_partnership(gloucester_study, newport_s
     ).set_index("LSOA21CD")["WD24CD"]
     c = g.crimes
     assert (c["ward_code"] == c["lsoa_code"].map(lk)).all()
+
+
+def test_community_glossary_and_sources_name_the_index():
+    from workbench.community import glossary_for
+    from workbench.pack import sources
+
+    wales = glossary_for({"country": "Wales", "year": 2019})["Most deprived neighbourhoods"]
+    assert "neighbourhoods in Wales" in wales and "Welsh Government in 2019" in wales
+    index = {
+        "long_name": "English Indices of Deprivation 2025",
+        "publisher": "MHCLG",
+        "population_source": "Census 2021 usual residents (21 March 2021; x.csv)",
+    }
+    found = sources({"files": {"imd": "x.csv", "population": "p.csv"}}, index=index)
+    assert "English Indices of Deprivation 2025, MHCLG (OGL v3.0)" in found
+    assert "ONS Census 2021 usual residents (OGL v3.0)" in found

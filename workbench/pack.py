@@ -482,13 +482,13 @@ def _deprived_share(run: Run, theme: str, table: Table) -> list[Headline]:
             }.get(rating or "", "")
             plain = (
                 f"{fmt_share(row['share_of_events'], 0)} of {_noun(what)} happened in the "
-                f"most deprived fifth of neighbourhoods in {country} ({label}). "
+                f"most deprived fifth of neighbourhoods in {country}. "
                 f"{fmt_share(pop, 0)} of people here live in these areas. {side}"
             ).strip()
         out.append(
             Headline(
                 theme=theme,
-                label=f"{what}: share in the 20% most deprived areas",
+                label=f"{what}: share in the 20% most deprived areas ({label})",
                 period="latest 12 months",
                 value=fmt_share(row.get("share_of_events")),
                 interval=_interval(lo, hi, fmt_share),
