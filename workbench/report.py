@@ -462,6 +462,12 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
 
         if not names(index) and any(names(o) for o in others):
             return False
+        # entries about the Leicester sample's mid-2019 estimates or 2013 ward polygons apply
+        # only to studies with such files (issue 21: Census 2021, best-fit wards)
+        if "mid-2019" in text and "mid-2019" not in population_label(cfg):
+            return False
+        if "2013" in text and "ward" in text.lower() and not cfg.file("wards"):
+            return False
         named = {m.lower() for m in _DATA_FILE_RE.findall(text)}
         return not named or bool(named & used)
 
