@@ -42,6 +42,10 @@ SINGLE_FILE_KEYS = (
     "population_bands",
     "lsoa_lookup",
     "lsoa_2011_2021_lookup",
+    # issue 21: ONS LSOA21 -> ward best-fit lookup (ward figures without ward polygons) and
+    # LAD -> Community Safety Partnership -> police force area lookup
+    "ward_lookup",
+    "partnership_lookup",
 )
 #: File keys of the partnership tables (``docs/templates.md``): optional, not public data.
 PARTNERSHIP_TABLES = (
@@ -100,6 +104,8 @@ STUDY_KEYS = (
     "allow_missing_months",
     "allow_low_suppression",
     "population_year",  # issue 13: the mid-year estimate year of files.population
+    "deprivation_index",  # issue 21: "imd2019", "iod2025", "wimd2019" (detected when absent)
+    "boundary_vintage",  # issue 21: "2011" or "2021" census LSOAs (detected when absent)
     "engine",  # scale (issue 16): docs/scale.md
     "scheduler",
 )
@@ -167,6 +173,11 @@ class StudyConfig:
     #: Year of the ONS mid-year population estimate in ``files.population`` (issue 13), stated
     #: wherever a rate uses it; ``None`` = not stated in the config.
     population_year: int | None = None
+    #: issue 21: the deprivation index the study declares (``"imd2019"``, ``"iod2025"``,
+    #: ``"wimd2019"``; ``None`` = detected from the file's header) and the census geography of
+    #: its LSOA boundaries (``"2011"``/``"2021"``; ``None`` = detected from the boundary file).
+    deprivation_index: str | None = None
+    boundary_vintage: str | None = None
     # -- scale (issue 16): which engine reads police.uk street crime; see docs/scale.md --
     engine: str = "auto"
     scheduler: str | None = None
@@ -219,6 +230,8 @@ class StudyConfig:
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
             "population_year": self.population_year,
+            "deprivation_index": self.deprivation_index,
+            "boundary_vintage": self.boundary_vintage,
             "engine": self.engine,
             "scheduler": self.scheduler,
             "open_data_in_full": self.open_data_in_full,
@@ -448,6 +461,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         columns=dict(columns),
         boundary_copyright_year=_parse_year(study.get("boundary_copyright_year"), path),
         population_year=_parse_year(study.get("population_year"), path, "population_year"),
+        **_parse_vintage(study, path),
         open_data_in_full=_parse_disclosure(raw.get("disclosure", {}), path),
         commentary=commentary,
         allow_missing_months=study.get("allow_missing_months", False),
@@ -458,6 +472,29 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
     return cfg
+
+
+def _parse_vintage(study: dict, path: Path) -> dict[str, str | None]:
+    """``[study] deprivation_index`` and ``boundary_vintage`` (issue 21), checked."""
+    out: dict[str, str | None] = {"deprivation_index": None, "boundary_vintage": None}
+    allowed = {
+        "deprivation_index": ("imd2019", "iod2025", "wimd2019"),
+        "boundary_vintage": ("2011", "2021"),
+    }
+    for key, values in allowed.items():
+        if key not in study:
+            continue
+        value = study[key]
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or value not in values:
+            raise ConfigError(
+                f"{path}: [study] {key} must be one of "
+                + ", ".join(repr(v) for v in values)
+                + f", found {study[key]!r}"
+            )
+        out[key] = value
+    return out
 
 
 def _parse_disclosure(section: Any, path: Path) -> bool:

@@ -1,4 +1,5 @@
-"""Deprivation profiles: counts by national IMD decile, most-deprived shares, concentration."""
+"""Deprivation profiles: counts by national deprivation decile (IMD 2019, IoD 2025 or WIMD
+2019, named by :func:`index_label`), most-deprived shares, concentration."""
 
 from __future__ import annotations
 
@@ -36,11 +37,30 @@ __all__ = [
     "hotspot_lsoas",
     "SUSTAINED_HOT_SPOTS",
     "decile_rate_chart",
+    "index_label",
 ]
 
 logger = logging.getLogger(__name__)
 
 _NEEDED = ("lsoa_code", "imd_decile", "population")
+
+
+def index_label(lsoas: pd.DataFrame) -> str:
+    """The deprivation index a frame's deciles belong to (its ``deprivation_index`` column, set
+    by :attr:`workbench.study.Study.lsoas`), for titles, axes and notes.
+
+    Examples
+    --------
+    >>> index_label(pd.DataFrame({"deprivation_index": ["IoD 2025"]}))
+    'IoD 2025'
+    >>> index_label(pd.DataFrame({"imd_decile": [1]}))  # frames made before issue 21
+    'IMD 2019'
+    """
+    if "deprivation_index" in lsoas and len(lsoas):
+        values = lsoas["deprivation_index"].dropna().unique()
+        if len(values) == 1:
+            return str(values[0])
+    return "IMD 2019"
 
 
 def count_by_lsoa(events: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -313,7 +333,7 @@ def decile_profile(
             "per": per,
             "conf": conf,
             "ci_method": "exact Poisson (chi-square) below 10 events, Byar from 10",
-            "deciles": "national IMD 2019 (1 = most deprived)",
+            "deciles": f"national {index_label(lsoas)} (1 = most deprived)",
             "unmatched_count": joined.attrs["unmatched_count"],
         }
     )
@@ -748,8 +768,9 @@ def decile_rate_chart(
     deciles: pd.DataFrame | Sequence[pd.DataFrame],
     label: str = "layer",
     *,
-    title: str = "Rate per 10,000 residents by IMD decile (1 = most deprived)",
+    title: str = "Rate per 10,000 residents by decile (1 = most deprived)",
     logy: bool = True,
+    index: str | None = None,
 ) -> Any:
     """Line chart of the rate by national IMD decile, one line per layer.
 
@@ -766,6 +787,9 @@ def decile_rate_chart(
     logy : bool, default True
         Log scale (layers differ by orders of magnitude); deciles with a rate of 0 are then
         not drawn.
+    index : str, optional
+        The deprivation index named on the axis (``study.deprivation_index.label``, e.g.
+        "IoD 2025"); else the frames' ``deprivation_index`` column, else "IMD 2019".
 
     Returns
     -------
@@ -780,9 +804,11 @@ def decile_rate_chart(
     missing = [c for c in needed if c not in deciles.columns]
     if missing:
         raise WorkbenchError(f"deciles: columns {missing} are missing; found {list(deciles)}")
+    if index is None:
+        index = index_label(deciles)
     wide = deciles.pivot(index="imd_decile", columns=label, values="rate")
     ax = wide.plot(marker="o", logy=logy, title=title)
-    ax.set_xlabel("national IMD 2019 decile (1 = most deprived 10%)")
+    ax.set_xlabel(f"national {index} decile (1 = most deprived 10%)")
     ax.set_ylabel("rate" + (" (log scale)" if logy else ""))
     fig = ax.get_figure()
     if wide.isna().to_numpy().any():

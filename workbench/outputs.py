@@ -903,6 +903,16 @@ class Outputs:
         }
         if self.study is not None and getattr(self.study, "ledger", None) is not None:
             log["ledger"] = self.study.ledger.to_dict()
+        index = getattr(self.study, "deprivation_index", None) if self.study is not None else None
+        if index is not None:  # issue 21: the pack and community page name the index used
+            from workbench.loaders.population import population_source
+
+            log["deprivation_index"] = {
+                **index.to_dict(),
+                "population_source": population_source(
+                    self.config.file("population"), self.config.population_year
+                ),
+            }
         if extra:
             log["parameters"] = extra
         path = self.dir / "run_log.json"

@@ -347,11 +347,9 @@ def population_label(config: StudyConfig) -> str:
     """The population the rates use, as a reader should see it, e.g. "ONS mid-2019 LSOA
     population estimates (lsoa_pop_mid2019.csv)"; the year only when the study states it
     (``[study] population_year``)."""
-    path = config.file("population")
-    name = Path(path).name if path else "not configured"
-    if config.population_year:
-        return f"ONS mid-{config.population_year} LSOA population estimates ({name})"
-    return f"LSOA population from {name} (year not stated in the study settings)"
+    from workbench.loaders.population import population_source
+
+    return population_source(config.file("population"), config.population_year)
 
 
 def synthetic_tables(config: StudyConfig) -> list[str]:
@@ -377,8 +375,16 @@ def data_sources(study: Study) -> list[str]:
         sources.append(f"Police recorded crime, data.police.uk{forces}")
     if cfg.file("stop_search"):
         sources.append("Stop and search, data.police.uk")
-    if cfg.file("imd"):
-        sources.append("English Indices of Deprivation 2019 (MHCLG)")
+    index = study.deprivation_index
+    if index is not None:
+        sources.append(
+            f"{index.long_name} ({index.publisher}; {index.label}, {index.country}, "
+            f"{index.geography} LSOAs)"
+        )
+    if cfg.file("lsoa_2011_2021_lookup"):
+        sources.append("ONS LSOA (2011) to LSOA (2021) lookup")
+    if cfg.file("ward_lookup") and not cfg.file("wards"):
+        sources.append("ONS LSOA (2021) to ward best-fit lookup (ward figures are best fit)")
     for key, what in (("ndtms_viewit", "area"), ("ndtms_viewit_england", "England")):
         if cfg.file(key):  # issue 23: real treatment exports
             name = Path(cfg.file(key)).name
@@ -401,6 +407,21 @@ def data_sources(study: Study) -> list[str]:
             what = key.replace("_", " ").replace("lsoa", "LSOA")
             sources.append(f"Partnership table: {what} ({Path(path).name}{label})")
     return sources
+
+
+def _partnership_text(study: Study) -> str:
+    """ " **Partnership:** Gloucester CSP (E22000096); police force area Gloucestershire."" from
+    the ONS LAD to CSP to PFA lookup, when the study names one."""
+    table = study.partnership
+    if table is None or not len(table):
+        return ""
+    csp = "; ".join(
+        f"{n} ({c})" for c, n in table[["csp_code", "csp_name"]].drop_duplicates().values
+    )
+    pfa = "; ".join(
+        f"{n} ({c})" for c, n in table[["pfa_code", "pfa_name"]].drop_duplicates().values
+    )
+    return f" **Community Safety Partnership:** {csp}. **Police force area:** {pfa}."
 
 
 def _month(period: Any) -> str:
@@ -428,7 +449,8 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
     :func:`workbench.outputs.assumptions`, less the entries about synthetic tables when the
     study uses none, and less the entries about a named data file (e.g.
     ``census2021_..._ethnicity.csv``) that the study does not use: they describe another
-    study's data.
+    study's data; and less the entries naming only another deprivation index than the
+    study's (an IMD 2019 entry in an IoD 2025 study).
     """
     from workbench.outputs import assumptions
 
@@ -440,9 +462,26 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
             if path:
                 used.add(Path(path).name.lower())
     synthetic = bool(synthetic_tables(cfg))
+    from workbench.loaders.imd import INDICES
+
+    index = study.deprivation_index.label
+    others = [i.label for i in INDICES.values() if i.label != index]
 
     def applies(text: str) -> bool:
         if not synthetic and "synthetic" in text.lower():
+            return False
+
+        # an entry about one deprivation index applies to studies that use it (issue 21)
+        def names(label: str) -> bool:  # "IMD 2019" is not found inside "WIMD 2019"
+            return re.search(rf"(?<![A-Za-z]){re.escape(label)}", text) is not None
+
+        if not names(index) and any(names(o) for o in others):
+            return False
+        # entries about the Leicester sample's mid-2019 estimates or 2013 ward polygons apply
+        # only to studies with such files (issue 21: Census 2021, best-fit wards)
+        if "mid-2019" in text and "mid-2019" not in population_label(cfg):
+            return False
+        if "2013" in text and "ward" in text.lower() and not cfg.file("wards"):
             return False
         named = {m.lower() for m in _DATA_FILE_RE.findall(text)}
         return not named or bool(named & used)
@@ -464,7 +503,10 @@ def ethnicity_population(study: Study) -> pd.DataFrame | None:
     """
     path = study.config.file("ethnicity_population")
     if not path:
-        return None
+        # Census 2021 TS021 ethnic groups read with the population file (issue 21)
+        from workbench.loaders.population import census_ethnic_groups
+
+        return census_ethnic_groups(study.lsoas)
     table = pd.read_csv(path, comment="#", thousands=",")
     for column in ("ethnicity", "population"):
         if column not in table.columns:
@@ -632,6 +674,55 @@ def _renderers(folder: Path) -> list[str]:
     return found
 
 
+#: The study files (or ``[indicators]`` tables) each theme needs beyond the police data.
+THEME_NEEDS: dict[str, tuple[str, ...]] = {
+    "young_people": ("young_people",),
+    "treatment": (
+        "treatment_demographics",
+        "treatment_by_lsoa",
+        "prevalence",
+        "services",
+        "waiting_times",
+        "treatment_outcomes",
+    ),
+    "indicators": ("[indicators]",),
+}
+
+
+def theme_without_data(theme: str, config: StudyConfig) -> str | None:
+    """Why a theme has no data for this study (None when it has some), in one sentence.
+
+    Examples: young people without a ``young_people`` table; treatment without any
+    partnership treatment table; indicators without ``[indicators]`` tables. The theme still
+    runs (its sections say "not configured"); the report and the CLI say so plainly.
+    """
+    needs = THEME_NEEDS.get(theme)
+    if not needs:
+        return None
+    if needs == ("[indicators]",):
+        if config.indicators:
+            return None
+        return "no national comparison tables are configured ([indicators] in area.toml)"
+    if any(config.file(k) for k in needs):
+        return None
+    return "none of its tables is configured (" + ", ".join(needs) + " under [files])"
+
+
+def welsh_note(study: Study) -> str | None:
+    """For a Welsh study: why it is not compared with England (None for an English one)."""
+    if not any(str(c).startswith("W") for c in study.config.area_codes):
+        return None
+    index = study.deprivation_index
+    return (
+        f"{study.config.area_name} is in Wales: deprivation is measured with {index.label} "
+        f"({index.long_name}, national within Wales), which is not comparable with the English "
+        "indices, and the England indicators (Fingertips, the National Combating Drugs "
+        "Outcomes Framework) and the English similar-area groups do not cover Welsh areas, so "
+        "no comparison with England is drawn. Compare with Wales where Welsh tables are "
+        "configured."
+    )
+
+
 def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     """Put the study's name, districts, period and sources at the top of an executed notebook.
 
@@ -653,10 +744,20 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         f"# {title}",
         "",
         f"**Study:** {cfg.name}. **Districts:** {_district_list(study)}. "
-        f"**Period:** {_month(cfg.period_start)} to {_month(cfg.period_end)}.",
+        f"**Period:** {_month(cfg.period_start)} to {_month(cfg.period_end)}. "
+        f"**Deprivation index:** {study.deprivation_index.label} "
+        f"({study.deprivation_index.country}, {study.deprivation_index.geography} LSOAs)."
+        + _partnership_text(study),
         "",
         "**Data used:** " + "; ".join(data_sources(study)) + ".",
     ]
+    theme = folder.name.split("_", 1)[1] if "_" in folder.name else folder.name
+    missing = theme_without_data(theme, cfg)
+    if missing:
+        lines += ["", f"**No data for this theme in this study:** {missing}."]
+    wales = welsh_note(study)
+    if wales:
+        lines += ["", f"**Not compared with England:** {wales}"]
     synthetic = synthetic_tables(cfg)
     if synthetic:
         lines += [
@@ -844,6 +945,11 @@ def run_report_cli(
             f"{audit.get('map_features_checked', 0)} feature(s) of protected layers; "
             f"{audit.get('leaks_found', 0)} leak(s)"
         )
+    cfg = load_config(config)
+    for theme in results:
+        missing = theme_without_data(theme, cfg)
+        if missing:
+            print(f"{'no data':>13}: {theme}: {missing}")
     if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack
         first = next(iter(results.values()))
         pack = first.parent / f"{first.name.split('_', 1)[0]}_pack"

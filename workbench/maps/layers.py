@@ -791,16 +791,23 @@ def rate_layer(
 
 def imd_layer(
     lsoas: gpd.GeoDataFrame,
-    name: str = "IMD 2019 decile",
+    name: str | None = None,
     *,
     column: str = "imd_decile",
     show: bool = True,
     label: str | None = None,
 ) -> MapLayer:
-    """IMD deciles, 1 = most deprived 10% of LSOAs in England (national deciles).
+    """Deprivation deciles, 1 = most deprived 10% of LSOAs nationally (national deciles).
 
-    Ten fixed classes (red = most deprived, blue = least), the same on every map.
+    Ten fixed classes (red = most deprived, blue = least), the same on every map. The layer
+    and legend name the index of the LSOAs' ``deprivation_index`` column ("IoD 2025 decile",
+    "WIMD 2019 decile"; "IMD 2019 decile" for frames without it) unless ``name`` is given.
     """
+    from workbench.deprivation import index_label
+
+    index = index_label(lsoas)
+    if name is None:
+        name = f"{index} decile"
     gdf = _require(lsoas, [column], "lsoas")
     dec = pd.to_numeric(gdf[column], errors="coerce")
     bad = dec.notna() & ~dec.isin(range(1, 11))
@@ -819,17 +826,17 @@ def imd_layer(
     if dec.isna().any():
         items.append(LegendItem(NO_DATA_COLOR, "No data"))
     out_fields = _label_fields(gdf, label)
-    out_fields["IMD decile"] = [
+    out_fields[f"{index} decile"] = [
         "" if pd.isna(d) else (f"{int(d)} (1 = most deprived)") for d in dec
     ]
     if "imd_rank" in gdf.columns:
-        out_fields["IMD rank"] = format_values(gdf["imd_rank"], 0)
+        out_fields[f"{index} rank"] = format_values(gdf["imd_rank"], 0)
     return MapLayer(
         name=name,
         kind="polygon",
         data=to_bng(gdf),
         fill=fill,
-        legend=Legend(name, items, "national deciles; 1 = most deprived"),
+        legend=Legend(name, items, f"national {index} deciles; 1 = most deprived"),
         fields=_escaped(out_fields),
         tooltip=2,
         show=show,
