@@ -16,7 +16,12 @@ from workbench.indicators.compare import (
     similar_areas,
     similar_method,
 )
-from workbench.indicators.local import drug_outcomes, police_indicators, treatment_indicators
+from workbench.indicators.local import (
+    POLICE_INDICATORS,
+    drug_outcomes,
+    police_indicators,
+    treatment_indicators,
+)
 from workbench.indicators.national import (
     VALUE_COLUMNS,
     NationalTables,
@@ -30,6 +35,9 @@ from workbench.loaders.areas import read_group_population
 __all__ = ["StudyIndicators", "study_indicators"]
 
 logger = logging.getLogger(__name__)
+
+#: Indicators counted from police.uk: no England value; compared only with the force's districts.
+POLICE_RECORDED = (*POLICE_INDICATORS, "drug_outcomes")
 
 
 @dataclass
@@ -75,6 +83,9 @@ class StudyIndicators:
         district_population`` is configured.
     study_district : str or None
         The study's district as the police download names it.
+    uncompared : tuple of str
+        Names of police-recorded indicators left out of :attr:`comparison` because they have
+        no comparator (no England value and no force comparison); see :attr:`uncompared_note`.
     """
 
     area: str
@@ -93,6 +104,25 @@ class StudyIndicators:
     similar_method: str = ""
     force_districts: dict[str, pd.DataFrame] = field(default_factory=dict)
     study_district: str | None = None
+    uncompared: tuple[str, ...] = ()
+
+    @property
+    def uncompared_note(self) -> str:
+        """One sentence: which police-recorded indicators left the comparison, why, how to add."""
+        if not self.uncompared:
+            return ""
+        why = (
+            "police.uk publishes no England value and the force comparison covers recorded-"
+            "crime rates only; it is shown in its own section"
+            if self.force_districts
+            else "police.uk publishes no England value; give [indicators] district_population, "
+            "the residents of each district of the force, with the force's whole police.uk "
+            "download to compare recorded-crime rates with the force area and its districts"
+        )
+        return (
+            f"Not in the comparison table, having no comparator: {'; '.join(self.uncompared)} "
+            f"({why})."
+        )
 
     def similar_figures(self, indicators: list[str] | tuple[str, ...]) -> dict[str, Any]:
         """Funnel and ranked charts of the similar-areas group, for each of ``indicators``.
@@ -128,7 +158,6 @@ class StudyIndicators:
     def district_figures(self) -> dict[str, Any]:
         """Funnel plots of the force's districts, one per police-recorded indicator."""
         from workbench.indicators.force import district_funnel
-        from workbench.indicators.local import POLICE_INDICATORS
 
         who = self.study_district or self.area
         return {
@@ -303,6 +332,12 @@ def study_indicators(study: Any) -> StudyIndicators:
     force_districts, district = _force_comparators(study, values, area)
     if force_districts:
         comparison = _with_force(comparison, force_districts, district)
+    # a police-recorded indicator without a comparator is not shown as an indicator (issue 22)
+    alone = comparison["indicator"].isin(POLICE_RECORDED) & ~comparison["indicator"].isin(
+        list(force_districts)
+    )
+    uncompared = tuple(comparison.loc[alone, "name"])
+    comparison = comparison.loc[~alone].reset_index(drop=True)
     eth = ind.get("ethnicity_population")
     eth_pop = read_group_population(eth, study.ledger, kind="ethnicity_population") if eth else None
     return StudyIndicators(
@@ -322,6 +357,7 @@ def study_indicators(study: Any) -> StudyIndicators:
         similar_method=method,
         force_districts=force_districts,
         study_district=district,
+        uncompared=uncompared,
     )
 
 
@@ -335,7 +371,6 @@ def _force_comparators(
     names and their populations from ``[indicators] district_population``.
     """
     from workbench.indicators.force import district_of_lsoa, district_rates
-    from workbench.indicators.local import POLICE_INDICATORS
     from workbench.ledger import Ledger
     from workbench.loaders.police import read_street
 
@@ -367,7 +402,11 @@ def _force_comparators(
 def _with_force(
     comparison: pd.DataFrame, force: dict[str, pd.DataFrame], district: str | None
 ) -> pd.DataFrame:
-    """The comparison's police rows with the force area and district rank in their note."""
+    """The comparison's police rows rated against the force area, district rank in the note.
+
+    The ``rating`` of these rows names its benchmark ("higher than the force area"), so that
+    nothing reading ``rating == "worse"`` (worse than England) picks them up.
+    """
     from workbench.indicators.force import FORCE_AREA, against_force
 
     out = comparison.copy()
@@ -379,8 +418,14 @@ def _with_force(
         d = v.loc[v["area_name"] != FORCE_AREA].sort_values("value", ascending=False)
         rank = list(d["area_name"]).index(district) + 1
         rating = against_force(v, district, str(r["polarity"]))
+        per = POLICE_INDICATORS[str(r["indicator"])][1]
+        # the rating says what it is against: never read as a rating against England
+        out.at[i, "rating"] = (
+            "similar to the force area" if rating == "similar" else f"{rating} than the force area"
+        )
         out.at[i, "note"] = (
-            f"force area {f['value']:.1f} ({f['period']}): {district} {rating}; "
+            f"compared with the force area ({len(d)} districts): {f['value']:.1f} per {per:,} "
+            f"({f['period']}); {district} {rating} (95% interval); "
             f"{rank} of {len(d)} districts (highest first)"
         )
     return out
