@@ -134,9 +134,15 @@ def district_funnel(
     Exact Poisson limits (:func:`workbench.stats.funnel_plot`); the study is highlighted, the
     x-axis is the districts' resident population and the y-axis the rate.
     """
+    from workbench.indicators.catalogue import indicator
+
     d = values.loc[values["area_name"] != FORCE_AREA].set_index("area_name")
     force = values.loc[values["area_name"] == FORCE_AREA].iloc[0]
-    return funnel_plot(
+    try:
+        name = indicator(str(force["indicator"])).name
+    except WorkbenchError:
+        name = str(force["indicator"])
+    fig = funnel_plot(
         d["count"],
         d["denominator"],
         kind="rate",
@@ -144,7 +150,13 @@ def district_funnel(
         per=per,
         highlight=study,
         title=title
-        or f"{force['indicator']}, {force['period']}: districts of the force; target = force",
+        or f"{name}, {force['period']}:\n{len(d)} districts of the force around the force rate",
         xlabel="district resident population",
         ylabel=f"crude rate per {per:,}",
     )
+    ax = fig.axes[0]
+    for line in ax.get_lines():  # the baseline is the force area's rate: say so
+        if line.get_label() == "baseline":
+            line.set_label(f"force area rate ({float(force['value']):.1f})")
+    ax.legend(fontsize=8)
+    return fig
