@@ -79,3 +79,22 @@ def test_validate_prints_vintage_paths_by_month(capsys):
     assert "LSOA vintages: police rows kept per month by attribution path" in out
     assert "2011 LSOA code split (S) in 2021: placed by its point among its parts" in out
     assert "2023-03" in out and "2024-12" in out
+
+
+def test_gloucester_police_indicators_compared_with_the_force_and_districts(gloucester_report):
+    """Issue 22: every crime indicator of the Gloucester report has a comparator (the force area
+    and its districts, funnel plots), and the national tables' age is flagged beside 2024 data."""
+    folder = next(gloucester_report.glob("*_indicators"))
+    comp = (folder / "indicators_vs_england.csv").read_text(encoding="utf-8")
+    lines = [ln for ln in comp.splitlines() if ln.startswith(("drug_offences,", "asb,"))]
+    assert len(lines) == 2
+    assert all("compared with the force area (6 districts)" in ln for ln in lines)
+    assert "drug_outcomes," not in comp
+    funnels = {p.name for p in folder.glob("districts_funnel_*.png")}
+    assert funnels == {
+        f"districts_funnel_{k}.png" for k in ("drug_offences", "asb", "sac", "neighbourhood_crime")
+    }
+    html = (folder / "indicators.html").read_text(encoding="utf-8")
+    assert "higher than the force area" in html and "Not in the comparison table" in html
+    overview = next(gloucester_report.glob("*_overview/overview.html")).read_text(encoding="utf-8")
+    assert "DATED" in overview

@@ -151,9 +151,10 @@ class StudyIndicators:
         return out
 
     def force_table(self) -> pd.DataFrame:
-        """The police-recorded indicators with their force-area comparison (name, value, note)."""
+        """The police-recorded indicators with their force-area comparison (name, value, rating, note)."""
         rows = self.comparison.loc[self.comparison["indicator"].isin(list(self.force_districts))]
-        return rows[["name", "period", "value", "lower", "upper", "note"]].reset_index(drop=True)
+        cols = ["name", "period", "value", "lower", "upper", "rating", "note"]
+        return rows[cols].reset_index(drop=True)
 
     def district_figures(self) -> dict[str, Any]:
         """Funnel plots of the force's districts, one per police-recorded indicator."""
