@@ -151,7 +151,7 @@ class StudyIndicators:
         return out
 
     def force_table(self) -> pd.DataFrame:
-        """The police-recorded indicators with their force-area comparison (name, value, rating, note)."""
+        """The police-recorded indicators rated against the force area (name, value, note)."""
         rows = self.comparison.loc[self.comparison["indicator"].isin(list(self.force_districts))]
         cols = ["name", "period", "value", "lower", "upper", "rating", "note"]
         return rows[cols].reset_index(drop=True)
