@@ -78,7 +78,7 @@ THEMES: dict[str, str] = {
 
 #: Themes that need input a study may not have (issue 23: a treatment study without police
 #: files): theme -> (the file keys it needs, one of which is enough; what is missing).
-SKIP_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+THEME_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
     "supply": (("police_street",), "no police street files"),
     "communities": (("police_street",), "no police street files"),
     "overview": (("police_street",), "no police street files"),
@@ -793,7 +793,7 @@ def skipped_themes(cfg: Any, themes: list[str]) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     for theme in themes:
-        keys, reason = SKIP_NEEDS.get(theme, ((), ""))
+        keys, reason = THEME_NEEDS.get(theme, ((), ""))
         if keys and not any(cfg.file(k) for k in keys):
             out[theme] = reason
     return out
