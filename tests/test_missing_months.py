@@ -207,9 +207,9 @@ def test_emerging_hot_spots_leave_out_missing_quarters(studies) -> None:
     )
     # calendar quarters: 2021Q2 lacks May/June, 2022Q1 lacks February; 2019Q4 and 2022Q4
     # reach outside the study period (Oct-Nov 2019, Nov-Dec 2022)
-    assert res.attrs["missing_periods"] == ["2019Q4", "2021Q2", "2022Q1", "2022Q4"]
-    assert len(res.attrs["periods"]) == 13 - 4
+    assert res.missing_periods == ["2019Q4", "2021Q2", "2022Q1", "2022Q4"]
+    assert len(res.periods) == 13 - 4
     missing = cube[~cube["observed"]]
-    assert set(missing["period"]) == set(res.attrs["missing_periods"])
+    assert set(missing["period"]) == set(res.missing_periods)
     assert missing[["count", "z"]].isna().all().all()
     assert not (missing["hot"] | missing["cold"]).any()

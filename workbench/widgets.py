@@ -21,6 +21,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from workbench.errors import WorkbenchError
+from workbench.hotspots.results import GiStar, Result, Surface
 
 __all__ = [
     "ChoroplethExplorer",
@@ -215,7 +216,7 @@ class HotspotExplorer:
         )
         return crimes.loc[keep]
 
-    def compute(self) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    def compute(self) -> tuple[Surface | GiStar, pd.DataFrame]:
         """Run the selected method; return the surface and the (unsuppressed) top places."""
         from workbench.hotspots import count, gistar, grid, kde
 
@@ -306,19 +307,22 @@ class HotspotExplorer:
         m = self.build_map(surface)
         _show(self.map_out, map_frame(m, self.height))
         _show(self.table_out, shown)
-        attrs = surface.attrs
         bits = [f"{len(self.points()):,} offences"]
-        if "cell_size" in attrs:
-            bits.append(f"cell {attrs['cell_size']:g} m")
-        if self.method.value == "kde" and "bandwidth" in attrs:
-            bits.append(f"bandwidth {attrs['bandwidth']:g} m (quartic kernel)")
-            if attrs["bandwidth"] < attrs.get("cell_size", 0):
+        cell = surface.cell_size if isinstance(surface, Result) else None
+        if cell:
+            bits.append(f"cell {cell:g} m")
+        if self.method.value == "kde" and isinstance(surface, Surface):
+            bits.append(f"bandwidth {surface.bandwidth:g} m (quartic kernel)")
+            if surface.bandwidth < (cell or 0):
                 bits.append("<b>warning: bandwidth smaller than a cell</b>")
         if self.method.value != "kde":
             nb = "queen contiguity" if self.method.value == "gistar_grid" else "8 nearest"
+            hot, cold = (
+                (surface.n_hot, surface.n_cold) if isinstance(surface, GiStar) else ("?", "?")
+            )
             bits.append(
                 f"Gi* binary weights ({nb}) incl. self, two-sided p, BH FDR at {self.alpha:g}; "
-                f"{attrs.get('n_hot', '?')} hot, {attrs.get('n_cold', '?')} cold"
+                f"{hot} hot, {cold} cold"
             )
         bits.append(f"updated in {time.perf_counter() - t0:.1f} s")
         self.status.value = (

@@ -13,6 +13,7 @@ import pandas as pd
 
 from workbench.disclosure.spec import SOURCES, Count, Derived, Described, TableSpec
 from workbench.errors import WorkbenchError
+from workbench.months import month
 from workbench.stats.rates import rate
 
 __all__ = [
@@ -51,12 +52,8 @@ def _to_month_index(index: pd.Index, where: str) -> pd.PeriodIndex:
 
 
 def _month(value: Any, name: str) -> pd.Period | None:
-    if value is None:
-        return None
-    try:
-        return pd.Period(str(value), freq="M")
-    except (TypeError, ValueError) as exc:
-        raise WorkbenchError(f"{name} must be a month like '2021-04', found {value!r}") from exc
+    """A ``start``/``end`` setting by the one month parser (:func:`workbench.months.month`)."""
+    return None if value is None else month(value, name)
 
 
 def monthly_counts(
