@@ -431,8 +431,8 @@ def kde_layer(
     (``scheme``, ``k``) or fixed ``bins``. The note gives the cell size and bandwidth when
     ``result`` is a :class:`~workbench.hotspots.Surface`. ``protected=True``: pop-ups give
     the density's class, not its value (counts 1 to ``threshold - 1`` are withheld on every
-    layer). The density is a smoothed surface of every point within the bandwidth, not a cell's count, so its
-    class is drawn (a limit stated in docs/disclosure.md).
+    layer). The density is a smoothed surface of every point within the bandwidth, not a
+    cell's count, so its class is drawn (a limit stated in docs/disclosure.md).
     """
     gdf = _require(result, [column], "result")
     vals = pd.to_numeric(gdf[column], errors="coerce")
