@@ -173,9 +173,7 @@ def funnel_limits(
             "kind": kind,
             "per": per if kind == "rate" else None,
             "levels": list(levels),
-            "method": "inverted Wilson score (PHE)"
-            if kind == "proportion"
-            else "inverted exact Poisson (PHE)",
+            "method": _method(kind),
         }
     )
     return out
@@ -339,7 +337,13 @@ def funnel_plot(
             )
     ax.set_xlabel("denominator" if kind == "proportion" else "population")
     ax.set_ylabel("percentage (%)" if kind == "proportion" else f"rate per {per:,.0f}")
-    method = curve.attrs["method"]
-    ax.set_title(title or f"Funnel plot ({method})", fontsize=10)
+    ax.set_title(title or f"Funnel plot ({_method(kind)})", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     return fig
+
+
+def _method(kind: str) -> str:
+    """How the funnel limits of ``kind`` are computed (named in the chart's title)."""
+    if kind == "proportion":
+        return "inverted Wilson score (PHE)"
+    return "inverted exact Poisson (PHE)"

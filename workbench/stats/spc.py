@@ -545,7 +545,9 @@ def spc_chart(
     values : array-like, Series or the DataFrame returned by :func:`spc`
         The measurements in time order (NaN = missing).
     index, baseline, screen_outliers, improvement, recalc_from
-        As in :func:`spc` (ignored when ``values`` is already an :func:`spc` table).
+        As in :func:`spc` (ignored when ``values`` is already an :func:`spc` table, except
+        ``screen_outliers``, which the footnote names: pass the value the table was made
+        with).
     title : str, optional
         Chart title.
     ylabel : str, default "value"
@@ -664,7 +666,7 @@ def spc_chart(
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     screen = (
         f"moving ranges ≥ {SCREEN_CONSTANT} × their mean screened out"
-        if table.attrs.get("screen_outliers", True)
+        if screen_outliers
         else "no moving-range screening"
     )
     note = (
