@@ -16,8 +16,8 @@ from workbench.deprivation import (
     concentration_index,
     decile_profile,
     join_counts,
-    unmatched_count,
     most_deprived_share,
+    unmatched_count,
 )
 from workbench.errors import WorkbenchError
 
