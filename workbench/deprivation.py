@@ -411,7 +411,8 @@ def concentration_curve(
     The curve runs from (0, 0) to (1, 1): x = cumulative share of population, y = cumulative
     share of events. The concentration index (:func:`concentration_index`) is
     ``C = 1 - 2 * area under the curve`` (trapezoid rule), equal to
-    ``2 * cov_w(y, R) / mean_w(y)`` with population-weighted covariance, y the LSOA rate and R the fractional rank (cumulative population share at the LSOA's midpoint).
+    ``2 * cov_w(y, R) / mean_w(y)`` with population-weighted covariance, y the LSOA rate
+    and R the fractional rank (cumulative population share at the LSOA's midpoint).
     C < 0: events concentrated in the more deprived LSOAs; 0: in proportion to population.
 
     Returns
