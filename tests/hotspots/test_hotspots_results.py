@@ -100,3 +100,31 @@ def test_no_attrs_in_the_package():
             if ".attrs" in line and "DataFrame.attrs" not in line:
                 hits.append(f"{path.relative_to(ROOT)}:{i}: {line.strip()}")
     assert hits == [], "\n".join(hits)
+
+
+def test_change_by_stored_code_and_its_summary():
+    """``by=``: points count in the zone of their stored code, not by geometry. Hand counts:
+    A 2 before / 10 after, B 10 / 10, C 10 / 2; "Z" has no zone (outside)."""
+    from workbench.hotspots import change_summary
+
+    zones = gpd.GeoDataFrame(
+        {"lsoa_code": ["A", "B", "C"], "lsoa_name": ["a", "b", "c"], "imd_decile": [1, 5, 9]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)],
+        crs=BNG,
+    )
+    codes = ["A"] * 12 + ["B"] * 20 + ["C"] * 12 + ["Z"]
+    months = ["2021-01"] * 2 + ["2021-07"] * 10 + ["2021-01"] * 10 + ["2021-07"] * 10
+    months += ["2021-01"] * 10 + ["2021-07"] * 2 + ["2021-01"]
+    # every point lies in zone B's square: geometry would put them all in B
+    pts = gpd.GeoDataFrame(
+        {"lsoa_code": codes, "month": pd.PeriodIndex(months, freq="M")},
+        geometry=gpd.points_from_xy([1.5] * len(codes), [0.5] * len(codes)),
+        crs=BNG,
+    )
+    r = change(pts, "2021-04", zones, by="lsoa_code", fdr=False)
+    assert r["count_before"].tolist() == [2, 10, 10] and r["count_after"].tolist() == [10, 10, 2]
+    assert r.outside == 1 and math.isclose(r.p0, 22 / 44)
+    table = change_summary(r).frame
+    assert set(table["lsoa_code"]) <= {"A", "C"}
+    assert "A" in set(table["lsoa_code"])  # 10 of 12 after when half were expected: p < 0.05
+    assert table.loc[table["lsoa_code"] == "A", "direction"].item() == "increase"

@@ -29,6 +29,7 @@ def change(
     time_column: str = "month",
     fdr: bool = True,
     alpha: float = 0.05,
+    by: str | None = None,
 ) -> Change:
     """Counts before and after a date (or in two groups) per zone, and whether each zone's
     change differs from the area-wide change by more than chance.
@@ -54,6 +55,10 @@ def change(
         second group.
     zones : GeoDataFrame
         Grid cells or polygons.
+    by : str, optional
+        A column of both ``points`` and ``zones`` (e.g. ``"lsoa_code"``): each point counts
+        in the zone with its stored code (the loader's attribution) instead of the zone its
+        geometry falls in. Points with no such zone count as outside.
     time_column : str, default "month"
         Column with ``pandas.Period`` months or datetimes, used when ``split`` is a date.
     fdr : bool, default True
@@ -69,8 +74,15 @@ def change(
         area-wide change, "" when not significant). Settings (:class:`Change`): ``p0``,
         ``test``, totals, ``fdr``, ``alpha``.
     """
-    pts = as_points(points)
     zs = as_polygons(zones)
+    if by is None:
+        pts = as_points(points)
+    else:  # the points' stored area code decides their zone (the one attribution rule)
+        if by not in points.columns or by not in zs.columns:
+            raise WorkbenchError(
+                f"change: by={by!r} must be a column of both the points and the zones"
+            )
+        pts = points
     after = _after_mask(pts, split, time_column)
     if after.all() or (~after).all():
         which = "after" if after.all() else "before"
@@ -78,10 +90,14 @@ def change(
             f"change: every point is in the {which} group for split={split!r}; expected points "
             "on both sides"
         )
-    before_c = count(pts.loc[~after], zs, column="count_before")
-    after_c = count(pts.loc[after], zs, column="count_after")
-    n1 = before_c["count_before"].to_numpy(dtype=np.int64)
-    n2 = after_c["count_after"].to_numpy(dtype=np.int64)
+    if by is None:
+        n1 = count(pts.loc[~after], zs, column="count_before")["count_before"].to_numpy(np.int64)
+        n2 = count(pts.loc[after], zs, column="count_after")["count_after"].to_numpy(np.int64)
+    else:
+        codes = pd.Series(pts[by].to_numpy(), dtype="string")
+        zone_codes = zs[by].astype("string")
+        n1 = zone_codes.map(codes[~after].value_counts()).fillna(0).to_numpy(np.int64)
+        n2 = zone_codes.map(codes[after].value_counts()).fillna(0).to_numpy(np.int64)
     total1, total2 = int(n1.sum()), int(n2.sum())
     if total1 + total2 == 0:
         raise WorkbenchError("change: no point falls inside any zone")

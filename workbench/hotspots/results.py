@@ -201,6 +201,25 @@ class Lisa(Result):
     islands: list = field(default_factory=list)
     clusters: dict = field(default_factory=dict)
 
+    def describe(self) -> str:
+        """The method in one sentence, for a table's caption.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> Lisa(frame=gpd.GeoDataFrame(), statistic="Local Moran's I", variance="n - 1",
+        ...      weights="knn (k=8)", permutations=999, seed=1, alpha=0.05, fdr=None,
+        ...      p_value="pseudo p").describe()  # doctest: +NORMALIZE_WHITESPACE
+        "Local Moran's I; weights knn (k=8), row-standardised; 999 permutations (seed 1);
+        significant at p <= 0.05 (no FDR adjustment); variance n - 1."
+        """
+        fdr = f"{self.fdr} FDR" if self.fdr else "no FDR adjustment"
+        return (
+            f"{self.statistic}; weights {self.weights}, row-standardised; "
+            f"{self.permutations} permutations (seed {self.seed}); significant at p <= "
+            f"{self.alpha:g} ({fdr}); variance {self.variance}."
+        )
+
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class Change(Result):
@@ -214,6 +233,15 @@ class Change(Result):
     test: str
     fdr: str | None
     alpha: float
+
+    def describe(self) -> str:
+        """The method in one sentence, for a table's caption."""
+        fdr = f"{self.fdr} FDR" if self.fdr else "no FDR adjustment"
+        return (
+            f"{self.total_before:,} events before and {self.total_after:,} after "
+            f"(split {self.split}); each zone tested against the area-wide share after "
+            f"({self.p0:.3f}) by a {self.test}; significant at p <= {self.alpha:g} ({fdr})."
+        )
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

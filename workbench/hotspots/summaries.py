@@ -9,14 +9,23 @@ from collections.abc import Collection, Mapping
 import geopandas as gpd
 import pandas as pd
 
-from workbench.disclosure.spec import Count, Described, TableSpec, rate_columns
+from workbench.disclosure.spec import Count, Derived, Described, TableSpec, rate_columns
 from workbench.errors import WorkbenchError
 from workbench.hotspots.gistar import gistar
 from workbench.hotspots.grids import count
+from workbench.hotspots.lisa import NOT_SIGNIFICANT
+from workbench.hotspots.results import Change, Lisa
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["composite", "emerging_summary", "rank_areas", "top_zones"]
+__all__ = [
+    "change_summary",
+    "composite",
+    "emerging_summary",
+    "lisa_summary",
+    "rank_areas",
+    "top_zones",
+]
 
 
 def _need(df: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -265,3 +274,113 @@ def rank_areas(
         source=source,
     )
     return Described(ranked, spec)
+
+
+def lisa_summary(
+    result: Lisa,
+    *,
+    code: str = "lsoa_code",
+    keep: tuple[str, ...] = ("lsoa_name", "imd_decile"),
+    value: str = "rate",
+    source: str = "open",
+) -> Described:
+    """The zones in a significant Local Moran cluster, cluster by cluster.
+
+    Parameters
+    ----------
+    result : Lisa
+        Output of :func:`workbench.hotspots.lisa` on zones with ``code``, ``keep``, ``count``
+        and the tested ``value`` column.
+    code, keep : str, tuple of str
+        Zone identifier and descriptive columns carried into the table.
+    value : str, default "rate"
+        The column LISA tested (shown beside the count it derives from).
+    source : {"open", "partnership"}, default "open"
+
+    Returns
+    -------
+    Described
+        ``cluster`` (High-High first, then Low-Low, High-Low, Low-High), ``code``, ``keep``,
+        ``count``, ``value``, ``I``, ``p`` (the FDR-adjusted p when the result used FDR).
+        ``count`` is a count; ``value``, ``I`` and ``p`` derive from it (hidden with it);
+        zones not significant are left out (an incomplete dimension). The table's caption
+        should state the settings: :meth:`Lisa.settings` (weights, permutations, seed, FDR).
+    """
+    frame = result.frame
+    p_col = "p_fdr" if "p_fdr" in frame.columns else "p"
+    _need(frame, [code, *keep, "count", value, "cluster", "I", p_col], "lisa_summary")
+    order = {"High-High": 0, "Low-Low": 1, "High-Low": 2, "Low-High": 3}
+    sig = frame[frame["cluster"] != NOT_SIGNIFICANT]
+    table = (
+        pd.DataFrame(sig[["cluster", code, *keep, "count", value, "I", p_col]])
+        .rename(columns={p_col: "p"})
+        .assign(_order=lambda t: t["cluster"].map(order))
+        .sort_values(["_order", value], ascending=[True, False], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+    spec = TableSpec(
+        dims=(code,),
+        counts={"count": Count()},
+        derived={c: Derived(("count",)) for c in (value, "I", "p")},
+        safe=("cluster", *keep),
+        incomplete=(code,),
+        source=source,
+    )
+    return Described(table, spec)
+
+
+def change_summary(
+    result: Change,
+    *,
+    code: str = "lsoa_code",
+    keep: tuple[str, ...] = ("lsoa_name", "imd_decile"),
+    source: str = "open",
+) -> Described:
+    """The zones whose change between two periods is beyond the area-wide change.
+
+    Parameters
+    ----------
+    result : Change
+        Output of :func:`workbench.hotspots.change` on zones with ``code`` and ``keep``.
+    code, keep : str, tuple of str
+        Zone identifier and descriptive columns carried into the table.
+    source : {"open", "partnership"}, default "open"
+
+    Returns
+    -------
+    Described
+        ``direction`` ("increase" first), ``code``, ``keep``, ``count_before``,
+        ``count_after`` (counts), ``difference``, ``pct_change`` and ``p`` (derived from
+        both counts: hidden with them); only significant zones (an incomplete dimension),
+        largest absolute difference first. The test (a conditional binomial against the
+        area-wide share after, ``Change.p0``) is in :func:`workbench.hotspots.change`.
+    """
+    frame = result.frame
+    p_col = "p_fdr" if "p_fdr" in frame.columns else "p"
+    cols = [code, *keep, "count_before", "count_after", "difference", "pct_change", p_col]
+    _need(frame, [*cols, "direction", "significant"], "change_summary")
+    sig = frame[frame["significant"].to_numpy(bool)]
+    table = (
+        pd.DataFrame(sig[["direction", *cols]])
+        .rename(columns={p_col: "p"})
+        .assign(_size=lambda t: -t["difference"].abs())
+        .sort_values(["direction", "_size"], ascending=[False, True], kind="stable")
+        .drop(columns="_size")
+        .reset_index(drop=True)
+    )
+    both = ("count_before", "count_after")
+    spec = TableSpec(
+        dims=(code,),
+        counts={"count_before": Count(), "count_after": Count()},
+        derived={
+            "difference": Derived(both),
+            "pct_change": Derived(both),
+            "p": Derived(both),
+            "direction": Derived(both),
+        },
+        safe=keep,
+        incomplete=(code,),
+        source=source,
+    )
+    return Described(table, spec)
