@@ -27,6 +27,9 @@ __all__ = [
     "count_by_lsoa",
     "join_counts",
     "unmatched_count",
+    "layer_table",
+    "layer_note",
+    "LAYER_TABLE_COLUMNS",
     "decile_profile",
     "most_deprived_share",
     "concentration_curve",
@@ -794,3 +797,66 @@ def decile_rate_chart(
             va="bottom",
         )
     return fig
+
+
+#: The columns of the published layer tables, by measure (:func:`layer_table`).
+LAYER_TABLE_COLUMNS = {
+    "decile_profile": (
+        "layer",
+        "imd_decile",
+        "lsoas",
+        "count",
+        "population",
+        "rate",
+        "lower",
+        "upper",
+        "share_of_events",
+        "share_of_population",
+        "ratio",
+    ),
+    "most_deprived_share": (
+        "layer",
+        "group",
+        "count",
+        "total_count",
+        "share_of_events",
+        "lower",
+        "upper",
+        "share_of_population",
+        "ratio",
+    ),
+}
+
+
+def layer_table(
+    layers: Mapping[str, pd.Series | pd.DataFrame],
+    lsoas: pd.DataFrame,
+    measure: str = "most_deprived_share",
+    *,
+    partnership: Iterable[str] = (),
+    **kwargs: Any,
+) -> Described:
+    """The published table of :func:`by_layer`: its columns (:data:`LAYER_TABLE_COLUMNS`),
+    rounded to 3 decimals, the layers counted by the LSOAs' own codes (``count_in=lsoas``)."""
+    if measure not in LAYER_TABLE_COLUMNS:
+        raise WorkbenchError(
+            f"measure: expected one of {list(LAYER_TABLE_COLUMNS)}, found {measure!r}"
+        )
+    result = by_layer(layers, lsoas, measure, count_in=lsoas, partnership=partnership, **kwargs)
+    return result.select(list(LAYER_TABLE_COLUMNS[measure])).round(3)
+
+
+def layer_note(measure: str, population: str | None = None) -> str:
+    """The caption of a :func:`layer_table`: the index, the rate and the interval used.
+
+    ``population``: the label of the population the rates divide by (decile profiles).
+    """
+    if measure == "decile_profile":
+        return (
+            "National IMD 2019 deciles; rates per 10,000 residents "
+            f"({population}), exact Poisson below 10 events, Byar from 10."
+        )
+    return (
+        "Most deprived = national IMD 2019 deciles 1 (10%), 1-2 (20%), 1-3 (30%); Wilson 95% "
+        "intervals."
+    )

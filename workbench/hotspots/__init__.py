@@ -19,11 +19,15 @@ from workbench.hotspots.results import (
     Surface,
 )
 from workbench.hotspots.summaries import (
+    LSOA_ZONE_COLUMNS,
     change_summary,
     composite,
     emerging_summary,
     lisa_summary,
+    lsoa_zones,
     rank_areas,
+    rank_note,
+    rate_zones,
     top_zones,
 )
 from workbench.hotspots.weights import build_weights
@@ -42,6 +46,10 @@ __all__ = [
     "Surface",
     "change_summary",
     "lisa_summary",
+    "lsoa_zones",
+    "rate_zones",
+    "rank_note",
+    "LSOA_ZONE_COLUMNS",
     "build_weights",
     "change",
     "compare_methods",

@@ -14,18 +14,47 @@ from workbench.errors import WorkbenchError
 from workbench.hotspots.gistar import gistar
 from workbench.hotspots.grids import count
 from workbench.hotspots.lisa import NOT_SIGNIFICANT
-from workbench.hotspots.results import Change, Lisa
+from workbench.hotspots.results import Change, Lisa, frame_of
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "LSOA_ZONE_COLUMNS",
+    "rank_note",
     "change_summary",
+    "lsoa_zones",
+    "rate_zones",
     "composite",
     "emerging_summary",
     "lisa_summary",
     "rank_areas",
     "top_zones",
 ]
+
+
+#: The LSOA columns that hot spot tables and maps of LSOAs carry (pop-ups, top places).
+LSOA_ZONE_COLUMNS = ("lsoa_code", "lsoa_name", "population", "imd_decile", "geometry")
+
+
+def lsoa_zones(lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The study LSOAs with only :data:`LSOA_ZONE_COLUMNS` (code, name, population, decile).
+
+    Zones for :func:`workbench.deprivation.count_by_lsoa` and the LSOA hot spot statistics:
+    the maps' pop-ups and the tables then carry no other column.
+    """
+    _need(lsoas, list(LSOA_ZONE_COLUMNS), "lsoa_zones")
+    return lsoas[list(LSOA_ZONE_COLUMNS)]
+
+
+def rate_zones(counts: gpd.GeoDataFrame, *, per: float = 10_000) -> gpd.GeoDataFrame:
+    """``counts`` with ``rate`` = count / population x ``per`` (NaN where the population is 0).
+
+    The value a local statistic of areas of different sizes should test (a count would find
+    the largest populations).
+    """
+    _need(counts, ["count", "population"], "rate_zones")
+    pop = pd.to_numeric(counts["population"], errors="coerce")
+    return counts.assign(rate=counts["count"] / pop.where(pop > 0) * per)
 
 
 def _need(df: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -53,6 +82,7 @@ def emerging_summary(result: pd.DataFrame, *, source: str = "open") -> Described
         are not people) and ``offences`` (sum of ``total`` over those cells: a count), most
         cells first (ties keep category order of first appearance sorted by name).
     """
+    result = frame_of(result)
     _need(result, ["category", "total"], "emerging_summary")
     table = (
         pd.DataFrame(result)
@@ -384,3 +414,18 @@ def change_summary(
         source=source,
     )
     return Described(table, spec)
+
+
+def rank_note(what: str, months_held: int, months: int = 12, per: float = 10_000) -> str:
+    """The caption of a :func:`rank_areas` table: the rate, its interval and the population.
+
+    Examples
+    --------
+    >>> rank_note("Anti-social behaviour", 11)[:60]
+    'Anti-social behaviour; rate per 10,000 residents over 11 of '
+    """
+    return (
+        f"{what}; rate per {per:,.0f} residents over {months_held} of the {months} months "
+        "(a month the police files lack is missing, not zero), exact Poisson below 10, Byar "
+        "from 10. Ward population = sum of LSOAs whose representative point is in the ward."
+    )

@@ -17,6 +17,7 @@ from workbench.stats.periods import (
     monthly_table,
     observed_months,
     seasonality,
+    table_note,
 )
 from workbench.stats.rates import (
     BYAR_FROM,
@@ -36,6 +37,7 @@ __all__ = [
     "MannKendallResult",
     "check_suppressed",
     "compare_periods",
+    "table_note",
     "disclosed_cells",
     "funnel_baseline",
     "funnel_classify",

@@ -21,6 +21,7 @@ __all__ = [
     "monthly_table",
     "monthly_long",
     "in_months",
+    "table_note",
     "POLICE_OFFENCES",
     "compare_periods",
     "seasonality",
@@ -681,6 +682,8 @@ def in_months(
     the whole study.
     """
     frame, spec = result.frame, result.spec
+    # months as text in the published table ("2021-04"), whatever type they came in
+    frame = frame.astype({c: str for c in ("first_month", "last_month") if c in frame.columns})
     members: dict[str, tuple[str, ...]] = {}
     previous = "previous_period" in frame.columns and "previous_count" in spec.counts
     for r in range(len(frame)):
@@ -714,3 +717,41 @@ def in_months(
     if area is not None:
         linked = replace(linked.with_dims(area), totals={**linked.totals, area: all_areas})
     return Described(frame, linked)
+
+
+def table_note(kind: str, quarters: str = "financial", population: str | None = None) -> str:
+    """The caption of a period table: how :func:`compare_periods` compares its periods, or
+    how :func:`seasonality` averages the published months.
+
+    Parameters
+    ----------
+    kind : {"quarter", "year", "seasonal"}
+    quarters : {"financial", "calendar"}
+        For quarters: which quarters (``[study] quarters``).
+    population : str, optional
+        For years: the population the rates divide by (its label, e.g. "ONS mid-2020").
+
+    Examples
+    --------
+    >>> table_note("quarter", "calendar")[:40]
+    'Calendar quarters; change against the sa'
+    """
+    if kind == "seasonal":
+        return (
+            "Means over the months published in monthly_counts (years_observed): a month "
+            "withheld there or missing is left out, not read as zero."
+        )
+    if kind == "quarter":
+        return (
+            f"{quarters.capitalize()} quarters; change against the same quarter a year earlier, "
+            "only when both hold all 3 months (months_observed; a missing month is not a zero)."
+        )
+    if kind == "year":
+        return (
+            "12-month windows ending at the last month, compared only when both hold all 12 "
+            f"months; rates per 10,000 residents ({population}) over the months_observed, 95% "
+            "CI exact Poisson below 10 events, Byar from 10."
+        )
+    raise WorkbenchError(
+        f"table_note: kind must be 'quarter', 'year' or 'seasonal', found {kind!r}"
+    )
