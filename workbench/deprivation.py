@@ -834,23 +834,34 @@ def layer_table(
     measure: str = "most_deprived_share",
     *,
     partnership: Iterable[str] = (),
+    label: str = "layer",
     **kwargs: Any,
 ) -> Described:
-    """The published table of :func:`by_layer`: its columns (:data:`LAYER_TABLE_COLUMNS`),
-    rounded to 3 decimals, the layers counted by the LSOAs' own codes (``count_in=lsoas``)."""
+    """The published table of :func:`by_layer`: its columns (:data:`LAYER_TABLE_COLUMNS`,
+    the first named ``label``), rounded to 3 decimals, the layers counted by the LSOAs' own
+    codes (``count_in=lsoas``)."""
     if measure not in LAYER_TABLE_COLUMNS:
         raise WorkbenchError(
             f"measure: expected one of {list(LAYER_TABLE_COLUMNS)}, found {measure!r}"
         )
-    result = by_layer(layers, lsoas, measure, count_in=lsoas, partnership=partnership, **kwargs)
-    return result.select(list(LAYER_TABLE_COLUMNS[measure])).round(3)
+    result = by_layer(
+        layers, lsoas, measure, label=label, count_in=lsoas, partnership=partnership, **kwargs
+    )
+    columns = [label, *LAYER_TABLE_COLUMNS[measure][1:]]
+    return result.select(columns).round(3)
 
 
-def layer_note(measure: str, population: str | None = None) -> str:
+def layer_note(measure: str, population: str | None = None, *, latest: bool = False) -> str:
     """The caption of a :func:`layer_table`: the index, the rate and the interval used.
 
-    ``population``: the label of the population the rates divide by (decile profiles).
+    ``population``: the label of the population the rates divide by (decile profiles);
+    ``latest``: the shares of the latest 12 months (the overview's wording).
     """
+    if latest:
+        return (
+            "Latest 12 months. Most deprived = national IMD 2019 deciles (1 = most deprived). "
+            "Share of events with a Wilson 95% interval."
+        )
     if measure == "decile_profile":
         return (
             "National IMD 2019 deciles; rates per 10,000 residents "

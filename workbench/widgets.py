@@ -26,7 +26,9 @@ from workbench.hotspots.results import GiStar, Result, Surface
 __all__ = [
     "ChoroplethExplorer",
     "HotspotExplorer",
+    "YOUNG_PEOPLE_MEASURES",
     "map_frame",
+    "young_people_explorer",
 ]
 
 logger = logging.getLogger(__name__)
@@ -509,3 +511,43 @@ class ChoroplethExplorer:
 
     def _ipython_display_(self) -> None:
         display(self.widget())
+
+
+#: The measures of the young people's ward explorer: label -> (column, table columns).
+YOUNG_PEOPLE_MEASURES = {
+    "Cohort per 10,000 aged 10-17": (
+        "cohort_rate",
+        ["ward_name", "cohort", "population_10_17", "cohort_rate"],
+    ),
+    "Tier 2 reach (share of cohort)": ("tier2_share", ["ward_name", "cohort", "tier2_share"]),
+    "Tier 3 started within 10 days (share)": (
+        "tier3_10d_share",
+        ["ward_name", "cohort", "tier3_10d_share"],
+    ),
+}
+
+
+def young_people_explorer(
+    ward_map_data: gpd.GeoDataFrame,
+    spec: Any,
+    *,
+    threshold: int,
+    period: str,
+    attributions: Sequence[str],
+    synthetic: bool,
+) -> ChoroplethExplorer:
+    """A :class:`ChoroplethExplorer` of the young people's ward measures
+    (:data:`YOUNG_PEOPLE_MEASURES`) on :func:`workbench.need.young_people_ward_map`'s frame,
+    withholding what ``spec`` (the published ``access_by_ward`` table's) says."""
+    return ChoroplethExplorer(
+        ward_map_data,
+        {label: column for label, (column, _) in YOUNG_PEOPLE_MEASURES.items()},
+        label="ward_name",
+        table_columns={label: list(cols) for label, (_, cols) in YOUNG_PEOPLE_MEASURES.items()},
+        spec=spec,
+        threshold=threshold,
+        title="Young people",
+        period=period,
+        attributions=attributions,
+        synthetic=synthetic,
+    )

@@ -22,6 +22,8 @@ __all__ = [
     "monthly_long",
     "in_months",
     "table_note",
+    "key_figures",
+    "KEY_FIGURE_COLUMNS",
     "POLICE_OFFENCES",
     "compare_periods",
     "seasonality",
@@ -725,7 +727,7 @@ def table_note(kind: str, quarters: str = "financial", population: str | None = 
 
     Parameters
     ----------
-    kind : {"quarter", "year", "seasonal"}
+    kind : {"quarter", "year", "seasonal", "key_figures", "key_figures_by_district"}
     quarters : {"financial", "calendar"}
         For quarters: which quarters (``[study] quarters``).
     population : str, optional
@@ -736,6 +738,18 @@ def table_note(kind: str, quarters: str = "financial", population: str | None = 
     >>> table_note("quarter", "calendar")[:40]
     'Calendar quarters; change against the sa'
     """
+    if kind in ("key_figures", "key_figures_by_district"):
+        whose = "residents" if kind == "key_figures" else "residents of each district"
+        text = (
+            f"Rate per 10,000 {whose} ({population}); 95% CI exact Poisson below 10 events, "
+            "Byar from 10."
+        )
+        if kind == "key_figures":
+            text += (
+                " Change compares the latest 12 months with the 12 months before, only when "
+                "both hold all 12 months (months_observed; a missing month is not a zero)."
+            )
+        return text
     if kind == "seasonal":
         return (
             "Means over the months published in monthly_counts (years_observed): a month "
@@ -753,5 +767,48 @@ def table_note(kind: str, quarters: str = "financial", population: str | None = 
             "CI exact Poisson below 10 events, Byar from 10."
         )
     raise WorkbenchError(
-        f"table_note: kind must be 'quarter', 'year' or 'seasonal', found {kind!r}"
+        f"table_note: kind must be 'quarter', 'year', 'seasonal', 'key_figures' or "
+        f"'key_figures_by_district', found {kind!r}"
     )
+
+
+#: The columns of the published key figures (:func:`key_figures`).
+KEY_FIGURE_COLUMNS = (
+    "crime_type",
+    "period",
+    "months_observed",
+    "count",
+    "previous_period",
+    "previous_months_observed",
+    "previous_count",
+    "compared_count",
+    "compared_previous_count",
+    "pct_change",
+    "comparison",
+    "rate",
+    "lower",
+    "upper",
+)
+#: The columns of the key figures by district (``previous_period`` and its months left out).
+KEY_FIGURE_DISTRICT_COLUMNS = (
+    "area",
+    *(c for c in KEY_FIGURE_COLUMNS if c not in ("previous_period", "previous_months_observed")),
+)
+
+
+def key_figures(result: Described, *, area: str | None = None) -> Described:
+    """The published key figures of a yearly :func:`compare_periods` result (latest window).
+
+    The latest 12-month window only, its months linked to the monthly counts
+    (:func:`in_months`), :data:`KEY_FIGURE_COLUMNS` (with ``area``:
+    :data:`KEY_FIGURE_DISTRICT_COLUMNS`, every window of each district), rounded to 2
+    decimals.
+    """
+    if area is None:
+        latest = result.frame["last_month"] == result.frame["last_month"].max()
+        linked = in_months(result.rows(latest))
+        columns = KEY_FIGURE_COLUMNS
+    else:
+        linked = in_months(result, area=area)
+        columns = KEY_FIGURE_DISTRICT_COLUMNS
+    return linked.select(list(columns)).round(2)
