@@ -168,14 +168,6 @@ def funnel_limits(
             lower, upper = o_low / n * per, o_up / n * per
         out[f"lower_{tag}"] = lower
         out[f"upper_{tag}"] = upper
-    out.attrs.update(
-        {
-            "kind": kind,
-            "per": per if kind == "rate" else None,
-            "levels": list(levels),
-            "method": _method(kind),
-        }
-    )
     return out
 
 
@@ -245,7 +237,6 @@ def funnel_classify(
     for col in limits.columns[2:]:
         out[col] = limits[col].to_numpy()
     out["classification"] = label
-    out.attrs.update(limits.attrs)
     return out
 
 

@@ -410,16 +410,6 @@ def compare_periods(
     else:
         out = out.sort_values(["group", "first_month"], kind="stable", ignore_index=True)
         out = out.rename(columns={"group": by if by is not None else "group"})
-    out.attrs.update(
-        {
-            "freq": freq,
-            "quarters": quarters,
-            "compare": compare,
-            "pct_change": "(compared_count - compared_previous_count) / compared_previous_count"
-            " * 100; empty if that is 0 or the periods are not compared",
-            "per": per if population is not None else None,
-        }
-    )
     group = None if "group" not in out.columns and by is None else by if by is not None else "group"
     return Described.of(out, _compare_spec(group, source))
 
@@ -577,9 +567,6 @@ def seasonality(
         prof = prof.drop(columns="group")
     else:
         prof = prof.rename(columns={"group": by if by is not None else "group"})
-    prof.attrs["seasonal_index"] = (
-        "month mean over observed months / average of the calendar months' means"
-    )
     if source not in SOURCES:
         raise WorkbenchError(f"source must be one of {SOURCES}, found {source!r}")
     group = [c for c in prof.columns[:1] if c != "month_of_year"]
