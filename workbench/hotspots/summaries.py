@@ -331,7 +331,8 @@ def lisa_summary(
     -------
     Described
         ``cluster`` (High-High first, then Low-Low, High-Low, Low-High), ``code``, ``keep``,
-        ``count``, ``value``, ``I``, ``p`` (the FDR-adjusted p when the result used FDR).
+        ``count``, ``value`` (1 decimal), ``I`` (3), ``p`` (4; the FDR-adjusted p when the
+        result used FDR).
         ``count`` is a count; ``value``, ``I`` and ``p`` derive from it (hidden with it);
         zones not significant are left out (an incomplete dimension). The table's caption
         should state the settings: :meth:`Lisa.settings` (weights, permutations, seed, FDR).
@@ -347,6 +348,7 @@ def lisa_summary(
         .assign(_order=lambda t: t["cluster"].map(order))
         .sort_values(["_order", value], ascending=[True, False], kind="stable")
         .drop(columns="_order")
+        .round({value: 1, "I": 3, "p": 4})
         .reset_index(drop=True)
     )
     spec = TableSpec(
@@ -397,6 +399,7 @@ def change_summary(
         .assign(_size=lambda t: -t["difference"].abs())
         .sort_values(["direction", "_size"], ascending=[False, True], kind="stable")
         .drop(columns="_size")
+        .round({"pct_change": 1, "p": 4})
         .reset_index(drop=True)
     )
     both = ("count_before", "count_after")
