@@ -68,3 +68,15 @@ def test_window_completeness_is_one_rule():
     assert not cov.holds("2021-01", "2021-03")  # b lacks February
     assert window_complete(["2021-01", "2021-02"], "2021-01", "2021-02")
     assert not window_complete([], "2021-01", "2021-01")
+
+
+def test_statistics_take_the_coverage_itself():
+    """stats read the one coverage type: a Coverage gives the same gaps as its months."""
+    from workbench import stats
+
+    cov = Coverage.from_months({"a": ["2021-01", "2021-03"]}, ("2021-01", "2021-03"))
+    counts = pd.Series([4, 0, 6], index=pd.period_range("2021-01", periods=3, freq="M"))
+    by_cov = stats.monthly_counts(counts, observed=cov)
+    by_months = stats.monthly_counts(counts, observed=cov.observed)
+    pd.testing.assert_frame_equal(by_cov, by_months)
+    assert by_cov.iloc[:, 0].isna().tolist() == [False, True, False]

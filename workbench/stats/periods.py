@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.coverage import Coverage, window_complete
 from workbench.disclosure.spec import SOURCES, Count, Derived, Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.months import month
@@ -197,8 +198,9 @@ def observed_months(observed: Iterable[Any] | None) -> pd.PeriodIndex | None:
 
     Parameters
     ----------
-    observed : iterable of months or None
-        ``pandas.Period`` (monthly), dates or ``"YYYY-MM"`` strings, for example
+    observed : Coverage, iterable of months or None
+        The one coverage type (:class:`workbench.coverage.Coverage`: its ``observed``
+        months), or ``pandas.Period`` (monthly), dates or ``"YYYY-MM"`` strings, for example
         ``Study.coverage.observed``.
 
     Returns
@@ -207,6 +209,8 @@ def observed_months(observed: Iterable[Any] | None) -> pd.PeriodIndex | None:
     """
     if observed is None:
         return None
+    if isinstance(observed, Coverage):
+        observed = observed.observed
     if isinstance(observed, (str, pd.Period)):
         observed = [observed]
     items = observed if isinstance(observed, pd.Index) else pd.Index(list(observed))
@@ -368,11 +372,13 @@ def compare_periods(
                     "last_month": last,
                     "months_expected": len(span),
                     "months_observed": n_now,
-                    "complete": n_now == len(span),
+                    "complete": window_complete(span[~np.isnan(a)], first, last),
                     "count": float(np.nansum(a)) if n_now else np.nan,
                     "previous_period": prev_name,
                     "previous_months_observed": n_prev,
-                    "previous_complete": n_prev == len(span),
+                    "previous_complete": window_complete(
+                        (span - 12)[~np.isnan(b)], first - 12, last - 12
+                    ),
                     "previous_count": float(np.nansum(b)) if n_prev else np.nan,
                     "months_compared": int(both.sum()),
                     "_cmp_now": float(a[both].sum()) if both.any() else np.nan,
