@@ -148,3 +148,33 @@ def test_change_by_stored_code_and_its_summary():
     assert set(table["lsoa_code"]) <= {"A", "C"}
     assert "A" in set(table["lsoa_code"])  # 10 of 12 after when half were expected: p < 0.05
     assert table.loc[table["lsoa_code"] == "A", "direction"].item() == "increase"
+
+
+def test_lisa_summary_lists_the_significant_zones_of_the_result():
+    """The table holds exactly the zones the LISA result labels significant, High-High
+    first, with the p it tested against (p_fdr with FDR) and the method in describe()."""
+    from workbench.hotspots import lisa_summary, rate_zones
+
+    n = 10
+    zones = gpd.GeoDataFrame(
+        {
+            "lsoa_code": [f"Z{i:03d}" for i in range(n * n)],
+            "lsoa_name": [f"zone {i}" for i in range(n * n)],
+            "imd_decile": [1 + i % 10 for i in range(n * n)],
+            "population": 1000,
+            "count": [40 if (i // n < 3 and i % n < 3) else 2 + i % 3 for i in range(n * n)],
+        },
+        geometry=[box(i % n, i // n, i % n + 1, i // n + 1) for i in range(n * n)],
+        crs=BNG,
+    )
+    r = lisa(rate_zones(zones, per=10_000), "rate", weights="queen", fdr=True, seed=7)
+    table = lisa_summary(r).frame
+    significant = r.frame[r.frame["cluster"] != "Not significant"]
+    assert sorted(table["lsoa_code"]) == sorted(significant["lsoa_code"])
+    assert table["cluster"].iloc[0] == "High-High"
+    assert set(table["lsoa_code"][table["cluster"] == "High-High"]) <= {
+        f"Z{r_ * n + c:03d}" for r_ in range(3) for c in range(3)
+    }
+    # rate = count / population x 10,000: 40 / 1000 x 10,000 = 400
+    assert (table.loc[table["cluster"] == "High-High", "rate"] == 400.0).all()
+    assert "999 permutations (seed 7)" in r.describe()
