@@ -92,7 +92,7 @@ def test_settings_live_on_the_result_not_in_attrs():
 
 #: Files that still write descriptive ``attrs`` no code reads (issue 20 left them: the
 #: disclosure summary of ``workbench.stats.disclosure`` and its reader in need/_common belong
-#: to the disclosure redesign; need/ to the treatment work; spc's chart description).
+#: to the disclosure redesign; need/ to the treatment work).
 #: A file may leave this list, never join it.
 REMAINING = {
     "workbench/indicators/assessment.py",
@@ -104,7 +104,6 @@ REMAINING = {
     "workbench/need/unmet.py",
     "workbench/need/waits.py",
     "workbench/stats/disclosure.py",
-    "workbench/stats/spc.py",
 }
 
 
