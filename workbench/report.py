@@ -25,6 +25,7 @@ from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
 from workbench.disclosure.audit import audit_run
 from workbench.errors import ConfigError, DataError, WorkbenchError
 from workbench.maps.browser import run_browser
+from workbench.months import month, span
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
 
 if TYPE_CHECKING:
@@ -88,7 +89,6 @@ THEME_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
 #: Seconds one notebook cell may run before the report stops with an error.
 CELL_TIMEOUT_S = 600
 
-_PERIOD_RE = re.compile(r"^\s*(\d{4}-\d{2})\s*:\s*(\d{4}-\d{2})\s*$")
 
 # nbconvert's lab template loads require.js, MathJax, mermaid and the widget manager from CDNs.
 # Reports must open with no network, so those blocks are emptied; code cells are kept but
@@ -136,10 +136,11 @@ def parse_period(period: str | None) -> tuple[str | None, str | None]:
     """
     if period is None:
         return None, None
-    match = _PERIOD_RE.match(str(period))
-    if not match:
-        raise ConfigError(f"--period must be two months like '2021-04:2022-03', found {period!r}")
-    return match.group(1), match.group(2)
+    try:
+        first, last = span(period, "--period")
+    except WorkbenchError as exc:
+        raise ConfigError(str(exc)) from None
+    return str(first), str(last)
 
 
 def _themes(themes: list[str] | str | None) -> list[str]:
@@ -425,7 +426,7 @@ def _partnership_text(study: Study) -> str:
 
 
 def _month(period: Any) -> str:
-    return pd.Period(str(period), freq="M").strftime("%B %Y")
+    return month(period, "period").strftime("%B %Y")
 
 
 def _district_list(study: Study) -> str:
