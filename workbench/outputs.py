@@ -34,7 +34,13 @@ from workbench.disclosure.audit import (
 from workbench.disclosure.cells import safe_csv_frame, whole_counts, write_xlsx
 from workbench.disclosure.folder import OutputFolder, is_complete, write_errors
 from workbench.disclosure.model import Published, key_text, numbers
-from workbench.disclosure.protect import apply_mask, derived_mask, primary_mask, protect
+from workbench.disclosure.protect import (
+    apply_mask,
+    derived_mask,
+    primary_mask,
+    protect,
+    rank_order,
+)
 from workbench.disclosure.spec import Described, TableSpec
 from workbench.errors import WorkbenchError
 
@@ -440,7 +446,8 @@ class Outputs:
             pub = Published(f"{self.final_dir.name}/{stem}.csv", df, spec, hidden)
             context = [*self._load_context(), *self._published]
             (hidden,) = protect([pub], self.threshold, context)
-            pub.hidden = hidden
+            df, hidden = rank_order(df, hidden, spec)
+            pub.values, pub.hidden = df, hidden
             pub.fixed = True
             self._published.append(pub)
             shown = apply_mask(df, hidden)

@@ -12,7 +12,7 @@ from workbench.disclosure.model import SUPPRESSED, Model, Published, numbers
 from workbench.disclosure.spec import TableSpec
 from workbench.errors import WorkbenchError
 
-__all__ = ["primary_mask", "derived_mask", "protect", "apply_mask", "MAX_ROUNDS"]
+__all__ = ["primary_mask", "derived_mask", "protect", "apply_mask", "rank_order", "MAX_ROUNDS"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,40 @@ def apply_mask(frame: pd.DataFrame, mask: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _pick(model: Model, target, current: set[int]):  # noqa: ANN001, ANN202
+def rank_order(
+    frame: pd.DataFrame, hidden: pd.DataFrame, spec: TableSpec
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows whose rank is withheld moved last, and the shown ranks numbered without gaps.
+
+    A ranked table (a :class:`~workbench.disclosure.spec.Derived` column of kind ``"rank"``)
+    in rank order with a withheld row in place gives the withheld rate away between its
+    neighbours' rates, and so does a gap in the shown ranks (Oadby and Wigston: a ward's
+    withheld count was pinned by the gap in the ward ranks). The shown rows keep their
+    order and are ranked 1, 2, ... among the rows shown; the withheld rows follow in their
+    own order (their rank ``"*"``), so their place says nothing about their rate.
+
+    Returns
+    -------
+    frame, hidden : DataFrame, DataFrame
+        Both reordered the same way (a fresh index), ranks renumbered.
+    """
+    ranks = [c for c, d in spec.derived.items() if d.kind == "rank" and c in frame.columns]
+    if not ranks or not hidden[ranks].to_numpy().any():
+        return frame, hidden
+    col = ranks[0]
+    withheld = hidden[col].to_numpy(dtype=bool)
+    order = np.r_[np.flatnonzero(~withheld), np.flatnonzero(withheld)]
+    out = frame.iloc[order].reset_index(drop=True)
+    mask = hidden.iloc[order].reset_index(drop=True)
+    for c in ranks:
+        shown = ~mask[c].to_numpy(dtype=bool)
+        values = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        values[shown] = numbers(out.loc[shown, c]).rank(method="min").astype("int64").to_numpy()
+        out[c] = values
+    return out, mask
+
+
+def _pick(model: Model, target, current: set[int], keep: set[tuple[int, int, str]]):  # noqa: ANN001, ANN202, E501
     """The shown cell to hide so that ``target`` is no longer pinned (None if none)."""
     cell, _, idx, _, _, _ = target
     fam = model.family_of[cell.measure]
@@ -94,6 +127,8 @@ def _pick(model: Model, target, current: set[int]):  # noqa: ANN001, ANN202
     for c in model.cells:
         if c.hidden or c.table not in current or model.family_of[c.measure] is not fam:
             continue
+        if c.value <= 0 or (c.table, c.row, c.column) in keep:
+            continue  # zeros are always shown; a cell shown again stays shown
         box = set(model.box(c).tolist())
         if not box & related:
             continue
@@ -104,7 +139,6 @@ def _pick(model: Model, target, current: set[int]):  # noqa: ANN001, ANN202
         direct = not (box & hit) if same else bool(box & hit)
         score = (
             shown.get(frozenset(box), 0) > 1,  # shown elsewhere too: hiding it is no use
-            c.value <= 0,  # a hidden zero protects little: last resort
             not direct,
             not same,
             c.value,
@@ -157,12 +191,31 @@ def protect(
     for t in current:
         t.hidden = derived_mask(primary_mask(t.values, t.spec, threshold), t.spec)
     idx = set(range(len(current)))
+    primary = [t.hidden.copy() for t in current]
+    keep: set[tuple[int, int, str]] = set()
     for _ in range(MAX_ROUNDS):
         model = Model([*current, *context], threshold)
         leaky, _ = model.leaky(idx)
         if not leaky:
             break
-        pick = _pick(model, leaky[0], idx)
+        target = leaky[0]
+        pick = _pick(model, target, idx, keep)
+        c = target[0]
+        if (
+            pick is None
+            and target[1] == "cell"
+            and c.table in idx
+            and target[4] == target[5]
+            and not primary[c.table].iloc[c.row][c.column]
+        ):
+            # A cell hidden by secondary suppression that the files pin exactly (a value at
+            # or above the threshold, or a figure printed elsewhere) and that no further
+            # cell can protect protects nothing: show it again and never hide it again.
+            t = current[c.table]
+            t.hidden.iloc[c.row, t.hidden.columns.get_loc(c.column)] = False
+            keep.add((c.table, c.row, c.column))
+            t.hidden = derived_mask(t.hidden, t.spec) | primary[c.table]
+            continue
         if pick is None:
             c = leaky[0][0]
             tab = model.tables[c.table]

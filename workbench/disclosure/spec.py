@@ -49,6 +49,7 @@ DERIVED_KINDS = (
     "rate",  # counts = (numerator,), population column: numerator / population * per
     "wilson_lower",  # counts = (numerator, denominator)
     "wilson_upper",
+    "rank",  # counts = (numerator,): the row's place when rows are ordered by a rate
     "other",  # any other function of the counts (z-scores, ratios, Poisson limits, changes)
 )
 
@@ -364,7 +365,10 @@ def rate_columns(
     the ``more`` columns computed from the same count."""
     return {
         "rate": Derived((count,), "rate", population, per),
-        **{c: Derived((count,)) for c in ("lower", "upper", *more)},
+        **{
+            c: Derived((count,), "rank" if c == "rank" else "other")
+            for c in ("lower", "upper", *more)
+        },
     }
 
 
