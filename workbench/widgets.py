@@ -272,7 +272,9 @@ class HotspotExplorer:
         else:
             mb.add_gistar(surface, threshold=self.threshold, protected=protected)
         if self.layer.value == "points":
-            mb.add_points(self.points(), f"{self.crime_type.value} (snap points)")
+            mb.add_points(
+                self.points(), f"{self.crime_type.value} (snap points)", protected=protected
+            )
         mb.add_outline(self.study.area, "Study area")
         return mb
 

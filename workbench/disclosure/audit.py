@@ -301,6 +301,25 @@ def audit_map_html(path: Path, name: str | None = None) -> tuple[list[Leak], int
     for layer in description.get("layers", []):
         if not layer.get("counts_shown") or not layer.get("protected"):
             continue
+        if layer.get("points") or layer.get("kind") == "point":
+            # each point of a protected table is a count of 1 at a place: counted by area,
+            # points give withheld counts back, so a protected point layer shows none
+            points = _features(html, layer["var"])
+            checked += len(points)
+            if points:
+                leaks.append(
+                    Leak(
+                        name,
+                        f"layer {layer.get('layer')!r}",
+                        "points",
+                        "map points",
+                        float(len(points)),
+                        float(len(points)),
+                        "points of protected data drawn (counted by area they give "
+                        "withheld counts back)",
+                    )
+                )
+            continue
         threshold = int(layer.get("threshold", 5))
         count_key = layer.get("count")
         derived = list(layer.get("derived", []))

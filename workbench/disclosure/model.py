@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from workbench.disclosure.policy import SUPPRESSED
 from workbench.disclosure.spec import ALL, TableSpec
 from workbench.errors import WorkbenchError
 
@@ -33,8 +34,6 @@ __all__ = ["Published", "Leak", "Model", "numbers", "key_text", "SUPPRESSED"]
 
 logger = logging.getLogger(__name__)
 
-#: The symbol shown in place of a suppressed value.
-SUPPRESSED = "*"
 _OTHER = "__other__"
 #: Families whose base-cell cube is larger than this are modelled without cross-table links.
 MAX_BASE_CELLS = 50_000

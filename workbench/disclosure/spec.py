@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.disclosure.policy import SOURCES
 from workbench.errors import WorkbenchError
 
 __all__ = [
@@ -53,9 +54,9 @@ DERIVED_KINDS = (
     "other",  # any other function of the counts (z-scores, ratios, Poisson limits, changes)
 )
 
-#: Where a table's counts come from: ``partnership`` tables are always protected; ``open``
-#: (police.uk, already published) may be shown in full when the study config says so.
-SOURCES = ("partnership", "open")
+# Where a table's counts come from (:data:`workbench.disclosure.policy.SOURCES`):
+# ``partnership`` tables are always protected; ``open`` (police.uk, already published) may
+# be shown in full when the study config says so.
 
 
 @dataclass(frozen=True)

@@ -253,7 +253,9 @@ class MapBuilder:
         return self.add(L.imd_layer(lsoas, name, **kw))
 
     def add_points(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any) -> MapBuilder:
-        """Points, clustered when many; see :func:`workbench.maps.layers.points_layer`."""
+        """Points, clustered when many; see :func:`workbench.maps.layers.points_layer`
+        (points of protected events are withheld)."""
+        kw.setdefault("threshold", self.threshold)
         return self.add(L.points_layer(gdf, name, **kw))
 
     def add_outline(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any) -> MapBuilder:
@@ -408,6 +410,7 @@ class MapBuilder:
                         "derived": [keys[k] for k in disc["derived"] if k in keys],
                         "fill_from_count": disc["fill_from_count"],
                         "withheld_fill": disc["withheld_fill"] if disc["fill_from_count"] else None,
+                        "points": bool(disc.get("points", False)),
                     }
                 )
             layers.append(entry)

@@ -16,14 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.policy import SUPPRESSED
 from workbench.errors import WorkbenchError
 
 __all__ = ["SUPPRESSED", "suppress", "suppression_mask", "check_suppressed", "disclosed_cells"]
 
 logger = logging.getLogger(__name__)
 
-#: The symbol shown in place of a suppressed value.
-SUPPRESSED = "*"
 _TOTAL_NAMES = ("total", "all", "grand total")
 _AUTO = "auto"
 
