@@ -205,10 +205,42 @@ class Model:
                 for r in range(len(t.values)):
                     if not hid[r] and not np.isfinite(vals[r]):
                         continue  # blank: not recorded, no equation
+                    long = self._long_row(t, r, col)
+                    if long is not None:
+                        row_measure, key = long
+                        self.cells.append(
+                            _Cell(ti, r, col, row_measure, key, float(vals[r]), bool(hid[r]))
+                        )
+                        continue
                     key = self._key(t, r, count.fixed, count.dims_from)
                     if by_row:
                         key[f"row of {t.name}"] = frozenset({str(r)})
                     self.cells.append(_Cell(ti, r, col, measure, key, float(vals[r]), bool(hid[r])))
+
+    @staticmethod
+    def _long_row(t: Published, r: int, col: str) -> tuple[str, dict[str, Any]] | None:
+        """Measure and dimensions of a count of a long table's row (``TableSpec.rows``)."""
+        rows = t.spec.rows
+        if not rows or rows.get("key") not in t.values.columns:
+            return None
+        entry = rows.get("values", {}).get(key_text(t.values[rows["key"]].iloc[r]))
+        if not entry or col not in entry.get("counts", {}):
+            return None
+        key: dict[str, Any] = {}
+        for dim, source in entry.get("dims", {}).items():
+            if source not in t.values.columns:
+                return None
+            key[dim] = frozenset({key_text(t.values[source].iloc[r])})
+        split = entry.get("split")
+        if split:
+            if split["column"] not in t.values.columns:
+                return None
+            parts = [p.strip() for p in key_text(t.values[split["column"]].iloc[r]).split(",")]
+            if len(parts) != len(split["into"]):
+                return None
+            for dim, value in zip(split["into"], parts, strict=True):
+                key[dim] = frozenset({value})
+        return str(entry["counts"][col]), key
 
     def _key(
         self,
@@ -273,6 +305,10 @@ class Model:
                     self.part_of[m] = mw
             for d in t.spec.derived.values():
                 ms = [t.spec.counts[c].measure or f"{t.name}:{c}" for c in d.counts]
+                for a, b in itertools.pairwise(ms):
+                    union(a, b)
+            for entry in t.spec.rows.get("values", {}).values() if t.spec.rows else ():
+                ms = [str(m) for m in entry.get("counts", {}).values()]
                 for a, b in itertools.pairwise(ms):
                     union(a, b)
         groups: dict[str, list[str]] = {}

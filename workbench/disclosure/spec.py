@@ -147,6 +147,19 @@ class TableSpec:
         Dimensions whose members are not all listed (a top-10 table).
     source : str, default "partnership"
         One of :data:`SOURCES`.
+    rows : mapping, optional
+        For a long table whose rows count different things (an indicator table): the
+        column naming what a row counts (``"key"``) and, for each of its values, the
+        measure of each count column and where the row's dimensions are read
+        (``"dims"``: dimension -> column; ``"split"``: a column holding several dimension
+        values joined by ``", "``, with ``"into"`` their names). Rows whose key is not
+        listed keep the table's own dimensions and measures. Example (the indicators
+        theme's waiting-time rows, the same people as ``need.waiting_times``)::
+
+            {"key": "indicator", "values": {"waits_within_target": {
+                "counts": {"count": "waits.within_target", "denominator": "waits.started"},
+                "dims": {"financial_year": "period"},
+                "split": {"column": "note", "into": ["cohort", "modality"]}}}}
     """
 
     dims: tuple[str, ...] = ()
@@ -158,6 +171,7 @@ class TableSpec:
     dim_names: Mapping[str, str] = field(default_factory=dict)
     incomplete: tuple[str, ...] = ()
     source: str = "partnership"
+    rows: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dims", tuple(self.dims))
@@ -316,6 +330,7 @@ class TableSpec:
             "dim_names": dict(self.dim_names),
             "incomplete": list(self.incomplete),
             "source": self.source,
+            "rows": dict(self.rows),
         }
 
     @classmethod
@@ -339,6 +354,7 @@ class TableSpec:
             dim_names=dict(data.get("dim_names", {})),
             incomplete=tuple(data.get("incomplete", ())),
             source=data.get("source", "partnership"),
+            rows=dict(data.get("rows", {})),
         )
 
 
