@@ -34,11 +34,10 @@ from workbench.disclosure.audit import (
 from workbench.disclosure.cells import safe_csv_frame, whole_counts, write_xlsx
 from workbench.disclosure.folder import OutputFolder, is_complete, write_errors
 from workbench.disclosure.model import Published, key_text, numbers
+from workbench.disclosure.policy import Policy
 from workbench.disclosure.protect import (
     apply_mask,
     derived_mask,
-    primary_mask,
-    protect,
     rank_order,
 )
 from workbench.disclosure.spec import Described, TableSpec
@@ -339,6 +338,11 @@ class Outputs:
         )
 
     @property
+    def policy(self) -> Policy:
+        """The study's disclosure policy (threshold, ``open_data_in_full``)."""
+        return Policy(self.threshold, self.open_data_in_full)
+
+    @property
     def open_data_in_full(self) -> bool:
         """The study's ``[disclosure] open_data_in_full`` (police.uk counts shown in full)."""
         return bool(getattr(self.config, "open_data_in_full", False))
@@ -362,7 +366,7 @@ class Outputs:
         )
 
     def _protected(self, spec: TableSpec) -> bool:
-        return spec.source == "partnership" or not self.open_data_in_full
+        return self.policy.protects(spec.source)
 
     def _run_folders(self) -> list[Path]:
         """Complete folders of the other themes of this run (same parent folder and date)."""
@@ -445,7 +449,7 @@ class Outputs:
         if protected and spec.counts:
             pub = Published(f"{self.final_dir.name}/{stem}.csv", df, spec, hidden)
             context = [*self._load_context(), *self._published]
-            (hidden,) = protect([pub], self.threshold, context)
+            (hidden,) = self.policy.protect([pub], context)
             df, hidden = rank_order(df, hidden, spec)
             pub.values, pub.hidden = df, hidden
             pub.fixed = True
@@ -613,7 +617,7 @@ class Outputs:
         full = spec.restricted([c for c in frame.columns if c in spec.described])
         if not self._protected(full):
             return df
-        hidden = primary_mask(frame, full, self.threshold)
+        hidden = self.policy.mask(frame, full)
         if pub is not None:
             dims = [d for d in full.dims if d in pub.values.columns and d in frame.columns]
             keys = [pub.values[d].map(key_text) for d in dims]

@@ -6,6 +6,8 @@ Every expected bound is worked by hand in the comments; the audit reads the file
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -203,3 +205,27 @@ def test_solver_time_and_intervals_are_reported(tmp_path):
     result = audit_files([(path, WARDS)], 5).to_dict()
     assert result["solver_seconds"] > 0 and result["integer_programs"] == 4
     assert result["narrowest_interval"] == 32.0
+
+
+# -- the whole sample run, as published ------------------------------------------------------
+def test_sample_run_gives_no_hidden_cell_back(sample_report):
+    """Every theme folder of the sample run attacked together (tables, figures, maps): no
+    hidden cell recovered exactly, none proved to be 1 to 4, no point of protected data."""
+    from workbench.disclosure.audit import audit_folders
+
+    folders = sorted(f for f in sample_report.iterdir() if f.is_dir())
+    assert len(folders) >= 5
+    result = audit_folders(folders, 5)
+    assert result.ok, result.message()
+    assert result.hidden_cells > 50 and result.cells_checked >= result.hidden_cells
+    # each hidden cell's range [1, high] holds at least 5 whole numbers (none 1 to 4)
+    assert result.narrowest_interval is None or result.narrowest_interval >= 5
+    assert result.integer_programs > 0
+    # the needle finds on the communities map: withheld (a legend, no point)
+    html = next(sample_report.glob("*_communities/*composite_hotspots.html")).read_text()
+    assert "points withheld" in html
+    # the treatment indicators' waiting-time rows are linked to the need tables
+    log = json.loads(next(sample_report.glob("*_indicators/run_log.json")).read_text())
+    specs = [r["disclosure"] for r in log["outputs"] if r["name"] == "treatment_indicators"]
+    assert specs and "waits_within_target" in specs[0]["rows"]["values"]
+    assert log["run_disclosure_audit"]["leaks_found"] == 0
