@@ -193,29 +193,36 @@ def protect(
     idx = set(range(len(current)))
     primary = [t.hidden.copy() for t in current]
     keep: set[tuple[int, int, str]] = set()
+
+    def shown_again(lk) -> bool:  # noqa: ANN001
+        """A cell of this set hidden by secondary suppression, pinned exactly."""
+        c = lk[0]
+        return (
+            lk[1] == "cell"
+            and c.table in idx
+            and lk[4] == lk[5]
+            and not primary[c.table].iloc[c.row][c.column]
+        )
+
     for _ in range(MAX_ROUNDS):
         model = Model([*current, *context], threshold)
         leaky, _ = model.leaky(idx)
         if not leaky:
             break
-        target = leaky[0]
-        pick = _pick(model, target, idx, keep)
-        c = target[0]
-        if (
-            pick is None
-            and target[1] == "cell"
-            and c.table in idx
-            and target[4] == target[5]
-            and not primary[c.table].iloc[c.row][c.column]
-        ):
-            # A cell hidden by secondary suppression that the files pin exactly (a value at
-            # or above the threshold, or a figure printed elsewhere) and that no further
-            # cell can protect protects nothing: show it again and never hide it again.
+        first = [lk for lk in leaky if not shown_again(lk)]
+        if not first:
+            # Only cells hidden by secondary suppression that the files pin exactly anyway
+            # (a value at or above the threshold, or a figure printed elsewhere) are left:
+            # hiding them protects nothing. Show one again (never to be hidden again) and
+            # look again: a small cell it protected is then protected by other cells.
+            c = leaky[0][0]
             t = current[c.table]
             t.hidden.iloc[c.row, t.hidden.columns.get_loc(c.column)] = False
             keep.add((c.table, c.row, c.column))
             t.hidden = derived_mask(t.hidden, t.spec) | primary[c.table]
             continue
+        leaky = first
+        pick = _pick(model, leaky[0], idx, keep)
         if pick is None:
             c = leaky[0][0]
             tab = model.tables[c.table]
