@@ -34,7 +34,7 @@ from workbench.disclosure.audit import (
 from workbench.disclosure.cells import safe_csv_frame, whole_counts, write_xlsx
 from workbench.disclosure.folder import OutputFolder, is_complete, write_errors
 from workbench.disclosure.model import Published, key_text, numbers
-from workbench.disclosure.policy import Policy
+from workbench.disclosure.policy import ZEROS_HIDDEN_NOTE, Policy
 from workbench.disclosure.protect import (
     apply_mask,
     derived_mask,
@@ -450,6 +450,9 @@ class Outputs:
             pub = Published(f"{self.final_dir.name}/{stem}.csv", df, spec, hidden)
             context = [*self._load_context(), *self._published]
             (hidden,) = self.policy.protect([pub], context)
+            if pub.spec.zeros_hidden:  # secondary suppression had to hide a zero too
+                spec = pub.spec
+                note = " ".join(filter(None, [note, ZEROS_HIDDEN_NOTE]))
             df, hidden = rank_order(df, hidden, spec)
             pub.values, pub.hidden = df, hidden
             pub.fixed = True

@@ -7,6 +7,7 @@ Every expected bound is worked by hand in the comments; the audit reads the file
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -229,3 +230,51 @@ def test_sample_run_gives_no_hidden_cell_back(sample_report):
     specs = [r["disclosure"] for r in log["outputs"] if r["name"] == "treatment_indicators"]
     assert specs and "waits_within_target" in specs[0]["rows"]["values"]
     assert log["run_disclosure_audit"]["leaks_found"] == 0
+
+
+def test_indicator_modality_rows_are_linked_to_the_waiting_times(tmp_path):
+    # The sample's red-team case, by hand: the treatment theme shows 100 adults started in
+    # 2020-21; the indicators theme shows 97 of them in community treatment and hides the
+    # 3 in inpatient detox. 100 - 97 = 3: found only when the indicator rows are known to
+    # count the same people (TableSpec.rows), as an outside attacker knows.
+    from workbench.indicators import specs
+    from workbench.need.waits import _waits_spec
+
+    waits = pd.DataFrame(
+        {
+            "financial_year": ["2020-21"],
+            "cohort": ["adult"],
+            "started": [100],
+            "within_target": [80],
+        }
+    )
+    wspec = _waits_spec([]).restricted(waits.columns)
+    rows = pd.DataFrame(
+        {
+            "indicator": ["waits_within_target"] * 2,
+            "period": ["2020-21"] * 2,
+            "area_name": ["L: adult, community", "L: adult, inpatient_detox"],
+            "count": [78, 2],
+            "denominator": [97, 3],
+            "value": [80.4, 66.7],
+            "lower": [71.4, 20.8],
+            "upper": [87.1, 93.9],
+            "note": ["adult, community", "adult, inpatient_detox"],
+        }
+    )
+    ispec = specs.indicator_values()
+    hidden = Policy(5).mask(rows, ispec)
+    assert hidden.loc[1, "denominator"] and hidden.loc[1, "count"]
+    p1 = _write(tmp_path, "waits", waits, _mask(waits, []))
+    p2 = _write(tmp_path, "treatment_indicators", rows, hidden)
+    unlinked = replace(ispec, rows={})
+    assert audit_files([(p1, wspec), (p2, unlinked)], 5).ok  # the old audit: nothing
+    found = audit_files([(p1, wspec), (p2, ispec)], 5)
+    got = {(x.column, x.low, x.high) for x in found.leaks}
+    assert ("denominator", 3.0, 3.0) in got and ("count", 2.0, 2.0) in got
+    # protected against the waits table already published: the community row goes too
+    first = Published("waits", waits, wspec, _mask(waits, []), fixed=True)
+    (mask,) = protect([Published("ti", rows, ispec, _mask(rows, []))], 5, [first])
+    assert mask.loc[0, "denominator"]
+    p3 = _write(tmp_path, "safe", rows, mask)
+    assert audit_files([(p1, wspec), (p3, ispec)], 5).ok

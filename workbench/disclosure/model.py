@@ -357,7 +357,7 @@ class Model:
                 continue
             if not c.hidden:
                 fam.eq_rows.append((self.box(c), c.value))
-            elif ZERO_SHOWN:
+            elif ZERO_SHOWN and not self.tables[c.table].spec.zeros_hidden:
                 # the published rule shows every zero: a "*" is at least 1
                 b = self.box(c)
                 sig = (id(fam), tuple(b.tolist()))

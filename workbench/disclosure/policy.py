@@ -26,10 +26,15 @@ import pandas as pd
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["SUPPRESSED", "Policy", "SOURCES"]
+__all__ = ["SUPPRESSED", "Policy", "SOURCES", "ZEROS_HIDDEN_NOTE"]
 
 #: The symbol shown in place of a withheld value (tables, pop-ups, the pack).
 SUPPRESSED = "*"
+#: The note of a table where secondary suppression had to hide a zero.
+ZEROS_HIDDEN_NOTE = (
+    "In this table a * may also stand for a zero, hidden so that a small count cannot be "
+    "worked out from figures published earlier."
+)
 #: Where a table's counts come from (see :class:`~workbench.disclosure.spec.TableSpec`).
 SOURCES = ("partnership", "open")
 

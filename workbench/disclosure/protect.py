@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -102,10 +103,24 @@ def rank_order(
 
 
 def _pick(model: Model, target, current: set[int], keep: set[tuple[int, int, str]]):  # noqa: ANN001, ANN202, E501
-    """The shown cell to hide so that ``target`` is no longer pinned (None if none)."""
+    """The shown cell to hide so that ``target`` is no longer pinned (None if none).
+
+    Cells sharing an equation with the target first; when none can be hidden, cells one
+    equation further (a part bounded by its whole, the whole pinned by its margin).
+    """
     cell, _, idx, _, _, _ = target
-    fam = model.family_of[cell.measure]
     hit = set(idx.tolist())
+    for _ in range(3):
+        related = _related(model.family_of[cell.measure], hit)
+        best = _best(model, target, current, keep, hit, related)
+        if best is not None or related <= hit:
+            return best
+        hit = related
+    return None
+
+
+def _related(fam, hit: set[int]) -> set[int]:  # noqa: ANN001
+    """Base cells that share an equation or inequality with ``hit``."""
     related: set[int] = set()
     for rows, _ in fam.eq_rows:
         r = set(rows.tolist())
@@ -115,6 +130,13 @@ def _pick(model: Model, target, current: set[int], keep: set[tuple[int, int, str
         r = set(rows.tolist())
         if r & hit:
             related |= r
+    return related
+
+
+def _best(model: Model, target, current, keep, hit, related):  # noqa: ANN001, ANN202
+    """The best shown cell of the target's family touching ``related`` (None if none)."""
+    cell = target[0]
+    fam = model.family_of[cell.measure]
     # How many shown cells stand for each set of base cells: hiding a cell that another
     # shown cell repeats (the same figure in an earlier table, or a compared count equal to
     # its count) protects nothing, and leaves "*" beside the value a reader can see.
@@ -127,8 +149,10 @@ def _pick(model: Model, target, current: set[int], keep: set[tuple[int, int, str
     for c in model.cells:
         if c.hidden or c.table not in current or model.family_of[c.measure] is not fam:
             continue
-        if c.value <= 0 or (c.table, c.row, c.column) in keep:
-            continue  # zeros are always shown; a cell shown again stays shown
+        if (c.table, c.row, c.column) in keep:
+            continue  # a cell shown again stays shown
+        if c.value <= 0 and not model.tables[c.table].spec.zeros_hidden:
+            continue  # zeros are shown (a "*" is at least 1) unless the table says otherwise
         box = set(model.box(c).tolist())
         if not box & related:
             continue
@@ -223,6 +247,16 @@ def protect(
             continue
         leaky = first
         pick = _pick(model, leaky[0], idx, keep)
+        c = leaky[0][0]
+        if pick is None and c.table in idx and not current[c.table].spec.zeros_hidden:
+            # Last resort: a small cell whose margins were published earlier in the run
+            # (two withheld districts of a shown study month of 5 are each 1 to 4 when a
+            # "*" is known to be at least 1). The table then says that a "*" may be a zero
+            # hidden to protect another cell, and zeros may be hidden in it.
+            t = current[c.table]
+            t.spec = replace(t.spec, zeros_hidden=True)
+            logger.info("%s: a '*' may stand for a zero (secondary suppression)", t.name)
+            continue
         if pick is None:
             c = leaky[0][0]
             tab = model.tables[c.table]

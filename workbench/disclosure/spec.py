@@ -160,6 +160,10 @@ class TableSpec:
                 "counts": {"count": "waits.within_target", "denominator": "waits.started"},
                 "dims": {"financial_year": "period"},
                 "split": {"column": "note", "into": ["cohort", "modality"]}}}}
+
+    zeros_hidden : bool, default False
+        Set by secondary suppression (never by hand) on a table where a ``"*"`` may stand
+        for a zero: every other table shows its zeros, so there a ``"*"`` is at least 1.
     """
 
     dims: tuple[str, ...] = ()
@@ -172,6 +176,7 @@ class TableSpec:
     incomplete: tuple[str, ...] = ()
     source: str = "partnership"
     rows: Mapping[str, Any] = field(default_factory=dict)
+    zeros_hidden: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dims", tuple(self.dims))
@@ -331,6 +336,7 @@ class TableSpec:
             "incomplete": list(self.incomplete),
             "source": self.source,
             "rows": dict(self.rows),
+            "zeros_hidden": self.zeros_hidden,
         }
 
     @classmethod
@@ -355,6 +361,7 @@ class TableSpec:
             incomplete=tuple(data.get("incomplete", ())),
             source=data.get("source", "partnership"),
             rows=dict(data.get("rows", {})),
+            zeros_hidden=bool(data.get("zeros_hidden", False)),
         )
 
 
