@@ -278,3 +278,27 @@ def test_indicator_modality_rows_are_linked_to_the_waiting_times(tmp_path):
     assert mask.loc[0, "denominator"]
     p3 = _write(tmp_path, "safe", rows, mask)
     assert audit_files([(p1, wspec), (p3, ispec)], 5).ok
+
+
+def test_districts_of_a_month_published_earlier_may_hide_zeros(tmp_path):
+    # Oadby and Wigston, possession of weapons, April 2021: the study's month (5) was
+    # published first; the districts hold 1 and 4. Both withheld, each is 5 minus the other,
+    # and a "*" known to be at least 1 makes each 1 to 4: no cell left to hide can help.
+    # The last resort: the district table says a "*" may be a zero (hidden to protect a
+    # small count), so the reader knows only 0 to 5.
+    month = TableSpec(dims=("month",), counts={"count": Count("offences")})
+    by_area = TableSpec(dims=("area", "month"), counts={"count": Count("offences")})
+    study = pd.DataFrame({"month": ["2021-04"], "count": [5]})
+    dist = pd.DataFrame({"area": ["OW", "B"], "month": ["2021-04"] * 2, "count": [1, 4]})
+    p0 = _write(tmp_path, "study", study, _mask(study, []))
+    p1 = _write(tmp_path, "districts", dist, _mask(dist, [(0, "count"), (1, "count")]))
+    found = audit_files([(p0, month), (p1, by_area)], 5)
+    assert sorted((x.row, x.low, x.high) for x in found.leaks) == [
+        ("area=B, month=2021-04", 1.0, 4.0),
+        ("area=OW, month=2021-04", 1.0, 4.0),
+    ]
+    pub = Published("districts", dist, by_area, _mask(dist, []))
+    (mask,) = protect([pub], 5, [Published("study", study, month, _mask(study, []), fixed=True)])
+    assert mask["count"].tolist() == [True, True] and pub.spec.zeros_hidden
+    assert audit_files([(p0, month), (p1, pub.spec)], 5).ok
+    assert TableSpec.from_dict(pub.spec.to_dict()).zeros_hidden
