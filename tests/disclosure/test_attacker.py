@@ -159,12 +159,14 @@ def test_points_of_protected_events_are_withheld_and_the_audit_counts_them(tmp_p
         crs=4326,
     )
     area = gpd.GeoDataFrame({"n": ["x"]}, geometry=[box(-1.2, 52.5, -1.0, 52.7)], crs=4326)
-    old = points_layer(finds, "Needle finds", label="location", protected=False)
-    old.disclosure = {**disclosure_note(True, 5), "points": True}  # what it is: protected
-    mb = MapBuilder("t", "2024").add_outline(area, "Area").add(old)
-    leaks, checked, described = audit_map_html(mb.save(tmp_path / "old.html"))
-    assert described and checked == 3
-    assert [(x.kind, x.low) for x in leaks] == [("map points", 3.0)]
+    for cluster in (False, True):  # drawn plain or in a marker cluster (the sample's map)
+        old = points_layer(finds, "Needle finds", label="location", protected=False)
+        old.cluster = cluster
+        old.disclosure = {**disclosure_note(True, 5), "points": True}  # what it is: protected
+        mb = MapBuilder("t", "2024").add_outline(area, "Area").add(old)
+        leaks, checked, described = audit_map_html(mb.save(tmp_path / f"old{cluster}.html"))
+        assert described and checked == 3
+        assert [(x.kind, x.low) for x in leaks] == [("map points", 3.0)]
     # the default for dated records (events): withheld, legend says so, nothing to count
     mb = MapBuilder("t", "2024").add_outline(area, "Area")
     mb.add_points(finds, "Needle finds", label="location")

@@ -324,7 +324,7 @@ def audit_map_html(path: Path, name: str | None = None) -> tuple[list[Leak], int
         if layer.get("points") or layer.get("kind") == "point":
             # each point of a protected table is a count of 1 at a place: counted by area,
             # points give withheld counts back, so a protected point layer shows none
-            points = _features(html, layer["var"])
+            points = _features(html, layer.get("data_var", layer["var"]))
             checked += len(points)
             if points:
                 leaks.append(

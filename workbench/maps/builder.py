@@ -72,6 +72,7 @@ def os_attribution(year: int | None = None) -> str:
 class _Drawn:
     layer: L.MapLayer
     var: str
+    data_var: str = ""  # the GeoJSON's own name (inside a marker cluster it differs)
 
 
 class _Notice(MacroElement):
@@ -344,7 +345,7 @@ class MapBuilder:
                 argument=layer.name,
             )
             var = self._draw(m, layer, disp)
-            drawn.append(_Drawn(layer, var))
+            drawn.append(_Drawn(layer, var, self._data_var))
             if len(disp):
                 b = disp.total_bounds
                 bounds = (
@@ -397,6 +398,8 @@ class MapBuilder:
         for d in drawn:
             keys = {label: f"f{i}" for i, label in enumerate(d.layer.fields)}
             entry: dict[str, Any] = {"layer": d.layer.name, "var": d.var, "kind": d.layer.kind}
+            if d.data_var and d.data_var != d.var:
+                entry["data_var"] = d.data_var
             disc = d.layer.disclosure
             if disc is None:
                 entry["counts_shown"] = False
@@ -489,8 +492,10 @@ class MapBuilder:
             gj.control = False
             gj.add_to(group)
             group.add_to(m)
+            self._data_var = gj.get_name()
             return group.get_name()
         gj.add_to(m)
+        self._data_var = gj.get_name()
         return gj.get_name()
 
     # ------------------------------------------------------------------ convenience
