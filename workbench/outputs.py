@@ -31,8 +31,6 @@ from workbench.disclosure.audit import (
     read_published,
     tables_of_folder,
 )
-from workbench.disclosure.cells import safe_csv_frame, whole_counts, write_xlsx
-from workbench.disclosure.folder import OutputFolder, is_complete, write_errors
 from workbench.disclosure.model import Published, key_text, numbers
 from workbench.disclosure.policy import ZEROS_HIDDEN_NOTE, Policy
 from workbench.disclosure.protect import (
@@ -42,6 +40,8 @@ from workbench.disclosure.protect import (
 )
 from workbench.disclosure.spec import Described, TableSpec
 from workbench.errors import WorkbenchError
+from workbench.writing.cells import safe_csv_frame, whole_counts, write_xlsx
+from workbench.writing.folder import OutputFolder, is_complete, write_errors
 
 __all__ = [
     "PARTNERSHIP_TABLES",
@@ -437,7 +437,7 @@ class Outputs:
         the tables already published in this run (this theme's and the other themes'
         complete folders of the same date): primary 1 to ``threshold - 1``, complements,
         secondary against every margin, derived values. Text cells that would start a
-        spreadsheet formula are neutralised (:mod:`workbench.disclosure.cells`).
+        spreadsheet formula are neutralised (:mod:`workbench.writing.cells`).
         """
         df, spec = self._described(f"Outputs.table({name!r})", result)
         if self._folder.done:
@@ -880,7 +880,7 @@ class Outputs:
         result is the run log's ``disclosure_audit``. A leak stops the run: the staged
         folder is removed and the error names the file and cell. Otherwise the folder
         replaces any earlier run's folder of the same theme and date as a whole, with the
-        marker :data:`workbench.disclosure.folder.MARKER`.
+        marker :data:`workbench.writing.folder.MARKER`.
 
         Raises
         ------

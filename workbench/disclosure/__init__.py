@@ -8,8 +8,8 @@
   the tables of one run) and derived suppression.
 - :mod:`~workbench.disclosure.model`: the attacker's linear model and HiGHS bounds.
 - :mod:`~workbench.disclosure.audit`: the run-level audit of the files written.
-- :mod:`~workbench.disclosure.cells`: spreadsheet-safe text (CSV/formula injection).
-- :mod:`~workbench.disclosure.folder`: atomic, locked output folders.
+
+Files are written by :mod:`workbench.writing` (spreadsheet-safe cells, atomic folders).
 
 The rules and their sources are in ``docs/disclosure.md``.
 """
