@@ -26,6 +26,8 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.disclosure.policy import SUPPRESSED
+
 __all__ = [
     "HEADERS",
     "MISSING",
@@ -43,8 +45,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: How a suppressed cell is shown (as in the written tables).
-SUPPRESSED = "*"
 #: How a missing value is shown.
 MISSING = "–"
 

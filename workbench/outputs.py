@@ -31,12 +31,17 @@ from workbench.disclosure.audit import (
     read_published,
     tables_of_folder,
 )
-from workbench.disclosure.cells import safe_csv_frame, whole_counts, write_xlsx
-from workbench.disclosure.folder import OutputFolder, is_complete, write_errors
 from workbench.disclosure.model import Published, key_text, numbers
-from workbench.disclosure.protect import apply_mask, derived_mask, primary_mask, protect
+from workbench.disclosure.policy import ZEROS_HIDDEN_NOTE, Policy
+from workbench.disclosure.protect import (
+    apply_mask,
+    derived_mask,
+    rank_order,
+)
 from workbench.disclosure.spec import Described, TableSpec
 from workbench.errors import WorkbenchError
+from workbench.writing.cells import safe_csv_frame, whole_counts, write_xlsx
+from workbench.writing.folder import OutputFolder, is_complete, write_errors
 
 __all__ = [
     "PARTNERSHIP_TABLES",
@@ -335,6 +340,11 @@ class Outputs:
         )
 
     @property
+    def policy(self) -> Policy:
+        """The study's disclosure policy (threshold, ``open_data_in_full``)."""
+        return Policy(self.threshold, self.open_data_in_full)
+
+    @property
     def open_data_in_full(self) -> bool:
         """The study's ``[disclosure] open_data_in_full`` (police.uk counts shown in full)."""
         return bool(getattr(self.config, "open_data_in_full", False))
@@ -358,7 +368,7 @@ class Outputs:
         )
 
     def _protected(self, spec: TableSpec) -> bool:
-        return spec.source == "partnership" or not self.open_data_in_full
+        return self.policy.protects(spec.source)
 
     def _run_folders(self) -> list[Path]:
         """Complete folders of the other themes of this run (same parent folder and date)."""
@@ -429,7 +439,7 @@ class Outputs:
         the tables already published in this run (this theme's and the other themes'
         complete folders of the same date): primary 1 to ``threshold - 1``, complements,
         secondary against every margin, derived values. Text cells that would start a
-        spreadsheet formula are neutralised (:mod:`workbench.disclosure.cells`).
+        spreadsheet formula are neutralised (:mod:`workbench.writing.cells`).
         """
         df, spec = self._described(f"Outputs.table({name!r})", result)
         if self._folder.done:
@@ -441,8 +451,12 @@ class Outputs:
         if protected and spec.counts:
             pub = Published(f"{self.final_dir.name}/{stem}.csv", df, spec, hidden)
             context = [*self._load_context(), *self._published]
-            (hidden,) = protect([pub], self.threshold, context)
-            pub.hidden = hidden
+            (hidden,) = self.policy.protect([pub], context)
+            if pub.spec.zeros_hidden:  # secondary suppression had to hide a zero too
+                spec = pub.spec
+                note = " ".join(filter(None, [note, ZEROS_HIDDEN_NOTE]))
+            df, hidden = rank_order(df, hidden, spec)
+            pub.values, pub.hidden = df, hidden
             pub.fixed = True
             self._published.append(pub)
             shown = apply_mask(df, hidden)
@@ -608,7 +622,7 @@ class Outputs:
         full = spec.restricted([c for c in frame.columns if c in spec.described])
         if not self._protected(full):
             return df
-        hidden = primary_mask(frame, full, self.threshold)
+        hidden = self.policy.mask(frame, full)
         if pub is not None:
             dims = [d for d in full.dims if d in pub.values.columns and d in frame.columns]
             keys = [pub.values[d].map(key_text) for d in dims]
@@ -868,7 +882,7 @@ class Outputs:
         result is the run log's ``disclosure_audit``. A leak stops the run: the staged
         folder is removed and the error names the file and cell. Otherwise the folder
         replaces any earlier run's folder of the same theme and date as a whole, with the
-        marker :data:`workbench.disclosure.folder.MARKER`.
+        marker :data:`workbench.writing.folder.MARKER`.
 
         Raises
         ------

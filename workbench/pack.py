@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES
+from workbench.disclosure.policy import SUPPRESSED
 from workbench.errors import WorkbenchError
 
 __all__ = [
@@ -65,8 +66,6 @@ KEY_MAPS: dict[str, tuple[str, ...]] = {
     "treatment": ("service_access",),
 }
 
-#: Text shown where a cell was hidden by disclosure control.
-SUPPRESSED = "*"
 #: Text shown where a value is missing (not zero).
 MISSING = "–"
 #: What the England column says when the published table carries no England value.

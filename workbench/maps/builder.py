@@ -72,6 +72,7 @@ def os_attribution(year: int | None = None) -> str:
 class _Drawn:
     layer: L.MapLayer
     var: str
+    data_var: str = ""  # the GeoJSON's own name (inside a marker cluster it differs)
 
 
 class _Notice(MacroElement):
@@ -252,7 +253,9 @@ class MapBuilder:
         return self.add(L.imd_layer(lsoas, name, **kw))
 
     def add_points(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any) -> MapBuilder:
-        """Points, clustered when many; see :func:`workbench.maps.layers.points_layer`."""
+        """Points, clustered when many; see :func:`workbench.maps.layers.points_layer`
+        (points of protected events are withheld)."""
+        kw.setdefault("threshold", self.threshold)
         return self.add(L.points_layer(gdf, name, **kw))
 
     def add_outline(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any) -> MapBuilder:
@@ -341,7 +344,7 @@ class MapBuilder:
                 argument=layer.name,
             )
             var = self._draw(m, layer, disp)
-            drawn.append(_Drawn(layer, var))
+            drawn.append(_Drawn(layer, var, self._data_var))
             if len(disp):
                 b = disp.total_bounds
                 bounds = (
@@ -394,6 +397,8 @@ class MapBuilder:
         for d in drawn:
             keys = {label: f"f{i}" for i, label in enumerate(d.layer.fields)}
             entry: dict[str, Any] = {"layer": d.layer.name, "var": d.var, "kind": d.layer.kind}
+            if d.data_var and d.data_var != d.var:
+                entry["data_var"] = d.data_var
             disc = d.layer.disclosure
             if disc is None:
                 entry["counts_shown"] = False
@@ -407,6 +412,7 @@ class MapBuilder:
                         "derived": [keys[k] for k in disc["derived"] if k in keys],
                         "fill_from_count": disc["fill_from_count"],
                         "withheld_fill": disc["withheld_fill"] if disc["fill_from_count"] else None,
+                        "points": bool(disc.get("points", False)),
                     }
                 )
             layers.append(entry)
@@ -485,8 +491,10 @@ class MapBuilder:
             gj.control = False
             gj.add_to(group)
             group.add_to(m)
+            self._data_var = gj.get_name()
             return group.get_name()
         gj.add_to(m)
+        self._data_var = gj.get_name()
         return gj.get_name()
 
     # ------------------------------------------------------------------ convenience
