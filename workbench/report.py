@@ -77,15 +77,6 @@ THEMES: dict[str, str] = {
     "overview": "00_overview.ipynb",
 }
 
-#: Themes that need input a study may not have (issue 23: a treatment study without police
-#: files): theme -> (the file keys it needs, one of which is enough; what is missing).
-THEME_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "supply": (("police_street",), "no police street files"),
-    "communities": (("police_street",), "no police street files"),
-    "overview": (("police_street",), "no police street files"),
-    "young_people": (("young_people",), "no young_people table"),
-}
-
 #: Seconds one notebook cell may run before the report stops with an error.
 CELL_TIMEOUT_S = 600
 
@@ -677,6 +668,9 @@ def _renderers(folder: Path) -> list[str]:
 
 #: The study files (or ``[indicators]`` tables) each theme needs beyond the police data.
 THEME_NEEDS: dict[str, tuple[str, ...]] = {
+    "supply": ("police_street",),
+    "communities": ("police_street",),
+    "overview": ("police_street",),
     "young_people": ("young_people",),
     "treatment": (
         "treatment_demographics",
@@ -685,17 +679,26 @@ THEME_NEEDS: dict[str, tuple[str, ...]] = {
         "services",
         "waiting_times",
         "treatment_outcomes",
+        "ndtms_viewit",
+        "ndtms_viewit_england",
     ),
     "indicators": ("[indicators]",),
 }
 
 
 def theme_without_data(theme: str, config: StudyConfig) -> str | None:
-    """Why a theme has no data for this study (None when it has some), in one sentence.
+    """Why a theme has no data for this study (None when it has some), in one phrase.
 
-    Examples: young people without a ``young_people`` table; treatment without any
-    partnership treatment table; indicators without ``[indicators]`` tables. The theme still
-    runs (its sections say "not configured"); the report and the CLI say so plainly.
+    A theme needs any one of its files in :data:`THEME_NEEDS` (``[indicators]``: any national
+    table). A theme without data is not run: ``workbench report`` says so in one line
+    (:func:`skipped_themes`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> cfg = SimpleNamespace(file=lambda key: None, indicators={})
+    >>> theme_without_data("supply", cfg), theme_without_data("young_people", cfg)
+    ('no police street files', 'no young_people table')
     """
     needs = THEME_NEEDS.get(theme)
     if not needs:
@@ -703,10 +706,14 @@ def theme_without_data(theme: str, config: StudyConfig) -> str | None:
     if needs == ("[indicators]",):
         if config.indicators:
             return None
-        return "no national comparison tables are configured ([indicators] in area.toml)"
+        return "no national comparison tables ([indicators] in area.toml)"
     if any(config.file(k) for k in needs):
         return None
-    return "none of its tables is configured (" + ", ".join(needs) + " under [files])"
+    if needs == ("police_street",):
+        return "no police street files"
+    if len(needs) == 1:
+        return f"no {needs[0]} table"
+    return "none of its tables (" + ", ".join(needs) + " under [files])"
 
 
 def welsh_note(study: Study) -> str | None:
@@ -752,10 +759,6 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         "",
         "**Data used:** " + "; ".join(data_sources(study)) + ".",
     ]
-    theme = folder.name.split("_", 1)[1] if "_" in folder.name else folder.name
-    missing = theme_without_data(theme, cfg)
-    if missing:
-        lines += ["", f"**No data for this theme in this study:** {missing}."]
     wales = welsh_note(study)
     if wales:
         lines += ["", f"**Not compared with England:** {wales}"]
@@ -794,8 +797,8 @@ def skipped_themes(cfg: Any, themes: list[str]) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     for theme in themes:
-        keys, reason = THEME_NEEDS.get(theme, ((), ""))
-        if keys and not any(cfg.file(k) for k in keys):
+        reason = theme_without_data(theme, cfg)
+        if reason:
             out[theme] = reason
     return out
 
@@ -946,11 +949,6 @@ def run_report_cli(
             f"{audit.get('map_features_checked', 0)} feature(s) of protected layers; "
             f"{audit.get('leaks_found', 0)} leak(s)"
         )
-    cfg = load_config(config)
-    for theme in results:
-        missing = theme_without_data(theme, cfg)
-        if missing:
-            print(f"{'no data':>13}: {theme}: {missing}")
     if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack
         first = next(iter(results.values()))
         pack = first.parent / f"{first.name.split('_', 1)[0]}_pack"
