@@ -1,9 +1,9 @@
 """Issue 21: the full reports of the Gloucester (IoD 2025) and Newport (WIMD 2019) studies.
 
 Each report runs once per session (``gloucester_report``, ``newport_report`` in conftest.py):
-every theme with data is written (the others are skipped, saying why), the outputs name the index, year, geography and place actually used,
-never "IMD 2019" (the English 2019 index, not the "IMD 2019" inside "WIMD 2019") nor
-"Leicester".
+every theme with data is written (the others are skipped, saying why), the outputs name the
+index, year, geography and place actually used, never "IMD 2019" (the English 2019 index,
+not the "IMD 2019" inside "WIMD 2019") nor "Leicester".
 """
 
 from __future__ import annotations
