@@ -48,6 +48,27 @@ def mini(tmp_path_factory) -> MiniStudy:
         "needle_finds": str(s / "synthetic" / "synthetic_needle_finds.csv"),
         "young_people": str(s / "synthetic" / "synthetic_young_people.csv"),
     }
+    nat = s / "national"
+    indicators = {
+        "area_names": str(nat / "lad2019_codes_names.csv"),
+        "area_regions": str(nat / "la_merged_locations.md"),
+        "population": str(nat / "la_population_2009_2019.csv"),
+        "england_population": str(nat / "england_regions_population_2009_2019.csv"),
+        "imd_average": str(nat / "la_imd_average_score_2015_2019.csv"),
+        "deaths_misuse": str(nat / "la_deaths_drug_misuse_2009_2018.csv"),
+        "deaths_poisoning": str(nat / "la_deaths_drug_poisoning_2009_2018.csv"),
+        "admissions_misuse": str(nat / "la_admissions_drug_misuse_2009_2020.csv"),
+        "admissions_poisoning_primary": str(nat / "la_admissions_drug_primary_diag_2009_2020.csv"),
+        "admissions_poisoning_secondary": str(
+            nat / "la_admissions_drug_secondary_diag_2009_2020.csv"
+        ),
+        "seizures": str(nat / "force_drug_seizures_2009_10_to_2018_19.csv"),
+        "force_population": str(nat / "force_population_2009_2019.csv"),
+        "police_force": "Leicestershire",
+        "ethnicity_population": str(s / "census2021_leicester_ethnicity.csv"),
+        "fingertips": [str(nat / "fingertips_93517_ocu_not_in_treatment_extract.csv")],
+    }
+    files["ethnicity_population"] = str(s / "census2021_leicester_ethnicity.csv")
     study = {
         "name": "mini",
         "area_codes": ["E06000016"],
@@ -55,8 +76,9 @@ def mini(tmp_path_factory) -> MiniStudy:
         "period_end": MONTHS[-1],
         "suppression_threshold": 5,
         "per": 10000,
+        "area_name": "Leicester",
     }
-    return MiniStudy(root=root, files=files, study=study, thresholds={})
+    return MiniStudy(root=root, files=files, study=study, thresholds={}, indicators=indicators)
 
 
 @pytest.fixture
