@@ -674,7 +674,6 @@ def validate_study(cfg: Any) -> Study:
     to every notebook (loaded once per run).
     """
     from workbench.study import Study
-
     from workbench.validate import study_checks
 
     study = Study(cfg)

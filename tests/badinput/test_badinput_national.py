@@ -206,17 +206,53 @@ WIDE: list[Case] = []
 # the same corruptions of every wide national table
 for key, fname, area, years, least in (
     (DM, "la_deaths_drug_misuse_2009_2018.csv", "Leicester", ("2009", "2018"), ">= 0"),
-    ("deaths_poisoning", "la_deaths_drug_poisoning_2009_2018.csv", "Leicester", ("2009", "2018"), ">= 0"),
-    ("admissions_misuse", "la_admissions_drug_misuse_2009_2020.csv", "Leicester", ("2009", "2020"), ">= 0"),
-    ("admissions_poisoning_primary", "la_admissions_drug_primary_diag_2009_2020.csv", "Leicester", ("2009", "2020"), ">= 0"),
-    ("admissions_poisoning_secondary", "la_admissions_drug_secondary_diag_2009_2020.csv", "Leicester", ("2009", "2020"), ">= 0"),
+    (
+        "deaths_poisoning",
+        "la_deaths_drug_poisoning_2009_2018.csv",
+        "Leicester",
+        ("2009", "2018"),
+        ">= 0",
+    ),
+    (
+        "admissions_misuse",
+        "la_admissions_drug_misuse_2009_2020.csv",
+        "Leicester",
+        ("2009", "2020"),
+        ">= 0",
+    ),
+    (
+        "admissions_poisoning_primary",
+        "la_admissions_drug_primary_diag_2009_2020.csv",
+        "Leicester",
+        ("2009", "2020"),
+        ">= 0",
+    ),
+    (
+        "admissions_poisoning_secondary",
+        "la_admissions_drug_secondary_diag_2009_2020.csv",
+        "Leicester",
+        ("2009", "2020"),
+        ">= 0",
+    ),
     (POP, "la_population_2009_2019.csv", "Leicester", ("2009", "2019"), ">= 1"),
-    ("england_population", "england_regions_population_2009_2019.csv", "England", ("2009", "2019"), ">= 1"),
-    ("force_population", "force_population_2009_2019.csv", "Leicestershire", ("2009", "2019"), ">= 1"),
+    (
+        "england_population",
+        "england_regions_population_2009_2019.csv",
+        "England",
+        ("2009", "2019"),
+        ">= 1",
+    ),
+    (
+        "force_population",
+        "force_population_2009_2019.csv",
+        "Leicestershire",
+        ("2009", "2019"),
+        ">= 1",
+    ),
     ("imd_average", "la_imd_average_score_2015_2019.csv", "Leicester", ("2015", "2019"), ">= 0"),
 ):
     first, last = years
-    k = key.replace("_", "-")
+    k = "nat-" + key.replace("_", "-")
     WIDE += [
         Case(f"{k}-negative", ind_csv(key, fname, _cell(area, "-120", last)),
              (fname, f"'{area}'", least, "-120")),
@@ -238,7 +274,7 @@ for key, fname, area, years, least in (
                          (fname, f"no row for {int(first) + 3}")))  # fmt: skip
     if key == POP:
         WIDE.append(Case(f"{k}-zero", ind_csv(key, fname, _cell(area, "0", last)),
-                         (fname, f"'{area}'", ">= 1", "found 0")))  # fmt: skip
+                         (fname, f"'{area}'", ">= 1", "found '0'")))  # fmt: skip
 
 OTHER_NATIONAL = [
     # a file without years in its name, cut short: the tables published with it say so
@@ -251,7 +287,7 @@ OTHER_NATIONAL = [
     Case("deaths-misuse-unnamed-gap", ind_csv(DM, "deaths.csv", _drop_years("2013")),
          ("deaths.csv", "every year from 2009 to 2018", "no row for 2013")),
     Case("deaths-misuse-two-names-one-code",
-         ind_csv(DM, "la_deaths_drug_misuse_2009_2018.csv", rename_column("Leicestershire", "leicester")),
+         ind_csv(DM, "la_deaths_drug_misuse_2009_2018.csv", rename_column("Nottingham", "leicester")),
          ("la_deaths_drug_misuse_2009_2018.csv", "one column per area code", "E06000016", "'Leicester'", "'leicester'")),
     Case("deaths-misuse-empty", ind_file(DM, "d_2009_2018.csv", _bytes(b"")),
          ("d_2009_2018.csv", "empty file")),
@@ -361,11 +397,13 @@ OTHER_NATIONAL = [
          ("[indicators]", "table_area_name 'Nottingham'", "E06000018", "E06000016")),
     Case("table-area-name-unknown", ind_setting(table_area_name="Narnia"),
          ("[indicators]", "table_area_name 'Narnia'", "not an area of the national tables")),
-    Case("table-area-name-county", ind_setting(table_area_name="Leicestershire"),
-         ("[indicators]", "table_area_name 'Leicestershire'", "not the study's area", "'Leicester'")),
+    Case("table-area-name-county", ind_setting(table_area_name="Leicestershire and Rutland"),
+         ("[indicators]", "table_area_name 'Leicestershire and Rutland'", "not the study's area", "'Leicester'")),
+    Case("table-area-name-not-exact", ind_setting(table_area_name="Leicestershire"),
+         ("[indicators]", "table_area_name 'Leicestershire'", "not an area of the national tables", "did you mean")),
     # residents by ethnic group: the denominators of the disproportionality ratios
     Case("ethnicity-white-zero", ind_csv("ethnicity_population", "eth.csv", set_cell("population", "0", 0)),
-         ("eth.csv", "row 1", "'population'", ">= 1", "found 0")),
+         ("eth.csv", "row 1", "'population'", ">= 1", "found '0'")),
     Case("ethnicity-white-missing", ind_csv("ethnicity_population", "eth.csv", lambda h, d: d.pop(0)),
          ("eth.csv", "'ethnicity'", "no 'White' row")),
     Case("ethnicity-unknown-group", ind_csv("ethnicity_population", "eth.csv", set_cell("ethnicity", "Asian British", 1)),
@@ -377,7 +415,7 @@ OTHER_NATIONAL = [
     Case("ethnicity-group-twice", ind_csv("ethnicity_population", "eth.csv", _repeat_row(0)),
          ("eth.csv", "row 6", "'ethnicity'", "each group named once")),
     Case("files-ethnicity-white-zero", files_csv("ethnicity_population", "eth2.csv", set_cell("population", "0", 0)),
-         ("eth2.csv", "row 1", "'population'", "found 0")),
+         ("eth2.csv", "row 1", "'population'", "found '0'")),
     # a district code the study names that matches no LSOA
     Case("area-codes-one-unmatched",
          lambda m, t: write_toml(t / "area.toml", m, study={"area_codes": ["E06000016", "E07000135"]}),
@@ -397,8 +435,8 @@ def test_corpus_size():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_national_bad_input_stops_with_a_clear_message(case, mini, run_validate, tmp_path):
-    toml = case.build(mini, tmp_path)
+def test_national_bad_input_stops_with_a_clear_message(case, mini_national, run_validate, tmp_path):
+    toml = case.build(mini_national, tmp_path)
     rc, out, err = run_validate(toml)
     assert rc == 2, f"exit {rc}; stdout:\n{out[-2000:]}\nstderr:\n{err}"
     assert err.startswith("error: ") and "Traceback" not in err
@@ -420,6 +458,7 @@ def _cut_month(fraction: float):
 
 @pytest.mark.parametrize("fraction", [0.1, 0.02], ids=["cut-to-10pc", "cut-to-2pc"])
 def test_collapsed_police_month_is_flagged_not_zero(fraction, mini, run_validate, tmp_path):
+    # (the file and setting study: the month's rows are what matters here)
     p = police_copy(mini, tmp_path / "p", _cut_month(fraction), month=MONTHS[1])
     toml = write_toml(tmp_path / "area.toml", mini, files={"police_street": [str(p)]})
     rc, out, err = run_validate(toml, "--json")
@@ -432,8 +471,10 @@ def test_collapsed_police_month_is_flagged_not_zero(fraction, mini, run_validate
     assert "Held but collapsed (treated as missing, not as counts): leicestershire 2021-02" in out
 
 
-def test_whole_months_are_not_flagged(mini, run_validate, tmp_path):
-    rc, out, err = run_validate(write_toml(tmp_path / "area.toml", mini), "--json")
+def test_national_mini_study_is_valid_and_nothing_is_flagged(mini_national, run_validate, tmp_path):
+    rc, out, err = run_validate(write_toml(tmp_path / "area.toml", mini_national), "--json")
     assert rc == 0, err
-    assert json.loads(out)["coverage"]["collapsed"] == {}
-
+    data = json.loads(out)
+    assert data["coverage"]["collapsed"] == {}
+    kinds = {f["kind"] for f in data["files"]}
+    assert {"deaths_misuse", "fingertips", "seizures", "area_regions"} <= kinds

@@ -10,6 +10,7 @@ the ledger and the notebook can say how each name was placed.
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import re
@@ -63,7 +64,24 @@ MATCH = {
 _CODE_RE = re.compile(r"^[EWSNK]\d{8}$")
 _SPLIT_RE = re.compile(r"\s+and\s+|\s*/\s*|\s*,\s*", re.IGNORECASE)
 #: Years a file's name says it holds: ``..._2009_2018.csv``, ``..._2009_10_to_2018_19.csv``.
-_NAME_YEARS_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:_\d\d)?_(?:to_)?((?:19|20)\d\d)(?:_\d\d)?(?!\d)")
+_NAME_YEARS_RE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)(?:_\d\d)?_(?:to_)?((?:19|20)\d\d)(?:_\d\d)?(?!\d)"
+)
+
+
+def _numbers(df: pd.DataFrame, columns: list[str], name: str, *, minimum: float) -> dict:
+    """``{column: float Series}`` of text columns in one pass (blank = missing); the first bad
+    cell is reported by :func:`~workbench.loaders._io.to_number` (row and column named)."""
+    text = pd.Series(df[columns].to_numpy().ravel(order="F"), dtype="string")
+    text = text.str.replace(r"[,\s\u00a0]", "", regex=True)
+    text = text.mask(text == "")
+    num = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
+    bad = (text.notna().to_numpy() & np.isnan(num)) | (num < minimum)
+    if bad.any():
+        col = columns[int(np.flatnonzero(bad)[0]) // len(df)]
+        to_number(df[col], name, col, minimum=minimum)  # raises, naming the row
+    n = len(df)
+    return {c: pd.Series(num[i * n : (i + 1) * n], index=df.index) for i, c in enumerate(columns)}
 
 
 def _read_frame(path: Path, name: str) -> pd.DataFrame:
@@ -103,10 +121,12 @@ def _read_frame(path: Path, name: str) -> pd.DataFrame:
             fix="Open the file in a spreadsheet, check that row and save it as CSV.",
         ) from exc
     df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
-    short = df.isna().any(axis=1)
+    # pandas pads a short row with blanks: count each row's fields as written
+    widths = [len(r) for r in csv.reader(io.StringIO(data.decode(enc))) if r]
+    short = pd.Series([w < len(header) for w in widths[1 : len(df) + 1]], dtype=bool)
     if short.any():
         p, i = first_bad(short)
-        n = int(df.iloc[p].notna().sum())
+        n = widths[p + 1]
         raise DataError(
             name,
             f"{len(df.columns)} fields on every row, as in the header",
@@ -334,7 +354,7 @@ def read_area_wide(
     # counts, populations and IMD averages are never negative; a population is at least 1
     # (a population of 0 or below would blank or flip every rate divided by it)
     least = 1 if "population" in kind else 0
-    values = {a: to_number(df[a], name, a, minimum=least) for a in areas}
+    values = _numbers(df, areas, name, minimum=least)
     blank = int(sum(v.isna().sum() for v in values.values()))
     entry.kept = len(df)
     matches = match_area_names(areas, names)
@@ -513,9 +533,12 @@ def read_force_table(
     if dup.any():
         p, i = first_bad(dup)
         key = out[["period", "force"]].iloc[p]
-        first = int(np.flatnonzero(
-            (out["period"] == key["period"]) & (out["force"] == key["force"])
-        )[0]) + 1
+        first = (
+            int(
+                np.flatnonzero((out["period"] == key["period"]) & (out["force"] == key["force"]))[0]
+            )
+            + 1
+        )
         raise DataError(
             name,
             "one row per force and year",
@@ -794,8 +817,7 @@ def check_same_years(tables: Mapping[str, tuple[str, Iterable[object]]], what: s
             others = ", ".join(k for k in held if k != key)
             raise DataError(
                 file,
-                f"the same years as the other {what} ({others}): "
-                f"{min(every)} to {max(every)}",
+                f"the same years as the other {what} ({others}): {min(every)} to {max(every)}",
                 found=f"no row for {', '.join(lack[:12])}" + (" ..." if len(lack) > 12 else ""),
                 fix="Download the file again (a file cut short silently moves the comparison "
                 "to older years), or leave the shorter table out of [indicators].",
@@ -891,7 +913,9 @@ def check_table_area_name(
     want = set(area_codes)
     known = set(table_names)
     if known and name not in known:
-        close = sorted(n for n in known if normalise_area_name(n)[:4] == normalise_area_name(name)[:4])
+        close = sorted(
+            n for n in known if normalise_area_name(n)[:4] == normalise_area_name(name)[:4]
+        )
         raise ConfigError(
             f"{setting}: table_area_name {name!r} is not an area of the national tables"
             + (f" (did you mean {', '.join(map(repr, close[:3]))}?)" if close else "")
@@ -907,7 +931,13 @@ def check_table_area_name(
         # a name the code list does not know (a county, a merged area): it must not be the
         # name of an area the code list places elsewhere when the study's own name is there
         own = set(lookup.loc[lookup["area_code"].isin(want), "area_name"])
-        mine = {n for n in known if area_codes_of(n, lookup) & want}
+        listed = sorted(known)
+        coded = match_area_names(listed, lookup)["area_code"]
+        mine = {
+            n
+            for n, c in zip(listed, coded, strict=True)
+            if pd.notna(c) and set(str(c).split("+")) & want
+        }
         if own and mine and name not in mine:
             raise ConfigError(
                 f"{setting}: table_area_name {name!r} is not the study's area; the national "
@@ -945,7 +975,9 @@ def check_long_names(
         else {}
     )
     keys = long["area_name"].map(normalise_area_name)
-    for i, (code, nm, key) in enumerate(zip(long["area_code"], long["area_name"], keys, strict=True)):
+    for i, (code, nm, key) in enumerate(
+        zip(long["area_code"], long["area_name"], keys, strict=True)
+    ):
         if not nm:
             continue
         listed = by_code.get(str(code))
@@ -1000,10 +1032,11 @@ def check_regions(
 
     placed = regions.loc[regions["region"].notna()]
     if lookup is not None:
-        for nm, region in zip(placed["area_name"], placed["region"], strict=True):
-            codes = area_codes_of(str(nm), lookup)
-            if not codes:
+        coded = match_area_names(placed["area_name"].astype(str), lookup)["area_code"]
+        for nm, region, code in zip(placed["area_name"], placed["region"], coded, strict=True):
+            if pd.isna(code):
                 continue
+            codes = set(str(code).split("+"))
             london = all(c.startswith("E09") for c in codes)
             if london != (normalise_area_name(region) == "london"):
                 raise ConfigError(
