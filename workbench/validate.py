@@ -104,12 +104,14 @@ def study_checks(study: Any) -> None:
       the force population table;
     * Fingertips names agree with the area code list and the study's name sits only under the
       study's codes (:func:`~workbench.loaders.areas.check_long_names`);
+    * the study's area has one column, under one name, in every national area table
+      (:func:`~workbench.loaders.areas.check_study_in_tables`);
     * the region lists agree with the codes (London = E09) and with the published regional
       populations (:func:`~workbench.loaders.areas.check_regions`);
     * the populations by ethnic group name the Census groups, White (the reference of every
       disproportionality ratio) among them, each with at least 1 resident.
     """
-    from workbench.indicators.national import study_table_name
+    from workbench.indicators.national import LA_TABLES, study_table_name
     from workbench.indicators.stopsearch import ETHNIC_GROUPS
     from workbench.ledger import Ledger
     from workbench.loaders._io import display_name
@@ -117,6 +119,7 @@ def study_checks(study: Any) -> None:
         check_long_names,
         check_regions,
         check_same_years,
+        check_study_in_tables,
         check_table_area_name,
         read_group_population,
     )
@@ -133,6 +136,10 @@ def study_checks(study: Any) -> None:
                 if k in tables.tables
             }
             check_same_years(present, what)
+        files = {k: display_name(ind[k]) for k in tables.tables if ind.get(k)}
+        named = tables.matches()
+        named = named.loc[named["table"].isin([*LA_TABLES, "population", "imd_average"])]
+        check_study_in_tables(named, cfg.area_codes, files)
         names = (
             set().union(*(set(df["area_name"]) for df in tables.tables.values()))
             if tables.tables

@@ -49,6 +49,7 @@ __all__ = [
     "check_regions",
     "check_table_area_name",
     "area_codes_of",
+    "check_study_in_tables",
 ]
 
 logger = logging.getLogger(__name__)
@@ -336,6 +337,19 @@ def read_area_wide(
     if period_column not in df.columns:
         raise DataError(name, f"a period column {period_column!r}", found=list(df.columns))
     areas = [c for c in df.columns if c != period_column]
+    unnamed = [c for c in areas if not c or c.startswith("Unnamed:")]
+    for c in unnamed:
+        if df[c].str.strip().ne("").any():
+            raise DataError(
+                name,
+                "an area name at the head of every column with values",
+                found="a blank header cell",
+                column=c,
+                fix="Put the area's name in the header: a column without one is no area.",
+            )
+    if unnamed:  # a trailing comma on every line (a spreadsheet export): empty columns
+        entry.note("empty column(s) without a header ignored", len(unnamed))
+        areas = [c for c in areas if c not in unnamed]
     if not areas:
         raise DataError(name, "one column per area after the period column", found="none")
     dup = pd.Index(areas).duplicated()
@@ -1072,3 +1086,43 @@ def check_regions(
                     f"gives {published:,.0f}: an area is listed under the wrong region (or "
                     "missing from it). Correct the region lists."
                 )
+
+
+def check_study_in_tables(
+    matches: pd.DataFrame, area_codes: Iterable[str], files: Mapping[str, str]
+) -> None:
+    """The study's area has one column, under one name, in every national area table.
+
+    ``matches`` is one row per table and area name (``table``, ``area_name``, ``area_code``,
+    ``match``: :meth:`workbench.indicators.national.NationalTables.matches`); ``files`` maps a
+    table to its file. When any table has the study (codes equal to, or containing, the
+    study's codes), every table must, under the same name: a table that names it otherwise
+    (``"leicester"``) or leaves it out would silently drop the study's figures of that table
+    or compare it with the wrong area.
+
+    Raises
+    ------
+    DataError
+        Naming the file, the study's codes and what the other tables call it.
+    """
+    want = set(area_codes)
+    coded = matches.loc[matches["area_code"].notna()]
+    has = coded.loc[coded["area_code"].map(lambda c: want <= set(str(c).split("+")))]
+    if has.empty:
+        return
+    exact = has.loc[has["area_code"].map(lambda c: set(str(c).split("+")) == want)]
+    pick = exact if len(exact) else has
+    name = pick["area_name"].value_counts().index[0]
+    for table in dict.fromkeys(matches["table"]):
+        mine = pick.loc[pick["table"] == table, "area_name"].tolist()
+        if mine == [name]:
+            continue
+        raise DataError(
+            files.get(table, table),
+            f"a column for the study's area {'+'.join(sorted(want))} named {name!r}, as in the "
+            "other national tables",
+            found=", ".join(map(repr, mine)) if mine else "none",
+            column=mine[0] if mine else None,
+            fix="Name the study's column as the other tables do (its figures would otherwise "
+            "be left out or compared with another area).",
+        )
