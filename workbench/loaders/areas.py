@@ -71,17 +71,38 @@ _NAME_YEARS_RE = re.compile(
 
 
 def _numbers(df: pd.DataFrame, columns: list[str], name: str, *, minimum: float) -> dict:
-    """``{column: float Series}`` of text columns in one pass (blank = missing); the first bad
-    cell is reported by :func:`~workbench.loaders._io.to_number` (row and column named)."""
+    """``{column: float Series}`` of text columns in one pass (blank = missing).
+
+    Every cell must be blank or a finite number >= ``minimum`` ("1,296" accepted); the first
+    other cell is refused with its row and column named. A table without any number at all
+    is refused too (every figure of it would silently be missing).
+    """
     text = pd.Series(df[columns].to_numpy().ravel(order="F"), dtype="string")
     text = text.str.replace(r"[,\s\u00a0]", "", regex=True)
     text = text.mask(text == "")
     num = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
-    bad = (text.notna().to_numpy() & np.isnan(num)) | (num < minimum)
-    if bad.any():
-        col = columns[int(np.flatnonzero(bad)[0]) // len(df)]
-        to_number(df[col], name, col, minimum=minimum)  # raises, naming the row
+    given = text.notna().to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = given & (~np.isfinite(num) | (num < minimum))
     n = len(df)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        col, pos = columns[k // n], k % n
+        raise DataError(
+            name,
+            f"a number >= {minimum:g}",
+            found=show(df[col].iloc[pos]),
+            row=int(df.index[pos]) + 1,
+            column=col,
+            fix="Correct or blank that cell (a blank means 'not published').",
+        )
+    if not given.any():
+        raise DataError(
+            name,
+            "at least one number in the area columns",
+            found="every cell blank",
+            fix="Download the file again: a table of blanks would silently drop its indicator.",
+        )
     return {c: pd.Series(num[i * n : (i + 1) * n], index=df.index) for i, c in enumerate(columns)}
 
 
