@@ -443,7 +443,8 @@ CASES = WIDE + OTHER_NATIONAL
 def test_corpus_size():
     """At least 150 corrupted copies over the whole corpus (both files), every id once."""
     flagged = 2  # the collapsed-month cases below
-    total = len(FILE_AND_SETTING_CASES) + len(LEDGER) + len(CASES) + flagged
+    ledger = len(LEDGER) + len(NATIONAL_LEDGER)
+    total = len(FILE_AND_SETTING_CASES) + ledger + len(CASES) + flagged
     assert total >= 150, total
     ids = [c.id for c in CASES] + [c.id for c in FILE_AND_SETTING_CASES]
     assert len(set(ids)) == len(ids)
@@ -493,3 +494,43 @@ def test_national_mini_study_is_valid_and_nothing_is_flagged(mini_national, run_
     assert data["coverage"]["collapsed"] == {}
     kinds = {f["kind"] for f in data["files"]}
     assert {"deaths_misuse", "fingertips", "seizures", "area_regions"} <= kinds
+
+
+# -- cases where reading on is right: the ledger says what was set aside -------------------------
+
+
+def _trailing_comma(src: str | Path, dst: Path) -> Path:
+    lines = Path(src).read_text(encoding="utf-8").splitlines()
+    dst.write_text("\n".join(ln + "," for ln in lines) + "\n", encoding="utf-8")
+    return dst
+
+
+NATIONAL_LEDGER = [
+    # a spreadsheet export's trailing comma: an empty column without a header, noted
+    ("deaths-misuse-trailing-comma", ind_file(DM, "la_deaths_drug_misuse_2009_2018.csv", _trailing_comma),
+     "deaths_misuse", "empty column(s) without a header ignored", 1),
+    # an area name the code list does not know: kept under its name, counted as not matched
+    ("deaths-misuse-unknown-area", ind_csv(DM, "la_deaths_drug_misuse_2009_2018.csv", rename_column("Barnet", "Barnet Borough")),
+     "deaths_misuse", "area columns: not matched to a code", 32),
+    # a force the force population table does not list (not in England's total), counted
+    ("seizures-unlisted-force", ind_csv("seizures", "force_drug_seizures_2009_10_to_2018_19.csv", set_cell("Police force", "Isle of Man", 0)),
+     "seizures", "force rows: not one of the listed forces", 21),
+    # a Fingertips row without an area code (a footnote row), dropped with its reason
+    ("fingertips-no-code-row", ind_csv(FT, "ft.csv", set_cell("Area Code", "", 5)),
+     "fingertips", "no area code", 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("build", "kind", "reason", "count"),
+    [pytest.param(*c[1:], id=c[0]) for c in NATIONAL_LEDGER],
+)
+def test_national_rows_set_aside_with_a_named_reason(
+    build, kind, reason, count, mini_national, run_validate, tmp_path
+):
+    rc, out, err = run_validate(build(mini_national, tmp_path), "--json")
+    assert rc == 0, err
+    files = [f for f in json.loads(out)["files"] if f["kind"] == kind]
+    found = sum(f["dropped"].get(reason, 0) + f.get("notes", {}).get(reason, 0) for f in files)
+    assert found == count
+    assert all(f["read"] == f["kept"] + sum(f["dropped"].values()) for f in files)
