@@ -305,8 +305,9 @@ OTHER_NATIONAL = [
          ind_csv("seizures", "force_drug_seizures_2009_10_to_2018_19.csv",
                  _repeat_row(140, _scale_row("All drugs", 10))),
          ("force_drug_seizures_2009_10_to_2018_19.csv", "row 411", "'Police force'", "one row per force and year", "again")),
-    Case("seizures-force-twice-same",
-         ind_csv("seizures", "force_drug_seizures_2009_10_to_2018_19.csv", _repeat_row(5)),
+    Case("seizures-force-twice-other-name",
+         ind_csv("seizures", "force_drug_seizures_2009_10_to_2018_19.csv",
+                 _repeat_row(5, lambda h, r: r.__setitem__(1, r[1].upper()))),
          ("force_drug_seizures_2009_10_to_2018_19.csv", "'Police force'", "one row per force and year")),
     Case("seizures-negative",
          ind_csv("seizures", "force_drug_seizures_2009_10_to_2018_19.csv", set_cell("All drugs", "-5", 3)),
@@ -347,8 +348,6 @@ OTHER_NATIONAL = [
     Case("fingertips-name-under-wrong-code",
          ind_csv(FT, "ft.csv", set_cell("Area Name", "Darlington", 3)),
          ("ft.csv", "row 4", "'Area Name'", "E06000001", "'Hartlepool'", "'Darlington'")),
-    Case("fingertips-row-twice", ind_csv(FT, "ft.csv", _repeat_row(3)),
-         ("ft.csv", "'Area Code'", "one row per indicator, area, period", "again")),
     Case("fingertips-row-twice-other-value",
          ind_csv(FT, "ft.csv", _repeat_row(3, lambda h, r: r.__setitem__(h.index("Value"), "10"))),
          ("ft.csv", "'Area Code'", "again")),
@@ -515,6 +514,10 @@ NATIONAL_LEDGER = [
     # a force the force population table does not list (not in England's total), counted
     ("seizures-unlisted-force", ind_csv("seizures", "force_drug_seizures_2009_10_to_2018_19.csv", set_cell("Police force", "Isle of Man", 0)),
      "seizures", "force rows: not one of the listed forces", 21),
+    # a row repeated cell for cell: the same figure twice, set aside once
+    ("fingertips-row-twice", ind_csv(FT, "ft.csv", _repeat_row(3)), "fingertips", "duplicate record", 1),
+    ("seizures-row-twice", ind_csv("seizures", "force_drug_seizures_2009_10_to_2018_19.csv", _repeat_row(5)),
+     "seizures", "duplicate record", 1),
     # a Fingertips row without an area code (a footnote row), dropped with its reason
     ("fingertips-no-code-row", ind_csv(FT, "ft.csv", set_cell("Area Code", "", 5)),
      "fingertips", "no area code", 1),

@@ -501,6 +501,11 @@ def read_area_long(path: str | Path, ledger: Ledger, *, kind: str) -> pd.DataFra
         if c in out:
             least = 0 if c in ("count", "denominator") else None
             out[c] = to_number(out[c], name, cols[c], minimum=least)
+    # a row repeated cell for cell is the same figure twice: set aside (ledger); a repeat
+    # with other figures is an error (_check_long_rows), never a choice between them
+    same = df.loc[out.index].duplicated()
+    entry.drop(REASONS["duplicate"], int(same.sum()))
+    out = out.loc[~same.to_numpy()]
     _check_long_rows(df.loc[out.index], out, name, cols)
     entry.kept = len(out)
     out = out.reset_index(drop=True)
@@ -564,20 +569,21 @@ def read_force_table(
     for c in df.columns:
         if c not in (period_column, force_column):
             out[c] = to_number(df[c], name, c, minimum=0)
+    # a row repeated cell for cell: set aside (ledger); a repeat with other figures: an error
+    same = (df.duplicated() & out.duplicated(["period", "force"])).to_numpy()
+    entry.drop(REASONS["duplicate"], int(same.sum()))
+    out, how, stripped = out.loc[~same], how[~same], stripped.loc[~same]
     dup = out.duplicated(["period", "force"])
     if dup.any():
         p, i = first_bad(dup)
         key = out[["period", "force"]].iloc[p]
-        first = (
-            int(
-                np.flatnonzero((out["period"] == key["period"]) & (out["force"] == key["force"]))[0]
-            )
-            + 1
-        )
+        same_key = (out["period"] == key["period"]) & (out["force"] == key["force"])
+        first = int(out.index[same_key.to_numpy()][0]) + 1
         raise DataError(
             name,
             "one row per force and year",
-            found=f"{stripped.iloc[p]!r} in {key['period']} again (first on row {first})",
+            found=f"{stripped.iloc[p]!r} in {key['period']} again with other figures "
+            f"(first on row {first})",
             row=i,
             column=force_column,
             fix="Remove the repeated row: a repeated force is an error, never a choice.",
