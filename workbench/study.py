@@ -535,11 +535,14 @@ class Study:
             logger.warning("Stop and search coverage: %s", cov.describe())
         return cov
 
-    def _record_coverage(self, rows: pd.DataFrame | None = None) -> None:
+    def _record_coverage(
+        self, rows: pd.DataFrame | None = None, counts: pd.DataFrame | None = None
+    ) -> None:
         """Build the coverage from the police ledgers' months; put it in the ledger too (so the
         run log and ``validate --json`` carry it). With ``rows`` (the study's street crimes:
         ``month`` and ``reported_by``), months whose row count collapsed against their
-        neighbours are flagged and treated as missing (:func:`workbench.coverage.collapsed_months`).
+        neighbours are flagged and treated as missing (:func:`workbench.coverage.collapsed_months`);
+        with ``counts`` (an engine's ``month``/``count`` aggregates) the same for a single force.
         """
         months: dict[str, set[str]] = {}
         for fl in self.ledger.files:
@@ -561,6 +564,11 @@ class Study:
                 if f in months and str(m) in months[f]:
                     by_force.setdefault(str(f), {})[m] = int(n)
             cov = cov.with_collapsed(by_force)
+        elif counts is not None and len(months) == 1 and {"month", "count"} <= set(counts):
+            force = next(iter(months))
+            per = counts.groupby("month")["count"].sum()
+            held = months[force]
+            cov = cov.with_collapsed({force: {m: int(n) for m, n in per.items() if str(m) in held}})
         self.ledger.coverage = cov.to_dict()
         if not cov.complete:
             logger.warning("Police coverage: %s", cov.describe())
@@ -633,7 +641,9 @@ class Study:
             scheduler=self.config.scheduler,
             ledger=self.ledger,
         )
-        self._record_coverage()  # the engines record the files' months as the loader does
+        # the engines record the files' months as the loader does; a single force's monthly
+        # counts flag collapsed months as the loader's rows do
+        self._record_coverage(counts=agg.counts)
         return agg
 
     @cached_property
