@@ -566,9 +566,9 @@ def read_force_table(
         }
     )
     check_years(out["period"], name, period_column, financial=True, rows=True)
-    for c in df.columns:
-        if c not in (period_column, force_column):
-            out[c] = to_number(df[c], name, c, minimum=0)
+    measures = [c for c in df.columns if c not in (period_column, force_column)]
+    for c, v in _numbers(df, measures, name, minimum=0).items():
+        out[c] = v
     # a row repeated cell for cell: set aside (ledger); a repeat with other figures: an error
     same = (df.duplicated() & out.duplicated(["period", "force"])).to_numpy()
     entry.drop(REASONS["duplicate"], int(same.sum()))
