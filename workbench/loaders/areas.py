@@ -346,7 +346,9 @@ def read_area_wide(
     Raises
     ------
     DataError
-        A cell that is not a number, a repeated period or area, or no area column.
+        A cell that is not a finite number (or below 0; below 1 for populations), a repeated
+        period or area (also two columns of one code), a period that is not a year, a year
+        missing (:func:`check_years`), a blank header over values, or no area column.
     """
     path = Path(path)
     name = display_name(path)
@@ -455,13 +457,16 @@ def read_area_long(path: str | Path, ledger: Ledger, *, kind: str) -> pd.DataFra
     DataFrame
         The recognised columns under the names of ``_LONG_COLUMNS`` (``area_code``,
         ``period``, ``value`` always). Rows without an area code are dropped (ledger: "no
-        area code"), repeated (indicator, area, period) rows are dropped as duplicates; a
+        area code"), a row repeated cell for cell is dropped as a duplicate record; a
         blank value stays missing.
 
     Raises
     ------
     DataError
-        A required column missing, a malformed area code or a non-numeric value.
+        A required column missing, a malformed area code, a non-numeric value, a negative
+        count or denominator, limits that do not hold the value, an (indicator, area, period,
+        sex, age, category) repeated with other figures, or an area code with two names (or
+        a name with two codes): see ``_check_long_rows``.
     """
     path = Path(path)
     name = display_name(path)
@@ -539,6 +544,13 @@ def read_force_table(
         matches), ``force_match`` (:data:`MATCH` wording, or "not one of the listed forces") and
         the measure columns as floats
         (blank = missing).
+
+    Raises
+    ------
+    DataError
+        A missing column, a malformed or missing financial year (:func:`check_years`), a
+        measure that is not a finite number >= 0, or a force repeated in a year with other
+        figures (a row repeated cell for cell is dropped as a duplicate record).
     """
     path = Path(path)
     name = display_name(path)
