@@ -58,9 +58,17 @@ PARTNERSHIP_TABLES = (
 #: for the representation table (columns ethnicity, population; Census 2021 TS021 in the
 #: sample). Named in every output that uses them.
 REFERENCE_FILE_KEYS = ("ethnicity_population",)
-SINGLE_FILE_KEYS = SINGLE_FILE_KEYS + PARTNERSHIP_TABLES + REFERENCE_FILE_KEYS
+#: NDTMS ViewIt exports (issue 23; ``workbench.loaders.ndtms``): the study area's adult "all
+#: indicators" export and England's (numbers in treatment by ethnic group), as downloaded.
+TREATMENT_EXPORT_KEYS = ("ndtms_viewit", "ndtms_viewit_england")
+SINGLE_FILE_KEYS = (
+    SINGLE_FILE_KEYS + PARTNERSHIP_TABLES + REFERENCE_FILE_KEYS + TREATMENT_EXPORT_KEYS
+)
 FILE_KEYS = LIST_FILE_KEYS + SINGLE_FILE_KEYS
-REQUIRED_FILE_KEYS = ("police_street", "lsoa_boundaries", "imd", "population")
+#: A study without police files (e.g. a treatment study, issue 23) runs the themes that do not
+#: need them; those that do are skipped with one line (``workbench.report``). Without an
+#: ``imd`` file the LSOAs have no decile (a study needs ``lsoa_lookup`` or ``districts`` then).
+REQUIRED_FILE_KEYS = ("lsoa_boundaries", "population")
 #: Keys of the optional ``[columns]`` table: header names to use instead of detecting them.
 COLUMN_KEYS = (
     "lsoa_code",
@@ -105,12 +113,13 @@ INDICATOR_FILE_KEYS = (
     "imd_average",
     "deaths_misuse",
     "deaths_poisoning",
-    "admissions_misuse",
-    "admissions_poisoning_primary",
-    "admissions_poisoning_secondary",
+    "admissions_poisoning",  # issue 22: the repackager's "misuse" file (poisoning by drugs)
+    "admissions_mbd_primary",  # "primary": mental and behavioural disorders, primary diagnosis
+    "admissions_mbd_any",  # "secondary": M&B disorders, primary or secondary diagnosis
     "seizures",
     "force_population",
     "ethnicity_population",
+    "district_population",  # issue 22: residents of each district of the force (comparators)
     "assessment_commentary",
     "fingertips",
 )

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.config import PARTNERSHIP_TABLES, StudyConfig
+from workbench.config import PARTNERSHIP_TABLES, TREATMENT_EXPORT_KEYS, StudyConfig
 from workbench.disclosure.audit import (
     AuditResult,
     audit_charts_and_maps,
@@ -296,9 +296,11 @@ class Outputs:
         return Banner("")
 
     def sources(self) -> pd.DataFrame:
-        """Which partnership tables are configured, and which are synthetic."""
+        """Which partnership tables are configured, and which are synthetic; and the NDTMS
+        ViewIt exports when the study names them (issue 23)."""
         rows = []
-        for key in PARTNERSHIP_TABLES:
+        exports = [k for k in TREATMENT_EXPORT_KEYS if self.config.file(k)]
+        for key in (*PARTNERSHIP_TABLES, *exports):
             path = self.config.file(key)
             rows.append(
                 {

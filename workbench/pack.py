@@ -698,21 +698,30 @@ def _indicator_figures(run: Run, theme: str, table: Table) -> list[Headline]:
         if _num(row.get("denominator")) is not None:
             base += f" of {fmt_count(row.get('denominator'))}"
         name = str(row.get("name", row.get("indicator", "")))
+        # issue 22: what kind of figure it is, where it comes from and how current it is
+        measure = str(row.get("measure", "") or "").strip()
+        label = f"{name} ({measure})" if measure else name
+        notes = [str(row.get("note", "") or "").strip()]
+        latest = str(row.get("latest_period", "") or "").strip()
+        if latest and latest != str(row.get("period", "")):
+            notes.append(f"latest local period {latest}")
+        row_synthetic = str(row.get("synthetic", "")).strip().lower() in ("true", "1")
         out.append(
             Headline(
                 theme=theme,
-                label=name,
+                label=label,
                 period=month_words(str(row.get("period", ""))),
                 value=value,
                 interval=_interval(row.get("lower"), row.get("upper"), fmt_number),
                 base=base,
                 last_year=f"Trend: {trend}" if trend else "Not known",
                 england=versus,
-                note=str(row.get("note", "") or ""),
+                note="; ".join(n for n in notes if n),
                 plain=f"{name}: {value} in {month_words(str(row.get('period', '')))}; "
-                f"England {england}.",
+                f"England {england}."
+                + (" Not adjusted for age." if measure == "crude rate" else ""),
                 source=table.path.name,
-                synthetic=table.synthetic,
+                synthetic=table.synthetic or row_synthetic,
                 direction=None,
                 kind="indicator",
             )

@@ -76,6 +76,15 @@ THEMES: dict[str, str] = {
     "overview": "00_overview.ipynb",
 }
 
+#: Themes that need input a study may not have (issue 23: a treatment study without police
+#: files): theme -> (the file keys it needs, one of which is enough; what is missing).
+THEME_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "supply": (("police_street",), "no police street files"),
+    "communities": (("police_street",), "no police street files"),
+    "overview": (("police_street",), "no police street files"),
+    "young_people": (("young_people",), "no young_people table"),
+}
+
 #: Seconds one notebook cell may run before the report stops with an error.
 CELL_TIMEOUT_S = 600
 
@@ -359,15 +368,21 @@ def data_sources(study: Study) -> list[str]:
     """The data sources this study actually uses, one line each, as named in reports."""
     cfg = study.config
     sources = []
-    crimes = study.crimes
-    forces = ""
-    if "falls_within" in crimes.columns:
-        names = sorted(str(f) for f in crimes["falls_within"].dropna().unique())
-        forces = f" ({', '.join(names)})" if names else ""
-    sources.append(f"Police recorded crime, data.police.uk{forces}")
+    if study.has_police:
+        crimes = study.crimes
+        forces = ""
+        if "falls_within" in crimes.columns:
+            names = sorted(str(f) for f in crimes["falls_within"].dropna().unique())
+            forces = f" ({', '.join(names)})" if names else ""
+        sources.append(f"Police recorded crime, data.police.uk{forces}")
     if cfg.file("stop_search"):
         sources.append("Stop and search, data.police.uk")
-    sources.append("English Indices of Deprivation 2019 (MHCLG)")
+    if cfg.file("imd"):
+        sources.append("English Indices of Deprivation 2019 (MHCLG)")
+    for key, what in (("ndtms_viewit", "area"), ("ndtms_viewit_england", "England")):
+        if cfg.file(key):  # issue 23: real treatment exports
+            name = Path(cfg.file(key)).name
+            sources.append(f"NDTMS ViewIt adult export, {what} (OHID; {name})")
     sources.append(population_label(cfg))
     if cfg.file("population_bands"):
         sources.append(f"Population by sex and age ({Path(cfg.file('population_bands')).name})")
@@ -665,6 +680,24 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     return title
 
 
+def skipped_themes(cfg: Any, themes: list[str]) -> dict[str, str]:
+    """Themes of ``themes`` the study has no data for, with the one-line reason.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> cfg = SimpleNamespace(file=lambda key: [] if key == "police_street" else "x.csv")
+    >>> skipped_themes(cfg, ["supply", "treatment"])
+    {'supply': 'no police street files'}
+    """
+    out: dict[str, str] = {}
+    for theme in themes:
+        keys, reason = THEME_NEEDS.get(theme, ((), ""))
+        if keys and not any(cfg.file(k) for k in keys):
+            out[theme] = reason
+    return out
+
+
 def validate_study(cfg: Any) -> Study:
     """Load every file of the study, as ``workbench validate`` does, before any notebook runs.
 
@@ -735,6 +768,9 @@ def run_report(
     if start is not None:
         cfg = cfg.with_overrides(period_start=start, period_end=end)
     chosen = _themes(themes)
+    for theme, reason in skipped_themes(cfg, chosen).items():
+        logger.info("Theme %s skipped: the study has %s.", theme, reason)
+        chosen.remove(theme)
     t_load = time.perf_counter()
     study = validate_study(cfg)
     logger.info("Study %s loaded in %.1f s", cfg.name, time.perf_counter() - t_load)
@@ -793,6 +829,8 @@ def run_report_cli(
     exits with code 2).
     """
     t0 = time.perf_counter()
+    for theme, reason in skipped_themes(load_config(config), _themes(themes)).items():
+        print(f"{theme:>13}: skipped, the study has {reason}")
     results = run_report(config, themes=themes, out=out, period=period)
     for theme, folder in results.items():
         print(f"{theme:>13}: {folder / (theme + '.html')}")

@@ -39,6 +39,8 @@ ATTRIBUTES = (
     "crimes",
     "searches",
     *TEMPLATES,
+    "ndtms_viewit",
+    "ndtms_viewit_england",
     "national",
 )
 
@@ -116,7 +118,7 @@ class Study:
             cfg = cfg.with_overrides(**overrides)
         study = cls(cfg)
         for key in ("police_street", "lsoa_boundaries", "imd", "population"):
-            study._path(key)
+            study._path(key)  # the configured ones must exist (police and imd may be absent)
         return study
 
     # -- helpers -----------------------------------------------------------------------------
@@ -154,7 +156,13 @@ class Study:
     # -- geography -------------------------------------------------------------------------
     @cached_property
     def _imd_all(self) -> pd.DataFrame:
-        """The IMD ranks/deciles file in full (all LSOAs it has), merged with the scores file."""
+        """The IMD ranks/deciles file in full (all LSOAs it has), merged with the scores file.
+
+        A study without an ``imd`` file (issue 23: a treatment study whose index needs a reader
+        not yet there) has no deciles: an empty frame, and every LSOA noted in the ledger."""
+        if not self._path("imd"):
+            self._imd_codes = {}
+            return pd.DataFrame({"lsoa_code": pd.Series(dtype="str")})
         imd = read_imd(self._path("imd"), self.ledger, require_decile=True)
         self._imd_codes = {self.ledger.files[-1].file: imd["lsoa_code"]}
         scores_path = self._path("imd_scores")
@@ -718,6 +726,30 @@ class Study:
         return self._table("treatment_outcomes")
 
     @cached_property
+    def ndtms_viewit(self) -> Any:
+        """The study area's NDTMS ViewIt "all indicators" export
+        (:class:`workbench.loaders.ndtms.ViewIt`), or None when not configured."""
+        from workbench.loaders.ndtms import read_viewit
+
+        path = self._path("ndtms_viewit")
+        return read_viewit(path, self.ledger, kind="ndtms_viewit") if path else None
+
+    @cached_property
+    def ndtms_viewit_england(self) -> Any:
+        """England's ViewIt export (numbers in treatment by ethnic group), or None."""
+        from workbench.loaders.ndtms import read_viewit
+
+        path = self._path("ndtms_viewit_england")
+        if not path:
+            return None
+        return read_viewit(path, self.ledger, kind="ndtms_viewit_england", area="England")
+
+    @property
+    def has_police(self) -> bool:
+        """True when the study names police street files (a treatment study may not)."""
+        return bool(self.config.file("police_street"))
+
+    @cached_property
     def national(self) -> Any:
         """The national comparison tables of ``[indicators]`` (``workbench.indicators``), or
         None when the study has no ``[indicators]`` table."""
@@ -741,11 +773,14 @@ class Study:
         With a DuckDB or Dask engine (``[study] engine``), police street crime is read through
         :attr:`crime_counts` (same ledger, rows not held in memory)."""
         for name in ATTRIBUTES:
+            if name in ("crimes", "searches") and not self.has_police:
+                continue  # a study without police files (issue 23)
             if name == "crimes" and self._engine() != "memory":  # scale (issue 16)
                 self.crime_counts.close()
                 continue
             getattr(self, name)
-        self.check_coverage()
+        if self.has_police:
+            self.check_coverage()
         return self.ledger
 
     def _engine(self) -> str:

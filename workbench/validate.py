@@ -84,7 +84,7 @@ def run_validate(
 SAME_YEARS = (
     (("deaths_misuse", "deaths_poisoning"), "deaths tables"),
     (
-        ("admissions_misuse", "admissions_poisoning_primary", "admissions_poisoning_secondary"),
+        ("admissions_poisoning", "admissions_mbd_primary", "admissions_mbd_any"),
         "admissions tables",
     ),
 )

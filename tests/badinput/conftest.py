@@ -25,11 +25,9 @@ def national_indicators() -> dict[str, object]:
         "imd_average": str(nat / "la_imd_average_score_2015_2019.csv"),
         "deaths_misuse": str(nat / "la_deaths_drug_misuse_2009_2018.csv"),
         "deaths_poisoning": str(nat / "la_deaths_drug_poisoning_2009_2018.csv"),
-        "admissions_misuse": str(nat / "la_admissions_drug_misuse_2009_2020.csv"),
-        "admissions_poisoning_primary": str(nat / "la_admissions_drug_primary_diag_2009_2020.csv"),
-        "admissions_poisoning_secondary": str(
-            nat / "la_admissions_drug_secondary_diag_2009_2020.csv"
-        ),
+        "admissions_poisoning": str(nat / "la_admissions_drug_misuse_2009_2020.csv"),
+        "admissions_mbd_primary": str(nat / "la_admissions_drug_primary_diag_2009_2020.csv"),
+        "admissions_mbd_any": str(nat / "la_admissions_drug_secondary_diag_2009_2020.csv"),
         "seizures": str(nat / "force_drug_seizures_2009_10_to_2018_19.csv"),
         "force_population": str(nat / "force_population_2009_2019.csv"),
         "police_force": "Leicestershire",

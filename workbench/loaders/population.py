@@ -49,6 +49,8 @@ _TOTAL = [
     "total_population",
     "Population",
 ]
+#: ONS code and name headers such as ``LAD24CD`` / ``WD24NM``: identifiers, never counts.
+_ONS_ID = re.compile(r"[a-z]+\d{2}(?:cd|nm)")
 _SKIP = {
     "la",
     "lad",
@@ -129,6 +131,14 @@ def read_population(
         and norm(h) not in _SKIP
         and "name" not in norm(h)
         and "code" not in norm(h)
+        and not _ONS_ID.fullmatch(norm(h))  # LAD24CD, LSOA21NM (issue 23: Census 2021 files)
+    }
+    # headers that differ only after ':' (Census 2021 "ethnic group: White", "...: Asian")
+    # keep that text, so that no two columns get one name (issue 23)
+    seen = list(bands.values())
+    bands = {
+        h: (b if seen.count(b) == 1 else "pop_" + re.sub(r"[^a-z0-9]+", "_", norm(h)).strip("_"))
+        for h, b in bands.items()
     }
     usecols = {**cols, **bands}
     df = read_csv(

@@ -262,6 +262,8 @@ def funnel_plot(
     highlight: Any = None,
     title: str | None = None,
     ax: Axes | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
 ) -> Figure:
     """Funnel plot (matplotlib) of areas against 95% and 99.8% control limits.
 
@@ -279,6 +281,10 @@ def funnel_plot(
         Figure title.
     ax : matplotlib Axes, optional
         Draw into these axes.
+    xlabel, ylabel : str, optional
+        Axis labels saying what is plotted (default ``"denominator"`` for proportions and
+        ``"denominator (population or person-years)"`` for rates; ``"percentage (%)"`` or
+        ``"rate per <per>"``).
 
     Returns
     -------
@@ -337,8 +343,11 @@ def funnel_plot(
                 xytext=(3, 3),
                 textcoords="offset points",
             )
-    ax.set_xlabel("denominator" if kind == "proportion" else "population")
-    ax.set_ylabel("percentage (%)" if kind == "proportion" else f"rate per {per:,.0f}")
+    ax.set_xlabel(
+        xlabel
+        or ("denominator" if kind == "proportion" else "denominator (population or person-years)")
+    )
+    ax.set_ylabel(ylabel or ("percentage (%)" if kind == "proportion" else f"rate per {per:,.0f}"))
     method = curve.attrs["method"]
     ax.set_title(title or f"Funnel plot ({method})", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
