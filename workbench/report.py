@@ -812,9 +812,11 @@ def validate_study(cfg: Any) -> Study:
     to every notebook (loaded once per run).
     """
     from workbench.study import Study
+    from workbench.validate import study_checks
 
     study = Study(cfg)
     ledger = study.load_all()
+    study_checks(study)  # what the national and reference tables claim (as validate checks)
     if not ledger.balanced:
         bad = [f.file for f in ledger.files if not f.balanced]
         raise WorkbenchError(f"{cfg.path}: the row ledger does not balance for {bad}")

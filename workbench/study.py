@@ -319,6 +319,17 @@ class Study:
                 f"LSOA of the boundary files (their districts, from the IMD file/lookup: "
                 f"{found or 'none found'}). Check area_codes, or add lsoa_lookup/districts."
             )
+        held = set(lad["lad_code"].dropna().astype(str))
+        unmatched = [c for c in self.config.area_codes if c not in held]
+        if unmatched:
+            # the study's name and headings would still name these districts: refuse
+            raise ConfigError(
+                f"{self.config.path}: [study] area_codes {unmatched} match no LSOA of the "
+                f"boundary files (the other codes do: "
+                f"{[c for c in self.config.area_codes if c in held]}). Every district the "
+                "study names must have its LSOAs: add its boundary, IMD and population rows, "
+                "or remove the code."
+            )
         for i in np.flatnonzero(~in_area):
             entries[bounds["_file"].iat[i]].drop(REASONS["outside_area"], 1)
             entries[bounds["_file"].iat[i]].kept -= 1
@@ -527,7 +538,7 @@ class Study:
             )
         else:
             gdf = self._engine_crimes(engine)
-        self._record_coverage()
+        self._record_coverage(gdf)
         return self._attribute(gdf, "crimes")
 
     def _engine_crimes(self, engine: str) -> gpd.GeoDataFrame:
@@ -648,15 +659,40 @@ class Study:
             logger.warning("Stop and search coverage: %s", cov.describe())
         return cov
 
-    def _record_coverage(self) -> None:
+    def _record_coverage(
+        self, rows: pd.DataFrame | None = None, counts: pd.DataFrame | None = None
+    ) -> None:
         """Build the coverage from the police ledgers' months; put it in the ledger too (so the
-        run log and ``validate --json`` carry it)."""
+        run log and ``validate --json`` carry it). With ``rows`` (the study's street crimes:
+        ``month`` and ``reported_by``), months whose row count collapsed against their
+        neighbours are flagged and treated as missing (:func:`workbench.coverage.collapsed_months`);
+        with ``counts`` (an engine's ``month``/``count`` aggregates) the same for a single force.
+        """
         months: dict[str, set[str]] = {}
         for fl in self.ledger.files:
             if fl.kind == "police_street":
                 for force, held in fl.months.items():
                     months.setdefault(force, set()).update(held)
         cov = Coverage.from_months(months, self.period)
+        if rows is not None and len(rows) and len(months):
+            from workbench.loaders.police import force_slug
+
+            force = (
+                pd.Series(next(iter(months)), index=rows.index)
+                if len(months) == 1
+                else rows["reported_by"].astype(str).map(force_slug)
+            )
+            counts = rows.groupby([force.to_numpy(), rows["month"].to_numpy()]).size()
+            by_force: dict[str, dict] = {}
+            for (f, m), n in counts.items():
+                if f in months and str(m) in months[f]:
+                    by_force.setdefault(str(f), {})[m] = int(n)
+            cov = cov.with_collapsed(by_force)
+        elif counts is not None and len(months) == 1 and {"month", "count"} <= set(counts):
+            force = next(iter(months))
+            per = counts.groupby("month")["count"].sum()
+            held = months[force]
+            cov = cov.with_collapsed({force: {m: int(n) for m, n in per.items() if str(m) in held}})
         self.ledger.coverage = cov.to_dict()
         if not cov.complete:
             logger.warning("Police coverage: %s", cov.describe())
@@ -729,7 +765,9 @@ class Study:
             scheduler=self.config.scheduler,
             ledger=self.ledger,
         )
-        self._record_coverage()  # the engines record the files' months as the loader does
+        # the engines record the files' months as the loader does; a single force's monthly
+        # counts flag collapsed months as the loader's rows do
+        self._record_coverage(counts=agg.counts)
         return agg
 
     @cached_property
