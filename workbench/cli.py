@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_report_cli(args.config, themes=args.theme, period=args.period, out=args.out)
         if args.command == "pack":
-            from workbench.pack import run_pack_cli
+            from workbench.publish import run_pack_cli
 
             return run_pack_cli(args.config, out=args.out, run_date=args.date)
     except WorkbenchError as exc:

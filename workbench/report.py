@@ -773,7 +773,7 @@ def run_report(
     # disclosure (issue 12): attack every protected table of the run read back from disk
     audit_run(results.values(), cfg.suppression_threshold)
     # The meeting pack and the community page of this run (issue 15), from its published files.
-    from workbench.pack import run_pack
+    from workbench.publish import run_pack
 
     run_pack(out_path, date, commentary=cfg.commentary)
     return results

@@ -21,8 +21,8 @@ from workbench.pack import (
     fmt_share,
     headlines,
     month_words,
-    run_pack,
 )
+from workbench.publish import run_pack
 
 DATE = "2024-04-01"  # the run date of the tiny_run fixture (tests/pack/conftest.py)
 

@@ -16,6 +16,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from workbench.hotspots.emerging import emerging_counts
+from workbench.hotspots.gistar import gistar
+
 __all__ = ["lsoa_totals", "lsoa_month_array", "national_gistar", "national_emerging"]
 
 logger = logging.getLogger(__name__)
@@ -78,8 +81,6 @@ def national_gistar(
 ) -> gpd.GeoDataFrame:
     """Gi* with Benjamini-Hochberg FDR on every LSOA's total (:func:`workbench.hotspots.gistar`;
     conventions there)."""
-    from workbench.hotspots import gistar
-
     zones = lsoa_totals(agg, lsoas, crime_types)
     return gistar(zones, "count", weights=weights, fdr=fdr, alpha=alpha)
 
@@ -101,8 +102,6 @@ def national_emerging(
     not hold is missing, not zero: it is left out of every series (``attrs["missing_periods"]``),
     as :func:`workbench.hotspots.emerging` leaves out months the data do not hold.
     """
-    from workbench.hotspots.emerging import emerging_counts
-
     if coverage is None and hasattr(agg, "coverage"):
         coverage = agg.coverage
     months = observed = None

@@ -1,0 +1,59 @@
+"""The layer contract (pyproject.toml ``[tool.importlinter]``, docs/architecture.md) holds.
+
+core -> loaders -> analysis -> presentation -> orchestration: a module imports only its own
+layer and the layers below, with function-level imports counted, and no two sibling modules
+import each other (directly or through others).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "workbench"
+
+importlinter_cli = pytest.importorskip("importlinter.cli", reason="pip install -e '.[dev]'")
+
+
+def _contracts() -> dict[str, dict]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
+
+
+def _layer_modules(layer: str) -> list[str]:
+    return [m.strip() for m in re.split(r"[:|]", layer) if m.strip()]
+
+
+def _top_level_modules() -> set[str]:
+    names = {f"workbench.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    names |= {f"workbench.{p.parent.name}" for p in PACKAGE.glob("*/__init__.py")}
+    return names
+
+
+def test_import_contracts_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``lint-imports`` passes: every contract of pyproject.toml is kept."""
+    monkeypatch.chdir(ROOT)
+    code = importlinter_cli.lint_imports(
+        config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True
+    )
+    assert code == 0, "lint-imports found imports against the layers (run `lint-imports`)"
+
+
+def test_every_module_has_a_layer() -> None:
+    """Each top-level module of the package is named in exactly one layer, so a new module
+    cannot sit outside the contract (import-linter checks only the modules it is told of)."""
+    layers = _contracts()["layers"]["layers"]
+    named = [m for layer in layers for m in _layer_modules(layer)]
+    assert len(named) == len(set(named)), "a module is named in two layers"
+    assert set(named) == _top_level_modules()
+
+
+def test_architecture_doc_lists_every_module() -> None:
+    """docs/architecture.md names every public module under its layer's heading."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [m for m in sorted(_top_level_modules()) if f"`{m}`" not in text]
+    assert not missing, f"docs/architecture.md does not name {missing}"
