@@ -25,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.assumptions import by_id as assumption_entries
+from workbench.assumptions import ids_in
 from workbench.config import PARTNERSHIP_TABLES
 from workbench.errors import WorkbenchError
 
@@ -761,26 +763,23 @@ def headlines(run: Run, theme: str) -> list[Headline]:
 
 
 def applicable_assumptions(run: Run) -> list[dict[str, str]]:
-    """The assumptions log entries written by the run's themes (table rows, deduplicated)."""
-    seen: dict[str, dict[str, str]] = {}
+    """The assumptions-log entries the run's themes listed, each once, from the log's data.
+
+    Each theme's ``assumptions.md`` names the ids of the entries it listed
+    (:func:`workbench.assumptions.id_marker`); the entries themselves are read from the
+    package's log (:func:`workbench.assumptions.by_id`), so two entries are never merged and
+    none is lost. A theme folder without the marker (a run made before it) lists none.
+    """
+    ids: list[str] = []
     for theme in run.themes:
         path = run.folders[theme] / "assumptions.md"
         if not path.is_file():
             continue
-        header: list[str] | None = None
-        for line in path.read_text(encoding="utf-8").splitlines():
-            text = line.strip()
-            if not text.startswith("|") or re.match(r"^\|[\s:\-|]+\|$", text):
-                continue
-            cells = [c.strip() for c in text.strip("|").split("|")]
-            if cells and cells[0].lower() == "id":
-                header = [c.lower() for c in cells]
-                continue
-            if header is None or len(cells) != len(header):
-                continue
-            entry = dict(zip(header, cells, strict=True))
-            seen.setdefault(entry.get("id", text), entry)
-    return list(seen.values())
+        found = ids_in(path.read_text(encoding="utf-8"))
+        if not found and "| id |" in path.read_text(encoding="utf-8"):
+            logger.warning("%s names no assumption ids (made before they were recorded)", path)
+        ids += found
+    return [e.as_dict() for e in assumption_entries(ids)]
 
 
 def _shorten(text: str, limit: int) -> str:
