@@ -57,3 +57,33 @@ def test_architecture_doc_lists_every_module() -> None:
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     missing = [m for m in sorted(_top_level_modules()) if f"`{m}`" not in text]
     assert not missing, f"docs/architecture.md does not name {missing}"
+
+
+def test_workbench_test_command_runs_pytest(tmp_path: Path) -> None:
+    """``workbench test`` (no make) runs pytest on the clone; named paths narrow it."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "test", "tests/test_assumptions.py"]
+        + ["-q", "-k", "unique"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "1 passed" in done.stdout
+
+
+def test_no_symlinks_in_the_repository() -> None:
+    """The package ships real files (Windows checkouts have no symlinks)."""
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "ls-files", "-s"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        pytest.skip("not a git checkout")
+    links = [line.split("\t")[1] for line in done.stdout.splitlines() if line.startswith("120000")]
+    assert not links
