@@ -431,7 +431,7 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
         named = {m.lower() for m in _DATA_FILE_RE.findall(text)}
         return not named or bool(named & used)
 
-    found.entries = [e for e in found.entries if applies(e.text)]
+    found.entries = [e for e in found.entries if applies(e.row())]
     return found
 
 
