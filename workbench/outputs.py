@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.assumptions import Entry, id_marker, load_log, select
+from workbench.assumptions import table as assumption_table
 from workbench.config import PARTNERSHIP_TABLES, TREATMENT_EXPORT_KEYS, StudyConfig
 from workbench.disclosure.audit import (
     AuditResult,
@@ -93,10 +95,6 @@ _UNSET: Any = object()
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
-#: The assumptions and caveats log (``docs/assumptions.md``), shipped as package data in
-#: ``workbench/resources/`` (a link to the docs file in a clone).
-ASSUMPTIONS_LOG = Path(__file__).resolve().parent / "resources" / "assumptions.md"
-
 
 @dataclass
 class Banner:
@@ -113,33 +111,30 @@ class Banner:
 
 @dataclass
 class Assumptions:
-    """Entries of the assumptions log that match some keywords (shown as Markdown)."""
+    """Entries of the assumptions log that match some keywords (shown as Markdown).
+
+    The entries come from the log's data (:mod:`workbench.assumptions`); the Markdown ends
+    with a comment naming their ids, which the meeting pack reads
+    (:func:`workbench.assumptions.ids_in`).
+    """
 
     keywords: tuple[str, ...]
-    entries: list[tuple[str, str]] = field(default_factory=list)  # (source file, entry text)
-    headers: dict[str, str] = field(default_factory=dict)  # source -> table header rows
+    entries: list[Entry] = field(default_factory=list)
 
     def to_markdown(self) -> str:
-        """The matching entries, grouped by source, as Markdown."""
+        """The matching entries as one Markdown table, with the id marker."""
         if not self.entries:
             return (
                 "_No entry of the assumptions log matches "
-                f"{', '.join(self.keywords) or 'these keywords'}._"
+                f"{', '.join(self.keywords) or 'these keywords'}._\n"
             )
-        lines: list[str] = []
-        current = None
-        for source, text in self.entries:
-            if source != current:
-                lines += ["", f"**From {source}**", ""]
-                if text.startswith("|") and source in self.headers:
-                    lines.append(self.headers[source])
-                current = source
-            elif lines and lines[-1].startswith("|") and not text.startswith("|"):
-                lines.append("")
-            elif lines and not lines[-1].startswith("|") and text.startswith("|"):
-                lines += ["", self.headers.get(source, "")]
-            lines.append(text)
-        return "\n".join(lines).strip() + "\n"
+        return (
+            "**From the assumptions log**\n\n"
+            + assumption_table(self.entries)
+            + "\n\n"
+            + id_marker(self.entries)
+            + "\n"
+        )
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
@@ -148,41 +143,20 @@ class Assumptions:
         return self.to_markdown()
 
 
-def _log_files(log: Path) -> list[Path]:
-    if log.is_file():
-        return [log]
-    notes = log.parent / "notes"
-    return sorted(notes.glob("*_assumptions.md")) if notes.is_dir() else []
-
-
 def assumptions(*keywords: str, log: str | Path | None = None) -> Assumptions:
     """The entries of the assumptions log that mention any of ``keywords``.
 
-    Reads ``docs/assumptions.md`` (or, before the lead has merged it, every
-    ``docs/notes/*_assumptions.md``). An entry is a Markdown table row or a list item; the match
-    is a case-insensitive substring test. With no keyword every entry is returned.
+    Reads the log's data (``workbench/resources/assumptions.toml``, or the TOML file ``log``;
+    :func:`workbench.assumptions.load_log`); the match is a case-insensitive substring test
+    on each entry's row (:func:`workbench.assumptions.select`). With no keyword every entry
+    is returned.
 
     Examples
     --------
-    >>> assumptions("LSOA", "suppress").to_markdown()  # doctest: +SKIP
+    >>> [e.id for e in assumptions("snap points").entries][:1]
+    ['A01']
     """
-    files = _log_files(Path(log) if log else ASSUMPTIONS_LOG)
-    found = Assumptions(tuple(keywords))
-    wanted = [k.lower() for k in keywords]
-    for path in files:
-        rows = path.read_text(encoding="utf-8").splitlines()
-        for i, line in enumerate(rows):
-            text = line.strip()
-            is_row = text.startswith("|") and not re.match(r"^\|[\s:\-|]+\|$", text)
-            is_item = bool(re.match(r"^([-*]|\d+\.)\s+\S", text))
-            if not (is_row or is_item):
-                continue
-            if is_row and i + 1 < len(rows) and re.match(r"^\|[\s:\-|]+\|$", rows[i + 1].strip()):
-                found.headers[path.name] = text + "\n" + rows[i + 1].strip()
-                continue
-            if not wanted or any(k in text.lower() for k in wanted):
-                found.entries.append((path.name, text))
-    return found
+    return Assumptions(tuple(keywords), select(load_log(log), keywords))
 
 
 def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:

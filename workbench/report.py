@@ -57,8 +57,7 @@ logger = logging.getLogger(__name__)
 
 #: Folder of the themed notebooks (package data; committed without outputs).
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
-#: Documents the package reads at run time (the assumptions log, the table templates),
-#: shipped as package data. In a clone these are links to ``docs/``.
+#: Files the package reads at run time (the assumptions log's data), shipped as package data.
 RESOURCES = Path(__file__).resolve().parent / "resources"
 #: The sample study, looked for from the working folder and from the package's clone.
 SAMPLE_CONFIG = Path("data") / "sample" / "area.toml"
@@ -478,7 +477,7 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
         named = {m.lower() for m in _DATA_FILE_RE.findall(text)}
         return not named or bool(named & used)
 
-    found.entries = [(source, text) for source, text in found.entries if applies(text)]
+    found.entries = [e for e in found.entries if applies(e.row())]
     return found
 
 
@@ -916,7 +915,7 @@ def run_report(
     # disclosure (issue 12): attack every protected table of the run read back from disk
     audit_run(results.values(), cfg.suppression_threshold)
     # The meeting pack and the community page of this run (issue 15), from its published files.
-    from workbench.pack import run_pack
+    from workbench.publish import run_pack
 
     run_pack(out_path, date, commentary=cfg.commentary)
     return results

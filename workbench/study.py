@@ -16,6 +16,7 @@ from workbench.coverage import Coverage
 from workbench.errors import ConfigError, DataError
 from workbench.geo import BNG, dissolve_clean, locate_points
 from workbench.ledger import REASONS, FileLedger, Ledger
+from workbench.licences import OGL, os_attribution
 from workbench.loaders._io import display_name
 from workbench.loaders.area import StudyArea, read_lsoa_2011_2021_lookup
 from workbench.loaders.attribution import Attribution, attribute_points, paths_by_month
@@ -27,6 +28,7 @@ from workbench.loaders.lookups import (
     read_partnership_lookup,
     read_ward_lookup,
 )
+from workbench.loaders.national import load_national
 from workbench.loaders.police import read_stop_search, read_street
 from workbench.loaders.population import read_population
 from workbench.loaders.tables import TEMPLATES, read_table
@@ -150,9 +152,6 @@ class Study:
         ``[study] boundary_copyright_year``; without a year the OS statement names none
         (see :func:`workbench.maps.os_attribution`).
         """
-        # Imported here: workbench.maps pulls in folium, which loading a study does not need.
-        from workbench.maps import OGL, os_attribution
-
         return [OGL, os_attribution(self.config.boundary_copyright_year)]
 
     def _col(self, key: str) -> str | None:
@@ -871,8 +870,6 @@ class Study:
         None when the study has no ``[indicators]`` table."""
         if not self.config.indicators:
             return None
-        from workbench.indicators.national import load_national
-
         for key, value in self.config.indicators.items():
             for p in value if isinstance(value, list) else [value]:
                 if isinstance(p, Path) and not p.exists():

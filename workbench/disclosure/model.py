@@ -29,6 +29,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from workbench.disclosure.policy import SUPPRESSED
 from workbench.disclosure.spec import ALL, TableSpec
 from workbench.errors import WorkbenchError
+from workbench.intervals import wilson_interval
 
 __all__ = ["Published", "Leak", "Model", "numbers", "key_text", "SUPPRESSED"]
 
@@ -546,8 +547,6 @@ class Model:
         (and a hidden denominator's) smallest and largest such values bound it. A relaxation
         of the exact set (its bounding box), so it can only under-state what is given away.
         """
-        from workbench.stats.rates import wilson_interval
-
         if den is None or self.family_of[den.measure] is not fam:
             return
         ns = np.arange(1, WILSON_MAX_N + 1) if den.hidden else np.array([int(den.value)])

@@ -15,6 +15,7 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from workbench.errors import WorkbenchError
+from workbench.licences import OGL, os_attribution
 from workbench.maps import layers as L
 from workbench.maps.display import (
     DEFAULT_DECIMALS,
@@ -40,8 +41,6 @@ logger = logging.getLogger(__name__)
 #: ``id`` of the JSON script describing a map's layers for the disclosure audit.
 DISCLOSURE_ID = "workbench-disclosure"
 
-OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
-
 #: The JavaScript libraries an offline map carries, with their licences (named on the map).
 LIBRARIES = (
     ("Leaflet", "1.9.3", "BSD-2-Clause"),
@@ -50,22 +49,6 @@ LIBRARIES = (
 #: Leaflet from its CDN (online maps only; offline maps inline the XStatic-Leaflet files).
 LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
-
-
-def os_attribution(year: int | None = None) -> str:
-    """The Ordnance Survey boundary attribution, e.g. for ONS LSOA and ward boundaries.
-
-    ``year`` is the year of the boundary data's copyright (the sample's ONS boundaries say
-    2014; a study gives it as ``[study] boundary_copyright_year``, see
-    :attr:`workbench.study.Study.map_attributions`). ``None`` (unknown) gives the statement
-    without a year rather than a guessed one.
-    """
-    right = "database right" if year is None else f"database right {int(year)}"
-    return (
-        f"Contains OS data © Crown copyright and {right}. "
-        "Contains ONS data © Crown copyright and database right. "
-        "Licensed under the Open Government Licence v3.0."
-    )
 
 
 @dataclass
