@@ -26,8 +26,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from workbench.disclosure.policy import SUPPRESSED
 from workbench.disclosure.spec import ALL, TableSpec
+from workbench.disclosure.symbols import SUPPRESSED
 from workbench.errors import WorkbenchError
 from workbench.intervals import wilson_interval
 

@@ -10,9 +10,10 @@ the symbol of a withheld value) and answers the questions the outputs ask:
 - :meth:`Policy.protect`: those rules plus secondary suppression against the tables
   published with it (:func:`workbench.disclosure.protect.protect`).
 
-:data:`SUPPRESSED` is defined here once; every module that shows a withheld value imports
-it. The rules themselves live in :mod:`workbench.disclosure.protect`; this module only
-composes them, so no caller composes them by hand.
+:data:`SUPPRESSED` is defined once (in :mod:`workbench.disclosure.symbols`, re-exported
+here); every module that shows a withheld value imports it. The rules themselves live in
+:mod:`workbench.disclosure.protect`; this module only composes them, so no caller composes
+them by hand.
 """
 
 from __future__ import annotations
@@ -24,19 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.model import numbers
+from workbench.disclosure.protect import apply_mask, derived_mask, primary_mask, protect
+from workbench.disclosure.symbols import SOURCES, SUPPRESSED, ZEROS_HIDDEN_NOTE
 from workbench.errors import WorkbenchError
 
 __all__ = ["SUPPRESSED", "Policy", "SOURCES", "ZEROS_HIDDEN_NOTE"]
-
-#: The symbol shown in place of a withheld value (tables, pop-ups, the pack).
-SUPPRESSED = "*"
-#: The note of a table where secondary suppression had to hide a zero.
-ZEROS_HIDDEN_NOTE = (
-    "In this table a * may also stand for a zero, hidden so that a small count cannot be "
-    "worked out from figures published earlier."
-)
-#: Where a table's counts come from (see :class:`~workbench.disclosure.spec.TableSpec`).
-SOURCES = ("partnership", "open")
 
 
 @dataclass(frozen=True)
@@ -91,26 +85,22 @@ class Policy:
 
     def small(self, counts: Any) -> np.ndarray:
         """True where a count is 1 to ``threshold - 1`` (missing and zero are not small)."""
-        from workbench.disclosure.model import numbers
 
         values = numbers(pd.Series(np.asarray(counts, dtype=object).ravel()))
         return ((values > 0) & (values < self.threshold)).to_numpy(dtype=bool)
 
     def mask(self, frame: pd.DataFrame, spec: Any) -> pd.DataFrame:
         """Cells withheld by the rules of one table: primary, complement and derived."""
-        from workbench.disclosure.protect import derived_mask, primary_mask
 
         return derived_mask(primary_mask(frame, spec, self.threshold), spec)
 
     def shown(self, frame: pd.DataFrame, spec: Any, mask: pd.DataFrame | None = None):
         """``frame`` with :attr:`symbol` in every withheld cell (``mask`` default :meth:`mask`)."""
-        from workbench.disclosure.protect import apply_mask
 
         return apply_mask(frame, self.mask(frame, spec) if mask is None else mask)
 
     def protect(self, tables: Sequence[Any], context: Sequence[Any] = ()) -> list[pd.DataFrame]:
         """Masks of tables published together (secondary suppression included)."""
-        from workbench.disclosure.protect import protect
 
         return protect(tables, self.threshold, context)
 

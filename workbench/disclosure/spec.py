@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.disclosure.policy import SOURCES
+from workbench.disclosure.symbols import SOURCES
 from workbench.errors import WorkbenchError
 
 __all__ = [
