@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, WorkbenchError
+from workbench.months import month
 
 __all__ = [
     "StudyConfig",
@@ -29,7 +30,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _DISTRICT_CODE = re.compile(r"^[EWSN]\d{8}$")
-_MONTH_TEXT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 #: File keys that take a list of paths (several months, forces or districts).
 LIST_FILE_KEYS = ("police_street", "stop_search", "lsoa_boundaries", "wards")
@@ -251,20 +251,14 @@ class StudyConfig:
 
 
 def _parse_month(value: Any, key: str, path: Path) -> pd.Period:
-    """``"YYYY-MM"`` text (or a Period) to a monthly Period; anything else is refused.
+    """A ``[study]`` month setting, read by :func:`workbench.months.month` (the one parser).
 
     ``2021`` or ``"2021"`` are refused rather than read as January 2021.
     """
-    if isinstance(value, pd.Period):
-        return value.asfreq("M")
-    if isinstance(value, str) and _MONTH_TEXT.match(value.strip()):
-        try:
-            return pd.Period(value.strip(), freq="M")
-        except ValueError:
-            pass
-    raise ConfigError(
-        f'{path}: [study] {key} must be a month written "YYYY-MM" (e.g. "2021-04"), found {value!r}'
-    )
+    try:
+        return month(value, f"[study] {key}")
+    except WorkbenchError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def _parse_year(value: Any, path: Path, key: str = "boundary_copyright_year") -> int | None:

@@ -25,6 +25,7 @@ from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
 from workbench.disclosure.audit import audit_run
 from workbench.errors import ConfigError, DataError, WorkbenchError
 from workbench.maps.browser import run_browser
+from workbench.months import month, span
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
 
 if TYPE_CHECKING:
@@ -56,8 +57,7 @@ logger = logging.getLogger(__name__)
 
 #: Folder of the themed notebooks (package data; committed without outputs).
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
-#: Documents the package reads at run time (the assumptions log, the table templates),
-#: shipped as package data. In a clone these are links to ``docs/``.
+#: Files the package reads at run time (the assumptions log's data), shipped as package data.
 RESOURCES = Path(__file__).resolve().parent / "resources"
 #: The sample study, looked for from the working folder and from the package's clone.
 SAMPLE_CONFIG = Path("data") / "sample" / "area.toml"
@@ -76,19 +76,9 @@ THEMES: dict[str, str] = {
     "overview": "00_overview.ipynb",
 }
 
-#: Themes that need input a study may not have (issue 23: a treatment study without police
-#: files): theme -> (the file keys it needs, one of which is enough; what is missing).
-THEME_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "supply": (("police_street",), "no police street files"),
-    "communities": (("police_street",), "no police street files"),
-    "overview": (("police_street",), "no police street files"),
-    "young_people": (("young_people",), "no young_people table"),
-}
-
 #: Seconds one notebook cell may run before the report stops with an error.
 CELL_TIMEOUT_S = 600
 
-_PERIOD_RE = re.compile(r"^\s*(\d{4}-\d{2})\s*:\s*(\d{4}-\d{2})\s*$")
 
 # nbconvert's lab template loads require.js, MathJax, mermaid and the widget manager from CDNs.
 # Reports must open with no network, so those blocks are emptied; code cells are kept but
@@ -136,10 +126,11 @@ def parse_period(period: str | None) -> tuple[str | None, str | None]:
     """
     if period is None:
         return None, None
-    match = _PERIOD_RE.match(str(period))
-    if not match:
-        raise ConfigError(f"--period must be two months like '2021-04:2022-03', found {period!r}")
-    return match.group(1), match.group(2)
+    try:
+        first, last = span(period, "--period")
+    except WorkbenchError as exc:
+        raise ConfigError(str(exc)) from None
+    return str(first), str(last)
 
 
 def _themes(themes: list[str] | str | None) -> list[str]:
@@ -425,7 +416,7 @@ def _partnership_text(study: Study) -> str:
 
 
 def _month(period: Any) -> str:
-    return pd.Period(str(period), freq="M").strftime("%B %Y")
+    return month(period, "period").strftime("%B %Y")
 
 
 def _district_list(study: Study) -> str:
@@ -486,7 +477,7 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
         named = {m.lower() for m in _DATA_FILE_RE.findall(text)}
         return not named or bool(named & used)
 
-    found.entries = [(source, text) for source, text in found.entries if applies(text)]
+    found.entries = [e for e in found.entries if applies(e.row())]
     return found
 
 
@@ -676,6 +667,9 @@ def _renderers(folder: Path) -> list[str]:
 
 #: The study files (or ``[indicators]`` tables) each theme needs beyond the police data.
 THEME_NEEDS: dict[str, tuple[str, ...]] = {
+    "supply": ("police_street",),
+    "communities": ("police_street",),
+    "overview": ("police_street",),
     "young_people": ("young_people",),
     "treatment": (
         "treatment_demographics",
@@ -684,17 +678,26 @@ THEME_NEEDS: dict[str, tuple[str, ...]] = {
         "services",
         "waiting_times",
         "treatment_outcomes",
+        "ndtms_viewit",
+        "ndtms_viewit_england",
     ),
     "indicators": ("[indicators]",),
 }
 
 
 def theme_without_data(theme: str, config: StudyConfig) -> str | None:
-    """Why a theme has no data for this study (None when it has some), in one sentence.
+    """Why a theme has no data for this study (None when it has some), in one phrase.
 
-    Examples: young people without a ``young_people`` table; treatment without any
-    partnership treatment table; indicators without ``[indicators]`` tables. The theme still
-    runs (its sections say "not configured"); the report and the CLI say so plainly.
+    A theme needs any one of its files in :data:`THEME_NEEDS` (``[indicators]``: any national
+    table). A theme without data is not run: ``workbench report`` says so in one line
+    (:func:`skipped_themes`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> cfg = SimpleNamespace(file=lambda key: None, indicators={})
+    >>> theme_without_data("supply", cfg), theme_without_data("young_people", cfg)
+    ('no police street files', 'no young_people table')
     """
     needs = THEME_NEEDS.get(theme)
     if not needs:
@@ -702,10 +705,14 @@ def theme_without_data(theme: str, config: StudyConfig) -> str | None:
     if needs == ("[indicators]",):
         if config.indicators:
             return None
-        return "no national comparison tables are configured ([indicators] in area.toml)"
+        return "no national comparison tables ([indicators] in area.toml)"
     if any(config.file(k) for k in needs):
         return None
-    return "none of its tables is configured (" + ", ".join(needs) + " under [files])"
+    if needs == ("police_street",):
+        return "no police street files"
+    if len(needs) == 1:
+        return f"no {needs[0]} table"
+    return "none of its tables (" + ", ".join(needs) + " under [files])"
 
 
 def welsh_note(study: Study) -> str | None:
@@ -751,10 +758,6 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         "",
         "**Data used:** " + "; ".join(data_sources(study)) + ".",
     ]
-    theme = folder.name.split("_", 1)[1] if "_" in folder.name else folder.name
-    missing = theme_without_data(theme, cfg)
-    if missing:
-        lines += ["", f"**No data for this theme in this study:** {missing}."]
     wales = welsh_note(study)
     if wales:
         lines += ["", f"**Not compared with England:** {wales}"]
@@ -793,8 +796,8 @@ def skipped_themes(cfg: Any, themes: list[str]) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     for theme in themes:
-        keys, reason = THEME_NEEDS.get(theme, ((), ""))
-        if keys and not any(cfg.file(k) for k in keys):
+        reason = theme_without_data(theme, cfg)
+        if reason:
             out[theme] = reason
     return out
 
@@ -808,9 +811,11 @@ def validate_study(cfg: Any) -> Study:
     to every notebook (loaded once per run).
     """
     from workbench.study import Study
+    from workbench.validate import study_checks
 
     study = Study(cfg)
     ledger = study.load_all()
+    study_checks(study)  # what the national and reference tables claim (as validate checks)
     if not ledger.balanced:
         bad = [f.file for f in ledger.files if not f.balanced]
         raise WorkbenchError(f"{cfg.path}: the row ledger does not balance for {bad}")
@@ -910,7 +915,7 @@ def run_report(
     # disclosure (issue 12): attack every protected table of the run read back from disk
     audit_run(results.values(), cfg.suppression_threshold)
     # The meeting pack and the community page of this run (issue 15), from its published files.
-    from workbench.pack import run_pack
+    from workbench.publish import run_pack
 
     run_pack(out_path, date, commentary=cfg.commentary)
     return results
@@ -945,11 +950,6 @@ def run_report_cli(
             f"{audit.get('map_features_checked', 0)} feature(s) of protected layers; "
             f"{audit.get('leaks_found', 0)} leak(s)"
         )
-    cfg = load_config(config)
-    for theme in results:
-        missing = theme_without_data(theme, cfg)
-        if missing:
-            print(f"{'no data':>13}: {theme}: {missing}")
     if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack
         first = next(iter(results.values()))
         pack = first.parent / f"{first.name.split('_', 1)[0]}_pack"

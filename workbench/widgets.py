@@ -21,11 +21,14 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from workbench.errors import WorkbenchError
+from workbench.hotspots.results import GiStar, Result, Surface
 
 __all__ = [
     "ChoroplethExplorer",
     "HotspotExplorer",
+    "YOUNG_PEOPLE_MEASURES",
     "map_frame",
+    "young_people_explorer",
 ]
 
 logger = logging.getLogger(__name__)
@@ -215,7 +218,7 @@ class HotspotExplorer:
         )
         return crimes.loc[keep]
 
-    def compute(self) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    def compute(self) -> tuple[Surface | GiStar, pd.DataFrame]:
         """Run the selected method; return the surface and the (unsuppressed) top places."""
         from workbench.hotspots import count, gistar, grid, kde
 
@@ -272,20 +275,15 @@ class HotspotExplorer:
         else:
             mb.add_gistar(surface, threshold=self.threshold, protected=protected)
         if self.layer.value == "points":
-            mb.add_points(self.points(), f"{self.crime_type.value} (snap points)")
+            mb.add_points(
+                self.points(), f"{self.crime_type.value} (snap points)", protected=protected
+            )
         mb.add_outline(self.study.area, "Study area")
         return mb
 
     def update(self) -> None:
         """Recompute and redraw the map and the table in place."""
-        from workbench.disclosure import (
-            Count,
-            Derived,
-            TableSpec,
-            apply_mask,
-            derived_mask,
-            primary_mask,
-        )
+        from workbench.disclosure import Count, Derived, Policy, TableSpec
 
         t0 = time.perf_counter()
         try:
@@ -302,23 +300,26 @@ class HotspotExplorer:
             },
             safe=tuple(c for c in ("population",) if c in table.columns),
         )
-        shown = apply_mask(table, derived_mask(primary_mask(table, spec, self.threshold), spec))
+        shown = Policy(self.threshold).shown(table, spec)
         m = self.build_map(surface)
         _show(self.map_out, map_frame(m, self.height))
         _show(self.table_out, shown)
-        attrs = surface.attrs
         bits = [f"{len(self.points()):,} offences"]
-        if "cell_size" in attrs:
-            bits.append(f"cell {attrs['cell_size']:g} m")
-        if self.method.value == "kde" and "bandwidth" in attrs:
-            bits.append(f"bandwidth {attrs['bandwidth']:g} m (quartic kernel)")
-            if attrs["bandwidth"] < attrs.get("cell_size", 0):
+        cell = surface.cell_size if isinstance(surface, Result) else None
+        if cell:
+            bits.append(f"cell {cell:g} m")
+        if self.method.value == "kde" and isinstance(surface, Surface):
+            bits.append(f"bandwidth {surface.bandwidth:g} m (quartic kernel)")
+            if surface.bandwidth < (cell or 0):
                 bits.append("<b>warning: bandwidth smaller than a cell</b>")
         if self.method.value != "kde":
             nb = "queen contiguity" if self.method.value == "gistar_grid" else "8 nearest"
+            hot, cold = (
+                (surface.n_hot, surface.n_cold) if isinstance(surface, GiStar) else ("?", "?")
+            )
             bits.append(
                 f"Gi* binary weights ({nb}) incl. self, two-sided p, BH FDR at {self.alpha:g}; "
-                f"{attrs.get('n_hot', '?')} hot, {attrs.get('n_cold', '?')} cold"
+                f"{hot} hot, {cold} cold"
             )
         bits.append(f"updated in {time.perf_counter() - t0:.1f} s")
         self.status.value = (
@@ -415,7 +416,7 @@ class ChoroplethExplorer:
         self.measures = dict(measures)
         self.label = label
         self.table_columns = dict(table_columns or {})
-        from workbench.disclosure import Count, Derived, TableSpec, derived_mask, primary_mask
+        from workbench.disclosure import Count, Derived, Policy, TableSpec
 
         if spec is None:
             spec = TableSpec(
@@ -432,7 +433,7 @@ class ChoroplethExplorer:
         self.derived = {k: d.counts[0] for k, d in self.spec.derived.items()}
         self.threshold = threshold
         #: Cells withheld (True), decided on the whole data before columns are chosen.
-        self.hidden = derived_mask(primary_mask(pd.DataFrame(gdf), self.spec, threshold), self.spec)
+        self.hidden = Policy(threshold).mask(pd.DataFrame(gdf), self.spec)
         self.title = title
         self.period_text = period
         self.sources = list(sources)
@@ -505,3 +506,43 @@ class ChoroplethExplorer:
 
     def _ipython_display_(self) -> None:
         display(self.widget())
+
+
+#: The measures of the young people's ward explorer: label -> (column, table columns).
+YOUNG_PEOPLE_MEASURES = {
+    "Cohort per 10,000 aged 10-17": (
+        "cohort_rate",
+        ["ward_name", "cohort", "population_10_17", "cohort_rate"],
+    ),
+    "Tier 2 reach (share of cohort)": ("tier2_share", ["ward_name", "cohort", "tier2_share"]),
+    "Tier 3 started within 10 days (share)": (
+        "tier3_10d_share",
+        ["ward_name", "cohort", "tier3_10d_share"],
+    ),
+}
+
+
+def young_people_explorer(
+    ward_map_data: gpd.GeoDataFrame,
+    spec: Any,
+    *,
+    threshold: int,
+    period: str,
+    attributions: Sequence[str],
+    synthetic: bool,
+) -> ChoroplethExplorer:
+    """A :class:`ChoroplethExplorer` of the young people's ward measures
+    (:data:`YOUNG_PEOPLE_MEASURES`) on :func:`workbench.need.young_people_ward_map`'s frame,
+    withholding what ``spec`` (the published ``access_by_ward`` table's) says."""
+    return ChoroplethExplorer(
+        ward_map_data,
+        {label: column for label, (column, _) in YOUNG_PEOPLE_MEASURES.items()},
+        label="ward_name",
+        table_columns={label: list(cols) for label, (_, cols) in YOUNG_PEOPLE_MEASURES.items()},
+        spec=spec,
+        threshold=threshold,
+        title="Young people",
+        period=period,
+        attributions=attributions,
+        synthetic=synthetic,
+    )
