@@ -455,7 +455,7 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
     synthetic = bool(synthetic_tables(cfg))
     from workbench.loaders.imd import INDICES
 
-    index = study.deprivation_index.label
+    index = study.deprivation_index.label if study.deprivation_index is not None else ""
     others = [i.label for i in INDICES.values() if i.label != index]
 
     def applies(text: str) -> bool:
