@@ -220,7 +220,8 @@ def list_members(sources: Sequence[str | Path]) -> tuple[list[Member], list[File
             entries.append(fl)
             if not src.exists():
                 raise DataError(display_name(src), "a file, folder or zip", found="nothing")
-            found = police.police_members(src, "street", stack)
+            # no in-memory size check: the engines are bounded by their own memory limits
+            found = police.police_members(src, "street", stack, check_size=False)
             if len(found) > 1:
                 fl.file = f"{fl.file} ({len(found)} files)"
             for name, base, reader in found:

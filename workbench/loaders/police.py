@@ -117,13 +117,15 @@ _WORKERS = min(4, os.cpu_count() or 1)
 
 
 def police_members(
-    path: Path, kind: str, stack: ExitStack
+    path: Path, kind: str, stack: ExitStack, *, check_size: bool = True
 ) -> list[tuple[str, str, Callable[[], bytes]]]:
     """The police.uk CSVs in one configured path: ``(display name, base name, reader)``.
 
     ``path`` is a CSV, a folder (searched recursively for ``YYYY-MM-<force>-street.csv`` or
     ``-stop-and-search.csv``; any CSV if none is named that way) or a police.uk download zip.
     ``reader()`` returns the file's bytes; a zip stays open until ``stack`` closes.
+    ``check_size``: refuse files that do not fit in memory (the in-memory loader); the DuckDB
+    and Dask engines pass False, being bounded by their own memory limits and spilling.
     """
     path = Path(path)
     name = display_name(path)
@@ -139,7 +141,8 @@ def police_members(
                 found="no CSV files in it",
                 fix="Point [files] at the folder that holds the monthly CSVs, or at the zip.",
             )
-        _check_files_size(chosen, name)
+        if check_size:
+            _check_files_size(chosen, name)
         return [(display_name(p), p.name.lower(), p.read_bytes) for p in chosen]
     if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
         try:
@@ -150,7 +153,8 @@ def police_members(
             ) from exc
         names = [n for n in zf.namelist() if not n.endswith("/")]
         chosen = [n for n in names if pattern.search(n)]
-        _check_zip_size(zf, chosen, name)
+        if check_size:
+            _check_zip_size(zf, chosen, name)
         if not chosen:
             sample = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "") or "nothing"
             others = [k for k, p in _MEMBER.items() if k != kind and any(map(p.search, names))]
@@ -172,7 +176,8 @@ def police_members(
             for n in sorted(chosen)
         ]
     check_not_spatial(path, name, _KIND_TEXT[kind])
-    _check_files_size([path], name)
+    if check_size:
+        _check_files_size([path], name)
     return [(name, path.name.lower(), path.read_bytes)]
 
 
@@ -215,7 +220,8 @@ def _check_files_size(paths: list[Path], name: str) -> None:
             name,
             f"police files that fit in memory (at most {limit / 1e9:.2f} GB)",
             found=f"{len(paths)} file(s) of {total / 1e9:.2f} GB",
-            fix="Load fewer months or forces (e.g. one year per study), or set "
+            fix='Set engine = "duckdb" under [study] in area.toml (it reads from disk and '
+            "spills beyond its memory limit), load fewer months or forces, or set "
             "WORKBENCH_MAX_UNCOMPRESSED_BYTES to raise the limit on a larger machine.",
         )
 
@@ -235,8 +241,9 @@ def _check_zip_size(zf: zipfile.ZipFile, members: list[str], name: str) -> None:
             name,
             f"police files that fit in memory (at most {limit / 1e9:.2f} GB uncompressed)",
             found=f"{len(members)} file(s) declaring {total / 1e9:.2f} GB uncompressed",
-            fix="Download fewer months or forces per zip (or a damaged zip: download it "
-            "again); set WORKBENCH_MAX_UNCOMPRESSED_BYTES to raise the limit.",
+            fix='Set engine = "duckdb" under [study] in area.toml (it reads from disk and '
+            "spills beyond its memory limit), download fewer months or forces per zip (or a "
+            "damaged zip: download it again), or set WORKBENCH_MAX_UNCOMPRESSED_BYTES.",
         )
 
 
