@@ -381,9 +381,10 @@ def _fft_sum(px, py, w, cells, h, with_bound: bool = False):
     """The kernel sum at cell centres by linear binning and FFT convolution (square grids).
 
     Bins are the cells split ``m`` ways per side (``m`` = smallest whole number with
-    bin <= h/16; the bins are placed so that a cell centre is a bin centre). Each point's weight is shared
-    between the four nearest bin centres in proportion to closeness (linear binning); the
-    binned weights are convolved with the quartic kernel evaluated at bin-centre offsets
+    bin <= h/16; the bins are placed so that a cell centre is a bin centre). Each point's
+    weight is shared between the four nearest bin centres in proportion to closeness
+    (linear binning); the binned weights are convolved with the quartic kernel evaluated at
+    bin-centre offsets
     (``scipy.signal.fftconvolve``). Padding of one bandwidth keeps points just off the grid.
     Own binning (numpy ``bincount``): scipy has the convolution but no linear binning.
     With ``with_bound``, also returns the largest error at any cell (unnormalised):
