@@ -6,9 +6,9 @@ import logging
 from typing import Any
 
 import geopandas as gpd
-import shapely
 import numpy as np
 import pandas as pd
+import shapely
 from scipy import stats
 
 from workbench.errors import WorkbenchError
