@@ -69,7 +69,7 @@ def _plain(src: str, out: str, workdir: str) -> None:
     con = duckdb.connect()
     con.execute("SET memory_limit = '1GB'")
     con.execute(f"SET temp_directory = '{Path(workdir) / 'plain-spill'}'")
-    t = time.perf_counter()
+    t, cpu0 = time.perf_counter(), _cpu()
     glob = str(Path(src) / "**" / "*.csv").replace("'", "''")
     df = con.execute(
         f"""SELECT "LSOA code" AS lsoa_code, "Month" AS month, "Crime type" AS crime_type,
@@ -79,15 +79,22 @@ def _plain(src: str, out: str, workdir: str) -> None:
     ).df()
     seconds = time.perf_counter() - t
     df.to_parquet(Path(out) / "counts.pq")
-    _done(out, seconds, int(df["count"].sum()))
+    _done(out, seconds, int(df["count"].sum()), cpu0)
 
 
-def _done(out: str, seconds: float, kept: int) -> None:
-    """time.json: wall seconds of the aggregation, rows kept, CPU seconds of this process and
-    its reaped children (Dask's worker processes)."""
+def _cpu() -> float:
+    """CPU seconds of this process and its reaped children (Dask's worker processes)."""
     t = os.times()
-    cpu = t.user + t.system + t.children_user + t.children_system
-    (Path(out) / "time.json").write_text(json.dumps({"seconds": seconds, "kept": kept, "cpu": cpu}))
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _done(out: str, seconds: float, kept: int, cpu0: float) -> None:
+    """time.json: wall seconds of the aggregation, rows kept, CPU seconds of the whole child
+    (imports included) and of the aggregation alone (from ``cpu0``)."""
+    cpu = _cpu()
+    (Path(out) / "time.json").write_text(
+        json.dumps({"seconds": seconds, "kept": kept, "cpu": cpu, "aggregate_cpu": cpu - cpu0})
+    )
 
 
 def _child(engine: str, src: str, out: str, workdir: str) -> None:
@@ -107,7 +114,7 @@ def _child(engine: str, src: str, out: str, workdir: str) -> None:
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         )
         client = Client(cluster)
-    t = time.perf_counter()
+    t, cpu0 = time.perf_counter(), _cpu()
     agg = aggregate_street(
         [src], area=area, engine=engine, client=client, memory_limit="1GB", workdir=workdir
     )
@@ -118,7 +125,7 @@ def _child(engine: str, src: str, out: str, workdir: str) -> None:
     if client is not None:
         client.close()
         cluster.close()
-    _done(out, seconds, agg.n_kept)
+    _done(out, seconds, agg.n_kept, cpu0)
 
 
 def _measure(engine: str, src: Path, out: Path, workdir: Path) -> dict:
@@ -151,6 +158,7 @@ def _measure(engine: str, src: Path, out: Path, workdir: Path) -> dict:
         "wall_s": round(wall, 1),
         "aggregate_s": round(inner["seconds"], 1),
         "cpu_s": round(inner["cpu"], 1),
+        "aggregate_cpu_s": round(inner["aggregate_cpu"], 1),
         "peak_gb": round(peak / 1e9, 2),
         "kept": inner["kept"],
     }
@@ -307,13 +315,14 @@ def main() -> None:
             if "error" not in r and engine != "plain":
                 results[engine] = out
         runs = {r["engine"]: r for r in figures["runs"] if r.get("years") == years}
-        plain = runs.get("plain", {}).get("cpu_s")
+        plain = runs.get("plain", {})
         for engine in ("memory", "duckdb", "dask"):
-            if plain and "cpu_s" in runs.get(engine, {}):
-                ratio = round(runs[engine]["cpu_s"] / plain, 2)
-                figures[f"cpu_ratio_{engine}_to_plain_{years}y"] = ratio
-                print(f"  {engine} / plain DuckDB GROUP BY, CPU seconds: {ratio}x (goal for "
-                      "duckdb: 2x)")  # fmt: skip
+            for key in ("cpu_s", "aggregate_cpu_s"):
+                if plain.get(key) and key in runs.get(engine, {}):
+                    ratio = round(runs[engine][key] / plain[key], 2)
+                    figures[f"{key}_ratio_{engine}_to_plain_{years}y"] = ratio
+                    print(f"  {engine} / plain DuckDB GROUP BY, {key}: {ratio}x (goal for "
+                          "duckdb: 2x)")  # fmt: skip
         ref = None
         agree = True
         for engine, out in results.items():
