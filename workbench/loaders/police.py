@@ -746,11 +746,15 @@ def _filter(
     month_reason: str,
     what: str,
     out_cols: list[str],
-) -> gpd.GeoDataFrame:
+    *,
+    points: bool = True,
+) -> gpd.GeoDataFrame | pd.DataFrame:
     """Apply every drop rule in one pass, build BNG points for the kept rows, fill the ledger.
 
     ``df`` is consumed: its columns are moved to the result one at a time, so that a
-    national-size load never holds two copies of the table.
+    national-size load never holds two copies of the table. ``points=False`` (the engines,
+    which keep longitude and latitude and project them only when asked): no points are
+    built and a plain DataFrame of ``out_cols`` is returned.
     """
     r = _Reasons(len(df))
     street = "crime_id" in df
@@ -872,6 +876,8 @@ def _filter(
             new = pa.array(values, type=lsoa.type, from_pandas=True)
             lsoa = pc.replace_with_mask(lsoa, pa.array(mask), new)
             out["lsoa_code"] = pd.array(lsoa, dtype="str")
+    if not points:
+        return out
     geom = _points_bng(lon[keep], lat[keep])
     del lon, lat
     return gpd.GeoDataFrame(out, geometry=geom, crs=BNG)
