@@ -124,8 +124,9 @@ def police_members(
     ``path`` is a CSV, a folder (searched recursively for ``YYYY-MM-<force>-street.csv`` or
     ``-stop-and-search.csv``; any CSV if none is named that way) or a police.uk download zip.
     ``reader()`` returns the file's bytes; a zip stays open until ``stack`` closes.
-    ``check_size``: refuse files that do not fit in memory (the in-memory loader); the DuckDB
-    and Dask engines pass False, being bounded by their own memory limits and spilling.
+    ``check_size``: refuse plain files (a folder, a CSV) that do not fit in memory (the
+    in-memory loader); the DuckDB and Dask engines pass False, being bounded by their own
+    memory limits and spilling. A zip's declared sizes are checked for every engine.
     """
     path = Path(path)
     name = display_name(path)
@@ -153,8 +154,9 @@ def police_members(
             ) from exc
         names = [n for n in zf.namelist() if not n.endswith("/")]
         chosen = [n for n in names if pattern.search(n)]
-        if check_size:
-            _check_zip_size(zf, chosen, name)
+        # a zip's declared sizes are checked for every engine: they bound what a member's
+        # read returns (a damaged or hostile zip can declare anything)
+        _check_zip_size(zf, chosen, name)
         if not chosen:
             sample = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "") or "nothing"
             others = [k for k, p in _MEMBER.items() if k != kind and any(map(p.search, names))]
@@ -241,9 +243,10 @@ def _check_zip_size(zf: zipfile.ZipFile, members: list[str], name: str) -> None:
             name,
             f"police files that fit in memory (at most {limit / 1e9:.2f} GB uncompressed)",
             found=f"{len(members)} file(s) declaring {total / 1e9:.2f} GB uncompressed",
-            fix='Set engine = "duckdb" under [study] in area.toml (it reads from disk and '
-            "spills beyond its memory limit), download fewer months or forces per zip (or a "
-            "damaged zip: download it again), or set WORKBENCH_MAX_UNCOMPRESSED_BYTES.",
+            fix='Unzip it into a folder and set engine = "duckdb" under [study] in '
+            "area.toml (it reads a folder of any size from disk, spilling beyond its memory "
+            "limit), or download fewer months or forces per zip (a damaged zip: download it "
+            "again), or set WORKBENCH_MAX_UNCOMPRESSED_BYTES.",
         )
 
 
