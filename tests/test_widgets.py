@@ -68,8 +68,8 @@ def test_kde_explorer_counts_and_updates_in_place():
     # the most frequent type is offered first
     assert ex.crime_type.options == ("Drugs", "Possession of weapons")
     assert ex.table["count"].max() == 12
-    assert ex.result.attrs["cell_size"] == 250
-    assert ex.result.attrs["bandwidth"] == 300
+    assert ex.result.cell_size == 250
+    assert ex.result.bandwidth == 300
     assert "12 offences" in ex.status.value
     # the map is an offline iframe: nothing loads from another host
     assert "<iframe srcdoc=" in _text(ex.map_out)
@@ -164,7 +164,7 @@ def test_explorer_counts_per_month_once_per_cell_size_and_draws_snap_points():
     north-east one); the grid's weights are built once; KDE takes the FFT path; the points
     layer draws each location once."""
     ex = HotspotExplorer(_study(), cell_size=250, bandwidth=300)
-    assert ex.result.attrs["method"].startswith("binned FFT")
+    assert ex.result.method.startswith("binned FFT")
     drugs = ex.cell_counts(250, "Drugs")
     assert drugs.shape == (2, 16) and drugs[:, 0].tolist() == [8, 4] and drugs.sum() == 12
     weapons = ex.cell_counts(250, "Possession of weapons")

@@ -22,6 +22,7 @@ from workbench.pack import (
     CRIME_NOUNS,
     Headline,
     Run,
+    deprivation_index_of,
     fmt_count,
     fmt_number,
     map_title,
@@ -51,6 +52,21 @@ HOTSPOT_WORDS: dict[str, str] = {
     "oscillating hot spot": "changing: sometimes high, sometimes low",
     "historical hot spot": "past: not seen recently",
 }
+
+
+def glossary_for(index: dict[str, Any]) -> dict[str, str]:
+    """:data:`GLOSSARY` with "Most deprived neighbourhoods" worded for the run's index (the
+    country and year of IMD 2019, IoD 2025 or WIMD 2019)."""
+    country = index.get("country", "England")
+    year = index.get("year", 2019)
+    who = "the Welsh Government" if country == "Wales" else "the government"
+    out = dict(GLOSSARY)
+    out["Most deprived neighbourhoods"] = (
+        f"The fifth of neighbourhoods in {country} with the lowest incomes, least work, "
+        f"poorest health and worst housing, as measured by {who} in {year}."
+    )
+    return out
+
 
 #: The few terms the page cannot avoid, explained.
 GLOSSARY: dict[str, str] = {
@@ -428,13 +444,17 @@ def community_page(
             "partnership's own records."
         )
     )
-    src = "".join(f"<li>{html.escape(s)}</li>" for s in sources(cfg, plain=True))
+    src = "".join(
+        f"<li>{html.escape(s)}</li>"
+        for s in sources(cfg, plain=True, index=deprivation_index_of(run))
+    )
     parts.append(f"<h3>Where the figures come from</h3><ul>{src}</ul>")
+    glossary = glossary_for(deprivation_index_of(run))
     gloss = "".join(
         f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"
-        for term, text in GLOSSARY.items()
+        for term, text in glossary.items()
     )
-    prose += list(GLOSSARY.values())
+    prose += list(glossary.values())
     parts.append(f"<h2>Words we use</h2><dl>{gloss}</dl>")
 
     scores = readability("\n".join(prose))

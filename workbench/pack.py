@@ -18,7 +18,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,7 +25,10 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.assumptions import by_id as assumption_entries
+from workbench.assumptions import ids_in
 from workbench.config import PARTNERSHIP_TABLES
+from workbench.disclosure.policy import SUPPRESSED
 from workbench.errors import WorkbenchError
 
 __all__ = [
@@ -39,8 +41,6 @@ __all__ = [
     "map_title",
     "headlines",
     "render_slides",
-    "run_pack",
-    "run_pack_cli",
     "write_atomic",
 ]
 
@@ -65,8 +65,6 @@ KEY_MAPS: dict[str, tuple[str, ...]] = {
     "treatment": ("service_access",),
 }
 
-#: Text shown where a cell was hidden by disclosure control.
-SUPPRESSED = "*"
 #: Text shown where a value is missing (not zero).
 MISSING = "–"
 #: What the England column says when the published table carries no England value.
@@ -440,8 +438,25 @@ def _crime_figures(run: Run, theme: str, table: Table) -> list[Headline]:
     return out
 
 
+def deprivation_index_of(run: Run) -> dict:
+    """The deprivation index a run used (from its run logs; issue 21): ``label``, ``country``,
+    ``year``, ``long_name``. Runs written before issue 21 used IMD 2019 (England)."""
+    for log in run.logs.values():
+        index = log.get("deprivation_index")
+        if isinstance(index, dict) and index.get("label"):
+            return index
+    return {
+        "label": "IMD 2019",
+        "country": "England",
+        "year": 2019,
+        "long_name": "English Indices of Deprivation 2019",
+    }
+
+
 def _deprived_share(run: Run, theme: str, table: Table) -> list[Headline]:
     """Share of events in the 20% most deprived neighbourhoods, against their population share."""
+    country = deprivation_index_of(run)["country"]
+    label = deprivation_index_of(run)["label"]
     df = table.df
     df = df[df["group"].str.startswith("20%")]
     label_col = "crime_type" if "crime_type" in df.columns else "layer"
@@ -455,7 +470,7 @@ def _deprived_share(run: Run, theme: str, table: Table) -> list[Headline]:
         if _num(pop) == 0:
             plain = (
                 "None of the neighbourhoods here is among the fifth that are the most "
-                "deprived in England."
+                f"deprived in {country}."
             )
         elif _num(row.get("share_of_events")) is not None:
             side = {
@@ -465,13 +480,13 @@ def _deprived_share(run: Run, theme: str, table: Table) -> list[Headline]:
             }.get(rating or "", "")
             plain = (
                 f"{fmt_share(row['share_of_events'], 0)} of {_noun(what)} happened in the "
-                f"most deprived fifth of neighbourhoods in England. "
+                f"most deprived fifth of neighbourhoods in {country}. "
                 f"{fmt_share(pop, 0)} of people here live in these areas. {side}"
             ).strip()
         out.append(
             Headline(
                 theme=theme,
-                label=f"{what}: share in the 20% most deprived areas",
+                label=f"{what}: share in the 20% most deprived areas ({label})",
                 period="latest 12 months",
                 value=fmt_share(row.get("share_of_events")),
                 interval=_interval(lo, hi, fmt_share),
@@ -773,26 +788,23 @@ def headlines(run: Run, theme: str) -> list[Headline]:
 
 
 def applicable_assumptions(run: Run) -> list[dict[str, str]]:
-    """The assumptions log entries written by the run's themes (table rows, deduplicated)."""
-    seen: dict[str, dict[str, str]] = {}
+    """The assumptions-log entries the run's themes listed, each once, from the log's data.
+
+    Each theme's ``assumptions.md`` names the ids of the entries it listed
+    (:func:`workbench.assumptions.id_marker`); the entries themselves are read from the
+    package's log (:func:`workbench.assumptions.by_id`), so two entries are never merged and
+    none is lost. A theme folder without the marker (a run made before it) lists none.
+    """
+    ids: list[str] = []
     for theme in run.themes:
         path = run.folders[theme] / "assumptions.md"
         if not path.is_file():
             continue
-        header: list[str] | None = None
-        for line in path.read_text(encoding="utf-8").splitlines():
-            text = line.strip()
-            if not text.startswith("|") or re.match(r"^\|[\s:\-|]+\|$", text):
-                continue
-            cells = [c.strip() for c in text.strip("|").split("|")]
-            if cells and cells[0].lower() == "id":
-                header = [c.lower() for c in cells]
-                continue
-            if header is None or len(cells) != len(header):
-                continue
-            entry = dict(zip(header, cells, strict=True))
-            seen.setdefault(entry.get("id", text), entry)
-    return list(seen.values())
+        found = ids_in(path.read_text(encoding="utf-8"))
+        if not found and "| id |" in path.read_text(encoding="utf-8"):
+            logger.warning("%s names no assumption ids (made before they were recorded)", path)
+        ids += found
+    return [e.as_dict() for e in assumption_entries(ids)]
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -808,11 +820,15 @@ def _first_sentence(text: str, limit: int = 140) -> str:
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
-def sources(cfg: dict[str, Any], *, plain: bool = False) -> list[str]:
+def sources(
+    cfg: dict[str, Any], *, plain: bool = False, index: dict[str, Any] | None = None
+) -> list[str]:
     """Names of the data sources the study configured (from the run log's settings).
 
     ``plain=True`` names the partnership's own tables in everyday words (community page).
+    ``index`` is the run's deprivation index (:func:`deprivation_index_of`), named as used.
     """
+    index = index or {}
     files = cfg.get("files", {}) or {}
     year = cfg.get("boundary_copyright_year")
     found = []
@@ -821,13 +837,19 @@ def sources(cfg: dict[str, Any], *, plain: bool = False) -> list[str]:
     if files.get("stop_search"):
         found.append("Stop and search, data.police.uk (OGL v3.0)")
     if files.get("imd"):
-        found.append("English Indices of Deprivation 2019, MHCLG (OGL v3.0)")
+        name = index.get("long_name", "English Indices of Deprivation 2019")
+        found.append(f"{name}, {index.get('publisher', 'MHCLG')} (OGL v3.0)")
     if files.get("lsoa_boundaries"):
         found.append(
             "ONS boundaries (Crown copyright" + (f" {year}" if year else "") + "; OGL v3.0)"
         )
     if files.get("population"):
-        found.append("ONS population estimates (OGL v3.0)")
+        census = "census" in str(index.get("population_source", "")).lower()
+        found.append(
+            "ONS Census 2021 usual residents (OGL v3.0)"
+            if census
+            else "ONS population estimates (OGL v3.0)"
+        )
     partnership = [k.replace("_", " ") for k in PARTNERSHIP_TABLES if files.get(k)]
     if partnership:
         synthetic = any(
@@ -1245,7 +1267,7 @@ def build_pptx(run: Run, path: Path) -> tuple[list[SlideInfo], dict[str, list[He
             f"Period: {period}",
             f"Run of {run.date}; pack made {_dt.date.today().isoformat()}",
         ],
-        sources(cfg),
+        sources(cfg, index=deprivation_index_of(run)),
     )
     by_theme: dict[str, list[Headline]] = {}
     spc = spc_chart(run) if "supply" in run.folders else None
@@ -1364,103 +1386,3 @@ def render_slides(
             write_atomic(target, page.read_bytes())
             written.append(target)
     return written
-
-
-# --------------------------------------------------------------------------------------------
-# The whole job: pack, community page, run log
-# --------------------------------------------------------------------------------------------
-
-
-def run_pack(
-    out_dir: str | Path,
-    run_date: str | None = None,
-    *,
-    commentary: str | Path | None = None,
-    render: bool = True,
-) -> dict[str, Any]:
-    """Build the meeting pack and the community page of a finished run.
-
-    Writes ``<out_dir>/<date>_pack/``: ``meeting_pack.pptx``, ``community_report.html``,
-    ``slide_NN.png`` (when LibreOffice is installed and ``render``) and ``run_log.json``
-    (slides, pictures with their alt text, headline figures, readability of the community
-    page, files written).
-
-    Parameters
-    ----------
-    out_dir : str or Path
-        The folder ``workbench report`` wrote the theme folders to.
-    run_date : str, optional
-        The run's date (default: the latest run under ``out_dir``).
-    commentary : str or Path, optional
-        The analyst's commentary (Markdown) for the community page; default the study's
-        ``[report] commentary`` setting as recorded in the run log.
-    render : bool, default True
-        Render the slides to PNG with LibreOffice headless where it is installed.
-
-    Returns
-    -------
-    dict
-        The pack's run log (also written as ``run_log.json``).
-    """
-    from workbench.community import write_community_page
-
-    t0 = time.perf_counter()
-    run = find_run(out_dir, run_date)
-    folder = run.out_dir / f"{run.date}_pack"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("slide_*.png"):
-        old.unlink()
-    pptx = folder / "meeting_pack.pptx"
-    slides, by_theme = build_pptx(run, pptx)
-    if commentary is None:
-        commentary = run.config.get("commentary")
-    page, readability = write_community_page(
-        run, by_theme, folder / "community_report.html", commentary=commentary
-    )
-    rendered = render_slides(pptx, folder) if render else []
-    log = {
-        "kind": "pack",
-        "run_date": run.date,
-        "made_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "config": run.config,
-        "themes": {t: str(f) for t, f in run.folders.items()},
-        "files": {
-            "pack": pptx.name,
-            "community_page": page.name,
-            "slide_png": [p.name for p in rendered],
-        },
-        "slides": [asdict(s) for s in slides],
-        "headlines": {t: [h.as_dict() for h in rows] for t, rows in by_theme.items()},
-        "readability": readability,
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
-    if render and not rendered:
-        log["slide_png_note"] = "not rendered: LibreOffice (soffice) or pdftoppm not found"
-    write_atomic(folder / "run_log.json", json.dumps(log, indent=2, default=str).encode("utf-8"))
-    logger.info("Meeting pack %s (%d slides) in %.1f s", pptx, len(slides), log["seconds"])
-    return log
-
-
-def run_pack_cli(
-    config: str | Path, out: str | Path = "output", run_date: str | None = None
-) -> int:
-    """``workbench pack CONFIG``: build the pack and page from the finished run; returns 0."""
-    from workbench.config import load_config
-
-    cfg = load_config(config)
-    log = run_pack(out, run_date, commentary=cfg.commentary)
-    if log["config"].get("config") and Path(log["config"]["config"]) != cfg.path:
-        logger.warning(
-            "The run under %s was made with %s, not %s", out, log["config"]["config"], cfg.path
-        )
-    folder = Path(out).resolve() / f"{log['run_date']}_pack"
-    print(f"meeting pack: {folder / log['files']['pack']} ({len(log['slides'])} slides)")
-    print(f"community page: {folder / log['files']['community_page']}")
-    r = log["readability"]
-    print(
-        f"readability: Flesch reading ease {r['flesch_reading_ease']:.0f}, "
-        f"reading age about {r['reading_age']:.0f}"
-    )
-    if log["files"]["slide_png"]:
-        print(f"slide images: {len(log['files']['slide_png'])} PNG in {folder}")
-    return 0

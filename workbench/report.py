@@ -25,6 +25,7 @@ from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
 from workbench.disclosure.audit import audit_run
 from workbench.errors import ConfigError, DataError, WorkbenchError
 from workbench.maps.browser import run_browser
+from workbench.months import month, span
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
 
 if TYPE_CHECKING:
@@ -56,8 +57,7 @@ logger = logging.getLogger(__name__)
 
 #: Folder of the themed notebooks (package data; committed without outputs).
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
-#: Documents the package reads at run time (the assumptions log, the table templates),
-#: shipped as package data. In a clone these are links to ``docs/``.
+#: Files the package reads at run time (the assumptions log's data), shipped as package data.
 RESOURCES = Path(__file__).resolve().parent / "resources"
 #: The sample study, looked for from the working folder and from the package's clone.
 SAMPLE_CONFIG = Path("data") / "sample" / "area.toml"
@@ -76,19 +76,9 @@ THEMES: dict[str, str] = {
     "overview": "00_overview.ipynb",
 }
 
-#: Themes that need input a study may not have (issue 23: a treatment study without police
-#: files): theme -> (the file keys it needs, one of which is enough; what is missing).
-THEME_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "supply": (("police_street",), "no police street files"),
-    "communities": (("police_street",), "no police street files"),
-    "overview": (("police_street",), "no police street files"),
-    "young_people": (("young_people",), "no young_people table"),
-}
-
 #: Seconds one notebook cell may run before the report stops with an error.
 CELL_TIMEOUT_S = 600
 
-_PERIOD_RE = re.compile(r"^\s*(\d{4}-\d{2})\s*:\s*(\d{4}-\d{2})\s*$")
 
 # nbconvert's lab template loads require.js, MathJax, mermaid and the widget manager from CDNs.
 # Reports must open with no network, so those blocks are emptied; code cells are kept but
@@ -136,10 +126,11 @@ def parse_period(period: str | None) -> tuple[str | None, str | None]:
     """
     if period is None:
         return None, None
-    match = _PERIOD_RE.match(str(period))
-    if not match:
-        raise ConfigError(f"--period must be two months like '2021-04:2022-03', found {period!r}")
-    return match.group(1), match.group(2)
+    try:
+        first, last = span(period, "--period")
+    except WorkbenchError as exc:
+        raise ConfigError(str(exc)) from None
+    return str(first), str(last)
 
 
 def _themes(themes: list[str] | str | None) -> list[str]:
@@ -347,11 +338,9 @@ def population_label(config: StudyConfig) -> str:
     """The population the rates use, as a reader should see it, e.g. "ONS mid-2019 LSOA
     population estimates (lsoa_pop_mid2019.csv)"; the year only when the study states it
     (``[study] population_year``)."""
-    path = config.file("population")
-    name = Path(path).name if path else "not configured"
-    if config.population_year:
-        return f"ONS mid-{config.population_year} LSOA population estimates ({name})"
-    return f"LSOA population from {name} (year not stated in the study settings)"
+    from workbench.loaders.population import population_source
+
+    return population_source(config.file("population"), config.population_year)
 
 
 def synthetic_tables(config: StudyConfig) -> list[str]:
@@ -377,8 +366,16 @@ def data_sources(study: Study) -> list[str]:
         sources.append(f"Police recorded crime, data.police.uk{forces}")
     if cfg.file("stop_search"):
         sources.append("Stop and search, data.police.uk")
-    if cfg.file("imd"):
-        sources.append("English Indices of Deprivation 2019 (MHCLG)")
+    index = study.deprivation_index
+    if index is not None:
+        sources.append(
+            f"{index.long_name} ({index.publisher}; {index.label}, {index.country}, "
+            f"{index.geography} LSOAs)"
+        )
+    if cfg.file("lsoa_2011_2021_lookup"):
+        sources.append("ONS LSOA (2011) to LSOA (2021) lookup")
+    if cfg.file("ward_lookup") and not cfg.file("wards"):
+        sources.append("ONS LSOA (2021) to ward best-fit lookup (ward figures are best fit)")
     for key, what in (("ndtms_viewit", "area"), ("ndtms_viewit_england", "England")):
         if cfg.file(key):  # issue 23: real treatment exports
             name = Path(cfg.file(key)).name
@@ -403,8 +400,23 @@ def data_sources(study: Study) -> list[str]:
     return sources
 
 
+def _partnership_text(study: Study) -> str:
+    """ " **Partnership:** Gloucester CSP (E22000096); police force area Gloucestershire."" from
+    the ONS LAD to CSP to PFA lookup, when the study names one."""
+    table = study.partnership
+    if table is None or not len(table):
+        return ""
+    csp = "; ".join(
+        f"{n} ({c})" for c, n in table[["csp_code", "csp_name"]].drop_duplicates().values
+    )
+    pfa = "; ".join(
+        f"{n} ({c})" for c, n in table[["pfa_code", "pfa_name"]].drop_duplicates().values
+    )
+    return f" **Community Safety Partnership:** {csp}. **Police force area:** {pfa}."
+
+
 def _month(period: Any) -> str:
-    return pd.Period(str(period), freq="M").strftime("%B %Y")
+    return month(period, "period").strftime("%B %Y")
 
 
 def _district_list(study: Study) -> str:
@@ -428,7 +440,8 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
     :func:`workbench.outputs.assumptions`, less the entries about synthetic tables when the
     study uses none, and less the entries about a named data file (e.g.
     ``census2021_..._ethnicity.csv``) that the study does not use: they describe another
-    study's data.
+    study's data; and less the entries naming only another deprivation index than the
+    study's (an IMD 2019 entry in an IoD 2025 study).
     """
     from workbench.outputs import assumptions
 
@@ -440,14 +453,31 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
             if path:
                 used.add(Path(path).name.lower())
     synthetic = bool(synthetic_tables(cfg))
+    from workbench.loaders.imd import INDICES
+
+    index = study.deprivation_index.label
+    others = [i.label for i in INDICES.values() if i.label != index]
 
     def applies(text: str) -> bool:
         if not synthetic and "synthetic" in text.lower():
             return False
+
+        # an entry about one deprivation index applies to studies that use it (issue 21)
+        def names(label: str) -> bool:  # "IMD 2019" is not found inside "WIMD 2019"
+            return re.search(rf"(?<![A-Za-z]){re.escape(label)}", text) is not None
+
+        if not names(index) and any(names(o) for o in others):
+            return False
+        # entries about the Leicester sample's mid-2019 estimates or 2013 ward polygons apply
+        # only to studies with such files (issue 21: Census 2021, best-fit wards)
+        if "mid-2019" in text and "mid-2019" not in population_label(cfg):
+            return False
+        if "2013" in text and "ward" in text.lower() and not cfg.file("wards"):
+            return False
         named = {m.lower() for m in _DATA_FILE_RE.findall(text)}
         return not named or bool(named & used)
 
-    found.entries = [(source, text) for source, text in found.entries if applies(text)]
+    found.entries = [e for e in found.entries if applies(e.row())]
     return found
 
 
@@ -464,7 +494,10 @@ def ethnicity_population(study: Study) -> pd.DataFrame | None:
     """
     path = study.config.file("ethnicity_population")
     if not path:
-        return None
+        # Census 2021 TS021 ethnic groups read with the population file (issue 21)
+        from workbench.loaders.population import census_ethnic_groups
+
+        return census_ethnic_groups(study.lsoas)
     table = pd.read_csv(path, comment="#", thousands=",")
     for column in ("ethnicity", "population"):
         if column not in table.columns:
@@ -632,6 +665,71 @@ def _renderers(folder: Path) -> list[str]:
     return found
 
 
+#: The study files (or ``[indicators]`` tables) each theme needs beyond the police data.
+THEME_NEEDS: dict[str, tuple[str, ...]] = {
+    "supply": ("police_street",),
+    "communities": ("police_street",),
+    "overview": ("police_street",),
+    "young_people": ("young_people",),
+    "treatment": (
+        "treatment_demographics",
+        "treatment_by_lsoa",
+        "prevalence",
+        "services",
+        "waiting_times",
+        "treatment_outcomes",
+        "ndtms_viewit",
+        "ndtms_viewit_england",
+    ),
+    "indicators": ("[indicators]",),
+}
+
+
+def theme_without_data(theme: str, config: StudyConfig) -> str | None:
+    """Why a theme has no data for this study (None when it has some), in one phrase.
+
+    A theme needs any one of its files in :data:`THEME_NEEDS` (``[indicators]``: any national
+    table). A theme without data is not run: ``workbench report`` says so in one line
+    (:func:`skipped_themes`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> cfg = SimpleNamespace(file=lambda key: None, indicators={})
+    >>> theme_without_data("supply", cfg), theme_without_data("young_people", cfg)
+    ('no police street files', 'no young_people table')
+    """
+    needs = THEME_NEEDS.get(theme)
+    if not needs:
+        return None
+    if needs == ("[indicators]",):
+        if config.indicators:
+            return None
+        return "no national comparison tables ([indicators] in area.toml)"
+    if any(config.file(k) for k in needs):
+        return None
+    if needs == ("police_street",):
+        return "no police street files"
+    if len(needs) == 1:
+        return f"no {needs[0]} table"
+    return "none of its tables (" + ", ".join(needs) + " under [files])"
+
+
+def welsh_note(study: Study) -> str | None:
+    """For a Welsh study: why it is not compared with England (None for an English one)."""
+    if not any(str(c).startswith("W") for c in study.config.area_codes):
+        return None
+    index = study.deprivation_index
+    return (
+        f"{study.config.area_name} is in Wales: deprivation is measured with {index.label} "
+        f"({index.long_name}, national within Wales), which is not comparable with the English "
+        "indices, and the England indicators (Fingertips, the National Combating Drugs "
+        "Outcomes Framework) and the English similar-area groups do not cover Welsh areas, so "
+        "no comparison with England is drawn. Compare with Wales where Welsh tables are "
+        "configured."
+    )
+
+
 def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     """Put the study's name, districts, period and sources at the top of an executed notebook.
 
@@ -653,10 +751,16 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         f"# {title}",
         "",
         f"**Study:** {cfg.name}. **Districts:** {_district_list(study)}. "
-        f"**Period:** {_month(cfg.period_start)} to {_month(cfg.period_end)}.",
+        f"**Period:** {_month(cfg.period_start)} to {_month(cfg.period_end)}. "
+        f"**Deprivation index:** {study.deprivation_index.label} "
+        f"({study.deprivation_index.country}, {study.deprivation_index.geography} LSOAs)."
+        + _partnership_text(study),
         "",
         "**Data used:** " + "; ".join(data_sources(study)) + ".",
     ]
+    wales = welsh_note(study)
+    if wales:
+        lines += ["", f"**Not compared with England:** {wales}"]
     synthetic = synthetic_tables(cfg)
     if synthetic:
         lines += [
@@ -692,8 +796,8 @@ def skipped_themes(cfg: Any, themes: list[str]) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     for theme in themes:
-        keys, reason = THEME_NEEDS.get(theme, ((), ""))
-        if keys and not any(cfg.file(k) for k in keys):
+        reason = theme_without_data(theme, cfg)
+        if reason:
             out[theme] = reason
     return out
 
@@ -707,9 +811,11 @@ def validate_study(cfg: Any) -> Study:
     to every notebook (loaded once per run).
     """
     from workbench.study import Study
+    from workbench.validate import study_checks
 
     study = Study(cfg)
     ledger = study.load_all()
+    study_checks(study)  # what the national and reference tables claim (as validate checks)
     if not ledger.balanced:
         bad = [f.file for f in ledger.files if not f.balanced]
         raise WorkbenchError(f"{cfg.path}: the row ledger does not balance for {bad}")
@@ -809,7 +915,7 @@ def run_report(
     # disclosure (issue 12): attack every protected table of the run read back from disk
     audit_run(results.values(), cfg.suppression_threshold)
     # The meeting pack and the community page of this run (issue 15), from its published files.
-    from workbench.pack import run_pack
+    from workbench.publish import run_pack
 
     run_pack(out_path, date, commentary=cfg.commentary)
     return results

@@ -23,11 +23,14 @@ import shapely
 from IPython.display import HTML, display
 
 from workbench.errors import WorkbenchError
+from workbench.hotspots.results import GiStar, Result, Surface
 
 __all__ = [
     "ChoroplethExplorer",
     "HotspotExplorer",
+    "YOUNG_PEOPLE_MEASURES",
     "map_frame",
+    "young_people_explorer",
 ]
 
 logger = logging.getLogger(__name__)
@@ -233,7 +236,7 @@ class HotspotExplorer:
         if cell_size not in self._grids:
             cells = grid(self.study.area, cell_size=cell_size)
             crimes = self.study.crimes
-            where = _zone_index(as_points(crimes), cells)
+            where = _zone_index(as_points(crimes), cells.frame)
             if len(where) != len(crimes):  # rows without geometry were dropped: none expected
                 raise WorkbenchError("HotspotExplorer: crimes without a location")
             self._grids[cell_size] = {"cells": cells, "where": where, "counts": {}}
@@ -249,7 +252,7 @@ class HotspotExplorer:
             month = pd.PeriodIndex(crimes["month"], freq="M")
             pos = pd.Index(self._months).get_indexer(month)
             keep = (crimes["crime_type"].to_numpy() == crime_type) & (where >= 0) & (pos >= 0)
-            n = len(g["cells"])
+            n = len(g["cells"].frame)
             flat = np.bincount(
                 pos[keep] * n + where[keep], minlength=len(self._months) * n
             ).reshape(len(self._months), n)
@@ -262,20 +265,22 @@ class HotspotExplorer:
 
         g = self._grid(cell_size)
         if "weights" not in g:
-            g["weights"] = build_weights(g["cells"], "queen")
+            g["weights"] = build_weights(g["cells"].frame, "queen")
         return g["weights"]
 
-    def _counted(self) -> gpd.GeoDataFrame:
-        """The grid with ``count``: the selected type's records in the selected months."""
+    def _counted(self) -> Any:
+        """The grid (a :class:`~workbench.hotspots.Grid`) with ``count``: the selected
+        type's records in the selected months."""
         cs = int(self.cell_size.value)
         start, end = self.period.value
         i0, i1 = self._months.index(start), self._months.index(end)
         counts = self.cell_counts(cs, self.crime_type.value)[i0 : i1 + 1].sum(axis=0)
-        cells = self._grid(cs)["cells"].copy()
-        cells["count"] = counts.astype(np.int64)
-        return cells
+        cells = self._grid(cs)["cells"]
+        frame = cells.frame.copy()
+        frame["count"] = counts.astype(np.int64)
+        return cells.with_frame(frame)
 
-    def compute(self) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    def compute(self) -> tuple[Surface | GiStar, pd.DataFrame]:
         """Run the selected method; return the surface and the (unsuppressed) top places."""
         from workbench.hotspots import gistar, kde
 
@@ -292,8 +297,8 @@ class HotspotExplorer:
             table = surface.nlargest(self.top, "density")[["count", "density"]]
         elif method == "gistar_grid":
             cells = self._counted()
-            surface = gistar(cells, "count", weights=self.grid_weights(cells.attrs["cell_size"]),
-                             alpha=self.alpha)  # fmt: skip
+            weights = self.grid_weights(int(self.cell_size.value))
+            surface = gistar(cells, "count", weights=weights, alpha=self.alpha)
             table = surface.sort_values("z", ascending=False).head(self.top)
             table = table[["count", "z", "p", "bin"]]
         else:
@@ -333,7 +338,8 @@ class HotspotExplorer:
             mb.add_gistar(surface, threshold=self.threshold, protected=protected)
         if self.layer.value == "points":
             # one marker per snapped location (police.uk publishes records at snap points,
-            # many records a point), clustered: the map stays small at any period
+            # many records a point), clustered: the map stays small at any period; protected
+            # as the records are (the locations carry no month, so say it explicitly)
             pts = self.points()
             xy = shapely.get_coordinates(pts.geometry.to_numpy())
             spots = np.unique(xy, axis=0)
@@ -344,20 +350,14 @@ class HotspotExplorer:
                 where,
                 f"{self.crime_type.value}: {len(pts):,} records at {len(where):,} snap points",
                 cluster=True,
+                protected=protected,
             )
         mb.add_outline(self.study.area, "Study area")
         return mb
 
     def update(self) -> None:
         """Recompute and redraw the map and the table in place."""
-        from workbench.disclosure import (
-            Count,
-            Derived,
-            TableSpec,
-            apply_mask,
-            derived_mask,
-            primary_mask,
-        )
+        from workbench.disclosure import Count, Derived, Policy, TableSpec
 
         t0 = time.perf_counter()
         try:
@@ -374,23 +374,26 @@ class HotspotExplorer:
             },
             safe=tuple(c for c in ("population",) if c in table.columns),
         )
-        shown = apply_mask(table, derived_mask(primary_mask(table, spec, self.threshold), spec))
+        shown = Policy(self.threshold).shown(table, spec)
         m = self.build_map(surface)
         _show(self.map_out, map_frame(m, self.height))
         _show(self.table_out, shown)
-        attrs = surface.attrs
         bits = [f"{len(self.points()):,} offences"]
-        if "cell_size" in attrs:
-            bits.append(f"cell {attrs['cell_size']:g} m")
-        if self.method.value == "kde" and "bandwidth" in attrs:
-            bits.append(f"bandwidth {attrs['bandwidth']:g} m (quartic kernel)")
-            if attrs["bandwidth"] < attrs.get("cell_size", 0):
+        cell = surface.cell_size if isinstance(surface, Result) else None
+        if cell:
+            bits.append(f"cell {cell:g} m")
+        if self.method.value == "kde" and isinstance(surface, Surface):
+            bits.append(f"bandwidth {surface.bandwidth:g} m (quartic kernel)")
+            if surface.bandwidth < (cell or 0):
                 bits.append("<b>warning: bandwidth smaller than a cell</b>")
         if self.method.value != "kde":
             nb = "queen contiguity" if self.method.value == "gistar_grid" else "8 nearest"
+            hot, cold = (
+                (surface.n_hot, surface.n_cold) if isinstance(surface, GiStar) else ("?", "?")
+            )
             bits.append(
                 f"Gi* binary weights ({nb}) incl. self, two-sided p, BH FDR at {self.alpha:g}; "
-                f"{attrs.get('n_hot', '?')} hot, {attrs.get('n_cold', '?')} cold"
+                f"{hot} hot, {cold} cold"
             )
         bits.append(f"updated in {time.perf_counter() - t0:.1f} s")
         self.status.value = (
@@ -487,7 +490,7 @@ class ChoroplethExplorer:
         self.measures = dict(measures)
         self.label = label
         self.table_columns = dict(table_columns or {})
-        from workbench.disclosure import Count, Derived, TableSpec, derived_mask, primary_mask
+        from workbench.disclosure import Count, Derived, Policy, TableSpec
 
         if spec is None:
             spec = TableSpec(
@@ -504,7 +507,7 @@ class ChoroplethExplorer:
         self.derived = {k: d.counts[0] for k, d in self.spec.derived.items()}
         self.threshold = threshold
         #: Cells withheld (True), decided on the whole data before columns are chosen.
-        self.hidden = derived_mask(primary_mask(pd.DataFrame(gdf), self.spec, threshold), self.spec)
+        self.hidden = Policy(threshold).mask(pd.DataFrame(gdf), self.spec)
         self.title = title
         self.period_text = period
         self.sources = list(sources)
@@ -577,3 +580,43 @@ class ChoroplethExplorer:
 
     def _ipython_display_(self) -> None:
         display(self.widget())
+
+
+#: The measures of the young people's ward explorer: label -> (column, table columns).
+YOUNG_PEOPLE_MEASURES = {
+    "Cohort per 10,000 aged 10-17": (
+        "cohort_rate",
+        ["ward_name", "cohort", "population_10_17", "cohort_rate"],
+    ),
+    "Tier 2 reach (share of cohort)": ("tier2_share", ["ward_name", "cohort", "tier2_share"]),
+    "Tier 3 started within 10 days (share)": (
+        "tier3_10d_share",
+        ["ward_name", "cohort", "tier3_10d_share"],
+    ),
+}
+
+
+def young_people_explorer(
+    ward_map_data: gpd.GeoDataFrame,
+    spec: Any,
+    *,
+    threshold: int,
+    period: str,
+    attributions: Sequence[str],
+    synthetic: bool,
+) -> ChoroplethExplorer:
+    """A :class:`ChoroplethExplorer` of the young people's ward measures
+    (:data:`YOUNG_PEOPLE_MEASURES`) on :func:`workbench.need.young_people_ward_map`'s frame,
+    withholding what ``spec`` (the published ``access_by_ward`` table's) says."""
+    return ChoroplethExplorer(
+        ward_map_data,
+        {label: column for label, (column, _) in YOUNG_PEOPLE_MEASURES.items()},
+        label="ward_name",
+        table_columns={label: list(cols) for label, (_, cols) in YOUNG_PEOPLE_MEASURES.items()},
+        spec=spec,
+        threshold=threshold,
+        title="Young people",
+        period=period,
+        attributions=attributions,
+        synthetic=synthetic,
+    )

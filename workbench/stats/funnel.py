@@ -168,16 +168,6 @@ def funnel_limits(
             lower, upper = o_low / n * per, o_up / n * per
         out[f"lower_{tag}"] = lower
         out[f"upper_{tag}"] = upper
-    out.attrs.update(
-        {
-            "kind": kind,
-            "per": per if kind == "rate" else None,
-            "levels": list(levels),
-            "method": "inverted Wilson score (PHE)"
-            if kind == "proportion"
-            else "inverted exact Poisson (PHE)",
-        }
-    )
     return out
 
 
@@ -247,7 +237,6 @@ def funnel_classify(
     for col in limits.columns[2:]:
         out[col] = limits[col].to_numpy()
     out["classification"] = label
-    out.attrs.update(limits.attrs)
     return out
 
 
@@ -348,7 +337,13 @@ def funnel_plot(
         or ("denominator" if kind == "proportion" else "denominator (population or person-years)")
     )
     ax.set_ylabel(ylabel or ("percentage (%)" if kind == "proportion" else f"rate per {per:,.0f}"))
-    method = curve.attrs["method"]
-    ax.set_title(title or f"Funnel plot ({method})", fontsize=10)
+    ax.set_title(title or f"Funnel plot ({_method(kind)})", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     return fig
+
+
+def _method(kind: str) -> str:
+    """How the funnel limits of ``kind`` are computed (named in the chart's title)."""
+    if kind == "proportion":
+        return "inverted Wilson score (PHE)"
+    return "inverted exact Poisson (PHE)"
