@@ -153,3 +153,35 @@ def test_map_frame_escapes_the_document():
     frame = map_frame(mb)._repr_html_()
     assert frame.startswith('<div class="wb-map"><iframe srcdoc="')
     assert "<b>Title</b>" not in frame  # escaped twice: once by the map, once in srcdoc
+
+
+@pytest.mark.filterwarnings("ignore:gistar. only:UserWarning")
+@pytest.mark.filterwarnings("ignore:kde. bandwidth:UserWarning")
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_explorer_counts_per_month_once_per_cell_size_and_draws_snap_points():
+    """The per-month counts per cell are kept per cell size (hand counts: 8 January and 4
+    February drug offences in the south-west 250 m cell, 3 January weapons offences in the
+    north-east one); the grid's weights are built once; KDE takes the FFT path; the points
+    layer draws each location once."""
+    ex = HotspotExplorer(_study(), cell_size=250, bandwidth=300)
+    assert ex.result.method.startswith("binned FFT")
+    drugs = ex.cell_counts(250, "Drugs")
+    assert drugs.shape == (2, 16) and drugs[:, 0].tolist() == [8, 4] and drugs.sum() == 12
+    weapons = ex.cell_counts(250, "Possession of weapons")
+    assert weapons[:, 15].tolist() == [3, 0] and weapons.sum() == 3
+    months = ex.period.options
+    ex.period.value = (months[-1][1], months[-1][1])
+    assert ex.result["count"].tolist() == [4] + [0] * 15
+    assert ex.cell_counts(250, "Drugs") is drugs  # kept, not recomputed
+    ex.method.value = "gistar_grid"
+    g = ex.grid_weights(250)
+    assert ex.grid_weights(250) is g
+    assert g.cardinalities.tolist()[:2] == [3, 5]  # queen: a corner cell, an edge cell
+    ex.cell_size.value = 500
+    assert ex.result["count"].tolist() == [4, 0, 0, 0]
+    ex.method.value = "kde"
+    ex.period.value = (months[0][1], months[-1][1])
+    ex.layer.value = "points"
+    # 8 January records along y = Y0+60 and 4 February ones along x = X0+100 from
+    # y = Y0+100: 12 distinct places
+    assert "12 records at 12 snap points" in _text(ex.map_out)

@@ -17,7 +17,9 @@ from typing import Any
 
 import geopandas as gpd
 import ipywidgets as w
+import numpy as np
 import pandas as pd
+import shapely
 from IPython.display import HTML, display
 
 from workbench.errors import WorkbenchError
@@ -101,9 +103,14 @@ class HotspotExplorer:
 
     Notes
     -----
-    Each change recomputes only the selected method on the filtered points (about 0.2-1 s on
-    the sample) and replaces the map and the table in place. Counts in the table are
-    suppressed with the study's threshold.
+    Each change recomputes only the selected method on the filtered points and replaces the
+    map and the table in place. Once per cell size the grid, the cell of every record, the
+    per-month counts per cell of each crime type and the grid's queen weights are computed
+    and kept (:meth:`cell_counts`, :meth:`grid_weights`), so that a change of period or crime
+    type only sums months; the KDE takes the binned FFT path (``kde(method="fft")``, its
+    error bound in the result). The points layer draws each snapped police.uk location once
+    (clustered), not every record. ``benchmarks/bench_widgets.py`` prints the time per
+    setting. Counts in the table are suppressed with the study's threshold.
     """
 
     def __init__(
@@ -191,6 +198,8 @@ class HotspotExplorer:
         self.table_out = w.Output()
         self.result: gpd.GeoDataFrame | None = None
         self.table: pd.DataFrame | None = None
+        self._months = months
+        self._grids: dict[int, dict[str, Any]] = {}
         for control in self.controls:
             control.observe(self._changed, names="value")
         self.update()
@@ -218,9 +227,62 @@ class HotspotExplorer:
         )
         return crimes.loc[keep]
 
+    def _grid(self, cell_size: int) -> dict[str, Any]:
+        """The grid of one cell size and the cell of every record (-1: outside), kept."""
+        from workbench.hotspots import grid
+        from workbench.hotspots._checks import as_points
+        from workbench.hotspots.grids import _zone_index
+
+        if cell_size not in self._grids:
+            cells = grid(self.study.area, cell_size=cell_size)
+            crimes = self.study.crimes
+            where = _zone_index(as_points(crimes), cells.frame)
+            if len(where) != len(crimes):  # rows without geometry were dropped: none expected
+                raise WorkbenchError("HotspotExplorer: crimes without a location")
+            self._grids[cell_size] = {"cells": cells, "where": where, "counts": {}}
+        return self._grids[cell_size]
+
+    def cell_counts(self, cell_size: int, crime_type: str) -> np.ndarray:
+        """Records per month (rows, in :attr:`period`'s order) and cell (columns) of one crime
+        type on the grid of ``cell_size``; computed once per cell size and type."""
+        g = self._grid(cell_size)
+        if crime_type not in g["counts"]:
+            crimes = self.study.crimes
+            where = g["where"]
+            month = pd.PeriodIndex(crimes["month"], freq="M")
+            pos = pd.Index(self._months).get_indexer(month)
+            keep = (crimes["crime_type"].to_numpy() == crime_type) & (where >= 0) & (pos >= 0)
+            n = len(g["cells"].frame)
+            flat = np.bincount(
+                pos[keep] * n + where[keep], minlength=len(self._months) * n
+            ).reshape(len(self._months), n)
+            g["counts"][crime_type] = flat
+        return g["counts"][crime_type]
+
+    def grid_weights(self, cell_size: int) -> Any:
+        """Queen contiguity weights of the grid of ``cell_size`` (a libpysal Graph), kept."""
+        from workbench.hotspots.weights import build_weights
+
+        g = self._grid(cell_size)
+        if "weights" not in g:
+            g["weights"] = build_weights(g["cells"].frame, "queen")
+        return g["weights"]
+
+    def _counted(self) -> Any:
+        """The grid (a :class:`~workbench.hotspots.Grid`) with ``count``: the selected
+        type's records in the selected months."""
+        cs = int(self.cell_size.value)
+        start, end = self.period.value
+        i0, i1 = self._months.index(start), self._months.index(end)
+        counts = self.cell_counts(cs, self.crime_type.value)[i0 : i1 + 1].sum(axis=0)
+        cells = self._grid(cs)["cells"]
+        frame = cells.frame.copy()
+        frame["count"] = counts.astype(np.int64)
+        return cells.with_frame(frame)
+
     def compute(self) -> tuple[Surface | GiStar, pd.DataFrame]:
         """Run the selected method; return the surface and the (unsuppressed) top places."""
-        from workbench.hotspots import count, gistar, grid, kde
+        from workbench.hotspots import gistar, kde
 
         pts = self.points()
         if len(pts) == 0:
@@ -230,13 +292,13 @@ class HotspotExplorer:
             )
         method = self.method.value
         if method == "kde":
-            cells = grid(self.study.area, cell_size=self.cell_size.value)
-            surface = kde(pts, bandwidth=self.bandwidth.value, zones=cells)
-            surface["count"] = count(pts, cells)["count"].to_numpy()
+            cells = self._counted()
+            surface = kde(pts, bandwidth=self.bandwidth.value, zones=cells, method="fft")
             table = surface.nlargest(self.top, "density")[["count", "density"]]
         elif method == "gistar_grid":
-            cells = count(pts, grid(self.study.area, cell_size=self.cell_size.value))
-            surface = gistar(cells, "count", alpha=self.alpha)
+            cells = self._counted()
+            weights = self.grid_weights(int(self.cell_size.value))
+            surface = gistar(cells, "count", weights=weights, alpha=self.alpha)
             table = surface.sort_values("z", ascending=False).head(self.top)
             table = table[["count", "z", "p", "bin"]]
         else:
@@ -275,8 +337,20 @@ class HotspotExplorer:
         else:
             mb.add_gistar(surface, threshold=self.threshold, protected=protected)
         if self.layer.value == "points":
+            # one marker per snapped location (police.uk publishes records at snap points,
+            # many records a point), clustered: the map stays small at any period; protected
+            # as the records are (the locations carry no month, so say it explicitly)
+            pts = self.points()
+            xy = shapely.get_coordinates(pts.geometry.to_numpy())
+            spots = np.unique(xy, axis=0)
+            where = gpd.GeoDataFrame(
+                geometry=gpd.points_from_xy(spots[:, 0], spots[:, 1]), crs=pts.crs
+            )
             mb.add_points(
-                self.points(), f"{self.crime_type.value} (snap points)", protected=protected
+                where,
+                f"{self.crime_type.value}: {len(pts):,} records at {len(where):,} snap points",
+                cluster=True,
+                protected=protected,
             )
         mb.add_outline(self.study.area, "Study area")
         return mb

@@ -279,3 +279,36 @@ def test_validate_with_duckdb_engine_gives_the_same_ledger():
     mem = Study.from_toml(SAMPLE, engine="memory").load_all().to_dict()
     duck = Study.from_toml(SAMPLE, engine="duckdb").load_all().to_dict()
     assert duck == mem
+
+
+def test_out_of_core_engines_read_files_bigger_than_the_memory_guard(
+    tmp_path, synthetic, client, monkeypatch
+):
+    """The in-memory size guard (a third of MemAvailable; here patched to 100 kB, far below the
+    synthetic files) stops the in-memory loader only, naming the DuckDB engine; DuckDB and Dask
+    read the same folder, bounded by their own memory limits. A zip beyond the limit is
+    refused by every engine (its declared sizes are all there is to trust), saying to unzip
+    it for DuckDB."""
+    folder, lsoas, info = synthetic
+    size = sum(p.stat().st_size for p in Path(folder).rglob("*.csv"))
+    assert size > 100_000
+    monkeypatch.setenv("WORKBENCH_MAX_UNCOMPRESSED_BYTES", "100000")
+    area = national_area(lsoas)
+    with pytest.raises(DataError) as err:
+        _run("memory", [folder], client, area=area)
+    assert "fit in memory" in str(err.value) and 'engine = "duckdb"' in str(err.value)
+    zpath = tmp_path / "download.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for p in sorted(Path(folder).rglob("*.csv")):
+            zf.write(p, p.relative_to(folder).as_posix())
+    with pytest.raises(DataError) as err:
+        _run("memory", [zpath], client, area=area)
+    assert 'engine = "duckdb"' in str(err.value)
+    for engine in ("duckdb", "dask"):
+        res = _run(engine, [folder], client, area=area)
+        assert res.ledger.files[0].read == info["rows"], engine
+        assert res.ledger.files[0].balanced
+        res.close()
+        # a zip's declared sizes bound what reading a member returns: checked for every engine
+        with pytest.raises(DataError, match="Unzip it into a folder"):
+            _run(engine, [zpath], client, area=area)

@@ -220,7 +220,8 @@ def list_members(sources: Sequence[str | Path]) -> tuple[list[Member], list[File
             entries.append(fl)
             if not src.exists():
                 raise DataError(display_name(src), "a file, folder or zip", found="nothing")
-            found = police.police_members(src, "street", stack)
+            # no in-memory size check: the engines are bounded by their own memory limits
+            found = police.police_members(src, "street", stack, check_size=False)
             if len(found) > 1:
                 fl.file = f"{fl.file} ({len(found)} files)"
             for name, base, reader in found:
@@ -489,10 +490,13 @@ def apply_rules(
         entries_here = [*entries, FileLedger("sentinel", "sentinel")]
     df["_src"] = src.astype(np.int16)
     df["_ord"] = order
-    # (the loader also builds a BNG point per kept row; the aggregates keep longitude and
-    # latitude instead, and spatial queries project them when asked)
+    # the loader also builds a BNG point per kept row; the aggregates keep longitude and
+    # latitude instead, and spatial queries project them when asked (points=False: about 40%
+    # of the engine's CPU time on a national year went to points it then dropped)
     kept = list(schema.kept)
-    gdf = police._filter(df, entries_here, period, area, REASONS["bad_month"], "crimes", kept)
+    gdf = police._filter(
+        df, entries_here, period, area, REASONS["bad_month"], "crimes", kept, points=False
+    )
     out = pd.DataFrame(
         {
             c: gdf[c].array.asi8

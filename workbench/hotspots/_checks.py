@@ -8,6 +8,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy import stats
 
 from workbench.errors import WorkbenchError
@@ -79,8 +80,9 @@ def as_points(points: Any, name: str = "points") -> gpd.GeoDataFrame:
         gdf = gdf.loc[~bad]
     if len(gdf) == 0:
         raise WorkbenchError(f"{name}: expected points with coordinates, found none")
-    types = set(gdf.geom_type.unique())
-    if not types <= {"Point"}:
+    # shapely's type ids (0: Point) are vectorised; geom_type builds a string per row
+    if (shapely.get_type_id(gdf.geometry.to_numpy()) != 0).any():
+        types = set(gdf.geom_type.unique())
         raise WorkbenchError(
             f"{name}: expected Point geometries, found {sorted(types)}; use .centroid or "
             ".representative_point() to turn polygons into points first"

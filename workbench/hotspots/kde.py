@@ -18,7 +18,14 @@ from workbench.hotspots._checks import as_points, weights_array
 from workbench.hotspots.grids import grid, grid_over_bounds
 from workbench.hotspots.results import DualSurface, Grid, GridSpec, Result, Surface
 
-__all__ = ["kde", "dual_kde", "default_bandwidth", "QUARTIC_NORMAL_FACTOR", "FFT_MIN_WORK"]
+__all__ = [
+    "kde",
+    "choose_method",
+    "dual_kde",
+    "default_bandwidth",
+    "fft_error_bound",
+    "QUARTIC_NORMAL_FACTOR",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -28,13 +35,20 @@ logger = logging.getLogger(__name__)
 #: i.e. 460.8^(1/6) = 2.779.
 QUARTIC_NORMAL_FACTOR = (2304.0 / 5.0) ** (1.0 / 6.0)
 
-#: ``kde(method="auto")`` takes the binned FFT path on square grids from this much work
-#: (points × cells within one bandwidth, n·π(h/cell)²); set from
-#: ``benchmarks/bench_scale.py --part kde`` (see docs/scale.md).
-FFT_MIN_WORK = 5e7
-#: Bins per bandwidth of the FFT path: bins are at most h / this across (and an odd number per
-#: cell, so that cell centres are bin centres).
-_BINS_PER_H = 4.0
+#: Cost model of ``kde(method="auto")`` (seconds per unit, fitted on this machine by
+#: ``benchmarks/bench_scale.py --part kde``; see docs/scale.md). Exact path: per point and
+#: cell offset within h, and per cell and offset (one ``bincount`` per offset). FFT path: per
+#: point (four ``bincount`` passes), per bin, and per bin and log2(bins) (the convolution).
+EXACT_COST = (6e-9, 1.5e-9)
+FFT_COST = (6e-8, 2e-8, 3e-9)
+#: ``auto`` keeps the exact sum when it is expected to take less than this (seconds): nothing
+#: worth having is gained by binning there.
+EXACT_ALWAYS_S = 0.02
+#: Bins per bandwidth of the FFT path: bins are at most h / this across (a whole number per
+#: cell, placed so that cell centres are bin centres). 16 keeps the binning error of every
+#: point's kernel under 2 (1/16)^2 = 0.8% of its peak (:func:`fft_error_bound`), including
+#: many records at one snapped police.uk location, where errors do not average out.
+_BINS_PER_H = 16.0
 
 
 def default_bandwidth(points: Any, weights: str | None = None) -> float:
@@ -131,10 +145,11 @@ def kde(
     method : {"auto", "exact", "fft"}
         ``exact``: the kernel summed over every point within h of each cell centre.
         ``fft``: the points linearly binned onto a grid of bins (the cells, or cells split
-        into an odd number of bins so that a bin is at most h/4 across), convolved with the
+        into bins at most h/16 across, a cell centre being a bin centre), convolved with the
         quartic kernel by ``scipy.signal.fftconvolve``, read at the cell centres; square grids
-        only. ``auto`` (default): ``fft`` on square grids when points × cells within h
-        exceeds :data:`FFT_MIN_WORK`, else ``exact``.
+        only. ``auto`` (default): ``fft`` on square grids whenever the cost model
+        (:func:`choose_method`) expects it to be faster than ``exact`` and ``exact`` to take
+        more than :data:`EXACT_ALWAYS_S`; else ``exact``.
 
     Returns
     -------
@@ -143,14 +158,19 @@ def kde(
         origin, shape), ``bandwidth``, ``bandwidth_rule`` ("given" or "normal reference
         (Scott 2-D, quartic-equivalent)"), ``kernel`` ("quartic"), ``units`` ("per km2"),
         ``normalisation``, ``n_points``, ``total_weight``, ``weights``, ``method`` ("exact"
-        or "binned FFT ...").
+        or "binned FFT ..."), ``error_bound`` (per km^2: the largest possible difference from
+        the exact surface at any cell; 0 for ``exact``; see :func:`fft_error_bound`).
 
     Notes
     -----
-    The binned FFT surface differs from the exact one by the binning: linear binning moves
-    no weight's centre of mass, so the error is second order in bin size / h. Measured
-    (``benchmarks/bench_scale.py --part kde``): within 0.3% of the exact surface's maximum
-    with bins of h/4 or smaller; the test suite checks 1% on a clustered pattern.
+    The binned FFT surface differs from the exact one by the binning only (the kernel is
+    evaluated exactly at bin-centre offsets, and cell centres are bin centres). Linear
+    binning is bilinear interpolation of each point's kernel, so the difference at a cell is
+    at most 2 (f/h)^2 times the weight within h + 2 sqrt(2) f of it (f the bin size, at most
+    h/16, so at most 0.8% of that weight's peak kernel), a rigorous bound reported as
+    ``error_bound``. The measured difference is smaller (``benchmarks/bench_scale.py --part
+    kde`` prints it); the tests check the bound, and 0.5% of the surface's maximum on a
+    hand-made pattern with thousands of records stacked on single locations.
 
     Examples
     --------
@@ -187,11 +207,12 @@ def kde(
     square = spec.shape == "square" and {"row", "col"} <= set(cells.frame.columns)
     if method == "fft" and not square:
         raise WorkbenchError("kde: method='fft' needs a square grid from grid()")
-    work = len(pts) * math.pi * (h / cs) ** 2
-    use_fft = method == "fft" or (method == "auto" and square and work >= FFT_MIN_WORK)
-    if use_fft:
+    if method == "auto":
+        method = choose_method(len(pts), cells, h) if square else "exact"
+    bound = 0.0
+    if method == "fft":
         xy = shapely.get_coordinates(pts.geometry.to_numpy())
-        raw = _fft_sum(xy[:, 0], xy[:, 1], w, cells.frame, spec, h)
+        raw, bound = _fft_sum(xy[:, 0], xy[:, 1], w, cells.frame, spec, h, with_bound=True)
         how = "binned FFT (linear binning, scipy.signal.fftconvolve)"
     else:
         raw = kernel_sum(pts, cells, h, w)
@@ -219,7 +240,53 @@ def kde(
         total_weight=float(w.sum()),
         weights=weights,
         method=how,
+        error_bound=bound * (3.0 / (math.pi * h * h)) * 1e6,
     )
+
+
+def _fft_layout(cs: float, h: float, nrow: int, ncol: int) -> tuple[int, float, int, int, int]:
+    """Bins per cell side ``m``, bin size ``f``, padding and the binned grid's shape."""
+    m = max(1, math.ceil(_BINS_PER_H * cs / h))
+    f = cs / m
+    pad = math.ceil(h / f) + 1
+    return m, f, pad, nrow * m + 2 * pad, ncol * m + 2 * pad
+
+
+def choose_method(n_points: int, cells: Grid, h: float) -> str:
+    """``"fft"`` or ``"exact"``: whichever the cost model expects to be faster on this
+    square grid (:data:`EXACT_COST`, :data:`FFT_COST`; fitted by
+    ``benchmarks/bench_scale.py --part kde``); ``"exact"`` whenever the exact sum is expected
+    to take under :data:`EXACT_ALWAYS_S`."""
+    cs = float(cells.cells.cell_size)
+    nrow = int(cells.frame["row"].max()) + 1
+    ncol = int(cells.frame["col"].max()) + 1
+    r = math.ceil(h / cs + 0.5)
+    offsets = sum(
+        1
+        for di in range(-r, r + 1)
+        for dj in range(-r, r + 1)
+        if (max(abs(di) - 0.5, 0) ** 2 + max(abs(dj) - 0.5, 0) ** 2) * cs * cs <= h * h
+    )
+    exact = offsets * (EXACT_COST[0] * n_points + EXACT_COST[1] * len(cells.frame))
+    _, f, _, ny, nx = _fft_layout(cs, h, nrow, ncol)
+    k = 2 * math.floor(h / f) + 1
+    bins = (ny + k) * (nx + k)
+    fft = FFT_COST[0] * n_points + FFT_COST[1] * bins + FFT_COST[2] * bins * math.log2(bins)
+    return "fft" if exact >= EXACT_ALWAYS_S and fft < exact else "exact"
+
+
+def fft_error_bound(f: float, h: float) -> float:
+    """Largest difference, per unit weight, between a point's linearly binned quartic kernel
+    and the kernel itself (kernel peak 1), for bins of size ``f``: 2 (f/h)^2.
+
+    Notes
+    -----
+    Linear binning evaluates each point's kernel g(x) = (1 - |x - c|^2/h^2)^2 by bilinear
+    interpolation between the four bin centres around x; its error is at most
+    f^2/8 (max|g_xx| + max|g_yy|). Here g_xx = -4/h^2 (1 - |x-c|^2/h^2 - 2 (x-c)_x^2/h^2),
+    at most 8/h^2 in size (at |x - c| = h), so the error is at most f^2/8 * 16/h^2.
+    """
+    return 2.0 * (f / h) ** 2
 
 
 def _resolve_grid(pts, zones, cell_size, h, shape) -> Grid:
@@ -331,15 +398,20 @@ def _square_sum(px, py, w, cells, spec: GridSpec, h) -> np.ndarray:
     return out[:n]
 
 
-def _fft_sum(px, py, w, cells, spec: GridSpec, h) -> np.ndarray:
+def _fft_sum(px, py, w, cells, spec: GridSpec, h, with_bound: bool = False):
     """The kernel sum at cell centres by linear binning and FFT convolution (square grids).
 
-    Bins are the cells split ``m`` ways per side (``m`` odd, so a cell centre is a bin
-    centre; ``m`` = smallest odd number with bin <= h/4). Each point's weight is shared
-    between the four nearest bin centres in proportion to closeness (linear binning); the
-    binned weights are convolved with the quartic kernel evaluated at bin-centre offsets
+    Bins are the cells split ``m`` ways per side (``m`` = smallest whole number with
+    bin <= h/16; the bins are placed so that a cell centre is a bin centre). Each point's
+    weight is shared between the four nearest bin centres in proportion to closeness
+    (linear binning); the binned weights are convolved with the quartic kernel evaluated at
+    bin-centre offsets
     (``scipy.signal.fftconvolve``). Padding of one bandwidth keeps points just off the grid.
     Own binning (numpy ``bincount``): scipy has the convolution but no linear binning.
+    With ``with_bound``, also returns the largest error at any cell (unnormalised):
+    :func:`fft_error_bound` times the binned weight within a square of half-side
+    h + 2 sqrt(2) f around the cell (a point whose kernel is misread at a cell lies within
+    h + sqrt(2) f of it, and its binned weight within sqrt(2) f of the point).
     """
     from scipy.signal import fftconvolve
 
@@ -348,25 +420,25 @@ def _fft_sum(px, py, w, cells, spec: GridSpec, h) -> np.ndarray:
     rows = cells["row"].to_numpy()
     cols = cells["col"].to_numpy()
     nrow, ncol = int(rows.max()) + 1, int(cols.max()) + 1
-    m = max(1, math.ceil(_BINS_PER_H * cs / h))
-    m += 1 - m % 2  # odd
-    f = cs / m
-    pad = math.ceil(h / f) + 1
-    ny, nx = nrow * m + 2 * pad, ncol * m + 2 * pad
-    # bin coordinates: bin k's centre is at origin + (k - pad + 0.5) f
-    u = (px - x0) / f + pad - 0.5
-    v = (py - y0) / f + pad - 0.5
+    m, f, pad, ny, nx = _fft_layout(cs, h, nrow, ncol)
+    # bin k's centre is at origin + (k - pad + s) f, s = 0.5 for odd m and 0 for even m, so
+    # that cell j's centre, origin + (j m + m/2) f, is the centre of bin pad + j m + m // 2
+    shift = 0.5 if m % 2 else 0.0
+    u = (px - x0) / f + pad - shift
+    v = (py - y0) / f + pad - shift
     i0 = np.floor(v).astype(np.int64)
     j0 = np.floor(u).astype(np.int64)
     ok = (i0 >= 0) & (i0 < ny - 1) & (j0 >= 0) & (j0 < nx - 1)
-    i0, j0, tv, tu, ww = i0[ok], j0[ok], v[ok] - i0[ok], u[ok] - j0[ok], w[ok]
-    binned = np.zeros(ny * nx)
-    for di, wi in ((0, 1.0 - tv), (1, tv)):
-        for dj, wj in ((0, 1.0 - tu), (1, tu)):
-            binned += np.bincount(
-                (i0 + di) * nx + (j0 + dj), weights=ww * wi * wj, minlength=ny * nx
-            )
-    binned = binned.reshape(ny, nx)
+    if not ok.all():
+        i0, j0, v, u, w = i0[ok], j0[ok], v[ok], u[ok], w[ok]
+    tv = v - i0
+    tu = u - j0
+    base = i0 * nx + j0
+    # one bincount over the four corners (each a weight share of the point)
+    idx = np.concatenate([base, base + 1, base + nx, base + nx + 1])
+    sv, su = 1.0 - tv, 1.0 - tu
+    share = np.concatenate([w * sv * su, w * sv * tu, w * tv * su, w * tv * tu])
+    binned = np.bincount(idx, weights=share, minlength=ny * nx).reshape(ny, nx)
     r = math.floor(h / f)
     off = np.arange(-r, r + 1) * f
     d2 = (off[:, None] ** 2 + off[None, :] ** 2) / (h * h)
@@ -375,7 +447,18 @@ def _fft_sum(px, py, w, cells, spec: GridSpec, h) -> np.ndarray:
     np.maximum(conv, 0.0, out=conv)  # FFT round-off can give tiny negatives
     ci = pad + rows * m + m // 2
     cj = pad + cols * m + m // 2
-    return conv[ci, cj]
+    if not with_bound:
+        return conv[ci, cj]
+    # binned weight within a square of half-side h + 2 sqrt(2) f of each cell centre, by a
+    # summed-area table; the bound is the largest over the cells
+    q = math.ceil(h / f + 2 * math.sqrt(2)) + 1
+    sat = np.zeros((ny + 1, nx + 1))
+    sat[1:, 1:] = np.cumsum(np.cumsum(np.abs(binned), axis=0), axis=1)
+    lo_i, hi_i = np.clip(ci - q, 0, ny), np.clip(ci + q + 1, 0, ny)
+    lo_j, hi_j = np.clip(cj - q, 0, nx), np.clip(cj + q + 1, 0, nx)
+    near = sat[hi_i, hi_j] - sat[lo_i, hi_j] - sat[hi_i, lo_j] + sat[lo_i, lo_j]
+    bound = fft_error_bound(f, h) * float(near.max()) if len(near) else 0.0
+    return conv[ci, cj], bound
 
 
 def _tree_sum(px, py, w, cells, h) -> np.ndarray:

@@ -161,6 +161,8 @@ class Surface(Result):
     total_weight: float
     weights: str | None
     method: str
+    #: Largest possible difference from the exact surface at any cell, per km² (0: exact).
+    error_bound: float = 0.0
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 
@@ -168,6 +170,19 @@ def _locate(
     return located
 
 
+@lru_cache(maxsize=8)
+def _value_set(values: frozenset[str]) -> pa.Array:
+    """A set of codes as one Arrow array, built once per set (an area's codes)."""
+    return pa.array(sorted(values), type=pa.string())
+
+
+def _is_in(codes: pd.Series, values: frozenset[str]) -> np.ndarray:
+    """``codes.isin(values)`` (missing: False) by Arrow's hash lookup: pandas' ``isin`` on
+    Arrow strings turns every value of the set into a Python scalar, each call."""
+    arr = pa.array(codes.array, type=pa.string(), from_pandas=True)
+    return np.asarray(pc.is_in(arr, value_set=_value_set(values)).fill_null(False), dtype=bool)
+
+
 def assign_area(
     codes: pd.Series,
     lonlat: tuple[np.ndarray, np.ndarray] | None,
@@ -213,8 +228,8 @@ def assign_area(
     reason = pd.Series("", index=codes.index, dtype=object)
     note = pd.Series("", index=codes.index, dtype=object)
     out = codes.copy()
-    in_study = codes.isin(area.codes).fillna(False).to_numpy(bool)
-    known = codes.isin(area.known).fillna(False).to_numpy(bool)
+    in_study = _is_in(codes, area.codes)
+    known = _is_in(codes, area.known)
     blank_all = codes.isna().to_numpy(bool)
     # what each row's code is: decides the rule, the note and the reason
     kind = np.full(len(codes), "unknown", dtype=object)

@@ -117,13 +117,16 @@ _WORKERS = min(4, os.cpu_count() or 1)
 
 
 def police_members(
-    path: Path, kind: str, stack: ExitStack
+    path: Path, kind: str, stack: ExitStack, *, check_size: bool = True
 ) -> list[tuple[str, str, Callable[[], bytes]]]:
     """The police.uk CSVs in one configured path: ``(display name, base name, reader)``.
 
     ``path`` is a CSV, a folder (searched recursively for ``YYYY-MM-<force>-street.csv`` or
     ``-stop-and-search.csv``; any CSV if none is named that way) or a police.uk download zip.
     ``reader()`` returns the file's bytes; a zip stays open until ``stack`` closes.
+    ``check_size``: refuse plain files (a folder, a CSV) that do not fit in memory (the
+    in-memory loader); the DuckDB and Dask engines pass False, being bounded by their own
+    memory limits and spilling. A zip's declared sizes are checked for every engine.
     """
     path = Path(path)
     name = display_name(path)
@@ -139,7 +142,8 @@ def police_members(
                 found="no CSV files in it",
                 fix="Point [files] at the folder that holds the monthly CSVs, or at the zip.",
             )
-        _check_files_size(chosen, name)
+        if check_size:
+            _check_files_size(chosen, name)
         return [(display_name(p), p.name.lower(), p.read_bytes) for p in chosen]
     if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
         try:
@@ -150,6 +154,8 @@ def police_members(
             ) from exc
         names = [n for n in zf.namelist() if not n.endswith("/")]
         chosen = [n for n in names if pattern.search(n)]
+        # a zip's declared sizes are checked for every engine: they bound what a member's
+        # read returns (a damaged or hostile zip can declare anything)
         _check_zip_size(zf, chosen, name)
         if not chosen:
             sample = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "") or "nothing"
@@ -172,7 +178,8 @@ def police_members(
             for n in sorted(chosen)
         ]
     check_not_spatial(path, name, _KIND_TEXT[kind])
-    _check_files_size([path], name)
+    if check_size:
+        _check_files_size([path], name)
     return [(name, path.name.lower(), path.read_bytes)]
 
 
@@ -215,7 +222,8 @@ def _check_files_size(paths: list[Path], name: str) -> None:
             name,
             f"police files that fit in memory (at most {limit / 1e9:.2f} GB)",
             found=f"{len(paths)} file(s) of {total / 1e9:.2f} GB",
-            fix="Load fewer months or forces (e.g. one year per study), or set "
+            fix='Set engine = "duckdb" under [study] in area.toml (it reads from disk and '
+            "spills beyond its memory limit), load fewer months or forces, or set "
             "WORKBENCH_MAX_UNCOMPRESSED_BYTES to raise the limit on a larger machine.",
         )
 
@@ -235,8 +243,10 @@ def _check_zip_size(zf: zipfile.ZipFile, members: list[str], name: str) -> None:
             name,
             f"police files that fit in memory (at most {limit / 1e9:.2f} GB uncompressed)",
             found=f"{len(members)} file(s) declaring {total / 1e9:.2f} GB uncompressed",
-            fix="Download fewer months or forces per zip (or a damaged zip: download it "
-            "again); set WORKBENCH_MAX_UNCOMPRESSED_BYTES to raise the limit.",
+            fix='Unzip it into a folder and set engine = "duckdb" under [study] in '
+            "area.toml (it reads a folder of any size from disk, spilling beyond its memory "
+            "limit), or download fewer months or forces per zip (a damaged zip: download it "
+            "again), or set WORKBENCH_MAX_UNCOMPRESSED_BYTES.",
         )
 
 
@@ -772,11 +782,15 @@ def _filter(
     month_reason: str,
     what: str,
     out_cols: list[str],
-) -> gpd.GeoDataFrame:
+    *,
+    points: bool = True,
+) -> gpd.GeoDataFrame | pd.DataFrame:
     """Apply every drop rule in one pass, build BNG points for the kept rows, fill the ledger.
 
     ``df`` is consumed: its columns are moved to the result one at a time, so that a
-    national-size load never holds two copies of the table.
+    national-size load never holds two copies of the table. ``points=False`` (the engines,
+    which keep longitude and latitude and project them only when asked): no points are
+    built and a plain DataFrame of ``out_cols`` is returned.
     """
     r = _Reasons(len(df))
     street = "crime_id" in df
@@ -900,6 +914,8 @@ def _filter(
             new = pa.array(values, type=lsoa.type, from_pandas=True)
             lsoa = pc.replace_with_mask(lsoa, pa.array(mask), new)
             out["lsoa_code"] = pd.array(lsoa, dtype="str")
+    if not points:
+        return out
     geom = _points_bng(lon[keep], lat[keep])
     del lon, lat
     return gpd.GeoDataFrame(out, geometry=geom, crs=BNG)
