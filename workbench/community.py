@@ -169,21 +169,13 @@ def _commentary_html(path: str | Path | None) -> str:
             "file as <code>[report] commentary</code> in the study settings.</p>"
         )
     path = Path(path)
-    if not path.is_file():
-        raise WorkbenchError(f"commentary file not found: {path}")
-    import mistune
+    if not path.is_file():  # a regular file (following links): never a pipe or a device
+        raise WorkbenchError(f"commentary file not found or not a regular file: {path}")
+    if path.suffix.lower() not in (".md", ".markdown", ".txt"):
+        raise WorkbenchError(f"commentary must be a Markdown file (.md), found {path}")
+    from workbench.display import markdown_html
 
-    text = re.sub(r"<!--.*?-->", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
-    body = mistune.create_markdown(escape=True)(text)
-    levels = [int(m) for m in re.findall(r"<h([1-6])", body)]
-    if levels:
-        shift = 3 - min(levels)
-        body = re.sub(
-            r"<(/?)h([1-6])",
-            lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}",
-            body,
-        )
-    return body
+    return markdown_html(path.read_text(encoding="utf-8"), top_heading=3)
 
 
 def _img(path: Path, alt: str) -> str:

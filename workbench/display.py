@@ -29,6 +29,9 @@ import pandas as pd
 __all__ = [
     "HEADERS",
     "MISSING",
+    "SafeHTML",
+    "markdown_html",
+    "md_text",
     "SUPPRESSED",
     "PeopleTable",
     "TableCaptions",
@@ -139,6 +142,7 @@ _SHARE = re.compile(r"(?:^|_)(?:share|proportion|hit_rate)(?:_|$)")
 _PCT = re.compile(r"(?:^|_)(?:pct|percent)(?:_|$)")
 _RATE = re.compile(r"(?:^|_)rate(?:_|$)")
 _RATIO = re.compile(r"(?:^|_)(?:ratio|pai|rri|z)(?:_|$)")
+_P = re.compile(r"(?:^p$|^p_|_p$|_p_|p_value|pvalue)")
 _NOT_COUNT = re.compile(r"(?:^|_)(?:year|decile|quintile|rank|code|month|p)(?:_|$)")
 
 
@@ -175,7 +179,7 @@ def column_kind(name: str, values: pd.Series) -> str:
     ]
     if texts or not present:
         return "text"
-    if name == "p" or name.endswith("_p"):
+    if _P.search(name):
         return "p"
     if _SHARE.search(name) and "hit_rate" in name:
         return "share"
@@ -271,7 +275,13 @@ class PeopleTable:
     @property
     def styler(self) -> Any:
         """A pandas ``Styler`` of the formatted table (caption, no index, numbers right)."""
-        styler = self.data.style.hide(axis="index")
+        # Every cell and header came from a file or a setting (ward, LSOA, service names):
+        # escaped by the Styler itself, so no text can become markup.
+        styler = (
+            self.data.style.hide(axis="index")
+            .format(escape="html")
+            .format_index(escape="html", axis=1)
+        )
         if self.caption:
             styler = styler.set_caption(html.escape(self.caption))
         if self.text_columns:
@@ -457,6 +467,113 @@ def people_table(
     return PeopleTable(shown, df, caption, all_notes, text_columns)
 
 
+#: Link schemes commentary may use; any other link is shown as its text only.
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def md_text(text: Any) -> str:
+    r"""Text from a file or a setting made safe to put into Markdown: shown as typed.
+
+    HTML special characters become entities and Markdown punctuation is backslash-escaped,
+    so a study name such as ``<img src=x onerror=alert(1)>`` or ``[x](javascript:...)``
+    renders as those characters, never as an element or a link.
+
+    >>> md_text("<b>[x](y)</b>")
+    '&lt;b&gt;\\[x\\]\\(y\\)&lt;/b&gt;'
+    """
+    escaped = html.escape(str(text), quote=False)
+    return re.sub(r"([\\`*_{}\[\]()#+!|~>-])", r"\\\1", escaped)
+
+
+def _renderer() -> Any:
+    import mistune
+
+    class _Safe(mistune.HTMLRenderer):
+        """mistune's HTML renderer with raw HTML escaped, links limited to http(s)/mailto
+        and images shown as their alt text (nothing is ever loaded from another host)."""
+
+        def __init__(self) -> None:
+            super().__init__(escape=True)
+
+        def _raw(self, text: str) -> str:  # an analyst's comment is dropped; the rest shown
+            return html.escape(re.sub(r"<!--.*?(?:-->|$)", "", text, flags=re.DOTALL))
+
+        def block_html(self, html_text: str) -> str:
+            shown = self._raw(html_text)
+            return f"<p>{shown.strip()}</p>\n" if shown.strip() else ""
+
+        def inline_html(self, html_text: str) -> str:
+            return self._raw(html_text)
+
+        def safe_url(self, url: str) -> str:
+            return html.escape(url, quote=True)
+
+        def link(self, text: str, url: str, title: str | None = None) -> str:
+            if not url.strip().lower().startswith(SAFE_SCHEMES):
+                return text
+            return super().link(text, url, title)
+
+        def image(self, text: str, url: str, title: str | None = None) -> str:
+            return f"[image: {text}]" if text else "[image]"
+
+    return _Safe()
+
+
+def markdown_html(text: str, *, top_heading: int | None = None) -> str:
+    r"""The analyst's Markdown as safe HTML (commentary for reports and the residents' page).
+
+    Raw HTML (``<script>``, ``<style>``, ``<iframe>``, comments) is shown as text, not
+    markup; only ``http(s):`` and ``mailto:`` links are links (``javascript:``, ``data:``,
+    relative and other links keep their text only); images are replaced by their alt text,
+    so the page never loads anything from another host. ``top_heading`` shifts the headings
+    so the highest is ``<h{top_heading}>``.
+
+    Notes
+    -----
+    Rendered with mistune (its ``HTMLRenderer`` with ``escape=True``), parsed again with
+    BeautifulSoup to shift the headings.
+
+    >>> markdown_html("Hi <script>alert(1)</script> [a](javascript:alert(1)) ![x](http://e/x.png)")
+    '<p>Hi &lt;script&gt;alert(1)&lt;/script&gt; a [image: x]</p>\\n'
+    """
+    import mistune
+
+    body = mistune.create_markdown(renderer=_renderer(), plugins=["strikethrough", "table"])(
+        str(text)
+    )
+    if top_heading is None:
+        return body
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, "html.parser")
+    heads = soup.find_all(re.compile(r"^h[1-6]$"))
+    if not heads:
+        return body
+    shift = top_heading - min(int(h.name[1]) for h in heads)
+    for h in heads:
+        h.name = f"h{max(1, min(6, int(h.name[1]) + shift))}"
+    return str(soup)
+
+
+@dataclass
+class SafeHTML:
+    """HTML made by the workbench from escaped text, shown as HTML in notebooks and reports
+    (never as Markdown, which nbconvert would render with raw HTML allowed)."""
+
+    html: str
+
+    @classmethod
+    def markdown(cls, text: str, *, top_heading: int | None = None) -> SafeHTML:
+        """The analyst's Markdown made safe (:func:`markdown_html`)."""
+        return cls(markdown_html(text, top_heading=top_heading))
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
 def name_figure(fig: Any, place: str) -> Any:
     """Put the study's name in a matplotlib figure's title; returns the figure.
 
@@ -572,8 +689,8 @@ class TableCaptions:
     def __init__(self, place: str, period: str) -> None:
         self.place = place
         self.period = period
-        # (table as written, name, note, synthetic, the count columns of its description)
-        self._tables: list[tuple[pd.DataFrame, str, str | None, bool, list[str]]] = []
+        # (table as written, name, note, synthetic, its description: a TableSpec or None)
+        self._tables: list[tuple[pd.DataFrame, str, str | None, bool, Any]] = []
 
     def watch(self, out: Any) -> Any:
         """Remember every table ``out.table(...)`` returns; returns ``out``."""
@@ -582,9 +699,8 @@ class TableCaptions:
         def table(name: str, result: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
             shown = write(name, result, *args, **kwargs)
             spec = getattr(result, "spec", None)
-            counts = list(spec.counts) if spec is not None else []
             self._tables.append(
-                (shown, name, kwargs.get("note"), bool(kwargs.get("synthetic", False)), counts)
+                (shown, name, kwargs.get("note"), bool(kwargs.get("synthetic", False)), spec)
             )
             return shown
 
@@ -592,23 +708,30 @@ class TableCaptions:
         out.table = table
         return out
 
-    def _find(self, df: pd.DataFrame) -> tuple[str, str | None, bool, list[str]] | None:
+    def _find(self, df: pd.DataFrame) -> tuple[str, str | None, bool, Any] | None:
         for shown, *about in reversed(self._tables):
             if shown is df:
                 return tuple(about)  # type: ignore[return-value]
         return None
 
     def kinds(self, df: pd.DataFrame) -> dict[str, str]:
-        """Column kinds of a displayed table from its description: its counts are counts
-        (``year_earlier`` reads 4,829, not 4829, whatever its name suggests)."""
+        """Column kinds of a displayed table from its description
+        (:meth:`workbench.disclosure.spec.TableSpec.unit`): its counts are counts
+        (``year_earlier`` reads 4,829, not 4829, whatever its name suggests), a share held
+        as a percentage is not multiplied by 100 again, a p-value is a p-value."""
         found = self._find(df)
-        if found is None:
+        spec = found[3] if found is not None else None
+        if spec is None:
             return {}
-        return {
-            c: "count"
-            for c in found[3]
-            if c in df.columns and column_kind(c, df[c]) in ("count", "label")
-        }
+        kinds = {}
+        for c in df.columns:
+            unit = spec.unit(str(c))
+            if unit is None:
+                continue
+            if unit == "count" and column_kind(str(c), df[c]) not in ("count", "label"):
+                continue  # a count column holding text or fractions: as its values say
+            kinds[str(c)] = unit
+        return kinds
 
     def caption(self, df: pd.DataFrame) -> str:
         """The caption of a displayed table."""

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES
+from workbench.disclosure.folder import MARKER, FolderLock, is_complete, mark_complete, write_errors
 from workbench.errors import WorkbenchError
 
 __all__ = [
@@ -187,7 +188,8 @@ def find_run(out_dir: str | Path, run_date: str | None = None) -> Run:
     Raises
     ------
     WorkbenchError
-        No finished theme folder (one with ``run_log.json``) is found.
+        No finished theme folder (one with ``run_log.json`` and the completion marker
+        ``RUN_COMPLETE.json``) is found.
     """
     out = Path(out_dir).resolve()
     found: dict[str, dict[str, Path]] = {}
@@ -196,12 +198,13 @@ def find_run(out_dir: str | Path, run_date: str | None = None) -> Run:
             match = re.match(r"^(\d{4}-\d{2}-\d{2})_(.+)$", folder.name)
             if not match or not folder.is_dir() or match.group(2) == "pack":
                 continue
-            if (folder / "run_log.json").is_file():
+            # finished: the run log and the completion marker (written last) are there
+            if (folder / "run_log.json").is_file() and is_complete(folder):
                 found.setdefault(match.group(1), {})[match.group(2)] = folder
     if not found:
         raise WorkbenchError(
             f"no finished run under {out}: expected folders <YYYY-MM-DD>_<theme> with a "
-            "run_log.json (run `workbench report` first)"
+            "run_log.json and RUN_COMPLETE.json (run `workbench report` first)"
         )
     date = run_date or max(found)
     if date not in found:
@@ -1393,12 +1396,27 @@ def run_pack(
     dict
         The pack's run log (also written as ``run_log.json``).
     """
-    from workbench.community import write_community_page
 
     t0 = time.perf_counter()
     run = find_run(out_dir, run_date)
     folder = run.out_dir / f"{run.date}_pack"
-    folder.mkdir(parents=True, exist_ok=True)
+    with write_errors(f"the meeting pack in {folder}"):
+        folder.mkdir(parents=True, exist_ok=True)
+        with FolderLock(folder):
+            (folder / MARKER).unlink(missing_ok=True)  # incomplete until written again
+            log = _write_pack(run, folder, commentary, render, t0)
+            # last: the pack folder is complete only with every file in it
+            mark_complete(folder, {"kind": "pack", "run_date": run.date})
+    logger.info("Meeting pack %s (%d slides) in %.1f s", folder, len(log["slides"]), log["seconds"])
+    return log
+
+
+def _write_pack(
+    run: Run, folder: Path, commentary: str | Path | None, render: bool, t0: float
+) -> dict[str, Any]:
+    """The files of the pack folder (the marker apart); returns the pack's run log."""
+    from workbench.community import write_community_page
+
     for old in folder.glob("slide_*.png"):
         old.unlink()
     pptx = folder / "meeting_pack.pptx"
@@ -1428,7 +1446,6 @@ def run_pack(
     if render and not rendered:
         log["slide_png_note"] = "not rendered: LibreOffice (soffice) or pdftoppm not found"
     write_atomic(folder / "run_log.json", json.dumps(log, indent=2, default=str).encode("utf-8"))
-    logger.info("Meeting pack %s (%d slides) in %.1f s", pptx, len(slides), log["seconds"])
     return log
 
 

@@ -23,6 +23,8 @@ import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
 from workbench.disclosure.audit import audit_run
+from workbench.disclosure.folder import FolderLock, mark_complete, write_errors
+from workbench.display import md_text
 from workbench.errors import ConfigError, DataError, WorkbenchError
 from workbench.maps.browser import run_browser
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
@@ -307,7 +309,17 @@ def open_study(
         threshold=cfg.suppression_threshold,
         kinds=captions.kinds,
     )
-    out = captions.watch(Outputs(theme, study, out_dir=out_root, run_date=run_date))
+    # Under `workbench report` (a run cache is given) the run writes the completion marker
+    # itself, after the report HTML and the executed notebook are in the folder.
+    out = captions.watch(
+        Outputs(
+            theme,
+            study,
+            out_dir=out_root,
+            run_date=run_date,
+            mark_complete=study_cache is None,
+        )
+    )
     # The folder is staged until the run log moves it into place: the log file moves with it.
     _log_to_file(Path(out.dir) / LOG_FILE)
     logger.info("Study %s, theme %s: %s", study.config.name, theme, describe_study(study))
@@ -634,13 +646,14 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
             cell.source = "\n".join(cell.source.lstrip().splitlines()[1:]).lstrip("\n")
             break
+    # Names come from settings and files: escaped for Markdown (shown as typed, never markup).
     lines = [
-        f"# {title}",
+        f"# {md_text(title)}",
         "",
-        f"**Study:** {cfg.name}. **Districts:** {_district_list(study)}. "
+        f"**Study:** {md_text(cfg.name)}. **Districts:** {md_text(_district_list(study))}. "
         f"**Period:** {_month(cfg.period_start)} to {_month(cfg.period_end)}.",
         "",
-        "**Data used:** " + "; ".join(data_sources(study)) + ".",
+        "**Data used:** " + "; ".join(md_text(s) for s in data_sources(study)) + ".",
     ]
     synthetic = synthetic_tables(cfg)
     if synthetic:
@@ -653,7 +666,11 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         ]
     renderers = _renderers(folder)
     if renderers:
-        lines += ["", "**Map images (PNG files in this folder) drawn by:** " + "; ".join(renderers)]
+        lines += [
+            "",
+            "**Map images (PNG files in this folder) drawn by:** "
+            + "; ".join(md_text(r) for r in renderers),
+        ]
     lines += [
         "",
         f"_Run {_dt.date.today().isoformat()}; settings, package versions and every file "
@@ -739,7 +756,10 @@ def run_report(
     out_path = Path(out or "output").resolve()
     date = run_date or _dt.date.today().isoformat()
     results: dict[str, Path] = {}
+    with write_errors(f"the output folder {out_path}"):
+        out_path.mkdir(parents=True, exist_ok=True)
     with (
+        FolderLock(run_dir(out_path, "run", date)),  # one `workbench report` per folder and date
         tempfile.TemporaryDirectory(prefix="workbench-run-") as tmp,
         run_browser() as endpoint,  # one headless Chromium for every theme's map images
     ):
@@ -752,7 +772,8 @@ def run_report(
             # The notebook's Outputs writes `folder` atomically (staged, then moved in place),
             # so the executed notebook is kept beside it until the theme is complete.
             work = out_path / f".{folder.name}.notebook"
-            work.mkdir(parents=True, exist_ok=True)
+            with write_errors(f"the output folder {out_path}"):
+                work.mkdir(parents=True, exist_ok=True)
             params = {
                 "config": str(cfg.path),
                 "out_dir": str(out_path),
@@ -763,19 +784,22 @@ def run_report(
             }
             t0 = time.perf_counter()
             executed = _execute(theme, params, work)
-            folder.mkdir(parents=True, exist_ok=True)
-            executed = Path(shutil.move(executed, folder / executed.name))
-            shutil.rmtree(work, ignore_errors=True)
-            title = _study_heading(executed, study, folder)
-            export_html(executed, folder / f"{theme}.html", title=title)
+            with write_errors(f"the report of {theme} in {folder}"):
+                folder.mkdir(parents=True, exist_ok=True)
+                executed = Path(shutil.move(executed, folder / executed.name))
+                shutil.rmtree(work, ignore_errors=True)
+                title = _study_heading(executed, study, folder)
+                export_html(executed, folder / f"{theme}.html", title=title)
+                # last: the folder is complete only with its report and notebook in it
+                mark_complete(folder, {"theme": theme, "report": f"{theme}.html"})
             logger.info("Theme %s done in %.1f s: %s", theme, time.perf_counter() - t0, folder)
             results[theme] = folder
-    # disclosure (issue 12): attack every protected table of the run read back from disk
-    audit_run(results.values(), cfg.suppression_threshold)
-    # The meeting pack and the community page of this run (issue 15), from its published files.
-    from workbench.pack import run_pack
+        # disclosure (issue 12): attack every protected table of the run read back from disk
+        audit_run(results.values(), cfg.suppression_threshold)
+        # The meeting pack and the community page of this run (issue 15), from its files.
+        from workbench.pack import run_pack
 
-    run_pack(out_path, date, commentary=cfg.commentary)
+        run_pack(out_path, date, commentary=cfg.commentary)
     return results
 
 

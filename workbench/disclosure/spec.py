@@ -33,6 +33,7 @@ __all__ = [
     "TableSpec",
     "DERIVED_KINDS",
     "SOURCES",
+    "UNITS",
     "decile_groups",
     "rate_columns",
     "wilson_columns",
@@ -51,6 +52,12 @@ DERIVED_KINDS = (
     "wilson_upper",
     "other",  # any other function of the counts (z-scores, ratios, Poisson limits, changes)
 )
+
+#: What a number is, for people reading it (``workbench.display`` formats by it): ``count``
+#: (whole people or events), ``rate`` (per ``per`` residents), ``share`` (a fraction 0-1,
+#: shown as a percentage), ``percent`` (already 0-100), ``p`` (a p-value), ``ratio``,
+#: ``number`` (any other measurement) and ``label`` (a number that names: a year, a decile).
+UNITS = ("count", "rate", "share", "percent", "p", "ratio", "number", "label")
 
 #: Where a table's counts come from: ``partnership`` tables are always protected; ``open``
 #: (police.uk, already published) may be shown in full when the study config says so.
@@ -145,6 +152,9 @@ class TableSpec:
         Dimensions whose members are not all listed (a top-10 table).
     source : str, default "partnership"
         One of :data:`SOURCES`.
+    units : mapping
+        Column -> one of :data:`UNITS` where :meth:`unit` cannot tell from the rest of the
+        description (a share already multiplied by 100 is ``percent``; a p-value is ``p``).
     """
 
     dims: tuple[str, ...] = ()
@@ -156,6 +166,7 @@ class TableSpec:
     dim_names: Mapping[str, str] = field(default_factory=dict)
     incomplete: tuple[str, ...] = ()
     source: str = "partnership"
+    units: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dims", tuple(self.dims))
@@ -181,6 +192,10 @@ class TableSpec:
             raise WorkbenchError(
                 f"TableSpec source must be one of {SOURCES}, found {self.source!r}"
             )
+        object.__setattr__(self, "units", dict(self.units))
+        bad = {c: u for c, u in self.units.items() if u not in UNITS}
+        if bad:
+            raise WorkbenchError(f"TableSpec units must be among {UNITS}, found {bad}")
         for col, d in derived.items():
             for c in d.counts:
                 if c not in counts:
@@ -195,6 +210,21 @@ class TableSpec:
                 )
 
     # -- columns -------------------------------------------------------------------------
+    def unit(self, column: str) -> str | None:
+        """What the numbers of ``column`` are (one of :data:`UNITS`), or None when the
+        description does not say: :attr:`units`, else a count column is a ``count``, a
+        ``rate`` a rate and a ``share`` or Wilson limit a ``share`` (a fraction 0-1)."""
+        if column in self.units:
+            return self.units[column]
+        if column in self.counts:
+            return "count"
+        d = self.derived.get(column)
+        if d is not None and d.kind == "rate":
+            return "rate"
+        if d is not None and d.kind in ("share", "wilson_lower", "wilson_upper"):
+            return "share"
+        return None
+
     @property
     def described(self) -> set[str]:
         """Every column the spec says something about."""
@@ -229,6 +259,7 @@ class TableSpec:
             member_sets={r(k): v for k, v in self.member_sets.items()},
             dim_names={r(k): v for k, v in self.dim_names.items()},
             incomplete=tuple(r(c) for c in self.incomplete),
+            units={r(k): v for k, v in self.units.items()},
         )
 
     def with_dims(self, *dims: str) -> TableSpec:
@@ -281,6 +312,7 @@ class TableSpec:
             counts=counts,
             derived=derived,
             safe=tuple(c for c in self.safe if c in cols),
+            units={k: v for k, v in self.units.items() if k in cols},
         )
 
     # -- JSON ----------------------------------------------------------------------------
@@ -314,6 +346,7 @@ class TableSpec:
             "dim_names": dict(self.dim_names),
             "incomplete": list(self.incomplete),
             "source": self.source,
+            "units": dict(self.units),
         }
 
     @classmethod
@@ -337,6 +370,7 @@ class TableSpec:
             dim_names=dict(data.get("dim_names", {})),
             incomplete=tuple(data.get("incomplete", ())),
             source=data.get("source", "partnership"),
+            units=dict(data.get("units", {})),
         )
 
 
