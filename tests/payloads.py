@@ -18,7 +18,7 @@ PAYLOADS = (
     "<style>body{background:url(https://evil.example/s.png)}</style>",
     "javascript:alert(6)",
     "<a href=javascript:alert(7)>link</a>",
-    "<a href=data:text/html;base64,PHNjcmlwdD5hbGVydCg4KTwvc2NyaXB0Pg==>data</a>",
+    "<a href=data:text/html;alert(8)>data</a>",
 )
 
 #: The analyst's Markdown with every kind of payload Markdown can carry.

@@ -211,8 +211,14 @@ def _is_blank_or_star(value: Any) -> bool:
         return False
 
 
-def format_value(value: Any, kind: str) -> str:
+def format_value(value: Any, kind: str, digits: int | None = None) -> str:
     """One cell as text: ``*`` stays ``*``, missing is ``–``, numbers by ``kind``.
+
+    The one number formatter of the reports, the meeting pack and the community page.
+    ``kind`` is what the number is (:data:`workbench.disclosure.spec.UNITS`): a ``share``
+    (0-1) is multiplied by 100 for its ``%``, a ``percent`` (already 0-100) is not; a p-value
+    below 0.001 reads ``<0.001``, never 0. ``digits`` overrides the decimals of shares,
+    percentages and rates (one by default).
 
     >>> format_value(9703.0, "count"), format_value(0.7823, "share"), format_value(36.24, "rate")
     ('9,703', '78.2%', '36.2')
@@ -236,12 +242,13 @@ def format_value(value: Any, kind: str) -> str:
         return f"{number:,.0f}"
     if kind == "label":
         return f"{number:.0f}"
+    d = 1 if digits is None else digits
     if kind == "share":
-        return f"{number * 100:.1f}%"
+        return f"{number * 100:.{d}f}%"
     if kind == "percent":
-        return f"{number:.1f}%"
+        return f"{number:.{d}f}%"
     if kind == "rate":
-        return f"{number:,.1f}"
+        return f"{number:,.{d}f}"
     if kind == "ratio":
         return f"{number:.2f}"
     if kind == "p":
@@ -534,7 +541,7 @@ def markdown_html(text: str, *, top_heading: int | None = None) -> str:
     BeautifulSoup to shift the headings.
 
     >>> markdown_html("Hi <script>alert(1)</script> [a](javascript:alert(1)) ![x](http://e/x.png)")
-    '<p>Hi &lt;script&gt;alert(1)&lt;/script&gt; a [image: x]</p>\\n'
+    '<p>Hi &lt;script&gt;alert(1)&lt;/script&gt; a [image: x]</p>\n'
     """
     import mistune
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES
 from workbench.disclosure.folder import MARKER, FolderLock, is_complete, mark_complete, write_errors
+from workbench.display import format_value
 from workbench.errors import WorkbenchError
 
 __all__ = [
@@ -270,23 +271,18 @@ def _hidden(text: Any) -> bool:
 
 
 def fmt_count(text: Any) -> str:
-    """A count as published: thousands separators, ``*`` kept, missing as a dash.
+    """A count as published: thousands separators, ``*`` kept, missing as a dash
+    (:func:`workbench.display.format_value`, the reports' formatter).
 
     >>> fmt_count("1846.0"), fmt_count("*"), fmt_count("")
     ('1,846', '*', '–')
     """
-    if _hidden(text):
-        return SUPPRESSED
-    value = _num(text)
-    return MISSING if value is None else f"{value:,.0f}"
+    return format_value(_cell(text), "count")
 
 
 def fmt_number(text: Any, digits: int = 1) -> str:
     """A rate or ratio to ``digits`` decimals (``*`` kept, missing as a dash)."""
-    if _hidden(text):
-        return SUPPRESSED
-    value = _num(text)
-    return MISSING if value is None else f"{value:,.{digits}f}"
+    return format_value(_cell(text), "rate", digits)
 
 
 def fmt_share(text: Any, digits: int = 1, *, already_percent: bool = False) -> str:
@@ -295,12 +291,12 @@ def fmt_share(text: Any, digits: int = 1, *, already_percent: bool = False) -> s
     >>> fmt_share("0.386"), fmt_share("46.8", already_percent=True)
     ('38.6%', '46.8%')
     """
-    if _hidden(text):
-        return SUPPRESSED
-    value = _num(text)
-    if value is None:
-        return MISSING
-    return f"{value if already_percent else value * 100:.{digits}f}%"
+    return format_value(_cell(text), "percent" if already_percent else "share", digits)
+
+
+def _cell(text: Any) -> Any:
+    """A published cell for the formatter: ``*`` kept, a number, or None (blank, text)."""
+    return SUPPRESSED if _hidden(text) else _num(text)
 
 
 def _interval(lo: Any, hi: Any, fmt: Callable[[Any], str]) -> str:
