@@ -11,6 +11,8 @@ to another host). Skips the browser part when Chromium is missing.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
@@ -67,33 +69,34 @@ def _replace_words(path: Path, names: dict[str, str]) -> None:
 def _payload_study(folder: Path) -> Path:
     study = folder / "study"
     shutil.copytree(SAMPLE, study, ignore=shutil.ignore_patterns("__pycache__"))
-    # ward and LSOA names (boundaries; the LSOA names of the IMD file too)
-    _rename_features(study / "boundaries" / "wards2013_E06000016_leicester.geojson", "WD13NM")
+    # ward and LSOA names (boundaries; the young people's wards and the IMD file's LSOAs too)
+    wards = _rename_features(
+        study / "boundaries" / "wards2013_E06000016_leicester.geojson", "WD13NM"
+    )
+    _replace_words(study / "synthetic" / "synthetic_young_people.csv", wards)
     lsoas = _rename_features(
         study / "boundaries" / "lsoa2011_E06000016_leicester.geojson", "LSOA11NM"
     )
     _replace_words(study / "imd" / "imd2019_file2_domains_ranks_deciles_leicester.csv", lsoas)
-    # service names
-    services = study / "synthetic" / "synthetic_services.csv"
-    lines = services.read_text(encoding="utf-8").splitlines()
-    header = lines[1].split(",")
-    col = header.index("name")
-    for i in range(2, len(lines)):
-        cells = lines[i].split(",")
-        cells[col] = _payload(i, cells[col])
-        lines[i] = ",".join(cells)
-    services.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    # ethnic groups: the census denominators and the treatment table agree on the new names
-    groups = {"Mixed": _payload(0, "Mixed"), "Other": _payload(1, "Other")}
-    for name in (
-        "census2021_leicester_ethnicity.csv",
-        "synthetic/synthetic_treatment_demographics.csv",
+    # service names and the places of needle finds (free text of the partnership tables)
+    for name, column in (
+        ("synthetic_services.csv", "name"),
+        ("synthetic_needle_finds.csv", "location"),
     ):
-        path = study / name
-        text = path.read_text(encoding="utf-8")
-        for old, new in groups.items():
-            text = re.sub(rf"(?m)(^|,){old}(?=,)", lambda m, n=new: m.group(1) + n, text)
-        path.write_text(text, encoding="utf-8")
+        path = study / "synthetic" / name
+        comment, body = path.read_text(encoding="utf-8").split("\n", 1)
+        rows = list(csv.reader(io.StringIO(body)))
+        col = rows[0].index(column)
+        for i, row in enumerate(rows[1:]):
+            row[col] = _payload(i, row[col])
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(rows)
+        path.write_text(comment + "\n" + text.getvalue(), encoding="utf-8")
+    # ethnic groups of the census denominators: one group more (the treatment table has a
+    # fixed list, so the named groups stay)
+    census = study / "census2021_leicester_ethnicity.csv"
+    with census.open("a", encoding="utf-8") as fh:
+        fh.write(f"{PAYLOADS[2]} Traveller,0.1,300,payload test row\n")
     # national area names, in every national table and the region lists
     renamed = {n: _payload(i, n) for i, n in enumerate(NATIONAL)}
     for path in (study / "national").iterdir():
@@ -161,9 +164,13 @@ def static_problems(path: Path) -> list[str]:
         for style in soup.find_all("style"):
             if re.search(r"(url\(|@import)\s*['\"]?\s*(https?:)?//", style.get_text().lower()):
                 problems.append(f"{name}: <style> loads from another host")
-        for script in soup.find_all("script"):
-            if re.search(r"alert\(\d+\)", script.get_text()):
+        for script in soup.find_all("script"):  # a payload that became its own element
+            if re.match(r"\s*alert\(\d+\)", script.get_text()):
                 problems.append(f"{name}: a payload's script element")
+        for tag in soup.find_all(True):  # a payload's event handler (img onerror, svg onload)
+            for attr, value in tag.attrs.items():
+                if attr.lower().startswith("on") and "alert(" in str(value):
+                    problems.append(f"{name}: <{tag.name} {attr}={value}>")
     return problems
 
 
