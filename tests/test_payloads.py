@@ -24,6 +24,7 @@ from payloads import MARKDOWN, PAYLOADS
 
 from workbench.cli import main
 from workbench.maps.browser import INSTALL_HINT, find_chromium, launch_browser
+from workbench.report import external_loads
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -138,39 +139,23 @@ def _documents(path: Path) -> list[tuple[str, BeautifulSoup]]:
     return found
 
 
-def _outside(url: str) -> bool:
-    url = url.strip().lower()
-    return url.startswith(("http:", "https:", "//"))
-
-
 def static_problems(path: Path) -> list[str]:
-    """Loads from another host, script URLs and script that came from a payload."""
-    problems = []
+    """Loads from another host (:func:`workbench.report.external_loads`), script URLs in
+    links and markup that came from a payload (its script element or event handler)."""
+    problems = [f"{path.name}: {load}" for load in external_loads(path.read_text("utf-8"))]
     for name, soup in _documents(path):
         for tag in soup.find_all(True):
             for attr, value in tag.attrs.items():
                 text = " ".join(value) if isinstance(value, list) else str(value)
-                low = text.strip().lower()
-                if attr in ("src", "data", "poster", "srcset", "action", "formaction"):
-                    if _outside(low):
-                        problems.append(f"{name}: <{tag.name} {attr}={text[:60]}>")
-                if attr == "href":
-                    if tag.name != "a" and _outside(low):  # <link>, <base>, <use>...
-                        problems.append(f"{name}: <{tag.name} href={text[:60]}>")
-                    if low.startswith(("javascript:", "data:", "vbscript:")):
-                        problems.append(f"{name}: <{tag.name} href={text[:60]}>")
-                if attr == "style" and re.search(r"url\(\s*['\"]?\s*(https?:)?//", low):
-                    problems.append(f"{name}: style url on <{tag.name}>")
-        for style in soup.find_all("style"):
-            if re.search(r"(url\(|@import)\s*['\"]?\s*(https?:)?//", style.get_text().lower()):
-                problems.append(f"{name}: <style> loads from another host")
+                if attr in ("href", "src") and text.strip().lower().startswith(
+                    ("javascript:", "data:text", "vbscript:")
+                ):
+                    problems.append(f"{name}: <{tag.name} {attr}={text[:60]}>")
+                if attr.lower().startswith("on") and "alert(" in text:
+                    problems.append(f"{name}: <{tag.name} {attr}={text[:60]}>")
         for script in soup.find_all("script"):  # a payload that became its own element
             if re.match(r"\s*alert\(\d+\)", script.get_text()):
                 problems.append(f"{name}: a payload's script element")
-        for tag in soup.find_all(True):  # a payload's event handler (img onerror, svg onload)
-            for attr, value in tag.attrs.items():
-                if attr.lower().startswith("on") and "alert(" in str(value):
-                    problems.append(f"{name}: <{tag.name} {attr}={value}>")
     return problems
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import html
 import json
 import logging
 import logging.handlers
@@ -98,25 +97,19 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- endblock input_group %}
 """
 
-# External loads: a src= on an element that fetches (script, img, iframe, ...), a stylesheet
-# <link href=...>, a CSS url(...) or @import, pointing at http(s) or a protocol-relative host.
-# Plain <a href> links are navigation (e.g. licence attributions), not loads.
-_EXTERNAL_PATTERNS = (
-    re.compile(
-        r"""<(?:script|img|iframe|frame|source|video|audio|embed|input|track|object)\b"""
-        r"""[^>]*?\b(?:src|data)\s*=\s*["']?\s*(?:https?:)?//""",
-        re.IGNORECASE,
-    ),
-    re.compile(r"""<link\b[^>]*?\bhref\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE),
-    re.compile(r"""url\(\s*["']?\s*(?:https?:)?//""", re.IGNORECASE),
-    re.compile(r"""@import\s+["']\s*(?:https?:)?//""", re.IGNORECASE),
-)
+#: Attributes through which an element fetches a resource (``href`` only on ``<link>``,
+#: ``<base>``, SVG ``<use>``/``<image>``: a plain ``<a href>`` is navigation, not a load).
+_LOAD_ATTRS = ("src", "data", "poster", "srcset", "background", "action", "formaction")
+_HREF_LOADS = ("link", "base", "use", "image", "feimage")
+#: A URL on another host: ``http://``, ``https://`` or protocol-relative ``//``.
+_OUTSIDE_URL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
+#: CSS that fetches from another host: ``url(...)`` or ``@import``.
+_CSS_LOAD = re.compile(r"""(?:url\(|@import)\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 _WIDGET_NOTE = (
     '<p class="wb-widget-note"><em>Interactive controls: open the notebook in JupyterLab '
     "(<code>make lab</code>) to change the period, crime type, method or scale.</em></p>"
 )
-_SRCDOC_RE = re.compile(r"""\bsrcdoc\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
 
 
 def parse_period(period: str | None) -> tuple[str | None, str | None]:
@@ -550,17 +543,31 @@ def export_html(notebook: str | Path, html_path: str | Path, title: str | None =
 def external_loads(text: str) -> list[str]:
     """The loads in an HTML document that would fetch from another host.
 
-    Counted: ``src`` of fetching elements (script, img, iframe, ...), stylesheet
-    ``<link href>``, CSS ``url()`` and ``@import`` pointing at ``http://``, ``https://`` or
-    ``//``. Documents embedded in ``<iframe srcdoc="...">`` (as notebooks embed offline maps)
-    are unescaped and checked too. Plain ``<a href>`` links and addresses in text (licences,
-    attributions) are not loads and are not returned.
+    Counted: ``src`` (and ``srcset``, ``data``, ``poster``...) of any element, ``href`` of
+    ``<link>``/``<base>``/SVG ``<use>``, and CSS ``url()``/``@import`` in ``<style>`` or a
+    ``style`` attribute, pointing at ``http://``, ``https://`` or ``//``. Documents embedded
+    in ``<iframe srcdoc="...">`` (as notebooks embed offline maps) are checked too. Plain
+    ``<a href>`` links and addresses in text (licences, attributions) are not loads and are
+    not returned. Parsed with BeautifulSoup (lxml), as a browser would see the elements.
     """
+    from bs4 import BeautifulSoup
+
     found: list[str] = []
-    for pattern in _EXTERNAL_PATTERNS:
-        found += [text[m.start() : m.end() + 40] for m in pattern.finditer(text)]
-    for match in _SRCDOC_RE.finditer(text):
-        found += external_loads(html.unescape(match.group(2)))
+    soup = BeautifulSoup(text, "lxml")
+    for tag in soup.find_all(True):
+        for attr, value in tag.attrs.items():
+            url = " ".join(value) if isinstance(value, list) else str(value)
+            name = attr.lower()
+            fetches = name in _LOAD_ATTRS or (name == "href" and tag.name in _HREF_LOADS)
+            if fetches and _OUTSIDE_URL.match(url):
+                found.append(f"<{tag.name} {attr}={url[:80]}>")
+            if name == "style" and _CSS_LOAD.search(url):
+                found.append(f"<{tag.name} style={url[:80]}>")
+            if name == "srcdoc":
+                found += external_loads(url)
+        if tag.name == "style" and _CSS_LOAD.search(tag.get_text()):
+            match = _CSS_LOAD.search(tag.get_text())
+            found.append(f"<style> {tag.get_text()[match.start() : match.end() + 60]}")
     return found
 
 
