@@ -57,12 +57,14 @@ def table_problems(html: str, where: str) -> list[str]:
 
 
 def text_problems(text: str, where: str) -> list[str]:
-    """Percentages outside 0-100 in free text that are not changes, and "p = 0"."""
+    """Percentages above 100 in free text that are not changes, and "p = 0"."""
     problems = []
     for m in _PCT.finditer(text):
         v = float(m.group(1).replace(",", ""))
         before = text[max(0, m.start() - 25) : m.start()]
-        if (v > 100 or v < 0) and not _CHANGE_WORDS.search(before):
+        # a negative percentage in prose is a change ("1,913 to 1,846, -3.5%"); a share
+        # multiplied twice is far above 100
+        if v > 100 and not _CHANGE_WORDS.search(before):
             problems.append(f"{where}: ...{before}{m.group(0)}")
     for m in re.finditer(r"\bp\s*[=:]\s*0(?:\.0+)?(?![\d.])", text):
         problems.append(f"{where}: {m.group(0)}")
