@@ -1153,12 +1153,10 @@ def map_title(path: Path) -> str | None:
         head = path.read_text(encoding="utf-8", errors="replace")[:20_000]
     except OSError:
         return None
-    match = re.search(r"<title>(.*?)</title>", head, re.IGNORECASE | re.DOTALL)
-    if not match:
-        return None
-    import html as _html
+    from bs4 import BeautifulSoup
 
-    return _html.unescape(match.group(1)).strip()
+    title = BeautifulSoup(head, "lxml").title
+    return title.get_text().strip() if title is not None and title.get_text().strip() else None
 
 
 @dataclass(frozen=True)
