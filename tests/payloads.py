@@ -13,6 +13,7 @@ PAYLOADS = (
     "<svg onload=alert(3)>",
     "<!-- --><script>alert(4)</script>",
     "</script><script>alert(5)</script>",
+    "</title></textarea><script>alert(9)</script>",
     "<img src=https://evil.example/i.png>",
     "<iframe src=https://evil.example/f></iframe>",
     "<style>body{background:url(https://evil.example/s.png)}</style>",

@@ -112,7 +112,9 @@ def _payload_study(folder: Path) -> Path:
     # the study's name and area name settings
     toml = study / "area.toml"
     text = toml.read_text(encoding="utf-8")
-    text = text.replace('name = "Leicester (sample study)"', f'name = "{PAYLOADS[0]} study"')
+    text = text.replace(
+        'name = "Leicester (sample study)"', f'name = "{PAYLOADS[5]} {PAYLOADS[0]} study"'
+    )
     text = text.replace('area_name = "Leicester"', f'area_name = "{PAYLOADS[1]} Leicester"')
     toml.write_text(text, encoding="utf-8")
     return toml
