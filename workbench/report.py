@@ -22,7 +22,7 @@ import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
 from workbench.disclosure.audit import audit_run
-from workbench.disclosure.folder import FolderLock, mark_complete, write_errors
+from workbench.disclosure.folder import MARKER, FolderLock, mark_complete, write_errors
 from workbench.display import md_text
 from workbench.errors import ConfigError, DataError, WorkbenchError
 from workbench.maps.browser import run_browser
@@ -801,8 +801,16 @@ def run_report(
                 mark_complete(folder, {"theme": theme, "report": f"{theme}.html"})
             logger.info("Theme %s done in %.1f s: %s", theme, time.perf_counter() - t0, folder)
             results[theme] = folder
-        # disclosure (issue 12): attack every protected table of the run read back from disk
+        # disclosure (issue 12): attack every protected table of the run read back from disk.
+        # The audit adds its result to each run log: the folders are unmarked meanwhile and
+        # marked again after it, so the marker stays the last file written (and a run
+        # stopped during its audit leaves no folder marked complete).
+        with write_errors(f"the completion markers under {out_path}"):
+            for folder in results.values():
+                (folder / MARKER).unlink(missing_ok=True)
         audit_run(results.values(), cfg.suppression_threshold)
+        for theme, folder in results.items():
+            mark_complete(folder, {"theme": theme, "report": f"{theme}.html", "audited": True})
         # The meeting pack and the community page of this run (issue 15), from its files.
         from workbench.pack import run_pack
 
