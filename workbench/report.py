@@ -736,14 +736,17 @@ def run_report(
     dict
         Theme -> its folder ``<out>/<date>_<theme>``, holding ``<theme>.html`` (the executed
         notebook, titled and headed with the study's name), ``<theme>.ipynb``, the maps
-        (HTML + PNG), tables (CSV + XLSX), ``run_log.json`` and ``run.log``.
+        (HTML + PNG), tables (CSV + XLSX), ``run_log.json``, ``run.log`` and, written last
+        (after the report, the notebook and the run-level audit), ``RUN_COMPLETE.json``.
 
     Raises
     ------
     ConfigError
         Bad configuration, period or theme (before any notebook runs).
     WorkbenchError
-        A notebook failed; the message names the notebook and the error.
+        A notebook failed (the message names the notebook and the error); another run is
+        writing into ``out`` for the same date (the lock ``<out>/.<date>_run.lock``); the
+        output folder cannot be written (read-only, full disk).
 
     Notes
     -----
