@@ -260,7 +260,11 @@ def test_stop_search_and_lookup_through_config(tmp_path):
     s = Study.from_toml(cfg)
     assert list(s.crimes["lsoa_code"]) == ["E01013601", "E01013600"]
     street = next(f for f in s.ledger.files if f.kind == "police_street")
-    assert street.notes == {"LSOA code matched through the 2011/2021 lookup": 1}
+    # issue 21: every kept row's attribution path is a ledger note
+    assert street.notes == {
+        "2021 LSOA code split (S) in 2011: placed by its code": 1,
+        "LSOA code unchanged 2011-2021 (lookup U): placed by its code": 1,
+    }
     assert len(s.searches) == 1 and s.searches["object_of_search"].iloc[0] == "Controlled drugs"
     ss = next(f for f in s.ledger.files if f.kind == "stop_search")
     assert ss.dropped == {"outside the study area": 1} and s.ledger.balanced

@@ -68,8 +68,8 @@ def test_kde_explorer_counts_and_updates_in_place():
     # the most frequent type is offered first
     assert ex.crime_type.options == ("Drugs", "Possession of weapons")
     assert ex.table["count"].max() == 12
-    assert ex.result.attrs["cell_size"] == 250
-    assert ex.result.attrs["bandwidth"] == 300
+    assert ex.result.cell_size == 250
+    assert ex.result.bandwidth == 300
     assert "12 offences" in ex.status.value
     # the map is an offline iframe: nothing loads from another host
     assert "<iframe srcdoc=" in _text(ex.map_out)

@@ -22,6 +22,7 @@ from workbench.pack import (
     CRIME_NOUNS,
     Headline,
     Run,
+    deprivation_index_of,
     fmt_count,
     fmt_number,
     map_title,
@@ -51,6 +52,21 @@ HOTSPOT_WORDS: dict[str, str] = {
     "oscillating hot spot": "changing: sometimes high, sometimes low",
     "historical hot spot": "past: not seen recently",
 }
+
+
+def glossary_for(index: dict[str, Any]) -> dict[str, str]:
+    """:data:`GLOSSARY` with "Most deprived neighbourhoods" worded for the run's index (the
+    country and year of IMD 2019, IoD 2025 or WIMD 2019)."""
+    country = index.get("country", "England")
+    year = index.get("year", 2019)
+    who = "the Welsh Government" if country == "Wales" else "the government"
+    out = dict(GLOSSARY)
+    out["Most deprived neighbourhoods"] = (
+        f"The fifth of neighbourhoods in {country} with the lowest incomes, least work, "
+        f"poorest health and worst housing, as measured by {who} in {year}."
+    )
+    return out
+
 
 #: The few terms the page cannot avoid, explained.
 GLOSSARY: dict[str, str] = {
@@ -463,10 +479,11 @@ def community_page(
         )
     )
     parts.append(heading("Where the figures come from", 3))
-    parts.append({"kind": "ul", "items": sources(cfg, plain=True)})
-    prose += list(GLOSSARY.values())
+    parts.append({"kind": "ul", "items": sources(cfg, plain=True, index=deprivation_index_of(run))})
+    glossary = glossary_for(deprivation_index_of(run))
+    prose += list(glossary.values())
     parts.append(heading("Words we use"))
-    parts.append({"kind": "dl", "items": list(GLOSSARY.items())})
+    parts.append({"kind": "dl", "items": list(glossary.items())})
 
     scores = readability("\n".join(prose))
     parts.append(

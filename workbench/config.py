@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, WorkbenchError
+from workbench.months import month
 
 __all__ = [
     "StudyConfig",
@@ -31,7 +32,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _DISTRICT_CODE = re.compile(r"^[EWSN]\d{8}$")
-_MONTH_TEXT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 #: File keys that take a list of paths (several months, forces or districts).
 LIST_FILE_KEYS = ("police_street", "stop_search", "lsoa_boundaries", "wards")
@@ -44,6 +44,10 @@ SINGLE_FILE_KEYS = (
     "population_bands",
     "lsoa_lookup",
     "lsoa_2011_2021_lookup",
+    # issue 21: ONS LSOA21 -> ward best-fit lookup (ward figures without ward polygons) and
+    # LAD -> Community Safety Partnership -> police force area lookup
+    "ward_lookup",
+    "partnership_lookup",
 )
 #: File keys of the partnership tables (``docs/templates.md``): optional, not public data.
 PARTNERSHIP_TABLES = (
@@ -60,9 +64,17 @@ PARTNERSHIP_TABLES = (
 #: for the representation table (columns ethnicity, population; Census 2021 TS021 in the
 #: sample). Named in every output that uses them.
 REFERENCE_FILE_KEYS = ("ethnicity_population",)
-SINGLE_FILE_KEYS = SINGLE_FILE_KEYS + PARTNERSHIP_TABLES + REFERENCE_FILE_KEYS
+#: NDTMS ViewIt exports (issue 23; ``workbench.loaders.ndtms``): the study area's adult "all
+#: indicators" export and England's (numbers in treatment by ethnic group), as downloaded.
+TREATMENT_EXPORT_KEYS = ("ndtms_viewit", "ndtms_viewit_england")
+SINGLE_FILE_KEYS = (
+    SINGLE_FILE_KEYS + PARTNERSHIP_TABLES + REFERENCE_FILE_KEYS + TREATMENT_EXPORT_KEYS
+)
 FILE_KEYS = LIST_FILE_KEYS + SINGLE_FILE_KEYS
-REQUIRED_FILE_KEYS = ("police_street", "lsoa_boundaries", "imd", "population")
+#: A study without police files (e.g. a treatment study, issue 23) runs the themes that do not
+#: need them; those that do are skipped with one line (``workbench.report``). Without an
+#: ``imd`` file the LSOAs have no decile (a study needs ``lsoa_lookup`` or ``districts`` then).
+REQUIRED_FILE_KEYS = ("lsoa_boundaries", "population")
 #: Keys of the optional ``[columns]`` table: header names to use instead of detecting them.
 COLUMN_KEYS = (
     "lsoa_code",
@@ -94,6 +106,8 @@ STUDY_KEYS = (
     "allow_missing_months",
     "allow_low_suppression",
     "population_year",  # issue 13: the mid-year estimate year of files.population
+    "deprivation_index",  # issue 21: "imd2019", "iod2025", "wimd2019" (detected when absent)
+    "boundary_vintage",  # issue 21: "2011" or "2021" census LSOAs (detected when absent)
     "engine",  # scale (issue 16): docs/scale.md
     "scheduler",
     "data_folders",  # issue 26: folders outside the study folder that its files may lie in
@@ -112,12 +126,13 @@ INDICATOR_FILE_KEYS = (
     "imd_average",
     "deaths_misuse",
     "deaths_poisoning",
-    "admissions_misuse",
-    "admissions_poisoning_primary",
-    "admissions_poisoning_secondary",
+    "admissions_poisoning",  # issue 22: the repackager's "misuse" file (poisoning by drugs)
+    "admissions_mbd_primary",  # "primary": mental and behavioural disorders, primary diagnosis
+    "admissions_mbd_any",  # "secondary": M&B disorders, primary or secondary diagnosis
     "seizures",
     "force_population",
     "ethnicity_population",
+    "district_population",  # issue 22: residents of each district of the force (comparators)
     "assessment_commentary",
     "fingertips",
 )
@@ -165,6 +180,11 @@ class StudyConfig:
     #: Year of the ONS mid-year population estimate in ``files.population`` (issue 13), stated
     #: wherever a rate uses it; ``None`` = not stated in the config.
     population_year: int | None = None
+    #: issue 21: the deprivation index the study declares (``"imd2019"``, ``"iod2025"``,
+    #: ``"wimd2019"``; ``None`` = detected from the file's header) and the census geography of
+    #: its LSOA boundaries (``"2011"``/``"2021"``; ``None`` = detected from the boundary file).
+    deprivation_index: str | None = None
+    boundary_vintage: str | None = None
     # -- scale (issue 16): which engine reads police.uk street crime; see docs/scale.md --
     engine: str = "auto"
     scheduler: str | None = None
@@ -220,6 +240,8 @@ class StudyConfig:
             "per": self.per,
             "boundary_copyright_year": self.boundary_copyright_year,
             "population_year": self.population_year,
+            "deprivation_index": self.deprivation_index,
+            "boundary_vintage": self.boundary_vintage,
             "engine": self.engine,
             "scheduler": self.scheduler,
             "open_data_in_full": self.open_data_in_full,
@@ -239,20 +261,14 @@ class StudyConfig:
 
 
 def _parse_month(value: Any, key: str, path: Path) -> pd.Period:
-    """``"YYYY-MM"`` text (or a Period) to a monthly Period; anything else is refused.
+    """A ``[study]`` month setting, read by :func:`workbench.months.month` (the one parser).
 
     ``2021`` or ``"2021"`` are refused rather than read as January 2021.
     """
-    if isinstance(value, pd.Period):
-        return value.asfreq("M")
-    if isinstance(value, str) and _MONTH_TEXT.match(value.strip()):
-        try:
-            return pd.Period(value.strip(), freq="M")
-        except ValueError:
-            pass
-    raise ConfigError(
-        f'{path}: [study] {key} must be a month written "YYYY-MM" (e.g. "2021-04"), found {value!r}'
-    )
+    try:
+        return month(value, f"[study] {key}")
+    except WorkbenchError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def _parse_year(value: Any, path: Path, key: str = "boundary_copyright_year") -> int | None:
@@ -450,6 +466,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         columns=dict(columns),
         boundary_copyright_year=_parse_year(study.get("boundary_copyright_year"), path),
         population_year=_parse_year(study.get("population_year"), path, "population_year"),
+        **_parse_vintage(study, path),
         open_data_in_full=_parse_disclosure(raw.get("disclosure", {}), path),
         commentary=commentary,
         data_folders=roots[1:],
@@ -461,6 +478,29 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
     return cfg
+
+
+def _parse_vintage(study: dict, path: Path) -> dict[str, str | None]:
+    """``[study] deprivation_index`` and ``boundary_vintage`` (issue 21), checked."""
+    out: dict[str, str | None] = {"deprivation_index": None, "boundary_vintage": None}
+    allowed = {
+        "deprivation_index": ("imd2019", "iod2025", "wimd2019"),
+        "boundary_vintage": ("2011", "2021"),
+    }
+    for key, values in allowed.items():
+        if key not in study:
+            continue
+        value = study[key]
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or value not in values:
+            raise ConfigError(
+                f"{path}: [study] {key} must be one of "
+                + ", ".join(repr(v) for v in values)
+                + f", found {study[key]!r}"
+            )
+        out[key] = value
+    return out
 
 
 def _parse_disclosure(section: Any, path: Path) -> bool:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Coverage"]
+__all__ = ["Coverage", "window_complete"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,25 @@ def _text(months: Iterable[pd.Period], limit: int = 12) -> str:
     if len(items) > limit:
         return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
     return ", ".join(items)
+
+
+def window_complete(held: Iterable[pd.Period | str], start: Any, end: Any) -> bool:
+    """True when every month from ``start`` to ``end`` (inclusive) is among ``held``.
+
+    The one test of a window's completeness (a quarter, a year, a comparison period): a
+    window with any month the data do not hold is not complete and is not compared as if
+    it were.
+
+    Examples
+    --------
+    >>> window_complete(["2021-01", "2021-02", "2021-03"], "2021-01", "2021-03")
+    True
+    >>> window_complete(["2021-01", "2021-03"], "2021-01", "2021-03")
+    False
+    """
+    have = {pd.Period(m, freq="M") for m in held}
+    a, b = pd.Period(start, freq="M"), pd.Period(end, freq="M")
+    return all(m in have for m in _months(a, b))
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,6 +107,31 @@ class Coverage:
         table.index.name = "force"
         table.columns.name = "month"
         return cls(table=table, period=(start, end))
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        period: tuple[pd.Period | str, pd.Period | str] | None = None,
+    ) -> Coverage:
+        """Build from rows of ``force``, ``month`` (e.g. an engine's per-file coverage table).
+
+        ``period`` default: the first to the last month any force holds.
+        """
+        if period is None:
+            if len(frame) == 0:
+                raise ValueError("Coverage.from_frame: no rows and no period")
+            months = pd.PeriodIndex(frame["month"], freq="M")
+            period = (months.min(), months.max())
+        held: dict[str, list] = {}
+        for force, month in zip(frame["force"], frame["month"], strict=True):
+            held.setdefault(str(force), []).append(month)
+        return cls.from_months(held, period)
+
+    def holds(self, start: pd.Period | str, end: pd.Period | str) -> bool:
+        """True when every force holds every month from ``start`` to ``end``
+        (:func:`window_complete` of :attr:`observed`)."""
+        return window_complete(self.observed, start, end)
 
     # -- the months ---------------------------------------------------------------------------
     @property

@@ -1,4 +1,5 @@
-"""Deprivation profiles: counts by national IMD decile, most-deprived shares, concentration."""
+"""Deprivation profiles: counts by national deprivation decile (IMD 2019, IoD 2025 or WIMD
+2019, named by :func:`index_label`), most-deprived shares, concentration."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ from workbench.stats.rates import proportion, rate
 __all__ = [
     "count_by_lsoa",
     "join_counts",
+    "unmatched_count",
+    "layer_table",
+    "layer_note",
+    "LAYER_TABLE_COLUMNS",
     "decile_profile",
     "most_deprived_share",
     "concentration_curve",
@@ -36,11 +41,30 @@ __all__ = [
     "hotspot_lsoas",
     "SUSTAINED_HOT_SPOTS",
     "decile_rate_chart",
+    "index_label",
 ]
 
 logger = logging.getLogger(__name__)
 
 _NEEDED = ("lsoa_code", "imd_decile", "population")
+
+
+def index_label(lsoas: pd.DataFrame) -> str:
+    """The deprivation index a frame's deciles belong to (its ``deprivation_index`` column, set
+    by :attr:`workbench.study.Study.lsoas`), for titles, axes and notes.
+
+    Examples
+    --------
+    >>> index_label(pd.DataFrame({"deprivation_index": ["IoD 2025"]}))
+    'IoD 2025'
+    >>> index_label(pd.DataFrame({"imd_decile": [1]}))  # frames made before issue 21
+    'IMD 2019'
+    """
+    if "deprivation_index" in lsoas and len(lsoas):
+        values = lsoas["deprivation_index"].dropna().unique()
+        if len(values) == 1:
+            return str(values[0])
+    return "IMD 2019"
 
 
 def count_by_lsoa(events: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -64,8 +88,7 @@ def count_by_lsoa(events: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> gpd.GeoDataF
     -------
     GeoDataFrame
         ``lsoas`` (same rows and order) with an integer ``count`` column (0 where no events).
-        ``attrs``: ``n_points``, ``inside`` (events counted), ``outside`` (events whose
-        ``lsoa_code`` is missing or not one of ``lsoas``; logged).
+        Events whose ``lsoa_code`` is missing or not one of ``lsoas`` are logged.
 
     Examples
     --------
@@ -101,7 +124,6 @@ def count_by_lsoa(events: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> gpd.GeoDataF
             outside,
             len(events),
         )
-    out.attrs.update({"n_points": len(events), "inside": inside, "outside": outside})
     return out
 
 
@@ -112,6 +134,9 @@ def join_counts(
     count_column: Hashable | None = None,
 ) -> pd.DataFrame:
     """Counts per LSOA joined to the LSOAs' IMD decile and population.
+
+    Events that cannot be placed (LSOA outside the study or missing) are logged and counted
+    by :func:`unmatched_count`.
 
     Parameters
     ----------
@@ -129,9 +154,26 @@ def join_counts(
     -------
     pandas.DataFrame
         One row per study LSOA with a decile: the ``lsoas`` columns used plus ``count`` (0 where
-        no events). ``attrs`` records ``unmatched_count`` (events whose LSOA is not a study
-        LSOA or is missing) and ``lsoas_without_decile``.
+        no events).
     """
+    return _join(counts, lsoas, count_column)[0]
+
+
+def unmatched_count(
+    counts: pd.Series | pd.DataFrame,
+    lsoas: pd.DataFrame,
+    *,
+    count_column: Hashable | None = None,
+) -> float:
+    """Events :func:`join_counts` cannot place: their LSOA is not a study LSOA, is missing,
+    or has no IMD decile."""
+    return _join(counts, lsoas, count_column)[1]
+
+
+def _join(
+    counts: pd.Series | pd.DataFrame, lsoas: pd.DataFrame, count_column: Hashable | None
+) -> tuple[pd.DataFrame, float]:
+    """:func:`join_counts` and :func:`unmatched_count` in one pass."""
     if not isinstance(lsoas, pd.DataFrame):
         raise WorkbenchError(f"lsoas must be a DataFrame, found {type(lsoas).__name__}")
     missing = [c for c in _NEEDED if c not in lsoas.columns]
@@ -143,7 +185,7 @@ def join_counts(
     if lsoas["lsoa_code"].duplicated().any():
         dup = lsoas.loc[lsoas["lsoa_code"].duplicated(), "lsoa_code"].iloc[0]
         raise WorkbenchError(f"lsoas has lsoa_code {dup!r} more than once; expected one row each")
-    per_lsoa = _counts_by_lsoa(counts, count_column)
+    per_lsoa, missing_code = _counts_by_lsoa(counts, count_column)
 
     keep = [
         c
@@ -172,7 +214,7 @@ def join_counts(
     table["count"] = table["lsoa_code"].map(per_lsoa).fillna(0.0).astype(float)
 
     unmatched = float(per_lsoa[~per_lsoa.index.isin(table["lsoa_code"])].sum())
-    unmatched += float(per_lsoa.attrs.get("missing_code", 0.0))
+    unmatched += missing_code
     no_decile = table["imd_decile"].isna()
     if no_decile.any():
         logger.warning(
@@ -186,16 +228,11 @@ def join_counts(
     out = table.loc[~no_decile].reset_index(drop=True)
     out["imd_decile"] = out["imd_decile"].astype(int)
     out["imd_quintile"] = pd.to_numeric(out["imd_quintile"]).astype(int)
-    out.attrs.update(
-        {
-            "unmatched_count": unmatched + float(table.loc[no_decile, "count"].sum()),
-            "lsoas_without_decile": int(no_decile.sum()),
-        }
-    )
-    return out
+    return out, unmatched + float(table.loc[no_decile, "count"].sum())
 
 
-def _counts_by_lsoa(counts: Any, count_column: Hashable | None) -> pd.Series:
+def _counts_by_lsoa(counts: Any, count_column: Hashable | None) -> tuple[pd.Series, float]:
+    """Events per LSOA code, and the events with no LSOA code."""
     if isinstance(counts, pd.Series):
         values = pd.to_numeric(counts, errors="coerce")
         bad = values.isna() | (values < 0)
@@ -206,9 +243,7 @@ def _counts_by_lsoa(counts: Any, count_column: Hashable | None) -> pd.Series:
             raise WorkbenchError(
                 f"counts must be numbers >= 0 indexed by lsoa_code; found {found!r} for {label!r}"
             )
-        series = values.groupby(level=0).sum().astype(float)
-        series.attrs["missing_code"] = 0.0
-        return series
+        return values.groupby(level=0).sum().astype(float), 0.0
     if isinstance(counts, pd.DataFrame):
         if "lsoa_code" not in counts.columns:
             raise WorkbenchError(
@@ -238,8 +273,7 @@ def _counts_by_lsoa(counts: Any, count_column: Hashable | None) -> pd.Series:
         code = counts["lsoa_code"]
         missing = float(weights[code.isna()].sum())
         series = weights[code.notna()].groupby(code[code.notna()].to_numpy()).sum().astype(float)
-        series.attrs["missing_code"] = missing
-        return series
+        return series, missing
     raise WorkbenchError(
         f"counts must be a Series indexed by lsoa_code or a DataFrame with lsoa_code, found "
         f"{type(counts).__name__}"
@@ -307,17 +341,7 @@ def decile_profile(
     prof["share_of_population"] = pop / total_pop
     with np.errstate(divide="ignore", invalid="ignore"):
         prof["ratio"] = prof["share_of_events"] / prof["share_of_population"].where(pop > 0)
-    out = prof.reset_index()
-    out.attrs.update(
-        {
-            "per": per,
-            "conf": conf,
-            "ci_method": "exact Poisson (chi-square) below 10 events, Byar from 10",
-            "deciles": "national IMD 2019 (1 = most deprived)",
-            "unmatched_count": joined.attrs["unmatched_count"],
-        }
-    )
-    return out
+    return prof.reset_index()
 
 
 def most_deprived_share(
@@ -378,7 +402,6 @@ def most_deprived_share(
         out["ratio"] = out["share_of_events"] / out["share_of_population"].where(
             out["population"] > 0
         )
-    out.attrs.update({"conf": conf, "ci_method": "Wilson score (share of events)"})
     return out
 
 
@@ -409,10 +432,10 @@ def concentration_curve(
     deprived) when present, else ``imd_score`` descending, else ``imd_decile``. LSOAs sharing
     a rank value are pooled into one step, so the result does not depend on their order.
     The curve runs from (0, 0) to (1, 1): x = cumulative share of population, y = cumulative
-    share of events. The concentration index (``attrs["concentration_index"]``, see
-    :func:`concentration_index`) is ``C = 1 - 2 * area under the curve`` (trapezoid rule),
-    equal to ``2 * cov_w(y, R) / mean_w(y)`` with population-weighted covariance, y the
-    LSOA rate and R the fractional rank (cumulative population share at the LSOA's midpoint).
+    share of events. The concentration index (:func:`concentration_index`) is
+    ``C = 1 - 2 * area under the curve`` (trapezoid rule), equal to
+    ``2 * cov_w(y, R) / mean_w(y)`` with population-weighted covariance, y the LSOA rate
+    and R the fractional rank (cumulative population share at the LSOA's midpoint).
     C < 0: events concentrated in the more deprived LSOAs; 0: in proportion to population.
 
     Returns
@@ -421,6 +444,13 @@ def concentration_curve(
         Columns ``rank_value``, ``lsoas``, ``population``, ``count``, ``cum_population_share``,
         ``cum_event_share``; the first row is the origin (0, 0).
     """
+    return _concentration(counts, lsoas, rank_by, count_column)[0]
+
+
+def _concentration(
+    counts: Any, lsoas: pd.DataFrame, rank_by: str | None, count_column: Hashable | None
+) -> tuple[pd.DataFrame, float]:
+    """The concentration curve and its index C = 1 - 2 * area (trapezoid)."""
     joined = join_counts(counts, lsoas, count_column=count_column)
     col, ascending = _rank_column(joined, rank_by)
     steps = (
@@ -451,15 +481,7 @@ def concentration_curve(
     x = curve["cum_population_share"].to_numpy()
     y = curve["cum_event_share"].to_numpy()
     area = float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2))
-    curve.attrs.update(
-        {
-            "rank_by": col,
-            "order": "most deprived first",
-            "concentration_index": 1 - 2 * area,
-            "formula": "C = 1 - 2 * area under curve (trapezoid) = 2 cov_w(y, R) / mean_w(y)",
-        }
-    )
-    return curve
+    return curve, 1 - 2 * area
 
 
 def concentration_index(
@@ -474,8 +496,7 @@ def concentration_index(
     ``C = 1 - 2 * area under the concentration curve`` (trapezoid rule on population-ranked
     LSOAs, most deprived first); see :func:`concentration_curve`. Range -1 to 1.
     """
-    curve = concentration_curve(counts, lsoas, rank_by=rank_by, count_column=count_column)
-    return float(curve.attrs["concentration_index"])
+    return float(_concentration(counts, lsoas, rank_by, count_column)[1])
 
 
 _LAYER_MEASURES = ("decile_profile", "most_deprived_share")
@@ -748,8 +769,9 @@ def decile_rate_chart(
     deciles: pd.DataFrame | Sequence[pd.DataFrame],
     label: str = "layer",
     *,
-    title: str = "Rate per 10,000 residents by IMD decile (1 = most deprived)",
+    title: str = "Rate per 10,000 residents by decile (1 = most deprived)",
     logy: bool = True,
+    index: str | None = None,
 ) -> Any:
     """Line chart of the rate by national IMD decile, one line per layer.
 
@@ -766,6 +788,9 @@ def decile_rate_chart(
     logy : bool, default True
         Log scale (layers differ by orders of magnitude); deciles with a rate of 0 are then
         not drawn.
+    index : str, optional
+        The deprivation index named on the axis (``study.deprivation_index.label``, e.g.
+        "IoD 2025"); else the frames' ``deprivation_index`` column, else "IMD 2019".
 
     Returns
     -------
@@ -780,9 +805,11 @@ def decile_rate_chart(
     missing = [c for c in needed if c not in deciles.columns]
     if missing:
         raise WorkbenchError(f"deciles: columns {missing} are missing; found {list(deciles)}")
+    if index is None:
+        index = index_label(deciles)
     wide = deciles.pivot(index="imd_decile", columns=label, values="rate")
     ax = wide.plot(marker="o", logy=logy, title=title)
-    ax.set_xlabel("national IMD 2019 decile (1 = most deprived 10%)")
+    ax.set_xlabel(f"national {index} decile (1 = most deprived 10%)")
     ax.set_ylabel("rate" + (" (log scale)" if logy else ""))
     fig = ax.get_figure()
     if wide.isna().to_numpy().any():
@@ -796,3 +823,85 @@ def decile_rate_chart(
             va="bottom",
         )
     return fig
+
+
+#: The columns of the published layer tables, by measure (:func:`layer_table`).
+LAYER_TABLE_COLUMNS = {
+    "decile_profile": (
+        "layer",
+        "imd_decile",
+        "lsoas",
+        "count",
+        "population",
+        "rate",
+        "lower",
+        "upper",
+        "share_of_events",
+        "share_of_population",
+        "ratio",
+    ),
+    "most_deprived_share": (
+        "layer",
+        "group",
+        "count",
+        "total_count",
+        "share_of_events",
+        "lower",
+        "upper",
+        "share_of_population",
+        "ratio",
+    ),
+}
+
+
+def layer_table(
+    layers: Mapping[str, pd.Series | pd.DataFrame],
+    lsoas: pd.DataFrame,
+    measure: str = "most_deprived_share",
+    *,
+    partnership: Iterable[str] = (),
+    label: str = "layer",
+    **kwargs: Any,
+) -> Described:
+    """The published table of :func:`by_layer`: its columns (:data:`LAYER_TABLE_COLUMNS`,
+    the first named ``label``), rounded to 3 decimals, the layers counted by the LSOAs' own
+    codes (``count_in=lsoas``)."""
+    if measure not in LAYER_TABLE_COLUMNS:
+        raise WorkbenchError(
+            f"measure: expected one of {list(LAYER_TABLE_COLUMNS)}, found {measure!r}"
+        )
+    result = by_layer(
+        layers, lsoas, measure, label=label, count_in=lsoas, partnership=partnership, **kwargs
+    )
+    columns = [label, *LAYER_TABLE_COLUMNS[measure][1:]]
+    return result.select(columns).round(3)
+
+
+def layer_note(
+    measure: str, population: str | None = None, *, index: str, latest: bool = False
+) -> str:
+    """The caption of a :func:`layer_table`: the index, the rate and the interval used.
+
+    ``population``: the label of the population the rates divide by (decile profiles);
+    ``index``: the deprivation index's label (``study.deprivation_index.label``, e.g.
+    ``"IoD 2025"``); ``latest``: the shares of the latest 12 months (the overview's wording).
+
+    Examples
+    --------
+    >>> layer_note("most_deprived_share", index="WIMD 2019")[:48]
+    'Most deprived = national WIMD 2019 deciles 1 (10'
+    """
+    if latest:
+        return (
+            f"Latest 12 months. Most deprived = national {index} deciles (1 = most deprived). "
+            "Share of events with a Wilson 95% interval."
+        )
+    if measure == "decile_profile":
+        return (
+            f"National {index} deciles; rates per 10,000 residents "
+            f"({population}), exact Poisson below 10 events, Byar from 10."
+        )
+    return (
+        f"Most deprived = national {index} deciles 1 (10%), 1-2 (20%), 1-3 (30%); Wilson 95% "
+        "intervals."
+    )

@@ -52,6 +52,11 @@ class FileLedger:
     #: police street files: ``{force: {"YYYY-MM", ...}}``, the months the files hold (from
     #: their names, else their Month column); see :class:`workbench.coverage.Coverage`.
     months: dict[str, set[str]] = field(default_factory=dict)
+    #: police street files read with an area (issue 21): ``{"YYYY-MM": {"read", "kept",
+    #: "dropped": {reason: n}, "notes": {attribution path: n}}}``, the ledger of each month
+    #: (in ``workbench validate`` through ``Study.checks()["vintage_paths"]``, not in
+    #: :meth:`to_dict`, which the engines compare).
+    by_month: dict[str, dict] = field(default_factory=dict)
 
     def drop(self, reason: str, n: int) -> None:
         """Record ``n`` rows dropped for ``reason`` (no-op for ``n == 0``)."""
@@ -86,6 +91,7 @@ class FileLedger:
             out["notes"] = {k: int(v) for k, v in sorted(self.notes.items())}
         if self.months:
             out["months"] = {k: sorted(v) for k, v in sorted(self.months.items())}
+
         return out
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.config import PARTNERSHIP_TABLES, StudyConfig
+from workbench.config import PARTNERSHIP_TABLES, TREATMENT_EXPORT_KEYS, StudyConfig
 from workbench.disclosure.audit import (
     AuditResult,
     audit_charts_and_maps,
@@ -301,9 +301,11 @@ class Outputs:
         return Banner("")
 
     def sources(self) -> pd.DataFrame:
-        """Which partnership tables are configured, and which are synthetic."""
+        """Which partnership tables are configured, and which are synthetic; and the NDTMS
+        ViewIt exports when the study names them (issue 23)."""
         rows = []
-        for key in PARTNERSHIP_TABLES:
+        exports = [k for k in TREATMENT_EXPORT_KEYS if self.config.file(k)]
+        for key in (*PARTNERSHIP_TABLES, *exports):
             path = self.config.file(key)
             rows.append(
                 {
@@ -906,6 +908,16 @@ class Outputs:
         }
         if self.study is not None and getattr(self.study, "ledger", None) is not None:
             log["ledger"] = self.study.ledger.to_dict()
+        index = getattr(self.study, "deprivation_index", None) if self.study is not None else None
+        if index is not None:  # issue 21: the pack and community page name the index used
+            from workbench.loaders.population import population_source
+
+            log["deprivation_index"] = {
+                **index.to_dict(),
+                "population_source": population_source(
+                    self.config.file("population"), self.config.population_year
+                ),
+            }
         if extra:
             log["parameters"] = extra
         path = self.dir / "run_log.json"

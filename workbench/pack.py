@@ -439,8 +439,25 @@ def _crime_figures(run: Run, theme: str, table: Table) -> list[Headline]:
     return out
 
 
+def deprivation_index_of(run: Run) -> dict:
+    """The deprivation index a run used (from its run logs; issue 21): ``label``, ``country``,
+    ``year``, ``long_name``. Runs written before issue 21 used IMD 2019 (England)."""
+    for log in run.logs.values():
+        index = log.get("deprivation_index")
+        if isinstance(index, dict) and index.get("label"):
+            return index
+    return {
+        "label": "IMD 2019",
+        "country": "England",
+        "year": 2019,
+        "long_name": "English Indices of Deprivation 2019",
+    }
+
+
 def _deprived_share(run: Run, theme: str, table: Table) -> list[Headline]:
     """Share of events in the 20% most deprived neighbourhoods, against their population share."""
+    country = deprivation_index_of(run)["country"]
+    label = deprivation_index_of(run)["label"]
     df = table.df
     df = df[df["group"].str.startswith("20%")]
     label_col = "crime_type" if "crime_type" in df.columns else "layer"
@@ -454,7 +471,7 @@ def _deprived_share(run: Run, theme: str, table: Table) -> list[Headline]:
         if _num(pop) == 0:
             plain = (
                 "None of the neighbourhoods here is among the fifth that are the most "
-                "deprived in England."
+                f"deprived in {country}."
             )
         elif _num(row.get("share_of_events")) is not None:
             side = {
@@ -464,13 +481,13 @@ def _deprived_share(run: Run, theme: str, table: Table) -> list[Headline]:
             }.get(rating or "", "")
             plain = (
                 f"{fmt_share(row['share_of_events'], 0)} of {_noun(what)} happened in the "
-                f"most deprived fifth of neighbourhoods in England. "
+                f"most deprived fifth of neighbourhoods in {country}. "
                 f"{fmt_share(pop, 0)} of people here live in these areas. {side}"
             ).strip()
         out.append(
             Headline(
                 theme=theme,
-                label=f"{what}: share in the 20% most deprived areas",
+                label=f"{what}: share in the 20% most deprived areas ({label})",
                 period="latest 12 months",
                 value=fmt_share(row.get("share_of_events")),
                 interval=_interval(lo, hi, fmt_share),
@@ -697,21 +714,30 @@ def _indicator_figures(run: Run, theme: str, table: Table) -> list[Headline]:
         if _num(row.get("denominator")) is not None:
             base += f" of {fmt_count(row.get('denominator'))}"
         name = str(row.get("name", row.get("indicator", "")))
+        # issue 22: what kind of figure it is, where it comes from and how current it is
+        measure = str(row.get("measure", "") or "").strip()
+        label = f"{name} ({measure})" if measure else name
+        notes = [str(row.get("note", "") or "").strip()]
+        latest = str(row.get("latest_period", "") or "").strip()
+        if latest and latest != str(row.get("period", "")):
+            notes.append(f"latest local period {latest}")
+        row_synthetic = str(row.get("synthetic", "")).strip().lower() in ("true", "1")
         out.append(
             Headline(
                 theme=theme,
-                label=name,
+                label=label,
                 period=month_words(str(row.get("period", ""))),
                 value=value,
                 interval=_interval(row.get("lower"), row.get("upper"), fmt_number),
                 base=base,
                 last_year=f"Trend: {trend}" if trend else "Not known",
                 england=versus,
-                note=str(row.get("note", "") or ""),
+                note="; ".join(n for n in notes if n),
                 plain=f"{name}: {value} in {month_words(str(row.get('period', '')))}; "
-                f"England {england}.",
+                f"England {england}."
+                + (" Not adjusted for age." if measure == "crude rate" else ""),
                 source=table.path.name,
-                synthetic=table.synthetic,
+                synthetic=table.synthetic or row_synthetic,
                 direction=None,
                 kind="indicator",
             )
@@ -798,11 +824,15 @@ def _first_sentence(text: str, limit: int = 140) -> str:
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
-def sources(cfg: dict[str, Any], *, plain: bool = False) -> list[str]:
+def sources(
+    cfg: dict[str, Any], *, plain: bool = False, index: dict[str, Any] | None = None
+) -> list[str]:
     """Names of the data sources the study configured (from the run log's settings).
 
     ``plain=True`` names the partnership's own tables in everyday words (community page).
+    ``index`` is the run's deprivation index (:func:`deprivation_index_of`), named as used.
     """
+    index = index or {}
     files = cfg.get("files", {}) or {}
     year = cfg.get("boundary_copyright_year")
     found = []
@@ -811,13 +841,19 @@ def sources(cfg: dict[str, Any], *, plain: bool = False) -> list[str]:
     if files.get("stop_search"):
         found.append("Stop and search, data.police.uk (OGL v3.0)")
     if files.get("imd"):
-        found.append("English Indices of Deprivation 2019, MHCLG (OGL v3.0)")
+        name = index.get("long_name", "English Indices of Deprivation 2019")
+        found.append(f"{name}, {index.get('publisher', 'MHCLG')} (OGL v3.0)")
     if files.get("lsoa_boundaries"):
         found.append(
             "ONS boundaries (Crown copyright" + (f" {year}" if year else "") + "; OGL v3.0)"
         )
     if files.get("population"):
-        found.append("ONS population estimates (OGL v3.0)")
+        census = "census" in str(index.get("population_source", "")).lower()
+        found.append(
+            "ONS Census 2021 usual residents (OGL v3.0)"
+            if census
+            else "ONS population estimates (OGL v3.0)"
+        )
     partnership = [k.replace("_", " ") for k in PARTNERSHIP_TABLES if files.get(k)]
     if partnership:
         synthetic = any(
@@ -1233,7 +1269,7 @@ def build_pptx(run: Run, path: Path) -> tuple[list[SlideInfo], dict[str, list[He
             f"Period: {period}",
             f"Run of {run.date}; pack made {_dt.date.today().isoformat()}",
         ],
-        sources(cfg),
+        sources(cfg, index=deprivation_index_of(run)),
     )
     by_theme: dict[str, list[Headline]] = {}
     spc = spc_chart(run) if "supply" in run.folders else None

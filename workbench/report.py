@@ -26,6 +26,7 @@ from workbench.disclosure.folder import MARKER, FolderLock, mark_complete, write
 from workbench.display import md_text
 from workbench.errors import ConfigError, DataError, WorkbenchError
 from workbench.maps.browser import run_browser
+from workbench.months import month, span
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
 
 if TYPE_CHECKING:
@@ -77,10 +78,18 @@ THEMES: dict[str, str] = {
     "overview": "00_overview.ipynb",
 }
 
+#: Themes that need input a study may not have (issue 23: a treatment study without police
+#: files): theme -> (the file keys it needs, one of which is enough; what is missing).
+THEME_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "supply": (("police_street",), "no police street files"),
+    "communities": (("police_street",), "no police street files"),
+    "overview": (("police_street",), "no police street files"),
+    "young_people": (("young_people",), "no young_people table"),
+}
+
 #: Seconds one notebook cell may run before the report stops with an error.
 CELL_TIMEOUT_S = 600
 
-_PERIOD_RE = re.compile(r"^\s*(\d{4}-\d{2})\s*:\s*(\d{4}-\d{2})\s*$")
 
 # nbconvert's lab template loads require.js, MathJax, mermaid and the widget manager from CDNs.
 # Reports must open with no network, so those blocks are emptied; code cells are kept but
@@ -122,10 +131,11 @@ def parse_period(period: str | None) -> tuple[str | None, str | None]:
     """
     if period is None:
         return None, None
-    match = _PERIOD_RE.match(str(period))
-    if not match:
-        raise ConfigError(f"--period must be two months like '2021-04:2022-03', found {period!r}")
-    return match.group(1), match.group(2)
+    try:
+        first, last = span(period, "--period")
+    except WorkbenchError as exc:
+        raise ConfigError(str(exc)) from None
+    return str(first), str(last)
 
 
 def _themes(themes: list[str] | str | None) -> list[str]:
@@ -343,11 +353,9 @@ def population_label(config: StudyConfig) -> str:
     """The population the rates use, as a reader should see it, e.g. "ONS mid-2019 LSOA
     population estimates (lsoa_pop_mid2019.csv)"; the year only when the study states it
     (``[study] population_year``)."""
-    path = config.file("population")
-    name = Path(path).name if path else "not configured"
-    if config.population_year:
-        return f"ONS mid-{config.population_year} LSOA population estimates ({name})"
-    return f"LSOA population from {name} (year not stated in the study settings)"
+    from workbench.loaders.population import population_source
+
+    return population_source(config.file("population"), config.population_year)
 
 
 def synthetic_tables(config: StudyConfig) -> list[str]:
@@ -364,15 +372,29 @@ def data_sources(study: Study) -> list[str]:
     """The data sources this study actually uses, one line each, as named in reports."""
     cfg = study.config
     sources = []
-    crimes = study.crimes
-    forces = ""
-    if "falls_within" in crimes.columns:
-        names = sorted(str(f) for f in crimes["falls_within"].dropna().unique())
-        forces = f" ({', '.join(names)})" if names else ""
-    sources.append(f"Police recorded crime, data.police.uk{forces}")
+    if study.has_police:
+        crimes = study.crimes
+        forces = ""
+        if "falls_within" in crimes.columns:
+            names = sorted(str(f) for f in crimes["falls_within"].dropna().unique())
+            forces = f" ({', '.join(names)})" if names else ""
+        sources.append(f"Police recorded crime, data.police.uk{forces}")
     if cfg.file("stop_search"):
         sources.append("Stop and search, data.police.uk")
-    sources.append("English Indices of Deprivation 2019 (MHCLG)")
+    index = study.deprivation_index
+    if index is not None:
+        sources.append(
+            f"{index.long_name} ({index.publisher}; {index.label}, {index.country}, "
+            f"{index.geography} LSOAs)"
+        )
+    if cfg.file("lsoa_2011_2021_lookup"):
+        sources.append("ONS LSOA (2011) to LSOA (2021) lookup")
+    if cfg.file("ward_lookup") and not cfg.file("wards"):
+        sources.append("ONS LSOA (2021) to ward best-fit lookup (ward figures are best fit)")
+    for key, what in (("ndtms_viewit", "area"), ("ndtms_viewit_england", "England")):
+        if cfg.file(key):  # issue 23: real treatment exports
+            name = Path(cfg.file(key)).name
+            sources.append(f"NDTMS ViewIt adult export, {what} (OHID; {name})")
     sources.append(population_label(cfg))
     if cfg.file("population_bands"):
         sources.append(f"Population by sex and age ({Path(cfg.file('population_bands')).name})")
@@ -393,8 +415,23 @@ def data_sources(study: Study) -> list[str]:
     return sources
 
 
+def _partnership_text(study: Study) -> str:
+    """ " **Partnership:** Gloucester CSP (E22000096); police force area Gloucestershire."" from
+    the ONS LAD to CSP to PFA lookup, when the study names one."""
+    table = study.partnership
+    if table is None or not len(table):
+        return ""
+    csp = "; ".join(  # names from the lookup file: escaped for Markdown
+        md_text(f"{n} ({c})") for c, n in table[["csp_code", "csp_name"]].drop_duplicates().values
+    )
+    pfa = "; ".join(
+        md_text(f"{n} ({c})") for c, n in table[["pfa_code", "pfa_name"]].drop_duplicates().values
+    )
+    return f" **Community Safety Partnership:** {csp}. **Police force area:** {pfa}."
+
+
 def _month(period: Any) -> str:
-    return pd.Period(str(period), freq="M").strftime("%B %Y")
+    return month(period, "period").strftime("%B %Y")
 
 
 def _district_list(study: Study) -> str:
@@ -418,7 +455,8 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
     :func:`workbench.outputs.assumptions`, less the entries about synthetic tables when the
     study uses none, and less the entries about a named data file (e.g.
     ``census2021_..._ethnicity.csv``) that the study does not use: they describe another
-    study's data.
+    study's data; and less the entries naming only another deprivation index than the
+    study's (an IMD 2019 entry in an IoD 2025 study).
     """
     from workbench.outputs import assumptions
 
@@ -430,9 +468,26 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
             if path:
                 used.add(Path(path).name.lower())
     synthetic = bool(synthetic_tables(cfg))
+    from workbench.loaders.imd import INDICES
+
+    index = study.deprivation_index.label
+    others = [i.label for i in INDICES.values() if i.label != index]
 
     def applies(text: str) -> bool:
         if not synthetic and "synthetic" in text.lower():
+            return False
+
+        # an entry about one deprivation index applies to studies that use it (issue 21)
+        def names(label: str) -> bool:  # "IMD 2019" is not found inside "WIMD 2019"
+            return re.search(rf"(?<![A-Za-z]){re.escape(label)}", text) is not None
+
+        if not names(index) and any(names(o) for o in others):
+            return False
+        # entries about the Leicester sample's mid-2019 estimates or 2013 ward polygons apply
+        # only to studies with such files (issue 21: Census 2021, best-fit wards)
+        if "mid-2019" in text and "mid-2019" not in population_label(cfg):
+            return False
+        if "2013" in text and "ward" in text.lower() and not cfg.file("wards"):
             return False
         named = {m.lower() for m in _DATA_FILE_RE.findall(text)}
         return not named or bool(named & used)
@@ -454,7 +509,10 @@ def ethnicity_population(study: Study) -> pd.DataFrame | None:
     """
     path = study.config.file("ethnicity_population")
     if not path:
-        return None
+        # Census 2021 TS021 ethnic groups read with the population file (issue 21)
+        from workbench.loaders.population import census_ethnic_groups
+
+        return census_ethnic_groups(study.lsoas)
     table = pd.read_csv(path, comment="#", thousands=",")
     for column in ("ethnicity", "population"):
         if column not in table.columns:
@@ -636,6 +694,55 @@ def _renderers(folder: Path) -> list[str]:
     return found
 
 
+#: The study files (or ``[indicators]`` tables) each theme needs beyond the police data.
+THEME_NEEDS: dict[str, tuple[str, ...]] = {
+    "young_people": ("young_people",),
+    "treatment": (
+        "treatment_demographics",
+        "treatment_by_lsoa",
+        "prevalence",
+        "services",
+        "waiting_times",
+        "treatment_outcomes",
+    ),
+    "indicators": ("[indicators]",),
+}
+
+
+def theme_without_data(theme: str, config: StudyConfig) -> str | None:
+    """Why a theme has no data for this study (None when it has some), in one sentence.
+
+    Examples: young people without a ``young_people`` table; treatment without any
+    partnership treatment table; indicators without ``[indicators]`` tables. The theme still
+    runs (its sections say "not configured"); the report and the CLI say so plainly.
+    """
+    needs = THEME_NEEDS.get(theme)
+    if not needs:
+        return None
+    if needs == ("[indicators]",):
+        if config.indicators:
+            return None
+        return "no national comparison tables are configured ([indicators] in area.toml)"
+    if any(config.file(k) for k in needs):
+        return None
+    return "none of its tables is configured (" + ", ".join(needs) + " under [files])"
+
+
+def welsh_note(study: Study) -> str | None:
+    """For a Welsh study: why it is not compared with England (None for an English one)."""
+    if not any(str(c).startswith("W") for c in study.config.area_codes):
+        return None
+    index = study.deprivation_index
+    return (
+        f"{study.config.area_name} is in Wales: deprivation is measured with {index.label} "
+        f"({index.long_name}, national within Wales), which is not comparable with the English "
+        "indices, and the England indicators (Fingertips, the National Combating Drugs "
+        "Outcomes Framework) and the English similar-area groups do not cover Welsh areas, so "
+        "no comparison with England is drawn. Compare with Wales where Welsh tables are "
+        "configured."
+    )
+
+
 def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     """Put the study's name, districts, period and sources at the top of an executed notebook.
 
@@ -658,10 +765,20 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         f"# {md_text(title)}",
         "",
         f"**Study:** {md_text(cfg.name)}. **Districts:** {md_text(_district_list(study))}. "
-        f"**Period:** {_month(cfg.period_start)} to {_month(cfg.period_end)}.",
+        f"**Period:** {_month(cfg.period_start)} to {_month(cfg.period_end)}. "
+        f"**Deprivation index:** {md_text(study.deprivation_index.label)} "
+        f"({md_text(study.deprivation_index.country)}, "
+        f"{md_text(study.deprivation_index.geography)} LSOAs)." + _partnership_text(study),
         "",
         "**Data used:** " + "; ".join(md_text(s) for s in data_sources(study)) + ".",
     ]
+    theme = folder.name.split("_", 1)[1] if "_" in folder.name else folder.name
+    missing = theme_without_data(theme, cfg)
+    if missing:
+        lines += ["", f"**No data for this theme in this study:** {missing}."]
+    wales = welsh_note(study)
+    if wales:
+        lines += ["", f"**Not compared with England:** {wales}"]
     synthetic = synthetic_tables(cfg)
     if synthetic:
         lines += [
@@ -687,6 +804,24 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     nb.metadata["title"] = title
     nbformat.write(nb, str(executed))
     return title
+
+
+def skipped_themes(cfg: Any, themes: list[str]) -> dict[str, str]:
+    """Themes of ``themes`` the study has no data for, with the one-line reason.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> cfg = SimpleNamespace(file=lambda key: [] if key == "police_street" else "x.csv")
+    >>> skipped_themes(cfg, ["supply", "treatment"])
+    {'supply': 'no police street files'}
+    """
+    out: dict[str, str] = {}
+    for theme in themes:
+        keys, reason = THEME_NEEDS.get(theme, ((), ""))
+        if keys and not any(cfg.file(k) for k in keys):
+            out[theme] = reason
+    return out
 
 
 def validate_study(cfg: Any) -> Study:
@@ -760,6 +895,9 @@ def run_report(
     if start is not None:
         cfg = cfg.with_overrides(period_start=start, period_end=end)
     chosen = _themes(themes)
+    for theme, reason in skipped_themes(cfg, chosen).items():
+        logger.info("Theme %s skipped: the study has %s.", theme, reason)
+        chosen.remove(theme)
     t_load = time.perf_counter()
     study = validate_study(cfg)
     logger.info("Study %s loaded in %.1f s", cfg.name, time.perf_counter() - t_load)
@@ -833,6 +971,8 @@ def run_report_cli(
     exits with code 2).
     """
     t0 = time.perf_counter()
+    for theme, reason in skipped_themes(load_config(config), _themes(themes)).items():
+        print(f"{theme:>13}: skipped, the study has {reason}")
     results = run_report(config, themes=themes, out=out, period=period)
     for theme, folder in results.items():
         print(f"{theme:>13}: {folder / (theme + '.html')}")
@@ -848,6 +988,11 @@ def run_report_cli(
             f"{audit.get('map_features_checked', 0)} feature(s) of protected layers; "
             f"{audit.get('leaks_found', 0)} leak(s)"
         )
+    cfg = load_config(config)
+    for theme in results:
+        missing = theme_without_data(theme, cfg)
+        if missing:
+            print(f"{'no data':>13}: {theme}: {missing}")
     if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack
         first = next(iter(results.values()))
         pack = first.parent / f"{first.name.split('_', 1)[0]}_pack"

@@ -95,7 +95,7 @@ IMD_SCHEMA = pa.DataFrameSchema(
         "imd_score": _number(required=False),
         "imd_rank": pa.Column(
             "Int64",
-            pa.Check.in_range(1, 32_844, error="a rank from 1 to 32,844"),
+            pa.Check.in_range(1, 33_755, error="a rank from 1 to 33,755"),
             nullable=True,
             required=False,
         ),

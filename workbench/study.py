@@ -18,10 +18,15 @@ from workbench.geo import BNG, dissolve_clean, locate_points
 from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import display_name
 from workbench.loaders.area import StudyArea, read_lsoa_2011_2021_lookup
-from workbench.loaders.attribution import Attribution, attribute_points
+from workbench.loaders.attribution import Attribution, attribute_points, paths_by_month
 from workbench.loaders.boundaries import read_boundaries
-from workbench.loaders.imd import read_imd
-from workbench.loaders.lookups import read_lsoa_lad_lookup
+from workbench.loaders.imd import DeprivationIndex, read_deprivation, read_imd
+from workbench.loaders.lookups import (
+    index_on_boundaries,
+    read_lsoa_lad_lookup,
+    read_partnership_lookup,
+    read_ward_lookup,
+)
 from workbench.loaders.police import read_stop_search, read_street
 from workbench.loaders.population import read_population
 from workbench.loaders.tables import TEMPLATES, read_table
@@ -39,6 +44,8 @@ ATTRIBUTES = (
     "crimes",
     "searches",
     *TEMPLATES,
+    "ndtms_viewit",
+    "ndtms_viewit_england",
     "national",
 )
 
@@ -116,7 +123,7 @@ class Study:
             cfg = cfg.with_overrides(**overrides)
         study = cls(cfg)
         for key in ("police_street", "lsoa_boundaries", "imd", "population"):
-            study._path(key)
+            study._path(key)  # the configured ones must exist (police and imd may be absent)
         return study
 
     # -- helpers -----------------------------------------------------------------------------
@@ -154,17 +161,75 @@ class Study:
     # -- geography -------------------------------------------------------------------------
     @cached_property
     def _imd_all(self) -> pd.DataFrame:
-        """The IMD ranks/deciles file in full (all LSOAs it has), merged with the scores file."""
-        imd = read_imd(self._path("imd"), self.ledger, require_decile=True)
-        self._imd_codes = {self.ledger.files[-1].file: imd["lsoa_code"]}
+        """The IMD ranks/deciles file in full (all LSOAs it has), merged with the scores file.
+
+        A study without an ``imd`` file (a treatment-only study) has no deciles: an empty
+        frame, ``deprivation_index`` is None, and every LSOA is noted in the ledger."""
+        if not self._path("imd"):
+            self._imd_codes = {}
+            self._index = None
+            return pd.DataFrame({"lsoa_code": pd.Series(dtype="str")})
+        imd, index = read_deprivation(
+            self._path("imd"),
+            self.ledger,
+            require_decile=True,
+            expect=self.config.deprivation_index,
+        )
+        self._index = index
+        fl = self.ledger.files[-1]
+        boundary_vintage = self._boundaries[1] or "2011"
+        if index.geography != boundary_vintage:
+            lookup = self._vintage_lookup(boundary_vintage)
+            if lookup is None:
+                raise DataError(
+                    fl.file,
+                    f"a deprivation index on the boundaries' geography ({boundary_vintage} "
+                    "LSOAs), or an ONS LSOA 2011 to 2021 lookup to carry it across",
+                    found=f"{index.label} on {index.geography} LSOAs",
+                    column="[files] lsoa_2011_2021_lookup",
+                    fix="Add [files] lsoa_2011_2021_lookup (the ONS LSOA11CD/LSOA21CD/CHGIND "
+                    "file), or use boundaries on the index's geography.",
+                )
+            imd = index_on_boundaries(imd, lookup)
+        self._imd_codes = {fl.file: imd["lsoa_code"]}
         scores_path = self._path("imd_scores")
         if scores_path:
-            scores = read_imd(scores_path, self.ledger, kind="imd_scores")
+            scores = read_imd(scores_path, self.ledger, kind="imd_scores", expect=index.key)
             self._imd_codes[self.ledger.files[-1].file] = scores["lsoa_code"]
             keep = [c for c in scores.columns if c.endswith("_score") or c == "lsoa_code"]
             imd = imd.drop(columns=[c for c in keep if c != "lsoa_code" and c in imd])
             imd = imd.merge(scores[keep], on="lsoa_code", how="outer", sort=False)
         return imd
+
+    @cached_property
+    def deprivation_index(self) -> DeprivationIndex:
+        """The deprivation index of ``[files] imd`` (detected, or as ``[study]
+        deprivation_index`` declares): its label, year, geography and country travel into
+        every title, axis, note and legend."""
+        _ = self._imd_all
+        return self._index
+
+    def _vintage_lookup(self, boundary_vintage: str) -> pd.DataFrame | None:
+        """The ONS LSOA 2011 to 2021 lookup oriented to the boundaries (read once)."""
+        path = self._path("lsoa_2011_2021_lookup")
+        if not path:
+            return None
+        if "_vintage_pairs" not in self.__dict__:
+            self._vintage_pairs = read_lsoa_2011_2021_lookup(
+                path,
+                boundary_vintage,
+                self.ledger.add(FileLedger(display_name(path), "lsoa_2011_2021_lookup")),
+            )
+        return self._vintage_pairs
+
+    @cached_property
+    def partnership(self) -> pd.DataFrame | None:
+        """The study districts' Community Safety Partnership(s) and police force area(s)
+        (``[files] partnership_lookup``, the ONS LAD to CSP to PFA lookup), or None."""
+        path = self._path("partnership_lookup")
+        if not path:
+            return None
+        return read_partnership_lookup(path, self.config.area_codes, self.ledger)
 
     @cached_property
     def _lad_lookup(self) -> pd.DataFrame | None:
@@ -185,6 +250,16 @@ class Study:
                 name_column=self._col("lsoa_name"),
             )
             vintage = vintage or v
+            if v and self.config.boundary_vintage and v != self.config.boundary_vintage:
+                raise DataError(
+                    tmp.files[0].file,
+                    f"LSOA boundaries on the {self.config.boundary_vintage} census geography "
+                    "([study] boundary_vintage)",
+                    found=f"codes on the {v} geography",
+                    column="[study] boundary_vintage",
+                    fix=f'Set boundary_vintage = "{v}" or give {self.config.boundary_vintage} '
+                    "LSOA boundaries.",
+                )
             gdf["_file"] = len(entries)
             entries.append(tmp.files[0])
             frames.append(gdf)
@@ -196,6 +271,7 @@ class Study:
             entries[gdf["_file"].iat[i]].drop(REASONS["duplicate"], 1)
             entries[gdf["_file"].iat[i]].kept -= 1
         gdf = gdf.loc[~dup].reset_index(drop=True)
+        vintage = vintage or self.config.boundary_vintage
         if vintage is None and self.config.file("lsoa_2011_2021_lookup") is None:
             vintage = "2011"
         return gdf, vintage, entries
@@ -209,7 +285,8 @@ class Study:
 
     @cached_property
     def lsoas(self) -> gpd.GeoDataFrame:
-        """The study's LSOAs with IMD 2019 and population joined (see the class docstring)."""
+        """The study's LSOAs with the deprivation index and population joined (see the class
+        docstring); ``deprivation_index`` names the index on every row."""
         bounds, _, entries = self._boundaries
         imd = self._imd_all
         lad = pd.DataFrame({"lsoa_code": bounds["lsoa_code"]})
@@ -250,20 +327,35 @@ class Study:
         out["lad_name"] = lad.loc[in_area, "lad_name"].astype("str").to_numpy()
         codes = frozenset(out["lsoa_code"])
         # IMD ledger: rows of the study area kept, the others are outside it
-        imd_cols = [c for c in imd.columns if c not in ("lsoa_name", "lad_code", "lad_name")]
+        imd_cols = [
+            c
+            for c in imd.columns
+            if c not in ("lsoa_name", "lad_code", "lad_name", "index_lsoa_code", "index_path")
+        ]
         out = out.merge(imd[imd_cols], on="lsoa_code", how="left")
         for fl in self.ledger.files:
             if fl.kind in ("imd", "imd_scores"):
-                n_in = int(self._imd_codes[fl.file].isin(codes).sum())
+                if "index_lsoa_code" in imd and fl.kind == "imd":
+                    # index on the other census geography: count its own rows (2011 LSOAs)
+                    # that reach a study LSOA, and note how each study LSOA got its values
+                    inside = imd[imd["lsoa_code"].isin(codes)]
+                    used = {c for v in inside["index_lsoa_code"] for c in str(v).split(";")}
+                    n_in = len(used)
+                    for text, n in inside["index_path"].value_counts().items():
+                        fl.note(f"study LSOA given {text} (ONS LSOA 2011 to 2021 lookup)", n)
+                else:
+                    n_in = int(self._imd_codes[fl.file].isin(codes).sum())
                 fl.drop(REASONS["outside_area"], fl.kept - n_in)
                 fl.kept = n_in
         missing_imd = int(out["imd_decile"].isna().sum()) if "imd_decile" in out else len(out)
         if missing_imd:
+            label = self.deprivation_index.label
             logger.warning(
-                "%d study LSOA(s) have no IMD 2019 row (codes not on the 2011 geography?)",
+                "%d study LSOA(s) have no %s row (codes not on the index's geography?)",
                 missing_imd,
+                label,
             )
-            entries[0].note("study LSOA with no IMD 2019 row", missing_imd)
+            entries[0].note(f"study LSOA with no {label} row", missing_imd)
         # the documented IMD columns are always there (missing when the files lack them)
         for col, dtype in (
             ("imd_score", "float64"),
@@ -276,6 +368,11 @@ class Study:
                     pd.NA if dtype == "Int64" else np.nan, index=out.index, dtype=dtype
                 )
         out["imd_quintile"] = ((out["imd_decile"] + 1) // 2).astype("Int64")
+        out["deprivation_index"] = self.deprivation_index.label
+        if self._path("ward_lookup") and not self._path("wards"):
+            wl = read_ward_lookup(self._path("ward_lookup"), self.ledger, codes=codes)
+            out = out.merge(wl[["lsoa_code", "ward_code"]], on="lsoa_code", how="left")
+            self._ward_names = dict(zip(wl["ward_code"], wl["ward_name"], strict=False))
         pop = read_population(
             self._path("population"),
             self.ledger,
@@ -329,29 +426,41 @@ class Study:
     @cached_property
     def study_area(self) -> StudyArea:
         """The area filter the police and table loaders use."""
-        lookup = None
-        _, vintage, _ = self._boundaries
-        path = self._path("lsoa_2011_2021_lookup")
-        if path:
-            if vintage is None:
-                vintage = "2011"
-            lookup = read_lsoa_2011_2021_lookup(
-                path,
-                vintage,
-                self.ledger.add(FileLedger(display_name(path), "lsoa_2011_2021_lookup")),
-            )
+        bounds, vintage, _ = self._boundaries
+        lookup = self._vintage_lookup(vintage or "2011")
         return StudyArea(
             codes=frozenset(self.lsoas["lsoa_code"]),
             known=self._known_codes,
             polygons=self.lsoas[["lsoa_code", "geometry"]],
             lookup=lookup,
             vintage=vintage or "2011",
+            all_polygons=bounds[["lsoa_code", "geometry"]],
         )
 
     @cached_property
     def wards(self) -> gpd.GeoDataFrame | None:
-        """Wards whose representative point is in the study area: ward_code, ward_name."""
+        """Wards whose representative point is in the study area: ward_code, ward_name.
+
+        Without ward polygons, ``[files] ward_lookup`` (the ONS LSOA21 to ward best-fit
+        lookup) gives the wards: the study LSOAs dissolved by their best-fit ward, with
+        ``ward_basis`` saying so; rows then take their LSOA's ward.
+        """
         paths = self._path("wards")
+        if not paths and "ward_code" in self.lsoas:
+            lsoas = self.lsoas.dropna(subset=["ward_code"])
+            parts = []
+            for code, grp in lsoas.groupby("ward_code", sort=True):
+                geom, _ = dissolve_clean(grp.geometry)
+                parts.append((code, self._ward_names.get(code, code), geom))
+            return gpd.GeoDataFrame(
+                {
+                    "ward_code": [p[0] for p in parts],
+                    "ward_name": [p[1] for p in parts],
+                    "ward_basis": "best fit (ONS LSOA to ward lookup; LSOA polygons dissolved)",
+                },
+                geometry=[p[2] for p in parts],
+                crs=BNG,
+            )
         if not paths:
             return None
         area = self.area.geometry.iloc[0].buffer(1.0)
@@ -483,9 +592,24 @@ class Study:
                     "LSOA, point in another or no polygon; the police code is used)"
                 )
             messages.append(text + ".")
+        vintage_paths = None
+        if self._path("lsoa_2011_2021_lookup"):
+            table = paths_by_month([f for f in self.ledger.files if f.kind == "police_street"])
+            vintage_paths = {
+                str(m): {str(k): int(v) for k, v in row.items()} for m, row in table.iterrows()
+            } or None
+            if len(table):
+                paths = [c for c in table.columns if c not in ("read", "kept", "dropped")]
+                short = {p: f"[{i + 1}]" for i, p in enumerate(paths)}
+                lines = ["LSOA vintages: police rows kept per month by attribution path"]
+                lines += [f"  {short[p]} {p}" for p in paths]
+                shown = table.rename(columns=short)
+                lines += ["  " + line for line in shown.to_string().splitlines()]
+                messages.append("\n".join(lines))
         return {
             "coverage": cov.to_dict(),
             "attribution": {k: v.to_dict() for k, v in self.attributions.items()},
+            "vintage_paths": vintage_paths,
             "messages": messages,
         }
 
@@ -680,6 +804,30 @@ class Study:
         return self._table("treatment_outcomes")
 
     @cached_property
+    def ndtms_viewit(self) -> Any:
+        """The study area's NDTMS ViewIt "all indicators" export
+        (:class:`workbench.loaders.ndtms.ViewIt`), or None when not configured."""
+        from workbench.loaders.ndtms import read_viewit
+
+        path = self._path("ndtms_viewit")
+        return read_viewit(path, self.ledger, kind="ndtms_viewit") if path else None
+
+    @cached_property
+    def ndtms_viewit_england(self) -> Any:
+        """England's ViewIt export (numbers in treatment by ethnic group), or None."""
+        from workbench.loaders.ndtms import read_viewit
+
+        path = self._path("ndtms_viewit_england")
+        if not path:
+            return None
+        return read_viewit(path, self.ledger, kind="ndtms_viewit_england", area="England")
+
+    @property
+    def has_police(self) -> bool:
+        """True when the study names police street files (a treatment study may not)."""
+        return bool(self.config.file("police_street"))
+
+    @cached_property
     def national(self) -> Any:
         """The national comparison tables of ``[indicators]`` (``workbench.indicators``), or
         None when the study has no ``[indicators]`` table."""
@@ -703,11 +851,14 @@ class Study:
         With a DuckDB or Dask engine (``[study] engine``), police street crime is read through
         :attr:`crime_counts` (same ledger, rows not held in memory)."""
         for name in ATTRIBUTES:
+            if name in ("crimes", "searches") and not self.has_police:
+                continue  # a study without police files (issue 23)
             if name == "crimes" and self._engine() != "memory":  # scale (issue 16)
                 self.crime_counts.close()
                 continue
             getattr(self, name)
-        self.check_coverage()
+        if self.has_police:
+            self.check_coverage()
         return self.ledger
 
     def _engine(self) -> str:

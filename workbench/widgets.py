@@ -21,11 +21,14 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from workbench.errors import WorkbenchError
+from workbench.hotspots.results import GiStar, Result, Surface
 
 __all__ = [
     "ChoroplethExplorer",
     "HotspotExplorer",
+    "YOUNG_PEOPLE_MEASURES",
     "map_frame",
+    "young_people_explorer",
 ]
 
 logger = logging.getLogger(__name__)
@@ -215,7 +218,7 @@ class HotspotExplorer:
         )
         return crimes.loc[keep]
 
-    def compute(self) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    def compute(self) -> tuple[Surface | GiStar, pd.DataFrame]:
         """Run the selected method; return the surface and the (unsuppressed) top places."""
         from workbench.hotspots import count, gistar, grid, kde
 
@@ -306,19 +309,22 @@ class HotspotExplorer:
         m = self.build_map(surface)
         _show(self.map_out, map_frame(m, self.height))
         _show(self.table_out, shown)
-        attrs = surface.attrs
         bits = [f"{len(self.points()):,} offences"]
-        if "cell_size" in attrs:
-            bits.append(f"cell {attrs['cell_size']:g} m")
-        if self.method.value == "kde" and "bandwidth" in attrs:
-            bits.append(f"bandwidth {attrs['bandwidth']:g} m (quartic kernel)")
-            if attrs["bandwidth"] < attrs.get("cell_size", 0):
+        cell = surface.cell_size if isinstance(surface, Result) else None
+        if cell:
+            bits.append(f"cell {cell:g} m")
+        if self.method.value == "kde" and isinstance(surface, Surface):
+            bits.append(f"bandwidth {surface.bandwidth:g} m (quartic kernel)")
+            if surface.bandwidth < (cell or 0):
                 bits.append("<b>warning: bandwidth smaller than a cell</b>")
         if self.method.value != "kde":
             nb = "queen contiguity" if self.method.value == "gistar_grid" else "8 nearest"
+            hot, cold = (
+                (surface.n_hot, surface.n_cold) if isinstance(surface, GiStar) else ("?", "?")
+            )
             bits.append(
                 f"Gi* binary weights ({nb}) incl. self, two-sided p, BH FDR at {self.alpha:g}; "
-                f"{attrs.get('n_hot', '?')} hot, {attrs.get('n_cold', '?')} cold"
+                f"{hot} hot, {cold} cold"
             )
         bits.append(f"updated in {time.perf_counter() - t0:.1f} s")
         self.status.value = (
@@ -505,3 +511,43 @@ class ChoroplethExplorer:
 
     def _ipython_display_(self) -> None:
         display(self.widget())
+
+
+#: The measures of the young people's ward explorer: label -> (column, table columns).
+YOUNG_PEOPLE_MEASURES = {
+    "Cohort per 10,000 aged 10-17": (
+        "cohort_rate",
+        ["ward_name", "cohort", "population_10_17", "cohort_rate"],
+    ),
+    "Tier 2 reach (share of cohort)": ("tier2_share", ["ward_name", "cohort", "tier2_share"]),
+    "Tier 3 started within 10 days (share)": (
+        "tier3_10d_share",
+        ["ward_name", "cohort", "tier3_10d_share"],
+    ),
+}
+
+
+def young_people_explorer(
+    ward_map_data: gpd.GeoDataFrame,
+    spec: Any,
+    *,
+    threshold: int,
+    period: str,
+    attributions: Sequence[str],
+    synthetic: bool,
+) -> ChoroplethExplorer:
+    """A :class:`ChoroplethExplorer` of the young people's ward measures
+    (:data:`YOUNG_PEOPLE_MEASURES`) on :func:`workbench.need.young_people_ward_map`'s frame,
+    withholding what ``spec`` (the published ``access_by_ward`` table's) says."""
+    return ChoroplethExplorer(
+        ward_map_data,
+        {label: column for label, (column, _) in YOUNG_PEOPLE_MEASURES.items()},
+        label="ward_name",
+        table_columns={label: list(cols) for label, (_, cols) in YOUNG_PEOPLE_MEASURES.items()},
+        spec=spec,
+        threshold=threshold,
+        title="Young people",
+        period=period,
+        attributions=attributions,
+        synthetic=synthetic,
+    )

@@ -58,7 +58,7 @@ def test_national_gistar_equals_gistar_on_counted_points(records):
     ref = gistar(zones, "count")
     assert_allclose(got["z"].to_numpy(), ref["z"].to_numpy())
     assert (got["bin"].to_numpy() == ref["bin"].to_numpy()).all()
-    assert got.attrs["fdr"] == "Benjamini-Hochberg"
+    assert got.fdr == "Benjamini-Hochberg"
     # the hot corner (first 40 squares) is where the significant hot spots are
     hot = got.index[(got["bin"] > 0) & got["significant"]]
     assert len(hot) and set(hot) <= set(range(60))
@@ -70,7 +70,7 @@ def test_national_emerging_equals_emerging_on_points(records):
     ref = emerging(pts, "month", zones=lsoas[["lsoa_code", "geometry"]])
     assert (got["category"].to_numpy() == ref["category"].to_numpy()).all()
     assert_allclose(got["trend_z"].to_numpy(), ref["trend_z"].to_numpy())
-    assert got.attrs["category_counts"] == ref.attrs["category_counts"]
+    assert got.category_counts == ref.category_counts
 
 
 def test_missing_months_are_not_zero(records):
@@ -84,8 +84,8 @@ def test_missing_months_are_not_zero(records):
     )
     got = national_emerging(counts, lsoas, coverage=cov)
     # 2022-12 is held by force "a" only: missing for the whole analysis, not a zero
-    assert got.attrs["missing_periods"] == ["2022-12"]
-    assert len(got.attrs["periods"]) == 11
+    assert got.missing_periods == ["2022-12"]
+    assert len(got.periods) == 11
     short = cov[cov["month"] < pd.Period("2022-03", "M")]
     with pytest.raises(WorkbenchError, match="at least 3 observed periods"):
         national_emerging(counts[counts["month"] < pd.Period("2022-03", "M")], lsoas,

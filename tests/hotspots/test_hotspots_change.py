@@ -47,7 +47,7 @@ def test_change_counts_and_binomial_by_hand():
     assert_allclose(r["pct_change"].iloc[:2], [200.0, 0.0])
     assert np.isnan(r["pct_change"].iloc[2])
     p0 = 40 / 60
-    assert_allclose(r.attrs["p0"], p0)
+    assert_allclose(r.p0, p0)
     assert_allclose(r["expected_after"], [40 * p0, 20 * p0, 0.0])
     assert_allclose(r["p"].iloc[0], _binom_two_sided(30, 40, p0), rtol=1e-9)
     assert_allclose(r["p"].iloc[1], _binom_two_sided(10, 20, p0), rtol=1e-9)

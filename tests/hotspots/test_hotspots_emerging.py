@@ -167,7 +167,7 @@ def test_emerging_end_to_end_new_and_persistent():
     assert r["category"].iloc[11] in ("persistent hot spot", "intensifying hot spot",
                                       "diminishing hot spot")  # fmt: skip
     assert r["n_hot"].iloc[11] >= 11
-    assert r.attrs["periods"][0] == "2021-01" and len(r.attrs["periods"]) == 12
+    assert r.periods[0] == "2021-01" and len(r.periods) == 12
     assert len(cube) == 100 * 12
     assert cube["count"].sum() == len(pts)
     # Wiring: each period's z is plain Gi* (tested against esda and the published formula in
@@ -177,7 +177,7 @@ def test_emerging_end_to_end_new_and_persistent():
     assert_allclose(final["z"].to_numpy(), gistar(last, "count")["z"].to_numpy(), rtol=1e-12)
     assert_allclose(r["final_z"], final["z"], rtol=1e-12)
     q = emerging(pts, "quarter", _grid())
-    assert q.attrs["periods"] == ["2021Q1", "2021Q2", "2021Q3", "2021Q4"]
+    assert q.periods == ["2021Q1", "2021Q2", "2021Q3", "2021Q4"]
 
 
 def test_emerging_guardrails():
@@ -197,8 +197,8 @@ def test_emerging_missing_periods_are_not_zero():
     # table, as when only some forces' files hold a month, but the month is missing).
     held = [m for m in months if str(m) not in ("2021-05", "2021-12")]
     r, cube = emerging(pts, "month", _grid(), observed=held, return_cube=True)
-    assert r.attrs["missing_periods"] == ["2021-05", "2021-12"]
-    assert len(r.attrs["periods"]) == 10 and r.attrs["periods"][-1] == "2021-11"
+    assert r.missing_periods == ["2021-05", "2021-12"]
+    assert len(r.periods) == 10 and r.periods[-1] == "2021-11"
     gap = cube[cube["period"].isin(["2021-05", "2021-12"])]
     assert (~gap["observed"]).all() and gap[["count", "z", "p"]].isna().all().all()
     assert not (gap["hot"] | gap["cold"]).any()
@@ -206,7 +206,7 @@ def test_emerging_missing_periods_are_not_zero():
     assert r["category"].iloc[77] == "no pattern"
     assert r["category"].iloc[11] != "no pattern"
     # the trend is Mann-Kendall on the 10 observed z-scores only, in time order
-    z = cube.pivot(index="zone", columns="period", values="z")[r.attrs["periods"]]
+    z = cube.pivot(index="zone", columns="period", values="z")[r.periods]
     mk = mann_kendall_many(z.to_numpy())
     assert_allclose(r["trend_z"], mk["z"], rtol=1e-12)
     assert_allclose(r["final_z"], z["2021-11"], rtol=1e-12)
@@ -219,8 +219,8 @@ def test_emerging_missing_periods_are_not_zero():
         emerging(pts, "quarter", _grid(), observed=held)
     no_may = [m for m in months if str(m) != "2021-05"]
     q, qcube = emerging(pts, "quarter", _grid(), observed=no_may, return_cube=True)
-    assert q.attrs["periods"] == ["2021Q1", "2021Q3", "2021Q4"]
-    assert q.attrs["missing_periods"] == ["2021Q2"]
+    assert q.periods == ["2021Q1", "2021Q3", "2021Q4"]
+    assert q.missing_periods == ["2021Q2"]
     assert qcube[qcube["period"] == "2021Q2"]["count"].isna().all()
     # without coverage, Q2 would be counted (as before): four periods
-    assert len(emerging(pts, "quarter", _grid()).attrs["periods"]) == 4
+    assert len(emerging(pts, "quarter", _grid()).periods) == 4

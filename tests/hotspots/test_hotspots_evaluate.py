@@ -89,7 +89,7 @@ def test_pai_guardrails():
         pai(HOT, far, AREA)
 
 
-def test_compare_methods_stable_cluster():
+def test_compare_methods_stable_cluster(caplog):
     rng = np.random.default_rng(9)
 
     def sample(n_bg, n_cl):
@@ -99,10 +99,11 @@ def test_compare_methods_stable_cluster():
 
     area = gpd.GeoDataFrame(geometry=[box(0, 0, 3000, 3000)], crs=BNG)
     fit, test = sample(600, 300), sample(600, 300)
-    r = compare_methods(fit, test, area, cell_size=100, bandwidth=300, top=0.05).frame
+    with caplog.at_level("INFO", logger="workbench.hotspots.evaluate"):
+        r = compare_methods(fit, test, area, cell_size=100, bandwidth=300, top=0.05).frame
     assert list(r.index) == ["kde", "counts", "gistar"]
     assert (r.loc[["kde", "counts"], "cells"] == 45).all()  # ceil(0.05 * 900)
     assert (r["pai_test"] > 3).all()
     # PAI by its definition from the reported shares
     assert_allclose(r["pai_test"], r["hit_rate_test"] / r["area_share"], rtol=1e-12)
-    assert r.attrs["bandwidth"] == 300 and r.attrs["cell_size"] == 100
+    assert "cells of 100 m, bandwidth 300 m" in caplog.text

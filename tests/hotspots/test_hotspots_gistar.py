@@ -114,7 +114,7 @@ def test_gistar_irregular_distance_band_matches_getis_ord_formula():
     # The island's neighbourhood is itself: z = (x_i - xbar) / S.
     s = math.sqrt((x**2).mean() - x.mean() ** 2)
     assert_allclose(r["z"].iloc[-1], (x[-1] - x.mean()) / s, rtol=1e-12)
-    assert r.attrs["islands"] == [60]
+    assert r.islands == [60]
 
 
 def test_gistar_fdr_and_bins():
@@ -135,7 +135,7 @@ def test_gistar_fdr_and_bins():
     # bins from the FDR-adjusted p and the sign of z
     expected = np.sign(r["z"]) * np.select([adj <= 0.01, adj <= 0.05, adj <= 0.10], [3, 2, 1], 0)
     assert (r["bin"].to_numpy() == expected).all()
-    assert r.attrs["n_hot"] == int(((r["bin"] > 0) & r["significant"]).sum())
+    assert r.n_hot == int(((r["bin"] > 0) & r["significant"]).sum())
 
 
 def test_gi_bins_by_hand():
@@ -149,7 +149,7 @@ def test_gistar_island_reported_not_crashed():
     island = gpd.GeoDataFrame({"v": [5]}, geometry=[box(5000, 5000, 5100, 5100)], crs=BNG)
     both = gpd.pd.concat([g, island], ignore_index=True)
     r = gistar(both, "v")
-    assert r.attrs["islands"] == [100]
+    assert r.islands == [100]
     assert np.isfinite(r["z"]).all()
 
 
@@ -171,8 +171,8 @@ def test_gistar_generalised_boundaries_use_fuzzy_contiguity(caplog):
     g = _lattice(side=7, seed=8)
     g["geometry"] = g.geometry.buffer(-0.3, join_style="mitre")
     r = gistar(g, "v")
-    assert r.attrs["islands"] == []
-    assert "fuzzy" in r.attrs["weights"]
+    assert r.islands == []
+    assert "fuzzy" in r.weights
     assert "using fuzzy contiguity" in caplog.text
     w = libpysal.weights.fuzzy_contiguity(g, buffering=True, buffer=1.0, predicate="intersects")
     ref = esda.G_Local(g["v"].to_numpy(float), w, transform="B", star=True, permutations=0)
@@ -195,7 +195,7 @@ def test_gistar_zone_whose_neighbourhood_is_everything_is_untestable_not_a_crash
     centre = out.iloc[4]
     assert math.isnan(centre["z"]) and math.isnan(centre["p"])
     assert not centre["significant"] and centre["bin"] == 0
-    assert out.attrs["untestable"] == [out.index[4]]
+    assert out.untestable == [out.index[4]]
     # the other 8 p-values are adjusted among themselves (m = 8), as scipy does on them alone
     others = out.drop(index=out.index[4])
     assert_allclose(others["p_fdr"], stats.false_discovery_control(others["p"], method="bh"))

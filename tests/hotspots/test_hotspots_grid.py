@@ -42,7 +42,7 @@ def test_default_cell_size_rounds_down_to_1_2_5(bounds, expected):
 def test_square_grid_covers_rectangle_and_logs_default(caplog):
     with caplog.at_level(logging.INFO, logger="workbench.hotspots.grids"):
         g = grid(_area(box(1000, 2000, 13_000, 11_000)))
-    assert g.attrs["cell_size"] == 100.0
+    assert g.cell_size == 100.0
     assert "default cell size 100 m" in caplog.text
     assert len(g) == 120 * 90
     assert list(g.columns[:5]) == ["cell_id", "row", "col", "x", "y"]
@@ -66,7 +66,7 @@ def test_hex_grid_area_and_cell_size():
     g = grid(_area(box(0, 0, 5000, 4000)), cell_size=500, shape="hex", clip=False)
     # regular hexagon with flat-to-flat width w has area sqrt(3)/2 w^2
     assert_allclose(g.geometry.area, math.sqrt(3) / 2 * 500**2, rtol=1e-9)
-    assert g.attrs["shape"] == "hex"
+    assert g.cells.shape == "hex"
     gc = grid(_area(box(0, 0, 5000, 4000)), cell_size=500, shape="hex")
     assert_allclose(gc.geometry.area.sum(), 5000 * 4000, rtol=1e-9)
 
@@ -108,7 +108,7 @@ def test_count_zero_fills_and_reports_outside(caplog):
     with caplog.at_level(logging.WARNING):
         r = count(pts, _zones())
     assert r["count"].tolist() == [2, 1, 0]
-    assert r.attrs["outside"] == 1
+    assert r.outside == 1
     assert "1 of 4 point(s) fall outside" in caplog.text
     rw = count(pts, _zones(), weights="qty")
     assert_allclose(rw["count"], [3.5, 4.0, 0.0])

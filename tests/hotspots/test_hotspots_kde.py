@@ -42,8 +42,8 @@ def test_kde_matches_direct_formula(shape, h):
     r = kde(pts, bandwidth=h, zones=g, weights="w")
     expected = _direct(pts, g["x"].to_numpy(), g["y"].to_numpy(), h, pts["w"].to_numpy())
     assert_allclose(r["density"].to_numpy(), expected, rtol=1e-9, atol=1e-12)
-    assert r.attrs["bandwidth"] == h and r.attrs["cell_size"] == 100.0
-    assert r.attrs["units"] == "per km2"
+    assert r.bandwidth == h and r.cell_size == 100.0
+    assert r.units == "per km2"
 
 
 def test_kde_single_point_peak_value():
@@ -80,8 +80,8 @@ def test_default_bandwidth_rule_and_factor():
     sigma = math.sqrt((np.var(x, ddof=1) + np.var(y, ddof=1)) / 2)
     assert_allclose(default_bandwidth(pts), factor * sigma * 300 ** (-1 / 6), rtol=1e-9)
     r = kde(pts)
-    assert_allclose(r.attrs["bandwidth"], factor * sigma * 300 ** (-1 / 6), rtol=1e-9)
-    assert "normal reference" in r.attrs["bandwidth_rule"]
+    assert_allclose(r.bandwidth, factor * sigma * 300 ** (-1 / 6), rtol=1e-9)
+    assert "normal reference" in r.bandwidth_rule
 
 
 def test_quartic_constant_integrates_to_one():
@@ -176,7 +176,7 @@ def test_kde_fft_within_one_percent_of_the_direct_formula(h):
     expected = _direct(pts, g["x"].to_numpy(), g["y"].to_numpy(), h, pts["w"].to_numpy())
     err = np.abs(r["density"].to_numpy() - expected).max() / expected.max()
     assert err <= 0.01, err
-    assert r.attrs["method"].startswith("binned FFT")
+    assert r.method.startswith("binned FFT")
 
 
 def test_kde_fft_single_point_peak_exact_when_on_a_bin_centre():
@@ -198,11 +198,11 @@ def test_kde_auto_method_by_work(monkeypatch):
 
     pts = _points(n=400)
     g = grid(gpd.GeoDataFrame(geometry=[box(0, 0, 5000, 4000)], crs=BNG), cell_size=100)
-    assert kde(pts, bandwidth=300, zones=g).attrs["method"] == "exact"
+    assert kde(pts, bandwidth=300, zones=g).method == "exact"
     monkeypatch.setattr(kde_module, "FFT_MIN_WORK", 10.0)
-    assert kde(pts, bandwidth=300, zones=g).attrs["method"].startswith("binned FFT")
+    assert kde(pts, bandwidth=300, zones=g).method.startswith("binned FFT")
     hexes = grid(gpd.GeoDataFrame(geometry=[box(0, 0, 5000, 4000)], crs=BNG), 200, shape="hex")
-    assert kde(pts, bandwidth=300, zones=hexes).attrs["method"] == "exact"
+    assert kde(pts, bandwidth=300, zones=hexes).method == "exact"
     with pytest.raises(WorkbenchError, match="square grid"):
         kde(pts, bandwidth=300, zones=hexes, method="fft")
     with pytest.raises(WorkbenchError, match="method must be"):

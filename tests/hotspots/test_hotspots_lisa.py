@@ -52,8 +52,8 @@ def test_lisa_matches_esda_and_hand_formula():
     assert (r["cluster"][lh] == "Low-High").all()
     assert (r["cluster"][~sig] == "Not significant").all()
     assert hh.any()
-    assert r.attrs["permutations"] == 199 and r.attrs["seed"] == 7
-    assert "n - 1" in r.attrs["variance"]
+    assert r.permutations == 199 and r.seed == 7
+    assert "n - 1" in r.variance
 
 
 def test_lisa_reproducible_and_guardrails():
@@ -73,7 +73,7 @@ def test_lisa_island_not_significant_and_all_islands_refused():
                               crs=BNG)  # fmt: skip
     both = gpd.pd.concat([g, island], ignore_index=True)
     r = lisa(both, "v", permutations=99, seed=1, n_jobs=2)
-    assert r.attrs["islands"] == [64]
+    assert r.islands == [64]
     assert r["cluster"].iloc[64] == "Not significant"
     assert r["I"].iloc[64] == 0.0
     apart = gpd.GeoDataFrame({"v": np.arange(40.0)},

@@ -61,7 +61,7 @@ def test_trend_uses_non_overlapping_pooled_periods() -> None:
     rows["value"] = np.arange(10, dtype=float)
     t = local_trend(rows, "deaths_misuse")
     assert t["trend_n"] == 4  # 2016-2018, 2013-2015, 2010-2012, and 2007-2009
-    a = local_trend(rows.assign(period=[str(y) for y in range(2009, 2019)]), "admissions_misuse")
+    a = local_trend(rows.assign(period=[str(y) for y in range(2009, 2019)]), "admissions_poisoning")
     assert a["trend_n"] == 10 and a["trend"] == "worsening"
 
 
@@ -108,8 +108,8 @@ def test_sample_spine_chart(sample_indicators) -> None:
     # the Leicester figures the spine shows
     deaths = comp.set_index("indicator").loc["deaths_misuse"]
     assert deaths["period"] == "2016-2018" and deaths["rating"] == "similar"
-    adm = comp.set_index("indicator").loc["admissions_misuse"]
-    assert adm["rating"] == "better"  # 19.8 (15.4-25.0) against England 31.2
+    adm = comp.set_index("indicator").loc["admissions_poisoning"]
+    assert adm["rating"] == "better"  # 2018/19: 19.7 (15.4-24.9) against England 31.3
 
 
 def test_sample_similar_group(sample_indicators) -> None:
@@ -139,8 +139,13 @@ def test_fingertips_long_file_compared_with_published_limits(tmp_path) -> None:
     assert set(v["indicator"]) == {"fingertips_93517"}
     c = compare_with_england(v, "Leicester").iloc[0]
     assert (c["value"], c["lower"], c["upper"], c["england"]) == (40.0, 35.0, 45.0, 52.1)
-    assert c["rating"] == "lower"  # no polarity known for a file's indicator
-    assert c["name"] == "OCU not in treatment (%)" and c["n_areas"] == 1
+    # 93517 publishes the catalogue's unmet_need_ocu (low is good): its value is shown
+    assert c["indicator"] == "unmet_need_ocu" and c["rating"] == "better"
+    assert c["measure"] == "as published" and "Fingertips 93517" in c["source"]
+    assert c["n_areas"] == 1
+    # an indicator the catalogue does not know keeps the file's name and no good direction
+    other = compare_with_england(v.assign(indicator="fingertips_1"), "Leicester").iloc[0]
+    assert other["rating"] == "lower" and other["name"] == "OCU not in treatment (%)"
 
 
 def test_trend_chart_panels(sample_indicators) -> None:

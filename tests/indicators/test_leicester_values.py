@@ -62,24 +62,28 @@ def test_deaths_misuse_pooled_rate(sample_indicators) -> None:
 
 
 def test_admissions_rate(sample_indicators) -> None:
+    # the repackager's "misuse" file = admissions for poisoning by drugs; "2019" = 2018/19,
+    # divided by the mid-2018 population
     adm = _wide("la_admissions_drug_misuse_2009_2020.csv")
     pop = _wide("la_population_2009_2019.csv")
-    count, denom = float(adm["2019"]["Leicester"]), float(pop["2019"]["Leicester"])
-    assert (count, denom) == (70, 354224)
-    got = _row(sample_indicators.values, "admissions_misuse", "2019/20", "Leicester")
+    count, denom = float(adm["2019"]["Leicester"]), float(pop["2018"]["Leicester"])
+    assert (count, denom) == (70, 355218)
+    got = _row(sample_indicators.values, "admissions_poisoning", "2018/19", "Leicester")
     assert got["value"] == pytest.approx(count / denom * 100_000, rel=1e-12)
-    assert got["value"] == pytest.approx(19.7615, abs=1e-4)
+    assert got["value"] == pytest.approx(19.7062, abs=1e-4)
     assert (got["lower"], got["upper"]) == pytest.approx(_byar(count, denom, 100_000), rel=1e-9)
-    # 2016/17 is blank (suppressed) for Leicester: no value, never zero
-    assert adm["2016"]["Leicester"] == ""
+    # 2016/17 (label "2017") is blank (suppressed) for Leicester: no value, never zero
+    assert adm["2017"]["Leicester"] == "81.0" and adm["2016"]["Leicester"] == ""
     v = sample_indicators.values
     assert v.loc[
-        (v["indicator"] == "admissions_misuse")
-        & (v["period"] == "2016/17")
+        (v["indicator"] == "admissions_poisoning")
+        & (v["period"] == "2015/16")
         & (v["area_name"] == "Leicester")
     ].empty
-    # 2020/21 has no population in the tables: not computed for anyone
-    assert v.loc[(v["indicator"] == "admissions_misuse") & (v["period"] == "2020/21")].empty
+    # the latest year (label "2020" = 2019/20, mid-2019 population) is kept, marked SUSPECT
+    last = _row(v, "admissions_poisoning", "2019/20", "Leicester")
+    assert last["count"] == 165 and last["denominator"] == float(pop["2019"]["Leicester"])
+    assert str(last["note"]).startswith("SUSPECT")
 
 
 def test_seizure_rate(sample_indicators) -> None:

@@ -140,7 +140,8 @@ def test_2021_codes_matched_through_lookup(write_police, two_squares):
     # row 2's code maps to the other square: a neighbouring LSOA, though its point is inside
     assert list(gdf["lsoa_code"]) == ["E01000001"]
     f = ledger.files[0]
-    assert f.notes == {"LSOA code matched through the 2011/2021 lookup": 1}
+    # a lookup without CHGIND: one candidate, placed by its code (issue 21 path notes)
+    assert f.notes == {"2021 LSOA code changed in 2011: placed by its code": 1}
     assert f.dropped == {
         "LSOA code of a neighbouring district; point inside the study's (generalised) polygons": 1
     }
@@ -251,7 +252,7 @@ def test_ons_lookup_file_and_split_code_resolved_by_location(tmp_path, write_pol
                       ledger=ledger)  # fmt: skip
     assert list(gdf["lsoa_code"]) == ["E01000001"]
     f = ledger.files[0]
-    assert f.notes == {"LSOA code matched through the 2011/2021 lookup and location": 1}
+    assert f.notes == {"2011 LSOA code split (S) in 2021: placed by its point among its parts": 1}
     assert f.dropped == {"outside the study area": 1} and f.balanced
 
 

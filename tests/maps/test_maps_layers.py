@@ -140,7 +140,8 @@ def test_imd_decile_one_is_most_deprived_and_red(lsoas):
     last = layer.fill[3]  # decile 10
     assert int(first[1:3], 16) > int(first[5:7], 16)  # red
     assert int(last[5:7], 16) > int(last[1:3], 16)  # blue
-    assert layer.legend.note == "national deciles; 1 = most deprived"
+    # the index is named (issue 21; frames without a deprivation_index column: IMD 2019)
+    assert layer.legend.note == "national IMD 2019 deciles; 1 = most deprived"
 
 
 def test_imd_rejects_non_deciles(lsoas):

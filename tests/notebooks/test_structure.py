@@ -29,7 +29,9 @@ def test_notebook_structure(name):
     assert all(not c.outputs and c.execution_count is None for c in code)
     tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    names = {t.id for node in ast.parse(tagged[0].source).body for t in node.targets}
+    targets = [t for node in ast.parse(tagged[0].source).body for t in node.targets]
+    # one name per line, or a pair of related settings on one line (``a, b = 1, 2``)
+    names = {n.id for t in targets for n in (t.elts if isinstance(t, ast.Tuple) else [t])}
     assert PARAMETERS <= names
     assert "config = None" in tagged[0].source  # the sample study, found by the workbench
     # every notebook starts through workbench.report.open_study (log file, study cache)

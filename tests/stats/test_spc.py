@@ -20,8 +20,8 @@ def test_limits_hand_calculation() -> None:
     # mean = 106 / 8 = 13.25; moving ranges 3,4,3,1,3,4,1 -> mR-bar = 19 / 7
     out = spc(x)
     mr_bar = 19 / 7
-    assert_allclose(out.attrs["mean"], 13.25, rtol=1e-12)
-    assert_allclose(out.attrs["mr_bar"], mr_bar, rtol=1e-12)
+    assert_allclose(out["mean"].dropna().iloc[-1], 13.25, rtol=1e-12)
+    assert_allclose(out["mr_bar"].dropna().iloc[-1], mr_bar, rtol=1e-12)
     assert_allclose(out["upper_limit"].iloc[0], 13.25 + 2.66 * mr_bar, rtol=1e-12)
     assert_allclose(out["lower_limit"].iloc[0], 13.25 - 2.66 * mr_bar, rtol=1e-12)
     # NHSRplotthedots' near-limit lines: mean +/- (2/3) x 2.66 x mR-bar
@@ -53,7 +53,7 @@ def test_run_of_seven_below_mean() -> None:
     # seven points below the mean (5 < 8.4), then higher points
     x = [5, 5, 5, 5, 5, 5, 5, 13, 14, 12, 13, 14, 12]
     out = spc(x)
-    assert out.attrs["mean"] == pytest.approx(sum(x) / 13)
+    assert out["mean"].dropna().iloc[-1] == pytest.approx(sum(x) / 13)
     assert out["run"].tolist()[:7] == [True] * 7
     assert not out["run"].iloc[7:].any()  # six above: not a run of seven
     assert "run below mean" in out["signal"].iloc[0]
@@ -102,8 +102,8 @@ def test_baseline_and_index() -> None:
     s = pd.Series([4.0, 6, 5, 7, 20, 22], index=idx)
     out = spc(s, baseline=4)
     assert list(out.index) == list(idx)
-    assert_allclose(out.attrs["mean"], 5.5)
-    assert_allclose(out.attrs["mr_bar"], 5 / 3)  # 2, 1, 2 over the baseline
+    assert_allclose(out["mean"].dropna().iloc[-1], 5.5)
+    assert_allclose(out["mr_bar"].dropna().iloc[-1], 5 / 3)  # 2, 1, 2 over the baseline
     assert out["beyond_limits"].tolist() == [False] * 4 + [True, True]
 
 
@@ -161,7 +161,7 @@ def test_nhsrplotthedots_published_limits() -> None:
     y = list(RNORM_123)
     r1 = spc(y)
     # published: mean 0.1416238, limits -3.01138 / 3.294627 (nothing screened)
-    assert_allclose(r1.attrs["mean"], 0.1416238, atol=1e-6)
+    assert_allclose(r1["mean"].dropna().iloc[-1], 0.1416238, atol=1e-6)
     assert_allclose([r1["lower_limit"].iloc[0], r1["upper_limit"].iloc[0]],
                     [-3.01138, 3.294627], atol=1e-5)  # fmt: skip
     y[14] = 10.0
@@ -170,7 +170,7 @@ def test_nhsrplotthedots_published_limits() -> None:
     lo_r, up_r = raw["lower_limit"].iloc[0], raw["upper_limit"].iloc[0]
     # published snapshot: mean 0.6694159; screened -2.383666 / 3.722497; unscreened
     # -4.596625 / 5.935457
-    assert_allclose(screened.attrs["mean"], 0.6694159, atol=1e-6)
+    assert_allclose(screened["mean"].dropna().iloc[-1], 0.6694159, atol=1e-6)
     assert_allclose([lo_s, up_s], [-2.383666, 3.722497], atol=1e-5)
     assert_allclose([lo_r, up_r], [-4.596625, 5.935457], atol=1e-5)
     # and the hand computation from the same 20 values
@@ -193,8 +193,8 @@ def test_gaps_are_not_zero_and_break_moving_ranges() -> None:
     out = spc(s)
     # observed: 10, 12, 11, 13, 12, 14 -> mean 72/6 = 12; moving ranges only between
     # neighbours both observed: |12-10| = 2, |13-11| = 2, |14-12| = 2 -> mR-bar 2
-    assert_allclose(out.attrs["mean"], 12.0)
-    assert_allclose(out.attrs["mr_bar"], 2.0)
+    assert_allclose(out["mean"].dropna().iloc[-1], 12.0)
+    assert_allclose(out["mr_bar"].dropna().iloc[-1], 2.0)
     assert np.isnan(out["moving_range"].to_numpy()[[0, 2, 3, 5, 6]]).all()
     assert out["moving_range"].to_numpy()[[1, 4, 7]].tolist() == [2.0, 2.0, 2.0]
     assert out["point_type"].tolist()[2] == "missing" and out["signal"].iloc[5] == "missing"
@@ -226,7 +226,8 @@ def test_recalculated_limits() -> None:
     assert not out["special_cause"].any()
     # one set of limits: the step up is a special cause
     assert spc(s)["special_cause"].any()
-    assert [g["first"] for g in out.attrs["segments"]] == ["2022-01", "2022-06"]
+    firsts = [str(out.index[out["segment"] == k][0]) for k in sorted(out["segment"].unique())]
+    assert firsts == ["2022-01", "2022-06"]
 
 
 def test_improvement_and_concern_colours() -> None:
@@ -238,7 +239,6 @@ def test_improvement_and_concern_colours() -> None:
     assert down["point_type"].iloc[7] == "special cause concern"
     assert up["point_type"].iloc[10] == "special cause concern"
     assert up["point_type"].iloc[0] == "common cause"
-    assert len(up.attrs["rules"]) == 4 and up.attrs["screen_outliers"]
 
 
 def test_chart_states_rules_and_gaps() -> None:

@@ -78,7 +78,8 @@ def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for c in _text_columns(out):
         col = out[c]
         as_num = pd.to_numeric(col, errors="coerce")
-        is_text = col.map(lambda v: isinstance(v, str)) & as_num.isna()
+        # astype(bool): an empty text column maps to an empty text column, not booleans
+        is_text = col.map(lambda v: isinstance(v, str)).astype(bool) & as_num.isna()
         out[c] = col.where(~is_text, col.map(neutralise))
     out.columns = [neutralise(c) if isinstance(c, str) else c for c in out.columns]
     return out

@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from workbench.coverage import Coverage
 from workbench.errors import ConfigError
 from workbench.geo import BNG
 from workbench.ledger import FileLedger, Ledger
@@ -145,11 +146,21 @@ class StreetAggregates:
         """Records kept (the sum of ``counts``)."""
         return int(self.counts["count"].sum())
 
+    @property
+    def held(self) -> Coverage:
+        """The months the files hold, as the one coverage type (:class:`~workbench.coverage.
+        Coverage`) over the first to the last month any force holds."""
+        if not len(self.coverage):
+            raise ValueError("the aggregates hold no month (no police file was read)")
+        return Coverage.from_frame(self.coverage)
+
     def lsoa_month(self, crime_types: Sequence[str] | None = None) -> pd.DataFrame:
         """Counts per LSOA (rows) and month (columns) for the chosen crime types (all: None).
 
-        Months run from the first to the last month any force covers; an LSOA with no record in
-        a covered month gets 0.
+        Months run from the first to the last month any force covers. In a month every
+        force's files hold (:attr:`held` ``.observed``), an LSOA with no record gets 0; a
+        month some force's files lack is missing (``<NA>``) in every row, never zero or a
+        partial count. Nullable ``Int64``.
         """
         c = self.counts
         if crime_types is not None:
@@ -157,10 +168,15 @@ class StreetAggregates:
         wide = c.pivot_table(
             index="lsoa_code", columns="month", values="count", aggfunc="sum", fill_value=0
         )
+        gaps = None
         if len(self.coverage):
-            months = pd.period_range(self.coverage["month"].min(), self.coverage["month"].max())
-            wide = wide.reindex(columns=months, fill_value=0)
-        return wide.astype("int64")
+            held = self.held
+            wide = wide.reindex(columns=held.months, fill_value=0)
+            gaps = wide.columns.isin(held.missing)
+        wide = wide.astype("Int64")
+        if gaps is not None and gaps.any():
+            wide.loc[:, gaps] = pd.NA
+        return wide
 
     def lsoa_totals(self, crime_types: Sequence[str] | None = None) -> pd.Series:
         """Counts per LSOA over the whole period for the chosen crime types."""

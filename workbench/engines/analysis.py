@@ -16,6 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from workbench.coverage import Coverage
+
 __all__ = ["lsoa_totals", "lsoa_month_array", "national_gistar", "national_emerging"]
 
 logger = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ def national_gistar(
     weights: Any = "queen",
     fdr: bool = True,
     alpha: float = 0.05,
-) -> gpd.GeoDataFrame:
+) -> Any:
     """Gi* with Benjamini-Hochberg FDR on every LSOA's total (:func:`workbench.hotspots.gistar`;
     conventions there)."""
     from workbench.hotspots import gistar
@@ -89,16 +91,16 @@ def national_emerging(
     lsoas: gpd.GeoDataFrame,
     crime_types: Sequence[str] | None = None,
     *,
-    coverage: pd.DataFrame | None = None,
+    coverage: Coverage | pd.DataFrame | None = None,
     weights: Any = "queen",
     alpha: float = 0.05,
     fdr: bool = True,
-) -> gpd.GeoDataFrame:
+) -> Any:
     """Emerging hot spots on every LSOA's monthly series
     (:func:`workbench.hotspots.emerging.emerging_counts`).
 
     With ``coverage`` (the aggregates' months per force), a month that some force's files do
-    not hold is missing, not zero: it is left out of every series (``attrs["missing_periods"]``),
+    not hold is missing, not zero: it is left out of every series (``Emerging.missing_periods``),
     as :func:`workbench.hotspots.emerging` leaves out months the data do not hold.
     """
     from workbench.hotspots.emerging import emerging_counts
@@ -106,11 +108,11 @@ def national_emerging(
     if coverage is None and hasattr(agg, "coverage"):
         coverage = agg.coverage
     months = observed = None
-    if coverage is not None and len(coverage):
-        months = pd.period_range(coverage["month"].min(), coverage["month"].max(), freq="M")
-        forces = coverage["force"].nunique()
-        held = coverage.groupby("month")["force"].nunique().reindex(months, fill_value=0)
-        observed = (held == forces).to_numpy()
+    if isinstance(coverage, pd.DataFrame) and len(coverage):
+        coverage = Coverage.from_frame(coverage)
+    if isinstance(coverage, Coverage):
+        months = coverage.months
+        observed = months.isin(coverage.observed)
         if not observed.all():
             logger.warning(
                 "emerging: %d month(s) not held by every force are left out as missing",

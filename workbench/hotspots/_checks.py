@@ -12,6 +12,7 @@ from scipy import stats
 
 from workbench.errors import WorkbenchError
 from workbench.geo import BNG, WGS84
+from workbench.hotspots.results import frame_of
 
 __all__ = [
     "as_points",
@@ -88,7 +89,12 @@ def as_points(points: Any, name: str = "points") -> gpd.GeoDataFrame:
 
 
 def as_polygons(zones: Any, name: str = "zones") -> gpd.GeoDataFrame:
-    """Return ``zones`` as a non-empty polygon GeoDataFrame in British National Grid."""
+    """Return ``zones`` as a non-empty polygon GeoDataFrame in British National Grid.
+
+    A hotspot result (:class:`~workbench.hotspots.results.Result`) gives its frame; its
+    settings are read by the caller from the object, never from ``DataFrame.attrs``.
+    """
+    zones = frame_of(zones)
     if isinstance(zones, gpd.GeoSeries):
         zones = gpd.GeoDataFrame(geometry=zones)
     if not isinstance(zones, gpd.GeoDataFrame):
@@ -104,9 +110,7 @@ def as_polygons(zones: Any, name: str = "zones") -> gpd.GeoDataFrame:
         )
     if not zones.crs.equals(BNG):
         logger.info("%s: reprojecting %d zone(s) from %s to %s", name, len(zones), zones.crs, BNG)
-        attrs = dict(zones.attrs)
         zones = zones.to_crs(BNG)
-        zones.attrs.update(attrs)
     types = set(zones.geom_type.dropna().unique())
     if not types <= {"Polygon", "MultiPolygon"}:
         raise WorkbenchError(f"{name}: expected Polygon geometries, found {sorted(types)}")
@@ -118,6 +122,7 @@ def area_geometry(area: Any, name: str = "area"):
 
     ``area`` may be a GeoDataFrame/GeoSeries (unioned) or a shapely geometry already in BNG.
     """
+    area = frame_of(area)
     if isinstance(area, gpd.GeoSeries | gpd.GeoDataFrame):
         gdf = as_polygons(area, name)
         geom = gdf.geometry.make_valid().union_all()

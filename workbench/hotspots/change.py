@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -13,6 +13,8 @@ from scipy import stats
 from workbench.errors import WorkbenchError
 from workbench.hotspots._checks import adjust_p, as_points, as_polygons, to_timestamps
 from workbench.hotspots.grids import count
+from workbench.hotspots.results import Change, grid_spec
+from workbench.months import month
 
 __all__ = ["change"]
 
@@ -27,7 +29,8 @@ def change(
     time_column: str = "month",
     fdr: bool = True,
     alpha: float = 0.05,
-) -> gpd.GeoDataFrame:
+    by: str | None = None,
+) -> Change:
     """Counts before and after a date (or in two groups) per zone, and whether each zone's
     change differs from the area-wide change by more than chance.
 
@@ -45,11 +48,17 @@ def change(
     points : GeoDataFrame
         Points in EPSG:27700 (reprojected and logged otherwise).
     split : date-like, or str, or boolean array-like
-        A date/month (e.g. ``"2021-04"``): "before" is ``time_column < split``, "after" is
-        ``>= split``. The name of a boolean column of ``points``, or a boolean array of the same
-        length: False = first group, True = second group.
+        A month written ``"YYYY-MM"`` or a monthly Period (read by
+        :func:`workbench.months.month`; its first day), or a date (Timestamp): "before" is
+        ``time_column < split``, "after" is ``>= split``. The name of a boolean column of
+        ``points``, or a boolean array of the same length: False = first group, True =
+        second group.
     zones : GeoDataFrame
         Grid cells or polygons.
+    by : str, optional
+        A column of both ``points`` and ``zones`` (e.g. ``"lsoa_code"``): each point counts
+        in the zone with its stored code (the loader's attribution) instead of the zone its
+        geometry falls in. Points with no such zone count as outside.
     time_column : str, default "month"
         Column with ``pandas.Period`` months or datetimes, used when ``split`` is a date.
     fdr : bool, default True
@@ -57,14 +66,23 @@ def change(
 
     Returns
     -------
-    GeoDataFrame
-        ``zones`` with ``count_before``, ``count_after``, ``difference`` (after - before),
+    Change
+        ``frame``: ``zones`` with ``count_before``, ``count_after``, ``difference``
+        (after - before),
         ``pct_change`` (NaN when before is 0), ``expected_after`` ((n1 + n2) * p0), ``p``,
         ``p_fdr`` (when fdr), ``significant``, ``direction`` ("increase"/"decrease" beyond the
-        area-wide change, "" when not significant). ``attrs``: ``p0``, ``test``, totals.
+        area-wide change, "" when not significant). Settings (:class:`Change`): ``p0``,
+        ``test``, totals, ``fdr``, ``alpha``.
     """
-    pts = as_points(points)
     zs = as_polygons(zones)
+    if by is None:
+        pts = as_points(points)
+    else:  # the points' stored area code decides their zone (the one attribution rule)
+        if by not in points.columns or by not in zs.columns:
+            raise WorkbenchError(
+                f"change: by={by!r} must be a column of both the points and the zones"
+            )
+        pts = points
     after = _after_mask(pts, split, time_column)
     if after.all() or (~after).all():
         which = "after" if after.all() else "before"
@@ -72,10 +90,14 @@ def change(
             f"change: every point is in the {which} group for split={split!r}; expected points "
             "on both sides"
         )
-    before_c = count(pts.loc[~after], zs, column="count_before")
-    after_c = count(pts.loc[after], zs, column="count_after")
-    n1 = before_c["count_before"].to_numpy(dtype=np.int64)
-    n2 = after_c["count_after"].to_numpy(dtype=np.int64)
+    if by is None:
+        n1 = count(pts.loc[~after], zs, column="count_before")["count_before"].to_numpy(np.int64)
+        n2 = count(pts.loc[after], zs, column="count_after")["count_after"].to_numpy(np.int64)
+    else:
+        codes = pd.Series(pts[by].to_numpy(), dtype="string")
+        zone_codes = zs[by].astype("string")
+        n1 = zone_codes.map(codes[~after].value_counts()).fillna(0).to_numpy(np.int64)
+        n2 = zone_codes.map(codes[after].value_counts()).fillna(0).to_numpy(np.int64)
     total1, total2 = int(n1.sum()), int(n2.sum())
     if total1 + total2 == 0:
         raise WorkbenchError("change: no point falls inside any zone")
@@ -104,19 +126,17 @@ def change(
     out["direction"] = np.where(
         sig, np.where(n2 > out["expected_after"].to_numpy(), "increase", "decrease"), ""
     )
-    out.attrs.update(dict(zs.attrs))
-    out.attrs.update(
-        {
-            "split": str(split) if not _is_array(split) else "groups",
-            "p0": p0,
-            "total_before": total1,
-            "total_after": total2,
-            "outside": int(len(pts) - total1 - total2),
-            "test": "conditional binomial, two-sided (scipy.stats.binomtest), p0 = area share "
-            "after",
-            "fdr": "Benjamini-Hochberg" if fdr else None,
-            "alpha": alpha,
-        }
+    res = Change(
+        frame=out,
+        cells=grid_spec(zones),
+        split=str(split) if not _is_array(split) else "groups",
+        p0=p0,
+        total_before=total1,
+        total_after=total2,
+        outside=int(len(pts) - total1 - total2),
+        test="conditional binomial, two-sided (scipy.stats.binomtest), p0 = area share after",
+        fdr="Benjamini-Hochberg" if fdr else None,
+        alpha=alpha,
     )
     logger.info(
         "change: %d before, %d after (p0=%.3f); %d zone(s) significant",
@@ -125,7 +145,7 @@ def change(
         p0,
         int(sig.sum()),
     )
-    return out
+    return res
 
 
 def _is_array(split: Any) -> bool:
@@ -154,11 +174,13 @@ def _after_mask(pts: pd.DataFrame, split: Any, time_column: str) -> np.ndarray:
             "time_column= or a boolean split"
         )
     t = to_timestamps(pts[time_column], time_column)
-    try:
-        cut = pd.Timestamp(str(split)) if not isinstance(split, pd.Period) else split.start_time
-    except (ValueError, TypeError) as exc:
-        raise WorkbenchError(
-            f"change: split must be a date like '2021-04', a boolean column name or a boolean "
-            f"array, found {split!r}"
-        ) from exc
+    if isinstance(split, pd.Timestamp | dt.date):
+        cut = pd.Timestamp(split)
+    else:  # a month setting: the one month parser (a year alone is refused, not January)
+        try:
+            cut = month(split, "change: split").start_time
+        except WorkbenchError as exc:
+            raise WorkbenchError(
+                f"{exc}; or give a date, a boolean column name or a boolean array"
+            ) from None
     return (t >= cut).to_numpy()

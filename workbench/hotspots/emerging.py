@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench.coverage import window_complete
 from workbench.errors import WorkbenchError
 from workbench.hotspots._checks import adjust_p, as_points, as_polygons, to_timestamps
 from workbench.hotspots.gistar import gi_star
 from workbench.hotspots.grids import _zone_index, grid_over_bounds
+from workbench.hotspots.results import Emerging, grid_spec
 from workbench.hotspots.weights import weights_with_label
 from workbench.stats.periods import observed_months
 
@@ -190,10 +192,10 @@ def emerging(
     cell_size: float | None = None,
     return_cube: bool = False,
     observed: Iterable[Any] | None = None,
-) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, pd.DataFrame]:
+) -> Emerging | tuple[Emerging, pd.DataFrame]:
     """Emerging hot spot analysis: per-period Gi* and a trend per zone, in 17 categories.
 
-    Method (a space-time simplification of ArcGIS's tool; stated in ``attrs["method"]``):
+    Method (a space-time simplification of ArcGIS's tool; stated in ``Emerging.method``):
 
     1. Points are counted per zone and period (every period from the first to the last
        present or held). With ``observed``, a period is *missing* unless the data hold every
@@ -238,12 +240,12 @@ def emerging(
 
     Returns
     -------
-    GeoDataFrame (or (GeoDataFrame, DataFrame) with ``return_cube``)
-        ``zones`` with ``category``, ``total`` (all points in the zone, missing periods
-        included), ``n_hot``, ``n_cold`` (periods), ``final_z`` (last observed period),
-        ``trend_z``, ``trend_p``, ``tau``; ``attrs``: ``periods`` (the observed periods
-        used), ``missing_periods``, ``period``, ``weights``, ``alpha``, ``fdr``,
-        ``method``, ``category_counts``.
+    Emerging (or (Emerging, DataFrame) with ``return_cube``)
+        ``frame``: ``zones`` with ``category``, ``total`` (all points in the zone, missing
+        periods included), ``n_hot``, ``n_cold`` (periods), ``final_z`` (last observed
+        period), ``trend_z``, ``trend_p``, ``tau``. Settings: ``periods`` (the observed
+        periods used), ``missing_periods``, ``period``, ``weights``, ``alpha``, ``fdr``,
+        ``method``, ``rules``, ``category_counts``.
     """
     if period not in PERIODS:
         raise WorkbenchError(
@@ -296,9 +298,8 @@ def emerging(
         fdr=fdr, return_cube=return_cube,
     )  # fmt: skip
     out = res[0] if return_cube else res
-    out.attrs["period"] = period
-    out.attrs["outside"] = int((~inside).sum())
-    return res
+    out = dataclasses.replace(out, period=period, outside=int((~inside).sum()))
+    return (out, res[1]) if return_cube else out
 
 
 def emerging_counts(
@@ -313,7 +314,7 @@ def emerging_counts(
     alpha: float = 0.05,
     fdr: bool = True,
     return_cube: bool = False,
-) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, pd.DataFrame]:
+) -> Emerging | tuple[Emerging, pd.DataFrame]:
     """Emerging hot spots from counts already made: one row per zone, one column per period.
 
     The method of :func:`emerging` from its step 2 on (step 1, counting points per zone and
@@ -379,35 +380,34 @@ def emerging_counts(
     out["trend_p"] = mk["p"].to_numpy()
     out["tau"] = mk["tau"].to_numpy()
     vc = pd.Series(cats).value_counts()
-    out.attrs.update(dict(zs.attrs))
-    out.attrs.update(
-        {
-            "period": period,
-            "periods": [str(x) for x, ok in zip(periods, seen, strict=True) if ok],
-            "missing_periods": missing,
-            "weights": wlabel,
-            "alpha": alpha,
-            "fdr": "Benjamini-Hochberg per period" if fdr else None,
-            "method": "Gi* per period on the same spatial weights (self included, no temporal "
-            "neighbours) + two-sided Mann-Kendall of each zone's z-scores; periods with a "
-            "month the data do not hold are missing and left out",
-            "rules": "ArcGIS Pro emerging hot spot pattern definitions (90% = at least 0.9 x "
-            "periods); a cold (hot) spot before a final hot (cold) run makes it oscillating, "
-            "and a final significant period outranks the historical patterns",
-            "category_counts": {c: int(vc.get(c, 0)) for c in CATEGORIES},
-            "empty_periods": empty,
-            "outside": int((~inside).sum()),
-        }
+    res = Emerging(
+        frame=out,
+        cells=grid_spec(zones),
+        period=period,
+        periods=[str(x) for x, ok in zip(periods, seen, strict=True) if ok],
+        missing_periods=missing,
+        weights=wlabel,
+        alpha=alpha,
+        fdr="Benjamini-Hochberg per period" if fdr else None,
+        method="Gi* per period on the same spatial weights (self included, no temporal "
+        "neighbours) + two-sided Mann-Kendall of each zone's z-scores; periods with a "
+        "month the data do not hold are missing and left out",
+        rules="ArcGIS Pro emerging hot spot pattern definitions (90% = at least 0.9 x "
+        "periods); a cold (hot) spot before a final hot (cold) run makes it oscillating, "
+        "and a final significant period outranks the historical patterns",
+        category_counts={c: int(vc.get(c, 0)) for c in CATEGORIES},
+        empty_periods=empty,
+        outside=int((~inside).sum()),
     )
     logger.info(
         "emerging: %d zones x %d %s periods: %s",
         nz,
         nt,
         period,
-        {c: n for c, n in out.attrs["category_counts"].items() if n},
+        {c: n for c, n in res.category_counts.items() if n},
     )
     if not return_cube:
-        return out
+        return res
     cube_counts = counts.astype(float)
     cube_counts[:, ~seen] = np.nan
     cube = pd.DataFrame(
@@ -422,7 +422,7 @@ def emerging_counts(
             "cold": cold.ravel(),
         }
     )
-    return out, cube
+    return res, cube
 
 
 def _periods(s: pd.Series, freq: str, name: str) -> pd.PeriodIndex:
@@ -436,6 +436,5 @@ def _observed_periods(periods: pd.PeriodIndex, held: pd.PeriodIndex | None) -> n
     months = set(held)
     out = np.zeros(len(periods), dtype=bool)
     for j, per in enumerate(periods):
-        span = pd.period_range(per.start_time.to_period("M"), per.end_time.to_period("M"), freq="M")
-        out[j] = all(m in months for m in span)
+        out[j] = window_complete(months, per.start_time.to_period("M"), per.end_time.to_period("M"))
     return out

@@ -202,7 +202,7 @@ def compare_methods(
     Described
         Frame indexed by ``method``: ``cells``, ``area_share``, ``hit_rate_fit``,
         ``pai_fit``, ``hit_rate_test``, ``pai_test`` (the out-of-sample PAI), ``rri``.
-        ``attrs``: ``cell_size``, ``bandwidth``, ``top``. Every value is a share or index
+        The cell size and bandwidth used are logged. Every value is a share or index
         over a whole period of open (police.uk) events: safe, no count of people.
     """
     if not 0 < top < 1:
@@ -240,16 +240,15 @@ def compare_methods(
             }
         )
     out = pd.DataFrame(rows).set_index("method")
-    out.attrs.update(
-        {
-            "cell_size": g.attrs["cell_size"],
-            "bandwidth": density.attrs["bandwidth"],
-            "top": top,
-            "fit_points": int(N1),
-            "test_points": int(N2),
-        }
+    logger.info(
+        "compare_methods: cells of %g m, bandwidth %.0f m, top %g, %d fit / %d test points: %s",
+        g.cell_size,
+        density.bandwidth,
+        top,
+        int(N1),
+        int(N2),
+        out.round(3).to_dict("index"),
     )
-    logger.info("compare_methods: %s", out.round(3).to_dict("index"))
     spec = TableSpec(
         dims=("method",),
         safe=("cells", "area_share", "hit_rate_fit", "pai_fit", "hit_rate_test", "pai_test", "rri"),

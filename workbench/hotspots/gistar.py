@@ -7,13 +7,13 @@ import warnings
 from typing import Any
 
 import esda
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from workbench.errors import WorkbenchError
 from workbench.hotspots._checks import adjust_p, as_polygons, finite_numbers
+from workbench.hotspots.results import GiStar, grid_spec
 from workbench.hotspots.weights import weights_with_label
 
 __all__ = ["gistar", "gi_star", "gi_bins", "MIN_ZONES"]
@@ -33,7 +33,7 @@ def gistar(
     *,
     k: int = 8,
     knn: int | None = None,
-) -> gpd.GeoDataFrame:
+) -> GiStar:
     """Getis-Ord Gi* local hot/cold spot statistic per zone (grid cells or polygons).
 
     Conventions
@@ -54,7 +54,7 @@ def gistar(
       FDR option) and raw p otherwise.
     * Fewer than 30 zones: a warning (results are computed). Islands (zones with no neighbour)
       are kept with only themselves in their neighbourhood; they are logged and listed in
-      ``attrs["islands"]``.
+      ``islands``.
 
     Parameters
     ----------
@@ -75,9 +75,10 @@ def gistar(
 
     Returns
     -------
-    GeoDataFrame
-        ``zones`` with ``gi`` (G_i*), ``z``, ``p``, ``p_fdr`` (when fdr), ``significant``,
-        ``bin``; ``attrs``: ``weights``, ``fdr``, ``alpha``, ``islands``, ``n_hot``, ``n_cold``.
+    GiStar
+        ``frame``: ``zones`` with ``gi`` (G_i*), ``z``, ``p``, ``p_fdr`` (when fdr),
+        ``significant``, ``bin``. Settings: ``cells`` (when the zones are a grid), ``weights``,
+        ``fdr``, ``alpha``, ``islands``, ``untestable``, ``n_hot``, ``n_cold``.
 
     Examples
     --------
@@ -114,30 +115,29 @@ def gistar(
         out["p_fdr"] = p_used
     out["significant"] = p_used <= alpha
     out["bin"] = gi_bins(z, p_used)
-    out.attrs.update(dict(zs.attrs))
-    out.attrs.update(
-        {
-            "statistic": "Getis-Ord Gi* (binary weights, self included; analytic z)",
-            "weights": wlabel,
-            "fdr": "Benjamini-Hochberg" if fdr else None,
-            "alpha": alpha,
-            "p_value": "two-sided normal",
-            "islands": islands,
-            "untestable": [zs.index[i] for i in np.flatnonzero(~np.isfinite(z))],
-            "n_hot": int(((out["bin"] > 0) & out["significant"]).sum()),
-            "n_cold": int(((out["bin"] < 0) & out["significant"]).sum()),
-        }
+    res = GiStar(
+        frame=out,
+        cells=grid_spec(zones),
+        statistic="Getis-Ord Gi* (binary weights, self included; analytic z)",
+        weights=wlabel,
+        fdr="Benjamini-Hochberg" if fdr else None,
+        alpha=alpha,
+        p_value="two-sided normal",
+        islands=islands,
+        untestable=[zs.index[i] for i in np.flatnonzero(~np.isfinite(z))],
+        n_hot=int(((out["bin"] > 0) & out["significant"]).sum()),
+        n_cold=int(((out["bin"] < 0) & out["significant"]).sum()),
     )
     logger.info(
         "gistar: %d zones, %s weights, fdr=%s, alpha=%g: %d hot, %d cold significant",
         len(out),
-        out.attrs["weights"],
+        res.weights,
         fdr,
         alpha,
-        out.attrs["n_hot"],
-        out.attrs["n_cold"],
+        res.n_hot,
+        res.n_cold,
     )
-    return out
+    return res
 
 
 def gi_bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:

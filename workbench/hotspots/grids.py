@@ -15,6 +15,7 @@ import shapely
 from workbench.errors import WorkbenchError
 from workbench.geo import BNG
 from workbench.hotspots._checks import area_geometry, as_points, as_polygons, weights_array
+from workbench.hotspots.results import Counts, Grid, GridSpec, grid_spec
 
 __all__ = ["grid", "grid_over_bounds", "count", "default_cell_size", "MAX_CELLS", "WARN_CELLS"]
 
@@ -61,7 +62,7 @@ def grid(
     cell_size: float | None = None,
     shape: Literal["square", "hex"] = "square",
     clip: bool = True,
-) -> gpd.GeoDataFrame:
+) -> Grid:
     """Cells covering a study area, in British National Grid.
 
     Parameters
@@ -81,11 +82,12 @@ def grid(
 
     Returns
     -------
-    GeoDataFrame
-        Columns ``cell_id`` (0..n-1), ``row``, ``col`` (square grids: row 0 at the bottom,
-        col 0 at the left), ``x``, ``y`` (the centre of the whole cell, metres; KDE is evaluated
-        there), ``geometry``. ``attrs``: ``cell_size``, ``shape``, ``clip``, ``origin`` (x0, y0
-        of the lower-left corner of cell row 0, col 0), ``cell_area_m2`` (area of a whole cell).
+    Grid
+        ``frame``: columns ``cell_id`` (0..n-1), ``row``, ``col`` (square grids: row 0 at the
+        bottom, col 0 at the left), ``x``, ``y`` (the centre of the whole cell, metres; KDE is
+        evaluated there), ``geometry``. ``cells`` (:class:`~workbench.hotspots.GridSpec`):
+        ``cell_size``, ``shape``, ``clip``, ``origin`` (x0, y0 of the lower-left corner of cell
+        row 0, col 0), ``cell_area_m2`` (area of a whole cell).
 
     Raises
     ------
@@ -97,7 +99,7 @@ def grid(
     --------
     >>> from shapely.geometry import box
     >>> g = grid(gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 500)], crs=BNG), cell_size=100)
-    >>> len(g), g.attrs["cell_size"]
+    >>> len(g), g.cell_size
     (50, 100.0)
     """
     if shape not in ("square", "hex"):
@@ -164,14 +166,12 @@ def grid(
         data.update(extra)
     data.update({"x": cx, "y": cy})
     out = gpd.GeoDataFrame(pd.DataFrame(data), geometry=list(geoms), crs=BNG)
-    out.attrs.update(
-        {
-            "cell_size": cell_size,
-            "shape": shape,
-            "clip": bool(clip),
-            "origin": (float(minx), float(miny)),
-            "cell_area_m2": float(cell_area),
-        }
+    spec = GridSpec(
+        cell_size=cell_size,
+        shape=shape,
+        clip=bool(clip),
+        origin=(float(minx), float(miny)),
+        cell_area_m2=float(cell_area),
     )
     logger.info(
         "grid: %d %s cells of %.0f m (clip=%s) over bounds %s",
@@ -181,7 +181,7 @@ def grid(
         clip,
         tuple(round(b) for b in (minx, miny, maxx, maxy)),
     )
-    return out
+    return Grid(frame=out, cells=spec)
 
 
 def grid_over_bounds(
@@ -189,7 +189,7 @@ def grid_over_bounds(
     pad: float,
     cell_size: float | None = None,
     shape: Literal["square", "hex"] = "square",
-) -> gpd.GeoDataFrame:
+) -> Grid:
     """Whole cells (``clip=False``) over ``bounds`` (minx, miny, maxx, maxy, EPSG:27700 metres)
     widened by ``pad`` metres on every side: the default grid when only points are given."""
     minx, miny, maxx, maxy = (float(b) for b in bounds)
@@ -232,7 +232,7 @@ def count(
     weights: str | None = None,
     *,
     column: str = "count",
-) -> gpd.GeoDataFrame:
+) -> Counts:
     """Count points (or sum a weights column) per zone: grid cells, LSOAs or wards.
 
     Parameters
@@ -240,7 +240,7 @@ def count(
     points : GeoDataFrame
         Points, EPSG:27700 (other CRSs, or a DataFrame with longitude/latitude, are
         reprojected and the reprojection is logged).
-    zones : GeoDataFrame
+    zones : Grid, hotspot result or GeoDataFrame
         Polygons (e.g. from :func:`grid`, or LSOAs). A point on a shared edge is counted once,
         in the first zone (by row order) that contains or touches it.
     weights : str, optional
@@ -250,10 +250,10 @@ def count(
 
     Returns
     -------
-    GeoDataFrame
-        ``zones`` (same rows and order) with ``column`` added: zero-filled, integer when
-        unweighted. ``attrs``: those of ``zones`` plus ``n_points``, ``inside``, ``outside``
-        (points in no zone; logged), ``weights``.
+    Counts
+        ``frame``: ``zones`` (same rows and order) with ``column`` added: zero-filled, integer
+        when unweighted. Settings: ``cells`` (the grid's, when ``zones`` is a :class:`Grid`),
+        ``n_points``, ``inside``, ``outside`` (points in no zone; logged), ``weights``.
 
     Raises
     ------
@@ -285,16 +285,14 @@ def count(
     totals = np.bincount(idx[inside], weights=w[inside], minlength=len(zs))
     out = zs.copy()
     out[column] = totals.astype(np.int64) if weights is None else totals
-    out.attrs.update(dict(zs.attrs))
-    out.attrs.update(
-        {
-            "n_points": int(len(pts)),
-            "inside": int(inside.sum()),
-            "outside": n_out,
-            "weights": weights,
-        }
+    return Counts(
+        frame=out,
+        cells=grid_spec(zones),
+        n_points=int(len(pts)),
+        inside=int(inside.sum()),
+        outside=n_out,
+        weights=weights,
     )
-    return out
 
 
 def _zone_index(pts: gpd.GeoDataFrame, zs: gpd.GeoDataFrame) -> np.ndarray:

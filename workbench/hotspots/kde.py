@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import warnings
@@ -15,6 +16,7 @@ from scipy.spatial import cKDTree
 from workbench.errors import WorkbenchError
 from workbench.hotspots._checks import as_points, weights_array
 from workbench.hotspots.grids import grid, grid_over_bounds
+from workbench.hotspots.results import DualSurface, Grid, GridSpec, Result, Surface
 
 __all__ = ["kde", "dual_kde", "default_bandwidth", "QUARTIC_NORMAL_FACTOR", "FFT_MIN_WORK"]
 
@@ -97,7 +99,7 @@ def kde(
     *,
     shape: Literal["square", "hex"] = "square",
     method: Literal["auto", "exact", "fft"] = "auto",
-) -> gpd.GeoDataFrame:
+) -> Surface:
     """Quartic kernel density of points at grid-cell centres (exact; binned FFT for large work).
 
     density(c) = 10^6 * sum_i w_i * 3 / (pi h^2) * (1 - (d_ic / h)^2)^2 for d_ic <= h,
@@ -118,9 +120,12 @@ def kde(
         A warning is given when h is smaller than one cell.
     weights : str, optional
         Column of ``points`` with a weight per point (e.g. population of a centroid).
-    zones : GeoDataFrame, optional
-        A grid from :func:`grid` (used as is), or study-area polygon(s) to cover with a new
-        grid. Default: a grid over the points' bounds.
+    zones : Grid or GeoDataFrame, optional
+        A :class:`~workbench.hotspots.Grid` from :func:`grid` or any hotspot result over one
+        (used as is), or study-area polygon(s) to cover with a new grid. Default: a grid over
+        the points' bounds. A plain frame of grid cells (columns ``cell_id``, ``x``, ``y``,
+        e.g. a grid after ``merge``) is refused: it no longer knows its cell size and origin;
+        pass the :class:`Grid`, or ``grid.with_frame(merged)``.
     shape : {"square", "hex"}
         Cell shape when the grid is built here.
     method : {"auto", "exact", "fft"}
@@ -133,11 +138,12 @@ def kde(
 
     Returns
     -------
-    GeoDataFrame
-        The grid with ``density`` (per km^2). ``attrs``: ``cell_size``, ``bandwidth``,
-        ``bandwidth_rule`` ("given" or "normal reference (Scott 2-D, quartic-equivalent)"),
-        ``kernel`` ("quartic"), ``units`` ("per km2"), ``normalisation``, ``n_points``,
-        ``total_weight``, ``method`` ("exact" or "binned FFT ...").
+    Surface
+        ``frame``: the grid with ``density`` (per km^2). Settings: ``cells`` (cell size,
+        origin, shape), ``bandwidth``, ``bandwidth_rule`` ("given" or "normal reference
+        (Scott 2-D, quartic-equivalent)"), ``kernel`` ("quartic"), ``units`` ("per km2"),
+        ``normalisation``, ``n_points``, ``total_weight``, ``weights``, ``method`` ("exact"
+        or "binned FFT ...").
 
     Notes
     -----
@@ -167,7 +173,8 @@ def kde(
     if not (h > 0 and math.isfinite(h)):
         raise WorkbenchError(f"kde: bandwidth must be a positive number of metres, found {h}")
     cells = _resolve_grid(pts, zones, cell_size, h, shape)
-    cs = float(cells.attrs["cell_size"])
+    spec = cells.cells
+    cs = float(spec.cell_size)
     if h < cs:
         msg = (
             f"kde: bandwidth {h:g} m is smaller than one cell ({cs:g} m); the surface will be "
@@ -177,34 +184,20 @@ def kde(
         warnings.warn(msg, UserWarning, stacklevel=2)
     if method not in ("auto", "exact", "fft"):
         raise WorkbenchError(f"kde: method must be 'auto', 'exact' or 'fft', found {method!r}")
-    square = cells.attrs.get("shape") == "square" and {"row", "col"} <= set(cells.columns)
+    square = spec.shape == "square" and {"row", "col"} <= set(cells.frame.columns)
     if method == "fft" and not square:
         raise WorkbenchError("kde: method='fft' needs a square grid from grid()")
     work = len(pts) * math.pi * (h / cs) ** 2
     use_fft = method == "fft" or (method == "auto" and square and work >= FFT_MIN_WORK)
     if use_fft:
         xy = shapely.get_coordinates(pts.geometry.to_numpy())
-        raw = _fft_sum(xy[:, 0], xy[:, 1], w, cells, h)
+        raw = _fft_sum(xy[:, 0], xy[:, 1], w, cells.frame, spec, h)
         how = "binned FFT (linear binning, scipy.signal.fftconvolve)"
     else:
         raw = kernel_sum(pts, cells, h, w)
         how = "exact"
-    out = cells.copy()
+    out = cells.frame.copy()
     out["density"] = raw * (3.0 / (math.pi * h * h)) * 1e6
-    out.attrs.update(dict(cells.attrs))
-    out.attrs.update(
-        {
-            "bandwidth": h,
-            "bandwidth_rule": rule,
-            "kernel": "quartic (1-(d/h)^2)^2, d <= h",
-            "units": "per km2",
-            "normalisation": "3/(pi h^2) per point, x 1e6 for km2 (integrates to the count)",
-            "n_points": int(len(pts)),
-            "total_weight": float(w.sum()),
-            "weights": weights,
-            "method": how,
-        }
-    )
     logger.info(
         "kde (%s): %d point(s), %d cells of %.0f m, bandwidth %.0f m (%s)",
         how,
@@ -214,13 +207,26 @@ def kde(
         h,
         rule,
     )
-    return out
+    return Surface(
+        frame=out,
+        cells=spec,
+        bandwidth=h,
+        bandwidth_rule=rule,
+        kernel="quartic (1-(d/h)^2)^2, d <= h",
+        units="per km2",
+        normalisation="3/(pi h^2) per point, x 1e6 for km2 (integrates to the count)",
+        n_points=int(len(pts)),
+        total_weight=float(w.sum()),
+        weights=weights,
+        method=how,
+    )
 
 
-def _resolve_grid(pts, zones, cell_size, h, shape) -> gpd.GeoDataFrame:
+def _resolve_grid(pts, zones, cell_size, h, shape) -> Grid:
     """The grid to evaluate on: a given grid, a grid over given polygons, or over the points."""
     if zones is not None and _is_grid(zones):
-        return zones
+        return Grid(frame=zones.frame, cells=zones.cells)
+    _refuse_bare_cells(zones)
     if zones is None:
         return grid_over_bounds(pts.total_bounds, h, cell_size, shape)
     g = grid(zones, cell_size=cell_size, shape=shape, clip=True)
@@ -237,14 +243,29 @@ def _resolve_grid(pts, zones, cell_size, h, shape) -> gpd.GeoDataFrame:
 
 
 def _is_grid(zones: Any) -> bool:
+    """True for a Grid, or a hotspot result over one, whose frame keeps the cell centres."""
     return (
-        isinstance(zones, gpd.GeoDataFrame)
-        and "cell_size" in zones.attrs
-        and {"x", "y"} <= set(zones.columns)
+        isinstance(zones, Result)
+        and zones.cells is not None
+        and {"x", "y"} <= set(zones.frame.columns)
     )
 
 
-def kernel_sum(points: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, h: float, w: np.ndarray):
+def _refuse_bare_cells(zones: Any) -> None:
+    """Refuse a plain frame of grid cells: re-gridding it would silently change the cells.
+
+    A frame with ``cell_id``, ``x`` and ``y`` is a grid that lost its settings (e.g. through
+    ``merge``); covering it with a new default grid gave about 10,000 cells of 20 m.
+    """
+    if isinstance(zones, gpd.GeoDataFrame) and {"cell_id", "x", "y"} <= set(zones.columns):
+        raise WorkbenchError(
+            "kde: zones is a frame of grid cells (columns cell_id, x, y) without its grid "
+            "settings (cell size, origin); a frame that has been merged or copied loses them. "
+            "Pass the Grid returned by hotspots.grid(), or grid.with_frame(merged_frame)"
+        )
+
+
+def kernel_sum(points: gpd.GeoDataFrame, cells: Grid, h: float, w: np.ndarray):
     """sum_i w_i (1 - (d_ic/h)^2)^2 over points within h of each cell centre (unnormalised).
 
     Square grids from :func:`grid` use a vectorised loop over cell offsets (each point against
@@ -253,18 +274,19 @@ def kernel_sum(points: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, h: float, w: n
     """
     px = points.geometry.x.to_numpy(dtype=float)
     py = points.geometry.y.to_numpy(dtype=float)
-    if cells.attrs.get("shape") == "square" and {"row", "col"} <= set(cells.columns):
-        return _square_sum(px, py, w, cells, h)
-    return _tree_sum(px, py, w, cells, h)
+    frame = cells.frame
+    if cells.cells.shape == "square" and {"row", "col"} <= set(frame.columns):
+        return _square_sum(px, py, w, frame, cells.cells, h)
+    return _tree_sum(px, py, w, frame, h)
 
 
-def _square_sum(px, py, w, cells, h) -> np.ndarray:
+def _square_sum(px, py, w, cells, spec: GridSpec, h) -> np.ndarray:
     # Own code: scipy/sklearn have no exact finite-support kernel sum on a regular grid that
     # meets the 1 s target for 100,000 points. This loops over the cell offsets that can lie
     # within h of a point's own cell and is vectorised over points; distances are exact
     # (point to cell centre), nothing is binned.
-    cs = float(cells.attrs["cell_size"])
-    x0, y0 = cells.attrs["origin"]
+    cs = float(spec.cell_size)
+    x0, y0 = spec.origin
     rows = cells["row"].to_numpy()
     cols = cells["col"].to_numpy()
     nrow, ncol = int(rows.max()) + 1, int(cols.max()) + 1
@@ -309,7 +331,7 @@ def _square_sum(px, py, w, cells, h) -> np.ndarray:
     return out[:n]
 
 
-def _fft_sum(px, py, w, cells, h) -> np.ndarray:
+def _fft_sum(px, py, w, cells, spec: GridSpec, h) -> np.ndarray:
     """The kernel sum at cell centres by linear binning and FFT convolution (square grids).
 
     Bins are the cells split ``m`` ways per side (``m`` odd, so a cell centre is a bin
@@ -321,8 +343,8 @@ def _fft_sum(px, py, w, cells, h) -> np.ndarray:
     """
     from scipy.signal import fftconvolve
 
-    cs = float(cells.attrs["cell_size"])
-    x0, y0 = cells.attrs["origin"]
+    cs = float(spec.cell_size)
+    x0, y0 = spec.origin
     rows = cells["row"].to_numpy()
     cols = cells["col"].to_numpy()
     nrow, ncol = int(rows.max()) + 1, int(cols.max()) + 1
@@ -380,7 +402,7 @@ def dual_kde(
     cell_size: float | None = None,
     bandwidth: float | None = None,
     zones: Any = None,
-) -> gpd.GeoDataFrame:
+) -> DualSurface:
     """Risk surface from two kernel densities on the same grid with the same bandwidth.
 
     Parameters
@@ -403,9 +425,9 @@ def dual_kde(
 
     Returns
     -------
-    GeoDataFrame
-        Grid with ``density``, ``reference_density`` (both per km^2) and ``risk``; ``attrs`` as
-        :func:`kde` plus ``method``.
+    DualSurface
+        ``frame``: grid with ``density``, ``reference_density`` (both per km^2) and ``risk``;
+        settings as :func:`kde` plus ``risk`` (the method) and ``reference_total_weight``.
     """
     if method not in ("ratio", "log", "difference"):
         raise WorkbenchError(
@@ -420,6 +442,7 @@ def dual_kde(
         bb = (min(b1[0], b2[0]), min(b1[1], b2[1]), max(b1[2], b2[2]), max(b1[3], b2[3]))
         zones = grid_over_bounds(bb, float(bandwidth), cell_size)
     elif not _is_grid(zones):
+        _refuse_bare_cells(zones)
         zones = grid(zones, cell_size=cell_size, clip=True)
     a = kde(pts, bandwidth=bandwidth, weights=weights, zones=zones)
     b = kde(ref, bandwidth=bandwidth, weights=reference_weights, zones=zones)
@@ -431,11 +454,15 @@ def dual_kde(
         elif method == "log":
             risk = np.where((da > 0) & (db > 0), np.log(da / db), np.nan)
         else:
-            risk = da / a.attrs["total_weight"] - db / b.attrs["total_weight"]
-    out = a.copy()
+            risk = da / a.total_weight - db / b.total_weight
+    out = a.to_frame()
     out["reference_density"] = db
     out["risk"] = risk
-    out.attrs.update(dict(a.attrs))
-    out.attrs["method"] = method
-    out.attrs["reference_total_weight"] = b.attrs["total_weight"]
-    return out
+    settings = {
+        f.name: getattr(a, f.name)
+        for f in dataclasses.fields(a)
+        if f.name not in ("frame", "cells")
+    }
+    return DualSurface(
+        frame=out, cells=a.cells, **settings, risk=method, reference_total_weight=b.total_weight
+    )

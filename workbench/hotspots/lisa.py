@@ -8,12 +8,12 @@ import warnings
 from typing import Any
 
 import esda
-import geopandas as gpd
 import numpy as np
 
 from workbench.errors import WorkbenchError
 from workbench.hotspots._checks import adjust_p, as_polygons
 from workbench.hotspots.gistar import MIN_ZONES, _values
+from workbench.hotspots.results import Lisa, grid_spec
 from workbench.hotspots.weights import weights_with_label
 
 __all__ = ["lisa", "LISA_LABELS"]
@@ -37,14 +37,14 @@ def lisa(
     k: int = 8,
     knn: int | None = None,
     n_jobs: int | None = None,
-) -> gpd.GeoDataFrame:
+) -> Lisa:
     """Local Moran's I per zone with cluster labels, via ``esda.Moran_Local``.
 
     Conventions
     -----------
     * Weights: binary neighbours (queen/rook/knn/distance band, **no** self-weight),
       row-standardised (``transformation="r"``). Islands get a spatial lag of 0, are logged and
-      listed in ``attrs["islands"]``; they are labelled "Not significant".
+      listed in ``islands``; they are labelled "Not significant".
     * Statistic (esda): I_i = (n - 1) z_i sum_j w_ij z_j / sum_k z_k^2 with
       z = (y - ybar) / sd(y); equivalently I_i = (y_i - ybar) sum_j w_ij (y_j - ybar) / m2 with
       **m2 = sum (y - ybar)^2 / (n - 1)**: esda's variance denominator is n - 1 (GeoDa uses
@@ -74,10 +74,11 @@ def lisa(
 
     Returns
     -------
-    GeoDataFrame
-        ``zones`` with ``I``, ``p`` (p_sim), ``p_fdr`` (when fdr), ``z_sim``, ``quadrant``
-        (1 HH, 2 LH, 3 LL, 4 HL), ``significant``, ``cluster``; ``attrs``: ``weights``,
-        ``permutations``, ``seed``, ``alpha``, ``variance``, ``islands``, cluster counts.
+    Lisa
+        ``frame``: ``zones`` with ``I``, ``p`` (p_sim), ``p_fdr`` (when fdr), ``z_sim``,
+        ``quadrant`` (1 HH, 2 LH, 3 LL, 4 HL), ``significant``, ``cluster``. Settings:
+        ``weights``, ``permutations``, ``seed``, ``alpha``, ``variance``, ``islands``,
+        ``clusters`` (counts).
     """
     zs = as_polygons(zones)
     y = _values(zs, column)
@@ -124,26 +125,25 @@ def lisa(
         sig, [LISA_LABELS.get(v, NOT_SIGNIFICANT) for v in q], NOT_SIGNIFICANT
     )
     counts = out["cluster"].value_counts().to_dict()
-    out.attrs.update(dict(zs.attrs))
-    out.attrs.update(
-        {
-            "statistic": "Local Moran's I (esda.Moran_Local, row-standardised weights)",
-            "variance": "m2 = sum((y - mean)^2) / (n - 1) (esda convention)",
-            "weights": wlabel,
-            "permutations": int(permutations),
-            "seed": seed,
-            "alpha": alpha,
-            "fdr": "Benjamini-Hochberg" if fdr else None,
-            "p_value": "conditional permutation pseudo p-value (esda p_sim)",
-            "islands": islands,
-            "clusters": {str(k_): int(v) for k_, v in counts.items()},
-        }
+    res = Lisa(
+        frame=out,
+        cells=grid_spec(zones),
+        statistic="Local Moran's I (esda.Moran_Local, row-standardised weights)",
+        variance="m2 = sum((y - mean)^2) / (n - 1) (esda convention)",
+        weights=wlabel,
+        permutations=int(permutations),
+        seed=seed,
+        alpha=alpha,
+        fdr="Benjamini-Hochberg" if fdr else None,
+        p_value="conditional permutation pseudo p-value (esda p_sim)",
+        islands=islands,
+        clusters={str(k_): int(v) for k_, v in counts.items()},
     )
     logger.info(
         "lisa: %d zones, %d permutations (seed %s): %s",
         len(out),
         permutations,
         seed,
-        out.attrs["clusters"],
+        res.clusters,
     )
-    return out
+    return res

@@ -9,14 +9,52 @@ from collections.abc import Collection, Mapping
 import geopandas as gpd
 import pandas as pd
 
-from workbench.disclosure.spec import Count, Described, TableSpec, rate_columns
+from workbench.disclosure.spec import Count, Derived, Described, TableSpec, rate_columns
 from workbench.errors import WorkbenchError
 from workbench.hotspots.gistar import gistar
 from workbench.hotspots.grids import count
+from workbench.hotspots.lisa import NOT_SIGNIFICANT
+from workbench.hotspots.results import Change, Lisa, frame_of
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["composite", "emerging_summary", "rank_areas", "top_zones"]
+__all__ = [
+    "LSOA_ZONE_COLUMNS",
+    "rank_note",
+    "change_summary",
+    "lsoa_zones",
+    "rate_zones",
+    "composite",
+    "emerging_summary",
+    "lisa_summary",
+    "rank_areas",
+    "top_zones",
+]
+
+
+#: The LSOA columns that hot spot tables and maps of LSOAs carry (pop-ups, top places).
+LSOA_ZONE_COLUMNS = ("lsoa_code", "lsoa_name", "population", "imd_decile", "geometry")
+
+
+def lsoa_zones(lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The study LSOAs with only :data:`LSOA_ZONE_COLUMNS` (code, name, population, decile).
+
+    Zones for :func:`workbench.deprivation.count_by_lsoa` and the LSOA hot spot statistics:
+    the maps' pop-ups and the tables then carry no other column.
+    """
+    _need(lsoas, list(LSOA_ZONE_COLUMNS), "lsoa_zones")
+    return lsoas[list(LSOA_ZONE_COLUMNS)]
+
+
+def rate_zones(counts: gpd.GeoDataFrame, *, per: float = 10_000) -> gpd.GeoDataFrame:
+    """``counts`` with ``rate`` = count / population x ``per`` (NaN where the population is 0).
+
+    The value a local statistic of areas of different sizes should test (a count would find
+    the largest populations).
+    """
+    _need(counts, ["count", "population"], "rate_zones")
+    pop = pd.to_numeric(counts["population"], errors="coerce")
+    return counts.assign(rate=counts["count"] / pop.where(pop > 0) * per)
 
 
 def _need(df: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -44,6 +82,7 @@ def emerging_summary(result: pd.DataFrame, *, source: str = "open") -> Described
         are not people) and ``offences`` (sum of ``total`` over those cells: a count), most
         cells first (ties keep category order of first appearance sorted by name).
     """
+    result = frame_of(result)
     _need(result, ["category", "total"], "emerging_summary")
     table = (
         pd.DataFrame(result)
@@ -265,3 +304,131 @@ def rank_areas(
         source=source,
     )
     return Described(ranked, spec)
+
+
+def lisa_summary(
+    result: Lisa,
+    *,
+    code: str = "lsoa_code",
+    keep: tuple[str, ...] = ("lsoa_name", "imd_decile"),
+    value: str = "rate",
+    source: str = "open",
+) -> Described:
+    """The zones in a significant Local Moran cluster, cluster by cluster.
+
+    Parameters
+    ----------
+    result : Lisa
+        Output of :func:`workbench.hotspots.lisa` on zones with ``code``, ``keep``, ``count``
+        and the tested ``value`` column.
+    code, keep : str, tuple of str
+        Zone identifier and descriptive columns carried into the table.
+    value : str, default "rate"
+        The column LISA tested (shown beside the count it derives from).
+    source : {"open", "partnership"}, default "open"
+
+    Returns
+    -------
+    Described
+        ``cluster`` (High-High first, then Low-Low, High-Low, Low-High), ``code``, ``keep``,
+        ``count``, ``value`` (1 decimal), ``I`` (3), ``p`` (4; the FDR-adjusted p when the
+        result used FDR).
+        ``count`` is a count; ``value``, ``I`` and ``p`` derive from it (hidden with it);
+        zones not significant are left out (an incomplete dimension). The table's caption
+        should state the settings: :meth:`Lisa.settings` (weights, permutations, seed, FDR).
+    """
+    frame = result.frame
+    p_col = "p_fdr" if "p_fdr" in frame.columns else "p"
+    _need(frame, [code, *keep, "count", value, "cluster", "I", p_col], "lisa_summary")
+    order = {"High-High": 0, "Low-Low": 1, "High-Low": 2, "Low-High": 3}
+    sig = frame[frame["cluster"] != NOT_SIGNIFICANT]
+    table = (
+        pd.DataFrame(sig[["cluster", code, *keep, "count", value, "I", p_col]])
+        .rename(columns={p_col: "p"})
+        .assign(_order=lambda t: t["cluster"].map(order))
+        .sort_values(["_order", value], ascending=[True, False], kind="stable")
+        .drop(columns="_order")
+        .round({value: 1, "I": 3, "p": 4})
+        .reset_index(drop=True)
+    )
+    spec = TableSpec(
+        dims=(code,),
+        counts={"count": Count()},
+        derived={c: Derived(("count",)) for c in (value, "I", "p")},
+        safe=("cluster", *keep),
+        incomplete=(code,),
+        source=source,
+    )
+    return Described(table, spec)
+
+
+def change_summary(
+    result: Change,
+    *,
+    code: str = "lsoa_code",
+    keep: tuple[str, ...] = ("lsoa_name", "imd_decile"),
+    source: str = "open",
+) -> Described:
+    """The zones whose change between two periods is beyond the area-wide change.
+
+    Parameters
+    ----------
+    result : Change
+        Output of :func:`workbench.hotspots.change` on zones with ``code`` and ``keep``.
+    code, keep : str, tuple of str
+        Zone identifier and descriptive columns carried into the table.
+    source : {"open", "partnership"}, default "open"
+
+    Returns
+    -------
+    Described
+        ``direction`` ("increase" first), ``code``, ``keep``, ``count_before``,
+        ``count_after`` (counts), ``difference``, ``pct_change`` and ``p`` (derived from
+        both counts: hidden with them); only significant zones (an incomplete dimension),
+        largest absolute difference first. The test (a conditional binomial against the
+        area-wide share after, ``Change.p0``) is in :func:`workbench.hotspots.change`.
+    """
+    frame = result.frame
+    p_col = "p_fdr" if "p_fdr" in frame.columns else "p"
+    cols = [code, *keep, "count_before", "count_after", "difference", "pct_change", p_col]
+    _need(frame, [*cols, "direction", "significant"], "change_summary")
+    sig = frame[frame["significant"].to_numpy(bool)]
+    table = (
+        pd.DataFrame(sig[["direction", *cols]])
+        .rename(columns={p_col: "p"})
+        .assign(_size=lambda t: -t["difference"].abs())
+        .sort_values(["direction", "_size"], ascending=[False, True], kind="stable")
+        .drop(columns="_size")
+        .round({"pct_change": 1, "p": 4})
+        .reset_index(drop=True)
+    )
+    both = ("count_before", "count_after")
+    spec = TableSpec(
+        dims=(code,),
+        counts={"count_before": Count(), "count_after": Count()},
+        derived={
+            "difference": Derived(both),
+            "pct_change": Derived(both),
+            "p": Derived(both),
+            "direction": Derived(both),
+        },
+        safe=keep,
+        incomplete=(code,),
+        source=source,
+    )
+    return Described(table, spec)
+
+
+def rank_note(what: str, months_held: int, months: int = 12, per: float = 10_000) -> str:
+    """The caption of a :func:`rank_areas` table: the rate, its interval and the population.
+
+    Examples
+    --------
+    >>> rank_note("Anti-social behaviour", 11)[:60]
+    'Anti-social behaviour; rate per 10,000 residents over 11 of '
+    """
+    return (
+        f"{what}; rate per {per:,.0f} residents over {months_held} of the {months} months "
+        "(a month the police files lack is missing, not zero), exact Poisson below 10, Byar "
+        "from 10. Ward population = sum of LSOAs whose representative point is in the ward."
+    )

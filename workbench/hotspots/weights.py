@@ -60,7 +60,8 @@ def weights_with_label(
     -------
     (libpysal.graph.Graph, str)
         Binary graph (transformation "B", positional ids 0..n-1; ``.isolates`` lists zones
-        with no neighbour) and a label for ``attrs`` (e.g. "queen (fuzzy contiguity within 1 m)").
+        with no neighbour) and a label for the result's ``weights`` (e.g. "queen (fuzzy
+        contiguity within 1 m)").
     """
     n = len(zones)
     if knn is not None:
@@ -135,7 +136,7 @@ def _fuzzy_fallback(g: Graph, geoms: gpd.GeoSeries, snap: float, kind: str) -> G
 
 
 def describe_weights(weights: Any, k: int) -> str:
-    """A short text for ``attrs`` naming the weights used."""
+    """A short text for a result's ``weights`` naming the weights used."""
     if isinstance(weights, str):
         return f"knn k={k}" if weights == "knn" else weights
     if isinstance(weights, numbers.Real):

@@ -33,6 +33,7 @@ from workbench.indicators.compare import (
     spine_chart,
     trend_chart,
 )
+from workbench.indicators.force import district_funnel, district_rates
 from workbench.indicators.local import drug_outcomes, police_indicators, treatment_indicators
 from workbench.indicators.national import (
     NationalTables,
@@ -47,6 +48,8 @@ from workbench.indicators.pipeline import StudyIndicators, study_indicators
 from workbench.indicators.stopsearch import ethnic_group, publish_disparity, search_disparity
 
 __all__ = [
+    "district_rates",
+    "district_funnel",
     "CATALOGUE",
     "RULES",
     "Assessment",

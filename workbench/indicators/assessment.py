@@ -23,11 +23,14 @@ from workbench.indicators.local import months_covered
 __all__ = [
     "RULES",
     "SECTIONS",
+    "ALL_RECORDS",
     "six_month_windows",
     "six_month_comparison",
     "indicator_flags",
     "deprived_hot_spots",
     "candidate_priorities",
+    "period_end",
+    "data_currency",
     "read_commentary",
     "Assessment",
     "strategic_assessment",
@@ -55,6 +58,8 @@ RULES: dict[str, str] = {
     "year).",
 }
 
+#: The total row of :func:`six_month_comparison`: every police.uk record, ASB included.
+ALL_RECORDS = "All crime and anti-social behaviour"
 #: Columns of :func:`six_month_comparison` and :func:`deprived_hot_spots` (empty tables too).
 SIX_MONTH_COLUMNS = [
     "crime_type",
@@ -128,9 +133,11 @@ def six_month_comparison(
     Returns
     -------
     DataFrame
-        One row per crime type and ``All crime``: ``crime_type``, ``latest``, ``previous``,
-        ``year_earlier``, ``change_previous_pct``, ``p_previous``, ``change_year_pct``,
-        ``p_year``, and the windows as text in ``latest_months`` etc.
+        One row per crime type and the total :data:`ALL_RECORDS` (police.uk counts
+        anti-social behaviour among its records, so the total is named for what it holds):
+        ``crime_type``, ``latest``, ``previous``, ``year_earlier``, ``change_previous_pct``,
+        ``p_previous``, ``change_year_pct``, ``p_year``, and the windows as text in
+        ``latest_months`` etc.
     """
     windows = six_month_windows(months_covered(crimes, covered), end)
     if windows["latest"] is None:
@@ -142,9 +149,9 @@ def six_month_comparison(
             continue
         sel = crimes.loc[(crimes["month"] >= w[0]) & (crimes["month"] <= w[1]), "crime_type"]
         c = sel.value_counts().reindex(types, fill_value=0)
-        c["All crime"] = int(len(sel))
+        c[ALL_RECORDS] = int(len(sel))
         counts[key] = c
-    out = pd.DataFrame({"crime_type": [*types, "All crime"]})
+    out = pd.DataFrame({"crime_type": [*types, ALL_RECORDS]})
     for key in ("latest", "previous", "year_earlier"):
         out[key] = (
             counts[key].reindex(out["crime_type"]).to_numpy(float) if key in counts else np.nan
@@ -158,6 +165,63 @@ def six_month_comparison(
         ]
     for key, w in windows.items():
         out[f"{key}_months"] = "" if w is None else f"{w[0]} to {w[1]}"
+    return out
+
+
+def period_end(period: object) -> pd.Period | None:
+    """The last month of an indicator period label (None when the label is not recognised).
+
+    Examples
+    --------
+    >>> str(period_end("2018/19")), str(period_end("2018-19")), str(period_end("2016-2018"))
+    ('2019-03', '2019-03', '2018-12')
+    >>> str(period_end("2021-11 to 2022-10")), str(period_end("2019")), str(period_end("2017 - 19"))
+    ('2022-10', '2019-12', '2019-12')
+    """
+    text = str(period).strip()
+    m = re.fullmatch(r".*?(\d{4})-(\d{2}) to (\d{4})-(\d{2})", text)
+    if m:
+        return pd.Period(f"{m.group(3)}-{m.group(4)}", freq="M")
+    m = re.fullmatch(r"(\d{4}) - (\d{2})", text)
+    if m:  # Fingertips' pooled calendar years "2017 - 19"
+        return pd.Period(f"{m.group(1)[:2]}{m.group(2)}-12", freq="M")
+    m = re.fullmatch(r"(\d{4})\s*[/-]\s*(\d{2})", text)
+    if m:  # financial year 2018/19 or 2018-19: ends March of the second year
+        return pd.Period(f"{int(m.group(1)) + 1}-03", freq="M")
+    m = re.fullmatch(r"(\d{4})\s*-\s*(\d{4})", text)
+    if m:  # pooled calendar years
+        return pd.Period(f"{m.group(2)}-12", freq="M")
+    m = re.fullmatch(r"(\d{4})", text)
+    if m:
+        return pd.Period(f"{m.group(1)}-12", freq="M")
+    return None
+
+
+def data_currency(
+    comparison: pd.DataFrame, police_end: pd.Period | None, max_gap_months: int = 24
+) -> pd.DataFrame:
+    """Each indicator's latest period against the end of the police data.
+
+    Conventions
+    -----------
+    An indicator is **dated** when its latest period ends more than ``max_gap_months`` (two
+    years) before the last month of police data. Dated indicators are still shown, flagged,
+    and candidate priorities resting on them say so and are listed after the others.
+
+    Returns
+    -------
+    DataFrame
+        ``comparison`` with ``period_end`` (text, YYYY-MM), ``months_before_police`` and
+        ``dated`` (bool) added.
+    """
+    out = comparison.copy()
+    ends = [period_end(p) for p in out.get("latest_period", out.get("period", []))]
+    out["period_end"] = [str(e) if e is not None else "" for e in ends]
+    gaps = [
+        (police_end - e).n if e is not None and police_end is not None else np.nan for e in ends
+    ]
+    out["months_before_police"] = gaps
+    out["dated"] = [bool(g > max_gap_months) if not np.isnan(g) else False for g in gaps]
     return out
 
 
@@ -281,14 +345,25 @@ def candidate_priorities(
     }
     rows: list[dict[str, str]] = []
 
-    def add(rule: str, priority: str, evidence: str) -> None:
+    def add(rule: str, priority: str, evidence: str, dated: str = "") -> None:
         rows.append(
             {
                 "priority": priority,
                 "evidence": evidence,
+                "dated": dated,
                 "rule": rule,
                 "rule_text": RULES[rule].format(**fill),
+                "currency": "DATED" if dated else "current",
             }
+        )
+
+    def dated_note(r: pd.Series) -> str:
+        if not bool(r.get("dated", False)):
+            return ""
+        return (
+            f"DATED: the latest figure ({r['period']}, to {r['period_end']}) is "
+            f"{int(r['months_before_police'])} months older than the police data; check a "
+            "newer release before ranking this"
         )
 
     if comparison is not None and len(comparison):
@@ -297,7 +372,8 @@ def candidate_priorities(
                 "R1",
                 f"Reduce: {r['name']}",
                 f"{r['area']} {r['value']:.1f} (95% CI {r['lower']:.1f}-{r['upper']:.1f}) against "
-                f"England {r['england']:.1f}, {r['period']}",
+                f"England {r['england']:.1f}, {r['period']} ({r.get('measure', 'rate')})",
+                dated_note(r),
             )
         for _, r in comparison.loc[comparison["trend"] == "worsening"].iterrows():
             evidence = (
@@ -310,9 +386,9 @@ def candidate_priorities(
                 same[0]["rule"] += " + R2"
                 same[0]["rule_text"] += " " + RULES["R2"]
             else:
-                add("R2", f"Reverse the trend: {r['name']}", evidence)
+                add("R2", f"Reverse the trend: {r['name']}", evidence, dated_note(r))
     if six_months is not None and len(six_months):
-        s = six_months.loc[six_months["crime_type"] != "All crime"]
+        s = six_months.loc[six_months["crime_type"] != ALL_RECORDS]
         rise = s.loc[
             (s["change_year_pct"] >= min_rise) & (s["p_year"] < 0.05) & s["year_earlier"].notna()
         ].sort_values("change_year_pct", ascending=False)
@@ -346,7 +422,13 @@ def candidate_priorities(
                     f"{r['value']:.0f}% within target (95% CI {r['lower']:.0f}-{r['upper']:.0f}%; "
                     f"{int(r['count'])} of {int(r['denominator'])}), {r['period']}",
                 )
-    return pd.DataFrame(rows, columns=["priority", "evidence", "rule", "rule_text"])
+    for row in rows:  # the currency warning closes the evidence
+        dated = row.pop("dated")
+        row["evidence"] += f". {dated}" if dated else ""
+    out = pd.DataFrame(rows, columns=["priority", "evidence", "rule", "rule_text", "currency"])
+    # indicators older than the police data by more than two years are not ranked with the rest
+    order = out["currency"].eq("DATED").to_numpy()
+    return pd.concat([out.loc[~order], out.loc[order]], ignore_index=True)
 
 
 def read_commentary(path: str | Path | None) -> dict[str, str]:
@@ -418,12 +500,17 @@ class Assessment:
         return Described.of(frame, spec())
 
     def flag_table(self) -> pd.DataFrame:
-        """Indicators worse than England or worsening: name, area, period, value, England,
-        rating, trend and flag (an empty table with these columns when none is flagged)."""
-        cols = ["name", "area", "period", "value", "england", "rating", "trend", "flag"]
+        """Indicators worse than England or worsening: name, area, period, measure, value,
+        England, rating, trend, flag and currency (``DATED`` when the figure ends more than two
+        years before the police data; an empty table with these columns when none is flagged).
+        """
+        cols = ["name", "area", "period", "measure", "value", "england", "rating", "trend", "flag"]
         if self.flags.empty:
-            return pd.DataFrame(columns=cols)
-        return self.flags[cols].reset_index(drop=True)
+            return pd.DataFrame(columns=[*cols, "currency"])
+        out = self.flags.reindex(columns=cols).reset_index(drop=True)
+        dated = self.flags["dated"] if "dated" in self.flags else pd.Series(False, self.flags.index)
+        out["currency"] = np.where(dated.to_numpy(bool), "DATED", "current")
+        return out
 
     def comment(self, section: str) -> Any:
         """The analyst's commentary for ``section`` as safe HTML (raw HTML shown as text,
@@ -482,6 +569,15 @@ def strategic_assessment(
     for note in notes:
         logger.warning(note)
     comp = comparison if comparison is not None else pd.DataFrame()
+    if len(comp):
+        police_end = months_covered(crimes, covered).max() if len(crimes) else None
+        comp = data_currency(comp, police_end)
+        for _, r in comp.loc[comp["dated"]].iterrows():
+            notes.append(
+                f"{r['name']}: latest period {r['latest_period']} ends {r['period_end']}, "
+                f"{int(r['months_before_police'])} months before the police data end "
+                f"({police_end}); flagged DATED."
+            )
     flags = indicator_flags(comp) if len(comp) else comp
     wait_target = float(study.config.thresholds.get("wait_target_pct", 90.0))
     pri = candidate_priorities(

@@ -58,6 +58,12 @@ class Indicator:
         :data:`OPEN`, :data:`TEMPLATE` or :data:`NOT`.
     how : str
         The function that computes it, or why it cannot be computed.
+    rate_type : str
+        ``"crude"`` (count over population), ``"age-standardised"`` or ``"as published"``
+        (the publisher's value is shown); see :attr:`measure`.
+    fingertips_id : int or None
+        The OHID Fingertips indicator publishing it: when a Fingertips file of that ID has the
+        study's value, the published value is shown instead of the workbench's computation.
     """
 
     id: str
@@ -70,6 +76,18 @@ class Indicator:
     polarity: str
     computed: str
     how: str
+    rate_type: str = "crude"
+    fingertips_id: int | None = None
+
+    @property
+    def measure(self) -> str:
+        """What kind of figure the value is: ``"crude rate"``, ``"age-standardised rate"``,
+        ``"as published"``, ``"proportion"`` or ``"count"`` (shown beside every value)."""
+        if self.rate_type == "as published":
+            return "as published"
+        if self.per is not None:
+            return f"{self.rate_type} rate"
+        return {"%": "proportion", "count": "count"}.get(self.unit, self.unit)
 
     @property
     def per(self) -> int | None:
@@ -214,13 +232,16 @@ CATALOGUE: tuple[Indicator, ...] = (
         _NAT,
     ),
     Indicator(
-        "admissions_misuse",
-        "Hospital admissions for drug-related mental and behavioural disorders per 100,000",
+        "admissions_poisoning",
+        "Hospital admissions for poisoning by drugs per 100,000",
         "CDOF headline: reduce drug-related deaths and harm",
-        "Finished admissions with a primary or secondary diagnosis of drug-related mental and "
-        "behavioural disorders in a financial year / mid-year population of its first calendar "
-        "year x 100,000 (crude).",
-        "NHS Digital, Statistics on Drug Misuse",
+        "Finished admission episodes with a primary diagnosis of poisoning by drugs (NHS "
+        "Digital's 'poisoning by illicit drugs' measure) in a financial year / ONS mid-year "
+        "population of the year's first calendar year (mid-2018 for 2018/19) x 100,000; "
+        "crude rate (NHS Digital's published local rates are age-standardised). England = the "
+        "sum of the areas with a value (about 97% of NHS Digital's England total, 18,053 in "
+        "2018/19: admissions with no local authority of residence are not in any area).",
+        "NHS Digital, Statistics on Drug Misuse (repackaged file 'misuse')",
         "financial year",
         "per 100,000",
         "low is good",
@@ -228,11 +249,15 @@ CATALOGUE: tuple[Indicator, ...] = (
         _NAT,
     ),
     Indicator(
-        "admissions_poisoning_primary",
-        "Hospital admissions for drug poisoning (primary diagnosis) per 100,000",
+        "admissions_mbd_primary",
+        "Hospital admissions for drug-related mental and behavioural disorders (primary "
+        "diagnosis) per 100,000",
         "CDOF headline: reduce drug-related deaths and harm",
-        "As above, primary diagnosis of poisoning by drugs.",
-        "NHS Digital, Statistics on Drug Misuse",
+        "Finished admission episodes with a primary diagnosis of drug-related mental and "
+        "behavioural disorders (ICD-10 F11-F16, F18-F19) in a financial year / mid-year "
+        "population of the year's first calendar year x 100,000; crude. England = the sum of "
+        "the areas with a value (NHS Digital's England total 7,376 in 2018/19).",
+        "NHS Digital, Statistics on Drug Misuse (repackaged file 'primary')",
         "financial year",
         "per 100,000",
         "low is good",
@@ -240,11 +265,15 @@ CATALOGUE: tuple[Indicator, ...] = (
         _NAT,
     ),
     Indicator(
-        "admissions_poisoning_secondary",
-        "Hospital admissions for drug poisoning (secondary diagnosis) per 100,000",
+        "admissions_mbd_any",
+        "Hospital admissions for drug-related mental and behavioural disorders (primary or "
+        "secondary diagnosis) per 100,000",
         "CDOF headline: reduce drug-related deaths and harm",
-        "As above, secondary diagnosis of poisoning by drugs.",
-        "NHS Digital, Statistics on Drug Misuse",
+        "Finished admission episodes with a primary or secondary diagnosis of drug-related "
+        "mental and behavioural disorders in a financial year / mid-year population of the "
+        "year's first calendar year x 100,000; crude. England = the sum of the areas with a "
+        "value (England total 96,705 in 2018/19).",
+        "NHS Digital, Statistics on Drug Misuse (repackaged file 'secondary')",
         "financial year",
         "per 100,000",
         "low is good",
@@ -377,6 +406,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "low is good",
         TEMPLATE,
         "workbench.need.unmet_need (04_treatment notebook)",
+        fingertips_id=93517,
     ),
     Indicator(
         "continuity_of_care",
@@ -413,7 +443,8 @@ def indicator(indicator_id: str) -> Indicator:
 
 def catalogue() -> pd.DataFrame:
     """The catalogue as a table, one row per indicator (columns as :class:`Indicator`)."""
-    return pd.DataFrame([asdict(ind) for ind in CATALOGUE]).astype("string")
+    rows = [{**asdict(ind), "measure": ind.measure} for ind in CATALOGUE]
+    return pd.DataFrame(rows).astype("string")
 
 
 def catalogue_table() -> Described:

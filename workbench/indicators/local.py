@@ -15,6 +15,7 @@ from workbench.stats import proportion, rate
 __all__ = [
     "POLICE_INDICATORS",
     "CHARGED",
+    "PENDING",
     "months_covered",
     "twelve_month_windows",
     "police_indicators",
@@ -35,7 +36,9 @@ POLICE_INDICATORS: dict[str, tuple[tuple[str, ...], int]] = {
     ),
 }
 
-#: police.uk outcomes counted as "charged or summonsed" (offences brought to justice).
+#: police.uk outcomes that are not (yet) an outcome: left out of the charge share's denominator.
+PENDING = ("Under investigation", "Status update unavailable")
+#: police.uk outcomes counted as charged or summonsed (or a court outcome).
 CHARGED = (
     "Offender charged",
     "Suspect charged",
@@ -155,9 +158,9 @@ def drug_outcomes(
     -----------
     'Drugs' rows between ``start`` and ``end`` (default the latest 12 months with data). The
     share charged/summonsed = offences whose ``Last outcome category`` is in :data:`CHARGED` /
-    offences with an outcome recorded (blank outcomes are 'not recorded' and left out of the
-    denominator; "Under investigation" and "Status update unavailable" stay in it), with a
-    Wilson interval.
+    offences with an outcome: blank outcomes ('not recorded') and :data:`PENDING` ("Under
+    investigation", "Status update unavailable": no outcome yet) are left out of the
+    denominator, as docs/indicators.md says. Wilson interval.
 
     Returns
     -------
@@ -178,7 +181,7 @@ def drug_outcomes(
     outcome = outcome.mask(outcome.str.strip() == "", "(not recorded)")
     table = outcome.value_counts().rename_axis("outcome").reset_index(name="offences")
     table["share"] = table["offences"] / max(len(drugs), 1) * 100
-    recorded = outcome != "(not recorded)"
+    recorded = (outcome != "(not recorded)") & ~outcome.isin(PENDING)
     n = int(recorded.sum())
     x = int(outcome[recorded].isin(CHARGED).sum())
     if n == 0:

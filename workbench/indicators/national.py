@@ -21,10 +21,11 @@ from workbench.ledger import Ledger
 from workbench.loaders.areas import (
     MATCH,
     assign_regions,
-    read_area_long,
     read_area_names,
     read_area_wide,
+    read_fingertips,
     read_force_table,
+    read_merged_members,
     read_region_lists,
 )
 from workbench.stats import rate
@@ -34,10 +35,15 @@ __all__ = [
     "load_national",
     "pooled_rates",
     "annual_rates",
+    "financial_year",
+    "ADMISSIONS",
+    "SUSPECT",
     "force_rates",
     "area_values",
     "study_table_name",
     "long_values",
+    "fingertips_published",
+    "fingertips_polarity",
     "region_values",
     "ENGLAND",
     "VALUE_COLUMNS",
@@ -64,10 +70,16 @@ VALUE_COLUMNS = [
 LA_TABLES = (
     "deaths_misuse",
     "deaths_poisoning",
-    "admissions_misuse",
-    "admissions_poisoning_primary",
-    "admissions_poisoning_secondary",
+    "admissions_poisoning",
+    "admissions_mbd_primary",
+    "admissions_mbd_any",
 )
+#: The admissions tables (financial years labelled by their last year, :func:`annual_rates`).
+ADMISSIONS = LA_TABLES[2:]
+#: Label of the rows of a year that fails the consistency check of :func:`annual_rates`.
+SUSPECT = "SUSPECT"
+#: A year whose area counts correlate less than this with the year before is SUSPECT.
+SUSPECT_CORRELATION = 0.5
 #: Force table columns of the seizure indicators.
 SEIZURE_COLUMNS = {
     "seizures_all": "All drugs",
@@ -101,6 +113,7 @@ class NationalTables:
     names: pd.DataFrame | None = None
     long: list[pd.DataFrame] = field(default_factory=list)
     regions: pd.DataFrame | None = None
+    members: dict[str, list[str]] = field(default_factory=dict)
 
     def matches(self) -> pd.DataFrame:
         """How every area name of every LA table was matched to a code (one row per name)."""
@@ -138,11 +151,12 @@ def load_national(indicators: dict[str, Any], ledger: Ledger) -> NationalTables:
     if indicators.get("area_regions") and "population" in out.tables:
         lists = read_region_lists(indicators["area_regions"], ledger)
         out.regions = assign_regions(out.tables["population"]["area_name"].unique(), lists)
+        out.members = read_merged_members(indicators["area_regions"])
         missing = out.regions.loc[out.regions["region"].isna(), "area_name"].tolist()
         if missing:
             logger.warning("No region found for %d area(s): %s", len(missing), missing)
     for path in indicators.get("fingertips") or []:
-        out.long.append(read_area_long(path, ledger, kind="fingertips"))
+        out.long.append(read_fingertips(path, ledger))
     if indicators.get("seizures"):
         forces = (
             out.force_population["area_name"].unique().tolist()
@@ -273,6 +287,23 @@ def pooled_rates(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
 
 
+def financial_year(label: object) -> tuple[str, int]:
+    """A financial year labelled by its **last** calendar year: (``"2018/19"``, 2018).
+
+    The second item is the year of the matching ONS mid-year population (30 June falls in
+    the financial year's first calendar year).
+
+    Examples
+    --------
+    >>> financial_year("2019")
+    ('2018/19', 2018)
+    >>> financial_year(2020)
+    ('2019/20', 2019)
+    """
+    last = int(str(label).strip()[:4])
+    return f"{last - 1}/{last % 100:02d}", last - 1
+
+
 def annual_rates(
     counts: pd.DataFrame,
     population: pd.DataFrame,
@@ -280,39 +311,60 @@ def annual_rates(
     indicator: str,
     per: int = 100_000,
 ) -> pd.DataFrame:
-    """Rates of financial-year counts against the mid-year population of the first year.
+    """Rates of financial-year counts against the matching mid-year population.
 
     Conventions
     -----------
-    A financial year labelled ``"2019"`` is 2019/20 and is divided by the mid-2019
-    population. A blank (suppressed) area has no value. England = the sum of the areas with a
-    value over **their** population; when areas are blank the England row says how many were
-    left out (``note``). Years without a population are skipped.
+    The admissions tables label a financial year by its **last** calendar year (``"2019"`` =
+    2018/19, whose England total of admissions for poisoning by drugs is NHS Digital's 18,053);
+    see :func:`financial_year`. Each year is divided by the mid-year population of its first
+    calendar year (2018/19 by mid-2018), so the latest year of the table is kept as long as
+    that population exists. A blank (suppressed) area has no value. A year whose area counts
+    correlate (Pearson) less than :data:`SUSPECT_CORRELATION` with the year before is kept
+    but its rows' ``note`` starts with :data:`SUSPECT` and comparisons skip it: in the
+    repackaged poisoning file the year "2020" (2019/20) correlates r = 0.09 with 2018/19
+    (0.97 between 2017/18 and 2018/19; Kent 410 then 40), so its columns look shifted.
+    England = the sum of the areas with a value over **their** population; the England row's
+    ``note`` says how many areas that is and how many were blank. Years without a population
+    are skipped (logged).
 
     Returns
     -------
     DataFrame
-        :data:`VALUE_COLUMNS`; ``period`` as ``"2019/20"``.
+        :data:`VALUE_COLUMNS`; ``period`` as ``"2018/19"``.
     """
     pop = _population_by_year(population)
     frames = []
+    previous: pd.Series | None = None
     for label, grp in counts.groupby("period", sort=True):
-        year = int(label)
+        period, year = financial_year(label)
+        this = grp.set_index("area_name")["value"].astype(float)
+        suspect = ""
+        if previous is not None:
+            r = this.corr(previous.reindex(this.index))
+            if pd.notna(r) and r < SUSPECT_CORRELATION:
+                suspect = (
+                    f"{SUSPECT}: the areas' counts correlate r = {r:.2f} with the year before "
+                    "(about 0.9 or more between other years): the source's columns may be "
+                    "misaligned; not used for comparison"
+                )
+                logger.warning("%s %s: %s", indicator, period, suspect)
+        previous = this
         if year not in pop.index:
-            logger.info("%s %s: no population for %d; skipped", indicator, label, year)
+            logger.info("%s %s: no mid-%d population; skipped", indicator, period, year)
             continue
-        period = f"{year}/{(year + 1) % 100:02d}"
         names = grp["area_name"].tolist()
         denom = pop.loc[year].reindex(names).to_numpy(float)
         count = grp["value"].to_numpy(float)
         frames.append(
-            _rates(indicator, period, names, grp["area_code"].tolist(), count, denom, per)
+            _rates(indicator, period, names, grp["area_code"].tolist(), count, denom, per, suspect)
         )
         ok = ~np.isnan(count) & ~np.isnan(denom)
         blank = int((~ok).sum())
         note = f"sum of the {int(ok.sum())} areas with a value" + (
             f" ({blank} suppressed area(s) left out)" if blank else ""
         )
+        note = f"{suspect}; {note}" if suspect else note
         frames.append(
             _rates(
                 indicator,
@@ -403,11 +455,7 @@ def area_values(tables: NationalTables) -> pd.DataFrame:
         for key in ("deaths_misuse", "deaths_poisoning"):
             if key in tables.tables:
                 frames.append(pooled_rates(tables.tables[key], pop, eng, indicator=key))
-        for key in (
-            "admissions_misuse",
-            "admissions_poisoning_primary",
-            "admissions_poisoning_secondary",
-        ):
+        for key in ADMISSIONS:
             if key in tables.tables:
                 frames.append(annual_rates(tables.tables[key], pop, indicator=key))
     if tables.seizures is not None and tables.force_population is not None:
@@ -462,16 +510,114 @@ def region_values(values: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
 
 
-def long_values(long: pd.DataFrame, area_codes: Iterable[str], area_name: str) -> pd.DataFrame:
+def _headline(long: pd.DataFrame) -> pd.DataFrame:
+    """The headline rows of a long file: persons, no category breakdown (when it has them)."""
+    keep = pd.Series(True, index=long.index)
+    if "category_type" in long:
+        blank = long["category_type"].fillna("").str.strip().eq("")
+        if blank.any():
+            keep &= blank
+    if "sex" in long:
+        persons = long["sex"].fillna("").str.strip().str.lower().eq("persons")
+        if (persons & keep).any():
+            keep &= persons
+    left = int((~keep).sum())
+    if left:
+        logger.info("Fingertips: %d breakdown row(s) (sex, category) not compared", left)
+    return long.loc[keep]
+
+
+def fingertips_polarity(long: pd.DataFrame) -> str:
+    """The polarity of a Fingertips indicator, read from its published England ratings.
+
+    Conventions
+    -----------
+    Fingertips rates an indicator with a good direction "Better"/"Worse" and one without
+    "Higher"/"Lower". A row rated "Better" whose value is below England's (same period) means
+    low is good, above means high is good (likewise "Worse" the other way round). Without
+    Better/Worse ratings, or without England rows, the polarity is ``"no judgement"``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"area_code": ["E92000001", "E06000002"],
+    ...     "period": ["2019/20", "2019/20"], "value": [52.1, 41.1],
+    ...     "compared_to_england": ["Not compared", "Better"]})
+    >>> fingertips_polarity(df)
+    'low is good'
+    """
+    if "compared_to_england" not in long:
+        return "no judgement"
+    eng = long.loc[long["area_code"] == "E92000001"].set_index("period")["value"]
+    eng = eng[~eng.index.duplicated()]
+    votes = []
+    for _, r in long.iterrows():
+        rating = str(r["compared_to_england"]).strip().lower()
+        if rating not in ("better", "worse") or r["period"] not in eng.index:
+            continue
+        above = r["value"] > eng.loc[r["period"]]
+        votes.append("high is good" if above == (rating == "better") else "low is good")
+    if not votes:
+        return "no judgement"
+    if len(set(votes)) > 1:
+        logger.warning("Fingertips ratings disagree on the polarity; treated as no judgement")
+        return "no judgement"
+    return votes[0]
+
+
+def fingertips_published(
+    long: pd.DataFrame, area_codes: Iterable[str], area_name: str
+) -> pd.DataFrame:
+    """The published fields of a Fingertips file: polarity, rating and recent trend per row.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator``, ``area_name`` (named as :func:`long_values` names them), ``period``,
+        ``polarity`` (:func:`fingertips_polarity`, per indicator), ``published_rating``
+        ("Better", "Similar", "Worse", "Higher", "Lower"; blank when "Not compared"),
+        ``recent_trend`` (blank when "Cannot be calculated" or absent), ``lower_998``,
+        ``upper_998``.
+    """
+    df = _headline(long)
+    vals = long_values(df, area_codes, area_name, headline=False)
+    ids = df["indicator_id"] if "indicator_id" in df else pd.Series("", index=df.index)
+    polar = {i: fingertips_polarity(g) for i, g in df.groupby(ids.astype(str))}
+
+    def text(c: str, drop: tuple[str, ...]) -> pd.Series:
+        if c not in df:
+            return pd.Series("", index=df.index)
+        t = df[c].fillna("").astype(str).str.strip()
+        return t.mask(t.str.lower().isin(drop), "")
+
+    out = pd.DataFrame(
+        {
+            "indicator": ("fingertips_" + ids.astype(str)).str.rstrip("_"),
+            "area_name": vals["area_name"].to_numpy() if len(vals) == len(df) else np.nan,
+            "period": df["period"],
+            "polarity": ids.astype(str).map(polar),
+            "published_rating": text("compared_to_england", ("not compared", "")),
+            "recent_trend": text("recent_trend", ("cannot be calculated", "")),
+            "lower_998": df["lower_998"] if "lower_998" in df else np.nan,
+            "upper_998": df["upper_998"] if "upper_998" in df else np.nan,
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def long_values(
+    long: pd.DataFrame, area_codes: Iterable[str], area_name: str, *, headline: bool = True
+) -> pd.DataFrame:
     """Rows of a long (Fingertips) file as :data:`VALUE_COLUMNS`, with the published intervals.
 
     The indicator is ``fingertips_<Indicator ID>`` (``fingertips`` when the file has no ID
     column) and ``note`` its published name. Rows of the study's codes are named
     ``area_name``; England (E92000001) is named :data:`ENGLAND`; others keep their names.
-    Values, limits, counts and denominators are as published (not recomputed).
+    Values, limits, counts and denominators are as published (not recomputed). With
+    ``headline`` only persons rows without a category breakdown are kept (when a file has
+    them).
     """
     codes = set(area_codes)
-    df = long
+    df = _headline(long) if headline else long
     ids = df["indicator_id"] if "indicator_id" in df else pd.Series("", index=df.index)
     name = df["area_name"] if "area_name" in df else df["area_code"]
     name = name.where(~df["area_code"].isin(codes), area_name)
@@ -494,4 +640,6 @@ def long_values(long: pd.DataFrame, area_codes: Iterable[str], area_name: str) -
             "note": df["indicator_name"] if "indicator_name" in df else "",
         }
     )
-    return out.loc[out["value"].notna()].reset_index(drop=True)
+    if headline:
+        out = out.loc[out["value"].notna()]
+    return out.reset_index(drop=True)

@@ -10,12 +10,18 @@ import pandas as pd
 
 from workbench.disclosure.spec import Described
 from workbench.errors import ConfigError, WorkbenchError
-from workbench.indicators.compare import area_features, compare_with_england, similar_areas
+from workbench.indicators.compare import (
+    area_features,
+    compare_with_england,
+    similar_areas,
+    similar_method,
+)
 from workbench.indicators.local import drug_outcomes, police_indicators, treatment_indicators
 from workbench.indicators.national import (
     VALUE_COLUMNS,
     NationalTables,
     area_values,
+    fingertips_published,
     long_values,
     study_table_name,
 )
@@ -57,6 +63,18 @@ class StudyIndicators:
         Treatment indicator rows (also in ``values``), including breakdowns.
     ethnicity_population : Series or None
         Residents by ethnic group for stop and search rates.
+    published : DataFrame or None
+        Published fields of the Fingertips rows (polarity, rating, recent trend, 99.8% limits).
+    synthetic : tuple of str
+        Indicators computed from synthetic inputs (labelled SYNTHETIC wherever shown).
+    similar_method : str
+        How the similar-areas group was made (shown beside its table and charts).
+    force_districts : dict
+        Police-recorded indicator -> rates of every district of the force and the force area
+        (:func:`~workbench.indicators.force.district_rates`), when ``[indicators]
+        district_population`` is configured.
+    study_district : str or None
+        The study's district as the police download names it.
     """
 
     area: str
@@ -70,6 +88,58 @@ class StudyIndicators:
     outcomes: pd.DataFrame | None = None
     treatment: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VALUE_COLUMNS))
     ethnicity_population: pd.Series | None = None
+    published: pd.DataFrame | None = None
+    synthetic: tuple[str, ...] = ()
+    similar_method: str = ""
+    force_districts: dict[str, pd.DataFrame] = field(default_factory=dict)
+    study_district: str | None = None
+
+    def similar_figures(self, indicators: list[str] | tuple[str, ...]) -> dict[str, Any]:
+        """Funnel and ranked charts of the similar-areas group, for each of ``indicators``.
+
+        Each indicator is drawn for its latest period with an England value; the method of the
+        group (:attr:`similar_method`) is printed under each funnel. Indicators the study has
+        no value for are skipped (logged). Keys: ``similar_funnel_<id>``,
+        ``similar_ranked_<id>``.
+        """
+        from workbench.indicators.compare import ranked_chart, similar_funnel
+
+        if self.similar is None:
+            return {}
+        comp = self.comparison.set_index("indicator")
+        group = self.similar["area_name"]
+        out: dict[str, Any] = {}
+        for key in indicators:
+            if key not in comp.index:
+                logger.info("similar areas: the study has no %s", key)
+                continue
+            period = comp.loc[key, "period"]
+            out[f"similar_funnel_{key}"] = similar_funnel(
+                self.values, key, period, self.area, group, method=self.similar_method
+            )
+            out[f"similar_ranked_{key}"] = ranked_chart(self.values, key, period, self.area, group)
+        return out
+
+    def force_table(self) -> pd.DataFrame:
+        """The police-recorded indicators with their force-area comparison (name, value, note)."""
+        rows = self.comparison.loc[self.comparison["indicator"].isin(list(self.force_districts))]
+        return rows[["name", "period", "value", "lower", "upper", "note"]].reset_index(drop=True)
+
+    def district_figures(self) -> dict[str, Any]:
+        """Funnel plots of the force's districts, one per police-recorded indicator."""
+        from workbench.indicators.force import district_funnel
+        from workbench.indicators.local import POLICE_INDICATORS
+
+        who = self.study_district or self.area
+        return {
+            f"districts_funnel_{k}": district_funnel(v, who, per=POLICE_INDICATORS[k][1])
+            for k, v in self.force_districts.items()
+        }
+
+    @property
+    def has_synthetic(self) -> bool:
+        """True when a row of :attr:`comparison` comes from a synthetic input."""
+        return bool(len(self.comparison)) and bool(self.comparison["synthetic"].any())
 
     def described(self, part: str) -> Described:
         """One of the tables above with its disclosure description, ready to publish.
@@ -164,6 +234,11 @@ def study_indicators(study: Any) -> StudyIndicators:
     _check_names(cfg, tables, name if ind.get("table_area_name") else None, force)
     frames = [area_values(tables)] if tables.tables or tables.seizures is not None else []
     frames += [long_values(df, cfg.area_codes, area) for df in tables.long]
+    published = (
+        pd.concat([fingertips_published(df, cfg.area_codes, area) for df in tables.long])
+        if tables.long
+        else None
+    )
     population = float(study.lsoas["population"].sum())
     covered = study.coverage.observed
     frames.append(police_indicators(study.crimes, population, area_name=area, covered=covered))
@@ -205,11 +280,29 @@ def study_indicators(study: Any) -> StudyIndicators:
     if tables.regions is not None and name is not None:
         found = tables.regions.loc[tables.regions["area_name"] == name, "region"]
         region = None if found.empty or pd.isna(found.iloc[0]) else str(found.iloc[0])
-    comparison = compare_with_england(values, area, force=force, region=region)
+    synthetic = tuple(
+        sorted(set(treatment["indicator"]))
+        if any(
+            _is_synthetic(cfg, k) for k in ("treatment_outcomes", "waiting_times", "young_people")
+        )
+        else ()
+    )
+    comparison = compare_with_england(
+        values, area, force=force, region=region, published=published, synthetic=synthetic
+    )
     similar = None
+    method = ""
     if name is not None and "imd_average" in tables.tables and "population" in tables.tables:
         k = ind.get("similar_areas", 10)
-        similar = similar_areas(area_features(tables), name, k)
+        features = area_features(tables)
+        if name not in features.index:  # the study is itself a merged column of the tables
+            logger.warning("%s is a merged area of the national tables: kept for its group", name)
+            features = area_features(tables, keep_merged=True)
+        similar = similar_areas(features, name, k)
+        method = similar_method(tables, k)
+    force_districts, district = _force_comparators(study, values, area)
+    if force_districts:
+        comparison = _with_force(comparison, force_districts, district)
     eth = ind.get("ethnicity_population")
     eth_pop = read_group_population(eth, study.ledger, kind="ethnicity_population") if eth else None
     return StudyIndicators(
@@ -224,4 +317,79 @@ def study_indicators(study: Any) -> StudyIndicators:
         outcomes=outcomes,
         treatment=treatment,
         ethnicity_population=eth_pop,
+        published=published,
+        synthetic=synthetic,
+        similar_method=method,
+        force_districts=force_districts,
+        study_district=district,
     )
+
+
+def _force_comparators(
+    study: Any, values: pd.DataFrame, area: str
+) -> tuple[dict[str, pd.DataFrame], str | None]:
+    """Every police indicator's rate for each district of the force download (issue 22).
+
+    The whole download is read again without the study-area filter (a separate ledger: the
+    study's ledger already accounts for these files); districts come from police.uk's LSOA
+    names and their populations from ``[indicators] district_population``.
+    """
+    from workbench.indicators.force import district_of_lsoa, district_rates
+    from workbench.indicators.local import POLICE_INDICATORS
+    from workbench.ledger import Ledger
+    from workbench.loaders.police import read_street
+
+    path = study.config.indicators.get("district_population")
+    if not path:
+        return {}, None
+    pop = read_group_population(path, study.ledger, kind="district_population")
+    rows = read_street(study.config.file("police_street"), period=study.period, ledger=Ledger())
+    names = district_of_lsoa(study.crimes["lsoa_name"]).dropna()
+    district = str(names.mode().iloc[0]) if len(names) else area
+    out = {}
+    for key, (types, per) in POLICE_INDICATORS.items():
+        mine = values.loc[(values["indicator"] == key) & (values["area_name"] == area)]
+        if mine.empty:
+            continue
+        first, last = str(mine.sort_values("period")["period"].iloc[-1]).split(" to ")
+        out[key] = district_rates(
+            rows,
+            pop,
+            crime_types=types,
+            start=pd.Period(first, "M"),
+            end=pd.Period(last, "M"),
+            indicator=key,
+            per=per,
+        )
+    return out, district
+
+
+def _with_force(
+    comparison: pd.DataFrame, force: dict[str, pd.DataFrame], district: str | None
+) -> pd.DataFrame:
+    """The comparison's police rows with the force area and district rank in their note."""
+    from workbench.indicators.force import FORCE_AREA, against_force
+
+    out = comparison.copy()
+    for i, r in out.iterrows():
+        v = force.get(str(r["indicator"]))
+        if v is None or district not in set(v["area_name"]):
+            continue
+        f = v.loc[v["area_name"] == FORCE_AREA].iloc[0]
+        d = v.loc[v["area_name"] != FORCE_AREA].sort_values("value", ascending=False)
+        rank = list(d["area_name"]).index(district) + 1
+        rating = against_force(v, district, str(r["polarity"]))
+        out.at[i, "note"] = (
+            f"force area {f['value']:.1f} ({f['period']}): {district} {rating}; "
+            f"{rank} of {len(d)} districts (highest first)"
+        )
+    return out
+
+
+def _is_synthetic(cfg: Any, key: str) -> bool:
+    """True when the study's input file ``key`` is synthetic (``synthetic`` in its name)."""
+    from pathlib import Path
+
+    path = cfg.file(key)
+    paths = path if isinstance(path, list) else [path] if path else []
+    return any("synthetic" in Path(p).name.lower() for p in paths)

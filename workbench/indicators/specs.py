@@ -145,7 +145,7 @@ def six_months() -> TableSpec:
             "change_year_pct": Derived(("latest", "year_earlier")),
             "p_year": Derived(("latest", "year_earlier")),
         },
-        totals={"crime_type": "All crime"},
+        totals={"crime_type": "All crime and anti-social behaviour"},
         source="open",
         units={
             "change_previous_pct": "percent",

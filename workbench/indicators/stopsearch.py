@@ -14,6 +14,7 @@ from workbench.errors import WorkbenchError
 from workbench.stats import proportion, rate, z_value
 
 __all__ = [
+    "DRUG_SEARCH",
     "ETHNIC_GROUPS",
     "ethnic_group",
     "search_disparity",
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 #: The five Census 2021 high-level ethnic groups (the population denominators' groups).
 ETHNIC_GROUPS = ("White", "Asian", "Black", "Mixed", "Other")
+#: The police.uk ``Object of search`` of drug searches.
+DRUG_SEARCH = "Controlled drugs"
 #: Label of records whose ethnicity is not stated or not recognised.
 UNKNOWN = "Not stated / unknown"
 
@@ -76,6 +79,7 @@ def search_disparity(
     reference: str = "White",
     per: int = 1_000,
     conf: float = 0.95,
+    object_of_search: str | None = DRUG_SEARCH,
 ) -> Described:
     """Searches per ``per`` residents by ethnic group, the ratio to the reference group, outcomes.
 
@@ -87,8 +91,11 @@ def search_disparity(
       log-normal: ``exp(ln RR -/+ z sqrt(1/a + 1/b))`` with ``a``, ``b`` the two groups'
       search counts (populations treated as known without error, as the Home Office's
       disproportionality figures do). Undefined (missing) when either count is zero.
-    - "Linked" rate = searches whose outcome was linked to the object of the search / searches
-      where that field is recorded (``True`` or ``False``), Wilson interval, in %.
+    - Only searches whose ``Object of search`` is ``object_of_search`` count (default
+      "Controlled drugs": the drug searches a partnership watches; ``None`` for all searches);
+      the others are left out and logged.
+    - Find rate ("linked") = searches whose outcome was linked to the object of the search /
+      searches where that field is recorded (``True`` or ``False``), Wilson interval, in %.
     - Records whose ethnicity is not stated (or not recognised) get a row with counts but no
       rate: they have no population. The ``All`` row covers every record; its rate uses the
       total population of the groups.
@@ -121,6 +128,20 @@ def search_disparity(
             f"population must give residents for {', '.join(ETHNIC_GROUPS)} (with {reference!r}); "
             f"found {list(pop.index)}"
         )
+    if object_of_search is not None:
+        if "object_of_search" not in searches.columns:
+            raise WorkbenchError("search_disparity: the searches have no 'Object of search'")
+        obj = searches["object_of_search"].astype("string").str.strip().str.lower()
+        keep = obj.eq(object_of_search.lower()).fillna(False).astype(bool)
+        logger.info(
+            "Stop and search: %d of %d searches for %r kept (other objects left out)",
+            int(keep.sum()),
+            len(searches),
+            object_of_search,
+        )
+        searches = searches.loc[keep]
+        if searches.empty:
+            raise WorkbenchError(f"search_disparity: no searches for {object_of_search!r}")
     group = ethnic_group(searches[column])
     linked = (
         _linked(searches["outcome_linked"])
@@ -191,8 +212,9 @@ def publish_disparity(outputs: Any, table: Described, name: str = "stop_search_d
         name,
         table,
         note=(
-            "Searches per 1,000 residents by self-defined ethnic group (Census 2021 groups); "
-            "ratio to the White group with a log-normal 95% interval; linked = outcome linked "
-            "to the object of the search, among searches where it is recorded (Wilson 95%)."
+            "Drug searches (object of search 'Controlled drugs') per 1,000 residents by "
+            "self-defined ethnic group (Census 2021 groups); ratio to the White group with a "
+            "log-normal 95% interval; find rate (linked) = outcome linked to the object of the "
+            "search, among searches where it is recorded (Wilson 95%)."
         ),
     )

@@ -46,8 +46,20 @@ _SIGNATURES: dict[str, set[str]] = {
     "a police.uk stop and search file": {"type", "date", "object of search"},
     "a police.uk outcomes file": {"crime id", "month", "outcome type"},
     "an IMD 2019 file": {"lsoa code (2011)"},
+    "an IoD 2025 file (2021 LSOAs)": {
+        "lsoa code (2021)",
+        "index of multiple deprivation (imd) score",
+    },
     "a population file": {"total population: mid 2015 (excluding prisoners)"},
 }
+
+
+def _other_census_year(found: str, wanted: str) -> bool:
+    """True when two headers differ only in a census year (2011 / 2021): renaming one to the
+    other would join codes of one geography to another's data."""
+    years = re.compile(r"(?<!\d)(2011|2021|11|21)(?!\d)")
+    a, b = norm(found), norm(wanted)
+    return a != b and years.sub("#", a) == years.sub("#", b)
 
 
 def display_name(path: str | Path, member: str | None = None) -> str:
@@ -258,6 +270,12 @@ def match_columns(
     listed = ", ".join(repr(h) for h in header[:8]) + (" ..." if len(header) > 8 else "")
     if looks and looks != kind:
         fix = f"This looks like {looks}, not {kind}; check which [files] key names it."
+    elif close is not None and _other_census_year(close, col):
+        fix = (
+            f"{close!r} is on another census geography than {col!r}: do not rename it (the "
+            "codes differ); give the file of the right geography or join through the ONS "
+            "LSOA 2011 to 2021 lookup (lsoa_2011_2021_lookup)."
+        )
     elif close is not None and best >= 0.6:
         fix = f"Did you mean {close!r}? Rename that column to {col!r}."
     else:

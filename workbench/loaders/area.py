@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -40,8 +40,11 @@ class StudyArea:
     polygons : GeoDataFrame
         The study LSOAs (``lsoa_code``, geometry) in EPSG:27700, for point in polygon.
     lookup : DataFrame or None
-        ``from_code`` -> ``to_code`` (other census geography -> the boundaries' geography), from
-        an ONS LSOA 2011 to 2021 lookup, when the config names one.
+        ``from_code`` -> ``to_code`` with ``chgind`` (other census geography -> the boundaries'
+        geography), from an ONS LSOA 2011 to 2021 lookup, when the config names one.
+    all_polygons : GeoDataFrame or None
+        Every LSOA polygon of the boundary files (inside and outside the study), for the
+        best-fit part of a split code whose point is in none of its parts' polygons.
     vintage : str
         ``"2011"`` or ``"2021"``: the census geography of the boundaries.
     """
@@ -51,6 +54,7 @@ class StudyArea:
     polygons: gpd.GeoDataFrame
     lookup: pd.DataFrame | None = None
     vintage: str = "2011"
+    all_polygons: gpd.GeoDataFrame | None = None
 
     @cached_property
     def outline(self) -> shapely.Geometry:
@@ -66,7 +70,8 @@ def read_lsoa_2011_2021_lookup(
     """Read the ONS LSOA (2011) to LSOA (2021) lookup as ``from_code -> to_code`` pairs.
 
     The ONS file has ``LSOA11CD``, ``LSOA21CD`` and ``CHGIND`` (U unchanged, S split, M merged,
-    X complex). Pairs are oriented from the other geography to ``boundary_vintage``; one code can
+    X complex). Pairs are oriented from the other geography to ``boundary_vintage`` (columns
+    ``from_code``, ``to_code``, ``chgind``, ``from_vintage``); one code can
     map to several (split or merged areas), which the caller resolves by location.
     """
     name = display_name(path)
@@ -91,8 +96,12 @@ def read_lsoa_2011_2021_lookup(
     df = df[~blank]
     ledger.kept += len(df)
     src, dst = ("lsoa21cd", "lsoa11cd") if boundary_vintage == "2011" else ("lsoa11cd", "lsoa21cd")
-    out = df[[src, dst]].rename(columns={src: "from_code", dst: "to_code"}).drop_duplicates()
-    return out.reset_index(drop=True)
+    if "chgind" not in df:
+        df["chgind"] = ""
+    df["chgind"] = df["chgind"].fillna("").astype(str).str.strip().str.upper()
+    out = df[[src, dst, "chgind"]].rename(columns={src: "from_code", dst: "to_code"})
+    out["from_vintage"] = "2011" if src == "lsoa11cd" else "2021"  # for the ledger's wording
+    return out.drop_duplicates(["from_code", "to_code"]).reset_index(drop=True)
 
 
 @lru_cache(maxsize=16)
@@ -198,6 +207,9 @@ def assign_area(
         note for kept rows whose code was matched or placed by location ("" = none).
     """
     codes = codes.astype("string")
+    if area.lookup is not None and "chgind" not in area.lookup:
+        # a lookup without CHGIND (from_code -> to_code pairs only): change type unknown
+        area = replace(area, lookup=area.lookup.assign(chgind=""))
     reason = pd.Series("", index=codes.index, dtype=object)
     note = pd.Series("", index=codes.index, dtype=object)
     out = codes.copy()
@@ -211,29 +223,23 @@ def assign_area(
     rest = ~in_study
     candidates: pd.Series | None = None
     other = rest & ~known & ~blank_all
+    if area.lookup is not None:
+        # rows whose code is a study code: counted by path (a per-month ledger line)
+        direct = np.flatnonzero(in_study)
+        if len(direct):
+            unchanged = set(area.lookup.loc[area.lookup["chgind"] == "U", "from_code"])
+            is_u = codes.iloc[direct].isin(unchanged).fillna(False).to_numpy(bool)
+            note.iloc[direct[is_u]] = NOTE_UNCHANGED
+            note.iloc[direct[~is_u]] = NOTE_DIRECT.format(vintage=area.vintage)
     if area.lookup is not None and other.any():
-        lk = area.lookup
-        sub = codes[other]
-        present = sub.isin(lk["from_code"]).fillna(False)
-        if present.any():
-            uniq = pd.Index(sub[present].unique())
-            grouped = lk[lk["from_code"].isin(uniq)].groupby("from_code")["to_code"].agg(list)
-            single = grouped[grouped.str.len() == 1].str[0]
-            multi = grouped[grouped.str.len() > 1]
-            mapped = sub[present].map(single)
-            ok = mapped.notna()
-            idx_ok = mapped.index[ok]
-            new = mapped[ok].astype("string")
-            pos = codes.index.get_indexer(idx_ok)
-            inside = new.isin(area.codes).to_numpy(bool)
-            out.iloc[pos[inside]] = new[inside].to_numpy()
-            note.iloc[pos[inside]] = NOTE_LOOKUP
-            rest[pos[inside]] = False
-            kind[pos[~inside]] = "neighbour"
-            candidates = sub[present].map(multi).dropna()
-            kind[codes.index.get_indexer(candidates.index)] = "split"
-            if len(candidates):
-                logger.info("%d row(s) have a code split/merged in the lookup", len(candidates))
+        sel = np.flatnonzero(other & codes.isin(area.lookup["from_code"]).fillna(False).to_numpy())
+        if len(sel):
+            new_code, why, text = _through_lookup(codes.iloc[sel], lonlat, sel, area)
+            out.iloc[sel] = new_code
+            reason.iloc[sel] = why
+            note.iloc[sel] = text
+            rest[sel] = False
+            kind[sel] = "lookup"
         # unmatched codes on the boundaries' geography are LSOAs of other districts
         sel = np.flatnonzero(other & (kind == "unknown"))
         kind[sel[_same_vintage(codes.iloc[sel], area.vintage)]] = "neighbour"
@@ -242,6 +248,7 @@ def assign_area(
         sel = np.flatnonzero(other)
         kind[sel[_other_vintage(codes.iloc[sel], area.vintage)]] = "vintage"
         kind[sel[_same_vintage(codes.iloc[sel], area.vintage)]] = "neighbour"
+    candidates = None
     if rest.any():
         sel = np.flatnonzero(rest)
         idx = codes.index[sel]
@@ -268,6 +275,145 @@ def assign_area(
         reason.iloc[sel[~inside]] = REASONS["outside_area"]
         reason.iloc[sel[inside & neighbour]] = REASONS["neighbour_inside"]
     return out, reason, note
+
+
+NOTE_UNCHANGED = "LSOA code unchanged 2011-2021 (lookup U): placed by its code"
+NOTE_DIRECT = "LSOA code of a study LSOA ({vintage} geography): placed by its code"
+_CHG = {"U": "unchanged", "S": "split", "M": "merged", "X": "irregular"}
+
+
+def _path_note(from_vintage: str, chg: str, how: str) -> str:
+    """The ledger note of one path through the lookup, e.g. ``"2011 LSOA code split (S) in
+    2021: placed by its point among its parts"``."""
+    to = "2021" if from_vintage == "2011" else "2011"
+    what = _CHG.get(chg, "changed")
+    tag = f" ({chg})" if chg in _CHG else ""
+    return f"{from_vintage} LSOA code {what}{tag} in {to}: {how}"
+
+
+def _through_lookup(
+    codes: pd.Series,
+    lonlat: tuple[np.ndarray, np.ndarray] | None,
+    sel: np.ndarray,
+    area: StudyArea,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Place rows whose code is on the other census geography through the ONS lookup.
+
+    The vintage rule (docs/loaders.md, "One attribution rule across LSOA vintages"):
+
+    * one candidate (unchanged U, merged M, or the single parent of a split S code seen from
+      2021 to 2011): **by code**;
+    * several candidates (a split S code from 2011 to 2021, a merge seen the other way): **by
+      the row's point** among the candidates' study polygons, else the **best-fit** candidate:
+      the candidate polygon (of all boundary files) nearest to the point;
+    * irregular (X): **by the point** in the study's polygons.
+
+    A result outside the study drops the row ("LSOA code of a neighbouring district; point
+    inside ..." when the point is inside the study's polygons, else "outside the study area").
+    Each path is its own ledger note, so the ledger counts every path per file (month).
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray)
+        New code (object, None when dropped), drop reason ("" = keep) and note, per row.
+    """
+    lk = area.lookup
+    if "from_vintage" in lk and len(lk):
+        frm = str(lk["from_vintage"].iloc[0])
+    else:
+        frm = "2021" if area.vintage == "2011" else "2011"
+    uniq = pd.Index(codes.unique())
+    sub = lk[lk["from_code"].isin(uniq)]
+    cands = sub.groupby("from_code")["to_code"].agg(list)
+    chg = sub.groupby("from_code")["chgind"].agg(lambda v: "X" if "X" in set(v) else v.iloc[0])
+    n = len(codes)
+    new = np.full(n, None, dtype=object)
+    why = np.full(n, "", dtype=object)
+    note = np.full(n, "", dtype=object)
+    code_arr = codes.astype(str).to_numpy()
+    c_list = cands.reindex(code_arr).to_numpy()
+    c_chg = chg.reindex(code_arr).fillna("").to_numpy()
+    single = np.array([len(c) == 1 for c in c_list], dtype=bool)
+    irregular = c_chg == "X"
+    by_code = single & ~irregular
+    if by_code.any():
+        tgt = np.array([c[0] for c in c_list[by_code]], dtype=object)
+        new[by_code] = tgt
+        for ch in np.unique(c_chg[by_code]):
+            m = by_code & (c_chg == ch)
+            note[m] = _path_note(frm, ch, "placed by its code")
+    need_point = ~by_code
+    located = pd.Series(pd.NA, index=pd.RangeIndex(n), dtype="string")
+    if need_point.any():
+        where = np.flatnonzero(need_point)
+        located.iloc[where] = _locate(lonlat, sel[where], pd.RangeIndex(n)[where], area).to_numpy()
+    for i in np.flatnonzero(irregular):
+        if pd.notna(located.iloc[i]):
+            new[i] = located.iloc[i]
+            note[i] = _path_note(frm, "X", "placed by its point")
+    multi = need_point & ~irregular
+    anywhere = _locate_all(lonlat, sel, np.flatnonzero(multi), area)
+    for i in np.flatnonzero(multi):
+        options = list(c_list[i])
+        here = located.iloc[i]
+        if pd.isna(here) or here not in options:
+            here = anywhere.get(i)  # a part outside the study (the row is then dropped)
+        if here is not None and here in options:
+            new[i] = here
+            note[i] = _path_note(frm, c_chg[i], "placed by its point among its parts")
+            continue
+        if area.all_polygons is None and pd.isna(located.iloc[i]):
+            continue  # only the study's polygons are known and the point is outside them
+        new[i] = _best_fit(options, lonlat, sel[i], area)
+        note[i] = _path_note(frm, c_chg[i], "point in none of its parts; best-fit part")
+    placed = np.array([v is not None for v in new], dtype=bool)
+    in_study = placed & np.isin(new.astype(str), list(area.codes))
+    out_rows = ~in_study
+    if out_rows.any():
+        inside = _inside(lonlat, sel[out_rows], area)
+        reasons = np.where(inside, REASONS["neighbour_inside"], REASONS["outside_area"])
+        why[out_rows] = reasons
+        note[out_rows] = ""
+        new[out_rows] = None
+    return new, why, note
+
+
+def _locate_all(
+    lonlat: tuple[np.ndarray, np.ndarray] | None,
+    sel: np.ndarray,
+    rows: np.ndarray,
+    area: StudyArea,
+) -> dict[int, str]:
+    """The LSOA of every boundary file (inside or outside the study) holding each row's point,
+    for the rows given (positions into ``sel``); rows in no polygon are left out."""
+    if lonlat is None or area.all_polygons is None or not len(rows):
+        return {}
+    x, y = to_bng_xy(lonlat[0][sel[rows]], lonlat[1][sel[rows]])
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return {}
+    pts = gpd.GeoSeries(shapely.points(x[ok], y[ok]), index=rows[ok], crs=BNG)
+    found = locate_points(pts, area.all_polygons[["lsoa_code", "geometry"]], "lsoa_code")
+    return {int(i): str(v) for i, v in found.items() if pd.notna(v)}
+
+
+def _best_fit(
+    options: list[str],
+    lonlat: tuple[np.ndarray, np.ndarray] | None,
+    row: int,
+    area: StudyArea,
+) -> str:
+    """The candidate LSOA whose polygon (any boundary file) is nearest to the row's point;
+    the first candidate of the study (else the first) when no candidate polygon is known."""
+    polys = area.all_polygons if area.all_polygons is not None else area.polygons
+    known = polys[polys["lsoa_code"].isin(options)]
+    if lonlat is not None and len(known):
+        x, y = to_bng_xy(np.array([lonlat[0][row]]), np.array([lonlat[1][row]]))
+        if np.isfinite(x[0]) and np.isfinite(y[0]):
+            d = shapely.distance(known.geometry.to_numpy(), shapely.Point(x[0], y[0]))
+            return str(known["lsoa_code"].iloc[int(np.argmin(d))])
+    inside = [o for o in options if o in area.codes]
+    return sorted(inside or options)[0]
 
 
 #: Notes for rows kept because their point is inside the study, by what their code was.

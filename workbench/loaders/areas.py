@@ -29,10 +29,12 @@ __all__ = [
     "match_area_names",
     "read_area_wide",
     "read_area_long",
+    "read_fingertips",
     "read_force_table",
     "name_matches",
     "read_group_population",
     "read_region_lists",
+    "read_merged_members",
     "assign_regions",
 ]
 
@@ -277,22 +279,36 @@ _LONG_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "value": ("value", "obs_value", "observation"),
     "lower_95": ("lower ci 95.0 limit", "lower_95", "lower ci 95 limit"),
     "upper_95": ("upper ci 95.0 limit", "upper_95", "upper ci 95 limit"),
+    "lower_998": ("lower ci 99.8 limit", "lower_998"),
+    "upper_998": ("upper ci 99.8 limit", "upper_998"),
     "count": ("count",),
     "denominator": ("denominator",),
-    "compared_to_england": ("compared to england value or percentiles",),
+    "sex": ("sex",),
+    "age": ("age",),
+    "category_type": ("category type", "category_type"),
+    "category": ("category",),
+    "value_note": ("value note", "value_note"),
+    "recent_trend": ("recent trend", "recent_trend"),
+    "compared_to_england": (
+        "compared to england value or percentiles",
+        "compared to england",
+        "compared_to_england",
+    ),
 }
 _LONG_REQUIRED = ("area_code", "period", "value")
-_LONG_NUMBERS = ("value", "lower_95", "upper_95", "count", "denominator")
+_LONG_NUMBERS = ("value", "lower_95", "upper_95", "lower_998", "upper_998", "count", "denominator")
 
 
 def read_area_long(path: str | Path, ledger: Ledger, *, kind: str) -> pd.DataFrame:
     """Read a long area table (Fingertips or ONS download: area code, period, value).
 
     Recognised headers (case ignored): Fingertips' ``Indicator ID``, ``Indicator Name``,
-    ``Area Code``, ``Area Name``, ``Area Type``, ``Time period``, ``Value``,
-    ``Lower CI 95.0 limit``, ``Upper CI 95.0 limit``, ``Count``, ``Denominator``,
-    ``Compared to England value or percentiles``; or simply ``area_code``, ``period``,
-    ``value``.
+    ``Area Code``, ``Area Name``, ``Area Type``, ``Sex``, ``Age``, ``Category Type``,
+    ``Category``, ``Time period``, ``Value``, ``Lower/Upper CI 95.0 limit``, ``Lower/Upper CI
+    99.8 limit``, ``Count``, ``Denominator``, ``Value note``, ``Recent Trend``, ``Compared to
+    England value or percentiles`` (the long download and the API's ``all_data_by_indicator``
+    CSV share these); or simply ``area_code``, ``period``, ``value``. Rows differing only in
+    sex, age or category are kept apart.
 
     Returns
     -------
@@ -344,13 +360,28 @@ def read_area_long(path: str | Path, ledger: Ledger, *, kind: str) -> pd.DataFra
     for c in _LONG_NUMBERS:
         if c in out:
             out[c] = to_number(out[c], name, cols[c])
-    key = [c for c in ("indicator_id", "area_code", "period") if c in out]
+    key = [
+        c
+        for c in ("indicator_id", "area_code", "period", "sex", "age", "category_type", "category")
+        if c in out
+    ]
     dup = out.duplicated(key)
     entry.drop(REASONS["duplicate"], int(dup.sum()))
     out = out.loc[~dup].reset_index(drop=True)
     entry.kept = len(out)
     text = [c for c in out.columns if c not in _LONG_NUMBERS]
     return out.astype({c: "string" for c in text})
+
+
+def read_fingertips(path: str | Path, ledger: Ledger) -> pd.DataFrame:
+    """Read a Fingertips download (long CSV or the API's ``all_data_by_indicator`` CSV).
+
+    The published value, 95% and 99.8% limits, count, denominator, recent trend and
+    "Compared to England" rating are kept as published (:func:`read_area_long`, kind
+    ``"fingertips"``); :func:`workbench.indicators.national.fingertips_published` reads the
+    polarity from the published ratings.
+    """
+    return read_area_long(path, ledger, kind="fingertips")
 
 
 def read_force_table(
@@ -495,6 +526,35 @@ def read_region_lists(path: str | Path, ledger: Ledger) -> pd.DataFrame:
     if not rows:
         raise DataError(name, "'## <Region>' headings over Markdown tables of areas", found="none")
     return pd.DataFrame(rows, columns=["key", "region", "kind"]).drop_duplicates(["key", "kind"])
+
+
+def read_merged_members(path: str | Path) -> dict[str, list[str]]:
+    """The local authorities of each merged location of the repackager's Markdown lists.
+
+    In each table a ``Merged location`` cell names the location of its row and of the rows
+    below it whose cell is blank (a location of two authorities spans two rows). Keys are
+    :func:`normalise_area_name` of the merged location; a key with two or more authorities
+    is a merged area that no partnership corresponds to ("Leicestershire & Rutland",
+    "Cheshire", "East Berkshire"). The file is the one :func:`read_region_lists` reads (its
+    ledger entry is made there).
+    """
+    members: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            current = None
+            continue
+        if not line.startswith("|"):
+            continue
+        cells = [c.strip().replace("\ufeff", "") for c in line.strip().strip("|").split("|")]
+        if len(cells) < 4 or set("".join(cells)) <= set("-: ") or cells[-1] == "Merged location":
+            continue
+        la, merged = cells[-2], cells[-1]
+        if merged:
+            current = normalise_area_name(merged)
+        if current is not None and la and la not in members.setdefault(current, []):
+            members[current].append(la)
+    return members
 
 
 def assign_regions(names: Iterable[str], regions: pd.DataFrame) -> pd.DataFrame:

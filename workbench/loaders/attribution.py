@@ -21,7 +21,7 @@ import shapely
 
 from workbench.geo import locate_points
 
-__all__ = ["Attribution", "attribute_points", "ATTRIBUTION_COLUMNS"]
+__all__ = ["Attribution", "attribute_points", "ATTRIBUTION_COLUMNS", "paths_by_month"]
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,8 @@ def attribute_points(
     lsoas : GeoDataFrame
         The study LSOAs: ``lsoa_code``, ``lad_code``, ``imd_decile``, polygons (EPSG:27700).
     wards : GeoDataFrame, optional
-        Study wards: ``ward_code``, polygons.
+        Study wards: ``ward_code``, polygons. When ``lsoas`` has a ``ward_code`` column (the
+        ONS LSOA to ward best-fit lookup), each row takes its LSOA's ward instead.
     layer : str
         Name used in the returned :class:`Attribution` and the log.
 
@@ -141,7 +142,12 @@ def attribute_points(
             pd.Series(codes).map(lsoa_info["imd_decile"]).to_numpy(object), dtype="Int64"
         )
     no_ward = 0
-    if wards is not None and len(wards):
+    if "ward_code" in lsoa_info:
+        # wards from the ONS best-fit lookup: the ward of the row's LSOA (not by point)
+        ward_of = pd.Series(codes).map(lsoa_info["ward_code"].astype("string"))
+        out["ward_code"] = pd.array(ward_of.to_numpy(object), dtype="str")
+        no_ward = int(ward_of.isna().sum())
+    elif wards is not None and len(wards):
         ward = _locate_distinct(out.geometry, wards[["ward_code", "geometry"]], "ward_code")
         out["ward_code"] = ward.astype("str")
         no_ward = int(ward.isna().sum())
@@ -166,3 +172,34 @@ def attribute_points(
     if lost:
         logger.warning("%s: %d row(s) in no study LSOA by code or point", layer, lost)
     return out, result
+
+
+def paths_by_month(entries: list) -> pd.DataFrame:
+    """Police rows per month and attribution path, from the ledger (``FileLedger.by_month``).
+
+    Parameters
+    ----------
+    entries : list of FileLedger
+        The police street files' ledgers.
+
+    Returns
+    -------
+    DataFrame
+        One row per month: ``read``, ``kept``, ``dropped`` and one column per attribution path
+        (the ledger notes of kept rows: "LSOA code of a study LSOA (2021 geography): placed
+        by its code", "2011 LSOA code split (S) in 2021: placed by its point among its
+        parts", ...), zeros where a path was not used. ``read = kept + dropped`` in every
+        row, and the path columns add up to ``kept`` when every kept row has a path.
+    """
+    rows: dict[str, dict[str, int]] = {}
+    for fl in entries:
+        for month, led in getattr(fl, "by_month", {}).items():
+            row = rows.setdefault(month, {"read": 0, "kept": 0, "dropped": 0})
+            row["read"] += led["read"]
+            row["kept"] += led["kept"]
+            row["dropped"] += sum(led["dropped"].values())
+            for note, n in led["notes"].items():
+                row[note] = row.get(note, 0) + n
+    out = pd.DataFrame.from_dict(rows, orient="index").fillna(0).astype("int64")
+    out.index.name = "month"
+    return out.sort_index()

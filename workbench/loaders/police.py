@@ -731,6 +731,39 @@ class _Reasons:
                 fl.drop(label, int(n))
 
 
+def _record_by_month(
+    month: pd.Series,
+    src: np.ndarray,
+    r: _Reasons,
+    note_code: np.ndarray,
+    notes: np.ndarray,
+    entries: list[FileLedger],
+) -> None:
+    """The ledger per month of each source (``FileLedger.by_month``): rows read, kept, dropped
+    by reason and the attribution path of each kept row (its note), so that a month coded to
+    2011 LSOAs, a mixed month and a 2021-coded month each show how every row was placed."""
+    key = month.astype("string").fillna("unparseable").to_numpy(object)
+    frame = pd.DataFrame(
+        {"src": src, "month": key, "code": r.code, "note": np.asarray(note_code, dtype=np.int64)}
+    )
+    labels = np.array(r.labels, dtype=object)
+    texts = np.append(np.asarray(notes, dtype=object), "")  # -1 (no note) -> ""
+    for (s, m), g in frame.groupby(["src", "month"], sort=True):
+        kept = g["code"].to_numpy() == 0
+        dropped = pd.Series(labels[g["code"].to_numpy()[~kept]]).value_counts()
+        noted = pd.Series(texts[g["note"].to_numpy()[kept]]).value_counts()
+        led = entries[int(s)].by_month.setdefault(
+            str(m), {"read": 0, "kept": 0, "dropped": {}, "notes": {}}
+        )  # accumulated: the engines call the loader's rules once per batch
+        led["read"] += len(g)
+        led["kept"] += int(kept.sum())
+        for k, v in dropped.items():
+            led["dropped"][str(k)] = led["dropped"].get(str(k), 0) + int(v)
+        for k, v in noted.items():
+            if k != "":
+                led["notes"][str(k)] = led["notes"].get(str(k), 0) + int(v)
+
+
 def _filter(
     df: pd.DataFrame,
     entries: list[FileLedger],
@@ -837,6 +870,8 @@ def _filter(
             for fl, n in zip(entries, counts, strict=True):
                 fl.note(what_note, int(n))
     r.record(df["_src"].to_numpy(), entries)
+    if street and new_codes is not None:
+        _record_by_month(df["month"], df["_src"].to_numpy(), r, t, notes, entries)
     keep = r.keep
     rows = np.flatnonzero(keep)
     n_rows = len(df)

@@ -22,7 +22,12 @@ from workbench.loaders._io import (
     to_number,
 )
 
-__all__ = ["read_population"]
+__all__ = [
+    "read_population",
+    "census_ethnic_groups",
+    "population_source",
+    "CENSUS_ETHNIC_GROUPS",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +53,11 @@ _TOTAL = [
     "All ages",
     "total_population",
     "Population",
+    "Census 2021: All usual residents",
+    "All usual residents",
 ]
+#: ONS code and name headers such as ``LAD24CD`` / ``WD24NM``: identifiers, never counts.
+_ONS_ID = re.compile(r"[a-z]+\d{2}(?:cd|nm)")
 _SKIP = {
     "la",
     "lad",
@@ -63,13 +72,28 @@ _SKIP = {
     "la code (2021 boundaries)",
     "la name (2021 boundaries)",
     "lsoa name",
+    "lad24cd",
+    "lad24nm",
+}
+
+#: Census 2021 TS021 broad ethnic groups (headers as published by nomis / the ONS bulk file,
+#: after "ethnic group: ") -> the short names used in the representation tables.
+CENSUS_ETHNIC_GROUPS = {
+    "asian, asian british or asian welsh": "Asian",
+    "black, black british, black welsh, caribbean or african": "Black",
+    "mixed or multiple ethnic groups": "Mixed",
+    "white": "White",
+    "other ethnic group": "Other",
 }
 
 
 def _band_name(header: str) -> str:
     """``'F0 to 15'`` -> ``'pop_f0_to_15'``; text after ':' and in brackets is dropped."""
-    text = norm(header).split(":")[0]
-    text = re.sub(r"\(.*?\)", "", text)
+    full = norm(header)
+    group = full.split(":", 1)[1].strip() if ":" in full else ""
+    if "ethnic group" in full.split(":")[0] and group in CENSUS_ETHNIC_GROUPS:
+        return "pop_ethnic_" + CENSUS_ETHNIC_GROUPS[group].lower()
+    text = re.sub(r"\(.*?\)", "", full.split(":")[0])
     return "pop_" + re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
@@ -129,6 +153,14 @@ def read_population(
         and norm(h) not in _SKIP
         and "name" not in norm(h)
         and "code" not in norm(h)
+        and not _ONS_ID.fullmatch(norm(h))  # LAD24CD, LSOA21NM (issue 23: Census 2021 files)
+    }
+    # headers that differ only after ':' (Census 2021 "ethnic group: White", "...: Asian")
+    # keep that text, so that no two columns get one name (issue 23)
+    seen = list(bands.values())
+    bands = {
+        h: (b if seen.count(b) == 1 else "pop_" + re.sub(r"[^a-z0-9]+", "_", norm(h)).strip("_"))
+        for h, b in bands.items()
     }
     usecols = {**cols, **bands}
     df = read_csv(
@@ -182,3 +214,65 @@ def read_population(
             )
     fl.kept = len(df)
     return df.reset_index(drop=True)
+
+
+def census_ethnic_groups(lsoas: pd.DataFrame) -> pd.DataFrame | None:
+    """Census 2021 usual residents by broad ethnic group, summed over the study LSOAs.
+
+    Parameters
+    ----------
+    lsoas : DataFrame
+        The study LSOAs with the ``pop_ethnic_*`` columns that :func:`read_population` makes
+        from a Census 2021 TS021 file (``Census 2021 ethnic group: White``, ...).
+
+    Returns
+    -------
+    DataFrame or None
+        ``ethnicity`` (Asian, Black, Mixed, White, Other), ``population`` (int) and
+        ``source``; None when the population file has no ethnic group columns.
+
+    Notes
+    -----
+    Census day counts (21 March 2021), not mid-year estimates; each LSOA cell carries the
+    ONS cell-key perturbation, so group sums may differ by a few from published district
+    totals.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"pop_ethnic_white": [10.0, 5.0], "pop_ethnic_asian": [1.0, 2.0]})
+    >>> census_ethnic_groups(df)[["ethnicity", "population"]].values.tolist()
+    [['Asian', 3], ['White', 15]]
+    """
+    cols = {f"pop_ethnic_{v.lower()}": v for v in CENSUS_ETHNIC_GROUPS.values()}
+    have = [c for c in cols if c in lsoas]
+    if not have:
+        return None
+    rows = [(cols[c], int(lsoas[c].sum())) for c in have]
+    out = pd.DataFrame(rows, columns=["ethnicity", "population"])
+    out["source"] = (
+        f"ONS Census 2021 TS021 Ethnic group, usual residents of the {len(lsoas)} study LSOAs"
+    )
+    return out.sort_values("ethnicity").reset_index(drop=True)
+
+
+def population_source(path: str | Path | None, year: int | None) -> str:
+    """How a population file should be named to a reader.
+
+    A Census 2021 file (a ``Census 2021: All usual residents`` / ``All usual residents``
+    column) is "Census 2021 usual residents" (census day, 21 March 2021, not a mid-year
+    estimate); any other file is an ONS mid-year estimate of ``year`` (``[study]
+    population_year``), or says that the year is not stated.
+    """
+    if not path:
+        return "population: not configured"
+    path = Path(path)
+    try:
+        header, _ = read_bytes_header(path.read_bytes()[:65536], display_name(path))
+    except Exception:  # noqa: BLE001 - the loader reports a bad file; this only names it
+        header = []
+    names = {norm(h) for h in header}
+    if names & {"census 2021: all usual residents", "all usual residents"}:
+        return f"Census 2021 usual residents (21 March 2021; {path.name})"
+    if year:
+        return f"ONS mid-{year} LSOA population estimates ({path.name})"
+    return f"LSOA population from {path.name} (year not stated in the study settings)"

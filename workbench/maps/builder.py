@@ -246,10 +246,9 @@ class MapBuilder:
         kw.setdefault("threshold", self.threshold)
         return self.add(L.rate_layer(gdf, name, **kw))
 
-    def add_imd(
-        self, lsoas: gpd.GeoDataFrame, name: str = "IMD 2019 decile", **kw: Any
-    ) -> MapBuilder:
-        """IMD deciles (1 = most deprived); see :func:`workbench.maps.layers.imd_layer`."""
+    def add_imd(self, lsoas: gpd.GeoDataFrame, name: str | None = None, **kw: Any) -> MapBuilder:
+        """Deprivation deciles (1 = most deprived), named by the LSOAs' index; see
+        :func:`workbench.maps.layers.imd_layer`."""
         return self.add(L.imd_layer(lsoas, name, **kw))
 
     def add_points(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any) -> MapBuilder:

@@ -23,6 +23,7 @@ from matplotlib.colors import to_hex
 
 from workbench.errors import WorkbenchError
 from workbench.geo import to_bng
+from workbench.hotspots.results import GiStar, Result, Surface, frame_of
 from workbench.maps.legends import Legend, LegendItem
 from workbench.maps.popups import (
     SUPPRESSED_NOTE,
@@ -190,6 +191,7 @@ def disclosure_note(
 
 
 def _require(gdf: Any, columns: Sequence[str], argument: str) -> gpd.GeoDataFrame:
+    gdf = frame_of(gdf)
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise WorkbenchError(f"{argument}: expected a GeoDataFrame, received {type(gdf).__name__}")
     missing = [c for c in columns if c not in gdf.columns]
@@ -334,8 +336,8 @@ def gistar_layer(
     Legend: "Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant", "Cold spot
     90%", "Cold spot 95%", "Cold spot 99%". The bins come from the hotspot module (two-sided
     p, Benjamini-Hochberg FDR by default; see :func:`workbench.hotspots.gistar`); the note
-    repeats the settings found in ``result.attrs``. Pop-ups show the count (suppressed 1 to
-    ``threshold - 1``), z and p.
+    repeats the settings the result carries (a :class:`~workbench.hotspots.GiStar`).
+    Pop-ups show the count (suppressed 1 to ``threshold - 1``), z and p.
     """
     gdf = _require(result, ["bin"], "result")
     bins = pd.to_numeric(gdf["bin"], errors="coerce")
@@ -361,12 +363,11 @@ def gistar_layer(
     items = [LegendItem(c, label) for _b, (c, label) in GISTAR_CLASSES.items()]
     if withheld.any():
         items.append(LegendItem(WITHHELD_COLOR, f"Fewer than {threshold}: class withheld"))
-    attrs = getattr(result, "attrs", {}) or {}
     note_bits = ["Getis-Ord Gi*, two-sided p"]
-    if attrs.get("fdr") is not None:
-        note_bits.append("FDR-adjusted" if attrs.get("fdr") else "no FDR adjustment")
-    if attrs.get("cell_size"):
-        note_bits.append(f"cells {fmt_number(attrs['cell_size'], 0)} m")
+    if isinstance(result, GiStar) and result.fdr is not None:
+        note_bits.append("FDR-adjusted")
+    if isinstance(result, Result) and result.cell_size:
+        note_bits.append(f"cells {fmt_number(result.cell_size, 0)} m")
     if protected:
         note_bits.append("protected data: no z or p; grey cells hold 1 to "
                          f"{threshold - 1}, their class is withheld")  # fmt: skip
@@ -428,10 +429,10 @@ def kde_layer(
 
     Cells with zero density are not drawn (``drop_zero``). Classes from mapclassify
     (``scheme``, ``k``) or fixed ``bins``. The note gives the cell size and bandwidth when
-    ``result.attrs`` has them. ``protected=True``: pop-ups give the density's class, not
-    its value (counts 1 to ``threshold - 1`` are withheld on every layer). The density is
-    a smoothed surface of every point within the bandwidth, not a cell's count, so its
-    class is drawn (a limit stated in docs/disclosure.md).
+    ``result`` is a :class:`~workbench.hotspots.Surface`. ``protected=True``: pop-ups give
+    the density's class, not its value (counts 1 to ``threshold - 1`` are withheld on every
+    layer). The density is a smoothed surface of every point within the bandwidth, not a
+    cell's count, so its class is drawn (a limit stated in docs/disclosure.md).
     """
     gdf = _require(result, [column], "result")
     vals = pd.to_numeric(gdf[column], errors="coerce")
@@ -444,12 +445,11 @@ def kde_layer(
     items = [
         LegendItem(c, lab) for c, lab in zip(palette, class_labels(ubs, decimals), strict=False)
     ]
-    attrs = getattr(result, "attrs", {}) or {}
     note = [how]
-    if attrs.get("cell_size"):
-        note.append(f"cells {fmt_number(attrs['cell_size'], 0)} m")
-    if attrs.get("bandwidth"):
-        note.append(f"bandwidth {fmt_number(attrs['bandwidth'], 0)} m")
+    if isinstance(result, Result) and result.cell_size:
+        note.append(f"cells {fmt_number(result.cell_size, 0)} m")
+    if isinstance(result, Surface) and result.bandwidth:
+        note.append(f"bandwidth {fmt_number(result.bandwidth, 0)} m")
     if units:
         note.append(units)
     if protected:
@@ -791,16 +791,23 @@ def rate_layer(
 
 def imd_layer(
     lsoas: gpd.GeoDataFrame,
-    name: str = "IMD 2019 decile",
+    name: str | None = None,
     *,
     column: str = "imd_decile",
     show: bool = True,
     label: str | None = None,
 ) -> MapLayer:
-    """IMD deciles, 1 = most deprived 10% of LSOAs in England (national deciles).
+    """Deprivation deciles, 1 = most deprived 10% of LSOAs nationally (national deciles).
 
-    Ten fixed classes (red = most deprived, blue = least), the same on every map.
+    Ten fixed classes (red = most deprived, blue = least), the same on every map. The layer
+    and legend name the index of the LSOAs' ``deprivation_index`` column ("IoD 2025 decile",
+    "WIMD 2019 decile"; "IMD 2019 decile" for frames without it) unless ``name`` is given.
     """
+    from workbench.deprivation import index_label
+
+    index = index_label(lsoas)
+    if name is None:
+        name = f"{index} decile"
     gdf = _require(lsoas, [column], "lsoas")
     dec = pd.to_numeric(gdf[column], errors="coerce")
     bad = dec.notna() & ~dec.isin(range(1, 11))
@@ -819,17 +826,17 @@ def imd_layer(
     if dec.isna().any():
         items.append(LegendItem(NO_DATA_COLOR, "No data"))
     out_fields = _label_fields(gdf, label)
-    out_fields["IMD decile"] = [
+    out_fields[f"{index} decile"] = [
         "" if pd.isna(d) else (f"{int(d)} (1 = most deprived)") for d in dec
     ]
     if "imd_rank" in gdf.columns:
-        out_fields["IMD rank"] = format_values(gdf["imd_rank"], 0)
+        out_fields[f"{index} rank"] = format_values(gdf["imd_rank"], 0)
     return MapLayer(
         name=name,
         kind="polygon",
         data=to_bng(gdf),
         fill=fill,
-        legend=Legend(name, items, "national deciles; 1 = most deprived"),
+        legend=Legend(name, items, f"national {index} deciles; 1 = most deprived"),
         fields=_escaped(out_fields),
         tooltip=2,
         show=show,

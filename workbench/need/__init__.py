@@ -26,6 +26,21 @@ from workbench.need.unmet import (
     unmet_need,
     unmet_need_chart,
     unmet_need_error_bars,
+    unmet_need_table,
+)
+from workbench.need.viewit import (
+    completions,
+    exits_by_reason,
+    new_presentation_profile,
+    profile_vs_england,
+    published_unmet_need,
+    rounding_note,
+    treatment_numbers,
+    treatment_numbers_chart,
+    treatment_trend,
+    viewit_representation,
+    viewit_treatment_demographics,
+    waits_within_target,
 )
 from workbench.need.waits import (
     DEFAULT_TARGETS,
@@ -35,6 +50,18 @@ from workbench.need.waits import (
 )
 
 __all__ = [
+    "completions",
+    "exits_by_reason",
+    "new_presentation_profile",
+    "profile_vs_england",
+    "published_unmet_need",
+    "rounding_note",
+    "treatment_numbers",
+    "treatment_numbers_chart",
+    "treatment_trend",
+    "viewit_representation",
+    "viewit_treatment_demographics",
+    "waits_within_target",
     "DEFAULT_TARGETS",
     "OCU_TREATMENT_AGES",
     "PREVALENCE_GROUPS",
@@ -53,6 +80,7 @@ __all__ = [
     "unmet_need",
     "unmet_need_chart",
     "unmet_need_error_bars",
+    "unmet_need_table",
     "waiting_times",
     "young_people_access",
     "young_people_ward_map",

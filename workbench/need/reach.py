@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workbench.deprivation import decile_profile, most_deprived_share
+from workbench.deprivation import decile_profile, index_label, most_deprived_share
 from workbench.disclosure.spec import (
     ALL,
     Count,
@@ -142,8 +142,9 @@ def deprivation_reach(
 
     Conventions
     -----------
-    - Deprivation is the **national** IMD 2019 decile of the LSOA of residence (1 = most
-      deprived 10% of LSOAs in England): "20% most deprived" = deciles 1-2, "30%" = 1-3 (GUIDE
+    - Deprivation is the **national** decile of the study's index (IMD 2019, IoD 2025 or
+      WIMD 2019) of the LSOA of residence (1 = most deprived 10% of LSOAs nationally):
+      "20% most deprived" = deciles 1-2, "30%" = 1-3 (GUIDE
       section 2), not local deciles.
     - Shares and rates are computed by :mod:`workbench.deprivation` (``most_deprived_share``,
       ``decile_profile``): share of people in treatment with a two-sided Wilson interval
@@ -215,7 +216,7 @@ def deprivation_reach(
         "conf": conf,
         "per": per,
         "population_col": population_col,
-        "deciles": "national IMD 2019 deciles, 1 = most deprived",
+        "deciles": f"national {index_label(lsoas)} deciles, 1 = most deprived",
         "ci_method": "Wilson score for shares; exact Poisson below 10 / Byar for rates",
     }
     shares.attrs.update(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -329,3 +330,28 @@ def unmet_need_chart(unmet: pd.DataFrame, *, synthetic: bool = False) -> Figure:
     )
     ax.set_xlabel("% of estimated users not in treatment")
     return ax.get_figure()
+
+
+#: The columns of :func:`unmet_need` a report shows (issue 23: no column lists in notebooks).
+UNMET_SHOWN = (
+    "substance_group",
+    "prevalence_year",
+    "treatment_year",
+    "prevalence_ages",
+    "treatment_ages",
+    "estimate",
+    "lower_95",
+    "upper_95",
+    "in_treatment",
+    "unmet_pct",
+    "unmet_pct_at_lower",
+    "unmet_pct_at_upper",
+)
+
+
+def unmet_need_table(result: Any) -> Any:
+    """The report's view of :func:`unmet_need`: :data:`UNMET_SHOWN`, rounded to 0.1.
+
+    Takes and returns a :class:`workbench.disclosure.Described` (the description follows).
+    """
+    return result.select(list(UNMET_SHOWN)).round(1)

@@ -9,14 +9,17 @@ from workbench.stats.disclosure import (
 )
 from workbench.stats.funnel import funnel_baseline, funnel_classify, funnel_limits, funnel_plot
 from workbench.stats.periods import (
+    KEY_FIGURE_COLUMNS,
     POLICE_OFFENCES,
     compare_periods,
     in_months,
+    key_figures,
     monthly_counts,
     monthly_long,
     monthly_table,
     observed_months,
     seasonality,
+    table_note,
 )
 from workbench.stats.rates import (
     BYAR_FROM,
@@ -36,6 +39,7 @@ __all__ = [
     "MannKendallResult",
     "check_suppressed",
     "compare_periods",
+    "table_note",
     "disclosed_cells",
     "funnel_baseline",
     "funnel_classify",
@@ -47,6 +51,8 @@ __all__ = [
     "monthly_table",
     "monthly_long",
     "in_months",
+    "key_figures",
+    "KEY_FIGURE_COLUMNS",
     "POLICE_OFFENCES",
     "observed_months",
     "poisson_interval",

@@ -168,16 +168,6 @@ def funnel_limits(
             lower, upper = o_low / n * per, o_up / n * per
         out[f"lower_{tag}"] = lower
         out[f"upper_{tag}"] = upper
-    out.attrs.update(
-        {
-            "kind": kind,
-            "per": per if kind == "rate" else None,
-            "levels": list(levels),
-            "method": "inverted Wilson score (PHE)"
-            if kind == "proportion"
-            else "inverted exact Poisson (PHE)",
-        }
-    )
     return out
 
 
@@ -247,7 +237,6 @@ def funnel_classify(
     for col in limits.columns[2:]:
         out[col] = limits[col].to_numpy()
     out["classification"] = label
-    out.attrs.update(limits.attrs)
     return out
 
 
@@ -262,6 +251,8 @@ def funnel_plot(
     highlight: Any = None,
     title: str | None = None,
     ax: Axes | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
 ) -> Figure:
     """Funnel plot (matplotlib) of areas against 95% and 99.8% control limits.
 
@@ -279,6 +270,10 @@ def funnel_plot(
         Figure title.
     ax : matplotlib Axes, optional
         Draw into these axes.
+    xlabel, ylabel : str, optional
+        Axis labels saying what is plotted (default ``"denominator"`` for proportions and
+        ``"denominator (population or person-years)"`` for rates; ``"percentage (%)"`` or
+        ``"rate per <per>"``).
 
     Returns
     -------
@@ -337,9 +332,18 @@ def funnel_plot(
                 xytext=(3, 3),
                 textcoords="offset points",
             )
-    ax.set_xlabel("denominator" if kind == "proportion" else "population")
-    ax.set_ylabel("percentage (%)" if kind == "proportion" else f"rate per {per:,.0f}")
-    method = curve.attrs["method"]
-    ax.set_title(title or f"Funnel plot ({method})", fontsize=10)
+    ax.set_xlabel(
+        xlabel
+        or ("denominator" if kind == "proportion" else "denominator (population or person-years)")
+    )
+    ax.set_ylabel(ylabel or ("percentage (%)" if kind == "proportion" else f"rate per {per:,.0f}"))
+    ax.set_title(title or f"Funnel plot ({_method(kind)})", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     return fig
+
+
+def _method(kind: str) -> str:
+    """How the funnel limits of ``kind`` are computed (named in the chart's title)."""
+    if kind == "proportion":
+        return "inverted Wilson score (PHE)"
+    return "inverted exact Poisson (PHE)"

@@ -11,8 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.coverage import Coverage, window_complete
 from workbench.disclosure.spec import SOURCES, Count, Derived, Described, TableSpec
 from workbench.errors import WorkbenchError
+from workbench.months import month
 from workbench.stats.rates import rate
 
 __all__ = [
@@ -20,6 +22,9 @@ __all__ = [
     "monthly_table",
     "monthly_long",
     "in_months",
+    "table_note",
+    "key_figures",
+    "KEY_FIGURE_COLUMNS",
     "POLICE_OFFENCES",
     "compare_periods",
     "seasonality",
@@ -51,12 +56,8 @@ def _to_month_index(index: pd.Index, where: str) -> pd.PeriodIndex:
 
 
 def _month(value: Any, name: str) -> pd.Period | None:
-    if value is None:
-        return None
-    try:
-        return pd.Period(str(value), freq="M")
-    except (TypeError, ValueError) as exc:
-        raise WorkbenchError(f"{name} must be a month like '2021-04', found {value!r}") from exc
+    """A ``start``/``end`` setting by the one month parser (:func:`workbench.months.month`)."""
+    return None if value is None else month(value, name)
 
 
 def monthly_counts(
@@ -197,8 +198,9 @@ def observed_months(observed: Iterable[Any] | None) -> pd.PeriodIndex | None:
 
     Parameters
     ----------
-    observed : iterable of months or None
-        ``pandas.Period`` (monthly), dates or ``"YYYY-MM"`` strings, for example
+    observed : Coverage, iterable of months or None
+        The one coverage type (:class:`workbench.coverage.Coverage`: its ``observed``
+        months), or ``pandas.Period`` (monthly), dates or ``"YYYY-MM"`` strings, for example
         ``Study.coverage.observed``.
 
     Returns
@@ -207,6 +209,8 @@ def observed_months(observed: Iterable[Any] | None) -> pd.PeriodIndex | None:
     """
     if observed is None:
         return None
+    if isinstance(observed, Coverage):
+        observed = observed.observed
     if isinstance(observed, (str, pd.Period)):
         observed = [observed]
     items = observed if isinstance(observed, pd.Index) else pd.Index(list(observed))
@@ -368,11 +372,13 @@ def compare_periods(
                     "last_month": last,
                     "months_expected": len(span),
                     "months_observed": n_now,
-                    "complete": n_now == len(span),
+                    "complete": window_complete(span[~np.isnan(a)], first, last),
                     "count": float(np.nansum(a)) if n_now else np.nan,
                     "previous_period": prev_name,
                     "previous_months_observed": n_prev,
-                    "previous_complete": n_prev == len(span),
+                    "previous_complete": window_complete(
+                        (span - 12)[~np.isnan(b)], first - 12, last - 12
+                    ),
                     "previous_count": float(np.nansum(b)) if n_prev else np.nan,
                     "months_compared": int(both.sum()),
                     "_cmp_now": float(a[both].sum()) if both.any() else np.nan,
@@ -410,16 +416,6 @@ def compare_periods(
     else:
         out = out.sort_values(["group", "first_month"], kind="stable", ignore_index=True)
         out = out.rename(columns={"group": by if by is not None else "group"})
-    out.attrs.update(
-        {
-            "freq": freq,
-            "quarters": quarters,
-            "compare": compare,
-            "pct_change": "(compared_count - compared_previous_count) / compared_previous_count"
-            " * 100; empty if that is 0 or the periods are not compared",
-            "per": per if population is not None else None,
-        }
-    )
     group = None if "group" not in out.columns and by is None else by if by is not None else "group"
     return Described.of(out, _compare_spec(group, source))
 
@@ -577,9 +573,6 @@ def seasonality(
         prof = prof.drop(columns="group")
     else:
         prof = prof.rename(columns={"group": by if by is not None else "group"})
-    prof.attrs["seasonal_index"] = (
-        "month mean over observed months / average of the calendar months' means"
-    )
     if source not in SOURCES:
         raise WorkbenchError(f"source must be one of {SOURCES}, found {source!r}")
     group = [c for c in prof.columns[:1] if c != "month_of_year"]
@@ -684,6 +677,8 @@ def in_months(
     the whole study.
     """
     frame, spec = result.frame, result.spec
+    # months as text in the published table ("2021-04"), whatever type they came in
+    frame = frame.astype({c: str for c in ("first_month", "last_month") if c in frame.columns})
     members: dict[str, tuple[str, ...]] = {}
     previous = "previous_period" in frame.columns and "previous_count" in spec.counts
     for r in range(len(frame)):
@@ -717,3 +712,96 @@ def in_months(
     if area is not None:
         linked = replace(linked.with_dims(area), totals={**linked.totals, area: all_areas})
     return Described(frame, linked)
+
+
+def table_note(kind: str, quarters: str = "financial", population: str | None = None) -> str:
+    """The caption of a period table: how :func:`compare_periods` compares its periods, or
+    how :func:`seasonality` averages the published months.
+
+    Parameters
+    ----------
+    kind : {"quarter", "year", "seasonal", "key_figures", "key_figures_by_district"}
+    quarters : {"financial", "calendar"}
+        For quarters: which quarters (``[study] quarters``).
+    population : str, optional
+        For years: the population the rates divide by (its label, e.g. "ONS mid-2020").
+
+    Examples
+    --------
+    >>> table_note("quarter", "calendar")[:40]
+    'Calendar quarters; change against the sa'
+    """
+    if kind in ("key_figures", "key_figures_by_district"):
+        whose = "residents" if kind == "key_figures" else "residents of each district"
+        text = (
+            f"Rate per 10,000 {whose} ({population}); 95% CI exact Poisson below 10 events, "
+            "Byar from 10."
+        )
+        if kind == "key_figures":
+            text += (
+                " Change compares the latest 12 months with the 12 months before, only when "
+                "both hold all 12 months (months_observed; a missing month is not a zero)."
+            )
+        return text
+    if kind == "seasonal":
+        return (
+            "Means over the months published in monthly_counts (years_observed): a month "
+            "withheld there or missing is left out, not read as zero."
+        )
+    if kind == "quarter":
+        return (
+            f"{quarters.capitalize()} quarters; change against the same quarter a year earlier, "
+            "only when both hold all 3 months (months_observed; a missing month is not a zero)."
+        )
+    if kind == "year":
+        return (
+            "12-month windows ending at the last month, compared only when both hold all 12 "
+            f"months; rates per 10,000 residents ({population}) over the months_observed, 95% "
+            "CI exact Poisson below 10 events, Byar from 10."
+        )
+    raise WorkbenchError(
+        f"table_note: kind must be 'quarter', 'year', 'seasonal', 'key_figures' or "
+        f"'key_figures_by_district', found {kind!r}"
+    )
+
+
+#: The columns of the published key figures (:func:`key_figures`).
+KEY_FIGURE_COLUMNS = (
+    "crime_type",
+    "period",
+    "months_observed",
+    "count",
+    "previous_period",
+    "previous_months_observed",
+    "previous_count",
+    "compared_count",
+    "compared_previous_count",
+    "pct_change",
+    "comparison",
+    "rate",
+    "lower",
+    "upper",
+)
+#: The columns of the key figures by district (``previous_period`` and its months left out).
+KEY_FIGURE_DISTRICT_COLUMNS = (
+    "area",
+    *(c for c in KEY_FIGURE_COLUMNS if c not in ("previous_period", "previous_months_observed")),
+)
+
+
+def key_figures(result: Described, *, area: str | None = None) -> Described:
+    """The published key figures of a yearly :func:`compare_periods` result (latest window).
+
+    The latest 12-month window only, its months linked to the monthly counts
+    (:func:`in_months`), :data:`KEY_FIGURE_COLUMNS` (with ``area``:
+    :data:`KEY_FIGURE_DISTRICT_COLUMNS`, every window of each district), rounded to 2
+    decimals.
+    """
+    if area is None:
+        latest = result.frame["last_month"] == result.frame["last_month"].max()
+        linked = in_months(result.rows(latest))
+        columns = KEY_FIGURE_COLUMNS
+    else:
+        linked = in_months(result, area=area)
+        columns = KEY_FIGURE_DISTRICT_COLUMNS
+    return linked.select(list(columns)).round(2)

@@ -209,7 +209,7 @@ def rate(
     -------
     pandas.DataFrame
         Columns ``count``, ``population``, ``rate``, ``lower``, ``upper``, ``method``; the
-        index of a Series input is kept. ``attrs`` records ``per``, ``conf`` and the method.
+        index of a Series input is kept. The method of each row is in ``method``.
 
     Raises
     ------
@@ -246,13 +246,6 @@ def rate(
             "method": np.where(exact, _EXACT, _BYAR),
         },
         index=index,
-    )
-    out.attrs.update(
-        {
-            "per": per,
-            "conf": conf,
-            "ci_method": f"{_EXACT} below {BYAR_FROM} events, {_BYAR} from {BYAR_FROM}",
-        }
     )
     return out
 
@@ -304,5 +297,4 @@ def proportion(numerator: Any, denominator: Any, conf: float = 0.95) -> pd.DataF
         {"numerator": x, "denominator": n, "proportion": x / n, "lower": lower, "upper": upper},
         index=index,
     )
-    out.attrs.update({"conf": conf, "ci_method": "Wilson score"})
     return out

@@ -119,6 +119,7 @@ def spc_summary(
             chart = spc_unassessed(series)
         figures[f"{prefix}{_stem(column)}"] = spc_chart(
             chart,
+            screen_outliers=screen_outliers,
             title=f"{column}: monthly {ylabel} (XmR)",
             ylabel=ylabel,
             withheld=held,

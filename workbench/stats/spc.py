@@ -278,9 +278,8 @@ def spc(
         ``two_of_three``, ``special_cause`` (any rule), ``signal`` (the rules met, with their
         direction, e.g. "run above mean"; "missing" for a gap) and ``point_type`` ("common
         cause", "special cause improvement" / "concern" / "neutral", or "missing").
-        ``attrs`` describes the chart: ``rules``, ``limits``, ``screen_outliers``,
-        ``improvement``, ``segments`` (one dict per segment) and, for the last segment,
-        ``mean``, ``mr_bar`` and ``sigma``.
+        The chart's settings are the arguments; the rules are :data:`RULES`; each segment's
+        ``mean`` and ``mr_bar`` are on its rows (sigma = mR-bar / 1.128).
 
     Notes
     -----
@@ -314,9 +313,9 @@ def spc(
     Examples
     --------
     >>> out = spc([10, 12, 11, 13, 12, 40])
-    >>> round(out.attrs["mr_bar"], 2), bool(out["beyond_limits"].iloc[-1])
+    >>> round(float(out["mr_bar"].iloc[-1]), 2), bool(out["beyond_limits"].iloc[-1])
     (1.5, True)
-    >>> spc([10, 12, 11, 13, 12, 40], screen_outliers=False).attrs["mr_bar"]
+    >>> float(spc([10, 12, 11, 13, 12, 40], screen_outliers=False)["mr_bar"].iloc[-1])
     6.8
     """
     if improvement not in _IMPROVEMENT:
@@ -459,28 +458,6 @@ def spc(
     out["point_type"] = np.where(
         ~observed, "missing", np.where(special, kind, "common cause")
     ).astype(object)
-    last = segments[-1]
-    out.attrs.update(
-        {
-            "chart": "XmR",
-            "method": 'NHS "Making Data Count" (as NHSRplotthedots)',
-            "mean": last["mean"],
-            "mr_bar": last["mr_bar"],
-            "sigma": last["mr_bar"] / D2,
-            "limits": f"mean +/- {XMR_CONSTANT} x mR-bar"
-            + (
-                f"; moving ranges >= {SCREEN_CONSTANT} x their mean screened out"
-                if screen_outliers
-                else "; no moving-range screening"
-            ),
-            "rules": list(RULES),
-            "screen_outliers": bool(screen_outliers),
-            "improvement": improvement,
-            "missing_points": int((~observed).sum()),
-            "segments": segments,
-            "baseline_points": last["baseline_points"],
-        }
-    )
     return out
 
 
@@ -520,7 +497,6 @@ def spc_unassessed(values: Any, index: Any = None) -> pd.DataFrame:
         },
         index=index,
     )
-    out.attrs.update({"chart": "XmR", "assessed": False, "screen_outliers": True})
     return out
 
 
@@ -545,7 +521,9 @@ def spc_chart(
     values : array-like, Series or the DataFrame returned by :func:`spc`
         The measurements in time order (NaN = missing).
     index, baseline, screen_outliers, improvement, recalc_from
-        As in :func:`spc` (ignored when ``values`` is already an :func:`spc` table).
+        As in :func:`spc` (ignored when ``values`` is already an :func:`spc` table, except
+        ``screen_outliers``, which the footnote names: pass the value the table was made
+        with).
     title : str, optional
         Chart title.
     ylabel : str, default "value"
@@ -664,7 +642,7 @@ def spc_chart(
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     screen = (
         f"moving ranges ≥ {SCREEN_CONSTANT} × their mean screened out"
-        if table.attrs.get("screen_outliers", True)
+        if screen_outliers
         else "no moving-range screening"
     )
     note = (

@@ -174,14 +174,6 @@ def mann_kendall_many(
         },
         index=index,
     )
-    out.attrs.update(
-        {
-            "test": "Mann-Kendall, two-sided, tie-corrected variance",
-            "continuity_correction": bool(continuity),
-            "tau": "tau-a = S / (n(n-1)/2)",
-            "alpha": alpha,
-        }
-    )
     return out
 
 
