@@ -1,4 +1,5 @@
-# The two commands a new user needs: `make report` and `make test`. Both set up .venv first.
+# Shortcuts for `workbench report` and `workbench test` (the entry points, which work without
+# make, e.g. on Windows: README). `make report` and `make test` set up .venv first.
 # Neither needs a browser: without Chromium the browser tests skip (saying how to install it)
 # and reports draw their PNG maps with matplotlib. WORKBENCH_CHROMIUM=none hides an installed
 # browser, to check a machine without one (`make test-no-browser`).
@@ -24,10 +25,10 @@ report: setup
 	$(BIN)/workbench report $(CONFIG) --out $(OUT)
 
 test: setup
-	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax -p no:cacheprovider
+	$(BIN)/workbench test
 
 test-no-browser: setup
-	WORKBENCH_CHROMIUM=none $(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax -p no:cacheprovider
+	WORKBENCH_CHROMIUM=none $(BIN)/workbench test
 
 lab: setup
 	$(BIN)/jupyter lab $(NOTEBOOKS)
@@ -35,6 +36,7 @@ lab: setup
 lint: setup
 	$(BIN)/ruff check workbench tests benchmarks data/sample/make_synthetic.py
 	$(BIN)/ruff format --check workbench tests benchmarks data/sample/make_synthetic.py
+	$(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python benchmarks/bench_load.py

@@ -125,8 +125,8 @@ def _analysis(counts_path: Path) -> dict:
     import pandas as pd
 
     from workbench.deprivation import decile_profile
-    from workbench.engines.analysis import national_emerging, national_gistar
     from workbench.engines.synthetic import national_lsoas
+    from workbench.hotspots.national import national_emerging, national_gistar
 
     counts = pd.read_parquet(counts_path)
     counts["month"] = pd.PeriodIndex(counts["month"], freq="M")

@@ -14,7 +14,7 @@ import pytest
 
 from workbench import report
 from workbench.cli import main
-from workbench.disclosure.folder import MARKER, FolderLock, OutputFolder, mark_complete
+from workbench.writing.folder import MARKER, FolderLock, OutputFolder, mark_complete
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample" / "area.toml"

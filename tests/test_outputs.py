@@ -117,22 +117,25 @@ def test_package_versions_marks_missing():
     assert "python" in v
 
 
-def test_assumptions_filters_rows_and_items(tmp_path):
-    log = tmp_path / "assumptions.md"
+def test_assumptions_filters_entries(tmp_path):
+    log = tmp_path / "assumptions.toml"
     log.write_text(
-        "# Log\n\n| id | assumption | quality |\n|---|---|---|\n"
-        "| A1 | LSOA codes are 2011 | High |\n| A2 | Snap points are anonymised | Medium |\n\n"
-        "- Suppression hides 1-4.\n- Unrelated item.\n",
+        'title = "Log"\nintro = "Entries."\n'
+        '[[entry]]\nid = "A01"\nsection = "General"\narea = "geography"\n'
+        'text = "LSOA codes are 2011"\nquality = "High"\nimpact = "Low"\n'
+        '[[entry]]\nid = "A02"\nsection = "General"\narea = "police"\n'
+        'text = "Snap points are anonymised"\nquality = "Medium"\nimpact = "Low"\n'
+        '[[entry]]\nid = "D01"\nsection = "Disclosure"\narea = "tables"\n'
+        'text = "Suppression hides 1-4."\nquality = "High"\nimpact = "High"\n',
         encoding="utf-8",
     )
     found = assumptions("lsoa", "SUPPRESSION", log=log)
-    assert [e[1] for e in found.entries] == [
-        "| A1 | LSOA codes are 2011 | High |",
-        "- Suppression hides 1-4.",
-    ]
+    assert [e.id for e in found.entries] == ["A01", "D01"]
     md = found.to_markdown()
-    assert "| id | assumption | quality |" in md
-    assert "A2" not in md
+    assert "| id | area | assumption or caveat | quality | impact |" in md
+    assert "| A01 | geography | LSOA codes are 2011 | High | Low |" in md
+    assert "A02" not in md
+    assert md.rstrip().endswith("<!-- assumptions: A01 D01 -->")
     assert "No entry" in assumptions("zzz", log=log).to_markdown()
 
 

@@ -54,12 +54,11 @@ def test_wheel_holds_the_files_read_at_run_time(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for notebook in (ROOT / "workbench" / "notebooks").glob("*.ipynb"):
         assert f"workbench/notebooks/{notebook.name}" in names
-    assert "workbench/resources/assumptions.md" in names
-    assert "workbench/resources/templates.md" in names
-    # the documents are copied, not left as links into docs/
+    assert "workbench/resources/assumptions.toml" in names
+    # the log is a real file in the wheel, read by the installed package
     with zipfile.ZipFile(wheel) as zf:
-        text = zf.read("workbench/resources/assumptions.md").decode("utf-8")
-    assert text.startswith("# Assumptions")
+        text = zf.read("workbench/resources/assumptions.toml").decode("utf-8")
+    assert "[[entry]]" in text
 
 
 def test_installed_wheel_runs_a_report(wheel, tmp_path):

@@ -1,4 +1,8 @@
-"""Command line: ``workbench validate``, ``workbench report`` and ``workbench pack``."""
+"""Command line: ``workbench validate``, ``report``, ``pack`` and ``test``.
+
+The one entry point, on every platform (no ``make`` needed): ``pip install .`` installs the
+``workbench`` command; ``python -m workbench.cli`` is the same.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import errno
 import logging
 import sys
+from pathlib import Path
 
 from workbench.errors import WorkbenchError
 
@@ -47,7 +52,51 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("config", help="the study's area.toml (its [report] commentary is used)")
     k.add_argument("--out", default="output", help="the run's output folder (default: output)")
     k.add_argument("--date", help="the run's date YYYY-MM-DD (default: the latest run)")
+
+    t = sub.add_parser(
+        "test",
+        help="run the test suite of a clone (pytest on tests/ and the notebooks); "
+        "extra arguments go to pytest",
+    )
+    t.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest, e.g. -k rates")
     return p
+
+
+#: The package folder (its notebooks are tested with nbval).
+PACKAGE = Path(__file__).resolve().parent
+
+
+def checkout_root(start: Path | None = None) -> Path | None:
+    """The clone holding the test suite: the working folder or the package's parent folder,
+    whichever has ``tests/`` and ``pyproject.toml``; None for an installed wheel."""
+    for root in (Path.cwd() if start is None else start, PACKAGE.parent):
+        if (root / "tests").is_dir() and (root / "pyproject.toml").is_file():
+            return root
+    return None
+
+
+def run_tests(pytest_args: list[str] | None = None) -> int:
+    """``workbench test``: pytest on the clone's ``tests/`` and the themed notebooks (nbval,
+    outputs not compared), as ``make test`` does; returns pytest's exit code.
+
+    Arguments go to pytest; when some name test files or folders, only those run
+    (``workbench test tests/test_assumptions.py -k unique``).
+    """
+    root = checkout_root()
+    if root is None:
+        raise WorkbenchError(
+            "workbench test runs the test suite of a clone of the repository (its tests/ "
+            "folder); run it from the clone, after pip install -e '.[dev]'"
+        )
+    try:
+        import pytest
+    except ImportError as exc:  # pragma: no cover - dev dependency
+        raise WorkbenchError("workbench test needs pytest: pip install -e '.[dev]'") from exc
+    extra = list(pytest_args or [])
+    named = [a for a in extra if not a.startswith("-") and Path(a).exists()]
+    # the whole suite, unless test files or folders are named (then only those)
+    suite = [] if named else [str(root / "tests"), str(PACKAGE / "notebooks")]
+    return int(pytest.main([*suite, "--nbval-lax", "-p", "no:cacheprovider", *extra]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,9 +121,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_report_cli(args.config, themes=args.theme, period=args.period, out=args.out)
         if args.command == "pack":
-            from workbench.pack import run_pack_cli
+            from workbench.publish import run_pack_cli
 
             return run_pack_cli(args.config, out=args.out, run_date=args.date)
+        if args.command == "test":
+            return run_tests(args.pytest_args)
     except WorkbenchError as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2

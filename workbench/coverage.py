@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Coverage", "window_complete"]
+__all__ = ["Coverage", "collapsed_months", "window_complete"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,9 @@ class Coverage:
 
     table: pd.DataFrame
     period: tuple[pd.Period, pd.Period]
+    #: ``{force: {month: reason}}``: months the files hold whose row count collapsed against
+    #: the neighbouring months (:func:`collapsed_months`); treated as missing, never as counts.
+    collapsed: Mapping[str, Mapping[pd.Period, str]] | None = None
 
     @classmethod
     def from_months(
@@ -148,7 +151,25 @@ class Coverage:
     def _all(self) -> pd.Series:
         if len(self.table.index) == 0:
             return pd.Series(False, index=self.months)
-        return self.table.all(axis=0).reindex(self.months, fill_value=False)
+        held = self.table.all(axis=0).reindex(self.months, fill_value=False)
+        for months in (self.collapsed or {}).values():
+            held.loc[held.index.isin(list(months))] = False
+        return held
+
+    def with_collapsed(self, rows: Mapping[str, Mapping[pd.Period | str, int]]) -> Coverage:
+        """This coverage with the months whose row count collapsed flagged (and so missing).
+
+        ``rows`` gives each force's rows per month (:func:`collapsed_months`).
+        """
+        found = collapsed_months(rows)
+        found = {
+            f: {m: r for m, r in ms.items() if m in set(self.months)} for f, ms in found.items()
+        }
+        found = {f: ms for f, ms in found.items() if ms}
+        for force, months in found.items():
+            for m, why in months.items():
+                logger.warning("Police coverage: %s %s %s; treated as missing", force, m, why)
+        return Coverage(table=self.table, period=self.period, collapsed=found or None)
 
     @property
     def observed(self) -> pd.PeriodIndex:
@@ -208,6 +229,16 @@ class Coverage:
         if not len(missing):
             who = ", ".join(self.forces)
             return f"All {n} months of {span} are held for every force ({who})."
+        flagged = [
+            f"{force} {m}: {why}"
+            for force, months in sorted((self.collapsed or {}).items())
+            for m, why in sorted(months.items())
+        ]
+        tail = (
+            " Held but collapsed (treated as missing, not as counts): " + "; ".join(flagged) + "."
+            if flagged
+            else ""
+        )
         word = "month" if n == 1 else "months"
         text = f"{len(missing)} of {n} {word} missing: {_text(missing)}"
         parts = []
@@ -217,12 +248,15 @@ class Coverage:
                 parts.append(f"{force} lacks {_text(lack, 6)}")
         if parts and len(self.forces) > 1:
             text += " (" + "; ".join(parts) + ")"
-        return text + "."
+        return text + "." + tail
 
     def to_frame(self) -> pd.DataFrame:
         """Force x month table of ``"present"`` / ``"missing"`` (columns ``"YYYY-MM"``)."""
         values = self.table.to_numpy(bool)
         frame = pd.DataFrame(np.where(values, "present", "missing"), index=self.table.index.copy())
+        for force, months in (self.collapsed or {}).items():
+            for m in months:
+                frame.loc[force, self.table.columns.get_loc(m)] = "collapsed"
         frame.columns = [str(m) for m in self.table.columns]
         frame.columns.name = "month"
         return frame
@@ -230,7 +264,8 @@ class Coverage:
     def to_text(self) -> str:
         """A terminal table: one line per force and year, one column per calendar month.
 
-        ``#`` present, ``.`` missing, blank outside the study period.
+        ``#`` present, ``.`` missing, ``!`` held but collapsed (treated as missing), blank
+        outside the study period.
         """
         head = f"{'force':<24} {'year':<5} " + " ".join(f"{m:<3}" for m in _MONTH_ABBR)
         lines = [head]
@@ -241,11 +276,14 @@ class Coverage:
                 cells = []
                 for mo in range(1, 13):
                     p = pd.Period(year=year, month=mo, freq="M")
-                    cells.append(" " if p not in held else ("#" if held[p] else "."))
+                    flag = p in (self.collapsed or {}).get(force, {})
+                    cells.append(
+                        " " if p not in held else ("!" if flag else "#" if held[p] else ".")
+                    )
                 lines.append(
                     f"{force[:24]:<24} {year:<5} " + " ".join(f"{c:<3}" for c in cells).rstrip()
                 )
-        lines.append("(# present, . missing)")
+        lines.append("(# present, . missing, ! collapsed: treated as missing)")
         lines.append(self.describe())
         return "\n".join(lines)
 
@@ -262,6 +300,10 @@ class Coverage:
             "observed": len(self.observed),
             "missing": [str(m) for m in self.missing],
             "forces": {f: {"missing": [str(m) for m in self.lacking(f)]} for f in self.forces},
+            "collapsed": {
+                f: {str(m): why for m, why in sorted(ms.items())}
+                for f, ms in sorted((self.collapsed or {}).items())
+            },
             "description": self.describe(),
         }
 
@@ -270,3 +312,59 @@ class Coverage:
 
     def _repr_html_(self) -> str:
         return f"<p>{self.describe()}</p>" + self.to_frame().to_html(escape=True)
+
+
+def collapsed_months(
+    rows: Mapping[str, Mapping[pd.Period | str, int]],
+    *,
+    ratio: float = 0.25,
+    window: int = 3,
+    min_rows: int = 40,
+) -> dict[str, dict[pd.Period, str]]:
+    """Months whose row count collapsed against the neighbouring months, force by force.
+
+    Parameters
+    ----------
+    rows : mapping
+        ``{force: {month: rows}}`` (months the force's files hold).
+    ratio : float
+        A month is collapsed when its rows are below ``ratio`` x the median of the held
+        months up to ``window`` months either side (at least two of them).
+    min_rows : int
+        Neighbours with a median below this are too small to judge (no flag).
+
+    Returns
+    -------
+    dict
+        ``{force: {month: "n rows against a median of m in the neighbouring months"}}``.
+
+    Notes
+    -----
+    A file cut to a tenth of its rows still "holds" its month; counted as a month it would
+    publish a near-zero as a true figure. Flagged months are missing (:attr:`Coverage.observed`
+    leaves them out), never zero. Natural swings (the 2020 lockdown months moved crime by
+    about a quarter) stay well above a quarter of the neighbours' median.
+
+    Examples
+    --------
+    >>> m = {f"2021-{i:02d}": 1000 for i in range(1, 8)}
+    >>> m["2021-04"] = 100
+    >>> collapsed_months({"kent": m})["kent"]
+    {Period('2021-04', 'M'): '100 rows against a median of 1,000 in the neighbouring months'}
+    """
+    out: dict[str, dict[pd.Period, str]] = {}
+    for force, by_month in rows.items():
+        counts = pd.Series(
+            {pd.Period(m, freq="M"): int(n) for m, n in by_month.items() if n is not None}
+        ).sort_index()
+        ordinals = np.array([p.ordinal for p in counts.index])
+        for (m, n), o in zip(counts.items(), ordinals, strict=True):
+            near = counts[(ordinals != o) & (np.abs(ordinals - o) <= window)]
+            if len(near) < 2:
+                continue
+            med = float(near.median())
+            if med >= min_rows and n < ratio * med:
+                out.setdefault(str(force), {})[m] = (
+                    f"{n:,} rows against a median of {med:,.0f} in the neighbouring months"
+                )
+    return out

@@ -26,6 +26,9 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.disclosure.policy import SUPPRESSED
+from workbench.figures import name_figure
+
 __all__ = [
     "HEADERS",
     "MISSING",
@@ -46,8 +49,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: How a suppressed cell is shown (as in the written tables).
-SUPPRESSED = "*"
 #: How a missing value is shown.
 MISSING = "–"
 
@@ -579,27 +580,6 @@ class SafeHTML:
 
     def __str__(self) -> str:
         return self.html
-
-
-def name_figure(fig: Any, place: str) -> Any:
-    """Put the study's name in a matplotlib figure's title; returns the figure.
-
-    The figure's suptitle, or else each titled axes' title, becomes ``"<place>: <title>"``
-    (an untitled figure gets ``place`` as its suptitle). A title that already starts with
-    ``place`` is left alone.
-    """
-    suptitle = getattr(fig, "_suptitle", None)
-    if suptitle is not None and suptitle.get_text():
-        if not suptitle.get_text().startswith(place):
-            suptitle.set_text(f"{place}: {suptitle.get_text()}")
-        return fig
-    titled = [ax for ax in fig.get_axes() if ax.get_title()]
-    if not titled:
-        fig.suptitle(place)
-    for ax in titled[:1]:
-        if not ax.get_title().startswith(place):
-            ax.set_title(f"{place}: {ax.get_title()}")
-    return fig
 
 
 def declutter_labels(fig: Any, pad_px: float = 2.0) -> Any:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from workbench.disclosure.spec import Described
 from workbench.errors import WorkbenchError
+from workbench.figures import name_figure
 from workbench.geo import dissolve_clean
 
 __all__ = [
@@ -243,7 +244,6 @@ def trends_by_district(
     figures : dict
         Charts named ``spc_<district>_<crime type>``, titled with the district's name.
     """
-    from workbench.display import name_figure
     from workbench.stats import spc_summary
 
     if not isinstance(data, pd.DataFrame):

@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.assumptions import Entry, id_marker, load_log, select
+from workbench.assumptions import table as assumption_table
 from workbench.config import PARTNERSHIP_TABLES, TREATMENT_EXPORT_KEYS, StudyConfig
 from workbench.disclosure.audit import (
     AuditResult,
@@ -31,12 +33,17 @@ from workbench.disclosure.audit import (
     read_published,
     tables_of_folder,
 )
-from workbench.disclosure.cells import safe_csv_frame, whole_counts, write_xlsx
-from workbench.disclosure.folder import OutputFolder, is_complete, write_errors
 from workbench.disclosure.model import Published, key_text, numbers
-from workbench.disclosure.protect import apply_mask, derived_mask, primary_mask, protect
+from workbench.disclosure.policy import ZEROS_HIDDEN_NOTE, Policy
+from workbench.disclosure.protect import (
+    apply_mask,
+    derived_mask,
+    rank_order,
+)
 from workbench.disclosure.spec import Described, TableSpec
 from workbench.errors import WorkbenchError
+from workbench.writing.cells import safe_csv_frame, whole_counts, write_xlsx
+from workbench.writing.folder import OutputFolder, is_complete, write_errors
 
 __all__ = [
     "PARTNERSHIP_TABLES",
@@ -88,10 +95,6 @@ _UNSET: Any = object()
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
-#: The assumptions and caveats log (``docs/assumptions.md``), shipped as package data in
-#: ``workbench/resources/`` (a link to the docs file in a clone).
-ASSUMPTIONS_LOG = Path(__file__).resolve().parent / "resources" / "assumptions.md"
-
 
 @dataclass
 class Banner:
@@ -108,33 +111,30 @@ class Banner:
 
 @dataclass
 class Assumptions:
-    """Entries of the assumptions log that match some keywords (shown as Markdown)."""
+    """Entries of the assumptions log that match some keywords (shown as Markdown).
+
+    The entries come from the log's data (:mod:`workbench.assumptions`); the Markdown ends
+    with a comment naming their ids, which the meeting pack reads
+    (:func:`workbench.assumptions.ids_in`).
+    """
 
     keywords: tuple[str, ...]
-    entries: list[tuple[str, str]] = field(default_factory=list)  # (source file, entry text)
-    headers: dict[str, str] = field(default_factory=dict)  # source -> table header rows
+    entries: list[Entry] = field(default_factory=list)
 
     def to_markdown(self) -> str:
-        """The matching entries, grouped by source, as Markdown."""
+        """The matching entries as one Markdown table, with the id marker."""
         if not self.entries:
             return (
                 "_No entry of the assumptions log matches "
-                f"{', '.join(self.keywords) or 'these keywords'}._"
+                f"{', '.join(self.keywords) or 'these keywords'}._\n"
             )
-        lines: list[str] = []
-        current = None
-        for source, text in self.entries:
-            if source != current:
-                lines += ["", f"**From {source}**", ""]
-                if text.startswith("|") and source in self.headers:
-                    lines.append(self.headers[source])
-                current = source
-            elif lines and lines[-1].startswith("|") and not text.startswith("|"):
-                lines.append("")
-            elif lines and not lines[-1].startswith("|") and text.startswith("|"):
-                lines += ["", self.headers.get(source, "")]
-            lines.append(text)
-        return "\n".join(lines).strip() + "\n"
+        return (
+            "**From the assumptions log**\n\n"
+            + assumption_table(self.entries)
+            + "\n\n"
+            + id_marker(self.entries)
+            + "\n"
+        )
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
@@ -143,41 +143,20 @@ class Assumptions:
         return self.to_markdown()
 
 
-def _log_files(log: Path) -> list[Path]:
-    if log.is_file():
-        return [log]
-    notes = log.parent / "notes"
-    return sorted(notes.glob("*_assumptions.md")) if notes.is_dir() else []
-
-
 def assumptions(*keywords: str, log: str | Path | None = None) -> Assumptions:
     """The entries of the assumptions log that mention any of ``keywords``.
 
-    Reads ``docs/assumptions.md`` (or, before the lead has merged it, every
-    ``docs/notes/*_assumptions.md``). An entry is a Markdown table row or a list item; the match
-    is a case-insensitive substring test. With no keyword every entry is returned.
+    Reads the log's data (``workbench/resources/assumptions.toml``, or the TOML file ``log``;
+    :func:`workbench.assumptions.load_log`); the match is a case-insensitive substring test
+    on each entry's row (:func:`workbench.assumptions.select`). With no keyword every entry
+    is returned.
 
     Examples
     --------
-    >>> assumptions("LSOA", "suppress").to_markdown()  # doctest: +SKIP
+    >>> [e.id for e in assumptions("snap points").entries][:1]
+    ['A01']
     """
-    files = _log_files(Path(log) if log else ASSUMPTIONS_LOG)
-    found = Assumptions(tuple(keywords))
-    wanted = [k.lower() for k in keywords]
-    for path in files:
-        rows = path.read_text(encoding="utf-8").splitlines()
-        for i, line in enumerate(rows):
-            text = line.strip()
-            is_row = text.startswith("|") and not re.match(r"^\|[\s:\-|]+\|$", text)
-            is_item = bool(re.match(r"^([-*]|\d+\.)\s+\S", text))
-            if not (is_row or is_item):
-                continue
-            if is_row and i + 1 < len(rows) and re.match(r"^\|[\s:\-|]+\|$", rows[i + 1].strip()):
-                found.headers[path.name] = text + "\n" + rows[i + 1].strip()
-                continue
-            if not wanted or any(k in text.lower() for k in wanted):
-                found.entries.append((path.name, text))
-    return found
+    return Assumptions(tuple(keywords), select(load_log(log), keywords))
 
 
 def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
@@ -340,6 +319,11 @@ class Outputs:
         )
 
     @property
+    def policy(self) -> Policy:
+        """The study's disclosure policy (threshold, ``open_data_in_full``)."""
+        return Policy(self.threshold, self.open_data_in_full)
+
+    @property
     def open_data_in_full(self) -> bool:
         """The study's ``[disclosure] open_data_in_full`` (police.uk counts shown in full)."""
         return bool(getattr(self.config, "open_data_in_full", False))
@@ -363,7 +347,7 @@ class Outputs:
         )
 
     def _protected(self, spec: TableSpec) -> bool:
-        return spec.source == "partnership" or not self.open_data_in_full
+        return self.policy.protects(spec.source)
 
     def _run_folders(self) -> list[Path]:
         """Complete folders of the other themes of this run (same parent folder and date)."""
@@ -434,7 +418,7 @@ class Outputs:
         the tables already published in this run (this theme's and the other themes'
         complete folders of the same date): primary 1 to ``threshold - 1``, complements,
         secondary against every margin, derived values. Text cells that would start a
-        spreadsheet formula are neutralised (:mod:`workbench.disclosure.cells`).
+        spreadsheet formula are neutralised (:mod:`workbench.writing.cells`).
         """
         df, spec = self._described(f"Outputs.table({name!r})", result)
         if self._folder.done:
@@ -446,8 +430,12 @@ class Outputs:
         if protected and spec.counts:
             pub = Published(f"{self.final_dir.name}/{stem}.csv", df, spec, hidden)
             context = [*self._load_context(), *self._published]
-            (hidden,) = protect([pub], self.threshold, context)
-            pub.hidden = hidden
+            (hidden,) = self.policy.protect([pub], context)
+            if pub.spec.zeros_hidden:  # secondary suppression had to hide a zero too
+                spec = pub.spec
+                note = " ".join(filter(None, [note, ZEROS_HIDDEN_NOTE]))
+            df, hidden = rank_order(df, hidden, spec)
+            pub.values, pub.hidden = df, hidden
             pub.fixed = True
             self._published.append(pub)
             shown = apply_mask(df, hidden)
@@ -613,7 +601,7 @@ class Outputs:
         full = spec.restricted([c for c in frame.columns if c in spec.described])
         if not self._protected(full):
             return df
-        hidden = primary_mask(frame, full, self.threshold)
+        hidden = self.policy.mask(frame, full)
         if pub is not None:
             dims = [d for d in full.dims if d in pub.values.columns and d in frame.columns]
             keys = [pub.values[d].map(key_text) for d in dims]
@@ -873,7 +861,7 @@ class Outputs:
         result is the run log's ``disclosure_audit``. A leak stops the run: the staged
         folder is removed and the error names the file and cell. Otherwise the folder
         replaces any earlier run's folder of the same theme and date as a whole, with the
-        marker :data:`workbench.disclosure.folder.MARKER`.
+        marker :data:`workbench.writing.folder.MARKER`.
 
         Raises
         ------

@@ -18,7 +18,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,10 +25,13 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.assumptions import by_id as assumption_entries
+from workbench.assumptions import ids_in
 from workbench.config import PARTNERSHIP_TABLES
-from workbench.disclosure.folder import MARKER, FolderLock, is_complete, mark_complete, write_errors
+from workbench.disclosure.policy import SUPPRESSED
 from workbench.display import format_value
 from workbench.errors import WorkbenchError
+from workbench.writing.folder import is_complete
 
 __all__ = [
     "Headline",
@@ -41,8 +43,6 @@ __all__ = [
     "map_title",
     "headlines",
     "render_slides",
-    "run_pack",
-    "run_pack_cli",
     "write_atomic",
 ]
 
@@ -67,8 +67,6 @@ KEY_MAPS: dict[str, tuple[str, ...]] = {
     "treatment": ("service_access",),
 }
 
-#: Text shown where a cell was hidden by disclosure control.
-SUPPRESSED = "*"
 #: Text shown where a value is missing (not zero).
 MISSING = "–"
 #: What the England column says when the published table carries no England value.
@@ -789,26 +787,23 @@ def headlines(run: Run, theme: str) -> list[Headline]:
 
 
 def applicable_assumptions(run: Run) -> list[dict[str, str]]:
-    """The assumptions log entries written by the run's themes (table rows, deduplicated)."""
-    seen: dict[str, dict[str, str]] = {}
+    """The assumptions-log entries the run's themes listed, each once, from the log's data.
+
+    Each theme's ``assumptions.md`` names the ids of the entries it listed
+    (:func:`workbench.assumptions.id_marker`); the entries themselves are read from the
+    package's log (:func:`workbench.assumptions.by_id`), so two entries are never merged and
+    none is lost. A theme folder without the marker (a run made before it) lists none.
+    """
+    ids: list[str] = []
     for theme in run.themes:
         path = run.folders[theme] / "assumptions.md"
         if not path.is_file():
             continue
-        header: list[str] | None = None
-        for line in path.read_text(encoding="utf-8").splitlines():
-            text = line.strip()
-            if not text.startswith("|") or re.match(r"^\|[\s:\-|]+\|$", text):
-                continue
-            cells = [c.strip() for c in text.strip("|").split("|")]
-            if cells and cells[0].lower() == "id":
-                header = [c.lower() for c in cells]
-                continue
-            if header is None or len(cells) != len(header):
-                continue
-            entry = dict(zip(header, cells, strict=True))
-            seen.setdefault(entry.get("id", text), entry)
-    return list(seen.values())
+        found = ids_in(path.read_text(encoding="utf-8"))
+        if not found and "| id |" in path.read_text(encoding="utf-8"):
+            logger.warning("%s names no assumption ids (made before they were recorded)", path)
+        ids += found
+    return [e.as_dict() for e in assumption_entries(ids)]
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -1388,117 +1383,3 @@ def render_slides(
             write_atomic(target, page.read_bytes())
             written.append(target)
     return written
-
-
-# --------------------------------------------------------------------------------------------
-# The whole job: pack, community page, run log
-# --------------------------------------------------------------------------------------------
-
-
-def run_pack(
-    out_dir: str | Path,
-    run_date: str | None = None,
-    *,
-    commentary: str | Path | None = None,
-    render: bool = True,
-) -> dict[str, Any]:
-    """Build the meeting pack and the community page of a finished run.
-
-    Writes ``<out_dir>/<date>_pack/``: ``meeting_pack.pptx``, ``community_report.html``,
-    ``slide_NN.png`` (when LibreOffice is installed and ``render``) and ``run_log.json``
-    (slides, pictures with their alt text, headline figures, readability of the community
-    page, files written).
-
-    Parameters
-    ----------
-    out_dir : str or Path
-        The folder ``workbench report`` wrote the theme folders to.
-    run_date : str, optional
-        The run's date (default: the latest run under ``out_dir``).
-    commentary : str or Path, optional
-        The analyst's commentary (Markdown) for the community page; default the study's
-        ``[report] commentary`` setting as recorded in the run log.
-    render : bool, default True
-        Render the slides to PNG with LibreOffice headless where it is installed.
-
-    Returns
-    -------
-    dict
-        The pack's run log (also written as ``run_log.json``).
-    """
-
-    t0 = time.perf_counter()
-    run = find_run(out_dir, run_date)
-    folder = run.out_dir / f"{run.date}_pack"
-    with write_errors(f"the meeting pack in {folder}"):
-        folder.mkdir(parents=True, exist_ok=True)
-        with FolderLock(folder):
-            (folder / MARKER).unlink(missing_ok=True)  # incomplete until written again
-            log = _write_pack(run, folder, commentary, render, t0)
-            # last: the pack folder is complete only with every file in it
-            mark_complete(folder, {"kind": "pack", "run_date": run.date})
-    logger.info("Meeting pack %s (%d slides) in %.1f s", folder, len(log["slides"]), log["seconds"])
-    return log
-
-
-def _write_pack(
-    run: Run, folder: Path, commentary: str | Path | None, render: bool, t0: float
-) -> dict[str, Any]:
-    """The files of the pack folder (the marker apart); returns the pack's run log."""
-    from workbench.community import write_community_page
-
-    for old in folder.glob("slide_*.png"):
-        old.unlink()
-    pptx = folder / "meeting_pack.pptx"
-    slides, by_theme = build_pptx(run, pptx)
-    if commentary is None:
-        commentary = run.config.get("commentary")
-    page, readability = write_community_page(
-        run, by_theme, folder / "community_report.html", commentary=commentary
-    )
-    rendered = render_slides(pptx, folder) if render else []
-    log = {
-        "kind": "pack",
-        "run_date": run.date,
-        "made_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "config": run.config,
-        "themes": {t: str(f) for t, f in run.folders.items()},
-        "files": {
-            "pack": pptx.name,
-            "community_page": page.name,
-            "slide_png": [p.name for p in rendered],
-        },
-        "slides": [asdict(s) for s in slides],
-        "headlines": {t: [h.as_dict() for h in rows] for t, rows in by_theme.items()},
-        "readability": readability,
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
-    if render and not rendered:
-        log["slide_png_note"] = "not rendered: LibreOffice (soffice) or pdftoppm not found"
-    write_atomic(folder / "run_log.json", json.dumps(log, indent=2, default=str).encode("utf-8"))
-    return log
-
-
-def run_pack_cli(
-    config: str | Path, out: str | Path = "output", run_date: str | None = None
-) -> int:
-    """``workbench pack CONFIG``: build the pack and page from the finished run; returns 0."""
-    from workbench.config import load_config
-
-    cfg = load_config(config)
-    log = run_pack(out, run_date, commentary=cfg.commentary)
-    if log["config"].get("config") and Path(log["config"]["config"]) != cfg.path:
-        logger.warning(
-            "The run under %s was made with %s, not %s", out, log["config"]["config"], cfg.path
-        )
-    folder = Path(out).resolve() / f"{log['run_date']}_pack"
-    print(f"meeting pack: {folder / log['files']['pack']} ({len(log['slides'])} slides)")
-    print(f"community page: {folder / log['files']['community_page']}")
-    r = log["readability"]
-    print(
-        f"readability: Flesch reading ease {r['flesch_reading_ease']:.0f}, "
-        f"reading age about {r['reading_age']:.0f}"
-    )
-    if log["files"]["slide_png"]:
-        print(f"slide images: {len(log['files']['slide_png'])} PNG in {folder}")
-    return 0

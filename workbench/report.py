@@ -22,12 +22,12 @@ import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
 from workbench.disclosure.audit import audit_run
-from workbench.disclosure.folder import MARKER, FolderLock, mark_complete, write_errors
 from workbench.display import md_text
 from workbench.errors import ConfigError, DataError, WorkbenchError
 from workbench.maps.browser import run_browser
 from workbench.months import month, span
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
+from workbench.writing.folder import MARKER, FolderLock, mark_complete, write_errors
 
 if TYPE_CHECKING:
     from workbench.outputs import Outputs
@@ -58,8 +58,7 @@ logger = logging.getLogger(__name__)
 
 #: Folder of the themed notebooks (package data; committed without outputs).
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
-#: Documents the package reads at run time (the assumptions log, the table templates),
-#: shipped as package data. In a clone these are links to ``docs/``.
+#: Files the package reads at run time (the assumptions log's data), shipped as package data.
 RESOURCES = Path(__file__).resolve().parent / "resources"
 #: The sample study, looked for from the working folder and from the package's clone.
 SAMPLE_CONFIG = Path("data") / "sample" / "area.toml"
@@ -76,15 +75,6 @@ THEMES: dict[str, str] = {
     "treatment": "04_treatment.ipynb",
     "indicators": "05_indicators.ipynb",
     "overview": "00_overview.ipynb",
-}
-
-#: Themes that need input a study may not have (issue 23: a treatment study without police
-#: files): theme -> (the file keys it needs, one of which is enough; what is missing).
-THEME_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "supply": (("police_street",), "no police street files"),
-    "communities": (("police_street",), "no police street files"),
-    "overview": (("police_street",), "no police street files"),
-    "young_people": (("young_people",), "no young_people table"),
 }
 
 #: Seconds one notebook cell may run before the report stops with an error.
@@ -492,7 +482,7 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
         named = {m.lower() for m in _DATA_FILE_RE.findall(text)}
         return not named or bool(named & used)
 
-    found.entries = [(source, text) for source, text in found.entries if applies(text)]
+    found.entries = [e for e in found.entries if applies(e.row())]
     return found
 
 
@@ -696,6 +686,9 @@ def _renderers(folder: Path) -> list[str]:
 
 #: The study files (or ``[indicators]`` tables) each theme needs beyond the police data.
 THEME_NEEDS: dict[str, tuple[str, ...]] = {
+    "supply": ("police_street",),
+    "communities": ("police_street",),
+    "overview": ("police_street",),
     "young_people": ("young_people",),
     "treatment": (
         "treatment_demographics",
@@ -704,17 +697,26 @@ THEME_NEEDS: dict[str, tuple[str, ...]] = {
         "services",
         "waiting_times",
         "treatment_outcomes",
+        "ndtms_viewit",
+        "ndtms_viewit_england",
     ),
     "indicators": ("[indicators]",),
 }
 
 
 def theme_without_data(theme: str, config: StudyConfig) -> str | None:
-    """Why a theme has no data for this study (None when it has some), in one sentence.
+    """Why a theme has no data for this study (None when it has some), in one phrase.
 
-    Examples: young people without a ``young_people`` table; treatment without any
-    partnership treatment table; indicators without ``[indicators]`` tables. The theme still
-    runs (its sections say "not configured"); the report and the CLI say so plainly.
+    A theme needs any one of its files in :data:`THEME_NEEDS` (``[indicators]``: any national
+    table). A theme without data is not run: ``workbench report`` says so in one line
+    (:func:`skipped_themes`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> cfg = SimpleNamespace(file=lambda key: None, indicators={})
+    >>> theme_without_data("supply", cfg), theme_without_data("young_people", cfg)
+    ('no police street files', 'no young_people table')
     """
     needs = THEME_NEEDS.get(theme)
     if not needs:
@@ -722,10 +724,14 @@ def theme_without_data(theme: str, config: StudyConfig) -> str | None:
     if needs == ("[indicators]",):
         if config.indicators:
             return None
-        return "no national comparison tables are configured ([indicators] in area.toml)"
+        return "no national comparison tables ([indicators] in area.toml)"
     if any(config.file(k) for k in needs):
         return None
-    return "none of its tables is configured (" + ", ".join(needs) + " under [files])"
+    if needs == ("police_street",):
+        return "no police street files"
+    if len(needs) == 1:
+        return f"no {needs[0]} table"
+    return "none of its tables (" + ", ".join(needs) + " under [files])"
 
 
 def welsh_note(study: Study) -> str | None:
@@ -772,10 +778,6 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         "",
         "**Data used:** " + "; ".join(md_text(s) for s in data_sources(study)) + ".",
     ]
-    theme = folder.name.split("_", 1)[1] if "_" in folder.name else folder.name
-    missing = theme_without_data(theme, cfg)
-    if missing:
-        lines += ["", f"**No data for this theme in this study:** {missing}."]
     wales = welsh_note(study)
     if wales:
         lines += ["", f"**Not compared with England:** {wales}"]
@@ -818,8 +820,8 @@ def skipped_themes(cfg: Any, themes: list[str]) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     for theme in themes:
-        keys, reason = THEME_NEEDS.get(theme, ((), ""))
-        if keys and not any(cfg.file(k) for k in keys):
+        reason = theme_without_data(theme, cfg)
+        if reason:
             out[theme] = reason
     return out
 
@@ -833,9 +835,11 @@ def validate_study(cfg: Any) -> Study:
     to every notebook (loaded once per run).
     """
     from workbench.study import Study
+    from workbench.validate import study_checks
 
     study = Study(cfg)
     ledger = study.load_all()
+    study_checks(study)  # what the national and reference tables claim (as validate checks)
     if not ledger.balanced:
         bad = [f.file for f in ledger.files if not f.balanced]
         raise WorkbenchError(f"{cfg.path}: the row ledger does not balance for {bad}")
@@ -953,7 +957,7 @@ def run_report(
         for theme, folder in results.items():
             mark_complete(folder, {"theme": theme, "report": f"{theme}.html", "audited": True})
         # The meeting pack and the community page of this run (issue 15), from its files.
-        from workbench.pack import run_pack
+        from workbench.publish import run_pack
 
         run_pack(out_path, date, commentary=cfg.commentary)
     return results
@@ -988,11 +992,6 @@ def run_report_cli(
             f"{audit.get('map_features_checked', 0)} feature(s) of protected layers; "
             f"{audit.get('leaks_found', 0)} leak(s)"
         )
-    cfg = load_config(config)
-    for theme in results:
-        missing = theme_without_data(theme, cfg)
-        if missing:
-            print(f"{'no data':>13}: {theme}: {missing}")
     if results:  # the pack folder sits beside the theme folders: <out>/<date>_pack
         first = next(iter(results.values()))
         pack = first.parent / f"{first.name.split('_', 1)[0]}_pack"

@@ -16,6 +16,7 @@ from workbench.coverage import Coverage
 from workbench.errors import ConfigError, DataError
 from workbench.geo import BNG, dissolve_clean, locate_points
 from workbench.ledger import REASONS, FileLedger, Ledger
+from workbench.licences import OGL, os_attribution
 from workbench.loaders._io import display_name
 from workbench.loaders.area import StudyArea, read_lsoa_2011_2021_lookup
 from workbench.loaders.attribution import Attribution, attribute_points, paths_by_month
@@ -27,6 +28,7 @@ from workbench.loaders.lookups import (
     read_partnership_lookup,
     read_ward_lookup,
 )
+from workbench.loaders.national import load_national
 from workbench.loaders.police import read_stop_search, read_street
 from workbench.loaders.population import read_population
 from workbench.loaders.tables import TEMPLATES, read_table
@@ -150,9 +152,6 @@ class Study:
         ``[study] boundary_copyright_year``; without a year the OS statement names none
         (see :func:`workbench.maps.os_attribution`).
         """
-        # Imported here: workbench.maps pulls in folium, which loading a study does not need.
-        from workbench.maps import OGL, os_attribution
-
         return [OGL, os_attribution(self.config.boundary_copyright_year)]
 
     def _col(self, key: str) -> str | None:
@@ -318,6 +317,17 @@ class Study:
                 f"{self.config.path}: [study] area_codes {list(self.config.area_codes)} match no "
                 f"LSOA of the boundary files (their districts, from the IMD file/lookup: "
                 f"{found or 'none found'}). Check area_codes, or add lsoa_lookup/districts."
+            )
+        held = set(lad["lad_code"].dropna().astype(str))
+        unmatched = [c for c in self.config.area_codes if c not in held]
+        if unmatched:
+            # the study's name and headings would still name these districts: refuse
+            raise ConfigError(
+                f"{self.config.path}: [study] area_codes {unmatched} match no LSOA of the "
+                f"boundary files (the other codes do: "
+                f"{[c for c in self.config.area_codes if c in held]}). Every district the "
+                "study names must have its LSOAs: add its boundary, IMD and population rows, "
+                "or remove the code."
             )
         for i in np.flatnonzero(~in_area):
             entries[bounds["_file"].iat[i]].drop(REASONS["outside_area"], 1)
@@ -527,7 +537,7 @@ class Study:
             )
         else:
             gdf = self._engine_crimes(engine)
-        self._record_coverage()
+        self._record_coverage(gdf)
         return self._attribute(gdf, "crimes")
 
     def _engine_crimes(self, engine: str) -> gpd.GeoDataFrame:
@@ -648,15 +658,40 @@ class Study:
             logger.warning("Stop and search coverage: %s", cov.describe())
         return cov
 
-    def _record_coverage(self) -> None:
+    def _record_coverage(
+        self, rows: pd.DataFrame | None = None, counts: pd.DataFrame | None = None
+    ) -> None:
         """Build the coverage from the police ledgers' months; put it in the ledger too (so the
-        run log and ``validate --json`` carry it)."""
+        run log and ``validate --json`` carry it). With ``rows`` (the study's street crimes:
+        ``month`` and ``reported_by``), months whose row count collapsed against their
+        neighbours are flagged and treated as missing (:func:`workbench.coverage.collapsed_months`);
+        with ``counts`` (an engine's ``month``/``count`` aggregates) the same for a single force.
+        """
         months: dict[str, set[str]] = {}
         for fl in self.ledger.files:
             if fl.kind == "police_street":
                 for force, held in fl.months.items():
                     months.setdefault(force, set()).update(held)
         cov = Coverage.from_months(months, self.period)
+        if rows is not None and len(rows) and len(months):
+            from workbench.loaders.police import force_slug
+
+            force = (
+                pd.Series(next(iter(months)), index=rows.index)
+                if len(months) == 1
+                else rows["reported_by"].astype(str).map(force_slug)
+            )
+            counts = rows.groupby([force.to_numpy(), rows["month"].to_numpy()]).size()
+            by_force: dict[str, dict] = {}
+            for (f, m), n in counts.items():
+                if f in months and str(m) in months[f]:
+                    by_force.setdefault(str(f), {})[m] = int(n)
+            cov = cov.with_collapsed(by_force)
+        elif counts is not None and len(months) == 1 and {"month", "count"} <= set(counts):
+            force = next(iter(months))
+            per = counts.groupby("month")["count"].sum()
+            held = months[force]
+            cov = cov.with_collapsed({force: {m: int(n) for m, n in per.items() if str(m) in held}})
         self.ledger.coverage = cov.to_dict()
         if not cov.complete:
             logger.warning("Police coverage: %s", cov.describe())
@@ -729,7 +764,9 @@ class Study:
             scheduler=self.config.scheduler,
             ledger=self.ledger,
         )
-        self._record_coverage()  # the engines record the files' months as the loader does
+        # the engines record the files' months as the loader does; a single force's monthly
+        # counts flag collapsed months as the loader's rows do
+        self._record_coverage(counts=agg.counts)
         return agg
 
     @cached_property
@@ -833,8 +870,6 @@ class Study:
         None when the study has no ``[indicators]`` table."""
         if not self.config.indicators:
             return None
-        from workbench.indicators.national import load_national
-
         for key, value in self.config.indicators.items():
             for p in value if isinstance(value, list) else [value]:
                 if isinstance(p, Path) and not p.exists():

@@ -275,20 +275,15 @@ class HotspotExplorer:
         else:
             mb.add_gistar(surface, threshold=self.threshold, protected=protected)
         if self.layer.value == "points":
-            mb.add_points(self.points(), f"{self.crime_type.value} (snap points)")
+            mb.add_points(
+                self.points(), f"{self.crime_type.value} (snap points)", protected=protected
+            )
         mb.add_outline(self.study.area, "Study area")
         return mb
 
     def update(self) -> None:
         """Recompute and redraw the map and the table in place."""
-        from workbench.disclosure import (
-            Count,
-            Derived,
-            TableSpec,
-            apply_mask,
-            derived_mask,
-            primary_mask,
-        )
+        from workbench.disclosure import Count, Derived, Policy, TableSpec
 
         t0 = time.perf_counter()
         try:
@@ -305,7 +300,7 @@ class HotspotExplorer:
             },
             safe=tuple(c for c in ("population",) if c in table.columns),
         )
-        shown = apply_mask(table, derived_mask(primary_mask(table, spec, self.threshold), spec))
+        shown = Policy(self.threshold).shown(table, spec)
         m = self.build_map(surface)
         _show(self.map_out, map_frame(m, self.height))
         _show(self.table_out, shown)
@@ -421,7 +416,7 @@ class ChoroplethExplorer:
         self.measures = dict(measures)
         self.label = label
         self.table_columns = dict(table_columns or {})
-        from workbench.disclosure import Count, Derived, TableSpec, derived_mask, primary_mask
+        from workbench.disclosure import Count, Derived, Policy, TableSpec
 
         if spec is None:
             spec = TableSpec(
@@ -438,7 +433,7 @@ class ChoroplethExplorer:
         self.derived = {k: d.counts[0] for k, d in self.spec.derived.items()}
         self.threshold = threshold
         #: Cells withheld (True), decided on the whole data before columns are chosen.
-        self.hidden = derived_mask(primary_mask(pd.DataFrame(gdf), self.spec, threshold), self.spec)
+        self.hidden = Policy(threshold).mask(pd.DataFrame(gdf), self.spec)
         self.title = title
         self.period_text = period
         self.sources = list(sources)

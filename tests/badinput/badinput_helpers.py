@@ -19,6 +19,7 @@ class MiniStudy:
     files: dict[str, str | list[str]]
     study: dict[str, object] = field(default_factory=dict)
     thresholds: dict[str, object] = field(default_factory=dict)
+    indicators: dict[str, object] = field(default_factory=dict)
 
 
 def _toml_value(v: object) -> str:
@@ -38,6 +39,7 @@ def write_toml(
     study: dict | None = None,
     files: dict | None = None,
     thresholds: dict | None = None,
+    indicators: dict | None = None,
     drop: tuple[str, ...] = (),
     extra: str = "",
 ) -> Path:
@@ -46,9 +48,12 @@ def write_toml(
         "study": {**base.study, **(study or {})},
         "files": {**base.files, **(files or {})},
         "thresholds": {**base.thresholds, **(thresholds or {})},
+        "indicators": {**base.indicators, **(indicators or {})},
     }
     lines = []
     for name, table in sections.items():
+        if name == "indicators" and not table:
+            continue
         lines.append(f"[{name}]")
         for k, v in table.items():
             if v is None or k in drop:

@@ -13,6 +13,29 @@ import pytest
 from badinput_helpers import MONTHS, N_LSOAS, SAMPLE, MiniStudy
 
 
+def national_indicators() -> dict[str, object]:
+    """[indicators] naming the sample's national tables (data/sample/national/)."""
+    s = SAMPLE
+    nat = s / "national"
+    return {
+        "area_names": str(nat / "lad2019_codes_names.csv"),
+        "area_regions": str(nat / "la_merged_locations.md"),
+        "population": str(nat / "la_population_2009_2019.csv"),
+        "england_population": str(nat / "england_regions_population_2009_2019.csv"),
+        "imd_average": str(nat / "la_imd_average_score_2015_2019.csv"),
+        "deaths_misuse": str(nat / "la_deaths_drug_misuse_2009_2018.csv"),
+        "deaths_poisoning": str(nat / "la_deaths_drug_poisoning_2009_2018.csv"),
+        "admissions_poisoning": str(nat / "la_admissions_drug_misuse_2009_2020.csv"),
+        "admissions_mbd_primary": str(nat / "la_admissions_drug_primary_diag_2009_2020.csv"),
+        "admissions_mbd_any": str(nat / "la_admissions_drug_secondary_diag_2009_2020.csv"),
+        "seizures": str(nat / "force_drug_seizures_2009_10_to_2018_19.csv"),
+        "force_population": str(nat / "force_population_2009_2019.csv"),
+        "police_force": "Leicestershire",
+        "ethnicity_population": str(s / "census2021_leicester_ethnicity.csv"),
+        "fingertips": [str(nat / "fingertips_93517_ocu_not_in_treatment_extract.csv")],
+    }
+
+
 @pytest.fixture(scope="session")
 def mini(tmp_path_factory) -> MiniStudy:
     """40 Leicester LSOAs, three months of street crime as monthly CSVs, the sample's other
@@ -55,8 +78,22 @@ def mini(tmp_path_factory) -> MiniStudy:
         "period_end": MONTHS[-1],
         "suppression_threshold": 5,
         "per": 10000,
+        "area_name": "Leicester",
     }
     return MiniStudy(root=root, files=files, study=study, thresholds={})
+
+
+@pytest.fixture(scope="session")
+def mini_national(mini) -> MiniStudy:
+    """The small study with the sample's national tables under [indicators] and only the
+    files a study requires besides (a lean study: the national cases run validate in full,
+    and its cost is then mostly theirs)."""
+    required = ("police_street", "lsoa_boundaries", "imd", "population", "lsoa_lookup")
+    files = {k: v for k, v in mini.files.items() if k in required}
+    files["ethnicity_population"] = str(SAMPLE / "census2021_leicester_ethnicity.csv")
+    return MiniStudy(
+        root=mini.root, files=files, study=mini.study, indicators=national_indicators()
+    )
 
 
 @pytest.fixture

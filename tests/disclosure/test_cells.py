@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workbench.disclosure.cells import whole_counts
+from workbench.writing.cells import whole_counts
 
 
 def test_float_counts_are_written_whole() -> None:

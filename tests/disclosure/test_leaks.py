@@ -376,8 +376,8 @@ def test_formula_payloads_are_neutralised_in_csv_and_xlsx(tmp_path):
 
 # -- stale files, locks, atomic folders -------------------------------------------------
 def test_rerun_replaces_folder_so_no_stale_file_survives(tmp_path):
-    from workbench.disclosure.folder import MARKER
     from workbench.outputs import Outputs
+    from workbench.writing.folder import MARKER
 
     cfg = load_config(SAMPLE)
     spec = TableSpec(dims=("g",), counts={"n": Count()})
@@ -418,9 +418,9 @@ def test_read_only_folder_ends_in_one_clear_error_and_no_complete_folder(tmp_pat
     import errno
     import os
 
-    from workbench.disclosure import folder
     from workbench.errors import WorkbenchError
     from workbench.outputs import Outputs
+    from workbench.writing import folder
 
     real_open = os.open
 
@@ -440,9 +440,9 @@ def test_read_only_folder_ends_in_one_clear_error_and_no_complete_folder(tmp_pat
 def test_full_disk_while_writing_leaves_no_folder_that_looks_complete(tmp_path, monkeypatch):
     import errno
 
-    from workbench.disclosure import cells
     from workbench.errors import WorkbenchError
     from workbench.outputs import Outputs
+    from workbench.writing import cells
 
     out = Outputs("supply", config=load_config(SAMPLE), out_dir=tmp_path, run_date="2024-03-31")
 

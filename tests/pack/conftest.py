@@ -45,12 +45,14 @@ WAITS = """data,financial_year,cohort,target,started,within_target,share,lower,u
 SYNTHETIC,2022-23,adult,3 weeks,1311.0,1206.0,0.92,0.904,0.933
 SYNTHETIC,2023-24,adult,3 weeks,1362.0,1255.0,0.80,0.70,0.85
 """
-ASSUMPTIONS = """**From assumptions.md**
+ASSUMPTIONS = """**From the assumptions log**
 
 | id | area | assumption or caveat | quality | impact |
 |---|---|---|---|---|
 | A07 | population | Rates use mid-2019 totals for every period. More words here. | High | High |
 | A01 | police data | Points are snap points. | High | Medium |
+
+<!-- assumptions: A07 A01 -->
 """
 
 

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 from pptx import Presentation
 from pptx.util import Emu
 
@@ -21,8 +22,8 @@ from workbench.pack import (
     fmt_share,
     headlines,
     month_words,
-    run_pack,
 )
+from workbench.publish import run_pack
 
 DATE = "2024-04-01"  # the run date of the tiny_run fixture (tests/pack/conftest.py)
 
@@ -75,9 +76,11 @@ def jargon_in(text: str) -> list[str]:
 
 def visible_text(document: str) -> str:
     """Text a reader meets: element text and alt/title attributes, without styles or data."""
-    document = re.sub(r"<style.*?</style>", " ", document, flags=re.DOTALL)
-    attrs = " ".join(re.findall(r'(?:alt|title)="([^"]*)"', document))
-    return re.sub(r"<[^>]+>", " ", document) + " " + attrs
+    soup = BeautifulSoup(document, "lxml")
+    for hidden in soup(["style", "script"]):
+        hidden.decompose()
+    attrs = [str(el[a]) for a in ("alt", "title") for el in soup.find_all(attrs={a: True})]
+    return " ".join([soup.get_text(" "), *attrs])
 
 
 def test_compare_rule_by_hand():
@@ -176,9 +179,11 @@ def test_community_page_plain_and_same_figures(tiny_run):
     assert jargon_in(visible_text(page)) == []
     assert 0 < scores["flesch_reading_ease"] <= 120 and scores["words"] > 100
     assert f"reading ease score of {scores['flesch_reading_ease']:.0f}" in page
-    levels = [int(h) for h in re.findall(r"<h([1-6])", page)]
+    soup = BeautifulSoup(page, "lxml")
+    levels = [int(h.name[1]) for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
     assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
-    assert all(re.search(r'alt="[^"]{20,}"', img) for img in re.findall(r"<img[^>]*>", page))
+    images = soup.find_all("img")
+    assert all(len(img.get("alt", "")) >= 20 for img in images)
 
 
 def test_jargon_detector_finds_terms():

@@ -12,7 +12,7 @@ import pytest
 from conftest import DATE
 
 from workbench.cli import main
-from workbench.disclosure.folder import MARKER
+from workbench.writing.folder import MARKER
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "area.toml"
 
@@ -40,7 +40,7 @@ def test_pack_without_finished_theme_folders_is_refused(tiny_run, capsys):  # no
 
 
 def test_pack_folder_gets_its_marker_last(tiny_run):  # noqa: F811
-    from workbench.pack import run_pack
+    from workbench.publish import run_pack
 
     run_pack(tiny_run, DATE, render=False)
     pack = tiny_run / f"{DATE}_pack"
@@ -61,7 +61,7 @@ def test_full_disk_and_read_only_folder_in_pack_are_one_clean_line(
     code,
     words,
 ):
-    import workbench.pack as pack
+    import workbench.publish as pack
 
     def fail(path, data):
         raise OSError(code, "simulated", str(path))

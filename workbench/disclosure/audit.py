@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workbench.disclosure.model import SUPPRESSED, Leak, Model, Published
@@ -51,6 +52,14 @@ class AuditResult:
     maps_checked: int = 0
     map_features_checked: int = 0
     maps_not_described: list[str] = field(default_factory=list)
+    #: Seconds spent in HiGHS and the integer programs solved (two per bounded cell).
+    solver_seconds: float = 0.0
+    integer_programs: int = 0
+    #: How many whole numbers the narrowest hidden cell's range ``[low, high]`` holds
+    #: (``high - low + 1``; at least the threshold when safe; None: none bounded above).
+    narrowest_interval: float | None = None
+    #: Hidden cells whose upper bound is finite (pinned from above by what is published).
+    bounded_above: int = 0
 
     def add_outputs(self, other: AuditResult) -> None:
         """Add the figure and map checks of ``other`` (see :func:`audit_charts_and_maps`)."""
@@ -68,7 +77,8 @@ class AuditResult:
             f"complement(s) checked; {self.figures_checked} figure(s), "
             f"{self.figure_points_checked} plotted value(s); {self.maps_checked} map(s), "
             f"{self.map_features_checked} feature(s) of protected layers; "
-            f"{len(self.leaks)} leak(s)"
+            f"{len(self.leaks)} leak(s); {self.integer_programs} integer program(s) in "
+            f"{self.solver_seconds:.1f} s"
         )
 
     @property
@@ -90,6 +100,10 @@ class AuditResult:
             "maps_checked": self.maps_checked,
             "map_features_checked": self.map_features_checked,
             "maps_not_described": self.maps_not_described,
+            "solver_seconds": round(self.solver_seconds, 3),
+            "integer_programs": self.integer_programs,
+            "narrowest_interval": self.narrowest_interval,
+            "bounded_above": self.bounded_above,
         }
 
     def message(self) -> str:
@@ -133,6 +147,12 @@ def audit_files(entries: Iterable[tuple[Path, TableSpec]], threshold: int) -> Au
     model = Model(tables, threshold)
     result.leaks, result.cells_checked = model.leaks()
     result.not_modelled = model.not_modelled
+    result.solver_seconds = model.solver_seconds
+    result.integer_programs = model.programs
+    widths = [hi - lo + 1 for _, kind, lo, hi in model.intervals if kind == "cell"]
+    finite = [w for w in widths if np.isfinite(w)]
+    result.narrowest_interval = float(min(finite)) if finite else None
+    result.bounded_above = len(finite)
     logger.info(
         "Disclosure audit: %d file(s), %d hidden cell(s), %d checked, %d leak(s)",
         len(tables),
@@ -300,6 +320,25 @@ def audit_map_html(path: Path, name: str | None = None) -> tuple[list[Leak], int
     checked = 0
     for layer in description.get("layers", []):
         if not layer.get("counts_shown") or not layer.get("protected"):
+            continue
+        if layer.get("points") or layer.get("kind") == "point":
+            # each point of a protected table is a count of 1 at a place: counted by area,
+            # points give withheld counts back, so a protected point layer shows none
+            points = _features(html, layer.get("data_var", layer["var"]))
+            checked += len(points)
+            if points:
+                leaks.append(
+                    Leak(
+                        name,
+                        f"layer {layer.get('layer')!r}",
+                        "points",
+                        "map points",
+                        float(len(points)),
+                        float(len(points)),
+                        "points of protected data drawn (counted by area they give "
+                        "withheld counts back)",
+                    )
+                )
             continue
         threshold = int(layer.get("threshold", 5))
         count_key = layer.get("count")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,14 +27,14 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from workbench.disclosure.spec import ALL, TableSpec
+from workbench.disclosure.symbols import SUPPRESSED
 from workbench.errors import WorkbenchError
+from workbench.intervals import wilson_interval
 
 __all__ = ["Published", "Leak", "Model", "numbers", "key_text", "SUPPRESSED"]
 
 logger = logging.getLogger(__name__)
 
-#: The symbol shown in place of a suppressed value.
-SUPPRESSED = "*"
 _OTHER = "__other__"
 #: Families whose base-cell cube is larger than this are modelled without cross-table links.
 MAX_BASE_CELLS = 50_000
@@ -41,6 +42,8 @@ MAX_BASE_CELLS = 50_000
 WILSON_MAX_N = 400
 #: Seconds allowed to one bound (one integer program).
 TIME_LIMIT_S = 10.0
+#: The published rule shows every zero, so the attacker knows a ``"*"`` is at least 1.
+ZERO_SHOWN = True
 
 
 def numbers(column: pd.Series) -> pd.Series:
@@ -158,13 +161,18 @@ class Model:
 
     Notes
     -----
-    Conventions: a hidden cell *leaks* when its integer feasible range ``[low, high]`` has
-    ``low >= 1`` and ``high <= threshold - 1``: the published files prove that it is a
-    small non-zero count (an exact value is the extreme case). A range that includes 0, or a
-    value at or above the threshold, is protected. The complement of a part in its whole
-    (``started - within_target``) is checked the same way, and a derived value (rate, share,
-    interval bound) shown beside a hidden count is a leak of its own (rule: every value
-    derived from a hidden count is hidden).
+    Conventions: the attacker knows the published rule, so every ``"*"`` count is at least
+    1 (zeros are shown; :data:`ZERO_SHOWN`). A hidden cell *leaks* when its integer feasible
+    range ``[low, high]`` is exact (``low == high``, whatever the value) or has ``low >= 1``
+    and ``high <= threshold - 1`` (the files prove it is a small non-zero count): a hidden
+    cell is safe only when its interval ``[1, high]`` (or wider) holds at least
+    ``threshold`` values. The complement of a part in its whole (``started -
+    within_target``, which may be 0) leaks when it is proved to be 1 to ``threshold - 1``.
+    A derived value (rate, share, interval bound) shown beside a hidden count is a leak of
+    its own (rule: every value derived from a hidden count is hidden). The relations used:
+    every shown count as a sum of base cells (cells, margins, groups, the same cell in
+    other tables), parts no more than their wholes, shown shares, rates and Wilson limits,
+    and the order of shown ranks (:meth:`_rank_constraints`).
     """
 
     def __init__(self, tables: Sequence[Published], threshold: int) -> None:
@@ -174,6 +182,11 @@ class Model:
         self.derived_shown: list[Leak] = []
         #: Measures whose cube is too large to model (not checked; in the run log).
         self.not_modelled: list[str] = []
+        #: Seconds spent in HiGHS and integer programs solved (for the run log).
+        self.solver_seconds = 0.0
+        self.programs = 0
+        #: The bounds found by the last :meth:`leaky` (cell, kind, low, high).
+        self.intervals: list[tuple[_Cell, str, float, float]] = []
         self._build_cells()
         self._build_families()
 
@@ -193,10 +206,42 @@ class Model:
                 for r in range(len(t.values)):
                     if not hid[r] and not np.isfinite(vals[r]):
                         continue  # blank: not recorded, no equation
+                    long = self._long_row(t, r, col)
+                    if long is not None:
+                        row_measure, key = long
+                        self.cells.append(
+                            _Cell(ti, r, col, row_measure, key, float(vals[r]), bool(hid[r]))
+                        )
+                        continue
                     key = self._key(t, r, count.fixed, count.dims_from)
                     if by_row:
                         key[f"row of {t.name}"] = frozenset({str(r)})
                     self.cells.append(_Cell(ti, r, col, measure, key, float(vals[r]), bool(hid[r])))
+
+    @staticmethod
+    def _long_row(t: Published, r: int, col: str) -> tuple[str, dict[str, Any]] | None:
+        """Measure and dimensions of a count of a long table's row (``TableSpec.rows``)."""
+        rows = t.spec.rows
+        if not rows or rows.get("key") not in t.values.columns:
+            return None
+        entry = rows.get("values", {}).get(key_text(t.values[rows["key"]].iloc[r]))
+        if not entry or col not in entry.get("counts", {}):
+            return None
+        key: dict[str, Any] = {}
+        for dim, source in entry.get("dims", {}).items():
+            if source not in t.values.columns:
+                return None
+            key[dim] = frozenset({key_text(t.values[source].iloc[r])})
+        split = entry.get("split")
+        if split:
+            if split["column"] not in t.values.columns:
+                return None
+            parts = [p.strip() for p in key_text(t.values[split["column"]].iloc[r]).split(",")]
+            if len(parts) != len(split["into"]):
+                return None
+            for dim, value in zip(split["into"], parts, strict=True):
+                key[dim] = frozenset({value})
+        return str(entry["counts"][col]), key
 
     def _key(
         self,
@@ -263,6 +308,10 @@ class Model:
                 ms = [t.spec.counts[c].measure or f"{t.name}:{c}" for c in d.counts]
                 for a, b in itertools.pairwise(ms):
                     union(a, b)
+            for entry in t.spec.rows.get("values", {}).values() if t.spec.rows else ():
+                ms = [str(m) for m in entry.get("counts", {}).values()]
+                for a, b in itertools.pairwise(ms):
+                    union(a, b)
         groups: dict[str, list[str]] = {}
         for m in list(parent):
             groups.setdefault(find(m), []).append(m)
@@ -302,12 +351,20 @@ class Model:
             self.families.append(fam)
             for m in measures:
                 self.family_of[m] = fam
+        floors: set[tuple[int, tuple[int, ...]]] = set()
         for c in self.cells:
             fam = self.family_of[c.measure]
             if fam.size == 0:
                 continue
             if not c.hidden:
                 fam.eq_rows.append((self.box(c), c.value))
+            elif ZERO_SHOWN and not self.tables[c.table].spec.zeros_hidden:
+                # the published rule shows every zero: a "*" is at least 1
+                b = self.box(c)
+                sig = (id(fam), tuple(b.tolist()))
+                if sig not in floors:
+                    floors.add(sig)
+                    fam.ub_rows.append((b, -np.ones(len(b)), -1.0))
         for part, whole in self.part_of.items():
             fam = self.family_of[part]
             for (m, combo), i in list(fam.index.items()):
@@ -315,6 +372,7 @@ class Model:
                     j = fam.index[(whole, combo)]
                     fam.ub_rows.append((np.array([i, j]), np.array([1.0, -1.0]), 0.0))
         self._derived_constraints()
+        self._rank_constraints()
 
     def box(self, c: _Cell, measure: str | None = None) -> np.ndarray:
         """Indices of the base cells a published cell adds up."""
@@ -406,6 +464,79 @@ class Model:
                     elif d.kind in ("wilson_lower", "wilson_upper") and len(cells) > 1:
                         self._wilson_bounds(fam, num, cells[1], d.kind, v, h)
 
+    def _rank_constraints(self) -> None:
+        """Ranks shown beside hidden ones: the order of the rates bounds a hidden count.
+
+        For a table with a ``rank`` column (:class:`~workbench.disclosure.spec.Derived` of
+        kind ``"rank"``) ordered by a shown rate of the same count: a row whose count (and
+        rank) is hidden but which sits, in the file, between two rows of shown rank has a
+        rate between theirs; and the gaps in the shown ranks say where the hidden rows go
+        (every hidden row ranks below the first gap; when there are as many gaps as hidden
+        rows, each ranks above the row after the last gap). With the population shown, each
+        bound on the rate is a bound on the count.
+        """
+        for ti, t in enumerate(self.tables):
+            if not t.fixed:
+                continue  # being protected now: published through protect.rank_order
+            ranks = [c for c, d in t.spec.derived.items() if d.kind == "rank"]
+            for col in ranks:
+                if col not in t.values.columns:
+                    continue
+                count = t.spec.derived[col].counts[0]
+                rates = [
+                    (c, d)
+                    for c, d in t.spec.derived.items()
+                    if d.kind == "rate" and d.counts[0] == count and c in t.values.columns
+                ]
+                if not rates or count not in t.values.columns:
+                    continue
+                rcol, rd = rates[0]
+                if not rd.population or rd.population not in t.values.columns:
+                    continue
+                rank = numbers(t.values[col]).to_numpy()
+                rate = numbers(t.values[rcol]).to_numpy()
+                pop = numbers(t.values[rd.population]).to_numpy()
+                hid = t.hidden[count].to_numpy(dtype=bool)
+                text = t.text[rcol] if t.text is not None and rcol in t.text else None
+                shown = np.flatnonzero(np.isfinite(rank) & np.isfinite(rate))
+                if not len(shown) or not hid.any():
+                    continue
+                h = (
+                    max(0.5 * 10 ** (-decimals_shown(str(text.iloc[i]))) for i in shown)
+                    if text is not None
+                    else 1e-9
+                )
+                by_rank = {int(rank[i]): float(rate[i]) for i in shown}
+                top = max(by_rank)
+                gaps = [k for k in range(1, top + 1) if k not in by_rank]
+                hidden_rows = np.flatnonzero(hid)
+                for r in hidden_rows:
+                    hi, lo = np.inf, -np.inf
+                    if gaps and gaps[0] > 1:
+                        hi = by_rank[gaps[0] - 1]
+                    if gaps and len(gaps) == len(hidden_rows) and gaps[-1] + 1 in by_rank:
+                        lo = by_rank[gaps[-1] + 1]
+                    before = shown[shown < r]
+                    after = shown[shown > r]
+                    if len(before) and len(after):  # between ranked rows in the file
+                        a, b = rank[before[-1]], rank[after[0]]
+                        if a < b:  # the file is in rank order here
+                            hi = min(hi, rate[before[-1]])
+                            lo = max(lo, rate[after[0]])
+                    cell = self._cell_at(ti, int(r), count)
+                    if cell is None or not np.isfinite(pop[r]):
+                        continue
+                    fam = self.family_of[cell.measure]
+                    if fam.size == 0:
+                        continue
+                    nb = self.box(cell)
+                    ones = np.ones(len(nb))
+                    per = float(rd.per or 1.0)
+                    if np.isfinite(hi):
+                        fam.ub_rows.append((nb, ones, (hi + h) * pop[r] / per))
+                    if np.isfinite(lo):
+                        fam.ub_rows.append((nb, -ones, -(lo - h) * pop[r] / per))
+
     def _wilson_bounds(
         self, fam: _Family, num: _Cell, den: _Cell | None, kind: str, v: float, h: float
     ) -> None:
@@ -416,8 +547,6 @@ class Model:
         (and a hidden denominator's) smallest and largest such values bound it. A relaxation
         of the exact set (its bounding box), so it can only under-state what is given away.
         """
-        from workbench.stats.rates import wilson_interval
-
         if den is None or self.family_of[den.measure] is not fam:
             return
         ns = np.arange(1, WILSON_MAX_N + 1) if den.hidden else np.array([int(den.value)])
@@ -485,6 +614,7 @@ class Model:
             if sign < 0 and stop_at_zero and out and out[0] < 1 - 1e-6:
                 out.append(np.inf)
                 break
+            start = time.perf_counter()
             res = milp(
                 sign * c,
                 constraints=cons,
@@ -492,6 +622,8 @@ class Model:
                 bounds=Bounds(0, np.inf),
                 options={"time_limit": TIME_LIMIT_S},
             )
+            self.solver_seconds += time.perf_counter() - start
+            self.programs += 1
             if res.status == 3:  # unbounded
                 out.append(-np.inf if sign > 0 else np.inf)
             elif res.x is None and sign < 0 and out:
@@ -557,6 +689,7 @@ class Model:
         out = []
         checked = 0
         t = self.threshold
+        self.intervals = []
         wanted = None
         if tables is not None:
             wanted = {id(self.family_of[c.measure]) for c in self.cells if c.table in tables}
@@ -571,10 +704,15 @@ class Model:
             fam = self.family_of[c.measure]
             if not self._touched(fam)[idx].any():
                 continue  # nothing published constrains it: 0 to unbounded
-            lo, hi = self.bounds(fam, idx, coef, stop_at_zero=True)
+            # a hidden cell is also given away when it is pinned exactly (whatever its
+            # value); a complement (which may be 0) when it is proved small
+            lo, hi = self.bounds(fam, idx, coef, stop_at_zero=kind != "cell")
             c_lo = math.ceil(lo - 1e-6)
             c_hi = math.floor(hi + 1e-6) if np.isfinite(hi) else hi
-            if c_lo >= 1 and c_hi <= t - 1:
+            self.intervals.append((c, kind, float(c_lo), float(c_hi)))
+            small = c_lo >= 1 and c_hi <= t - 1
+            exact = kind == "cell" and c_lo == c_hi
+            if small or exact:
                 out.append((c, kind, idx, coef, float(c_lo), float(c_hi)))
         return out, checked
 

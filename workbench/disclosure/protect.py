@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from workbench.disclosure.model import SUPPRESSED, Model, Published, numbers
 from workbench.disclosure.spec import TableSpec
 from workbench.errors import WorkbenchError
 
-__all__ = ["primary_mask", "derived_mask", "protect", "apply_mask", "MAX_ROUNDS"]
+__all__ = ["primary_mask", "derived_mask", "protect", "apply_mask", "rank_order", "MAX_ROUNDS"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +69,58 @@ def apply_mask(frame: pd.DataFrame, mask: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _pick(model: Model, target, current: set[int]):  # noqa: ANN001, ANN202
-    """The shown cell to hide so that ``target`` is no longer pinned (None if none)."""
+def rank_order(
+    frame: pd.DataFrame, hidden: pd.DataFrame, spec: TableSpec
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows whose rank is withheld moved last, and the shown ranks numbered without gaps.
+
+    A ranked table (a :class:`~workbench.disclosure.spec.Derived` column of kind ``"rank"``)
+    in rank order with a withheld row in place gives the withheld rate away between its
+    neighbours' rates, and so does a gap in the shown ranks (Oadby and Wigston: a ward's
+    withheld count was pinned by the gap in the ward ranks). The shown rows keep their
+    order and are ranked 1, 2, ... among the rows shown; the withheld rows follow in their
+    own order (their rank ``"*"``), so their place says nothing about their rate.
+
+    Returns
+    -------
+    frame, hidden : DataFrame, DataFrame
+        Both reordered the same way (a fresh index), ranks renumbered.
+    """
+    ranks = [c for c, d in spec.derived.items() if d.kind == "rank" and c in frame.columns]
+    if not ranks or not hidden[ranks].to_numpy().any():
+        return frame, hidden
+    col = ranks[0]
+    withheld = hidden[col].to_numpy(dtype=bool)
+    order = np.r_[np.flatnonzero(~withheld), np.flatnonzero(withheld)]
+    out = frame.iloc[order].reset_index(drop=True)
+    mask = hidden.iloc[order].reset_index(drop=True)
+    for c in ranks:
+        shown = ~mask[c].to_numpy(dtype=bool)
+        values = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        values[shown] = numbers(out.loc[shown, c]).rank(method="min").astype("int64").to_numpy()
+        out[c] = values
+    return out, mask
+
+
+def _pick(model: Model, target, current: set[int], keep: set[tuple[int, int, str]]):  # noqa: ANN001, ANN202, E501
+    """The shown cell to hide so that ``target`` is no longer pinned (None if none).
+
+    Cells sharing an equation with the target first; when none can be hidden, cells one
+    equation further (a part bounded by its whole, the whole pinned by its margin).
+    """
     cell, _, idx, _, _, _ = target
-    fam = model.family_of[cell.measure]
     hit = set(idx.tolist())
+    for _ in range(3):
+        related = _related(model.family_of[cell.measure], hit)
+        best = _best(model, target, current, keep, hit, related)
+        if best is not None or related <= hit:
+            return best
+        hit = related
+    return None
+
+
+def _related(fam, hit: set[int]) -> set[int]:  # noqa: ANN001
+    """Base cells that share an equation or inequality with ``hit``."""
     related: set[int] = set()
     for rows, _ in fam.eq_rows:
         r = set(rows.tolist())
@@ -82,6 +130,13 @@ def _pick(model: Model, target, current: set[int]):  # noqa: ANN001, ANN202
         r = set(rows.tolist())
         if r & hit:
             related |= r
+    return related
+
+
+def _best(model: Model, target, current, keep, hit, related):  # noqa: ANN001, ANN202
+    """The best shown cell of the target's family touching ``related`` (None if none)."""
+    cell = target[0]
+    fam = model.family_of[cell.measure]
     # How many shown cells stand for each set of base cells: hiding a cell that another
     # shown cell repeats (the same figure in an earlier table, or a compared count equal to
     # its count) protects nothing, and leaves "*" beside the value a reader can see.
@@ -94,6 +149,10 @@ def _pick(model: Model, target, current: set[int]):  # noqa: ANN001, ANN202
     for c in model.cells:
         if c.hidden or c.table not in current or model.family_of[c.measure] is not fam:
             continue
+        if (c.table, c.row, c.column) in keep:
+            continue  # a cell shown again stays shown
+        if c.value <= 0 and not model.tables[c.table].spec.zeros_hidden:
+            continue  # zeros are shown (a "*" is at least 1) unless the table says otherwise
         box = set(model.box(c).tolist())
         if not box & related:
             continue
@@ -104,7 +163,6 @@ def _pick(model: Model, target, current: set[int]):  # noqa: ANN001, ANN202
         direct = not (box & hit) if same else bool(box & hit)
         score = (
             shown.get(frozenset(box), 0) > 1,  # shown elsewhere too: hiding it is no use
-            c.value <= 0,  # a hidden zero protects little: last resort
             not direct,
             not same,
             c.value,
@@ -157,12 +215,48 @@ def protect(
     for t in current:
         t.hidden = derived_mask(primary_mask(t.values, t.spec, threshold), t.spec)
     idx = set(range(len(current)))
+    primary = [t.hidden.copy() for t in current]
+    keep: set[tuple[int, int, str]] = set()
+
+    def shown_again(lk) -> bool:  # noqa: ANN001
+        """A cell of this set hidden by secondary suppression, pinned exactly."""
+        c = lk[0]
+        return (
+            lk[1] == "cell"
+            and c.table in idx
+            and lk[4] == lk[5]
+            and not primary[c.table].iloc[c.row][c.column]
+        )
+
     for _ in range(MAX_ROUNDS):
         model = Model([*current, *context], threshold)
         leaky, _ = model.leaky(idx)
         if not leaky:
             break
-        pick = _pick(model, leaky[0], idx)
+        first = [lk for lk in leaky if not shown_again(lk)]
+        if not first:
+            # Only cells hidden by secondary suppression that the files pin exactly anyway
+            # (a value at or above the threshold, or a figure printed elsewhere) are left:
+            # hiding them protects nothing. Show one again (never to be hidden again) and
+            # look again: a small cell it protected is then protected by other cells.
+            c = leaky[0][0]
+            t = current[c.table]
+            t.hidden.iloc[c.row, t.hidden.columns.get_loc(c.column)] = False
+            keep.add((c.table, c.row, c.column))
+            t.hidden = derived_mask(t.hidden, t.spec) | primary[c.table]
+            continue
+        leaky = first
+        pick = _pick(model, leaky[0], idx, keep)
+        c = leaky[0][0]
+        if pick is None and c.table in idx and not current[c.table].spec.zeros_hidden:
+            # Last resort: a small cell whose margins were published earlier in the run
+            # (two withheld districts of a shown study month of 5 are each 1 to 4 when a
+            # "*" is known to be at least 1). The table then says that a "*" may be a zero
+            # hidden to protect another cell, and zeros may be hidden in it.
+            t = current[c.table]
+            t.spec = replace(t.spec, zeros_hidden=True)
+            logger.info("%s: a '*' may stand for a zero (secondary suppression)", t.name)
+            continue
         if pick is None:
             c = leaky[0][0]
             tab = model.tables[c.table]

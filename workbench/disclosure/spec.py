@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.disclosure.symbols import SOURCES
 from workbench.errors import WorkbenchError
 
 __all__ = [
@@ -50,6 +51,7 @@ DERIVED_KINDS = (
     "rate",  # counts = (numerator,), population column: numerator / population * per
     "wilson_lower",  # counts = (numerator, denominator)
     "wilson_upper",
+    "rank",  # counts = (numerator,): the row's place when rows are ordered by a rate
     "other",  # any other function of the counts (z-scores, ratios, Poisson limits, changes)
 )
 
@@ -59,9 +61,9 @@ DERIVED_KINDS = (
 #: ``number`` (any other measurement) and ``label`` (a number that names: a year, a decile).
 UNITS = ("count", "rate", "share", "percent", "p", "ratio", "number", "label")
 
-#: Where a table's counts come from: ``partnership`` tables are always protected; ``open``
-#: (police.uk, already published) may be shown in full when the study config says so.
-SOURCES = ("partnership", "open")
+# Where a table's counts come from (:data:`workbench.disclosure.policy.SOURCES`):
+# ``partnership`` tables are always protected; ``open`` (police.uk, already published) may
+# be shown in full when the study config says so.
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,23 @@ class TableSpec:
     units : mapping
         Column -> one of :data:`UNITS` where :meth:`unit` cannot tell from the rest of the
         description (a share already multiplied by 100 is ``percent``; a p-value is ``p``).
+    rows : mapping, optional
+        For a long table whose rows count different things (an indicator table): the
+        column naming what a row counts (``"key"``) and, for each of its values, the
+        measure of each count column and where the row's dimensions are read
+        (``"dims"``: dimension -> column; ``"split"``: a column holding several dimension
+        values joined by ``", "``, with ``"into"`` their names). Rows whose key is not
+        listed keep the table's own dimensions and measures. Example (the indicators
+        theme's waiting-time rows, the same people as ``need.waiting_times``)::
+
+            {"key": "indicator", "values": {"waits_within_target": {
+                "counts": {"count": "waits.within_target", "denominator": "waits.started"},
+                "dims": {"financial_year": "period"},
+                "split": {"column": "note", "into": ["cohort", "modality"]}}}}
+
+    zeros_hidden : bool, default False
+        Set by secondary suppression (never by hand) on a table where a ``"*"`` may stand
+        for a zero: every other table shows its zeros, so there a ``"*"`` is at least 1.
     """
 
     dims: tuple[str, ...] = ()
@@ -167,6 +186,8 @@ class TableSpec:
     incomplete: tuple[str, ...] = ()
     source: str = "partnership"
     units: Mapping[str, str] = field(default_factory=dict)
+    rows: Mapping[str, Any] = field(default_factory=dict)
+    zeros_hidden: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dims", tuple(self.dims))
@@ -347,6 +368,8 @@ class TableSpec:
             "incomplete": list(self.incomplete),
             "source": self.source,
             "units": dict(self.units),
+            "rows": dict(self.rows),
+            "zeros_hidden": self.zeros_hidden,
         }
 
     @classmethod
@@ -371,6 +394,8 @@ class TableSpec:
             incomplete=tuple(data.get("incomplete", ())),
             source=data.get("source", "partnership"),
             units=dict(data.get("units", {})),
+            rows=dict(data.get("rows", {})),
+            zeros_hidden=bool(data.get("zeros_hidden", False)),
         )
 
 
@@ -398,7 +423,10 @@ def rate_columns(
     the ``more`` columns computed from the same count."""
     return {
         "rate": Derived((count,), "rate", population, per),
-        **{c: Derived((count,)) for c in ("lower", "upper", *more)},
+        **{
+            c: Derived((count,), "rank" if c == "rank" else "other")
+            for c in ("lower", "upper", *more)
+        },
     }
 
 

@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping
 import geopandas as gpd
 import pandas as pd
 
+from workbench.disclosure.policy import Policy
 from workbench.disclosure.spec import Count, Derived, Described, TableSpec, rate_columns
 from workbench.errors import WorkbenchError
 from workbench.hotspots.gistar import gistar
@@ -217,7 +218,7 @@ def composite(
         hot = pd.Series(layer_gi["bin"].gt(0).to_numpy(), index=out.index, dtype="boolean")
         if name in protected:
             counts = layer_gi["count"].to_numpy()
-            withheld = (counts >= 1) & (counts <= threshold - 1)
+            withheld = Policy(threshold).small(counts)
             hot = hot.mask(withheld)
             out["withheld_layers"] += withheld.astype(int)
         out[name] = hot

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import numbers
-import warnings
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 from libpysal.graph import Graph
-from libpysal.weights import W, fuzzy_contiguity
+from libpysal.weights import W
 
 from workbench.errors import WorkbenchError
 
@@ -52,7 +51,7 @@ def weights_with_label(
         Generalised boundary files (e.g. the clipped, generalised ONS LSOA boundaries) often
         have neighbours that neither share vertices nor touch exactly, so exact contiguity
         makes every polygon an island. When exact queen/rook contiguity leaves islands, the
-        weights are rebuilt with ``libpysal.weights.fuzzy_contiguity`` (polygons within
+        weights are rebuilt with ``libpysal.graph.Graph.build_fuzzy_contiguity`` (polygons within
         ``snap`` metres of each other are neighbours; queen-like even for "rook"), if that
         leaves fewer islands; this is logged. ``snap=0`` turns the fallback off.
 
@@ -112,15 +111,11 @@ def weights_with_label(
 
 
 def _fuzzy_fallback(g: Graph, geoms: gpd.GeoSeries, snap: float, kind: str) -> Graph:
-    """Contiguity by intersection within ``snap`` metres, when exact contiguity leaves islands."""
-    frame = gpd.GeoDataFrame(geometry=geoms.make_valid())
-    with warnings.catch_warnings():
-        # libpysal's fuzzy_contiguity uses a pandas argument that pandas 3 deprecates.
-        warnings.simplefilter("ignore", FutureWarning)
-        warnings.filterwarnings("ignore", message=".*inplace keyword.*")
-        warnings.filterwarnings("ignore", message=".*not fully connected.*")  # logged below
-        fw = fuzzy_contiguity(frame, buffering=True, buffer=snap, predicate="intersects")
-    fg = Graph.from_W(fw)
+    """Contiguity by intersection within ``snap`` metres, when exact contiguity leaves islands
+    (:meth:`libpysal.graph.Graph.build_fuzzy_contiguity`)."""
+    # libpysal's own builder: each polygon grown by ``snap`` metres, neighbours where they
+    # intersect (queen-like whatever ``kind`` was asked)
+    fg = Graph.build_fuzzy_contiguity(geoms.make_valid(), buffer=snap, predicate="intersects")
     if len(fg.isolates) < len(g.isolates):
         logger.warning(
             "weights: exact %s contiguity left %d of %d zone(s) without neighbours (boundaries "

@@ -10,6 +10,8 @@ beside the indicators code, never paired with a table by hand in a notebook.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from workbench.disclosure.spec import Count, Derived, TableSpec
 
 __all__ = [
@@ -70,9 +72,29 @@ def comparison() -> TableSpec:
     )
 
 
+#: Rows of the treatment indicators that count the same people as the need tables: the
+#: run audit links them (``TableSpec.rows``), as an outside attacker does (issue 26: the
+#: sample's waiting times of one service came back from the service table's total minus the
+#: shown services plus these modality rows).
+LINKED_ROWS = {
+    "key": "indicator",
+    "values": {
+        "waits_within_target": {
+            "counts": {"count": "waits.within_target", "denominator": "waits.started"},
+            "dims": {"financial_year": "period"},
+            "split": {"column": "note", "into": ["cohort", "modality"]},
+        },
+        "young_people_tier3": {
+            "counts": {"count": "yp.tier3_within_10_days", "denominator": "yp.tier3_referred"},
+            "dims": {"financial_year": "period"},
+        },
+    },
+}
+
+
 def indicator_values(source: str = "partnership") -> TableSpec:
     """Rows of :data:`workbench.indicators.national.VALUE_COLUMNS` (e.g. treatment indicators)."""
-    return _value_columns(source)
+    return replace(_value_columns(source), rows=LINKED_ROWS)
 
 
 def similar_areas() -> TableSpec:

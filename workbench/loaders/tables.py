@@ -24,89 +24,16 @@ from workbench.loaders._io import (
     strip_comment_lines,
     to_number,
 )
+from workbench.schemas import TABLE_SCHEMAS, TEMPLATE_MODELS, template_columns, validate
 
 __all__ = ["TEMPLATES", "read_table"]
 
 logger = logging.getLogger(__name__)
 
-#: Column types of each template in docs/templates.md: "text", "count", "number", "date",
-#: "integer".
-TEMPLATES: dict[str, dict[str, str]] = {
-    "treatment_demographics": {
-        "financial_year": "text",
-        "substance_group": "text",
-        "sex": "text",
-        "age_band": "text",
-        "ethnicity": "text",
-        "in_treatment": "count",
-    },
-    "treatment_by_lsoa": {
-        "financial_year": "text",
-        "lsoa_code": "text",
-        "substance_group": "text",
-        "in_treatment": "count",
-    },
-    "prevalence": {
-        "year": "text",
-        "area_code": "text",
-        "area_name": "text",
-        "substance_group": "text",
-        "age_band": "text",
-        "estimate": "number",
-        "lower_95": "number",
-        "upper_95": "number",
-    },
-    "services": {
-        "service_id": "text",
-        "name": "text",
-        "service_type": "text",
-        "tier": "integer",
-        "modality": "text",
-        "longitude": "number",
-        "latitude": "number",
-        "capacity": "count",
-        "caseload": "count",
-        "median_wait_weeks": "number",
-    },
-    "waiting_times": {
-        "financial_year": "text",
-        "quarter": "text",
-        "service_id": "text",
-        "modality": "text",
-        "cohort": "text",
-        "started": "count",
-        "within_target": "count",
-    },
-    "needle_finds": {
-        "find_id": "text",
-        "date": "date",
-        "location": "text",
-        "longitude": "number",
-        "latitude": "number",
-        "quantity": "count",
-        "hours_to_collection": "number",
-    },
-    "young_people": {
-        "financial_year": "text",
-        "ward_code": "text",
-        "ward_name": "text",
-        "group": "text",
-        "cohort": "count",
-        "tier2_reached": "count",
-        "tier3_referred": "count",
-        "tier3_within_10_days": "count",
-        "population_10_17": "count",
-    },
-    "treatment_outcomes": {
-        "financial_year": "text",
-        "substance_group": "text",
-        "in_treatment": "count",
-        "successful_completions": "count",
-        "completions_not_representing": "count",
-        "new_presentations": "count",
-        "retained_12_weeks": "count",
-    },
-}
+#: Column -> kind ("text", "count", "number", "date", "integer") of each partnership template,
+#: from its pandera model (:data:`workbench.schemas.TEMPLATE_MODELS`, which also makes
+#: docs/templates.md and the value checks).
+TEMPLATES: dict[str, dict[str, str]] = {t: template_columns(t) for t in TEMPLATE_MODELS}
 #: Tables with coordinates, returned as GeoDataFrames in EPSG:27700.
 SPATIAL = ("services", "needle_finds")
 
@@ -242,7 +169,6 @@ def read_table(
                     "ambiguous: 03/04/2021 is 3 April or 4 March).",
                 )
             df[col] = when.astype("datetime64[ns]")
-    from workbench.schemas import TABLE_SCHEMAS, validate
 
     if "date" in df:
         bad = df["date"].isna().to_numpy(bool)

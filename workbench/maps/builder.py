@@ -15,6 +15,7 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from workbench.errors import WorkbenchError
+from workbench.licences import OGL, os_attribution
 from workbench.maps import layers as L
 from workbench.maps.display import (
     DEFAULT_DECIMALS,
@@ -40,8 +41,6 @@ logger = logging.getLogger(__name__)
 #: ``id`` of the JSON script describing a map's layers for the disclosure audit.
 DISCLOSURE_ID = "workbench-disclosure"
 
-OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
-
 #: The JavaScript libraries an offline map carries, with their licences (named on the map).
 LIBRARIES = (
     ("Leaflet", "1.9.3", "BSD-2-Clause"),
@@ -52,26 +51,11 @@ LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
 
 
-def os_attribution(year: int | None = None) -> str:
-    """The Ordnance Survey boundary attribution, e.g. for ONS LSOA and ward boundaries.
-
-    ``year`` is the year of the boundary data's copyright (the sample's ONS boundaries say
-    2014; a study gives it as ``[study] boundary_copyright_year``, see
-    :attr:`workbench.study.Study.map_attributions`). ``None`` (unknown) gives the statement
-    without a year rather than a guessed one.
-    """
-    right = "database right" if year is None else f"database right {int(year)}"
-    return (
-        f"Contains OS data © Crown copyright and {right}. "
-        "Contains ONS data © Crown copyright and database right. "
-        "Licensed under the Open Government Licence v3.0."
-    )
-
-
 @dataclass
 class _Drawn:
     layer: L.MapLayer
     var: str
+    data_var: str = ""  # the GeoJSON's own name (inside a marker cluster it differs)
 
 
 class _Notice(MacroElement):
@@ -252,7 +236,9 @@ class MapBuilder:
         return self.add(L.imd_layer(lsoas, name, **kw))
 
     def add_points(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any) -> MapBuilder:
-        """Points, clustered when many; see :func:`workbench.maps.layers.points_layer`."""
+        """Points, clustered when many; see :func:`workbench.maps.layers.points_layer`
+        (points of protected events are withheld)."""
+        kw.setdefault("threshold", self.threshold)
         return self.add(L.points_layer(gdf, name, **kw))
 
     def add_outline(self, gdf: gpd.GeoDataFrame, name: str, **kw: Any) -> MapBuilder:
@@ -341,7 +327,7 @@ class MapBuilder:
                 argument=layer.name,
             )
             var = self._draw(m, layer, disp)
-            drawn.append(_Drawn(layer, var))
+            drawn.append(_Drawn(layer, var, self._data_var))
             if len(disp):
                 b = disp.total_bounds
                 bounds = (
@@ -394,6 +380,8 @@ class MapBuilder:
         for d in drawn:
             keys = {label: f"f{i}" for i, label in enumerate(d.layer.fields)}
             entry: dict[str, Any] = {"layer": d.layer.name, "var": d.var, "kind": d.layer.kind}
+            if d.data_var and d.data_var != d.var:
+                entry["data_var"] = d.data_var
             disc = d.layer.disclosure
             if disc is None:
                 entry["counts_shown"] = False
@@ -407,6 +395,7 @@ class MapBuilder:
                         "derived": [keys[k] for k in disc["derived"] if k in keys],
                         "fill_from_count": disc["fill_from_count"],
                         "withheld_fill": disc["withheld_fill"] if disc["fill_from_count"] else None,
+                        "points": bool(disc.get("points", False)),
                     }
                 )
             layers.append(entry)
@@ -485,8 +474,10 @@ class MapBuilder:
             gj.control = False
             gj.add_to(group)
             group.add_to(m)
+            self._data_var = gj.get_name()
             return group.get_name()
         gj.add_to(m)
+        self._data_var = gj.get_name()
         return gj.get_name()
 
     # ------------------------------------------------------------------ convenience

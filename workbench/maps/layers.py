@@ -875,14 +875,48 @@ def points_layer(
     cluster: bool | None = None,
     cluster_above: int = 200,
     show: bool = True,
+    protected: bool | None = None,
+    threshold: int = 5,
 ) -> MapLayer:
     """Points (services, needle finds, crimes) as plain circle markers (no icon fonts).
 
     ``cluster=None`` clusters them (Leaflet.markercluster) when there are more than
     ``cluster_above`` points. Non-point geometries are drawn at their representative point.
+
+    Notes
+    -----
+    Conventions (``docs/disclosure.md``): each point of a table of events is a count of 1
+    at a place, so a reader counts them by area and gets back the counts that the tables
+    withhold (the sample's two withheld needle-find deciles were counted from the map).
+    Points of protected data are therefore withheld: the layer is drawn empty, its legend
+    says why, and its description tells the audit. ``protected=None`` decides from the
+    data: records with a ``date`` or ``month`` (events: needle finds, crimes) are protected,
+    places (services) are not; pass ``protected=False`` for open data shown in full.
     """
     gdf = _require(gdf, [], "gdf")
     gdf = to_bng(gdf)
+    if protected is None:
+        protected = any(c in gdf.columns for c in ("date", "month"))
+    if protected:
+        return MapLayer(
+            name=name,
+            kind="point",
+            data=gdf.iloc[0:0],
+            fill=[],
+            legend=Legend(
+                name,
+                [
+                    LegendItem(
+                        WITHHELD_COLOR,
+                        f"{name}: points withheld (protected data; see the counts by area)",
+                        shape="circle",
+                    )
+                ],
+            ),
+            fields={},
+            show=show,
+            disclosure={**disclosure_note(True, threshold), "points": True},
+        )
     if not gdf.geom_type.isin(["Point"]).all():
         gdf = gdf.set_geometry(gdf.geometry.representative_point())
     out_fields: dict[str, list[str]] = {}

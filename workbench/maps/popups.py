@@ -69,15 +69,14 @@ def fmt_number(value: Any, decimals: int = 0) -> str:
 def small_count_mask(counts: pd.Series, threshold: int = 5) -> pd.Series:
     """True where a count must not be shown (1 to ``threshold - 1``).
 
-    Uses :func:`workbench.disclosure.primary_mask` (the workbench's one disclosure path)
+    Asks :class:`workbench.disclosure.Policy` (the workbench's one disclosure rule)
     with no total and no secondary suppression: a map shows one count per area, not a
     table with margins.
     """
-    from workbench.disclosure import Count, TableSpec, primary_mask
+    from workbench.disclosure.policy import Policy
 
-    values = pd.to_numeric(pd.Series(counts), errors="coerce").reset_index(drop=True)
-    mask = primary_mask(values.to_frame("count"), TableSpec(counts={"count": Count()}), threshold)
-    return pd.Series(mask["count"].to_numpy(dtype=bool), index=pd.Series(counts).index)
+    counts = pd.Series(counts)
+    return pd.Series(Policy(threshold).small(counts), index=counts.index)
 
 
 def count_texts(counts: pd.Series, threshold: int = 5) -> list[str]:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
+from workbench.schemas import TEMPLATE_MODELS, require_template
 from workbench.stats.disclosure import suppression_mask
 
 __all__ = [
@@ -34,7 +35,15 @@ def require_frame(obj: Any, name: str) -> pd.DataFrame:
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str, template: str) -> None:
-    """Raise a WorkbenchError naming the missing columns of a template table."""
+    """Raise a WorkbenchError naming the missing columns of a template table.
+
+    For a partnership template (``template`` names one of
+    :data:`workbench.schemas.TEMPLATE_MODELS`) the check is the model's
+    (:func:`workbench.schemas.require_template`): the columns must be the template's.
+    """
+    if template in TEMPLATE_MODELS:
+        require_template(df, template, name, columns)
+        return
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise WorkbenchError(

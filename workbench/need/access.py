@@ -170,8 +170,11 @@ def two_step_fca(
     Step 2, each demand point i: ``A_i = sum(R_j for services j with d_ij <= d0)``. Distances
     are straight-line (Euclidean) in the coordinates' units; the catchment includes its edge
     (``<=``). A service with nobody within ``d0`` has no ratio (NaN) and adds nothing.
-    Written here (no maintained Python 2SFCA library covers this simple binary form); the
-    neighbour search uses :class:`scipy.spatial.cKDTree`.
+    PySAL's ``access`` package computes the same index (``access.fca.two_stage_fca``) from a
+    precomputed origin-destination cost table, and is this function's reference in the tests
+    (``tests/need/test_need_access.py``, a dev dependency only); here the points within ``d0``
+    come from a :class:`scipy.spatial.cKDTree` over the coordinates, without building the
+    n x m table of every distance.
 
     Parameters
     ----------

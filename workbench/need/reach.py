@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.deprivation import decile_profile, index_label, most_deprived_share
+from workbench.disclosure.policy import Policy
 from workbench.disclosure.spec import (
     ALL,
     Count,
@@ -90,7 +91,7 @@ class DeprivationReach:
         lines = [([(i, 0) for i in range(k)], (k, 0))]
         for g, top in enumerate(tops):
             cell = (k + 1 + g, 0)
-            if 0 < group_counts[g] < threshold:
+            if Policy(threshold).small([group_counts[g]])[0]:
                 m[cell] = True
                 continue
             trial = [*lines, ([(i, 0) for i in range(top)], cell)]

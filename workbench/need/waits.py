@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.policy import Policy
 from workbench.disclosure.spec import Count, Derived, Described, TableSpec, wilson_columns
 from workbench.errors import WorkbenchError
 from workbench.need._common import (
@@ -388,5 +389,6 @@ def young_people_ward_map(
         )
     out = wards.merge(by_ward[_WARD_MAP_COLUMNS], on="ward_code", how="inner")
     cohort = pd.to_numeric(out["cohort"], errors="coerce")
-    out["cohort_rate"] = out["cohort_rate"].where(cohort >= threshold)
+    # withheld beside a small cohort (the policy's rule); a cohort of 0 has no rate to map
+    out["cohort_rate"] = out["cohort_rate"].where(~Policy(threshold).small(cohort) & (cohort > 0))
     return out

@@ -16,14 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.disclosure.policy import SUPPRESSED
 from workbench.errors import WorkbenchError
 
 __all__ = ["SUPPRESSED", "suppress", "suppression_mask", "check_suppressed", "disclosed_cells"]
 
 logger = logging.getLogger(__name__)
 
-#: The symbol shown in place of a suppressed value.
-SUPPRESSED = "*"
 _TOTAL_NAMES = ("total", "all", "grand total")
 _AUTO = "auto"
 
@@ -101,11 +100,10 @@ def _plan(
         ALL,
         Count,
         Derived,
+        Policy,
         Published,
         TableSpec,
-        derived_mask,
         primary_mask,
-        protect,
     )
     from workbench.disclosure.model import key_text
 
@@ -163,10 +161,11 @@ def _plan(
     only_small = primary_mask(
         work, TableSpec(dims=("row",), counts={k: Count() for k in counts}), int(threshold)
     )
+    policy = Policy(int(threshold))
     if secondary:
-        (mask,) = protect([Published("table", work, spec, first)], int(threshold))
+        (mask,) = policy.protect([Published("table", work, spec, first)])
     else:
-        mask = derived_mask(first, spec)
+        mask = policy.mask(work, spec)
     full = pd.DataFrame(False, index=frame.index, columns=frame.columns)
     for c in count_columns:
         full[c] = mask[names[c]].to_numpy()

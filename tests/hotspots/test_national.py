@@ -9,15 +9,15 @@ import pytest
 from numpy.testing import assert_allclose
 
 from workbench.deprivation import decile_profile
-from workbench.engines.analysis import (
+from workbench.engines.synthetic import national_lsoas
+from workbench.errors import WorkbenchError
+from workbench.hotspots import emerging, gistar
+from workbench.hotspots.national import (
     lsoa_month_array,
     lsoa_totals,
     national_emerging,
     national_gistar,
 )
-from workbench.engines.synthetic import national_lsoas
-from workbench.errors import WorkbenchError
-from workbench.hotspots import emerging, gistar
 
 
 @pytest.fixture(scope="module")

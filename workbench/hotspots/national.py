@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.coverage import Coverage
+from workbench.hotspots.emerging import emerging_counts
+from workbench.hotspots.gistar import gistar
 
 __all__ = ["lsoa_totals", "lsoa_month_array", "national_gistar", "national_emerging"]
 
@@ -80,8 +82,6 @@ def national_gistar(
 ) -> Any:
     """Gi* with Benjamini-Hochberg FDR on every LSOA's total (:func:`workbench.hotspots.gistar`;
     conventions there)."""
-    from workbench.hotspots import gistar
-
     zones = lsoa_totals(agg, lsoas, crime_types)
     return gistar(zones, "count", weights=weights, fdr=fdr, alpha=alpha)
 
@@ -103,8 +103,6 @@ def national_emerging(
     not hold is missing, not zero: it is left out of every series (``Emerging.missing_periods``),
     as :func:`workbench.hotspots.emerging` leaves out months the data do not hold.
     """
-    from workbench.hotspots.emerging import emerging_counts
-
     if coverage is None and hasattr(agg, "coverage"):
         coverage = agg.coverage
     months = observed = None
