@@ -516,7 +516,7 @@ class Assessment:
         """The analyst's commentary for ``section`` as safe HTML (raw HTML shown as text,
         only http(s)/mailto links; :func:`workbench.display.markdown_html`); empty when there
         is none."""
-        from workbench.display import SafeHTML
+        from workbench.markup import SafeHTML
 
         text = self.commentary.get(section, "")
         return SafeHTML.markdown(
@@ -525,7 +525,7 @@ class Assessment:
 
     def other_comments(self) -> Any:
         """Commentary under headings that are not assessment sections (shown at the end)."""
-        from workbench.display import SafeHTML, md_text
+        from workbench.markup import SafeHTML, md_text
 
         extra = {k: v for k, v in self.commentary.items() if k not in SECTIONS}
         return SafeHTML.markdown("\n\n".join(f"**{md_text(k)}.** {v}" for k, v in extra.items()))
