@@ -101,7 +101,7 @@ def _payload_study(folder: Path) -> Path:
     # national area names, in every national table and the region lists
     renamed = {n: _payload(i, n) for i, n in enumerate(NATIONAL)}
     for path in (study / "national").iterdir():
-        if path.suffix in (".csv", ".md"):
+        if path.suffix == ".csv":  # (the region lists, Markdown, keep the plain names)
             _replace_words(path, renamed)
     # the analyst's words
     (study / "commentary.md").write_text(MARKDOWN, encoding="utf-8")
