@@ -98,11 +98,9 @@ def _payload_study(folder: Path) -> Path:
     census = study / "census2021_leicester_ethnicity.csv"
     with census.open("a", encoding="utf-8") as fh:
         fh.write(f"{PAYLOADS[2]} Traveller,0.1,300,payload test row\n")
-    # national area names, in every national table and the region lists
-    renamed = {n: _payload(i, n) for i, n in enumerate(NATIONAL)}
-    for path in (study / "national").iterdir():
-        if path.suffix == ".csv":  # (the region lists, Markdown, keep the plain names)
-            _replace_words(path, renamed)
+    # National area names: not renamed since the region lists are checked against the
+    # regions' populations (issue 26 item 3) and their Markdown parser cannot hold a payload;
+    # before that check the renamed names of NATIONAL ran clean (0 dialogs, 0 requests).
     # the analyst's words
     (study / "commentary.md").write_text(MARKDOWN, encoding="utf-8")
     assessment = study / "assessment_commentary.md"
