@@ -93,11 +93,8 @@ def _payload_study(folder: Path) -> Path:
         text = io.StringIO()
         csv.writer(text, lineterminator="\n").writerows(rows)
         path.write_text(comment + "\n" + text.getvalue(), encoding="utf-8")
-    # ethnic groups of the census denominators: one group more (the treatment table has a
-    # fixed list, so the named groups stay)
-    census = study / "census2021_leicester_ethnicity.csv"
-    with census.open("a", encoding="utf-8") as fh:
-        fh.write(f"{PAYLOADS[2]} Traveller,0.1,300,payload test row\n")
+    # Ethnic groups: a fixed Census 2021 list since issue 26 item 3 (validate refuses others),
+    # so no payload can reach a report through them.
     # National area names: not renamed since the region lists are checked against the
     # regions' populations (issue 26 item 3) and their Markdown parser cannot hold a payload;
     # before that check the renamed names of NATIONAL ran clean (0 dialogs, 0 requests).
