@@ -53,6 +53,8 @@ def _study_without_months(tmp: Path) -> Path:
         lambda m: '"' + (SAMPLE / m.group(1)).as_posix() + '"',
         text,
     )
+    # the commentary, published word for word, may only come from a named data folder
+    text = text.replace("[study]\n", f'[study]\ndata_folders = ["{SAMPLE.as_posix()}"]\n', 1)
     toml = tmp / "area.toml"
     toml.write_text(text, encoding="utf-8")
     return toml

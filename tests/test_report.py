@@ -43,7 +43,13 @@ def test_external_loads_finds_loads_not_mentions():
     assert external_loads("<link href='//cdn.example.org/x.css'>")
     assert external_loads("<style>a{background:url(https://x.org/a.png)}</style>")
     # escaped inside an iframe srcdoc: a browser still loads it
-    assert external_loads('<iframe srcdoc="&lt;script src=&quot;https://cdn.x.org/l.js">')
+    assert external_loads(
+        '<iframe srcdoc="&lt;script src=&quot;https://cdn.x.org/l.js&quot;&gt;&lt;/script&gt;">'
+    )
+    # parsed as a browser parses: a load in an attribute, not in text, and any element
+    assert external_loads('<video poster="//x.org/p.png"></video>')
+    assert external_loads('<div style="background: url(https://x.org/a.png)"></div>')
+    assert not external_loads("<p>&lt;img src=https://x.org/a.png&gt; (text)</p>")
     assert not external_loads("<p>Licence: https://www.nationalarchives.gov.uk/ogl</p>")
     assert not external_loads('<img src="data:image/png;base64,AAAA">')
     assert not external_loads('<a href="#section-1">1</a>')

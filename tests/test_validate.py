@@ -68,6 +68,8 @@ def _sample_toml(tmp_path: Path, police: Path, **study: str) -> Path:
     for k, v in study.items():
         lines = [f"{k} = {v}" if ln.split("=")[0].strip() == k else ln for ln in lines]
     text = "\n".join(lines) + "\n"
+    # the commentary, published word for word, may only come from a named data folder
+    text = text.replace("[study]\n", f'[study]\ndata_folders = ["{SAMPLE.as_posix()}"]\n', 1)
     cfg = tmp_path / "area.toml"
     cfg.write_text(text)
     return cfg

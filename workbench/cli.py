@@ -7,6 +7,7 @@ The one entry point, on every platform (no ``make`` needed): ``pip install .`` i
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from pathlib import Path
@@ -16,6 +17,15 @@ from workbench.errors import WorkbenchError
 __all__ = ["main"]
 
 logger = logging.getLogger(__name__)
+
+#: Operating-system errors that are about the machine, not a bug: one line and exit code 2.
+_SYSTEM_ERRORS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the folder is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,8 +102,9 @@ def run_tests(pytest_args: list[str] | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``workbench`` console script; returns the exit code.
 
-    Exit codes: 0 success, 2 bad input or configuration (one-line message, no traceback), 1 an
-    unexpected error (a bug: one line; ``-v`` shows the traceback).
+    Exit codes: 0 success, 2 bad input or configuration, or a machine that cannot hold the
+    outputs (read-only folder, full disk: one-line message, no traceback), 1 an unexpected
+    error (a bug: one line; ``-v`` shows the traceback).
     """
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -116,21 +127,33 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "test":
             return run_tests(args.pytest_args)
     except WorkbenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        reason = _SYSTEM_ERRORS.get(exc.errno or -1)
+        if reason is None:
+            if args.verbose:
+                raise
+            return _unexpected(exc)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: could not write{where}: {reason} ({exc.strerror or exc})", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # a bug, not bad input: one line, the traceback with -v
         if args.verbose:
             raise
-        print(
-            f"error: unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
-            "(a bug in the workbench, not your data? run with -v for the traceback and report "
-            "it)",
-            file=sys.stderr,
-        )
-        return 1
+        return _unexpected(exc)
     return 1  # pragma: no cover - argparse rejects other commands
+
+
+def _unexpected(exc: BaseException) -> int:
+    print(
+        f"error: unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+        "(a bug in the workbench, not your data? run with -v for the traceback and report it)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -185,41 +185,72 @@ def _commentary_html(path: str | Path | None) -> str:
             "file as <code>[report] commentary</code> in the study settings.</p>"
         )
     path = Path(path)
-    if not path.is_file():
-        raise WorkbenchError(f"commentary file not found: {path}")
-    import mistune
+    if not path.is_file():  # a regular file (following links): never a pipe or a device
+        raise WorkbenchError(f"commentary file not found or not a regular file: {path}")
+    if path.suffix.lower() not in (".md", ".markdown", ".txt"):
+        raise WorkbenchError(f"commentary must be a Markdown file (.md), found {path}")
+    from workbench.display import markdown_html
 
-    text = re.sub(r"<!--.*?-->", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
-    body = mistune.create_markdown(escape=True)(text)
-    levels = [int(m) for m in re.findall(r"<h([1-6])", body)]
-    if levels:
-        shift = 3 - min(levels)
-        body = re.sub(
-            r"<(/?)h([1-6])",
-            lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}",
-            body,
-        )
-    return body
+    return markdown_html(path.read_text(encoding="utf-8"), top_heading=3)
 
 
-def _img(path: Path, alt: str) -> str:
+def _img(path: Path, alt: str) -> dict[str, Any]:
+    """A figure's image block: the PNG inlined as a data URI (nothing loads from elsewhere)."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+    return {"src": f"data:image/png;base64,{data}", "alt": alt}
 
 
-def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in headers)
-    body = "".join(
-        "<tr>"
-        + f'<th scope="row">{html.escape(r[0])}</th>'
-        + "".join(f"<td>{html.escape(c)}</td>" for c in r[1:])
-        + "</tr>"
-        for r in rows
-    )
-    return (
-        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table>"
-    )
+def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> dict[str, Any]:
+    """A table block: the first cell of each row is its header (escaped by the template)."""
+    return {"kind": "table", "caption": caption, "headers": list(headers), "rows": rows}
+
+
+#: The community page (jinja2, autoescaped: every text from a file or a setting is escaped by
+#: the template; only the commentary, made safe by :func:`workbench.display.markdown_html`,
+#: is passed as markup).
+_PAGE = """<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="workbench.community">
+<title>{{ area }}: crime, drugs and safety, a report to residents ({{ period }})</title>
+<style>{{ css }}</style>
+</head>
+<body>
+<header><h1>Crime, drugs and safety in {{ area }}</h1>
+<p>A report to residents for {{ period }}. Published {{ made }}.</p></header>
+<main>
+{% for b in blocks -%}
+{% if b.kind == "p" %}<p{% if b.cls %} class="{{ b.cls }}"{% endif %}>{{ b.text }}</p>
+{% elif b.kind == "h2" %}<h2>{{ b.text }}</h2>
+{% elif b.kind == "h3" %}<h3>{{ b.text }}</h3>
+{% elif b.kind == "ul" %}<ul>{% for i in b["items"] %}<li>{{ i }}</li>{% endfor %}</ul>
+{% elif b.kind == "dl" %}<dl>{% for t, d in b["items"] %}<dt>{{ t }}</dt><dd>{{ d }}</dd>\
+{% endfor %}</dl>
+{% elif b.kind == "figure" %}<figure><img src="{{ b.src }}" alt="{{ b.alt }}">\
+<figcaption>{{ b.caption }}. The map's key shows what each colour means.</figcaption></figure>
+{% elif b.kind == "table" %}<table><caption>{{ b.caption }}</caption><thead><tr>\
+{% for h in b.headers %}<th scope="col">{{ h }}</th>{% endfor %}</tr></thead><tbody>\
+{% for r in b.rows %}<tr><th scope="row">{{ r[0] }}</th>{% for c in r[1:] %}<td>{{ c }}</td>\
+{% endfor %}</tr>{% endfor %}</tbody></table>
+{% elif b.kind == "markup" %}{{ b.html }}
+{% endif %}
+{%- endfor %}
+</main>
+<footer><p class="small">Contains public sector information licensed under the Open Government
+Licence v3.0. Made with the open workbench for community safety and drug partnerships.</p>
+</footer>
+</body>
+</html>
+"""
+
+
+def _render(**context: Any) -> str:
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(_PAGE).render(**context)
 
 
 def _hotspot_places(run: Run) -> tuple[str, list[list[str]]] | None:
@@ -305,7 +336,7 @@ def community_page(
         The HTML document and the readability scores of its prose (:func:`readability`).
     """
     cfg = run.config
-    area = html.escape(str(cfg.get("area_name") or cfg.get("name", "the area")))
+    area = str(cfg.get("area_name") or cfg.get("name", "the area"))
     period = (
         f"{month_words(str(cfg.get('period_start', '')))} to "
         f"{month_words(str(cfg.get('period_end', '')))}"
@@ -315,22 +346,24 @@ def community_page(
     all_rows = [h for rows in by_theme.values() for h in rows]
     any_synthetic = any(h.synthetic for h in all_rows)
 
-    def para(text: str, cls: str = "") -> str:
+    def para(text: str, cls: str = "") -> dict[str, Any]:
         prose.append(text)
-        klass = f' class="{cls}"' if cls else ""
-        return f"<p{klass}>{html.escape(text)}</p>"
+        return {"kind": "p", "text": text, "cls": cls}
 
-    def items(headlines: Sequence[Headline]) -> str:
+    def items(headlines: Sequence[Headline]) -> dict[str, Any]:
         lis = []
         for h in headlines:
             if not h.plain:
                 continue
             text = h.plain + (" (Example figure from invented data.)" if h.synthetic else "")
             prose.append(text)
-            lis.append(f"<li>{html.escape(text)}</li>")
-        return f"<ul>{''.join(lis)}</ul>" if lis else ""
+            lis.append(text)
+        return {"kind": "ul" if lis else "none", "items": lis}
 
-    parts: list[str] = []
+    def heading(text: str, level: int = 2) -> dict[str, Any]:
+        return {"kind": f"h{level}", "text": text}
+
+    parts: list[dict[str, Any]] = []
     parts.append(
         para(
             f"This page is for people who live and work in {cfg.get('area_name', 'the area')}. "
@@ -350,13 +383,13 @@ def community_page(
 
     crime = by_theme.get("overview") or by_theme.get("supply") or []
     crime_rows = [h for h in crime if h.kind == "crime"]
-    parts.append("<h2>What changed</h2>")
+    parts.append(heading("What changed"))
     if crime_rows:
         parts.append(items(crime_rows))
     else:
         parts.append(para("This run has no figures for the latest year."))
 
-    parts.append("<h2>Where</h2>")
+    parts.append(heading("Where"))
     deprived = [h for h in all_rows if h.kind == "deprived"]
     seen: set[str] = set()
     unique = []
@@ -390,10 +423,7 @@ def community_page(
         )
         alt_text = alt.format(area=cfg.get("area_name", "the area"))
         prose.append(caption)
-        parts.append(
-            f"<figure>{_img(png, alt_text)}<figcaption>{html.escape(caption)}. "
-            "The map's key shows what each colour means.</figcaption></figure>"
-        )
+        parts.append({"kind": "figure", **_img(png, alt_text), "caption": caption})
         if name == "emerging_hotspots" and places:
             parts.append(
                 _table(
@@ -420,16 +450,20 @@ def community_page(
         seen.add(h.plain)
         support.append(h)
     if support:
-        parts.append("<h2>Treatment and support</h2>")
+        parts.append(heading("Treatment and support"))
         parts.append(items(support))
 
-    parts.append("<h2>What the partnership is doing</h2>")
+    parts.append(heading("What the partnership is doing"))
+    from bs4 import BeautifulSoup
+    from markupsafe import Markup
+
     commentary_html = _commentary_html(commentary)
-    prose.append(re.sub(r"<[^>]+>", " ", commentary_html))
-    parts.append(commentary_html)
+    prose.append(BeautifulSoup(commentary_html, "html.parser").get_text(" "))
+    # made safe by markdown_html (raw HTML escaped, http(s)/mailto links only, no images)
+    parts.append({"kind": "markup", "html": Markup(commentary_html)})
 
     threshold = int(cfg.get("suppression_threshold", 5))
-    parts.append("<h2>About these figures</h2>")
+    parts.append(heading("About these figures"))
     parts.append(
         para(
             f"To protect people's privacy, we do not show any number from 1 to {threshold - 1}. "
@@ -444,49 +478,26 @@ def community_page(
             "partnership's own records."
         )
     )
-    src = "".join(
-        f"<li>{html.escape(s)}</li>"
-        for s in sources(cfg, plain=True, index=deprivation_index_of(run))
-    )
-    parts.append(f"<h3>Where the figures come from</h3><ul>{src}</ul>")
+    parts.append(heading("Where the figures come from", 3))
+    parts.append({"kind": "ul", "items": sources(cfg, plain=True, index=deprivation_index_of(run))})
     glossary = glossary_for(deprivation_index_of(run))
-    gloss = "".join(
-        f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"
-        for term, text in glossary.items()
-    )
     prose += list(glossary.values())
-    parts.append(f"<h2>Words we use</h2><dl>{gloss}</dl>")
+    parts.append(heading("Words we use"))
+    parts.append({"kind": "dl", "items": list(glossary.items())})
 
     scores = readability("\n".join(prose))
     parts.append(
-        f'<p class="small">How easy this page is to read: a reading ease score of '
-        f"{scores['flesch_reading_ease']:.0f} out of 100 (60 or more is plain English), "
-        f"suitable for a reading age of about {scores['reading_age']:.0f} "
-        f"(measured with {html.escape(scores['library'])}).</p>"
+        {
+            "kind": "p",
+            "cls": "small",
+            "text": "How easy this page is to read: a reading ease score of "
+            f"{scores['flesch_reading_ease']:.0f} out of 100 (60 or more is plain English), "
+            f"suitable for a reading age of about {scores['reading_age']:.0f} "
+            f"(measured with {scores['library']}).",
+        }
     )
 
-    title = f"{area}: crime, drugs and safety, a report to residents ({html.escape(period)})"
-    document = f"""<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="workbench.community">
-<title>{title}</title>
-<style>{_CSS}</style>
-</head>
-<body>
-<header><h1>Crime, drugs and safety in {area}</h1>
-<p>A report to residents for {html.escape(period)}. Published {html.escape(made)}.</p></header>
-<main>
-{"".join(parts)}
-</main>
-<footer><p class="small">Contains public sector information licensed under the Open Government
-Licence v3.0. Made with the open workbench for community safety and drug partnerships.</p>
-</footer>
-</body>
-</html>
-"""
+    document = _render(area=area, period=period, made=made, css=Markup(_CSS), blocks=parts)
     return document, scores
 
 

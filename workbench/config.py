@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 import logging
 import math
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -108,7 +110,12 @@ STUDY_KEYS = (
     "boundary_vintage",  # issue 21: "2011" or "2021" census LSOAs (detected when absent)
     "engine",  # scale (issue 16): docs/scale.md
     "scheduler",
+    "data_folders",  # issue 26: folders outside the study folder that its files may lie in
 )
+#: Settings whose file is published word for word (commentary): it must lie inside the
+#: study folder or a named data folder, whatever the path says, and be a text file.
+PUBLISHED_TEXT_KEYS = ("commentary", "assessment_commentary")
+_TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 # -- [indicators]: national comparison files and settings (workbench.indicators) --------------
 #: File keys of ``[indicators]`` (paths relative to the TOML file). ``fingertips`` is a list.
 INDICATOR_FILE_KEYS = (
@@ -184,6 +191,9 @@ class StudyConfig:
     # [disclosure] (issue 12): show counts from open data (police.uk) in full.
     open_data_in_full: bool = False
     commentary: Path | None = None
+    #: ``[study] data_folders``: folders besides the study folder that its files (and links
+    #: among them) may lead into (absolute paths).
+    data_folders: tuple[Path, ...] = ()
     allow_missing_months: bool = False
     allow_low_suppression: bool = False
     #: ``[indicators]`` (see :data:`INDICATOR_FILE_KEYS`): national comparison files (absolute
@@ -409,6 +419,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
             f"found {study['quarters']!r}"
         )
 
+    roots = _data_folders(path, study.get("data_folders"))
     files_raw = raw.get("files")
     if not isinstance(files_raw, dict):
         raise ConfigError(f"{path}: expected a [files] table")
@@ -421,9 +432,9 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
                     f"{path}: [files] {key} must be a path or a list of paths, found {value!r}"
                 )
             values = [value] if isinstance(value, str) else list(value or [])
-            files[key] = [_resolve(path, key, v, check_files) for v in values]
+            files[key] = [_resolve(path, key, v, check_files, roots) for v in values]
         else:
-            files[key] = _resolve(path, key, value, check_files) if value else None
+            files[key] = _resolve(path, key, value, check_files, roots) if value else None
     missing = [k for k in REQUIRED_FILE_KEYS if not files.get(k)]
     if missing:
         raise ConfigError(f"{path}: [files] must name {', '.join(missing)}")
@@ -439,7 +450,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
             )
     _check_keys(path, "thresholds", raw.get("thresholds", {}), tuple(_DEFAULT_THRESHOLDS))
     thresholds = {**_DEFAULT_THRESHOLDS, **raw.get("thresholds", {})}
-    commentary = _report_commentary(path, raw.get("report", {}), check_files)
+    commentary = _report_commentary(path, raw.get("report", {}), check_files, roots)
     cfg = StudyConfig(
         path=path,
         name=str(study["name"]),
@@ -458,10 +469,11 @@ def load_config(path: str | Path, *, check_files: bool = True) -> StudyConfig:
         **_parse_vintage(study, path),
         open_data_in_full=_parse_disclosure(raw.get("disclosure", {}), path),
         commentary=commentary,
+        data_folders=roots[1:],
         allow_missing_months=study.get("allow_missing_months", False),
         allow_low_suppression=study.get("allow_low_suppression", False),
         **_parse_engine(study, path),
-        indicators=_parse_indicators(path, raw.get("indicators"), check_files),
+        indicators=_parse_indicators(path, raw.get("indicators"), check_files, roots),
     )
     _check_period(cfg)
     logger.info("Loaded study config %s: %s", path, cfg.summary())
@@ -508,7 +520,9 @@ def _parse_disclosure(section: Any, path: Path) -> bool:
     return value
 
 
-def _report_commentary(path: Path, report: Any, check: bool) -> Path | None:
+def _report_commentary(
+    path: Path, report: Any, check: bool, roots: tuple[Path, ...] = ()
+) -> Path | None:
     """``[report] commentary``: the analyst's Markdown commentary for the community page."""
     if not isinstance(report, dict):
         raise ConfigError(f"{path}: [report] must be a table of settings, found {report!r}")
@@ -520,12 +534,7 @@ def _report_commentary(path: Path, report: Any, check: bool) -> Path | None:
         raise ConfigError(
             f"{path}: [report] commentary must be a path to a Markdown file, found {value!r}"
         )
-    resolved = Path(value) if Path(value).is_absolute() else (path.parent / value).resolve()
-    if check and not resolved.is_file():
-        raise ConfigError(
-            f"{path}: [report] commentary names {value!r}, which does not exist ({resolved})"
-        )
-    return resolved
+    return _resolve(path, "commentary", value, check, roots, section="report")
 
 
 def _check_keys(path: Path, section: str, table: dict, allowed: Any) -> None:
@@ -553,18 +562,114 @@ def _check_keys(path: Path, section: str, table: dict, allowed: Any) -> None:
     raise ConfigError(text + f". Expected some of: {', '.join(allowed)}")
 
 
-def _resolve(cfg_path: Path, key: str, value: Any, check: bool) -> Path:
+def _data_folders(cfg_path: Path, value: Any) -> tuple[Path, ...]:
+    """The study folder and the ``[study] data_folders`` (absolute, links followed)."""
+    if value is None:
+        value = []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(
+            f"{cfg_path}: [study] data_folders must be a list of folder paths, found {value!r}"
+        )
+    folders = [cfg_path.parent.resolve()]
+    for v in value:
+        folder = Path(v) if Path(v).is_absolute() else cfg_path.parent / v
+        if not folder.resolve().is_dir():
+            raise ConfigError(
+                f"{cfg_path}: [study] data_folders names {v!r}, which is not a folder ({folder})"
+            )
+        folders.append(folder.resolve())
+    return tuple(folders)
+
+
+def _inside(path: Path, roots: tuple[Path, ...]) -> bool:
+    return any(path == r or path.is_relative_to(r) for r in roots)
+
+
+def _resolve(
+    cfg_path: Path,
+    key: str,
+    value: Any,
+    check: bool,
+    roots: tuple[Path, ...] = (),
+    *,
+    section: str = "files",
+) -> Path:
+    """A configured input path, resolved against the TOML file's folder and checked.
+
+    Notes
+    -----
+    Rules (issue 26): the path must name a regular file (a folder for the police keys that
+    take a folder of monthly files); a named pipe, a device or a socket is refused before it
+    is opened, so ``validate`` never waits on a pipe nor reads ``/dev/zero``. A path that
+    reaches its file through a symbolic link must end inside the study folder or a
+    ``[study] data_folders`` folder. A file published word for word
+    (:data:`PUBLISHED_TEXT_KEYS`: the commentary) must lie inside them whatever the path
+    says, and be a Markdown or text file, so no setting can publish ``/etc/passwd``.
+    With ``check=False`` only a missing file is let through (reported when first used).
+    """
+    where = f"[{section}] {key}"
     if not isinstance(value, str):
-        raise ConfigError(f"{cfg_path}: [files] {key} must be a path string, found {value!r}")
-    p = Path(value)
-    if not p.is_absolute():
-        p = (cfg_path.parent / p).resolve()
-    if check and not p.exists():
-        raise ConfigError(f"{cfg_path}: [files] {key} names {value!r}, which does not exist ({p})")
+        raise ConfigError(f"{cfg_path}: {where} must be a path string, found {value!r}")
+    roots = roots or (cfg_path.parent.resolve(),)
+    given = Path(value) if Path(value).is_absolute() else cfg_path.parent / value
+    lexical = Path(os.path.normpath(given))
+    p = given.resolve()
+    allowed = ", ".join(str(r) for r in roots)
+    published = key in PUBLISHED_TEXT_KEYS
+    if published and not _inside(p, roots):
+        raise ConfigError(
+            f"{cfg_path}: {where} names {value!r}, which is outside the study folder ({p}); "
+            f"expected a Markdown file inside {allowed} (add its folder to [study] "
+            "data_folders to allow it)"
+        )
+    if p != lexical and not _inside(p, roots):
+        raise ConfigError(
+            f"{cfg_path}: {where} names {value!r}, a link leading outside the study folder "
+            f"(to {p}); expected a file inside {allowed} (add its folder to [study] "
+            "data_folders to allow it)"
+        )
+    try:  # stat never opens: a pipe cannot block here
+        mode = os.stat(p).st_mode
+    except FileNotFoundError:
+        if not check:  # a missing file is reported when first used (Study.from_toml)
+            return p
+        raise ConfigError(
+            f"{cfg_path}: {where} names {value!r}, which does not exist ({p})"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{cfg_path}: {where} names {value!r}, which cannot be read ({exc.strerror})"
+        ) from None
+    folder_ok = key in ("police_street", "stop_search")
+    if not (stat.S_ISREG(mode) or (folder_ok and stat.S_ISDIR(mode))):
+        kind = (
+            "a named pipe"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "a folder"
+            if stat.S_ISDIR(mode)
+            else "not a regular file"
+        )
+        expected = "a regular file or a folder" if folder_ok else "a regular file"
+        raise ConfigError(
+            f"{cfg_path}: {where} names {value!r} ({p}), which is {kind}; expected {expected}"
+        )
+    if published and p.suffix.lower() not in _TEXT_SUFFIXES:
+        raise ConfigError(
+            f"{cfg_path}: {where} names {value!r}, expected a Markdown or text file "
+            f"({', '.join(_TEXT_SUFFIXES)}), found {p.suffix or 'no extension'}"
+        )
     return p
 
 
-def _parse_indicators(path: Path, raw: Any, check: bool) -> dict[str, Any]:
+def _parse_indicators(
+    path: Path, raw: Any, check: bool, roots: tuple[Path, ...] = ()
+) -> dict[str, Any]:
     """``[indicators]``: resolved paths and settings (empty dict when absent)."""
     if raw is None:
         return {}
@@ -575,9 +680,11 @@ def _parse_indicators(path: Path, raw: Any, check: bool) -> dict[str, Any]:
     for key, value in raw.items():
         if key == "fingertips":
             values = [value] if isinstance(value, str) else list(value or [])
-            out[key] = [_resolve(path, key, v, check) for v in values]
+            out[key] = [_resolve(path, key, v, check, roots, section="indicators") for v in values]
         elif key in INDICATOR_FILE_KEYS:
-            out[key] = _resolve(path, key, value, check) if value else None
+            out[key] = (
+                _resolve(path, key, value, check, roots, section="indicators") if value else None
+            )
         elif key == "similar_areas":
             ok = (isinstance(value, int) and not isinstance(value, bool) and value > 0) or (
                 isinstance(value, list) and all(isinstance(v, str) for v in value)

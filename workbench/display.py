@@ -28,10 +28,14 @@ import pandas as pd
 
 from workbench.disclosure.policy import SUPPRESSED
 from workbench.figures import name_figure
+from workbench.markup import SafeHTML, markdown_html, md_text
 
 __all__ = [
     "HEADERS",
     "MISSING",
+    "SafeHTML",
+    "markdown_html",
+    "md_text",
     "SUPPRESSED",
     "PeopleTable",
     "TableCaptions",
@@ -140,6 +144,7 @@ _SHARE = re.compile(r"(?:^|_)(?:share|proportion|hit_rate)(?:_|$)")
 _PCT = re.compile(r"(?:^|_)(?:pct|percent)(?:_|$)")
 _RATE = re.compile(r"(?:^|_)rate(?:_|$)")
 _RATIO = re.compile(r"(?:^|_)(?:ratio|pai|rri|z)(?:_|$)")
+_P = re.compile(r"(?:^p$|^p_|_p$|_p_|p_value|pvalue)")
 _NOT_COUNT = re.compile(r"(?:^|_)(?:year|decile|quintile|rank|code|month|p)(?:_|$)")
 
 
@@ -176,7 +181,7 @@ def column_kind(name: str, values: pd.Series) -> str:
     ]
     if texts or not present:
         return "text"
-    if name == "p" or name.endswith("_p"):
+    if _P.search(name):
         return "p"
     if _SHARE.search(name) and "hit_rate" in name:
         return "share"
@@ -208,8 +213,14 @@ def _is_blank_or_star(value: Any) -> bool:
         return False
 
 
-def format_value(value: Any, kind: str) -> str:
+def format_value(value: Any, kind: str, digits: int | None = None) -> str:
     """One cell as text: ``*`` stays ``*``, missing is ``–``, numbers by ``kind``.
+
+    The one number formatter of the reports, the meeting pack and the community page.
+    ``kind`` is what the number is (:data:`workbench.disclosure.spec.UNITS`): a ``share``
+    (0-1) is multiplied by 100 for its ``%``, a ``percent`` (already 0-100) is not; a p-value
+    below 0.001 reads ``<0.001``, never 0. ``digits`` overrides the decimals of shares,
+    percentages and rates (one by default).
 
     >>> format_value(9703.0, "count"), format_value(0.7823, "share"), format_value(36.24, "rate")
     ('9,703', '78.2%', '36.2')
@@ -233,12 +244,13 @@ def format_value(value: Any, kind: str) -> str:
         return f"{number:,.0f}"
     if kind == "label":
         return f"{number:.0f}"
+    d = 1 if digits is None else digits
     if kind == "share":
-        return f"{number * 100:.1f}%"
+        return f"{number * 100:.{d}f}%"
     if kind == "percent":
-        return f"{number:.1f}%"
+        return f"{number:.{d}f}%"
     if kind == "rate":
-        return f"{number:,.1f}"
+        return f"{number:,.{d}f}"
     if kind == "ratio":
         return f"{number:.2f}"
     if kind == "p":
@@ -272,7 +284,13 @@ class PeopleTable:
     @property
     def styler(self) -> Any:
         """A pandas ``Styler`` of the formatted table (caption, no index, numbers right)."""
-        styler = self.data.style.hide(axis="index")
+        # Every cell and header came from a file or a setting (ward, LSOA, service names):
+        # escaped by the Styler itself, so no text can become markup.
+        styler = (
+            self.data.style.hide(axis="index")
+            .format(escape="html")
+            .format_index(escape="html", axis=1)
+        )
         if self.caption:
             styler = styler.set_caption(html.escape(self.caption))
         if self.text_columns:
@@ -552,8 +570,8 @@ class TableCaptions:
     def __init__(self, place: str, period: str) -> None:
         self.place = place
         self.period = period
-        # (table as written, name, note, synthetic, the count columns of its description)
-        self._tables: list[tuple[pd.DataFrame, str, str | None, bool, list[str]]] = []
+        # (table as written, name, note, synthetic, its description: a TableSpec or None)
+        self._tables: list[tuple[pd.DataFrame, str, str | None, bool, Any]] = []
 
     def watch(self, out: Any) -> Any:
         """Remember every table ``out.table(...)`` returns; returns ``out``."""
@@ -562,9 +580,8 @@ class TableCaptions:
         def table(name: str, result: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
             shown = write(name, result, *args, **kwargs)
             spec = getattr(result, "spec", None)
-            counts = list(spec.counts) if spec is not None else []
             self._tables.append(
-                (shown, name, kwargs.get("note"), bool(kwargs.get("synthetic", False)), counts)
+                (shown, name, kwargs.get("note"), bool(kwargs.get("synthetic", False)), spec)
             )
             return shown
 
@@ -572,23 +589,30 @@ class TableCaptions:
         out.table = table
         return out
 
-    def _find(self, df: pd.DataFrame) -> tuple[str, str | None, bool, list[str]] | None:
+    def _find(self, df: pd.DataFrame) -> tuple[str, str | None, bool, Any] | None:
         for shown, *about in reversed(self._tables):
             if shown is df:
                 return tuple(about)  # type: ignore[return-value]
         return None
 
     def kinds(self, df: pd.DataFrame) -> dict[str, str]:
-        """Column kinds of a displayed table from its description: its counts are counts
-        (``year_earlier`` reads 4,829, not 4829, whatever its name suggests)."""
+        """Column kinds of a displayed table from its description
+        (:meth:`workbench.disclosure.spec.TableSpec.unit`): its counts are counts
+        (``year_earlier`` reads 4,829, not 4829, whatever its name suggests), a share held
+        as a percentage is not multiplied by 100 again, a p-value is a p-value."""
         found = self._find(df)
-        if found is None:
+        spec = found[3] if found is not None else None
+        if spec is None:
             return {}
-        return {
-            c: "count"
-            for c in found[3]
-            if c in df.columns and column_kind(c, df[c]) in ("count", "label")
-        }
+        kinds = {}
+        for c in df.columns:
+            unit = spec.unit(str(c))
+            if unit is None:
+                continue
+            if unit == "count" and column_kind(str(c), df[c]) not in ("count", "label"):
+                continue  # a count column holding text or fractions: as its values say
+            kinds[str(c)] = unit
+        return kinds
 
     def caption(self, df: pd.DataFrame) -> str:
         """The caption of a displayed table."""

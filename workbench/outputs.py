@@ -226,6 +226,8 @@ class Outputs:
         out_dir: str | Path = "output",
         run_date: str | None = None,
         config: StudyConfig | None = None,
+        *,
+        mark_complete: bool = True,
     ) -> None:
         if study is None and config is None:
             raise WorkbenchError("Outputs needs a study or a config; received neither")
@@ -234,6 +236,9 @@ class Outputs:
         self.config: StudyConfig = study.config if study is not None else config
         self.final_dir = run_dir(out_dir, theme, run_date)
         self._folder = OutputFolder(self.final_dir)
+        #: False under ``workbench report``: the run adds the HTML report and the executed
+        #: notebook after :meth:`run_log`, then writes the completion marker itself (last).
+        self.mark_complete = mark_complete
         #: Where files are written: a hidden staging folder until :meth:`run_log` moves it
         #: into place as :attr:`final_dir`.
         self.dir = self._folder.staging
@@ -910,7 +915,9 @@ class Outputs:
         except WorkbenchError:
             self._folder.abort()
             raise
-        self._folder.commit({"theme": self.theme, "started_utc": log["started_utc"]})
+        self._folder.commit(
+            {"theme": self.theme, "started_utc": log["started_utc"]}, mark=self.mark_complete
+        )
         self.dir = self.final_dir
         logger.info(
             "Wrote run log %s; disclosure audit: %s",

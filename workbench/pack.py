@@ -29,7 +29,9 @@ from workbench.assumptions import by_id as assumption_entries
 from workbench.assumptions import ids_in
 from workbench.config import PARTNERSHIP_TABLES
 from workbench.disclosure.policy import SUPPRESSED
+from workbench.display import format_value
 from workbench.errors import WorkbenchError
+from workbench.writing.folder import is_complete
 
 __all__ = [
     "Headline",
@@ -185,7 +187,8 @@ def find_run(out_dir: str | Path, run_date: str | None = None) -> Run:
     Raises
     ------
     WorkbenchError
-        No finished theme folder (one with ``run_log.json``) is found.
+        No finished theme folder (one with ``run_log.json`` and the completion marker
+        ``RUN_COMPLETE.json``) is found.
     """
     out = Path(out_dir).resolve()
     found: dict[str, dict[str, Path]] = {}
@@ -194,12 +197,13 @@ def find_run(out_dir: str | Path, run_date: str | None = None) -> Run:
             match = re.match(r"^(\d{4}-\d{2}-\d{2})_(.+)$", folder.name)
             if not match or not folder.is_dir() or match.group(2) == "pack":
                 continue
-            if (folder / "run_log.json").is_file():
+            # finished: the run log and the completion marker (written last) are there
+            if (folder / "run_log.json").is_file() and is_complete(folder):
                 found.setdefault(match.group(1), {})[match.group(2)] = folder
     if not found:
         raise WorkbenchError(
             f"no finished run under {out}: expected folders <YYYY-MM-DD>_<theme> with a "
-            "run_log.json (run `workbench report` first)"
+            "run_log.json and RUN_COMPLETE.json (run `workbench report` first)"
         )
     date = run_date or max(found)
     if date not in found:
@@ -265,23 +269,18 @@ def _hidden(text: Any) -> bool:
 
 
 def fmt_count(text: Any) -> str:
-    """A count as published: thousands separators, ``*`` kept, missing as a dash.
+    """A count as published: thousands separators, ``*`` kept, missing as a dash
+    (:func:`workbench.display.format_value`, the reports' formatter).
 
     >>> fmt_count("1846.0"), fmt_count("*"), fmt_count("")
     ('1,846', '*', '–')
     """
-    if _hidden(text):
-        return SUPPRESSED
-    value = _num(text)
-    return MISSING if value is None else f"{value:,.0f}"
+    return format_value(_cell(text), "count")
 
 
 def fmt_number(text: Any, digits: int = 1) -> str:
     """A rate or ratio to ``digits`` decimals (``*`` kept, missing as a dash)."""
-    if _hidden(text):
-        return SUPPRESSED
-    value = _num(text)
-    return MISSING if value is None else f"{value:,.{digits}f}"
+    return format_value(_cell(text), "rate", digits)
 
 
 def fmt_share(text: Any, digits: int = 1, *, already_percent: bool = False) -> str:
@@ -290,12 +289,12 @@ def fmt_share(text: Any, digits: int = 1, *, already_percent: bool = False) -> s
     >>> fmt_share("0.386"), fmt_share("46.8", already_percent=True)
     ('38.6%', '46.8%')
     """
-    if _hidden(text):
-        return SUPPRESSED
-    value = _num(text)
-    if value is None:
-        return MISSING
-    return f"{value if already_percent else value * 100:.{digits}f}%"
+    return format_value(_cell(text), "percent" if already_percent else "share", digits)
+
+
+def _cell(text: Any) -> Any:
+    """A published cell for the formatter: ``*`` kept, a number, or None (blank, text)."""
+    return SUPPRESSED if _hidden(text) else _num(text)
 
 
 def _interval(lo: Any, hi: Any, fmt: Callable[[Any], str]) -> str:
@@ -1185,12 +1184,10 @@ def map_title(path: Path) -> str | None:
         head = path.read_text(encoding="utf-8", errors="replace")[:20_000]
     except OSError:
         return None
-    match = re.search(r"<title>(.*?)</title>", head, re.IGNORECASE | re.DOTALL)
-    if not match:
-        return None
-    import html as _html
+    from bs4 import BeautifulSoup
 
-    return _html.unescape(match.group(1)).strip()
+    title = BeautifulSoup(head, "lxml").title
+    return title.get_text().strip() if title is not None and title.get_text().strip() else None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 from workbench.community import write_community_page
 from workbench.config import load_config
 from workbench.pack import build_pptx, find_run, render_slides, write_atomic
+from workbench.writing.folder import MARKER, FolderLock, mark_complete, write_errors
 
 __all__ = ["run_pack", "run_pack_cli"]
 
@@ -59,7 +60,21 @@ def run_pack(
     t0 = time.perf_counter()
     run = find_run(out_dir, run_date)
     folder = run.out_dir / f"{run.date}_pack"
-    folder.mkdir(parents=True, exist_ok=True)
+    with write_errors(f"the meeting pack in {folder}"):
+        folder.mkdir(parents=True, exist_ok=True)
+        with FolderLock(folder):
+            (folder / MARKER).unlink(missing_ok=True)  # incomplete until written again
+            log = _write_pack(run, folder, commentary, render, t0)
+            # last: the pack folder is complete only with every file in it
+            mark_complete(folder, {"kind": "pack", "run_date": run.date})
+    logger.info("Meeting pack %s (%d slides) in %.1f s", folder, len(log["slides"]), log["seconds"])
+    return log
+
+
+def _write_pack(
+    run: Any, folder: Path, commentary: str | Path | None, render: bool, t0: float
+) -> dict[str, Any]:
+    """The files of the pack folder (the marker apart); returns the pack's run log."""
     for old in folder.glob("slide_*.png"):
         old.unlink()
     pptx = folder / "meeting_pack.pptx"
@@ -89,7 +104,6 @@ def run_pack(
     if render and not rendered:
         log["slide_png_note"] = "not rendered: LibreOffice (soffice) or pdftoppm not found"
     write_atomic(folder / "run_log.json", json.dumps(log, indent=2, default=str).encode("utf-8"))
-    logger.info("Meeting pack %s (%d slides) in %.1f s", pptx, len(slides), log["seconds"])
     return log
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import html
 import json
 import logging
 import logging.handlers
@@ -23,10 +22,12 @@ import pandas as pd
 
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
 from workbench.disclosure.audit import audit_run
+from workbench.display import md_text
 from workbench.errors import ConfigError, DataError, WorkbenchError
 from workbench.maps.browser import run_browser
 from workbench.months import month, span
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
+from workbench.writing.folder import MARKER, FolderLock, mark_complete, write_errors
 
 if TYPE_CHECKING:
     from workbench.outputs import Outputs
@@ -95,25 +96,19 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- endblock input_group %}
 """
 
-# External loads: a src= on an element that fetches (script, img, iframe, ...), a stylesheet
-# <link href=...>, a CSS url(...) or @import, pointing at http(s) or a protocol-relative host.
-# Plain <a href> links are navigation (e.g. licence attributions), not loads.
-_EXTERNAL_PATTERNS = (
-    re.compile(
-        r"""<(?:script|img|iframe|frame|source|video|audio|embed|input|track|object)\b"""
-        r"""[^>]*?\b(?:src|data)\s*=\s*["']?\s*(?:https?:)?//""",
-        re.IGNORECASE,
-    ),
-    re.compile(r"""<link\b[^>]*?\bhref\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE),
-    re.compile(r"""url\(\s*["']?\s*(?:https?:)?//""", re.IGNORECASE),
-    re.compile(r"""@import\s+["']\s*(?:https?:)?//""", re.IGNORECASE),
-)
+#: Attributes through which an element fetches a resource (``href`` only on ``<link>``,
+#: ``<base>``, SVG ``<use>``/``<image>``: a plain ``<a href>`` is navigation, not a load).
+_LOAD_ATTRS = ("src", "data", "poster", "srcset", "background", "action", "formaction")
+_HREF_LOADS = ("link", "base", "use", "image", "feimage")
+#: A URL on another host: ``http://``, ``https://`` or protocol-relative ``//``.
+_OUTSIDE_URL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
+#: CSS that fetches from another host: ``url(...)`` or ``@import``.
+_CSS_LOAD = re.compile(r"""(?:url\(|@import)\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 _WIDGET_NOTE = (
     '<p class="wb-widget-note"><em>Interactive controls: open the notebook in JupyterLab '
     "(<code>make lab</code>) to change the period, crime type, method or scale.</em></p>"
 )
-_SRCDOC_RE = re.compile(r"""\bsrcdoc\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
 
 
 def parse_period(period: str | None) -> tuple[str | None, str | None]:
@@ -307,7 +302,17 @@ def open_study(
         threshold=cfg.suppression_threshold,
         kinds=captions.kinds,
     )
-    out = captions.watch(Outputs(theme, study, out_dir=out_root, run_date=run_date))
+    # Under `workbench report` (a run cache is given) the run writes the completion marker
+    # itself, after the report HTML and the executed notebook are in the folder.
+    out = captions.watch(
+        Outputs(
+            theme,
+            study,
+            out_dir=out_root,
+            run_date=run_date,
+            mark_complete=study_cache is None,
+        )
+    )
     # The folder is staged until the run log moves it into place: the log file moves with it.
     _log_to_file(Path(out.dir) / LOG_FILE)
     logger.info("Study %s, theme %s: %s", study.config.name, theme, describe_study(study))
@@ -406,11 +411,11 @@ def _partnership_text(study: Study) -> str:
     table = study.partnership
     if table is None or not len(table):
         return ""
-    csp = "; ".join(
-        f"{n} ({c})" for c, n in table[["csp_code", "csp_name"]].drop_duplicates().values
+    csp = "; ".join(  # names from the lookup file: escaped for Markdown
+        md_text(f"{n} ({c})") for c, n in table[["csp_code", "csp_name"]].drop_duplicates().values
     )
     pfa = "; ".join(
-        f"{n} ({c})" for c, n in table[["pfa_code", "pfa_name"]].drop_duplicates().values
+        md_text(f"{n} ({c})") for c, n in table[["pfa_code", "pfa_name"]].drop_duplicates().values
     )
     return f" **Community Safety Partnership:** {csp}. **Police force area:** {pfa}."
 
@@ -586,17 +591,31 @@ def export_html(notebook: str | Path, html_path: str | Path, title: str | None =
 def external_loads(text: str) -> list[str]:
     """The loads in an HTML document that would fetch from another host.
 
-    Counted: ``src`` of fetching elements (script, img, iframe, ...), stylesheet
-    ``<link href>``, CSS ``url()`` and ``@import`` pointing at ``http://``, ``https://`` or
-    ``//``. Documents embedded in ``<iframe srcdoc="...">`` (as notebooks embed offline maps)
-    are unescaped and checked too. Plain ``<a href>`` links and addresses in text (licences,
-    attributions) are not loads and are not returned.
+    Counted: ``src`` (and ``srcset``, ``data``, ``poster``...) of any element, ``href`` of
+    ``<link>``/``<base>``/SVG ``<use>``, and CSS ``url()``/``@import`` in ``<style>`` or a
+    ``style`` attribute, pointing at ``http://``, ``https://`` or ``//``. Documents embedded
+    in ``<iframe srcdoc="...">`` (as notebooks embed offline maps) are checked too. Plain
+    ``<a href>`` links and addresses in text (licences, attributions) are not loads and are
+    not returned. Parsed with BeautifulSoup (lxml), as a browser would see the elements.
     """
+    from bs4 import BeautifulSoup
+
     found: list[str] = []
-    for pattern in _EXTERNAL_PATTERNS:
-        found += [text[m.start() : m.end() + 40] for m in pattern.finditer(text)]
-    for match in _SRCDOC_RE.finditer(text):
-        found += external_loads(html.unescape(match.group(2)))
+    soup = BeautifulSoup(text, "lxml")
+    for tag in soup.find_all(True):
+        for attr, value in tag.attrs.items():
+            url = " ".join(value) if isinstance(value, list) else str(value)
+            name = attr.lower()
+            fetches = name in _LOAD_ATTRS or (name == "href" and tag.name in _HREF_LOADS)
+            if fetches and _OUTSIDE_URL.match(url):
+                found.append(f"<{tag.name} {attr}={url[:80]}>")
+            if name == "style" and _CSS_LOAD.search(url):
+                found.append(f"<{tag.name} style={url[:80]}>")
+            if name == "srcdoc":
+                found += external_loads(url)
+        if tag.name == "style" and _CSS_LOAD.search(tag.get_text()):
+            match = _CSS_LOAD.search(tag.get_text())
+            found.append(f"<style> {tag.get_text()[match.start() : match.end() + 60]}")
     return found
 
 
@@ -747,16 +766,17 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
             cell.source = "\n".join(cell.source.lstrip().splitlines()[1:]).lstrip("\n")
             break
+    # Names come from settings and files: escaped for Markdown (shown as typed, never markup).
     lines = [
-        f"# {title}",
+        f"# {md_text(title)}",
         "",
-        f"**Study:** {cfg.name}. **Districts:** {_district_list(study)}. "
+        f"**Study:** {md_text(cfg.name)}. **Districts:** {md_text(_district_list(study))}. "
         f"**Period:** {_month(cfg.period_start)} to {_month(cfg.period_end)}. "
-        f"**Deprivation index:** {study.deprivation_index.label} "
-        f"({study.deprivation_index.country}, {study.deprivation_index.geography} LSOAs)."
-        + _partnership_text(study),
+        f"**Deprivation index:** {md_text(study.deprivation_index.label)} "
+        f"({md_text(study.deprivation_index.country)}, "
+        f"{md_text(study.deprivation_index.geography)} LSOAs)." + _partnership_text(study),
         "",
-        "**Data used:** " + "; ".join(data_sources(study)) + ".",
+        "**Data used:** " + "; ".join(md_text(s) for s in data_sources(study)) + ".",
     ]
     wales = welsh_note(study)
     if wales:
@@ -772,7 +792,11 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
         ]
     renderers = _renderers(folder)
     if renderers:
-        lines += ["", "**Map images (PNG files in this folder) drawn by:** " + "; ".join(renderers)]
+        lines += [
+            "",
+            "**Map images (PNG files in this folder) drawn by:** "
+            + "; ".join(md_text(r) for r in renderers),
+        ]
     lines += [
         "",
         f"_Run {_dt.date.today().isoformat()}; settings, package versions and every file "
@@ -851,14 +875,17 @@ def run_report(
     dict
         Theme -> its folder ``<out>/<date>_<theme>``, holding ``<theme>.html`` (the executed
         notebook, titled and headed with the study's name), ``<theme>.ipynb``, the maps
-        (HTML + PNG), tables (CSV + XLSX), ``run_log.json`` and ``run.log``.
+        (HTML + PNG), tables (CSV + XLSX), ``run_log.json``, ``run.log`` and, written last
+        (after the report, the notebook and the run-level audit), ``RUN_COMPLETE.json``.
 
     Raises
     ------
     ConfigError
         Bad configuration, period or theme (before any notebook runs).
     WorkbenchError
-        A notebook failed; the message names the notebook and the error.
+        A notebook failed (the message names the notebook and the error); another run is
+        writing into ``out`` for the same date (the lock ``<out>/.<date>_run.lock``); the
+        output folder cannot be written (read-only, full disk).
 
     Notes
     -----
@@ -881,7 +908,10 @@ def run_report(
     out_path = Path(out or "output").resolve()
     date = run_date or _dt.date.today().isoformat()
     results: dict[str, Path] = {}
+    with write_errors(f"the output folder {out_path}"):
+        out_path.mkdir(parents=True, exist_ok=True)
     with (
+        FolderLock(run_dir(out_path, "run", date)),  # one `workbench report` per folder and date
         tempfile.TemporaryDirectory(prefix="workbench-run-") as tmp,
         run_browser() as endpoint,  # one headless Chromium for every theme's map images
     ):
@@ -894,7 +924,8 @@ def run_report(
             # The notebook's Outputs writes `folder` atomically (staged, then moved in place),
             # so the executed notebook is kept beside it until the theme is complete.
             work = out_path / f".{folder.name}.notebook"
-            work.mkdir(parents=True, exist_ok=True)
+            with write_errors(f"the output folder {out_path}"):
+                work.mkdir(parents=True, exist_ok=True)
             params = {
                 "config": str(cfg.path),
                 "out_dir": str(out_path),
@@ -905,19 +936,30 @@ def run_report(
             }
             t0 = time.perf_counter()
             executed = _execute(theme, params, work)
-            folder.mkdir(parents=True, exist_ok=True)
-            executed = Path(shutil.move(executed, folder / executed.name))
-            shutil.rmtree(work, ignore_errors=True)
-            title = _study_heading(executed, study, folder)
-            export_html(executed, folder / f"{theme}.html", title=title)
+            with write_errors(f"the report of {theme} in {folder}"):
+                folder.mkdir(parents=True, exist_ok=True)
+                executed = Path(shutil.move(executed, folder / executed.name))
+                shutil.rmtree(work, ignore_errors=True)
+                title = _study_heading(executed, study, folder)
+                export_html(executed, folder / f"{theme}.html", title=title)
+                # last: the folder is complete only with its report and notebook in it
+                mark_complete(folder, {"theme": theme, "report": f"{theme}.html"})
             logger.info("Theme %s done in %.1f s: %s", theme, time.perf_counter() - t0, folder)
             results[theme] = folder
-    # disclosure (issue 12): attack every protected table of the run read back from disk
-    audit_run(results.values(), cfg.suppression_threshold)
-    # The meeting pack and the community page of this run (issue 15), from its published files.
-    from workbench.publish import run_pack
+        # disclosure (issue 12): attack every protected table of the run read back from disk.
+        # The audit adds its result to each run log: the folders are unmarked meanwhile and
+        # marked again after it, so the marker stays the last file written (and a run
+        # stopped during its audit leaves no folder marked complete).
+        with write_errors(f"the completion markers under {out_path}"):
+            for folder in results.values():
+                (folder / MARKER).unlink(missing_ok=True)
+        audit_run(results.values(), cfg.suppression_threshold)
+        for theme, folder in results.items():
+            mark_complete(folder, {"theme": theme, "report": f"{theme}.html", "audited": True})
+        # The meeting pack and the community page of this run (issue 15), from its files.
+        from workbench.publish import run_pack
 
-    run_pack(out_path, date, commentary=cfg.commentary)
+        run_pack(out_path, date, commentary=cfg.commentary)
     return results
 
 

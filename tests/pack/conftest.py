@@ -107,4 +107,5 @@ def tiny_run(tmp_path: Path) -> Path:
         if theme == "supply":
             log["parameters"] = {"hotspot_crime_type": "Drugs"}
         (folder / "run_log.json").write_text(json.dumps(log))
+        (folder / "RUN_COMPLETE.json").write_text("{}")  # finished (the marker is last)
     return out

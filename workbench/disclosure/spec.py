@@ -34,6 +34,7 @@ __all__ = [
     "TableSpec",
     "DERIVED_KINDS",
     "SOURCES",
+    "UNITS",
     "decile_groups",
     "rate_columns",
     "wilson_columns",
@@ -53,6 +54,12 @@ DERIVED_KINDS = (
     "rank",  # counts = (numerator,): the row's place when rows are ordered by a rate
     "other",  # any other function of the counts (z-scores, ratios, Poisson limits, changes)
 )
+
+#: What a number is, for people reading it (``workbench.display`` formats by it): ``count``
+#: (whole people or events), ``rate`` (per ``per`` residents), ``share`` (a fraction 0-1,
+#: shown as a percentage), ``percent`` (already 0-100), ``p`` (a p-value), ``ratio``,
+#: ``number`` (any other measurement) and ``label`` (a number that names: a year, a decile).
+UNITS = ("count", "rate", "share", "percent", "p", "ratio", "number", "label")
 
 # Where a table's counts come from (:data:`workbench.disclosure.policy.SOURCES`):
 # ``partnership`` tables are always protected; ``open`` (police.uk, already published) may
@@ -147,6 +154,9 @@ class TableSpec:
         Dimensions whose members are not all listed (a top-10 table).
     source : str, default "partnership"
         One of :data:`SOURCES`.
+    units : mapping
+        Column -> one of :data:`UNITS` where :meth:`unit` cannot tell from the rest of the
+        description (a share already multiplied by 100 is ``percent``; a p-value is ``p``).
     rows : mapping, optional
         For a long table whose rows count different things (an indicator table): the
         column naming what a row counts (``"key"``) and, for each of its values, the
@@ -175,6 +185,7 @@ class TableSpec:
     dim_names: Mapping[str, str] = field(default_factory=dict)
     incomplete: tuple[str, ...] = ()
     source: str = "partnership"
+    units: Mapping[str, str] = field(default_factory=dict)
     rows: Mapping[str, Any] = field(default_factory=dict)
     zeros_hidden: bool = False
 
@@ -202,6 +213,10 @@ class TableSpec:
             raise WorkbenchError(
                 f"TableSpec source must be one of {SOURCES}, found {self.source!r}"
             )
+        object.__setattr__(self, "units", dict(self.units))
+        bad = {c: u for c, u in self.units.items() if u not in UNITS}
+        if bad:
+            raise WorkbenchError(f"TableSpec units must be among {UNITS}, found {bad}")
         for col, d in derived.items():
             for c in d.counts:
                 if c not in counts:
@@ -216,6 +231,21 @@ class TableSpec:
                 )
 
     # -- columns -------------------------------------------------------------------------
+    def unit(self, column: str) -> str | None:
+        """What the numbers of ``column`` are (one of :data:`UNITS`), or None when the
+        description does not say: :attr:`units`, else a count column is a ``count``, a
+        ``rate`` a rate and a ``share`` or Wilson limit a ``share`` (a fraction 0-1)."""
+        if column in self.units:
+            return self.units[column]
+        if column in self.counts:
+            return "count"
+        d = self.derived.get(column)
+        if d is not None and d.kind == "rate":
+            return "rate"
+        if d is not None and d.kind in ("share", "wilson_lower", "wilson_upper"):
+            return "share"
+        return None
+
     @property
     def described(self) -> set[str]:
         """Every column the spec says something about."""
@@ -250,6 +280,7 @@ class TableSpec:
             member_sets={r(k): v for k, v in self.member_sets.items()},
             dim_names={r(k): v for k, v in self.dim_names.items()},
             incomplete=tuple(r(c) for c in self.incomplete),
+            units={r(k): v for k, v in self.units.items()},
         )
 
     def with_dims(self, *dims: str) -> TableSpec:
@@ -302,6 +333,7 @@ class TableSpec:
             counts=counts,
             derived=derived,
             safe=tuple(c for c in self.safe if c in cols),
+            units={k: v for k, v in self.units.items() if k in cols},
         )
 
     # -- JSON ----------------------------------------------------------------------------
@@ -335,6 +367,7 @@ class TableSpec:
             "dim_names": dict(self.dim_names),
             "incomplete": list(self.incomplete),
             "source": self.source,
+            "units": dict(self.units),
             "rows": dict(self.rows),
             "zeros_hidden": self.zeros_hidden,
         }
@@ -360,6 +393,7 @@ class TableSpec:
             dim_names=dict(data.get("dim_names", {})),
             incomplete=tuple(data.get("incomplete", ())),
             source=data.get("source", "partnership"),
+            units=dict(data.get("units", {})),
             rows=dict(data.get("rows", {})),
             zeros_hidden=bool(data.get("zeros_hidden", False)),
         )

@@ -513,18 +513,22 @@ class Assessment:
         return out
 
     def comment(self, section: str) -> Any:
-        """The analyst's commentary for ``section`` as Markdown (empty when there is none)."""
-        from IPython.display import Markdown
+        """The analyst's commentary for ``section`` as safe HTML (raw HTML shown as text,
+        only http(s)/mailto links; :func:`workbench.display.markdown_html`); empty when there
+        is none."""
+        from workbench.markup import SafeHTML
 
         text = self.commentary.get(section, "")
-        return Markdown(f"**Analyst's commentary ({section.lower()}).** {text}" if text else "")
+        return SafeHTML.markdown(
+            f"**Analyst's commentary ({section.lower()}).** {text}" if text else ""
+        )
 
     def other_comments(self) -> Any:
         """Commentary under headings that are not assessment sections (shown at the end)."""
-        from IPython.display import Markdown
+        from workbench.markup import SafeHTML, md_text
 
         extra = {k: v for k, v in self.commentary.items() if k not in SECTIONS}
-        return Markdown("\n\n".join(f"**{k}.** {v}" for k, v in extra.items()))
+        return SafeHTML.markdown("\n\n".join(f"**{md_text(k)}.** {v}" for k, v in extra.items()))
 
 
 def strategic_assessment(

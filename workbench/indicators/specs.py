@@ -120,6 +120,7 @@ def drug_outcomes() -> TableSpec:
         counts={"offences": Count()},
         derived={"share": Derived(("offences",))},
         source="open",
+        units={"share": "percent"},  # offences / all drug offences x 100
     )
 
 
@@ -148,6 +149,10 @@ def stop_search_disparity(per: float = 1_000) -> TableSpec:
         safe=("population",),
         totals={"group": "All"},
         source="open",
+        units={
+            **{c: "percent" for c in ("linked_rate", "linked_lower", "linked_upper")},
+            **{c: "ratio" for c in ("ratio", "ratio_lower", "ratio_upper")},
+        },
     )
 
 
@@ -164,6 +169,12 @@ def six_months() -> TableSpec:
         },
         totals={"crime_type": "All crime and anti-social behaviour"},
         source="open",
+        units={
+            "change_previous_pct": "percent",
+            "change_year_pct": "percent",
+            "p_previous": "p",
+            "p_year": "p",
+        },
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["MARKER", "OutputFolder", "is_complete", "write_errors"]
+__all__ = ["MARKER", "FolderLock", "OutputFolder", "is_complete", "mark_complete", "write_errors"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,72 @@ def write_errors(what: str) -> Iterator[None]:
         raise WorkbenchError(f"could not write {what}: {reason} ({exc})") from exc
 
 
+def mark_complete(folder: str | Path, info: dict[str, Any]) -> Path:
+    """Write the marker :data:`MARKER` into ``folder`` (atomically: a temporary file renamed),
+    the last file of a run; returns its path."""
+    folder = Path(folder)
+    path = folder / MARKER
+    tmp = folder / f".{MARKER}.{os.getpid()}.tmp"
+    data = {**info, "completed_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+    try:
+        with write_errors(f"the completion marker in {folder}"):
+            tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+class FolderLock:
+    """The lock ``.<name>.lock`` beside a folder (holding the writer's process id).
+
+    A second writer of the same folder gets one clear :class:`WorkbenchError` while the
+    first is alive; a lock left by a process that has ended is removed.
+    """
+
+    def __init__(self, final: str | Path) -> None:
+        self.final = Path(final)
+        self.lock = self.final.parent / f".{self.final.name}.lock"
+
+    def acquire(self) -> FolderLock:
+        """Take the lock (raises :class:`WorkbenchError` when another live run holds it)."""
+        for _ in range(2):
+            try:
+                fd = os.open(self.lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                try:
+                    pid = int(self.lock.read_text(encoding="utf-8").split()[0])
+                except (OSError, ValueError, IndexError):
+                    pid = -1
+                if pid != os.getpid() and _alive(pid):
+                    raise WorkbenchError(
+                        f"{self.final} is being written by another run (process {pid}, lock "
+                        f"{self.lock}); wait for it to finish or choose another output folder"
+                    ) from None
+                logger.warning("Removing stale lock %s (process %s has ended)", self.lock, pid)
+                self.lock.unlink(missing_ok=True)
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(f"{os.getpid()}\n")
+            return self
+        raise WorkbenchError(f"could not take the lock {self.lock}")
+
+    def release(self) -> None:
+        """Remove the lock if this process holds it."""
+        with contextlib.suppress(OSError, IndexError):
+            if self.lock.is_file() and self.lock.read_text(encoding="utf-8").split()[0] == str(
+                os.getpid()
+            ):
+                self.lock.unlink()
+
+    def __enter__(self) -> FolderLock:
+        with write_errors(f"the lock {self.lock}"):
+            return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 class OutputFolder:
     """A folder written under a temporary name and moved into place when complete.
 
@@ -81,7 +147,8 @@ class OutputFolder:
     def __init__(self, final: str | Path) -> None:
         self.final = Path(final)
         parent = self.final.parent
-        self.lock = parent / f".{self.final.name}.lock"
+        self._lock = FolderLock(self.final)
+        self.lock = self._lock.lock
         self.run_id = uuid.uuid4().hex[:12]
         with write_errors(f"outputs under {parent}"):
             parent.mkdir(parents=True, exist_ok=True)
@@ -113,36 +180,18 @@ class OutputFolder:
             self.abort()
 
     def _acquire(self) -> None:
-        for _ in range(2):
-            try:
-                fd = os.open(self.lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                try:
-                    pid = int(self.lock.read_text(encoding="utf-8").split()[0])
-                except (OSError, ValueError, IndexError):
-                    pid = -1
-                if pid != os.getpid() and _alive(pid):
-                    raise WorkbenchError(
-                        f"{self.final} is being written by another run (process {pid}, lock "
-                        f"{self.lock}); wait for it to finish or choose another output folder"
-                    ) from None
-                logger.warning("Removing stale lock %s (process %s has ended)", self.lock, pid)
-                self.lock.unlink(missing_ok=True)
-                continue
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(f"{os.getpid()}\n")
-            return
-        raise WorkbenchError(f"could not take the lock {self.lock}")
+        self._lock.acquire()
 
     def _release(self) -> None:
-        with contextlib.suppress(OSError):
-            if self.lock.is_file() and self.lock.read_text(encoding="utf-8").split()[0] == str(
-                os.getpid()
-            ):
-                self.lock.unlink()
+        self._lock.release()
 
-    def commit(self, marker: dict[str, Any]) -> Path:
-        """Write the marker, move the folder into place (replacing an earlier run's), unlock."""
+    def commit(self, marker: dict[str, Any], *, mark: bool = True) -> Path:
+        """Write the marker, move the folder into place (replacing an earlier run's), unlock.
+
+        ``mark=False``: the folder is moved into place without the marker; the caller adds
+        files (``workbench report``: the HTML report and the executed notebook) and then
+        writes it with :func:`mark_complete`, so the marker is always the last file.
+        """
         if self.done:
             return self.final
         old = self.final.parent / f".{self.final.name}.old-{os.getpid()}-{self.run_id}"
@@ -154,7 +203,8 @@ class OutputFolder:
                     "pid": os.getpid(),
                     "completed_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                 }
-                (self.staging / MARKER).write_text(json.dumps(info, indent=2), encoding="utf-8")
+                if mark:
+                    (self.staging / MARKER).write_text(json.dumps(info, indent=2), encoding="utf-8")
                 if self.final.exists():
                     self.final.rename(old)
                 self.staging.rename(self.final)
