@@ -473,7 +473,7 @@ def assumptions_for(study: Study, *keywords: str) -> Any:
 
         if not names(index) and any(names(o) for o in others):
             return False
-        # entries about the Leicester sample's mid-2019 estimates or 2013 ward polygons apply
+        # entries about another study's mid-2019 estimates or 2013 ward polygons apply
         # only to studies with such files (issue 21: Census 2021, best-fit wards)
         if "mid-2019" in text and "mid-2019" not in population_label(cfg):
             return False

@@ -3,7 +3,7 @@
 A police.uk force download covers every district of the force, so the analyst already holds the
 comparators that police-recorded indicators lack nationally: the force area as a whole and each
 other district (community safety partnership) of the force. Each row of the download names its
-LSOA ("Leicester 001A"); the district is that name without the LSOA suffix, so the rows are
+LSOA ("Cheltenham 001A"); the district is that name without the LSOA suffix, so the rows are
 placed by the publisher's own attribution, not re-joined by location.
 """
 
@@ -35,14 +35,14 @@ _SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 
 
 def district_of_lsoa(lsoa_names: pd.Series) -> pd.Series:
-    """The district named in police.uk's ``LSOA name`` (``"Leicester 001A"`` -> ``"Leicester"``).
+    """The district named in police.uk's ``LSOA name`` (``"Cheltenham 001A"`` -> ``"Cheltenham"``).
 
     A name without the ``NNNX`` suffix (or blank: no location) gives a missing district.
 
     Examples
     --------
-    >>> district_of_lsoa(pd.Series(["Leicester 001A", "Oadby and Wigston 007C", ""])).tolist()
-    ['Leicester', 'Oadby and Wigston', <NA>]
+    >>> district_of_lsoa(pd.Series(["Cheltenham 001A", "Forest of Dean 007C", ""])).tolist()
+    ['Cheltenham', 'Forest of Dean', <NA>]
     """
     names = lsoa_names.astype("string").str.strip()
     ok = names.str.contains(_SUFFIX, na=False)

@@ -121,7 +121,7 @@ def _read_frame(path: Path, name: str) -> pd.DataFrame:
     seen: set[str] = set()
     for h in (str(h).strip() for h in header):
         if h in seen:
-            # pandas would rename the second 'Leicester' to 'Leicester.1' and read on
+            # pandas would rename the second 'Bristol' to 'Bristol.1' and read on
             raise DataError(
                 name,
                 "each column once",
@@ -1011,8 +1011,8 @@ def check_table_area_name(
     """``[indicators] table_area_name`` must be the study's area, not another one.
 
     The name must be an area of the national tables and, when the code list knows it, stand
-    for codes that include every one of the study's ``area_codes`` (``"Leicester"`` for
-    E06000016; a merged ``"Bournemouth and Poole"`` for either). Otherwise another area's
+    for codes that include every one of the study's ``area_codes`` (``"Bristol, City of"`` for
+    E06000023; a merged ``"Bournemouth and Poole"`` for either). Otherwise another area's
     indicators would be published as the study's.
 
     Raises

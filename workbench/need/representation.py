@@ -242,9 +242,14 @@ def representation(
     treatment = require_frame(treatment, "treatment")
     population = require_frame(population, "population")
     require_columns(
-        treatment, ["financial_year", "substance_group", by, "in_treatment"], "treatment",
+        treatment, ["financial_year", "substance_group", "in_treatment"], "treatment",
         "treatment_demographics",
     )  # fmt: skip
+    if by not in treatment.columns:  # a template column, or an export's own (ViewIt age_group)
+        raise WorkbenchError(
+            f"treatment must have the column {by!r} to break down by, found "
+            f"{list(treatment.columns)}"
+        )
     if by not in population.columns or "population" not in population.columns:
         raise WorkbenchError(
             f"population must have columns {by!r} and 'population', "
