@@ -262,7 +262,9 @@ def test_duckdb_error_exits_2_from_the_cli(tmp_path, capsys):
     bad = police / "2020-06-leicestershire-street.csv"
     bad.write_bytes(_edit_line(3, lambda ln: ln.rstrip(b"\r") + b",extra\r")(bad.read_bytes()))
     text = (SAMPLE / "area.toml").read_text()
-    text = text.replace("[study]\n", '[study]\nengine = "duckdb"\n', 1)
+    text = text.replace(
+        "[study]\n", f'[study]\nengine = "duckdb"\ndata_folders = ["{SAMPLE.as_posix()}"]\n', 1
+    )
     text = text.replace("police/leicestershire-street-2019-12_2022-10.zip", "police")
     (cfg / "area.toml").unlink()
     (cfg / "area.toml").write_text(text)
@@ -275,14 +277,16 @@ def test_duckdb_error_exits_2_from_the_cli(tmp_path, capsys):
 
 
 def _config(root: Path, engine: str) -> Path:
-    """The sample study with ``[study] engine`` set (its folders linked, not copied)."""
+    """The sample study with ``[study] engine`` set (its folders linked, not copied: the
+    sample folder is named in ``data_folders``, so the links may lead there)."""
     d = root / f"cfg_{engine}"
     d.mkdir()
     for p in SAMPLE.iterdir():
         if p.name != "area.toml":
             (d / p.name).symlink_to(p)
     text = (SAMPLE / "area.toml").read_text()
-    (d / "area.toml").write_text(text.replace("[study]\n", f'[study]\nengine = "{engine}"\n', 1))
+    study = f'[study]\nengine = "{engine}"\ndata_folders = ["{SAMPLE.as_posix()}"]\n'
+    (d / "area.toml").write_text(text.replace("[study]\n", study, 1))
     return d / "area.toml"
 
 

@@ -303,6 +303,23 @@ def match_columns(
 PYARROW_MIN_BYTES = 8_000_000
 
 
+def csv_error(name: str, exc: Exception) -> DataError:
+    """The one error for a CSV pandas cannot parse, naming the data row pandas names.
+
+    pandas says "Expected 12 fields in line 5, saw 13": line 5 of the file is data row 4.
+    """
+    text = str(exc).splitlines()[0][:200]
+    line = re.search(r"line (\d+)", text)
+    return DataError(
+        name,
+        "a well-formed CSV file (the same number of fields on every line)",
+        found=text,
+        row=int(line.group(1)) - 1 if line else None,
+        fix="Open the file in a spreadsheet, check that row (a comma inside an unquoted "
+        "value?) and save it as CSV.",
+    )
+
+
 def read_csv(
     source: bytes | Path,
     name: str,
@@ -337,17 +354,7 @@ def read_csv(
             wanted = set(cols)
             df = df[[c for c in df.columns if c in wanted]]
         except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc2:
-            text = str(exc2).splitlines()[0][:200]
-            # pandas says "Expected 12 fields in line 5, saw 13": line 5 is data row 4
-            line = re.search(r"line (\d+)", text)
-            raise DataError(
-                name,
-                "a well-formed CSV file (the same number of fields on every line)",
-                found=text,
-                row=int(line.group(1)) - 1 if line else None,
-                fix="Open the file in a spreadsheet, check that row (a comma inside an "
-                "unquoted value?) and save it as CSV.",
-            ) from exc2
+            raise csv_error(name, exc2) from exc2
     # The BOM of utf-8-sig read as utf-8 stays on the first header; drop it.
     df.columns = [str(c).replace("\ufeff", "") for c in df.columns]
     return df

@@ -23,6 +23,7 @@ import pandas as pd
 from workbench.errors import DataError
 from workbench.ledger import REASONS, FileLedger, Ledger
 from workbench.loaders._io import (
+    csv_error,
     display_name,
     first_bad,
     norm,
@@ -135,15 +136,7 @@ def _read_frame(path: Path, name: str) -> pd.DataFrame:
             io.BytesIO(data), dtype=str, keep_default_na=False, encoding=enc, engine="c"
         )
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        text = str(exc).splitlines()[0][:200]
-        line = re.search(r"line (\d+)", text)
-        raise DataError(
-            name,
-            "a well-formed CSV file (the same number of fields on every line)",
-            found=text,
-            row=int(line.group(1)) - 1 if line else None,
-            fix="Open the file in a spreadsheet, check that row and save it as CSV.",
-        ) from exc
+        raise csv_error(name, exc) from exc
     df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
     # pandas pads a short row with blanks: count each row's fields as written
     widths = [len(r) for r in csv.reader(io.StringIO(data.decode(enc))) if r]

@@ -61,6 +61,19 @@ _OPT = {
 }
 
 
+def _one_row_per_lsoa(df: pd.DataFrame, fl: FileLedger, target: str) -> pd.DataFrame:
+    """A lookup's rows counted in ``fl``: rows without an LSOA or ``target`` code dropped as
+    "no code", then repeated LSOA codes as duplicates (the first kept: ONS best-fit lookups
+    repeat an LSOA once per row of a higher area)."""
+    fl.read = len(df)
+    blank = (df["lsoa_code"].isna() | df[target].isna()).to_numpy(bool)
+    fl.drop(REASONS["no_code"], int(blank.sum()))
+    df = df.loc[~blank]
+    dup = df["lsoa_code"].duplicated().to_numpy(bool)
+    fl.drop(REASONS["duplicate"], int(dup.sum()))
+    return df.loc[~dup]
+
+
 def read_lsoa_lad_lookup(path: str | Path, ledger: Ledger | None = None) -> pd.DataFrame:
     """Read an LSOA -> local authority district lookup.
 
@@ -79,13 +92,7 @@ def read_lsoa_lad_lookup(path: str | Path, ledger: Ledger | None = None) -> pd.D
     cols = match_columns(header, _REQ, name, "an LSOA to district lookup", optional=_OPT)
     df = read_csv(path, name, usecols=list(cols), dtype=dict.fromkeys(cols, "str"), encoding=enc)
     df = df.rename(columns=cols)
-    fl.read = len(df)
-    blank = (df["lsoa_code"].isna() | df["lad_code"].isna()).to_numpy(bool)
-    fl.drop(REASONS["no_code"], int(blank.sum()))
-    df = df.loc[~blank]
-    dup = df["lsoa_code"].duplicated().to_numpy(bool)
-    fl.drop(REASONS["duplicate"], int(dup.sum()))
-    df = df.loc[~dup]
+    df = _one_row_per_lsoa(df, fl, "lad_code")
     fl.kept = len(df)
     return df.reset_index(drop=True)
 
@@ -189,13 +196,7 @@ def read_ward_lookup(
     cols = match_columns(header, req, name, "an LSOA to ward lookup", optional=opt)
     df = read_csv(path, name, usecols=list(cols), dtype=dict.fromkeys(cols, "str"), encoding=enc)
     df = df.rename(columns=cols)
-    fl.read = len(df)
-    blank = (df["lsoa_code"].isna() | df["ward_code"].isna()).to_numpy(bool)
-    fl.drop(REASONS["no_code"], int(blank.sum()))
-    df = df.loc[~blank]
-    dup = df["lsoa_code"].duplicated().to_numpy(bool)
-    fl.drop(REASONS["duplicate"], int(dup.sum()))
-    df = df.loc[~dup]
+    df = _one_row_per_lsoa(df, fl, "ward_code")
     if codes is not None:
         inside = df["lsoa_code"].isin(codes).to_numpy(bool)
         fl.drop(REASONS["outside_area"], int((~inside).sum()))
