@@ -77,9 +77,10 @@ def rank_order(
     A ranked table (a :class:`~workbench.disclosure.spec.Derived` column of kind ``"rank"``)
     in rank order with a withheld row in place gives the withheld rate away between its
     neighbours' rates, and so does a gap in the shown ranks (a red-team finding on a
-    two-district study: a ward's withheld count was pinned by the gap in the ward ranks). The shown rows keep their
-    order and are ranked 1, 2, ... among the rows shown; the withheld rows follow in their
-    own order (their rank ``"*"``), so their place says nothing about their rate.
+    two-district study: a ward's withheld count was pinned by the gap in the ward ranks).
+    The shown rows keep their order and are ranked 1, 2, ... among the rows shown; the
+    withheld rows follow in their own order (their rank ``"*"``), so their place says
+    nothing about their rate.
 
     Returns
     -------
