@@ -81,7 +81,7 @@ HEADERS: dict[str, str] = {
     "ward_name": "Ward",
     "district_code": "District code",
     "district_name": "District",
-    "imd_decile": "IMD decile (1 = most deprived)",
+    "imd_decile": "Deprivation decile (1 = most deprived)",
     "category": "Category",
     "cells": "Grid cells",
     "offences": "Offences",

@@ -187,7 +187,7 @@ class HotspotExplorer:
             options=[
                 ("Hot spots only", "hotspots"),
                 ("Hot spots + crime points", "points"),
-                ("Hot spots + IMD deciles", "imd"),
+                ("Hot spots + deprivation deciles", "imd"),
             ],
             value="hotspots",
             description="Layers",
