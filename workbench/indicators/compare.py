@@ -575,7 +575,7 @@ def merged_areas(tables: NationalTables) -> list[str]:
     Names matched as ``merged area`` (every part a district), names that no code matched and
     that join two places with " and ", and locations of two or more local authorities in the
     repackager's lists (``[indicators] area_regions``: "Cheshire", "Bedfordshire", "East
-    Berkshire", "Leicestershire & Rutland").
+    Berkshire").
     """
     from workbench.loaders.areas import MATCH, normalise_area_name
 

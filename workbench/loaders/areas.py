@@ -746,8 +746,8 @@ def read_merged_members(path: str | Path) -> dict[str, list[str]]:
     In each table a ``Merged location`` cell names the location of its row and of the rows
     below it whose cell is blank (a location of two authorities spans two rows). Keys are
     :func:`normalise_area_name` of the merged location; a key with two or more authorities
-    is a merged area that no partnership corresponds to ("Leicestershire & Rutland",
-    "Cheshire", "East Berkshire"). The file is the one :func:`read_region_lists` reads (its
+    is a merged area that no partnership corresponds to ("Cheshire", "East
+    Berkshire"). The file is the one :func:`read_region_lists` reads (its
     ledger entry is made there).
     """
     members: dict[str, list[str]] = {}
@@ -1194,8 +1194,8 @@ def check_study_in_tables(
     ``match``: :meth:`workbench.indicators.national.NationalTables.matches`); ``files`` maps a
     table to its file. When any table has the study (codes equal to, or containing, the
     study's codes), every table must, under the same name: a table that names it otherwise
-    (``"leicester"``) or leaves it out would silently drop the study's figures of that table
-    or compare it with the wrong area.
+    (``"bristol"`` for ``"Bristol, City of"``) or leaves it out would silently drop the
+    study's figures of that table or compare it with the wrong area.
 
     Raises
     ------
