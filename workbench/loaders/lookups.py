@@ -61,6 +61,20 @@ _OPT = {
 }
 
 
+def _open_lookup(
+    path: str | Path, ledger: Ledger | None, kind: str
+) -> tuple[Path, str, FileLedger, list[str], str]:
+    """A lookup file opened for reading: its path, display name, ledger entry (added to
+    ``ledger``), header and encoding."""
+    path = Path(path)
+    name = display_name(path)
+    fl = FileLedger(name, kind)
+    if ledger is not None:
+        ledger.add(fl)
+    header, enc = read_bytes_header(path.read_bytes(), name)
+    return path, name, fl, header, enc
+
+
 def _one_row_per_lsoa(df: pd.DataFrame, fl: FileLedger, target: str) -> pd.DataFrame:
     """A lookup's rows counted in ``fl``: rows without an LSOA or ``target`` code dropped as
     "no code", then repeated LSOA codes as duplicates (the first kept: ONS best-fit lookups
@@ -83,12 +97,7 @@ def read_lsoa_lad_lookup(path: str | Path, ledger: Ledger | None = None) -> pd.D
         ``lsoa_code``, ``lad_code`` and, when present, ``lsoa_name``, ``lad_name``; one row per
         LSOA code (the first when repeated, e.g. in ONS best-fit lookups with several rows).
     """
-    path = Path(path)
-    name = display_name(path)
-    fl = FileLedger(name, "lsoa_lookup")
-    if ledger is not None:
-        ledger.add(fl)
-    header, enc = read_bytes_header(path.read_bytes(), name)
+    path, name, fl, header, enc = _open_lookup(path, ledger, "lsoa_lookup")
     cols = match_columns(header, _REQ, name, "an LSOA to district lookup", optional=_OPT)
     df = read_csv(path, name, usecols=list(cols), dtype=dict.fromkeys(cols, "str"), encoding=enc)
     df = df.rename(columns=cols)
@@ -180,12 +189,7 @@ def read_ward_lookup(
     nest in LSOAs), so ward figures built from it are approximate near ward edges and are
     labelled "best fit".
     """
-    path = Path(path)
-    name = display_name(path)
-    fl = FileLedger(name, "ward_lookup")
-    if ledger is not None:
-        ledger.add(fl)
-    header, enc = read_bytes_header(path.read_bytes(), name)
+    path, name, fl, header, enc = _open_lookup(path, ledger, "ward_lookup")
     ward_code = [h for h in header if re.fullmatch(r"WD\d\dCD", h.strip(), re.I)]
     ward_name = [h for h in header if re.fullmatch(r"WD\d\dNM", h.strip(), re.I)]
     req = {
@@ -222,12 +226,7 @@ def read_partnership_lookup(
         ``district_code``, ``csp_code``, ``csp_name``, ``pfa_code``, ``pfa_name`` for the study
         districts (distinct rows).
     """
-    path = Path(path)
-    name = display_name(path)
-    fl = FileLedger(name, "partnership_lookup")
-    if ledger is not None:
-        ledger.add(fl)
-    header, enc = read_bytes_header(path.read_bytes(), name)
+    path, name, fl, header, enc = _open_lookup(path, ledger, "partnership_lookup")
 
     def pick(prefix: str, suffix: str) -> list[str]:
         return [h for h in header if re.fullmatch(rf"{prefix}\d\d{suffix}", h.strip(), re.I)][:1]
