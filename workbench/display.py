@@ -29,6 +29,7 @@ import pandas as pd
 from workbench.disclosure.policy import SUPPRESSED
 from workbench.figures import name_figure
 from workbench.markup import SafeHTML, markdown_html, md_text
+from workbench.stats.periods import table_window
 
 __all__ = [
     "HEADERS",
@@ -564,14 +565,18 @@ class TableCaptions:
     :meth:`watch` wraps the writer's ``table`` method on that one object so that the table it
     returns is remembered (by identity, with a reference kept) with its name, note and
     synthetic flag; :meth:`caption` and :meth:`notes` then describe a displayed table that is
-    one of them: "<area>: <table name in words>, <period>" and the written note.
+    one of them: "<area>: <table name in words>, <period>" and the written note. The period
+    is the table's own window (the ``window`` given to ``out.table``, else the months its
+    columns name: :func:`workbench.stats.table_window`), the study period only for a table
+    that names no months.
     """
 
     def __init__(self, place: str, period: str) -> None:
         self.place = place
         self.period = period
-        # (table as written, name, note, synthetic, its description: a TableSpec or None)
-        self._tables: list[tuple[pd.DataFrame, str, str | None, bool, Any]] = []
+        # (table as written, name, note, synthetic, its description: a TableSpec or None,
+        # its window's label or None)
+        self._tables: list[tuple[pd.DataFrame, str, str | None, bool, Any, str | None]] = []
 
     def watch(self, out: Any) -> Any:
         """Remember every table ``out.table(...)`` returns; returns ``out``."""
@@ -580,8 +585,16 @@ class TableCaptions:
         def table(name: str, result: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
             shown = write(name, result, *args, **kwargs)
             spec = getattr(result, "spec", None)
+            window = kwargs.get("window") or table_window(result)
             self._tables.append(
-                (shown, name, kwargs.get("note"), bool(kwargs.get("synthetic", False)), spec)
+                (
+                    shown,
+                    name,
+                    kwargs.get("note"),
+                    bool(kwargs.get("synthetic", False)),
+                    spec,
+                    window.label() if window is not None else None,
+                )
             )
             return shown
 
@@ -589,7 +602,7 @@ class TableCaptions:
         out.table = table
         return out
 
-    def _find(self, df: pd.DataFrame) -> tuple[str, str | None, bool, Any] | None:
+    def _find(self, df: pd.DataFrame) -> tuple[str, str | None, bool, Any, str | None] | None:
         for shown, *about in reversed(self._tables):
             if shown is df:
                 return tuple(about)  # type: ignore[return-value]
@@ -619,10 +632,11 @@ class TableCaptions:
         found = self._find(df)
         if found is None:
             return f"{self.place}, {self.period}"
-        name, _, synthetic, _ = found
+        name, _, synthetic, _, window = found
         words = name.replace("_", " ")
         label = "SYNTHETIC - " if synthetic else ""
-        return f"{label}{self.place}: {words[:1].upper()}{words[1:]}, {self.period}"
+        period = window or self.period
+        return f"{label}{self.place}: {words[:1].upper()}{words[1:]}, {period}"
 
     def notes(self, df: pd.DataFrame) -> list[str]:
         """The written note of a displayed table (its conventions), if it has one."""
