@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.months import words as month_words
+
 __all__ = ["Coverage", "Window", "collapsed_months", "window_complete"]
 
 logger = logging.getLogger(__name__)
@@ -124,12 +126,14 @@ class Window:
         """True for each month (a Series of ``Period[M]``) inside the window."""
         return (months >= self.first) & (months <= self.last)
 
-    def label(self) -> str:
+    def label(self, words: bool = False) -> str:
         """``"2021-04 to 2022-03"``, with ``" (9 of 12 months with data)"`` when months are
-        missing, and ``"; 3 of 8 quarters complete"``-like text for a table of periods."""
-        text = f"{self.first} to {self.last}"
+        missing, and ``"; 1 of 2 periods hold all months"`` for a table of periods.
+        ``words``: months as ``"April 2021"`` (:func:`workbench.months.words`, for captions)."""
+        name = month_words if words else str
+        text = f"{name(self.first)} to {name(self.last)}"
         if self.first == self.last:
-            text = str(self.first)
+            text = name(self.first)
         if not self.complete:
             text += f" ({self.held} of {self.months} months with data)"
         if self.periods > 1 and self.complete_periods is not None:

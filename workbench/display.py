@@ -593,7 +593,7 @@ class TableCaptions:
                     kwargs.get("note"),
                     bool(kwargs.get("synthetic", False)),
                     spec,
-                    window.label() if window is not None else None,
+                    window.label(words=True) if window is not None else None,
                 )
             )
             return shown
