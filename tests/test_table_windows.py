@@ -28,6 +28,8 @@ EXPECTED = {
     ("supply", "quarterly"): "2020-01 to 2022-09",
     ("supply", "monthly_counts"): "2019-12 to 2022-10",
     ("supply", "change_lsoas"): "2020-11 to 2022-10",
+    ("supply", "pai_by_method"): "2020-11 to 2022-10",
+    ("supply", "top_lsoas"): "2021-11 to 2022-10",
     ("communities", "wards_ranked"): "2021-11 to 2022-10",
     ("communities", "rates_by_decile"): "2021-11 to 2022-10",
     ("communities", "lisa_lsoas"): "2021-11 to 2022-10",
