@@ -290,7 +290,8 @@ class Outputs:
         self.started = _dt.datetime.now(_dt.UTC)
         self._published: list[Published] = []
         #: Headline records of the tables written (:func:`workbench.pack.publish_headlines`),
-        #: written as ``headlines.json`` by :meth:`run_log`.
+        #: written as ``headlines.json`` by :meth:`run_log` (no file when there are none; the
+        #: run log's ``headline_records`` counts them).
         self.headlines: list[Headline] = []
         self._context: list[Published] | None = None
         self.audit: AuditResult | None = None
@@ -976,6 +977,7 @@ class Outputs:
                     self.config.file("population"), self.config.population_year
                 ),
             }
+        log["headline_records"] = len(self.headlines)  # 0: none (and no headlines.json)
         if self.study is not None:  # the pack names districts, not codes
             log["districts"] = district_names(self.study)
         if extra:
@@ -983,7 +985,8 @@ class Outputs:
         path = self.dir / "run_log.json"
         try:
             with write_errors(f"the run log in {self.dir}"):
-                write_headlines(self.dir / HEADLINES_FILE, self.theme, self.headlines)
+                if self.headlines:  # the file only where the theme has headline figures
+                    write_headlines(self.dir / HEADLINES_FILE, self.theme, self.headlines)
                 path.write_text(json.dumps(log, indent=2, default=str), encoding="utf-8")
         except WorkbenchError:
             self._folder.abort()

@@ -884,13 +884,16 @@ def publish_headlines(
 def headlines(run: Run, theme: str) -> list[Headline]:
     """The headline figures of one theme: the records its run wrote (``headlines.json``).
 
-    A theme folder without the file (a run made before records were written) gives none and
-    one warning; :meth:`Run.without_records` lists such themes for the pack's notes.
+    A theme whose run log counts no record (``headline_records`` 0, no file) has none; a
+    theme folder written before records existed (neither) gives none and one warning, and
+    :func:`without_figures` says so on the closing slide.
     """
     folder = run.folders.get(theme)
     if folder is None:
         return []
     found = read_headlines(folder / HEADLINES_FILE)
+    if found is None and "headline_records" in run.logs.get(theme, {}):
+        return []  # the theme published no headline figure
     if found is None:
         logger.warning(
             "%s has no %s (a run made before headline records were written): no headline "
@@ -973,6 +976,9 @@ def card(h: Headline) -> Card:
     label = (f"{h.name} (SYNTHETIC)" if h.synthetic else h.name) + (
         f", {month_words(h.period.label)}" if h.period.label else ""
     )
+    covered, expected = h.period.months_covered, h.period.months_expected
+    if covered is not None and expected and covered < expected:
+        label += f" ({covered} of {expected} months)"  # an incomplete window says so
     return Card(
         label,
         value,
@@ -1586,7 +1592,12 @@ def build_pptx(run: Run, path: Path) -> tuple[list[SlideInfo], dict[str, list[He
 
 def without_figures(run: Run, by_theme: dict[str, list[Headline]]) -> str:
     """One sentence naming the themes that have no figures slide, and why ("" if none)."""
-    old = [t for t in run.themes if not (run.folders[t] / HEADLINES_FILE).is_file()]
+    old = [
+        t
+        for t in run.themes
+        if not (run.folders[t] / HEADLINES_FILE).is_file()
+        and "headline_records" not in run.logs.get(t, {})
+    ]
     empty = [t for t in run.themes if not by_theme.get(t) and t not in old]
 
     def names(themes: list[str]) -> str:

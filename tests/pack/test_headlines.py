@@ -124,8 +124,11 @@ def test_hidden_cell_never_enters_a_record():
 
 
 def test_theme_without_records_has_no_slide_and_one_sentence(tiny_run):
-    # the supply theme published no headline figure (an empty record file)
-    write_headlines(tiny_run / f"{DATE}_supply" / "headlines.json", "supply", [])
+    # the supply theme published no headline figure: no record file, the run log counts 0
+    supply = tiny_run / f"{DATE}_supply"
+    (supply / "headlines.json").unlink()
+    log = json.loads((supply / "run_log.json").read_text())
+    (supply / "run_log.json").write_text(json.dumps({**log, "headline_records": 0}))
     log = run_pack(tiny_run, render=False)
     titles = [(s["kind"], s["title"]) for s in log["slides"]]
     assert ("figures", "Supply: drug offences and weapons") not in titles
@@ -224,3 +227,21 @@ def test_spc_alt_text_names_the_colours_drawn(tmp_path):
     run = Run(tmp_path, DATE, {"supply": folder}, {"supply": {"config": CONFIG, "outputs": [rec]}})
     pic = spc_chart(run)
     assert words in pic.alt and "orange and blue" not in pic.alt
+
+
+def test_card_formats_by_unit_and_says_an_incomplete_window():
+    from workbench.pack import card
+
+    h = _record(
+        per=10_000,
+        base=1846.0,
+        interval=Interval(49.76, 54.55, "95%"),
+        period=Period("2023-04 to 2024-03", "2023-04", "2024-03", 9, 12),
+    )
+    shown = card(h)
+    assert shown.value == "52.1 per 10,000 residents" and shown.interval == "49.8 to 54.5"
+    assert shown.label == "Drugs, April 2023 to March 2024 (9 of 12 months)"
+    share = card(_record(unit="share", value=0.386, base=713.0, denominator=1846.0))
+    assert (share.value, share.base) == ("38.6%", "n = 713 of 1,846")
+    percent = card(_record(unit="percent", value=52.5))
+    assert percent.value == "52.5%"  # a percentage is not multiplied again
