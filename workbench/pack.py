@@ -382,6 +382,8 @@ class _Row:
         value = self.row.get(col)
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))  # a year or group number written as a float: 2022, not 2022.0
         return str(value).strip()
 
 
@@ -536,7 +538,9 @@ def _deprived_share(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> l
                 base=r.num("count"),
                 denominator=r.num("total_count"),
                 interval=Interval(lo, hi, SHARE_CI, r.hid("lower") or r.hid("upper")),
-                period=Period("latest 12 months") if latest else Period(ctx.study_period),
+                period=Period("latest 12 months")
+                if latest
+                else Period(ctx.study_period, *_months(ctx.study_period)),
                 source=ctx.source,
                 attribution=ctx.index.get("long_name", label),
                 synthetic=ctx.synthetic,

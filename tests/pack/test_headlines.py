@@ -245,3 +245,23 @@ def test_card_formats_by_unit_and_says_an_incomplete_window():
     assert (share.value, share.base) == ("38.6%", "n = 713 of 1,846")
     percent = card(_record(unit="percent", value=52.5))
     assert percent.value == "52.5%"  # a percentage is not multiplied again
+
+
+def test_numeric_year_is_a_label_not_a_float():
+    from workbench.pack import HeadlineContext
+
+    frame = pd.DataFrame(
+        {
+            "year": [2021.0, 2022.0],
+            "finds": [429.0, 380.0],
+            "within_target": [414.0, 373.0],
+            "proportion": [0.965, 0.982],
+            "lower": [0.943, 0.962],
+            "upper": [0.979, 0.991],
+        }
+    )
+    (h,) = publish_headlines(
+        HeadlineContext("communities", "needle_collection", "needle_collection.csv"), frame, None
+    )
+    assert h.period.label == "2022" and h.comparison("last year").text == "2021"
+    assert h.direction == "similar"  # 0.965 lies inside 0.962 to 0.991
