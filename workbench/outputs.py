@@ -530,7 +530,6 @@ class Outputs:
             synthetic=synthetic,
             per=int(self.config.per),
             index=index.to_dict() if index is not None else {},
-            study_period=f"{self.config.period_start} to {self.config.period_end}",
         )
         # a table written again replaces its records
         self.headlines = [h for h in self.headlines if h.table != name]

@@ -346,8 +346,6 @@ class HeadlineContext:
         Rates are per this many residents.
     index : dict
         The run's deprivation index (``label``, ``country``, ``long_name``).
-    study_period : str
-        ``YYYY-MM to YYYY-MM`` of the study (tables of the whole study period).
     """
 
     theme: str
@@ -356,7 +354,6 @@ class HeadlineContext:
     synthetic: bool = False
     per: int = 10_000
     index: dict = field(default_factory=lambda: dict(_IMD2019))
-    study_period: str = ""
 
 
 class _Row:
@@ -497,7 +494,7 @@ def _deprived_share(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> l
     """Share of events in the 20% most deprived neighbourhoods, against their population share."""
     country, label = ctx.index.get("country", "England"), ctx.index.get("label", "IMD 2019")
     label_col = "crime_type" if "crime_type" in frame.columns else "layer"
-    latest = ctx.theme == "overview"  # the overview's table is of the latest 12 months
+    # the layers' counts are those of the latest 12 months (their totals are the key figures')
     out = []
     for r in _rows(frame, hidden):
         if not r.text("group").startswith("20%"):
@@ -538,9 +535,7 @@ def _deprived_share(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> l
                 base=r.num("count"),
                 denominator=r.num("total_count"),
                 interval=Interval(lo, hi, SHARE_CI, r.hid("lower") or r.hid("upper")),
-                period=Period("latest 12 months")
-                if latest
-                else Period(ctx.study_period, *_months(ctx.study_period)),
+                period=Period("latest 12 months"),
                 source=ctx.source,
                 attribution=ctx.index.get("long_name", label),
                 synthetic=ctx.synthetic,

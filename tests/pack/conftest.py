@@ -77,7 +77,7 @@ def records(theme: str, tables: dict[str, tuple[str, str, bool]]) -> list:
     for name, (file, text, synthetic) in tables.items():
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         hidden = frame.eq("*")
-        ctx = HeadlineContext(theme, name, file, synthetic, study_period="2022-04 to 2024-03")
+        ctx = HeadlineContext(theme, name, file, synthetic)
         found += publish_headlines(ctx, frame, hidden)
     return found
 
