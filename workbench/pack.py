@@ -1088,9 +1088,9 @@ def data_notes(run: Run, hl: Sequence[Headline]) -> list[str]:
             if any(h.comparison("England") is not None for h in hl)
             else "; no table of this run does, so the column says “Not available”."
         ),
-        "Colours: ColorBrewer schemes marked colour-blind safe (RdBu for hot and cold "
-        "spots, RdYlBu for deprivation, sequential Reds, Blues, YlOrRd and OrRd); charts "
-        "use blue and orange, never red against green.",
+        "Colours: the maps use ColorBrewer schemes marked colour-blind safe (RdBu for hot "
+        "and cold spots, RdYlBu for deprivation, sequential Reds, Blues, YlOrRd and OrRd); "
+        "each chart's legend, and its alt text, says what its colours mean.",
     ]
     if any(h.synthetic for h in hl):
         notes.insert(
