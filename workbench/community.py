@@ -603,8 +603,6 @@ def _hotspot_places(run: Run, limit: int = 10) -> dict[str, Any] | None:
             dict.fromkeys(HOTSPOT_WORDS.get(str(c), str(c)) for c in part.get("category", []))
         )
         offences = _count_sum(list(part["offences"])) if "offences" in part else MISSING
-        if offences == "0":
-            offences = "0 (offences in the squares next to it make it part of a hot spot)"
         rows.append([name, *([wards.get(code, MISSING)] if wards else []), kinds, offences])
     headers = ["Neighbourhood (official name)"]
     headers += ["Ward"] if wards else []
@@ -898,6 +896,15 @@ def community_page(
                 )
             )
             shown.append(places["shown"])
+            if any(r[-1] == "0" for r in places["rows"]):
+                parts.append(
+                    para(
+                        "Where the table says 0, the neighbourhood's own hot spot squares had no "
+                        "offences: the offences in the squares next to them make them part of "
+                        "a hot spot.",
+                        "small",
+                    )
+                )
         if name == "composite_hotspots" and wards:
             parts.append(_table(wards["caption"], wards["headers"], wards["rows"], wards["shown"]))
             shown.append(wards["shown"])
