@@ -778,9 +778,8 @@ def community_page(
     terms: set[str] = set()  # glossary entries the page uses
 
     def shown_of(h: Headline) -> Shown:
-        rec = next(
-            (r for r in run.records(h.theme, "table") if h.source in r.get("files", [])), None
-        )
+        name = Path(str(h.source)).name  # the published file the figure was read from
+        rec = next((r for r in run.records(h.theme, "table") if name in r.get("files", [])), None)
         return shown_from(rec, cfg)
 
     def para(text: str, cls: str = "") -> dict[str, Any]:
