@@ -435,8 +435,7 @@ def privacy_sentences(shown: Sequence[Shown], threshold: int) -> list[str]:
     if other_in_full:
         out.append("Some other figures on this page are also shown in full.")
     if hidden and threshold > 1:
-        small = _small_numbers(threshold)
-        small = f"any number {small}" if threshold > 2 else "the number 1"
+        small = "the number 1" if threshold == 2 else f"any number {_small_numbers(threshold)}"
         out.append(
             f"In every other figure, we do not show {small}, to protect people's privacy."
             if in_full
