@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 from bs4 import BeautifulSoup
 
 from workbench.community import (
@@ -324,3 +325,32 @@ def test_glossary_only_what_the_page_uses_and_map_words_explained(tiny_run):
     }
     per = glossary_for({}, terms=["For every 10,000 people"], per=1000)
     assert list(per) == ["For every 1,000 people"]
+
+
+def test_lsoas_named_by_the_index_when_boundaries_have_no_names(tmp_path):
+    """Boundaries without a name column named LSOAs by code (the page then listed codes):
+    the study takes the names from the index file, on the same census geography."""
+    from workbench.study import Study
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    geo = json.loads((sample / "boundaries/lsoa2021_bsc_gloucestershire.geojson").read_text())
+    for feature in geo["features"]:
+        del feature["properties"]["LSOA21NM"]
+    (tmp_path / "lsoa_codes_only.geojson").write_text(json.dumps(geo))
+    text = (sample / "area_gloucester.toml").read_text(encoding="utf-8")
+    text = re.sub(
+        r'= "((?:police|boundaries|imd|population|lookups)/[^"]+)"', rf'= "{sample}/\1"', text
+    )
+    text = re.sub(r'\["((?:police|boundaries)/[^"]+)"\]', rf'["{sample}/\1"]', text)
+    text = text.replace(
+        f'["{sample}/boundaries/lsoa2021_bsc_gloucestershire.geojson"]',
+        f'["{tmp_path}/lsoa_codes_only.geojson"]',
+    )
+    text = re.sub(r"\n\[indicators\].*", "\n", text, flags=re.S)
+    (tmp_path / "area.toml").write_text(text, encoding="utf-8")
+    lsoas = Study.from_toml(tmp_path / "area.toml").lsoas
+    imd = pd.read_csv(sample / "imd/iod2025_file7_lsoa21_gloucestershire.csv", dtype=str)
+    name_of = dict(zip(imd["LSOA code (2021)"], imd["LSOA name (2021)"], strict=True))
+    assert len(lsoas) == 82  # the Gloucester 2021 LSOAs (tests/test_current_studies.py)
+    assert (lsoas["lsoa_name"] == lsoas["lsoa_code"].map(name_of)).all()
+    assert lsoas["lsoa_name"].str.startswith("Gloucester ").all()
