@@ -131,9 +131,7 @@ def as_list(value: str | Sequence[str] | None) -> list[str]:
     return list(value)
 
 
-def display_described(
-    result: Any, threshold: int, settings: Mapping[str, Any] | None = None
-) -> Shown:
+def display_described(result: Any, threshold: int) -> Shown:
     """The display (export) version of an analysis result, as the disclosure policy shows it.
 
     ``result`` is a :class:`workbench.disclosure.Described`; the cells withheld are the ones
@@ -146,14 +144,14 @@ def display_described(
     -------
     Shown
         The frame (same index and columns as ``result.frame``) with "*" in withheld cells,
-        the summary of what was hidden and ``settings`` (default ``result.settings`` when it
-        has them).
+        the summary of what was hidden and the settings of a
+        :class:`~workbench.need.results.NeedTable` (none for a plain ``Described``).
     """
     done = _shown({"table": result}, threshold, "counts 1 to {m} shown as '*'; zero shown")
     return Shown(
         frame=done["table"]["frame"],
         suppression=done["table"]["suppression"],
-        settings=dict(settings if settings is not None else getattr(result, "settings", {})),
+        settings=dict(getattr(result, "settings", {})),
     )
 
 
