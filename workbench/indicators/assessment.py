@@ -299,7 +299,6 @@ def deprived_hot_spots(
     cols = ["lsoa_code", "lsoa_name", "imd_decile", "most_deprived"]
     cols += ["count_p1", "count_p2", "count_p3", "rate_p3", "pattern"]
     out = out[cols].sort_values(["pattern", "rate_p3"], ascending=[False, False])
-    out.attrs = {}
     return out.reset_index(drop=True).assign(periods=" | ".join(f"{a} to {b}" for a, b in periods))
 
 
