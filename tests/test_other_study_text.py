@@ -184,3 +184,112 @@ def test_each_study_gets_its_own_entries(studies):
     assert not {"I01", "I02", "I04", "I06", "I08", "R02", "R08", "R10"} & got["gloucester"]
     # documentation-only entries (superseded rules, benchmarks) are in no report
     assert not {"L03", "L04", "L05", "E02", "H15", "E07"} & (got["sample"] | got["gloucester"])
+
+
+# -- 2. the full outputs of both studies -------------------------------------------------------
+
+REPORTS = {"sample": "sample_report", "gloucester": "gloucester_report"}
+#: Texts addressed to the analyst that must not reach the meeting pack or the community page
+#: (a board and residents read them). Each is checked on its own so that one being fixed
+#: elsewhere does not hide another.
+ANALYST_TEXT = {
+    "Name a Markdown": r"Name a Markdown",
+    "[report]": r"\[report\]",
+    "area.toml": r"area\.toml",
+    "study settings": r"in the study settings|in the config\b|\bconfig file",
+    "not configured": r"not configured",
+    "TODO": r"\bTODO\b|\bFIXME\b|\bXXX\b",
+    "No headline table": r"No headline table was written",
+}
+#: Phrases other helpers of the same session are removing (issue 25): checked, expected to fail
+#: until their branches are merged.
+BEING_FIXED = {
+    "Name a Markdown": "community page: 'The partnership has not added its commentary ... Name a "
+    "Markdown file as [report] commentary' (issue 25 item 3, helper B2)",
+    "[report]": "community page: '[report] commentary' in the no-commentary paragraph "
+    "(issue 25 item 3, helper B2)",
+    "study settings": "community page: '... in the study settings' in the no-commentary "
+    "paragraph (issue 25 item 3, helper B2)",
+    "No headline table": "meeting pack: 'No headline table was written' on empty theme slides "
+    "(issue 25 item 7, helper B1)",
+}
+
+
+def _pptx_text(path: Path) -> str:
+    from pptx import Presentation
+
+    parts = []
+    for slide in Presentation(str(path)).slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                parts.append(shape.text_frame.text)
+            if getattr(shape, "has_table", False) and shape.has_table:
+                parts += [c.text for row in shape.table.rows for c in row.cells]
+            descr = shape._element.xpath("./*[1]/p:cNvPr/@descr")  # alt text
+            parts += [str(d) for d in descr]
+        if slide.has_notes_slide:
+            parts.append(slide.notes_slide.notes_text_frame.text)
+    return "\n".join(parts)
+
+
+def _outputs(out: Path) -> dict[str, str]:
+    """Every text a reader gets: HTML (reports, maps, community page), Markdown notes, CSV
+    headers and codes, and the meeting pack's text (shapes, tables, alt text, notes)."""
+    texts: dict[str, str] = {}
+    for path in sorted(out.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = str(path.relative_to(out))
+        if path.suffix in (".html", ".md"):
+            texts[rel] = path.read_text(encoding="utf-8", errors="replace")
+        elif path.suffix == ".csv":
+            text = path.read_text(encoding="utf-8", errors="replace")
+            header = text.split("\n", 1)[0]
+            texts[rel] = header + "\n" + " ".join(_CODE.findall(text))
+        elif path.suffix == ".pptx":
+            texts[rel] = _pptx_text(path)
+    return texts
+
+
+@pytest.fixture(scope="module")
+def outputs(request):
+    return {name: _outputs(request.getfixturevalue(fx)) for name, fx in REPORTS.items()}
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_outputs_carry_no_other_study(studies, outputs, name):
+    """No place name, code, force or file name of the other study in any output."""
+    mine, theirs = _identity(studies[name]), _identity(studies[OTHER[name]])
+    texts = outputs[name]
+    kinds = {k for k in texts if k.endswith(".pptx")}, {k for k in texts if "community" in k}
+    assert all(kinds), "the run made no meeting pack or community page"
+    problems = []
+    for rel, text in texts.items():
+        for kind in ("places", "forces", "files"):
+            bad = _words(text, theirs[kind] - mine[kind])
+            if bad:
+                problems.append(f"{rel}: the other study's {kind} {bad[:5]}")
+        codes = sorted(set(_CODE.findall(text)) & (theirs["codes"] - mine["codes"]))
+        if codes:
+            problems.append(f"{rel}: the other study's codes {codes[:5]}")
+    assert not problems, "\n".join(problems)
+
+
+def _analyst_cases():
+    for name in sorted(REPORTS):
+        for phrase in ANALYST_TEXT:
+            marks = []
+            if phrase in BEING_FIXED:
+                marks = [pytest.mark.xfail(reason=BEING_FIXED[phrase], strict=False)]
+            yield pytest.param(name, phrase, marks=marks, id=f"{name}-{phrase}")
+
+
+@pytest.mark.parametrize(("name", "phrase"), _analyst_cases())
+def test_pack_and_community_page_do_not_speak_to_the_analyst(outputs, name, phrase):
+    pattern = re.compile(ANALYST_TEXT[phrase], re.IGNORECASE)
+    found = {
+        rel: pattern.findall(re.sub(r"<[^>]+>", " ", text))[:3]
+        for rel, text in outputs[name].items()
+        if ("_pack" in rel) and pattern.search(re.sub(r"<[^>]+>", " ", text))
+    }
+    assert found == {}
