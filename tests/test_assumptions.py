@@ -167,3 +167,20 @@ def test_facts_from_a_run_log():
         several_districts=True,
         open_data_in_full=True,
     )
+
+
+def test_the_pack_keeps_only_entries_that_hold_for_the_run(tmp_path):
+    """A theme note listing an entry the study's recorded settings rule out (a report made
+    before the entry's conditions, or by hand) does not reach the pack's closing slide."""
+
+    from workbench.pack import Run, applicable_assumptions
+
+    folder = tmp_path / "2024-01-01_overview"
+    folder.mkdir()
+    (folder / "assumptions.md").write_text(id_marker(by_id(["A01", "A07", "A08", "A17"])))
+    settings = {"area_codes": ["E07000081"], "files": {"population": "p.csv"}}
+    index = {"label": "IoD 2025", "country": "England", "population_source": "Census 2021"}
+    log = {"config": settings, "deprivation_index": index, "outputs": []}
+    run = Run(tmp_path, "2024-01-01", {"overview": folder}, {"overview": log})
+    # A01 needs police or stop and search files, A08 synthetic tables; A17 is IoD 2025's
+    assert [e["id"] for e in applicable_assumptions(run)] == ["A07", "A17"]
