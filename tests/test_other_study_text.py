@@ -315,7 +315,7 @@ def _analyst_cases():
             yield pytest.param(name, phrase, marks=marks, id=f"{name}-{phrase}")
 
 
-@pytest.mark.parametrize(("name", "phrase"), _analyst_cases())
+@pytest.mark.parametrize(("name", "phrase"), list(_analyst_cases()))
 def test_pack_and_community_page_do_not_speak_to_the_analyst(outputs, name, phrase):
     pattern = re.compile(ANALYST_TEXT[phrase], re.IGNORECASE)
     found = {
