@@ -28,8 +28,8 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.assumptions import StudyFacts, ids_in
 from workbench.assumptions import by_id as assumption_entries
-from workbench.assumptions import ids_in
 from workbench.config import PARTNERSHIP_TABLES
 from workbench.disclosure.policy import SUPPRESSED
 from workbench.display import format_value
@@ -1000,6 +1000,9 @@ def applicable_assumptions(run: Run) -> list[dict[str, str]]:
     (:func:`workbench.assumptions.id_marker`); the entries themselves are read from the
     package's log (:func:`workbench.assumptions.by_id`), so two entries are never merged and
     none is lost. A theme folder without the marker (a run made before it) lists none.
+    An entry is kept only when its ``applies_when`` conditions hold for the study's facts as
+    the run logs record them (:meth:`workbench.assumptions.StudyFacts.from_settings`): the
+    log's field decides, never the entry's text.
     """
     ids: list[str] = []
     for theme in run.themes:
@@ -1010,7 +1013,16 @@ def applicable_assumptions(run: Run) -> list[dict[str, str]]:
         if not found and "| id |" in path.read_text(encoding="utf-8"):
             logger.warning("%s names no assumption ids (made before they were recorded)", path)
         ids += found
-    return [e.as_dict() for e in assumption_entries(ids)]
+    if not ids:
+        return []
+    synthetic = any(
+        bool(rec.get("synthetic")) for log in run.logs.values() for rec in log.get("outputs", [])
+    )
+    try:
+        facts = StudyFacts.from_settings(run.config, deprivation_index_of(run), synthetic)
+    except WorkbenchError:  # no run log records the settings: the reports' lists stand
+        facts = StudyFacts()
+    return [e.as_dict() for e in assumption_entries(ids) if e.applies(facts)]
 
 
 def _first_sentence(text: str, limit: int = 140) -> str:
