@@ -59,7 +59,9 @@ def test_failed_run_leaves_no_hidden_folders(tmp_path, monkeypatch):
     kept = out / "2024-01-31_supply_failed.ipynb"
     assert kept.is_file() and str(kept) in message
     assert "stopped on purpose" in kept.read_text(encoding="utf-8")
-    hidden = sorted(p.name for p in out.iterdir() if p.name.startswith(".") and p.is_dir())
+    # no hidden work folder, staged folder or lock of the theme (the run's own lock is
+    # released too)
+    hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
     assert hidden == []
     # nothing half-written is presented as a report either
     assert not (out / "2024-01-31_supply").exists()

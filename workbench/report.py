@@ -27,7 +27,7 @@ from workbench.errors import ConfigError, DataError, WorkbenchError, optional
 from workbench.maps.browser import run_browser
 from workbench.months import month, span
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
-from workbench.writing.folder import MARKER, FolderLock, mark_complete, write_errors
+from workbench.writing.folder import MARKER, FolderLock, mark_complete, sweep_stale, write_errors
 
 if TYPE_CHECKING:
     from workbench.outputs import Outputs
@@ -954,6 +954,9 @@ def run_report(
                     executed = Path(shutil.move(executed, folder / executed.name))
             finally:
                 shutil.rmtree(work, ignore_errors=True)
+                # a kernel stopped on an error leaves its staged outputs and lock behind
+                for left in sweep_stale(folder):
+                    logger.info("Removed %s, left by the notebook of %s", left, theme)
             failed.unlink(missing_ok=True)  # an earlier failed run of this theme
             with write_errors(f"the report of {theme} in {folder}"):
                 title = _study_heading(executed, study, folder)
