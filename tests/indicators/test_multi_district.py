@@ -233,3 +233,41 @@ def test_two_district_study_gets_each_districts_indicators(two_district):
     assert set(ind.similar["similar_to"]) == {"Leicester"}
     assert len(ind.similar) == 10
     assert "One group for each district" in ind.similar_method
+
+
+def test_empty_comparison_tables_become_one_sentence():
+    from workbench.indicators import NationalTables, StudyIndicators
+    from workbench.indicators.assessment import Assessment
+    from workbench.markup import SafeHTML
+
+    empty = pd.DataFrame()
+    flags = pd.DataFrame(columns=["name", "rating", "trend"])
+    compared = pd.DataFrame({"name": ["Deaths", "Admissions"], "rating": ["similar", "better"]})
+    a = Assessment(empty, compared, flags, empty, empty)
+    shown = a.flags_shown()
+    assert isinstance(shown, SafeHTML)
+    assert str(shown) == (
+        "<p>No indicator is significantly worse than England or getting worse "
+        "(2 indicators compared).</p>"
+    )
+    none = Assessment(empty, empty, flags, empty, empty).flags_shown()
+    assert "No indicator could be compared with England" in str(none)
+    flagged = Assessment(
+        empty, compared, pd.DataFrame({"name": ["Deaths"], "rating": ["worse"]}), empty, empty
+    )
+    assert isinstance(flagged.flags_shown(), pd.DataFrame) and len(flagged.flags_shown()) == 1
+    # the indicators report: no comparison at all (no national tables configured)
+    ind = StudyIndicators(
+        area="A & B",
+        in_tables=False,
+        force=None,
+        region=None,
+        tables=NationalTables(),
+        values=empty,
+        comparison=pd.DataFrame(columns=["name", "area", "period", "value"]),
+    )
+    text = str(ind.rows_or_sentence(ind.comparison))
+    assert text == (
+        "<p>No indicator of A &amp; B could be compared with England. No national tables are "
+        "configured ([indicators] in area.toml).</p>"
+    )

@@ -126,6 +126,8 @@ class StudyIndicators:
         """Who the study is in the national tables (per district for several), in sentences."""
         force = f" Police force: {self.force}." if self.force else ""
         if self.districts is None:
+            if not self.tables.tables and self.tables.seizures is None:
+                return f"No national tables are configured ([indicators] in area.toml).{force}"
             if not self.in_tables:
                 return (
                     f"The national tables have no column for {self.area}: national indicators "
@@ -143,6 +145,23 @@ class StudyIndicators:
             f"tables: {'; '.join(parts)}."
         )
         return " ".join([head, *self.district_notes]) + force
+
+    def trend_table(self) -> pd.DataFrame:
+        """Each compared indicator's trend: name, area, period, value, trend, p and periods."""
+        cols = ["name", "area", "period", "value", "trend", "trend_p", "trend_n"]
+        return self.comparison[cols].reset_index(drop=True)
+
+    def rows_or_sentence(self, table: pd.DataFrame) -> Any:
+        """A table of the comparison (as written or a selection of its columns), or one
+        sentence when the study has no indicator to compare (never a bare header)."""
+        from workbench.indicators.assessment import rows_or_sentence
+
+        why = self.tables_note
+        if self.uncompared:
+            why += " " + self.uncompared_note
+        return rows_or_sentence(
+            table, f"No indicator of {self.area} could be compared with England. {why}".strip()
+        )
 
     @property
     def uncompared_note(self) -> str:
@@ -310,6 +329,7 @@ def study_indicators(study: Any) -> StudyIndicators:
     districts = None
     if (
         len(cfg.area_codes) > 1
+        and tables.tables
         and not ind.get("table_area_name")
         and not _whole_study(tables, name, cfg.area_codes)
     ):
