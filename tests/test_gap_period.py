@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point, box
@@ -54,6 +55,16 @@ def test_emerging_refuses_two_quarters_as_too_little_data():
     attempt = optional("Emerging hot spots", hotspots.emerging, pts, period="quarter", zones=zones)
     assert not attempt.ok
     assert "need at least 3 observed quarter periods for a trend, found 2" in attempt.note
+
+
+def test_spc_refuses_a_single_observed_month_as_too_little_data():
+    from workbench import stats
+
+    months = pd.period_range("2020-04", "2020-06", freq="M")
+    values = pd.Series([12.0, np.nan, np.nan], index=months)
+    attempt = optional("SPC of drug offences", stats.spc, values)
+    assert not attempt.ok
+    assert "an XmR chart needs at least 2 observed values, found 1" in attempt.note
 
 
 def _gap_study(tmp: Path) -> Path:
