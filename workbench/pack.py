@@ -715,7 +715,7 @@ def _indicator_figures(run: Run, theme: str, table: Table) -> list[Headline]:
         # issue 22: what kind of figure it is, where it comes from and how current it is
         measure = str(row.get("measure", "") or "").strip()
         label = f"{name} ({measure})" if measure else name
-        if "area" in table.df and (table.df["name"] == row.get("name")).sum() > 1:
+        if {"area", "name"} <= set(table.df) and (table.df["name"] == row.get("name")).sum() > 1:
             label = f"{label}, {row['area']}"  # the same indicator for each district too
         notes = [str(row.get("note", "") or "").strip()]
         latest = str(row.get("latest_period", "") or "").strip()
