@@ -320,12 +320,6 @@ def study_indicators(study: Any) -> StudyIndicators:
     ind = cfg.indicators
     tables = study.national or NationalTables()
     name = study_table_name(tables, cfg.area_codes, ind.get("table_area_name"))
-    if name is None:
-        logger.warning(
-            "The national tables have no area matching %s: national indicators are shown "
-            "for England and other areas only",
-            ", ".join(cfg.area_codes),
-        )
     districts = None
     if (
         len(cfg.area_codes) > 1
@@ -339,6 +333,12 @@ def study_indicators(study: Any) -> StudyIndicators:
         districts = district_columns(tables, cfg.area_codes)
     area = name or cfg.area_name
     own = [] if districts is None else [str(c) for c in districts["column"].dropna()]
+    if name is None and not own:
+        logger.warning(
+            "The national tables have no area matching %s: national indicators are shown "
+            "for England and other areas only",
+            ", ".join(cfg.area_codes),
+        )
     if own and area in own:  # the study's name must not be a district's column
         area = f"{area} (districts pooled)"
     force = ind.get("police_force")
