@@ -271,3 +271,21 @@ def test_empty_comparison_tables_become_one_sentence():
         "<p>No indicator of A &amp; B could be compared with England. No national tables are "
         "configured ([indicators] in area.toml).</p>"
     )
+
+
+def test_two_districts_with_columns_are_pooled_as_the_study(tables):
+    from workbench.indicators.compare import compare_with_england
+    from workbench.indicators.pipeline import _pool_districts
+
+    districts = district_columns(tables, ["E06000009", "E06000008"])
+    frames, notes = _pool_districts([area_values(tables)], districts, "Blackpool with BwD")
+    assert notes == [
+        "'Blackpool with BwD' is the districts pooled: their counts and populations "
+        "(person-years for 3-year deaths) added, for 2 indicator(s)."
+    ]
+    values = pd.concat(frames, ignore_index=True)
+    comp = compare_with_england(values, "Blackpool with BwD").set_index("indicator")
+    (c1, p1), (c2, p2) = _deaths("Blackpool", 2018), _deaths("Blackburn with Darwen", 2018)
+    row = comp.loc["deaths_misuse"]
+    assert row["period"] == "2016-2018" and row["count"] == c1 + c2
+    assert_allclose(row["value"], (c1 + c2) / (p1 + p2) * 1e5)
