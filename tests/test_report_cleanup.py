@@ -54,14 +54,14 @@ def test_failed_run_leaves_no_hidden_folders(tmp_path, monkeypatch):
     out = tmp_path / "out"
     with pytest.raises(WorkbenchError) as err:
         report.run_report(SAMPLE, themes=["supply"], out=out, run_date="2024-01-31")
+    # no hidden work folder, staged folder or lock of the theme (the run's own lock is
+    # released too)
+    hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    assert hidden == []
     message = str(err.value)
     assert "failed in cell" in message and "stopped on purpose" in message
     kept = out / "2024-01-31_supply_failed.ipynb"
     assert kept.is_file() and str(kept) in message
     assert "stopped on purpose" in kept.read_text(encoding="utf-8")
-    # no hidden work folder, staged folder or lock of the theme (the run's own lock is
-    # released too)
-    hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
-    assert hidden == []
     # nothing half-written is presented as a report either
     assert not (out / "2024-01-31_supply").exists()
