@@ -795,11 +795,14 @@ def _indicator_figures(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -
         value = r.num("value")
         shown = format_value(value, unit)
         trend = r.text("trend")
+        label = f"{name} ({measure})" if measure else name
+        if {"area", "name"} <= set(frame) and (frame["name"] == r.text("name")).sum() > 1:
+            label = f"{label}, {r.text('area')}"  # the same indicator for each district too
         out.append(
             Headline(
                 theme=ctx.theme,
                 table=ctx.table,
-                name=f"{name} ({measure})" if measure else name,
+                name=label,
                 kind="indicator",
                 unit=unit,
                 value=value,

@@ -23,11 +23,11 @@ import pandas as pd
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
 from workbench.disclosure.audit import audit_run
 from workbench.display import md_text
-from workbench.errors import ConfigError, DataError, WorkbenchError
+from workbench.errors import ConfigError, DataError, WorkbenchError, optional
 from workbench.maps.browser import run_browser
 from workbench.months import month, span
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
-from workbench.writing.folder import MARKER, FolderLock, mark_complete, write_errors
+from workbench.writing.folder import MARKER, FolderLock, mark_complete, sweep_stale, write_errors
 
 if TYPE_CHECKING:
     from workbench.assumptions import StudyFacts
@@ -48,6 +48,7 @@ __all__ = [
     "export_html",
     "external_loads",
     "open_study",
+    "optional",
     "parse_period",
     "population_label",
     "run_report",
@@ -626,7 +627,12 @@ def _transport() -> dict[str, Any]:
     return {"config": Config({"KernelManager": {"transport": "ipc"}})}
 
 
-def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
+def _execute(theme: str, params: dict[str, Any], folder: Path, failed: Path) -> Path:
+    """Run the theme's notebook into ``folder``; on a failing cell keep it as ``failed``.
+
+    The partly run notebook is moved to ``failed`` (a visible file named in the error) so that
+    the caller can remove the work folder whatever happens.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -648,9 +654,14 @@ def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
                 **_transport(),
             )
     except PapermillExecutionError as exc:
+        kept = f"(the partly run notebook is {failed})"
+        try:
+            shutil.move(executed, failed)
+        except OSError:  # pragma: no cover - the message must still name the failing cell
+            kept = "(the partly run notebook could not be kept)"
         raise WorkbenchError(
             f"notebook {source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
-            f"(the partly run notebook is {executed})"
+            + kept
         ) from exc
     return executed
 
@@ -932,11 +943,19 @@ def run_report(
                 "study_cache": str(cache),
             }
             t0 = time.perf_counter()
-            executed = _execute(theme, params, work)
-            with write_errors(f"the report of {theme} in {folder}"):
-                folder.mkdir(parents=True, exist_ok=True)
-                executed = Path(shutil.move(executed, folder / executed.name))
+            failed = out_path / f"{folder.name}_failed.ipynb"
+            try:  # the hidden work folder never outlives this theme, failed or not
+                executed = _execute(theme, params, work, failed)
+                with write_errors(f"the report of {theme} in {folder}"):
+                    folder.mkdir(parents=True, exist_ok=True)
+                    executed = Path(shutil.move(executed, folder / executed.name))
+            finally:
                 shutil.rmtree(work, ignore_errors=True)
+                # a kernel stopped on an error leaves its staged outputs and lock behind
+                for left in sweep_stale(folder):
+                    logger.info("Removed %s, left by the notebook of %s", left, theme)
+            failed.unlink(missing_ok=True)  # an earlier failed run of this theme
+            with write_errors(f"the report of {theme} in {folder}"):
                 title = _study_heading(executed, study, folder)
                 export_html(executed, folder / f"{theme}.html", title=title)
                 # last: the folder is complete only with its report and notebook in it
