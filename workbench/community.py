@@ -702,28 +702,6 @@ def _partnership_kinds(run: Run, rows: Sequence[Headline]) -> list[str]:
     return list(dict.fromkeys(found)) or ["local services"]
 
 
-#: The partnership tables (``[files]`` keys) in everyday words, for the list of sources.
-PARTNERSHIP_WORDS: dict[str, str] = {
-    "treatment_demographics": "treatment",
-    "treatment_by_lsoa": "treatment",
-    "treatment_outcomes": "treatment",
-    "services": "treatment",
-    "prevalence": "estimates of drug use",
-    "waiting_times": "waiting times",
-    "needle_finds": "needle finds",
-    "young_people": "young people's services",
-}
-_OWN_RECORDS_RE = re.compile(r"^(the partnership's own records) \([^)]*\)")
-
-
-def _sources(cfg: dict[str, Any], index: dict[str, Any]) -> list[str]:
-    """:func:`workbench.pack.sources` in everyday words, the partnership's records named by
-    the tables the study configured (not a fixed list)."""
-    kinds = [w for k, w in PARTNERSHIP_WORDS.items() if (cfg.get("files") or {}).get(k)]
-    listed = f"\\1 ({', '.join(dict.fromkeys(kinds))})" if kinds else "\\1"
-    return [_OWN_RECORDS_RE.sub(listed, s) for s in sources(cfg, plain=True, index=index)]
-
-
 def community_page(
     run: Run,
     by_theme: dict[str, list[Headline]],
@@ -960,7 +938,7 @@ def community_page(
     if origin:
         parts.append(para(" ".join(origin)))
     parts.append(heading("Where the figures come from", 3))
-    parts.append({"kind": "ul", "items": _sources(cfg, deprivation_index_of(run))})
+    parts.append({"kind": "ul", "items": sources(cfg, plain=True, index=deprivation_index_of(run))})
     used = " ".join(prose)
     if "anti-social behaviour" in used.lower():
         terms.add("Anti-social behaviour")

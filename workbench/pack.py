@@ -1034,6 +1034,20 @@ def _first_sentence(text: str, limit: int = 140) -> str:
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
+#: The partnership tables (``[files]`` keys) in everyday words, for the list of sources
+#: (only the tables the study configured are named).
+PARTNERSHIP_WORDS: dict[str, str] = {
+    "treatment_demographics": "treatment",
+    "treatment_by_lsoa": "treatment",
+    "treatment_outcomes": "treatment",
+    "services": "treatment",
+    "prevalence": "estimates of drug use",
+    "waiting_times": "waiting times",
+    "needle_finds": "needle finds",
+    "young_people": "young people's services",
+}
+
+
 def sources(
     cfg: dict[str, Any], *, plain: bool = False, index: dict[str, Any] | None = None
 ) -> list[str]:
@@ -1071,9 +1085,9 @@ def sources(
             for k in files
             if k.replace("_", " ") in partnership
         )
+        kinds = dict.fromkeys(PARTNERSHIP_WORDS[k] for k in PARTNERSHIP_WORDS if files.get(k))
         listed = (
-            "the partnership's own records (treatment, waiting times, needle finds, "
-            "young people's services)"
+            "the partnership's own records" + (f" ({', '.join(kinds)})" if kinds else "")
             if plain
             else "Partnership tables: " + ", ".join(partnership)
         )
