@@ -1,12 +1,20 @@
 """Session fixtures shared across test modules.
 
-The sample study's full ``workbench report`` (every theme, the meeting pack, the community
-page and the run's disclosure audit) is the slowest thing the suite does; it runs once per
-session and the report, pack and engine tests read the same folder.
+A whole study report (every theme, the meeting pack, the community page and the run's
+disclosure audit) is the slowest thing the suite does. Each study runs ONCE per test session,
+also when the suite runs on several processes (pytest-xdist, as ``workbench test`` does): the
+fixtures go through :func:`run_once`, where the first worker to need a study runs it under a
+file lock in the session's shared temporary folder and writes a marker; any other worker
+waits for the lock and reuses the folder. The terminal summary lists who ran what.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,21 +23,146 @@ from workbench.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CONFIG = ROOT / "data" / "sample" / "area.toml"
+GLOUCESTER_CONFIG = ROOT / "data" / "sample" / "area_gloucester.toml"
+NEWPORT_CONFIG = ROOT / "data" / "sample" / "area_newport.toml"
+OADBY_CONFIG = ROOT / "data" / "sample" / "area_oadby_wigston.toml"
+
+logger = logging.getLogger("tests.studies")
+
+#: The log of study runs of a session (in its shared temporary folder), shown at the end.
+STUDY_LOG = "study_runs.log"
+
+
+def _worker() -> str:
+    """``gw0``, ``gw1``... under pytest-xdist; ``master`` in a single-process run."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "master")
+
+
+def _shared_root(factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of the whole session: the parent of each xdist worker's own
+    (``pytest-N/popen-gw0``), the base folder itself without xdist."""
+    base = factory.getbasetemp()
+    return base if _worker() == "master" else base.parent
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, Path):
+        return {"path": str(value)}
+    if isinstance(value, dict):
+        return {"dict": {k: _encode(v) for k, v in value.items()}}
+    if value is None:
+        return None
+    raise TypeError(f"run_once: cannot share a {type(value).__name__} between workers")
+
+
+def _decode(value: object) -> object:
+    if value is None:
+        return None
+    assert isinstance(value, dict)
+    if "path" in value:
+        return Path(value["path"])
+    return {k: _decode(v) for k, v in value["dict"].items()}
+
+
+def _note(root: Path, line: str) -> None:
+    logger.info(line)
+    with open(root / STUDY_LOG, "a", encoding="utf-8") as log:
+        log.write(line + "\n")
+
+
+def run_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]):
+    """``build(folder)`` once per test session, its result shared by every xdist worker.
+
+    Parameters
+    ----------
+    factory : pytest.TempPathFactory
+        The session's ``tmp_path_factory``.
+    name : str
+        The run's name (a folder name), unique in the suite.
+    build : callable
+        Runs the study into the empty folder it is given and returns a Path, a dict of
+        Paths or None (what the other workers receive too).
+
+    Returns
+    -------
+    The value ``build`` returned, in the worker that ran it or in any other.
+
+    Notes
+    -----
+    The standard pattern of pytest-xdist's documentation: a ``filelock.FileLock`` in the
+    temporary folder every worker of the session shares. The first worker to take the lock
+    runs ``build`` and writes ``<name>.done.json`` before releasing it; a worker that finds
+    the marker reuses the folder. A build that raised leaves a marker saying so, and the
+    other workers fail at once instead of running the study a second time.
+    """
+    root = _shared_root(factory)
+    folder = root / name
+    marker = root / f"{name}.done.json"
+    from filelock import FileLock
+
+    with FileLock(str(root / f"{name}.lock")):
+        if marker.is_file():
+            record = json.loads(marker.read_text(encoding="utf-8"))
+            if not record["ok"]:
+                pytest.fail(f"study run {name} failed in worker {record['worker']}")
+            _note(root, f"{name}: reused by {_worker()} (run by {record['worker']})")
+            return _decode(record["value"])
+        folder.mkdir()
+        start = time.perf_counter()
+        record = {"worker": _worker(), "ok": False, "value": None}
+        try:
+            value = build(folder)
+            record.update(ok=True, value=_encode(value))
+        finally:
+            record["seconds"] = round(time.perf_counter() - start, 1)
+            marker.write_text(json.dumps(record), encoding="utf-8")
+            state = "ran" if record["ok"] else "FAILED"
+            _note(root, f"{name}: {state} in {_worker()} ({record['seconds']} s)")
+        return value
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """List the session's study runs (each once, in which worker, and who reused it)."""
+    if _worker() != "master":
+        return
+    factory = getattr(config, "_tmp_path_factory", None)
+    log = factory.getbasetemp() / STUDY_LOG if factory is not None else None
+    if log is None or not log.is_file():
+        return
+    terminalreporter.section("study runs (each once per session)")
+    for line in log.read_text(encoding="utf-8").splitlines():
+        terminalreporter.write_line(line)
+
+
+def _report(config: Path) -> Callable[[Path], Path]:
+    """A ``build`` for :func:`run_once`: ``workbench report CONFIG --out FOLDER``."""
+
+    def build(out: Path) -> Path:
+        assert main(["report", str(config), "--out", str(out)]) == 0
+        return out
+
+    return build
 
 
 @pytest.fixture(scope="session")
-def sample_report(tmp_path_factory) -> Path:
+def study_once(tmp_path_factory) -> Callable[[str, Callable[[Path], object]], object]:
+    """:func:`run_once` for fixtures of test modules: ``study_once(name, build)``."""
+    return lambda name, build: run_once(tmp_path_factory, name, build)
+
+
+@pytest.fixture(scope="session")
+def sample_report(study_once) -> Path:
     """The output folder of ``workbench report data/sample/area.toml`` (run once).
 
     Tests read it; none may write into it.
     """
-    out = tmp_path_factory.mktemp("sample_report")
-    assert main(["report", str(SAMPLE_CONFIG), "--out", str(out)]) == 0
-    return out
+    return study_once("sample_report", _report(SAMPLE_CONFIG))
 
 
-GLOUCESTER_CONFIG = ROOT / "data" / "sample" / "area_gloucester.toml"
-NEWPORT_CONFIG = ROOT / "data" / "sample" / "area_newport.toml"
+@pytest.fixture(scope="session")
+def oadby_report(study_once) -> Path:
+    """``workbench report data/sample/area_oadby_wigston.toml`` (run once per session)."""
+    return study_once("oadby_report", _report(OADBY_CONFIG))
 
 
 @pytest.fixture(scope="session")
@@ -49,16 +182,12 @@ def newport_study():
 
 
 @pytest.fixture(scope="session")
-def gloucester_report(tmp_path_factory) -> Path:
+def gloucester_report(study_once) -> Path:
     """``workbench report data/sample/area_gloucester.toml`` (run once per session)."""
-    out = tmp_path_factory.mktemp("gloucester_report")
-    assert main(["report", str(GLOUCESTER_CONFIG), "--out", str(out)]) == 0
-    return out
+    return study_once("gloucester_report", _report(GLOUCESTER_CONFIG))
 
 
 @pytest.fixture(scope="session")
-def newport_report(tmp_path_factory) -> Path:
+def newport_report(study_once) -> Path:
     """``workbench report data/sample/area_newport.toml`` (run once per session)."""
-    out = tmp_path_factory.mktemp("newport_report")
-    assert main(["report", str(NEWPORT_CONFIG), "--out", str(out)]) == 0
-    return out
+    return study_once("newport_report", _report(NEWPORT_CONFIG))
