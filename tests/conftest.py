@@ -121,6 +121,56 @@ def run_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path],
         return value
 
 
+#: The session fixtures that run a whole study, in the order a module using several is
+#: grouped by (its first).
+STUDY_FIXTURES = (
+    "sample_report",
+    "oadby_report",
+    "payload_run",
+    "gloucester_report",
+    "newport_report",
+    "barnet_run",
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under ``--dist loadgroup`` (``workbench test``), put every test module that uses a
+    study (a fixture of :data:`STUDY_FIXTURES`, directly or through another fixture) in the
+    xdist group of that study, so one worker runs the study and all its modules while the
+    other works on the rest instead of waiting for the lock of :func:`run_once`."""
+    if not config.getvalue("loadgroup"):
+        return
+    group: dict[str, str] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        used = [f for f in STUDY_FIXTURES if f in getattr(item, "fixturenames", ())]
+        if used and module not in group:
+            group[module] = used[0]
+    for item in items:
+        name = group.get(item.nodeid.split("::", 1)[0])
+        if name is not None:
+            item.add_marker(pytest.mark.xdist_group(name))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` as ``loadscope`` with groups: a test module (a notebook's cells
+    for nbval) goes to one worker, as under ``loadscope``, and the modules of one study's
+    group (:func:`pytest_collection_modifyitems`) go to one worker together. Largest units
+    first (xdist's order). Other ``--dist`` modes are xdist's own."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class StudyScopeScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.rfind("@") > nodeid.rfind("]"):
+                return "group:" + nodeid.rsplit("@", 1)[1]
+            return nodeid.rsplit("::", 1)[0]
+
+    return StudyScopeScheduling(config, log)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """List the session's study runs (each once, in which worker, and who reused it)."""
     if _worker() != "master":

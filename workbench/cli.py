@@ -91,14 +91,16 @@ def parallel_args(cores: int | None = None) -> list[str]:
 
     Notes
     -----
-    ``--dist loadscope`` sends each test module, and each notebook, to one worker: module
-    fixtures run once, and nbval runs a notebook's cells in order in one kernel, as it needs.
-    Session fixtures that run a whole study run once across the workers (tests/conftest.py).
+    ``--dist loadgroup``, which the suite's tests/conftest.py turns into ``loadscope`` with
+    groups: each test module (and each notebook, whose cells nbval runs in order in one
+    kernel) goes to one worker, so module fixtures run once; the modules using one study go
+    to one worker together. Session fixtures that run a whole study run once across the
+    workers in any case (a file lock: tests/conftest.py ``run_once``).
     """
     cores = _cores() if cores is None else cores
     if cores < 2 or importlib.util.find_spec("xdist") is None:
         return []
-    return ["-n", str(cores), "--dist", "loadscope"]
+    return ["-n", str(cores), "--dist", "loadgroup"]
 
 
 def run_tests(pytest_args: list[str] | None = None) -> int:
