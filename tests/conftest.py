@@ -11,6 +11,8 @@ what.
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,15 +37,18 @@ STUDY_FIXTURES = (
     "newport_report",
     "barnet_run",
 )
+#: Test module -> the study it uses, written by the workers as they collect and read by
+#: the scheduler in the controller (which sees test ids only, not their fixtures).
+STUDY_GROUPS = "study_groups.json"
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
-    """Under ``--dist loadgroup`` (``workbench test``), put every test module that uses a
-    study (a fixture of :data:`STUDY_FIXTURES`, directly or through another fixture) in the
-    xdist group of that study, so one worker runs the study and all its modules while the
-    other works on the rest instead of waiting for the lock of :func:`study_runs.run_once`."""
-    if not getattr(config.option, "loadgroup", False):  # set in xdist's workers
+    """In an xdist worker, write which test modules use a study (a fixture of
+    :data:`STUDY_FIXTURES`, directly or through another fixture): the scheduler
+    (:func:`pytest_xdist_make_scheduler`) sends the modules of one study to one worker, so
+    the other works on the rest instead of waiting for the lock of
+    :func:`study_runs.run_once`."""
+    if worker() == "master":
         return
     group: dict[str, str] = {}
     for item in items:
@@ -51,26 +56,54 @@ def pytest_collection_modifyitems(config, items) -> None:
         used = [f for f in STUDY_FIXTURES if f in getattr(item, "fixturenames", ())]
         if used and module not in group:
             group[module] = used[0]
-    for item in items:
-        name = group.get(item.nodeid.split("::", 1)[0])
-        if name is not None:
-            item.add_marker(pytest.mark.xdist_group(name))
+    root = shared_root(config._tmp_path_factory.getbasetemp())
+    part = root / f"{STUDY_GROUPS}.{worker()}"
+    part.write_text(json.dumps(group), encoding="utf-8")
+    part.replace(root / STUDY_GROUPS)  # whole, whichever worker writes it last
+
+
+class _StudiesFirst(OrderedDict):
+    """xdist's queue of work units, handing out the study groups before anything else.
+
+    The studies are the longest units (one to two minutes each); handed out last (xdist
+    orders units by their number of tests, and a study's modules have few) they made the
+    run's tail: one worker still running reports while the other had nothing left to do.
+    """
+
+    def popitem(self, last: bool = True):
+        if not last:
+            for key in self:
+                if key.startswith("study:"):
+                    return key, self.pop(key)
+        return super().popitem(last)
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadgroup`` as ``loadscope`` with groups: a test module (a notebook's cells
-    for nbval) goes to one worker, as under ``loadscope``, and the modules of one study's
-    group (:func:`pytest_collection_modifyitems`) go to one worker together. Largest units
-    first (xdist's order). Other ``--dist`` modes are xdist's own."""
-    if getattr(config.option, "dist", None) != "loadgroup":
+    """``--dist loadscope`` with study groups: a test module (a notebook's cells for nbval)
+    goes to one worker, as under xdist's ``loadscope``, and the modules using one study
+    (:func:`pytest_collection_modifyitems`) go to one worker together, study groups first,
+    then the largest units (xdist's order). Other ``--dist`` modes are xdist's own."""
+    if getattr(config.option, "dist", None) != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    groups_file = config._tmp_path_factory.getbasetemp() / STUDY_GROUPS
+
     class StudyScopeScheduling(LoadScopeScheduling):
+        def __init__(self, config, log=None) -> None:
+            super().__init__(config, log)
+            self.workqueue = _StudiesFirst()
+            self._groups: dict[str, str] | None = None
+
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.rfind("@") > nodeid.rfind("]"):
-                return "group:" + nodeid.rsplit("@", 1)[1]
-            return nodeid.rsplit("::", 1)[0]
+            if self._groups is None:  # read once every worker has collected
+                self._groups = (
+                    json.loads(groups_file.read_text(encoding="utf-8"))
+                    if groups_file.is_file()
+                    else {}
+                )
+            study = self._groups.get(nodeid.split("::", 1)[0])
+            return f"study:{study}" if study else nodeid.rsplit("::", 1)[0]
 
     return StudyScopeScheduling(config, log)
 

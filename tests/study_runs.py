@@ -85,12 +85,18 @@ def run_once(root: Path, name: str, build: Callable[[Path], object]) -> object:
     """
     folder = root / name
     marker = root / f"{name}.done.json"
+    asked = time.perf_counter()
     with FileLock(str(root / f"{name}.lock")):
+        waited = time.perf_counter() - asked
         if marker.is_file():
             record = json.loads(marker.read_text(encoding="utf-8"))
             if not record["ok"]:
                 pytest.fail(f"study run {name} failed in worker {record['worker']}")
-            _note(root, f"{name}: reused by {worker()} (run by {record['worker']})")
+            _note(
+                root,
+                f"{name}: reused by {worker()} (run by {record['worker']}; "
+                f"waited {waited:.1f} s for it)",
+            )
             return _decode(record["value"])
         folder.mkdir()
         start = time.perf_counter()

@@ -9,7 +9,7 @@ from workbench import cli
 
 def test_parallel_on_two_cores_keeps_modules_and_notebooks_together():
     pytest.importorskip("xdist")
-    assert cli.parallel_args(2) == ["-n", "2", "--dist", "loadgroup"]
+    assert cli.parallel_args(2) == ["-n", "2", "--dist", "loadscope"]
     assert cli.parallel_args(1) == []
 
 
@@ -18,7 +18,7 @@ def pytest_argv(monkeypatch) -> list[list[str]]:
     """The argument lists ``run_tests`` gives pytest (pytest itself not run)."""
     calls: list[list[str]] = []
     monkeypatch.setattr(pytest, "main", lambda args: calls.append(list(args)) or 0)
-    monkeypatch.setattr(cli, "parallel_args", lambda: ["-n", "2", "--dist", "loadgroup"])
+    monkeypatch.setattr(cli, "parallel_args", lambda: ["-n", "2", "--dist", "loadscope"])
     return calls
 
 

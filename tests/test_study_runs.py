@@ -67,7 +67,7 @@ def test_two_workers_run_a_study_once_and_share_its_folder(tmp_path):
     reused = [line for line in log if ": reused by " in line]
     assert len(ran) == 1 and len(reused) == 1, log
     runner = ran[0].split(" in ")[1].split()[0]
-    assert reused[0].endswith(f"(run by {runner})")
+    assert f"(run by {runner}; waited " in reused[0]
 
 
 def test_a_failed_study_is_not_run_again_by_the_next_worker(tmp_path, monkeypatch):

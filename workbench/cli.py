@@ -91,16 +91,16 @@ def parallel_args(cores: int | None = None) -> list[str]:
 
     Notes
     -----
-    ``--dist loadgroup``, which the suite's tests/conftest.py turns into ``loadscope`` with
-    groups: each test module (and each notebook, whose cells nbval runs in order in one
-    kernel) goes to one worker, so module fixtures run once; the modules using one study go
-    to one worker together. Session fixtures that run a whole study run once across the
-    workers in any case (a file lock: tests/conftest.py ``run_once``).
+    ``--dist loadscope`` sends each test module (and each notebook, whose cells nbval runs
+    in order in one kernel) to one worker, so module fixtures run once; the suite's
+    tests/conftest.py also keeps the modules using one study on one worker, studies first.
+    Session fixtures that run a whole study run once across the workers in any case (a file
+    lock: tests/study_runs.py).
     """
     cores = _cores() if cores is None else cores
     if cores < 2 or importlib.util.find_spec("xdist") is None:
         return []
-    return ["-n", str(cores), "--dist", "loadgroup"]
+    return ["-n", str(cores), "--dist", "loadscope"]
 
 
 def run_tests(pytest_args: list[str] | None = None) -> int:
