@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from pptx import Presentation
 from test_pack import jargon_in, visible_text
 
-from workbench.maps.browser import find_chromium
+from workbench.maps.browser import find_chromium, wait_until_drawn
 from workbench.report import THEMES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +122,7 @@ def _axe(pages: list[Path]) -> dict[str, list[tuple[str, str, int]]]:
         try:
             page = browser.new_page()
             for path in pages:
-                page.goto(path.as_uri())
+                wait_until_drawn(page, path.as_uri())  # loaded and drawn, no fixed time
                 result = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
                 found[path.name] = [
                     (v["id"], v["impact"], len(v["nodes"])) for v in result.response["violations"]
