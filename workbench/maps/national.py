@@ -76,6 +76,7 @@ def lsoa_map(
     decimals: int = 4,
     k: int = 5,
     attribution: str = "",
+    categories: dict[int, tuple[str, str]] | None = None,
 ) -> dict:
     """Save a national choropleth of ``zones[column]`` as one offline HTML file.
 
@@ -90,6 +91,9 @@ def lsoa_map(
         Decimal places of longitude/latitude kept (4: about 7-11 m).
     k : int, default 5
         Quantile classes.
+    categories : dict, optional
+        Draw ``zones[column]`` as categories instead of quantile classes: value -> (colour,
+        label), in legend order (for example Gi* bins). A value not listed shows as "no value".
 
     Returns
     -------
@@ -120,8 +124,17 @@ def lsoa_map(
     quant[lost] = wgs[lost]
     after = int(shapely.get_num_coordinates(quant).sum())
     values = z[column].to_numpy(dtype=float)
-    cls, labels = _classes(values, k)
-    colours = _palette(len(labels))
+    if categories is None:
+        cls, labels = _classes(values, k)
+        colours = _palette(len(labels))
+        note = f"Quantiles, {len(labels)} classes."
+    else:
+        keys = list(categories)
+        colours = [categories[c][0] for c in keys]
+        labels = [categories[c][1] for c in keys]
+        lookup = {float(c): i for i, c in enumerate(keys)}
+        cls = np.array([lookup.get(v, -1) for v in values], dtype=np.int64)
+        note = ""
     props = gpd.GeoDataFrame(
         {
             "c": z[code_column].astype(str).to_numpy(),
@@ -141,7 +154,7 @@ def lsoa_map(
         title,
         [LegendItem(c, lab) for c, lab in zip(colours, labels, strict=True)]
         + ([LegendItem("#bdbdbd", "no value")] if (cls < 0).any() else []),
-        note=f"Quantiles, {len(labels)} classes. {attribution}".strip(),
+        note=f"{note} {attribution}".strip(),
     )
     LegendControl([(layer.get_name(), legend)]).add_to(m)
     _title(m, title)
