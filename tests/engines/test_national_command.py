@@ -131,3 +131,43 @@ def test_without_boundaries_stops_clearly(folder, capsys):
     _, police, _, _ = folder
     assert main(["national", str(police), "--out", str(police.parent / "x")]) == 2
     assert "--boundaries" in capsys.readouterr().err
+
+
+def test_config_run_writes_the_decile_profile(tmp_path):
+    """From the sample's area.toml: every record of the force's files, mapped on the study's
+    LSOAs; the decile profile recomputed here from the published IMD 2019 and population files
+    and the command's own LSOA table (counts per decile, residents, rate per 10,000)."""
+    root = Path(__file__).resolve().parents[2] / "data" / "sample"
+    out = tmp_path / "out"
+    assert main(["national", str(root / "area.toml"), "--out", str(out)]) == 0
+    (run,) = out.glob("*_national")
+    log = json.loads((run / "run_log.json").read_text())
+    assert log["engine"] == "duckdb" and log["decile_profile"].startswith("IMD 2019")
+    files = log["ledger"]["files"]
+    assert all(f["read"] == f["kept"] + sum(f["dropped"].values()) for f in files)
+    imd = pd.read_csv(root / "imd" / "imd2019_file2_domains_ranks_deciles_leicester.csv")
+    imd = imd.iloc[:, [0, 5]].set_axis(["lsoa_code", "decile"], axis=1)
+    pop = pd.read_csv(root / "population" / "lsoa_pop_mid2019_total_leicester.csv", thousands=",")
+    table = pd.read_csv(run / "lsoa_counts.csv")
+    joined = (
+        table[["lsoa_code", "total_months_held"]]
+        .merge(imd, on="lsoa_code")
+        .merge(pop.rename(columns={"lsoa": "lsoa_code"}), on="lsoa_code")
+    )
+    expect = joined.groupby("decile").agg(
+        lsoas=("lsoa_code", "size"), count=("total_months_held", "sum"), pop=("pop", "sum")
+    )
+    prof = pd.read_csv(run / "decile_profile.csv").set_index("imd_decile")
+    assert prof.loc[expect.index, "lsoas"].tolist() == expect["lsoas"].tolist()
+    assert prof.loc[expect.index, "count"].tolist() == expect["count"].tolist()
+    assert prof.loc[expect.index, "population"].tolist() == expect["pop"].tolist()
+    rate = expect["count"] / expect["pop"] * 10_000
+    np.testing.assert_allclose(prof.loc[expect.index, "rate"], rate, rtol=1e-9)
+    # the force's records outside the study's LSOAs are counted, not lost
+    assert log["records_in_lsoas_not_mapped"] > 0
+    assert (
+        sum(table["total_months_held"])
+        + log["records_in_lsoas_not_mapped"]
+        + log["records_in_months_not_held_by_every_force"]
+        == log["records_kept"]
+    )
