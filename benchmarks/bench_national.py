@@ -88,12 +88,16 @@ def main() -> None:
     t, c = time.perf_counter(), time.process_time()
     run = run_national(settings, base / "out")
     wall, cpu = time.perf_counter() - t, time.process_time() - c
-    maps_s = sum(v for k, v in run.seconds.items() if k.endswith("_map"))
+    parts = ("tables_and_simplify", "lsoa_map", "gistar_map", "grid_map")
+    maps_s = sum(run.seconds.get(k, 0) for k in parts)
+    maps_cpu = sum(run.cpu_seconds.get(k, 0) for k in parts)
     figures = {
         "lsoas": 35_000,
         "engine": args.engine,
         "seconds": run.seconds,
+        "cpu_seconds": run.cpu_seconds,
         "maps_seconds": round(maps_s, 2),
+        "maps_cpu_seconds": round(maps_cpu, 2),
         "map_mb": {k: round(v["bytes"] / 1e6, 2) for k, v in run.maps.items()},
         "vertices": {
             k: [v.get("vertices_before"), v.get("vertices_after")]
@@ -104,7 +108,10 @@ def main() -> None:
         "run_cpu_s_main_process": round(cpu, 1),
         "load_average": os.getloadavg(),
     }
-    print(f"maps built in {maps_s:.1f} s (goal: under 15 s for 35,000 LSOAs)")
+    print(
+        f"maps built in {maps_s:.1f} s wall, {maps_cpu:.1f} s CPU (goal: under 15 s for "
+        "35,000 LSOAs; on a loaded machine the CPU seconds are the fair figure)"
+    )
     print(json.dumps(figures))
 
 

@@ -21,6 +21,7 @@ import io
 import json
 import logging
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import folium
@@ -36,7 +37,7 @@ from workbench.geo import BNG, WGS84
 from workbench.maps.legends import Legend, LegendControl, LegendItem
 from workbench.maps.offline import save_map
 
-__all__ = ["lsoa_map", "grid_map", "PALETTE"]
+__all__ = ["PreparedZones", "prepare", "lsoa_map", "grid_map", "PALETTE"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,86 @@ def _palette(k: int) -> list[str]:
     return [PALETTE[i] for i in idx]
 
 
+@dataclass(frozen=True)
+class PreparedZones:
+    """LSOA polygons simplified as a coverage and quantised, ready to draw (:func:`prepare`):
+    one preparation serves every map of the same polygons (a choropleth and a Gi* map).
+
+    Attributes
+    ----------
+    codes : ndarray of str
+        Zone codes, in the order of the zones given.
+    geometries : ndarray of str
+        Each zone's GeoJSON geometry text (WGS84, ``decimals`` places).
+    bounds : tuple
+        (west, south, east, north) in degrees.
+    vertices_before, vertices_after : int
+    """
+
+    codes: np.ndarray
+    geometries: np.ndarray
+    bounds: tuple[float, float, float, float]
+    vertices_before: int
+    vertices_after: int
+
+
+def prepare(
+    zones: gpd.GeoDataFrame,
+    *,
+    code_column: str = "lsoa_code",
+    tolerance: float = 75.0,
+    decimals: int = 4,
+) -> PreparedZones:
+    """Simplify ``zones`` as a coverage and quantise them for :func:`lsoa_map`.
+
+    Notes
+    -----
+    Simplification is topology-preserving for the coverage (``shapely.coverage_simplify``, GEOS
+    3.12+: shared edges stay shared, no slivers or gaps); quantising then snaps vertices to a
+    grid of 10^-decimals degrees with ``shapely.set_precision``, which keeps polygons valid.
+    Polygons that collapse are kept unsimplified rather than dropped. The GeoJSON text of each
+    polygon is written by GEOS (``shapely.to_geojson``).
+    """
+    if code_column not in zones.columns:
+        raise WorkbenchError(
+            f"lsoa_map: zones need a column {code_column!r}; found {list(zones.columns)[:10]}"
+        )
+    z = zones.to_crs(BNG)
+    geoms = z.geometry.to_numpy()
+    before = int(shapely.get_num_coordinates(geoms).sum())
+    simple = shapely.coverage_simplify(geoms, tolerance)
+    bad = shapely.is_empty(simple) | ~shapely.is_valid(simple)
+    simple[bad] = geoms[bad]
+    wgs = gpd.GeoSeries(simple, crs=BNG).to_crs(WGS84).to_numpy()
+    quant = shapely.set_precision(wgs, 10.0**-decimals)
+    lost = shapely.is_empty(quant)
+    quant[lost] = wgs[lost]
+    after = int(shapely.get_num_coordinates(quant).sum())
+    minx, miny, maxx, maxy = shapely.total_bounds(quant)
+    return PreparedZones(
+        codes=z[code_column].astype(str).to_numpy(),
+        geometries=shapely.to_geojson(quant),
+        bounds=(float(minx), float(miny), float(maxx), float(maxy)),
+        vertices_before=before,
+        vertices_after=after,
+    )
+
+
+def _feature_collection(cov: PreparedZones, values: np.ndarray, cls: np.ndarray) -> str:
+    """The GeoJSON text of the zones with properties ``c`` (code), ``v`` (value), ``k``
+    (class), safe inside a ``<script>`` (codes escaped as :func:`_htmlsafe_json` does)."""
+    from workbench.maps.offline import _htmlsafe_json
+
+    parts = []
+    for code, geom, v, k in zip(cov.codes, cov.geometries, values, cls, strict=True):
+        value = "null" if not math.isfinite(v) else json.dumps(round(float(v), 3))
+        parts.append(
+            '{"type":"Feature","properties":{"c":' + _htmlsafe_json(str(code)) + ',"v":'
+            + value + ',"k":' + str(int(k)) + '},"geometry":' + geom + "}"
+        )  # fmt: skip
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
 def lsoa_map(
     zones: gpd.GeoDataFrame,
     column: str,
@@ -77,6 +158,7 @@ def lsoa_map(
     k: int = 5,
     attribution: str = "",
     categories: dict[int, tuple[str, str]] | None = None,
+    prepared: PreparedZones | None = None,
 ) -> dict:
     """Save a national choropleth of ``zones[column]`` as one offline HTML file.
 
@@ -94,6 +176,8 @@ def lsoa_map(
     categories : dict, optional
         Draw ``zones[column]`` as categories instead of quantile classes: value -> (colour,
         label), in legend order (for example Gi* bins). A value not listed shows as "no value".
+    prepared : PreparedZones, optional
+        ``prepare(zones, ...)`` already made (same zones, same order): not simplified again.
 
     Returns
     -------
@@ -102,28 +186,21 @@ def lsoa_map(
 
     Notes
     -----
-    Simplification is topology-preserving for the coverage (``shapely.coverage_simplify``, GEOS
-    3.12+); quantising then snaps vertices to a grid of 10^-decimals degrees with
-    ``shapely.set_precision``, which keeps polygons valid. Polygons that collapse are kept
-    unsimplified rather than dropped.
+    See :func:`prepare` for the simplification and quantisation.
     """
     if column not in zones.columns or code_column not in zones.columns:
         raise WorkbenchError(
             f"lsoa_map: zones need columns {code_column!r} and {column!r}; "
             f"found {list(zones.columns)[:10]}"
         )
-    z = zones.to_crs(BNG)
-    geoms = z.geometry.to_numpy()
-    before = int(shapely.get_num_coordinates(geoms).sum())
-    simple = shapely.coverage_simplify(geoms, tolerance)
-    bad = shapely.is_empty(simple) | ~shapely.is_valid(simple)
-    simple[bad] = geoms[bad]
-    wgs = gpd.GeoSeries(simple, crs=BNG).to_crs(WGS84).to_numpy()
-    quant = shapely.set_precision(wgs, 10.0**-decimals)
-    lost = shapely.is_empty(quant)
-    quant[lost] = wgs[lost]
-    after = int(shapely.get_num_coordinates(quant).sum())
-    values = z[column].to_numpy(dtype=float)
+    cov = prepared or prepare(
+        zones, code_column=code_column, tolerance=tolerance, decimals=decimals
+    )
+    if len(cov.codes) != len(zones) or not np.array_equal(
+        cov.codes, zones[code_column].astype(str).to_numpy()
+    ):
+        raise WorkbenchError("lsoa_map: prepared polygons are not those of zones (codes differ)")
+    values = zones[column].to_numpy(dtype=float)
     if categories is None:
         cls, labels = _classes(values, k)
         colours = _palette(len(labels))
@@ -135,20 +212,10 @@ def lsoa_map(
         lookup = {float(c): i for i, c in enumerate(keys)}
         cls = np.array([lookup.get(v, -1) for v in values], dtype=np.int64)
         note = ""
-    props = gpd.GeoDataFrame(
-        {
-            "c": z[code_column].astype(str).to_numpy(),
-            "v": [None if not math.isfinite(v) else round(v, 3) for v in values],
-            "k": cls,
-        },
-        geometry=quant,
-        crs=WGS84,
-    )
-    data = json.loads(props.to_json(drop_id=True))
-    minx, miny, maxx, maxy = props.total_bounds
+    minx, miny, maxx, maxy = cov.bounds
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    layer = _ClassGeoJson(data, colours, column, name=title)
+    layer = _ClassGeoJson(_feature_collection(cov, values, cls), colours, column, name=title)
     layer.add_to(m)
     legend = Legend(
         title,
@@ -161,14 +228,18 @@ def lsoa_map(
     out = save_map(m, path)
     size = out.stat().st_size
     logger.info(
-        "lsoa_map: %d polygons, %d -> %d vertices, %.1f MB", len(props), before, after, size / 1e6
+        "lsoa_map: %d polygons, %d -> %d vertices, %.1f MB",
+        len(cov.codes),
+        cov.vertices_before,
+        cov.vertices_after,
+        size / 1e6,
     )
     return {
         "path": out,
         "bytes": size,
-        "features": len(props),
-        "vertices_before": before,
-        "vertices_after": after,
+        "features": len(cov.codes),
+        "vertices_before": cov.vertices_before,
+        "vertices_after": cov.vertices_after,
     }
 
 
@@ -182,7 +253,7 @@ class _ClassGeoJson(MacroElement):
         var {{ this.get_name() }} = (function() {
             var pal = {{ this.colours|tojson }};
             var label = {{ this.label|tojson }};
-            var data = {{ this.data|tojson }};
+            var data = {{ this.data }};
             var layer = L.geoJSON(data, {
                 renderer: L.canvas(),
                 style: function(f) {
@@ -204,7 +275,7 @@ class _ClassGeoJson(MacroElement):
         """
     )
 
-    def __init__(self, data: dict, colours: list[str], label: str, name: str) -> None:
+    def __init__(self, data: str, colours: list[str], label: str, name: str) -> None:
         super().__init__()
         self._name = "ClassGeoJson"
         self.data = data
