@@ -23,6 +23,7 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -37,7 +38,7 @@ from workbench.geo import BNG, WGS84
 from workbench.maps.legends import Legend, LegendControl, LegendItem
 from workbench.maps.offline import save_map
 
-__all__ = ["PreparedZones", "prepare", "lsoa_map", "grid_map", "PALETTE"]
+__all__ = ["PreparedZones", "prepare", "lsoa_map", "grid_map", "cell_image", "CellClick", "PALETTE"]
 
 logger = logging.getLogger(__name__)
 
@@ -326,6 +327,70 @@ def _fit_inverse(x0, y0, x1, y1) -> tuple[list[float], list[float], float]:
     return [lon0, lat0, *ce.tolist()], [lon0, lat0, *cn.tolist()], err
 
 
+def _rgba(colour: str, alpha: int) -> list[int]:
+    c = colour.lstrip("#")
+    return [int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), alpha]
+
+
+def cell_image(
+    cls: np.ndarray,
+    colours: list[str],
+    origin: tuple[float, float],
+    cell_size: float,
+    *,
+    max_pixels: int = 2400,
+    alpha: int = 210,
+) -> tuple[str, list[list[float]], tuple[int, int]]:
+    """A grid of British National Grid cells drawn as one PNG for a Leaflet image overlay.
+
+    ``cls[row, col]`` (row 0 southernmost, from the lower-left ``origin``) is an index into
+    ``colours`` (-1: transparent). The image is resampled, nearest cell, to the Web Mercator
+    pixels Leaflet shows (at most ``max_pixels`` on the longer side), so the cells are not
+    distorted.
+
+    Returns
+    -------
+    (str, list, (int, int))
+        The image as a ``data:`` URL, its bounds ``[[south, west], [north, east]]`` in degrees,
+        and its width and height in pixels.
+    """
+    from PIL import Image
+
+    ny, nx = cls.shape
+    x0, y0 = origin
+    x1, y1 = x0 + nx * cell_size, y0 + ny * cell_size
+    to_wgs = Transformer.from_crs(BNG, WGS84, always_xy=True)
+    to_merc = Transformer.from_crs(WGS84, "EPSG:3857", always_xy=True)
+    from_merc = Transformer.from_crs("EPSG:3857", BNG, always_xy=True)
+    edge_x = np.r_[np.linspace(x0, x1, 50), np.full(50, x1), np.linspace(x0, x1, 50), [x0] * 50]
+    edge_y = np.r_[[y0] * 50, np.linspace(y0, y1, 50), np.full(50, y1), np.linspace(y0, y1, 50)]
+    lon, lat = to_wgs.transform(edge_x, edge_y)
+    mx, my = to_merc.transform(lon, lat)
+    mx0, mx1, my0, my1 = float(mx.min()), float(mx.max()), float(my.min()), float(my.max())
+    scale = max(mx1 - mx0, my1 - my0) / max_pixels
+    w, h = int(math.ceil((mx1 - mx0) / scale)), int(math.ceil((my1 - my0) / scale))
+    px = mx0 + (np.arange(w) + 0.5) * scale
+    py = my1 - (np.arange(h) + 0.5) * scale  # image rows run north to south
+    gx, gy = np.meshgrid(px, py)
+    ex, ey = from_merc.transform(gx.ravel(), gy.ravel())
+    col = np.floor((ex - x0) / cell_size).astype(np.int64)
+    row = np.floor((ey - y0) / cell_size).astype(np.int64)
+    inside = (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
+    rgba = np.zeros((len(colours) + 1, 4), dtype=np.uint8)  # last: transparent
+    for i, c in enumerate(colours):
+        rgba[i] = _rgba(c, alpha)
+    pick = np.full(w * h, len(colours), dtype=np.int64)
+    ci = cls[row[inside], col[inside]]
+    pick[np.flatnonzero(inside)] = np.where(ci >= 0, ci, len(colours))
+    img = rgba[pick].reshape(h, w, 4)
+    buf = io.BytesIO()
+    Image.fromarray(img, "RGBA").save(buf, format="PNG", optimize=True)
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    to_lonlat = Transformer.from_crs("EPSG:3857", WGS84, always_xy=True)
+    (w_lon, e_lon), (s_lat, n_lat) = to_lonlat.transform([mx0, mx1], [my0, my1])
+    return url, [[s_lat, w_lon], [n_lat, e_lon]], (w, h)
+
+
 def grid_map(
     values: np.ndarray,
     origin: tuple[float, float],
@@ -352,53 +417,20 @@ def grid_map(
     dict
         ``path``, ``bytes``, ``cells``, ``image`` (width, height), ``inverse_error_m``.
     """
-    from PIL import Image
-
     values = np.asarray(values, dtype=float)
     if values.ndim != 2:
         raise WorkbenchError(f"grid_map: values must be a 2-D array, found shape {values.shape}")
     ny, nx = values.shape
     x0, y0 = origin
     x1, y1 = x0 + nx * cell_size, y0 + ny * cell_size
-    to_wgs = Transformer.from_crs(BNG, WGS84, always_xy=True)
-    to_merc = Transformer.from_crs(WGS84, "EPSG:3857", always_xy=True)
-    from_merc = Transformer.from_crs("EPSG:3857", BNG, always_xy=True)
-    edge_x = np.r_[np.linspace(x0, x1, 50), np.full(50, x1), np.linspace(x0, x1, 50), [x0] * 50]
-    edge_y = np.r_[[y0] * 50, np.linspace(y0, y1, 50), np.full(50, y1), np.linspace(y0, y1, 50)]
-    lon, lat = to_wgs.transform(edge_x, edge_y)
-    mx, my = to_merc.transform(lon, lat)
-    mx0, mx1, my0, my1 = float(mx.min()), float(mx.max()), float(my.min()), float(my.max())
-    scale = max(mx1 - mx0, my1 - my0) / max_pixels
-    w, h = int(math.ceil((mx1 - mx0) / scale)), int(math.ceil((my1 - my0) / scale))
-    px = mx0 + (np.arange(w) + 0.5) * scale
-    py = my1 - (np.arange(h) + 0.5) * scale  # image rows run north to south
-    gx, gy = np.meshgrid(px, py)
-    ex, ey = from_merc.transform(gx.ravel(), gy.ravel())
-    col = np.floor((ex - x0) / cell_size).astype(np.int64)
-    row = np.floor((ey - y0) / cell_size).astype(np.int64)
-    inside = (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
     show = np.isfinite(values) & (values != 0)
-    cls = np.full(values.shape, -1, dtype=np.int64)
     flat_cls, labels = _classes(np.where(show, values, np.nan).ravel(), k)
     cls = flat_cls.reshape(values.shape)
     colours = _palette(len(labels))
-    rgba = np.zeros((len(colours) + 1, 4), dtype=np.uint8)  # last: transparent
-    for i, c in enumerate(colours):
-        rgba[i] = [int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16), 210]
-    pick = np.full(w * h, len(colours), dtype=np.int64)
-    ci = cls[row[inside], col[inside]]
-    pick[np.flatnonzero(inside)] = np.where(ci >= 0, ci, len(colours))
-    img = rgba[pick].reshape(h, w, 4)
-    buf = io.BytesIO()
-    Image.fromarray(img, "RGBA").save(buf, format="PNG", optimize=True)
-    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-    to_lonlat = Transformer.from_crs("EPSG:3857", WGS84, always_xy=True)
-    (w_lon, e_lon), (s_lat, n_lat) = to_lonlat.transform([mx0, mx1], [my0, my1])
+    url, bounds, (w, h) = cell_image(cls, colours, origin, cell_size, max_pixels=max_pixels)
     m = folium.Map(tiles=None, control_scale=True)
-    m.fit_bounds([[s_lat, w_lon], [n_lat, e_lon]])
-    overlay = folium.raster_layers.ImageOverlay(
-        url, bounds=[[s_lat, w_lon], [n_lat, e_lon]], name=title, interactive=False
-    )
+    m.fit_bounds(bounds)
+    overlay = folium.raster_layers.ImageOverlay(url, bounds=bounds, name=title, interactive=False)
     overlay.add_to(m)
     ce, cn, err = _fit_inverse(x0, y0, x1, y1)
     if err > cell_size / 10:
@@ -470,3 +502,64 @@ class _GridClick(MacroElement):
         self.values = values
         self.nx, self.ny, self.x0, self.y0, self.cs = nx, ny, float(x0), float(y0), float(cs)
         self.ce, self.cn, self.label = ce, cn, label
+
+
+class CellClick(MacroElement):
+    """Click on a cell of a grid drawn as an image: its pop-up rows (``fields``: escaped label
+    -> one escaped text per cell, ``None`` where no cell is drawn; index ``row * nx + col``,
+    row 0 southernmost), found by converting the position to British National Grid with
+    fitted cubics (:func:`fit_inverse`). Shown only while the ``layer`` is on the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }}, layer = {{ this.layer }};
+            var labels = {{ this.labels|tojson }}, cols = {{ this.columns|tojson }};
+            var nx = {{ this.nx }}, ny = {{ this.ny }}, x0 = {{ this.x0 }}, y0 = {{ this.y0 }};
+            var cs = {{ this.cs }}, ce = {{ this.ce|tojson }}, cn = {{ this.cn|tojson }};
+            function poly(c, lon, lat) {
+                var u = lon - c[0], v = lat - c[1];
+                return c[2] + c[3]*u + c[4]*v + c[5]*u*u + c[6]*u*v + c[7]*v*v +
+                       c[8]*u*u*u + c[9]*u*u*v + c[10]*u*v*v + c[11]*v*v*v;
+            }
+            map.on('click', function(e) {
+                if (!map.hasLayer(layer)) { return; }
+                var E = poly(ce, e.latlng.lng, e.latlng.lat);
+                var N = poly(cn, e.latlng.lng, e.latlng.lat);
+                var c = Math.floor((E - x0) / cs), r = Math.floor((N - y0) / cs);
+                if (c < 0 || c >= nx || r < 0 || r >= ny) { return; }
+                var i = r * nx + c;
+                if (!cols.length || cols[0][i] === null) { return; }
+                var rows = [];
+                for (var j = 0; j < labels.length; j++) {
+                    rows.push('<b>' + labels[j] + ':</b> ' + cols[j][i]);
+                }
+                L.popup().setLatLng(e.latlng).setContent(rows.join('<br>')).openOn(map);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        layer: Any,
+        fields: dict[str, list[str | None]],
+        shape: tuple[int, int],
+        origin: tuple[float, float],
+        cell_size: float,
+    ) -> None:
+        super().__init__()
+        self.layer = layer.get_name()
+        self.labels = list(fields)
+        self.columns = list(fields.values())
+        self.ny, self.nx = shape
+        self.x0, self.y0, self.cs = float(origin[0]), float(origin[1]), float(cell_size)
+        x1, y1 = self.x0 + self.nx * self.cs, self.y0 + self.ny * self.cs
+        self.ce, self.cn, self.error_m = _fit_inverse(self.x0, self.y0, x1, y1)
+
+
+def fit_inverse(x0, y0, x1, y1) -> tuple[list[float], list[float], float]:
+    """Cubic polynomials (lon, lat) -> (E, N) over a BNG box, and their largest error (m)."""
+    return _fit_inverse(x0, y0, x1, y1)
