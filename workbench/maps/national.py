@@ -17,6 +17,7 @@ small and the drawing fast, using the same offline saving (:func:`workbench.maps
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import logging
@@ -312,6 +313,7 @@ def _title(m: folium.Map, text: str) -> None:
     _Title(text).add_to(m)
 
 
+@functools.lru_cache(maxsize=16)
 def _fit_inverse(x0, y0, x1, y1) -> tuple[list[float], list[float], float]:
     """Cubic polynomials (lon, lat) -> (E, N) over a BNG box, and their largest error (m)."""
     to_wgs = Transformer.from_crs(BNG, WGS84, always_xy=True)
@@ -357,7 +359,29 @@ def cell_image(
     from PIL import Image
 
     ny, nx = cls.shape
-    x0, y0 = origin
+    w, h, where, cells, bounds = _pixels(
+        float(origin[0]), float(origin[1]), float(cell_size), ny, nx, int(max_pixels)
+    )
+    rgba = np.zeros((len(colours) + 1, 4), dtype=np.uint8)  # last: transparent
+    for i, c in enumerate(colours):
+        rgba[i] = _rgba(c, alpha)
+    pick = np.full(w * h, len(colours), dtype=np.int64)
+    ci = cls.ravel()[cells]
+    pick[where] = np.where(ci >= 0, ci, len(colours))
+    img = rgba[pick].reshape(h, w, 4)
+    buf = io.BytesIO()
+    Image.fromarray(img, "RGBA").save(buf, format="PNG", optimize=True)
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return url, [list(bounds[0]), list(bounds[1])], (w, h)
+
+
+@functools.lru_cache(maxsize=16)
+def _pixels(
+    x0: float, y0: float, cell_size: float, ny: int, nx: int, max_pixels: int
+) -> tuple[int, int, np.ndarray, np.ndarray, tuple]:
+    """The Web Mercator pixels of a BNG grid: width, height, the pixels inside the grid, the
+    cell (``row * nx + col``) each shows, and the bounds. Kept per grid (the explorer redraws
+    the same grid at every change)."""
     x1, y1 = x0 + nx * cell_size, y0 + ny * cell_size
     to_wgs = Transformer.from_crs(BNG, WGS84, always_xy=True)
     to_merc = Transformer.from_crs(WGS84, "EPSG:3857", always_xy=True)
@@ -376,19 +400,12 @@ def cell_image(
     col = np.floor((ex - x0) / cell_size).astype(np.int64)
     row = np.floor((ey - y0) / cell_size).astype(np.int64)
     inside = (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
-    rgba = np.zeros((len(colours) + 1, 4), dtype=np.uint8)  # last: transparent
-    for i, c in enumerate(colours):
-        rgba[i] = _rgba(c, alpha)
-    pick = np.full(w * h, len(colours), dtype=np.int64)
-    ci = cls[row[inside], col[inside]]
-    pick[np.flatnonzero(inside)] = np.where(ci >= 0, ci, len(colours))
-    img = rgba[pick].reshape(h, w, 4)
-    buf = io.BytesIO()
-    Image.fromarray(img, "RGBA").save(buf, format="PNG", optimize=True)
-    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    where = np.flatnonzero(inside)
+    cells = row[inside] * nx + col[inside]
+    where.flags.writeable = cells.flags.writeable = False
     to_lonlat = Transformer.from_crs("EPSG:3857", WGS84, always_xy=True)
     (w_lon, e_lon), (s_lat, n_lat) = to_lonlat.transform([mx0, mx1], [my0, my1])
-    return url, [[s_lat, w_lon], [n_lat, e_lon]], (w, h)
+    return w, h, where, cells, ((s_lat, w_lon), (n_lat, e_lon))
 
 
 def grid_map(
