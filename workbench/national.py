@@ -272,8 +272,12 @@ def run_national(
     )
     seconds["aggregate"], cpu["aggregate"] = time.perf_counter() - t, time.process_time() - c
     unbalanced = [f.file for f in agg.ledger.files if not f.balanced]
-    if unbalanced:  # pragma: no cover - the engines' own tests keep this true
-        raise WorkbenchError(f"rows not accounted for in the ledger of {unbalanced}")
+    kept = sum(f.kept for f in agg.ledger.files)
+    if unbalanced or kept != agg.n_kept:  # pragma: no cover - the engines' tests keep this
+        raise WorkbenchError(
+            f"{agg.engine} engine: rows not accounted for (ledger of {unbalanced or 'every file'}"
+            f": {kept:,} kept, {agg.n_kept:,} counted); a bug, please report it"
+        )
     held = agg.held if len(agg.coverage) else None
     observed = list(held.observed) if held is not None else None
     counts = agg.counts if observed is None else agg.counts[agg.counts["month"].isin(observed)]
