@@ -18,7 +18,8 @@ aggregates them to LSOA x month counts and writes, into ``<out>/<date>_national/
   reason), the months held per force, the timings; ``RUN_COMPLETE.json`` last.
 
 Counts are police.uk open data, published street by street: shown in full (no suppression),
-as ``[disclosure] open_data_in_full`` does for a study.
+as ``[disclosure] open_data_in_full`` does for a study. Every month the files hold is read: a
+config's study area and period are not applied (give a folder of the months wanted).
 """
 
 from __future__ import annotations
