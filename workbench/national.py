@@ -332,6 +332,8 @@ def run_national(
             f"{_period_words(held)}",
             label="records",
             attribution=note,
+            # about 4 pixels a cell is enough to see each; more only costs reprojection
+            max_pixels=min(2400, 4 * max(values.shape)),
         )
         seconds["grid_map"], cpu["grid_map"] = time.perf_counter() - t, time.process_time() - c
         prof, why = _decile_profile(settings, lsoas, zones.set_index("lsoa_code")["count"], ledger)
