@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--imd", help="deprivation index file (IMD 2019, IoD 2025, WIMD 2019)")
     n.add_argument("--population", help="LSOA population file (for rates by decile)")
     n.add_argument("--cell-size", type=float, default=2000.0, help="grid cell, metres")
+    n.add_argument("--period", help="'YYYY-MM:YYYY-MM' (default: the config's, else every month)")
 
     t = sub.add_parser(
         "test",
@@ -151,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                 imd=args.imd,
                 population=args.population,
                 cell_size=args.cell_size,
+                period=args.period,
             )
         if args.command == "test":
             return run_tests(args.pytest_args)

@@ -18,8 +18,9 @@ aggregates them to LSOA x month counts and writes, into ``<out>/<date>_national/
   reason), the months held per force, the timings; ``RUN_COMPLETE.json`` last.
 
 Counts are police.uk open data, published street by street: shown in full (no suppression),
-as ``[disclosure] open_data_in_full`` does for a study. Every month the files hold is read: a
-config's study area and period are not applied (give a folder of the months wanted).
+as ``[disclosure] open_data_in_full`` does for a study. Every LSOA of the boundary files is
+mapped (a config's study area is not applied); the period is ``--period``, else a config's,
+else every month the files hold.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class NationalSettings:
         Grid map cell (m, British National Grid).
     config : Path or None
         The ``area.toml`` the files came from, if any.
+    period : (Period, Period) or None
+        First and last month read (None: every month the files hold).
     """
 
     police: tuple[Path, ...]
@@ -79,6 +82,7 @@ class NationalSettings:
     engine: str = "duckdb"
     cell_size: float = GRID_CELL
     config: Path | None = None
+    period: tuple[pd.Period, pd.Period] | None = None
 
 
 @dataclass
@@ -103,13 +107,18 @@ def national_inputs(
     population: str | Path | None = None,
     engine: str | None = None,
     cell_size: float = GRID_CELL,
+    period: str | None = None,
 ) -> NationalSettings:
     """Settings from a police folder/zip (with ``boundaries``) or from an ``area.toml``.
 
     From a config: ``[files] police_street``, ``lsoa_boundaries``, ``imd`` and ``population``
     (the arguments, when given, replace them) and ``[study] engine`` unless ``engine`` is
-    given (``auto`` becomes DuckDB). From a folder: ``boundaries`` is required.
+    given (``auto`` becomes DuckDB), and its period unless ``period`` (``"YYYY-MM:YYYY-MM"``)
+    is given. From a folder: ``boundaries`` is required.
     """
+    from workbench.months import span
+
+    months = span(period, "--period") if period else None
     source = Path(source)
     config = None
     police: list[Path] = [source]
@@ -129,6 +138,7 @@ def national_inputs(
             Path(cfg.files["population"]) if cfg.files.get("population") else None
         )
         chosen = chosen or cfg.engine
+        months = months or (cfg.period_start, cfg.period_end)
     elif not source.exists():
         raise DataError(
             str(source),
@@ -157,13 +167,25 @@ def national_inputs(
         engine=chosen,
         cell_size=float(cell_size),
         config=config,
+        period=months,
     )
+
+
+def _held(cov: pd.DataFrame, period: tuple[pd.Period, pd.Period] | None) -> Coverage | None:
+    """The months the files hold within ``period`` (every month of it: one no file holds is
+    missing), or over the files' own months without a period; None when nothing is held."""
+    if period is not None:
+        inside = (cov["month"] >= period[0]) & (cov["month"] <= period[1])
+        return Coverage.from_frame(cov.loc[inside], period=period)
+    return Coverage.from_frame(cov) if len(cov) else None
 
 
 def _lsoa_table(agg: Any, lsoas: gpd.GeoDataFrame, held: Coverage | None) -> pd.DataFrame:
     """LSOA x month counts (blank where a force's files lack the month) and the total over the
     months every force holds."""
     wide = agg.lsoa_month().reindex(lsoas["lsoa_code"])
+    if held is not None:
+        wide = wide.reindex(columns=held.months)
     # an LSOA with no record at all: 0 in every held month, missing in the others
     gaps = pd.Index(held.missing) if held is not None else pd.Index([])
     filled = wide.fillna(0).astype("Int64")
@@ -269,7 +291,11 @@ def run_national(
 
         client = connect(None)
     agg = aggregate_street(
-        list(settings.police), engine=settings.engine, ledger=ledger, client=client
+        list(settings.police),
+        engine=settings.engine,
+        ledger=ledger,
+        client=client,
+        period=settings.period,
     )
     seconds["aggregate"], cpu["aggregate"] = time.perf_counter() - t, time.process_time() - c
     unbalanced = [f.file for f in agg.ledger.files if not f.balanced]
@@ -279,7 +305,7 @@ def run_national(
             f"{agg.engine} engine: rows not accounted for (ledger of {unbalanced or 'every file'}"
             f": {kept:,} kept, {agg.n_kept:,} counted); a bug, please report it"
         )
-    held = agg.held if len(agg.coverage) else None
+    held = _held(agg.coverage, settings.period)
     observed = list(held.observed) if held is not None else None
     counts = agg.counts if observed is None else agg.counts[agg.counts["month"].isin(observed)]
     folder = OutputFolder(final)
@@ -391,7 +417,7 @@ def _jsonable(value: Any) -> Any:
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
+    if isinstance(value, Path | pd.Period):
         return str(value)
     return value
 
@@ -405,6 +431,7 @@ def run_national_cli(
     imd: str | None = None,
     population: str | None = None,
     cell_size: float = GRID_CELL,
+    period: str | None = None,
 ) -> int:
     """``workbench national``: run and print where the maps are; returns the exit code."""
     settings = national_inputs(
@@ -414,6 +441,7 @@ def run_national_cli(
         population=population,
         engine=engine,
         cell_size=cell_size,
+        period=period,
     )
     run = run_national(settings, out)
     print(f"National maps in {run.folder}")

@@ -199,3 +199,25 @@ def test_every_engine_gives_the_same_table_and_accounts_for_every_row(tmp_path):
         blank = int(raw["LSOA code"].isna().sum())
         assert blank > 0 and log["records_in_lsoas_not_mapped"] >= blank, engine
     assert tables["memory"] == tables["duckdb"] == tables["dask"]
+
+
+def test_period_reads_its_months_only_and_a_month_without_files_is_a_gap(folder, tmp_path):
+    """--period 2021-02:2021-04 over files of 2021-01 to 2021-03 (force 1 lacking 2021-02):
+    January's rows are dropped as outside the period (counted), February is missing (a force
+    lacks it), April is missing (no file), March is counted."""
+    _, police, bnd, _ = folder
+    out = tmp_path / "out"
+    argv = ["national", str(police), "--boundaries", str(bnd), "--out", str(out)]
+    assert main([*argv, "--period", "2021-02:2021-04"]) == 0
+    (run,) = out.glob("*_national")
+    raw = _raw(police)
+    table = pd.read_csv(run / "lsoa_counts.csv", dtype={"lsoa_code": str}).set_index("lsoa_code")
+    assert [c for c in table.columns if c.startswith("2021")] == ["2021-02", "2021-03", "2021-04"]
+    assert table["2021-02"].isna().all() and table["2021-04"].isna().all()
+    march = raw[raw["Month"] == "2021-03"].groupby("LSOA code").size()
+    assert table["2021-03"].sum() == march.sum()
+    assert (table["total_months_held"] == table["2021-03"]).all()
+    log = json.loads((run / "run_log.json").read_text())
+    entry = [f for f in log["ledger"]["files"] if f["kind"] == "police_street"][0]
+    assert entry["dropped"]["outside the study period"] == int((raw["Month"] == "2021-01").sum())
+    assert log["coverage"]["missing"] == ["2021-02", "2021-04"]
