@@ -8,7 +8,8 @@ period, crime type, bandwidth, the points layer. For each change it prints wall 
 seconds of the whole update (compute, map, offline iframe) and of the computation alone.
 Goal (issue 24): at most 1 s per change at 50 m cells for KDE and Gi*, 0.3 s for typical
 settings. The first change to a new cell size also builds that grid's cache (per-month
-counts per cell, queen weights); it is printed separately. The machine is shared, so CPU
+counts per cell, queen weights, the image's pixels: above ``RASTER_CELLS`` cells the surface
+is drawn as one image); it is printed separately. The machine is shared, so CPU
 seconds are the fairer figure; the load average is printed.
 """
 
@@ -39,6 +40,7 @@ def main() -> None:
     from workbench.widgets import HotspotExplorer
 
     warnings.simplefilter("ignore")
+    print(f"load average at start {os.getloadavg()}")
     study = Study.from_toml(args.config)
     _ = study.crimes, study.lsoas, study.area  # loading is not part of a change
     wall, cpu = _clock(lambda: HotspotExplorer(study))

@@ -185,3 +185,25 @@ def test_explorer_counts_per_month_once_per_cell_size_and_draws_snap_points():
     # 8 January records along y = Y0+60 and 4 February ones along x = X0+100 from
     # y = Y0+100: 12 distinct places
     assert "12 records at 12 snap points" in _text(ex.map_out)
+
+
+def test_fine_grid_is_drawn_as_one_image_with_the_same_texts(monkeypatch):
+    """Above ``RASTER_CELLS`` cells the surface is one image with a click lookup carrying the
+    layer's own pop-up texts (counts 1-4 withheld); at or below it, polygons as before."""
+    import workbench.widgets as widgets
+
+    ex = HotspotExplorer(_study(), cell_size=50, bandwidth=300, method="gistar_grid")
+    assert len(ex.result) == 400
+    assert '"drawn_as"' not in _text(ex.map_out)
+    monkeypatch.setattr(widgets, "RASTER_CELLS", 100)
+    ex.update()
+    page = _text(ex.map_out)
+    assert "drawn_as" in page
+    mb = ex.build_map(ex.result)
+    layer = mb.layers[0]
+    assert len(layer.data) == 400
+    html = mb._repr_html_()
+    # the cell texts are in the page (escaped into the iframe), the polygons are not
+    assert "image_overlay" in html and html.count("&quot;Feature&quot;") < 10
+    counts = layer.fields["Count"]
+    assert not any(t in {"1", "2", "3", "4"} for t in counts)

@@ -1,4 +1,4 @@
-"""Command line: ``workbench validate``, ``report``, ``pack`` and ``test``.
+"""Command line: ``workbench validate``, ``report``, ``pack``, ``national`` and ``test``.
 
 The one entry point, on every platform (no ``make`` needed): ``pip install .`` installs the
 ``workbench`` command; ``python -m workbench.cli`` is the same.
@@ -54,6 +54,23 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("config", help="the study's area.toml (its [report] commentary is used)")
     k.add_argument("--out", default="output", help="the run's output folder (default: output)")
     k.add_argument("--date", help="the run's date YYYY-MM-DD (default: the latest run)")
+
+    n = sub.add_parser(
+        "national",
+        help="police.uk street crime for every LSOA: choropleth, Gi* and grid maps, decile profile",
+    )
+    n.add_argument("source", help="a folder or zip of police.uk street files, or an area.toml")
+    n.add_argument("--out", default="output", help="output folder (default: output)")
+    n.add_argument(
+        "--engine",
+        choices=["duckdb", "dask", "memory"],
+        help="engine reading the files (default: the config's, else duckdb)",
+    )
+    n.add_argument("--boundaries", action="append", help="LSOA boundary file(s) to map")
+    n.add_argument("--imd", help="deprivation index file (IMD 2019, IoD 2025, WIMD 2019)")
+    n.add_argument("--population", help="LSOA population file (for rates by decile)")
+    n.add_argument("--cell-size", type=float, default=2000.0, help="grid cell, metres")
+    n.add_argument("--period", help="'YYYY-MM:YYYY-MM' (default: the config's, else every month)")
 
     t = sub.add_parser(
         "test",
@@ -161,6 +178,19 @@ def main(argv: list[str] | None = None) -> int:
             from workbench.publish import run_pack_cli
 
             return run_pack_cli(args.config, out=args.out, run_date=args.date)
+        if args.command == "national":
+            from workbench.national import run_national_cli
+
+            return run_national_cli(
+                args.source,
+                out=args.out,
+                engine=args.engine,
+                boundaries=args.boundaries,
+                imd=args.imd,
+                population=args.population,
+                cell_size=args.cell_size,
+                period=args.period,
+            )
         if args.command == "test":
             return run_tests(args.pytest_args)
     except WorkbenchError as exc:

@@ -80,6 +80,12 @@ def _months(crimes: pd.DataFrame) -> list[pd.Period]:
     return sorted(pd.PeriodIndex(crimes["month"].dropna().unique(), freq="M"))
 
 
+#: A grid surface of more cells than this is drawn as one image (with a click lookup), not as
+#: one polygon a cell: at 50 m cells the sample's grid has about 30,000 cells, whose GeoJSON
+#: took most of each update (benchmarks/bench_widgets.py).
+RASTER_CELLS = 5_000
+
+
 class HotspotExplorer:
     """Period, crime type, method, bandwidth, cell size and layer controls over a hotspot map.
 
@@ -326,6 +332,7 @@ class HotspotExplorer:
             f"{start} to {end}",
             sources=[SOURCE_POLICE],
             attributions=self.study.map_attributions,
+            raster_cells=RASTER_CELLS,
         )
         if self.layer.value == "imd":
             mb.add_imd(self.study.lsoas)

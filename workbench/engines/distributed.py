@@ -154,8 +154,9 @@ class DaskRows:
         return df.sort_values("_ord", kind="stable", ignore_index=True)
 
     def counts(self) -> pd.DataFrame:
-        """Kept rows by :data:`KEY` (``month`` as Period ordinal)."""
-        out = self.ddf.groupby(_rows.KEY, observed=True).size().compute()
+        """Kept rows by :data:`KEY` (``month`` as Period ordinal); a kept row without an LSOA
+        code (no study area to place it) is counted under a missing code, as in memory."""
+        out = self.ddf.groupby(_rows.KEY, observed=True, dropna=False).size().compute()
         return out.rename("count").reset_index()
 
     def grid_counts(

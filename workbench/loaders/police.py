@@ -124,9 +124,10 @@ def police_members(
     ``path`` is a CSV, a folder (searched recursively for ``YYYY-MM-<force>-street.csv`` or
     ``-stop-and-search.csv``; any CSV if none is named that way) or a police.uk download zip.
     ``reader()`` returns the file's bytes; a zip stays open until ``stack`` closes.
-    ``check_size``: refuse plain files (a folder, a CSV) that do not fit in memory (the
-    in-memory loader); the DuckDB and Dask engines pass False, being bounded by their own
-    memory limits and spilling. A zip's declared sizes are checked for every engine.
+    ``check_size``: refuse files that do not fit in memory together (a folder, a CSV, or a
+    zip's declared uncompressed sizes: the in-memory loader); the DuckDB and Dask engines pass
+    False, being bounded by their own memory limits and spilling: for them only each zip
+    member's declared size must fit (a member is read whole before it is parsed).
     """
     path = Path(path)
     name = display_name(path)
@@ -154,9 +155,13 @@ def police_members(
             ) from exc
         names = [n for n in zf.namelist() if not n.endswith("/")]
         chosen = [n for n in names if pattern.search(n)]
-        # a zip's declared sizes are checked for every engine: they bound what a member's
-        # read returns (a damaged or hostile zip can declare anything)
-        _check_zip_size(zf, chosen, name)
+        # a zip's declared sizes bound what a member's read returns (a damaged or hostile zip
+        # can declare anything): the in-memory loader reads every member, so their total must
+        # fit; the DuckDB and Dask engines read one member at a time, so each must
+        if check_size:
+            _check_zip_size(zf, chosen, name)
+        else:
+            _check_zip_members(zf, chosen, name)
         if not chosen:
             sample = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "") or "nothing"
             others = [k for k, p in _MEMBER.items() if k != kind and any(map(p.search, names))]
@@ -228,6 +233,30 @@ def _check_files_size(paths: list[Path], name: str) -> None:
         )
 
 
+def _check_zip_members(zf: zipfile.ZipFile, members: list[str], name: str) -> None:
+    """Refuse, before reading, a zip member that declares more bytes than one read may hold.
+
+    The DuckDB and Dask engines read a zip one member at a time
+    (:meth:`zipfile.ZipFile.read`, bounded by the member's declared ``file_size``), so the
+    total may exceed memory; each member must fit within :func:`_memory_limit`.
+    """
+    limit = _memory_limit()
+    if limit is None:
+        return
+    for n in members:
+        size = zf.getinfo(n).file_size
+        if size > limit:
+            raise DataError(
+                f"{name}!{n}",
+                f"a police file that fits in memory when read (at most {limit / 1e9:.2f} GB "
+                "uncompressed)",
+                found=f"a member declaring {size / 1e9:.2f} GB uncompressed",
+                fix="Unzip it and give the folder (DuckDB reads large CSVs from disk), or "
+                "download it again if the zip is damaged, or set "
+                "WORKBENCH_MAX_UNCOMPRESSED_BYTES on a larger machine.",
+            )
+
+
 def _check_zip_size(zf: zipfile.ZipFile, members: list[str], name: str) -> None:
     """Refuse, before reading, a zip whose members declare more bytes than memory can hold.
 
@@ -243,10 +272,10 @@ def _check_zip_size(zf: zipfile.ZipFile, members: list[str], name: str) -> None:
             name,
             f"police files that fit in memory (at most {limit / 1e9:.2f} GB uncompressed)",
             found=f"{len(members)} file(s) declaring {total / 1e9:.2f} GB uncompressed",
-            fix='Unzip it into a folder and set engine = "duckdb" under [study] in '
-            "area.toml (it reads a folder of any size from disk, spilling beyond its memory "
-            "limit), or download fewer months or forces per zip (a damaged zip: download it "
-            "again), or set WORKBENCH_MAX_UNCOMPRESSED_BYTES.",
+            fix='Set engine = "duckdb" under [study] in area.toml (it reads the zip one file '
+            "at a time and spills beyond its memory limit), or download fewer months or forces "
+            "per zip (a damaged zip: download it again), or set "
+            "WORKBENCH_MAX_UNCOMPRESSED_BYTES.",
         )
 
 

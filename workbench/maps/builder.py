@@ -56,6 +56,53 @@ class _Drawn:
     layer: L.MapLayer
     var: str
     data_var: str = ""  # the GeoJSON's own name (inside a marker cluster it differs)
+    image: bool = False  # drawn as one image (a grid of many cells: ``raster_cells``)
+
+
+def _as_grid(
+    data: gpd.GeoDataFrame,
+) -> tuple[float, tuple[float, float], tuple[int, int], Any, Any] | None:
+    """``data`` as cells of a square grid: cell size, lower-left origin, (rows, columns) and
+    each feature's row and column (row 0 southernmost); None when the polygons are not cells
+    of one lattice of equal axis-aligned squares (British National Grid).
+
+    Cells clipped by the study boundary (a grid's edge cells) count as their whole square: an
+    image draws them whole, at most one cell beyond the boundary.
+    """
+    import numpy as np
+    import shapely
+
+    geoms = data.geometry.to_numpy()
+    # polygons (a clipped edge cell may be a multipolygon)
+    if not len(geoms) or not np.isin(shapely.get_type_id(geoms), (3, 6)).all():
+        return None
+    b = shapely.bounds(geoms)
+    w, h = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+    full = np.isclose(w, h, rtol=1e-6) & np.isclose(shapely.area(geoms), w * h, rtol=1e-6)
+    if full.sum() < len(geoms) / 2:
+        return None
+    cell = float(np.median(w[full]))
+    tol = cell * 1e-6
+    if cell <= 0 or np.abs(w[full] - cell).max() > tol or (np.maximum(w, h) > cell + tol).any():
+        return None
+    fx, fy = float(b[full, 0][0]), float(b[full, 1][0])
+    col = np.floor(((b[:, 0] + b[:, 2]) / 2 - fx) / cell).astype(np.int64)
+    row = np.floor(((b[:, 1] + b[:, 3]) / 2 - fy) / cell).astype(np.int64)
+    x_lo, y_lo = fx + col * cell, fy + row * cell
+    inside = (
+        (b[:, 0] >= x_lo - tol)
+        & (b[:, 2] <= x_lo + cell + tol)
+        & (b[:, 1] >= y_lo - tol)
+        & (b[:, 3] <= y_lo + cell + tol)
+    )
+    if not inside.all():
+        return None
+    if len(np.unique(row * (col.max() + 1 - col.min()) + (col - col.min()))) != len(geoms):
+        return None  # two features in one cell: not a grid
+    c0, r0 = int(col.min()), int(row.min())
+    origin = (fx + c0 * cell, fy + r0 * cell)
+    col, row = col - c0, row - r0
+    return cell, origin, (int(row.max()) + 1, int(col.max()) + 1), row, col
 
 
 class _Notice(MacroElement):
@@ -134,6 +181,13 @@ class MapBuilder:
     threshold : int, default 5
         Counts from 1 to ``threshold - 1`` are shown as "*" in every layer's pop-ups (pass
         ``study.config.suppression_threshold``); a layer method's own ``threshold=`` wins.
+    raster_cells : int, optional
+        A polygon layer of more features than this that is a square grid (KDE, Gi* on a grid)
+        is drawn as one image with a click lookup instead of one GeoJSON polygon a cell (the
+        hot spot explorer at fine cells). Its colours and pop-up texts are the layer's own, so
+        what is withheld stays withheld; the map's disclosure description marks it
+        ``"drawn_as": "image"``. Default None: always polygons (saved report maps, which the
+        run's disclosure audit reads feature by feature).
 
     Examples
     --------
@@ -154,6 +208,7 @@ class MapBuilder:
         decimals: int = DEFAULT_DECIMALS,
         background: str = "#f4f3ef",
         threshold: int = 5,
+        raster_cells: int | None = None,
     ) -> None:
         if not isinstance(title, str) or not title.strip():
             raise WorkbenchError(f"title: expected a non-empty string, received {title!r}")
@@ -172,6 +227,11 @@ class MapBuilder:
         if not isinstance(threshold, int) or threshold < 1:
             raise WorkbenchError(f"threshold: expected a whole number >= 1, received {threshold!r}")
         self.threshold = threshold
+        if raster_cells is not None and (not isinstance(raster_cells, int) or raster_cells < 1):
+            raise WorkbenchError(
+                f"raster_cells: expected a whole number >= 1 or None, received {raster_cells!r}"
+            )
+        self.raster_cells = raster_cells
         self.layers: list[L.MapLayer] = []
 
     # ------------------------------------------------------------------ adding layers
@@ -319,6 +379,21 @@ class MapBuilder:
         drawn: list[_Drawn] = []
         bounds = None
         for layer in self.layers:
+            grid = (
+                _as_grid(layer.data)
+                if self.raster_cells is not None
+                and layer.kind == "polygon"
+                and len(layer.fill) == len(layer.data) > self.raster_cells
+                else None
+            )
+            if grid is not None:
+                var, b = self._draw_image(m, layer, grid)
+                drawn.append(_Drawn(layer, var, var, image=True))
+                bounds = b if bounds is None else [
+                    min(bounds[0], b[0]), min(bounds[1], b[1]),
+                    max(bounds[2], b[2]), max(bounds[3], b[3]),
+                ]  # fmt: skip
+                continue
             # Positional index: pop-up texts and colours are lists in row order.
             disp = to_display(
                 layer.data.reset_index(drop=True),
@@ -380,6 +455,8 @@ class MapBuilder:
         for d in drawn:
             keys = {label: f"f{i}" for i, label in enumerate(d.layer.fields)}
             entry: dict[str, Any] = {"layer": d.layer.name, "var": d.var, "kind": d.layer.kind}
+            if d.image:
+                entry["drawn_as"] = "image"
             if d.data_var and d.data_var != d.var:
                 entry["data_var"] = d.data_var
             disc = d.layer.disclosure
@@ -404,6 +481,47 @@ class MapBuilder:
             + _htmlsafe_json({"version": 1, "layers": layers})
             + "</script>"
         )
+
+    def _draw_image(self, m: folium.Map, layer: L.MapLayer, grid: tuple) -> tuple[str, list]:
+        """Draw a grid layer of many cells as one image with a click lookup; returns the
+        JavaScript name of the overlay and its (west, south, east, north) bounds.
+
+        The colours are the layer's own fills (decided, with what is withheld, in
+        :mod:`workbench.maps.layers`) and the pop-up rows its own escaped texts, so the image
+        shows exactly what the polygons would; only the drawing differs (one PNG instead of
+        one GeoJSON polygon a cell: the explorer at 50 m cells).
+        """
+        import numpy as np
+
+        from workbench.maps.national import CellClick, cell_image
+
+        cell, origin, shape, row, col = grid
+        palette = sorted(set(layer.fill))
+        index = {c: i for i, c in enumerate(palette)}
+        cls = np.full(shape, -1, dtype=np.int64)
+        cls[row, col] = [index[c] for c in layer.fill]
+        alpha = int(round(255 * layer.fill_opacity))
+        url, b, _ = cell_image(
+            cls, palette, origin, cell, max_pixels=min(2400, 4 * max(shape)), alpha=alpha
+        )
+        overlay = folium.raster_layers.ImageOverlay(
+            url, bounds=b, name=escape(layer.name), interactive=False, show=layer.show
+        )
+        overlay.add_to(m)
+        flat = row * shape[1] + col
+        fields: dict[str, list[str | None]] = {}
+        for label, texts in layer.fields.items():
+            column: list[str | None] = [None] * (shape[0] * shape[1])
+            for i, t in zip(flat.tolist(), texts, strict=True):
+                column[i] = t
+            fields[escape(label)] = column
+        click = CellClick(overlay, fields, shape, origin, cell)
+        if click.error_m <= cell / 10:
+            click.add_to(m)
+        else:  # pragma: no cover - a grid larger than a region
+            logger.warning("%s: drawn without pop-ups (grid too large)", layer.name)
+        self._data_var = overlay.get_name()
+        return overlay.get_name(), [b[0][1], b[0][0], b[1][1], b[1][0]]
 
     def _draw(self, m: folium.Map, layer: L.MapLayer, disp: gpd.GeoDataFrame) -> str:
         """Add one layer to ``m``; returns the JavaScript name of the toggled layer.

@@ -17,11 +17,14 @@ small and the drawing fast, using the same offline saving (:func:`workbench.maps
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import logging
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -36,7 +39,7 @@ from workbench.geo import BNG, WGS84
 from workbench.maps.legends import Legend, LegendControl, LegendItem
 from workbench.maps.offline import save_map
 
-__all__ = ["lsoa_map", "grid_map", "PALETTE"]
+__all__ = ["PreparedZones", "prepare", "lsoa_map", "grid_map", "cell_image", "CellClick", "PALETTE"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,86 @@ def _palette(k: int) -> list[str]:
     return [PALETTE[i] for i in idx]
 
 
+@dataclass(frozen=True)
+class PreparedZones:
+    """LSOA polygons simplified as a coverage and quantised, ready to draw (:func:`prepare`):
+    one preparation serves every map of the same polygons (a choropleth and a Gi* map).
+
+    Attributes
+    ----------
+    codes : ndarray of str
+        Zone codes, in the order of the zones given.
+    geometries : ndarray of str
+        Each zone's GeoJSON geometry text (WGS84, ``decimals`` places).
+    bounds : tuple
+        (west, south, east, north) in degrees.
+    vertices_before, vertices_after : int
+    """
+
+    codes: np.ndarray
+    geometries: np.ndarray
+    bounds: tuple[float, float, float, float]
+    vertices_before: int
+    vertices_after: int
+
+
+def prepare(
+    zones: gpd.GeoDataFrame,
+    *,
+    code_column: str = "lsoa_code",
+    tolerance: float = 75.0,
+    decimals: int = 4,
+) -> PreparedZones:
+    """Simplify ``zones`` as a coverage and quantise them for :func:`lsoa_map`.
+
+    Notes
+    -----
+    Simplification is topology-preserving for the coverage (``shapely.coverage_simplify``, GEOS
+    3.12+: shared edges stay shared, no slivers or gaps); quantising then snaps vertices to a
+    grid of 10^-decimals degrees with ``shapely.set_precision``, which keeps polygons valid.
+    Polygons that collapse are kept unsimplified rather than dropped. The GeoJSON text of each
+    polygon is written by GEOS (``shapely.to_geojson``).
+    """
+    if code_column not in zones.columns:
+        raise WorkbenchError(
+            f"lsoa_map: zones need a column {code_column!r}; found {list(zones.columns)[:10]}"
+        )
+    z = zones.to_crs(BNG)
+    geoms = z.geometry.to_numpy()
+    before = int(shapely.get_num_coordinates(geoms).sum())
+    simple = shapely.coverage_simplify(geoms, tolerance)
+    bad = shapely.is_empty(simple) | ~shapely.is_valid(simple)
+    simple[bad] = geoms[bad]
+    wgs = gpd.GeoSeries(simple, crs=BNG).to_crs(WGS84).to_numpy()
+    quant = shapely.set_precision(wgs, 10.0**-decimals)
+    lost = shapely.is_empty(quant)
+    quant[lost] = wgs[lost]
+    after = int(shapely.get_num_coordinates(quant).sum())
+    minx, miny, maxx, maxy = shapely.total_bounds(quant)
+    return PreparedZones(
+        codes=z[code_column].astype(str).to_numpy(),
+        geometries=shapely.to_geojson(quant),
+        bounds=(float(minx), float(miny), float(maxx), float(maxy)),
+        vertices_before=before,
+        vertices_after=after,
+    )
+
+
+def _feature_collection(cov: PreparedZones, values: np.ndarray, cls: np.ndarray) -> str:
+    """The GeoJSON text of the zones with properties ``c`` (code), ``v`` (value), ``k``
+    (class), safe inside a ``<script>`` (codes escaped as :func:`_htmlsafe_json` does)."""
+    from workbench.maps.offline import _htmlsafe_json
+
+    parts = []
+    for code, geom, v, k in zip(cov.codes, cov.geometries, values, cls, strict=True):
+        value = "null" if not math.isfinite(v) else json.dumps(round(float(v), 3))
+        parts.append(
+            '{"type":"Feature","properties":{"c":' + _htmlsafe_json(str(code)) + ',"v":'
+            + value + ',"k":' + str(int(k)) + '},"geometry":' + geom + "}"
+        )  # fmt: skip
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
 def lsoa_map(
     zones: gpd.GeoDataFrame,
     column: str,
@@ -76,6 +159,8 @@ def lsoa_map(
     decimals: int = 4,
     k: int = 5,
     attribution: str = "",
+    categories: dict[int, tuple[str, str]] | None = None,
+    prepared: PreparedZones | None = None,
 ) -> dict:
     """Save a national choropleth of ``zones[column]`` as one offline HTML file.
 
@@ -90,6 +175,11 @@ def lsoa_map(
         Decimal places of longitude/latitude kept (4: about 7-11 m).
     k : int, default 5
         Quantile classes.
+    categories : dict, optional
+        Draw ``zones[column]`` as categories instead of quantile classes: value -> (colour,
+        label), in legend order (for example Gi* bins). A value not listed shows as "no value".
+    prepared : PreparedZones, optional
+        ``prepare(zones, ...)`` already made (same zones, same order): not simplified again.
 
     Returns
     -------
@@ -98,64 +188,60 @@ def lsoa_map(
 
     Notes
     -----
-    Simplification is topology-preserving for the coverage (``shapely.coverage_simplify``, GEOS
-    3.12+); quantising then snaps vertices to a grid of 10^-decimals degrees with
-    ``shapely.set_precision``, which keeps polygons valid. Polygons that collapse are kept
-    unsimplified rather than dropped.
+    See :func:`prepare` for the simplification and quantisation.
     """
     if column not in zones.columns or code_column not in zones.columns:
         raise WorkbenchError(
             f"lsoa_map: zones need columns {code_column!r} and {column!r}; "
             f"found {list(zones.columns)[:10]}"
         )
-    z = zones.to_crs(BNG)
-    geoms = z.geometry.to_numpy()
-    before = int(shapely.get_num_coordinates(geoms).sum())
-    simple = shapely.coverage_simplify(geoms, tolerance)
-    bad = shapely.is_empty(simple) | ~shapely.is_valid(simple)
-    simple[bad] = geoms[bad]
-    wgs = gpd.GeoSeries(simple, crs=BNG).to_crs(WGS84).to_numpy()
-    quant = shapely.set_precision(wgs, 10.0**-decimals)
-    lost = shapely.is_empty(quant)
-    quant[lost] = wgs[lost]
-    after = int(shapely.get_num_coordinates(quant).sum())
-    values = z[column].to_numpy(dtype=float)
-    cls, labels = _classes(values, k)
-    colours = _palette(len(labels))
-    props = gpd.GeoDataFrame(
-        {
-            "c": z[code_column].astype(str).to_numpy(),
-            "v": [None if not math.isfinite(v) else round(v, 3) for v in values],
-            "k": cls,
-        },
-        geometry=quant,
-        crs=WGS84,
+    cov = prepared or prepare(
+        zones, code_column=code_column, tolerance=tolerance, decimals=decimals
     )
-    data = json.loads(props.to_json(drop_id=True))
-    minx, miny, maxx, maxy = props.total_bounds
+    if len(cov.codes) != len(zones) or not np.array_equal(
+        cov.codes, zones[code_column].astype(str).to_numpy()
+    ):
+        raise WorkbenchError("lsoa_map: prepared polygons are not those of zones (codes differ)")
+    values = zones[column].to_numpy(dtype=float)
+    if categories is None:
+        cls, labels = _classes(values, k)
+        colours = _palette(len(labels))
+        note = f"Quantiles, {len(labels)} classes."
+    else:
+        keys = list(categories)
+        colours = [categories[c][0] for c in keys]
+        labels = [categories[c][1] for c in keys]
+        lookup = {float(c): i for i, c in enumerate(keys)}
+        cls = np.array([lookup.get(v, -1) for v in values], dtype=np.int64)
+        note = ""
+    minx, miny, maxx, maxy = cov.bounds
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    layer = _ClassGeoJson(data, colours, column, name=title)
+    layer = _ClassGeoJson(_feature_collection(cov, values, cls), colours, column, name=title)
     layer.add_to(m)
     legend = Legend(
         title,
         [LegendItem(c, lab) for c, lab in zip(colours, labels, strict=True)]
         + ([LegendItem("#bdbdbd", "no value")] if (cls < 0).any() else []),
-        note=f"Quantiles, {len(labels)} classes. {attribution}".strip(),
+        note=f"{note} {attribution}".strip(),
     )
     LegendControl([(layer.get_name(), legend)]).add_to(m)
     _title(m, title)
     out = save_map(m, path)
     size = out.stat().st_size
     logger.info(
-        "lsoa_map: %d polygons, %d -> %d vertices, %.1f MB", len(props), before, after, size / 1e6
+        "lsoa_map: %d polygons, %d -> %d vertices, %.1f MB",
+        len(cov.codes),
+        cov.vertices_before,
+        cov.vertices_after,
+        size / 1e6,
     )
     return {
         "path": out,
         "bytes": size,
-        "features": len(props),
-        "vertices_before": before,
-        "vertices_after": after,
+        "features": len(cov.codes),
+        "vertices_before": cov.vertices_before,
+        "vertices_after": cov.vertices_after,
     }
 
 
@@ -169,7 +255,7 @@ class _ClassGeoJson(MacroElement):
         var {{ this.get_name() }} = (function() {
             var pal = {{ this.colours|tojson }};
             var label = {{ this.label|tojson }};
-            var data = {{ this.data|tojson }};
+            var data = {{ this.data }};
             var layer = L.geoJSON(data, {
                 renderer: L.canvas(),
                 style: function(f) {
@@ -191,7 +277,7 @@ class _ClassGeoJson(MacroElement):
         """
     )
 
-    def __init__(self, data: dict, colours: list[str], label: str, name: str) -> None:
+    def __init__(self, data: str, colours: list[str], label: str, name: str) -> None:
         super().__init__()
         self._name = "ClassGeoJson"
         self.data = data
@@ -227,6 +313,7 @@ def _title(m: folium.Map, text: str) -> None:
     _Title(text).add_to(m)
 
 
+@functools.lru_cache(maxsize=16)
 def _fit_inverse(x0, y0, x1, y1) -> tuple[list[float], list[float], float]:
     """Cubic polynomials (lon, lat) -> (E, N) over a BNG box, and their largest error (m)."""
     to_wgs = Transformer.from_crs(BNG, WGS84, always_xy=True)
@@ -240,6 +327,85 @@ def _fit_inverse(x0, y0, x1, y1) -> tuple[list[float], list[float], float]:
     cn, *_ = np.linalg.lstsq(a, gy.ravel(), rcond=None)
     err = float(np.hypot(a @ ce - gx.ravel(), a @ cn - gy.ravel()).max())
     return [lon0, lat0, *ce.tolist()], [lon0, lat0, *cn.tolist()], err
+
+
+def _rgba(colour: str, alpha: int) -> list[int]:
+    c = colour.lstrip("#")
+    return [int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), alpha]
+
+
+def cell_image(
+    cls: np.ndarray,
+    colours: list[str],
+    origin: tuple[float, float],
+    cell_size: float,
+    *,
+    max_pixels: int = 2400,
+    alpha: int = 210,
+) -> tuple[str, list[list[float]], tuple[int, int]]:
+    """A grid of British National Grid cells drawn as one PNG for a Leaflet image overlay.
+
+    ``cls[row, col]`` (row 0 southernmost, from the lower-left ``origin``) is an index into
+    ``colours`` (-1: transparent). The image is resampled, nearest cell, to the Web Mercator
+    pixels Leaflet shows (at most ``max_pixels`` on the longer side), so the cells are not
+    distorted.
+
+    Returns
+    -------
+    (str, list, (int, int))
+        The image as a ``data:`` URL, its bounds ``[[south, west], [north, east]]`` in degrees,
+        and its width and height in pixels.
+    """
+    from PIL import Image
+
+    ny, nx = cls.shape
+    w, h, where, cells, bounds = _pixels(
+        float(origin[0]), float(origin[1]), float(cell_size), ny, nx, int(max_pixels)
+    )
+    rgba = np.zeros((len(colours) + 1, 4), dtype=np.uint8)  # last: transparent
+    for i, c in enumerate(colours):
+        rgba[i] = _rgba(c, alpha)
+    pick = np.full(w * h, len(colours), dtype=np.int64)
+    ci = cls.ravel()[cells]
+    pick[where] = np.where(ci >= 0, ci, len(colours))
+    img = rgba[pick].reshape(h, w, 4)
+    buf = io.BytesIO()
+    Image.fromarray(img, "RGBA").save(buf, format="PNG", optimize=True)
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return url, [list(bounds[0]), list(bounds[1])], (w, h)
+
+
+@functools.lru_cache(maxsize=16)
+def _pixels(
+    x0: float, y0: float, cell_size: float, ny: int, nx: int, max_pixels: int
+) -> tuple[int, int, np.ndarray, np.ndarray, tuple]:
+    """The Web Mercator pixels of a BNG grid: width, height, the pixels inside the grid, the
+    cell (``row * nx + col``) each shows, and the bounds. Kept per grid (the explorer redraws
+    the same grid at every change)."""
+    x1, y1 = x0 + nx * cell_size, y0 + ny * cell_size
+    to_wgs = Transformer.from_crs(BNG, WGS84, always_xy=True)
+    to_merc = Transformer.from_crs(WGS84, "EPSG:3857", always_xy=True)
+    from_merc = Transformer.from_crs("EPSG:3857", BNG, always_xy=True)
+    edge_x = np.r_[np.linspace(x0, x1, 50), np.full(50, x1), np.linspace(x0, x1, 50), [x0] * 50]
+    edge_y = np.r_[[y0] * 50, np.linspace(y0, y1, 50), np.full(50, y1), np.linspace(y0, y1, 50)]
+    lon, lat = to_wgs.transform(edge_x, edge_y)
+    mx, my = to_merc.transform(lon, lat)
+    mx0, mx1, my0, my1 = float(mx.min()), float(mx.max()), float(my.min()), float(my.max())
+    scale = max(mx1 - mx0, my1 - my0) / max_pixels
+    w, h = int(math.ceil((mx1 - mx0) / scale)), int(math.ceil((my1 - my0) / scale))
+    px = mx0 + (np.arange(w) + 0.5) * scale
+    py = my1 - (np.arange(h) + 0.5) * scale  # image rows run north to south
+    gx, gy = np.meshgrid(px, py)
+    ex, ey = from_merc.transform(gx.ravel(), gy.ravel())
+    col = np.floor((ex - x0) / cell_size).astype(np.int64)
+    row = np.floor((ey - y0) / cell_size).astype(np.int64)
+    inside = (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
+    where = np.flatnonzero(inside)
+    cells = row[inside] * nx + col[inside]
+    where.flags.writeable = cells.flags.writeable = False
+    to_lonlat = Transformer.from_crs("EPSG:3857", WGS84, always_xy=True)
+    (w_lon, e_lon), (s_lat, n_lat) = to_lonlat.transform([mx0, mx1], [my0, my1])
+    return w, h, where, cells, ((s_lat, w_lon), (n_lat, e_lon))
 
 
 def grid_map(
@@ -268,53 +434,20 @@ def grid_map(
     dict
         ``path``, ``bytes``, ``cells``, ``image`` (width, height), ``inverse_error_m``.
     """
-    from PIL import Image
-
     values = np.asarray(values, dtype=float)
     if values.ndim != 2:
         raise WorkbenchError(f"grid_map: values must be a 2-D array, found shape {values.shape}")
     ny, nx = values.shape
     x0, y0 = origin
     x1, y1 = x0 + nx * cell_size, y0 + ny * cell_size
-    to_wgs = Transformer.from_crs(BNG, WGS84, always_xy=True)
-    to_merc = Transformer.from_crs(WGS84, "EPSG:3857", always_xy=True)
-    from_merc = Transformer.from_crs("EPSG:3857", BNG, always_xy=True)
-    edge_x = np.r_[np.linspace(x0, x1, 50), np.full(50, x1), np.linspace(x0, x1, 50), [x0] * 50]
-    edge_y = np.r_[[y0] * 50, np.linspace(y0, y1, 50), np.full(50, y1), np.linspace(y0, y1, 50)]
-    lon, lat = to_wgs.transform(edge_x, edge_y)
-    mx, my = to_merc.transform(lon, lat)
-    mx0, mx1, my0, my1 = float(mx.min()), float(mx.max()), float(my.min()), float(my.max())
-    scale = max(mx1 - mx0, my1 - my0) / max_pixels
-    w, h = int(math.ceil((mx1 - mx0) / scale)), int(math.ceil((my1 - my0) / scale))
-    px = mx0 + (np.arange(w) + 0.5) * scale
-    py = my1 - (np.arange(h) + 0.5) * scale  # image rows run north to south
-    gx, gy = np.meshgrid(px, py)
-    ex, ey = from_merc.transform(gx.ravel(), gy.ravel())
-    col = np.floor((ex - x0) / cell_size).astype(np.int64)
-    row = np.floor((ey - y0) / cell_size).astype(np.int64)
-    inside = (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
     show = np.isfinite(values) & (values != 0)
-    cls = np.full(values.shape, -1, dtype=np.int64)
     flat_cls, labels = _classes(np.where(show, values, np.nan).ravel(), k)
     cls = flat_cls.reshape(values.shape)
     colours = _palette(len(labels))
-    rgba = np.zeros((len(colours) + 1, 4), dtype=np.uint8)  # last: transparent
-    for i, c in enumerate(colours):
-        rgba[i] = [int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16), 210]
-    pick = np.full(w * h, len(colours), dtype=np.int64)
-    ci = cls[row[inside], col[inside]]
-    pick[np.flatnonzero(inside)] = np.where(ci >= 0, ci, len(colours))
-    img = rgba[pick].reshape(h, w, 4)
-    buf = io.BytesIO()
-    Image.fromarray(img, "RGBA").save(buf, format="PNG", optimize=True)
-    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-    to_lonlat = Transformer.from_crs("EPSG:3857", WGS84, always_xy=True)
-    (w_lon, e_lon), (s_lat, n_lat) = to_lonlat.transform([mx0, mx1], [my0, my1])
+    url, bounds, (w, h) = cell_image(cls, colours, origin, cell_size, max_pixels=max_pixels)
     m = folium.Map(tiles=None, control_scale=True)
-    m.fit_bounds([[s_lat, w_lon], [n_lat, e_lon]])
-    overlay = folium.raster_layers.ImageOverlay(
-        url, bounds=[[s_lat, w_lon], [n_lat, e_lon]], name=title, interactive=False
-    )
+    m.fit_bounds(bounds)
+    overlay = folium.raster_layers.ImageOverlay(url, bounds=bounds, name=title, interactive=False)
     overlay.add_to(m)
     ce, cn, err = _fit_inverse(x0, y0, x1, y1)
     if err > cell_size / 10:
@@ -386,3 +519,64 @@ class _GridClick(MacroElement):
         self.values = values
         self.nx, self.ny, self.x0, self.y0, self.cs = nx, ny, float(x0), float(y0), float(cs)
         self.ce, self.cn, self.label = ce, cn, label
+
+
+class CellClick(MacroElement):
+    """Click on a cell of a grid drawn as an image: its pop-up rows (``fields``: escaped label
+    -> one escaped text per cell, ``None`` where no cell is drawn; index ``row * nx + col``,
+    row 0 southernmost), found by converting the position to British National Grid with
+    fitted cubics (:func:`fit_inverse`). Shown only while the ``layer`` is on the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }}, layer = {{ this.layer }};
+            var labels = {{ this.labels|tojson }}, cols = {{ this.columns|tojson }};
+            var nx = {{ this.nx }}, ny = {{ this.ny }}, x0 = {{ this.x0 }}, y0 = {{ this.y0 }};
+            var cs = {{ this.cs }}, ce = {{ this.ce|tojson }}, cn = {{ this.cn|tojson }};
+            function poly(c, lon, lat) {
+                var u = lon - c[0], v = lat - c[1];
+                return c[2] + c[3]*u + c[4]*v + c[5]*u*u + c[6]*u*v + c[7]*v*v +
+                       c[8]*u*u*u + c[9]*u*u*v + c[10]*u*v*v + c[11]*v*v*v;
+            }
+            map.on('click', function(e) {
+                if (!map.hasLayer(layer)) { return; }
+                var E = poly(ce, e.latlng.lng, e.latlng.lat);
+                var N = poly(cn, e.latlng.lng, e.latlng.lat);
+                var c = Math.floor((E - x0) / cs), r = Math.floor((N - y0) / cs);
+                if (c < 0 || c >= nx || r < 0 || r >= ny) { return; }
+                var i = r * nx + c;
+                if (!cols.length || cols[0][i] === null) { return; }
+                var rows = [];
+                for (var j = 0; j < labels.length; j++) {
+                    rows.push('<b>' + labels[j] + ':</b> ' + cols[j][i]);
+                }
+                L.popup().setLatLng(e.latlng).setContent(rows.join('<br>')).openOn(map);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        layer: Any,
+        fields: dict[str, list[str | None]],
+        shape: tuple[int, int],
+        origin: tuple[float, float],
+        cell_size: float,
+    ) -> None:
+        super().__init__()
+        self.layer = layer.get_name()
+        self.labels = list(fields)
+        self.columns = list(fields.values())
+        self.ny, self.nx = shape
+        self.x0, self.y0, self.cs = float(origin[0]), float(origin[1]), float(cell_size)
+        x1, y1 = self.x0 + self.nx * self.cs, self.y0 + self.ny * self.cs
+        self.ce, self.cn, self.error_m = _fit_inverse(self.x0, self.y0, x1, y1)
+
+
+def fit_inverse(x0, y0, x1, y1) -> tuple[list[float], list[float], float]:
+    """Cubic polynomials (lon, lat) -> (E, N) over a BNG box, and their largest error (m)."""
+    return _fit_inverse(x0, y0, x1, y1)
