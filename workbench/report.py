@@ -79,6 +79,9 @@ THEMES: dict[str, str] = {
     "overview": "00_overview.ipynb",
 }
 
+#: Seconds a notebook's kernel may take to start before the report stops with an error.
+KERNEL_START_TIMEOUT_S = 600
+
 #: Seconds one notebook cell may run before the report stops with an error.
 CELL_TIMEOUT_S = 600
 
@@ -651,6 +654,10 @@ def _execute(theme: str, params: dict[str, Any], folder: Path, failed: Path) -> 
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=CELL_TIMEOUT_S,
+                # the kernel's start is awaited until it answers (jupyter_client's readiness
+                # check); this bound only fails a kernel that never starts (a loaded machine
+                # took over papermill's default 60 s)
+                start_timeout=KERNEL_START_TIMEOUT_S,
                 **_transport(),
             )
     except PapermillExecutionError as exc:

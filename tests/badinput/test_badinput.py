@@ -368,7 +368,10 @@ FILES = [
          ("'Month'", "no parseable month")),
     Case("police-zip-bad-crc", with_file("police_street", _zip_bad_crc),
          ("police.zip!2021-01/2021-01-leicestershire-street.csv", "damaged")),
-    Case("police-zip-declared-huge", with_file("police_street", _zip_declares_huge),
+    # the in-memory loader refuses a zip whose members together declare more than memory
+    # (the DuckDB and Dask engines bound each member instead: tests/engines, issue 24)
+    Case("police-zip-declared-huge",
+         with_file("police_street", _zip_declares_huge, engine="memory"),
          ("police.zip", "declaring", "GB uncompressed", "fit in memory")),
     Case("police-not-a-zip",
          with_file("police_street", lambda m, t: _write(t / "p.zip", b"PK\x03\x04broken")),
