@@ -301,6 +301,8 @@ def open_study(
         per=cfg.per,
         threshold=cfg.suppression_threshold,
         kinds=captions.kinds,
+        headers=captions.headers,
+        source=captions.source,
     )
     # Under `workbench report` (a run cache is given) the run writes the completion marker
     # itself, after the report HTML and the executed notebook are in the folder.
@@ -545,6 +547,81 @@ def _venv_kernel() -> Iterator[None]:
             os.environ["JUPYTER_PATH"] = old
 
 
+#: A Markdown heading, with its optional number: "## 6. Explore", "## 5b. Hot spots ...".
+_HEADING = re.compile(
+    r"^#{1,6}[ \t]+(?:(?P<number>\d+[a-z]?)\.[ \t]+)?(?P<title>.+?)[ \t#]*$", re.M
+)
+#: A link to a section by its title: ``[Explore](#Explore)``.
+_SECTION_LINK = re.compile(r"\[(?P<text>[^\]\n]+)\]\(#(?P<slug>[^)\s]+)\)")
+
+
+def _slug(title: str) -> str:
+    """A heading's title as a link target: spaces as ``-``, case ignored."""
+    return re.sub(r"\s+", "-", title.strip()).lower()
+
+
+def heading_id(heading: str) -> str:
+    """The ``id`` nbconvert gives a Markdown heading in the HTML report (its text, spaces as
+    ``-``, characters not allowed in a URL fragment percent-encoded).
+
+    >>> heading_id("6. Explore"), heading_id("5b. Hot spots district by district")
+    ('6.-Explore', '5b.-Hot-spots-district-by-district')
+    """
+    from urllib.parse import quote
+
+    return quote(heading.strip().replace(" ", "-"), safe="?/:@!$&'()*+,;=")
+
+
+def section_references(nb: Any) -> list[str]:
+    """Number the links to sections of a notebook from its headings, in place.
+
+    A Markdown cell refers to another section by its title, never by a number typed by hand
+    (which goes wrong as soon as a section is added): ``[Explore](#Explore)``. Each link
+    becomes ``[section 6](#6.-Explore)`` (``Section`` at the start of a sentence; other link
+    text is kept, ``[the controls](#Explore)`` -> ``[the controls (section 6)](...)``), with
+    the number and the anchor read from the heading ``## 6. Explore`` of the same notebook.
+    Returns the references that name no heading (left as they are, and logged).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[
+    ...     nbformat.v4.new_markdown_cell("Use the controls in [Explore](#Explore)."),
+    ...     nbformat.v4.new_markdown_cell("## 6. Explore")])
+    >>> section_references(nb), nb.cells[0].source
+    ([], 'Use the controls in [section 6](#6.-Explore).')
+    """
+    headings: dict[str, tuple[str, str]] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for m in _HEADING.finditer(cell.source):
+            if m.group("number"):
+                text = f"{m.group('number')}. {m.group('title')}"
+                headings.setdefault(_slug(m.group("title")), (m.group("number"), text))
+    unknown: list[str] = []
+
+    def number(m: re.Match[str]) -> str:
+        found = headings.get(m.group("slug").lower())
+        if found is None:
+            unknown.append(m.group(0))
+            return m.group(0)
+        n, heading = found
+        before = m.string[: m.start()].rstrip(" *_")
+        word = "Section" if not before or before[-1] in ".!?:\n" else "section"
+        text = m.group("text")
+        same = _slug(text) == m.group("slug").lower()
+        shown = f"{word} {n}" if same else f"{text} (section {n})"
+        return f"[{shown}](#{heading_id(heading)})"
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _SECTION_LINK.sub(number, cell.source)
+    if unknown:
+        logger.warning("Links to sections that no heading has: %s", unknown)
+    return unknown
+
+
 def export_html(notebook: str | Path, html_path: str | Path, title: str | None = None) -> Path:
     """Render an executed notebook as one self-contained HTML file (no external loads).
 
@@ -559,6 +636,7 @@ def export_html(notebook: str | Path, html_path: str | Path, title: str | None =
 
     nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata.pop("widgets", None)
+    section_references(nb)  # "section 6" from the headings, never typed by hand
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             if _WIDGET_MIME in output.get("data", {}):
