@@ -42,6 +42,7 @@ from workbench.disclosure.protect import (
 )
 from workbench.disclosure.spec import Described, TableSpec
 from workbench.errors import WorkbenchError
+from workbench.markup import reader_paths
 from workbench.writing.cells import safe_csv_frame, whole_counts, write_xlsx
 from workbench.writing.folder import OutputFolder, is_complete, write_errors
 
@@ -908,6 +909,10 @@ class Outputs:
             }
         if extra:
             log["parameters"] = extra
+        # paths relative to the study folder: no absolute path of the analyst's machine in
+        # what readers are given (issue 25 item 8)
+        study_folder = Path(getattr(self.config, "path", None) or Path.cwd() / "area.toml").parent
+        log = reader_paths(log, study_folder)
         path = self.dir / "run_log.json"
         try:
             with write_errors(f"the run log in {self.dir}"):

@@ -18,6 +18,7 @@ from typing import Any
 
 from workbench.community import write_community_page
 from workbench.config import load_config
+from workbench.markup import reader_path
 from workbench.pack import build_pptx, find_run, render_slides, write_atomic
 from workbench.writing.folder import MARKER, FolderLock, mark_complete, write_errors
 
@@ -90,7 +91,8 @@ def _write_pack(
         "run_date": run.date,
         "made_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "config": run.config,
-        "themes": {t: str(f) for t, f in run.folders.items()},
+        # run folders by name, relative to the pack's parent folder: no absolute path
+        "themes": {t: reader_path(f, run.out_dir) for t, f in run.folders.items()},
         "files": {
             "pack": pptx.name,
             "community_page": page.name,
@@ -113,7 +115,8 @@ def run_pack_cli(
     """``workbench pack CONFIG``: build the pack and page from the finished run; returns 0."""
     cfg = load_config(config)
     log = run_pack(out, run_date, commentary=cfg.commentary)
-    if log["config"].get("config") and Path(log["config"]["config"]) != cfg.path:
+    # the run log names the study's config relative to its folder (no absolute path)
+    if log["config"].get("config") and Path(log["config"]["config"]).name != cfg.path.name:
         logger.warning(
             "The run under %s was made with %s, not %s", out, log["config"]["config"], cfg.path
         )

@@ -238,9 +238,9 @@ def _load_study(config: Path, period_start: Any, period_end: Any, cache: Any) ->
                 and (period_end is None or str(study.config.period_end) == str(period_end))
             )
             if same:
-                logger.info("Study read from this run's cache %s", cache_path)
+                logger.info("Study read from this run's cache (loaded once for the run)")
                 return study
-            logger.info("Run cache %s is for another study or period: not used", cache_path)
+            logger.info("The run's cache is for another study or period: not used")
     return Study.from_toml(config, period_start=period_start, period_end=period_end)
 
 
@@ -827,6 +827,50 @@ def welsh_note(study: Study) -> str | None:
     )
 
 
+def reader_parameters(nb: Any, config: Path, folder: Path) -> None:
+    """Rewrite the parameters papermill injected into an executed notebook, in place, so that
+    the notebook and its HTML report hold no absolute path of the analyst's machine and no
+    temporary file (issue 25 item 8): ``config`` relative to the run folder's study (its
+    file name in the study folder), ``out_dir`` the run folder's parent (``".."`` from the
+    theme folder the notebook is saved in) and ``study_cache`` ``None`` (the run's cache is
+    deleted when the run ends). Other parameters are kept.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell(
+    ...     'config = "/home/ana/s/area.toml"\\nout_dir = "/home/ana/out"\\n'
+    ...     'study_cache = "/tmp/run-x/study.pickle"\\nrun_date = "2024-01-02"')
+    >>> cell.metadata["tags"] = ["injected-parameters"]
+    >>> nb = nbformat.v4.new_notebook(cells=[cell])
+    >>> reader_parameters(nb, Path("/home/ana/s/area.toml"), Path("/home/ana/out/2024-01-02_x"))
+    >>> print(nb.cells[0].source)  # doctest: +NORMALIZE_WHITESPACE
+    # Parameters set by `workbench report` (paths relative to the study folder and this folder)
+    config = "area.toml"
+    out_dir = ".."
+    study_cache = None
+    run_date = "2024-01-02"
+    """
+    shown = {
+        "config": repr(config.name).replace("'", '"'),
+        "out_dir": '".."',
+        "study_cache": "None",
+    }
+    for cell in nb.cells:
+        if "injected-parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        lines = [
+            "# Parameters set by `workbench report` (paths relative to the study folder and "
+            "this folder)"
+        ]
+        for line in cell.source.splitlines():
+            name = line.split("=", 1)[0].strip()
+            if line.startswith("#") or not line.strip():
+                continue
+            lines.append(f"{name} = {shown[name]}" if name in shown else line)
+        cell.source = "\n".join(lines)
+
+
 def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     """Put the study's name, districts, period and sources at the top of an executed notebook.
 
@@ -837,6 +881,7 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     import nbformat
 
     nb = nbformat.read(str(executed), as_version=4)
+    reader_parameters(nb, Path(study.config.path), folder)
     theme_title = _theme_title(nb)
     cfg = study.config
     title = f"{cfg.area_name} – {theme_title}"
