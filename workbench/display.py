@@ -200,6 +200,8 @@ class PeopleTable:
     caption: str = ""
     notes: list[str] = field(default_factory=list)
     text_columns: list[str] = field(default_factory=list)
+    #: Interval columns ("33.1 to 39.5"): may break at their spaces, never inside a number.
+    interval_columns: list[str] = field(default_factory=list)
     #: The file that holds every row (``"area_name_matches.csv"``), named when the table is
     #: collapsed.
     source: str | None = None
@@ -230,6 +232,10 @@ class PeopleTable:
                     "min-width": "6em",
                 },
             )
+        if self.interval_columns:
+            styler = styler.set_properties(
+                subset=self.interval_columns, **{"white-space": "normal !important"}
+            )
         return styler.set_table_styles(
             [
                 {
@@ -240,7 +246,7 @@ class PeopleTable:
                 {"selector": "th", "props": "text-align: left; vertical-align: bottom;"},
                 {
                     "selector": "td",
-                    "props": "text-align: right; padding: 2px 8px; white-space: nowrap;",
+                    "props": "text-align: right; padding: 2px 6px; white-space: nowrap;",
                 },
             ]
         )
@@ -377,6 +383,7 @@ def people_table(
 
     out: dict[str, list[str]] = {}
     text_columns: list[str] = []
+    interval_columns: list[str] = []
     used_star = used_missing = False
     for col in columns:
         if col in uppers:
@@ -399,6 +406,7 @@ def people_table(
             what = "range from the 95% limits" if col in ranges else "95% interval"
             name = f"{base}: {what}" if base else what
             out[name] = cells
+            interval_columns.append(name)
         else:
             header = _header(col, headers, per)
             out[header] = [format_value(v, kind_of[col]) for v in table[col]]
@@ -429,7 +437,9 @@ def people_table(
         all_notes.append(f"{MISSING} no value (missing, not applicable or not computable).")
     if any(k in ("share", "percent") for k in kind_of.values()):
         all_notes.append("Percentages to one decimal place.")
-    return PeopleTable(shown, df, caption, all_notes, text_columns, source, long_rows)
+    return PeopleTable(
+        shown, df, caption, all_notes, text_columns, interval_columns, source, long_rows
+    )
 
 
 def declutter_labels(fig: Any, pad_px: float = 2.0) -> Any:

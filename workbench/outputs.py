@@ -936,7 +936,8 @@ class Outputs:
         self._folder.abort()
 
     def __repr__(self) -> str:
-        lines = [f"Outputs in {self.dir}:"]
+        # the run folder by name: no absolute path of the analyst's machine in a report
+        lines = [f"Outputs in {self.final_dir.name}:"]
         lines += [f"  {r['kind']}: {', '.join(r['files'])}" for r in self.records]
         return "\n".join(lines)
 
@@ -945,4 +946,4 @@ class Outputs:
             f"<li>{html.escape(r['kind'])}: {html.escape(', '.join(r['files']))}</li>"
             for r in self.records
         )
-        return f"<p>Outputs in <code>{html.escape(str(self.dir))}</code></p><ul>{items}</ul>"
+        return f"<p>Outputs in <code>{html.escape(self.final_dir.name)}</code></p><ul>{items}</ul>"

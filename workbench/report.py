@@ -827,13 +827,14 @@ def welsh_note(study: Study) -> str | None:
     )
 
 
-def reader_parameters(nb: Any, config: Path, folder: Path) -> None:
+def reader_parameters(nb: Any, config: Path) -> None:
     """Rewrite the parameters papermill injected into an executed notebook, in place, so that
     the notebook and its HTML report hold no absolute path of the analyst's machine and no
-    temporary file (issue 25 item 8): ``config`` relative to the run folder's study (its
-    file name in the study folder), ``out_dir`` the run folder's parent (``".."`` from the
-    theme folder the notebook is saved in) and ``study_cache`` ``None`` (the run's cache is
-    deleted when the run ends). Other parameters are kept.
+    temporary file (issue 25 item 8): ``config`` is the config's name in the study folder,
+    ``out_dir`` the run folder's parent (``".."`` from the theme folder the notebook is saved
+    in) and ``study_cache`` ``None`` (the run's cache is deleted when the run ends); papermill's
+    own record (``metadata.papermill``) says the same and names the notebooks by file name.
+    Other parameters are kept.
 
     Examples
     --------
@@ -843,7 +844,7 @@ def reader_parameters(nb: Any, config: Path, folder: Path) -> None:
     ...     'study_cache = "/tmp/run-x/study.pickle"\\nrun_date = "2024-01-02"')
     >>> cell.metadata["tags"] = ["injected-parameters"]
     >>> nb = nbformat.v4.new_notebook(cells=[cell])
-    >>> reader_parameters(nb, Path("/home/ana/s/area.toml"), Path("/home/ana/out/2024-01-02_x"))
+    >>> reader_parameters(nb, Path("/home/ana/s/area.toml"))
     >>> print(nb.cells[0].source)  # doctest: +NORMALIZE_WHITESPACE
     # Parameters set by `workbench report` (paths relative to the study folder and this folder)
     config = "area.toml"
@@ -869,6 +870,15 @@ def reader_parameters(nb: Any, config: Path, folder: Path) -> None:
                 continue
             lines.append(f"{name} = {shown[name]}" if name in shown else line)
         cell.source = "\n".join(lines)
+    run = nb.metadata.get("papermill")
+    if run:  # papermill's record of the run: the notebook's names and the same parameters
+        for key in ("input_path", "output_path"):
+            if run.get(key):
+                run[key] = Path(str(run[key])).name
+        params = run.get("parameters") or {}
+        for key, value in (("config", config.name), ("out_dir", ".."), ("study_cache", None)):
+            if key in params:
+                params[key] = value
 
 
 def _study_heading(executed: Path, study: Study, folder: Path) -> str:
@@ -881,7 +891,7 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     import nbformat
 
     nb = nbformat.read(str(executed), as_version=4)
-    reader_parameters(nb, Path(study.config.path), folder)
+    reader_parameters(nb, Path(study.config.path))
     theme_title = _theme_title(nb)
     cfg = study.config
     title = f"{cfg.area_name} – {theme_title}"
