@@ -89,6 +89,17 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block extra_css -%}
+<style>
+/* Reports that fit (issue 25 item 8): a table wider than the page scrolls sideways in its own
+   box, right under it, never widening the page or hiding its right-hand columns. Tables for
+   people come in such a box (workbench.display); any other table is made its own box. */
+.wb-table-scroll { overflow-x: auto; max-width: 100%; }
+.jp-OutputArea-output :not(.wb-table-scroll) > table { display: block; overflow-x: auto;
+  max-width: 100%; }
+details.wb-long-table > summary { cursor: pointer; margin: 0.3em 0; }
+</style>
+{%- endblock extra_css %}
 {% block input_group -%}
 <details class="wb-code"><summary>Show code</summary>
 {{ super() }}
