@@ -176,6 +176,14 @@ class Ledger:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        # one line without paths: the plain-text form a notebook keeps beside the HTML table
+        # (no absolute path of the analyst's machine in a saved notebook, issue 25 item 8)
+        read = sum(f.read for f in self.files)
+        kept = sum(f.kept for f in self.files)
+        state = "balanced" if self.balanced else "NOT balanced"
+        return f"<Ledger: {len(self.files)} file(s), {read:,} rows read, {kept:,} kept; {state}>"
+
     def _repr_html_(self) -> str:
         # in a notebook, paths are shown relative to the folder all the files share (the full
         # paths stay in to_frame(), to_json() and the run log)
