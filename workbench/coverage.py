@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Coverage", "collapsed_months", "window_complete"]
+from workbench.months import words as month_words
+
+__all__ = ["Coverage", "Window", "collapsed_months", "window_complete"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,92 @@ def window_complete(held: Iterable[pd.Period | str], start: Any, end: Any) -> bo
     have = {pd.Period(m, freq="M") for m in held}
     a, b = pd.Period(start, freq="M"), pd.Period(end, freq="M")
     return all(m in have for m in _months(a, b))
+
+
+@dataclass(frozen=True)
+class Window:
+    """The months a table or chart covers, and how many of them the data hold.
+
+    Parameters
+    ----------
+    first, last : Period
+        First and last month of the window (inclusive, freq ``M``).
+    held : int
+        Months of the window the data hold (:attr:`Coverage.observed`).
+    periods : int
+        How many periods the table compares over the window (1 for one window; the number
+        of quarters or years for a period-on-period table).
+    complete_periods : int
+        How many of those periods hold all their months.
+
+    Notes
+    -----
+    The one rule for rates over an incomplete window (also in ``docs/periods.md``): every
+    table and chart states its window and, when months are missing, ``"n of m months"``
+    (:meth:`label`), in its caption. Where periods stand side by side (year on year,
+    quarters, the key figures: :func:`workbench.stats.compare_periods`), a rate is shown
+    only for a period holding all its months; an incomplete period shows its count and
+    ``months_observed``, never a rate (a 9-month rate beside a 12-month one reads as a fall
+    of a quarter). A table inside one window (wards, deprivation deciles) compares areas
+    over the same months, so its rates are shown, labelled with the window's months. A
+    missing month is a gap, never a zero.
+
+    Examples
+    --------
+    >>> w = Window(pd.Period("2020-04", "M"), pd.Period("2021-03", "M"), held=9)
+    >>> w.label()
+    '2020-04 to 2021-03 (9 of 12 months with data)'
+    >>> Window(pd.Period("2021-01", "M"), pd.Period("2021-03", "M"), held=3).label()
+    '2021-01 to 2021-03'
+    """
+
+    first: pd.Period
+    last: pd.Period
+    held: int
+    periods: int = 1
+    complete_periods: int | None = None
+
+    @classmethod
+    def of(cls, held: Iterable[pd.Period | str] | None, first: Any, last: Any) -> Window:
+        """The window from ``first`` to ``last`` with the months ``held`` lists (``None``:
+        every month held)."""
+        a, b = pd.Period(first, freq="M"), pd.Period(last, freq="M")
+        span = _months(a, b)
+        if held is None:
+            n = len(span)
+        else:
+            have = {pd.Period(m, freq="M") for m in held}
+            n = sum(m in have for m in span)
+        return cls(a, b, n, 1, int(n == len(span)))
+
+    @property
+    def months(self) -> int:
+        """Months in the window."""
+        return len(_months(self.first, self.last))
+
+    @property
+    def complete(self) -> bool:
+        """True when the data hold every month of the window."""
+        return self.held == self.months
+
+    def contains(self, months: pd.Series) -> pd.Series:
+        """True for each month (a Series of ``Period[M]``) inside the window."""
+        return (months >= self.first) & (months <= self.last)
+
+    def label(self, words: bool = False) -> str:
+        """``"2021-04 to 2022-03"``, with ``" (9 of 12 months with data)"`` when months are
+        missing, and ``"; 1 of 2 periods hold all months"`` for a table of periods.
+        ``words``: months as ``"April 2021"`` (:func:`workbench.months.words`, for captions)."""
+        name = month_words if words else str
+        text = f"{name(self.first)} to {name(self.last)}"
+        if self.first == self.last:
+            text = name(self.first)
+        if not self.complete:
+            text += f" ({self.held} of {self.months} months with data)"
+        if self.periods > 1 and self.complete_periods is not None:
+            if self.complete_periods < self.periods:
+                text += f"; {self.complete_periods} of {self.periods} periods hold all months"
+        return text
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +218,25 @@ class Coverage:
         for force, month in zip(frame["force"], frame["month"], strict=True):
             held.setdefault(str(force), []).append(month)
         return cls.from_months(held, period)
+
+    def window(self, start: pd.Period | str, end: pd.Period | str) -> Window:
+        """The window from ``start`` to ``end``, with the months of it every force holds."""
+        return Window.of(self.observed, start, end)
+
+    def latest(self, months: int = 12) -> Window:
+        """The latest ``months`` months: those ending at the last month the data hold
+        (:attr:`observed`; the end of the period when none is held), with how many of them
+        are held. The one definition of "the latest 12 months" of a report.
+
+        Examples
+        --------
+        >>> cov = Coverage.from_months({"kent": ["2021-01", "2021-03"]}, ("2020-01", "2021-04"))
+        >>> cov.latest(3).label()
+        '2021-01 to 2021-03 (2 of 3 months with data)'
+        """
+        obs = self.observed
+        end = obs.max() if len(obs) else self.period[1]
+        return self.window(end - (months - 1), end)
 
     def holds(self, start: pd.Period | str, end: pd.Period | str) -> bool:
         """True when every force holds every month from ``start`` to ``end``

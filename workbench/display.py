@@ -29,6 +29,7 @@ from workbench.disclosure.policy import SUPPRESSED
 from workbench.figures import name_figure
 from workbench.markup import SafeHTML, markdown_html, md_text
 from workbench.numbers import MISSING, as_number, format_value
+from workbench.stats.periods import table_window
 
 __all__ = [
     "ACRONYMS",
@@ -536,15 +537,20 @@ class TableCaptions:
     :meth:`watch` wraps the writer's ``table`` method on that one object so that the table it
     returns is remembered (by identity, with a reference kept) with its name, note and
     synthetic flag; :meth:`caption` and :meth:`notes` then describe a displayed table that is
-    one of them: "<area>: <table name in words>, <period>" and the written note.
+    one of them: "<area>: <table name in words>, <period>" and the written note. The period
+    is the table's own window (the ``window`` given to ``out.table``, else the months its
+    columns name: :func:`workbench.stats.table_window`), the study period only for a table
+    that names no months.
     """
 
     def __init__(self, place: str, period: str) -> None:
         self.place = place
         self.period = period
         # (table as written, name, note, synthetic, its description: a TableSpec or None,
-        # the CSV file written)
-        self._tables: list[tuple[pd.DataFrame, str, str | None, bool, Any, str | None]] = []
+        # its window's label or None, the CSV file written)
+        self._tables: list[
+            tuple[pd.DataFrame, str, str | None, bool, Any, str | None, str | None]
+        ] = []
 
     def watch(self, out: Any) -> Any:
         """Remember every table ``out.table(...)`` returns; returns ``out``."""
@@ -557,14 +563,18 @@ class TableCaptions:
             files = records[-1].get("files", []) if records else []
             csv = next((f for f in files if str(f).endswith(".csv")), None)
             synthetic = bool(kwargs.get("synthetic", False))
-            self._tables.append((shown, name, kwargs.get("note"), synthetic, spec, csv))
+            window = kwargs.get("window") or table_window(result)
+            label = window.label(words=True) if window is not None else None
+            self._tables.append((shown, name, kwargs.get("note"), synthetic, spec, label, csv))
             return shown
 
         table.__doc__ = write.__doc__
         out.table = table
         return out
 
-    def _find(self, df: pd.DataFrame) -> tuple[str, str | None, bool, Any, str | None] | None:
+    def _find(
+        self, df: pd.DataFrame
+    ) -> tuple[str, str | None, bool, Any, str | None, str | None] | None:
         for shown, *about in reversed(self._tables):
             if shown is df:
                 return tuple(about)  # type: ignore[return-value]
@@ -601,17 +611,18 @@ class TableCaptions:
     def source(self, df: pd.DataFrame) -> str | None:
         """The CSV file a displayed table was written to (None for another table)."""
         found = self._find(df)
-        return found[4] if found is not None else None
+        return found[5] if found is not None else None
 
     def caption(self, df: pd.DataFrame) -> str:
         """The caption of a displayed table."""
         found = self._find(df)
         if found is None:
             return f"{self.place}, {self.period}"
-        name, _, synthetic, _, _ = found
+        name, _, synthetic, _, window, _ = found
         words = name.replace("_", " ")
         label = "SYNTHETIC - " if synthetic else ""
-        return f"{label}{self.place}: {words[:1].upper()}{words[1:]}, {self.period}"
+        period = window or self.period
+        return f"{label}{self.place}: {words[:1].upper()}{words[1:]}, {period}"
 
     def notes(self, df: pd.DataFrame) -> list[str]:
         """The written note of a displayed table (its conventions), if it has one."""

@@ -17,7 +17,7 @@ import pandas as pd
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["MONTH_FORMAT", "month", "span"]
+__all__ = ["MONTH_FORMAT", "month", "span", "words"]
 
 #: How a month is written: four-digit year, hyphen, two-digit month.
 MONTH_FORMAT = "YYYY-MM"
@@ -90,3 +90,14 @@ def span(text: Any, name: str = "period") -> tuple[pd.Period, pd.Period]:
     if last < first:
         raise WorkbenchError(f"{name}: the last month ({last}) is before the first ({first})")
     return first, last
+
+
+def words(value: Any) -> str:
+    """A month as people read it in captions: ``"April 2021"`` (read by :func:`month`).
+
+    Examples
+    --------
+    >>> words("2021-04")
+    'April 2021'
+    """
+    return month(value).strftime("%B %Y")

@@ -26,6 +26,7 @@ import pandas as pd
 from workbench.assumptions import Entry, id_marker, load_log, select
 from workbench.assumptions import table as assumption_table
 from workbench.config import PARTNERSHIP_TABLES, TREATMENT_EXPORT_KEYS, StudyConfig
+from workbench.coverage import Window
 from workbench.disclosure.audit import (
     AuditResult,
     audit_charts_and_maps,
@@ -43,6 +44,7 @@ from workbench.disclosure.protect import (
 from workbench.disclosure.spec import Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.markup import reader_paths
+from workbench.stats.periods import table_window
 from workbench.writing.cells import safe_csv_frame, whole_counts, write_xlsx
 from workbench.writing.folder import OutputFolder, is_complete, write_errors
 
@@ -382,6 +384,7 @@ class Outputs:
         *,
         synthetic: bool = False,
         note: str | None = None,
+        window: Window | None = None,
     ) -> pd.DataFrame:
         """Suppress an analysis result and write it as ``<name>.csv`` and ``<name>.xlsx``.
 
@@ -398,6 +401,11 @@ class Outputs:
             The table comes from a synthetic input: label it.
         note : str, optional
             Conventions and caveats, written to the XLSX ``notes`` sheet and the run log.
+        window : Window, optional
+            The months the table covers (e.g. ``study.coverage.latest(12)``); default: read
+            from the table's own month columns (:func:`workbench.stats.table_window`). Its
+            label (months, and how many the data hold) is the table's period in the notes
+            and the caption, rather than the study period.
 
         Returns
         -------
@@ -446,7 +454,8 @@ class Outputs:
             shown.insert(0, "data", SYNTHETIC_LABEL)
         csv_path = self.dir / f"{stem}.csv"
         xlsx_path = self.dir / f"{stem}.xlsx"
-        notes = self._notes(note, list(spec.counts), synthetic, protected)
+        window = window if window is not None else table_window(df)
+        notes = self._notes(note, list(spec.counts), synthetic, protected, window)
         with write_errors(f"table {name} in {self.dir}"):
             # CRLF line ends (RFC 4180): a field holding a carriage return is then quoted, so
             # a name cannot break a row
@@ -463,6 +472,7 @@ class Outputs:
             disclosure=spec.to_dict(),
             synthetic=synthetic,
             note=note,
+            window=window.label() if window is not None else None,
         )
         logger.info("Wrote table %s (%d rows)", csv_path, len(shown))
         return shown
@@ -627,12 +637,18 @@ class Outputs:
         return out
 
     def _notes(
-        self, note: str | None, count_columns: list[str], synthetic: bool, protected: bool = True
+        self,
+        note: str | None,
+        count_columns: list[str],
+        synthetic: bool,
+        protected: bool = True,
+        window: Window | None = None,
     ) -> list[str]:
         counted = ", ".join(count_columns) or "no column"
+        study = f"{self.config.period_start} to {self.config.period_end}"
         notes = [
             f"Study: {self.config.name} ({', '.join(self.config.area_codes)}), "
-            f"{self.config.period_start} to {self.config.period_end}.",
+            + (f"months {window.label()} (study period {study})." if window else f"{study}."),
             (
                 f"Counts from 1 to {self.threshold - 1} in {counted} are shown as '*'; further "
                 "cells are hidden where a total, a complement or another table of this run "

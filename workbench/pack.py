@@ -395,9 +395,12 @@ def _crime_figures(run: Run, theme: str, table: Table) -> list[Headline]:
         lo, hi = row.get("lower"), row.get("upper")
         prev_rate = _num(row.get("previous_rate"))
         c, p, r = _num(count), _num(prev), _num(row.get("rate"))
-        if prev_rate is None and c and p is not None and r is not None:
-            # Same population both years (the tables' note): last year's rate scales with its count.
-            prev_rate = r * p / c
+        compared = _num(row.get("compared_previous_count", prev))
+        if prev_rate is None and c and compared is not None and r is not None:
+            # Same population both years (the tables' note): last year's rate scales with its
+            # count, only when the two years were compared (both hold all 12 months: an 8-month
+            # count is not a year's, issue 25)
+            prev_rate = r * compared / c
         rating = compare(_num(lo), _num(hi), prev_rate)
         pct = _num(row.get("pct_change"))
         change = f"{pct:+.1f}%" if pct is not None else ""

@@ -41,6 +41,7 @@ __all__ = [
     "coverage",
     "list_members",
     "resolve_duplicates",
+    "empty_later",
     "check_whole_load",
     "MonthStats",
 ]
@@ -118,6 +119,17 @@ def schema_of(columns: str) -> Schema:
 def empty_kept(schema: Schema) -> pd.DataFrame:
     """No kept rows, with the schema's columns and types."""
     return pd.DataFrame({c: pd.Series(dtype=_NUMERIC.get(c, "str")) for c in schema.kept})
+
+
+def empty_later() -> pd.DataFrame:
+    """No records after the period (:attr:`MonthStats.later`)."""
+    return pd.DataFrame(
+        {
+            "crime_id": pd.Series(dtype="str"),
+            "month": pd.Series(dtype=np.int64),
+            "_ord": pd.Series(dtype=np.int64),
+        }
+    )
 
 
 def to_crimes(df: pd.DataFrame):
@@ -306,6 +318,9 @@ class MonthStats:
     #: distinct (``_src``, ``month``, ``reported_by``, ``falls_within``) of the rows of sources
     #: that may take their coverage from the Month column (:func:`months_from_column`)
     pairs: pd.DataFrame | None = None
+    #: records after the study period that can supersede a kept record of the same Crime ID
+    #: (``crime_id``, ``month`` ordinal, ``_ord``; see :func:`resolve_duplicates`)
+    later: pd.DataFrame | None = None
 
     def merge(self, other: MonthStats) -> MonthStats:
         los = [v for v in (self.lo, other.lo) if v is not None]
@@ -317,7 +332,14 @@ class MonthStats:
             max(his) if his else None,
             self.any_inside or other.any_inside,
             _union(self.pairs, other.pairs),
+            _stack(self.later, other.later),
         )
+
+
+def _stack(a: pd.DataFrame | None, b: pd.DataFrame | None) -> pd.DataFrame | None:
+    if a is None or b is None or not len(b):
+        return b if a is None or (b is not None and not len(a)) else a
+    return pd.concat([a, b], ignore_index=True)
 
 
 def _union(a: pd.DataFrame | None, b: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -494,9 +516,27 @@ def apply_rules(
     # latitude instead, and spatial queries project them when asked (points=False: about 40%
     # of the engine's CPU time on a national year went to points it then dropped)
     kept = list(schema.kept)
+    later: list[pd.DataFrame] = []
     gdf = police._filter(
-        df, entries_here, period, area, REASONS["bad_month"], "crimes", kept, points=False
+        df,
+        entries_here,
+        period,
+        area,
+        REASONS["bad_month"],
+        "crimes",
+        kept,
+        points=False,
+        later=later,
     )
+    if later and len(later[0]):
+        tail = later[0]
+        stats.later = pd.DataFrame(
+            {
+                "crime_id": tail["crime_id"].array,
+                "month": tail["month"].to_numpy(np.int64),
+                "_ord": order[tail["_pos"].to_numpy()],
+            }
+        )
     out = pd.DataFrame(
         {
             c: gdf[c].array.asi8
@@ -512,31 +552,43 @@ def apply_rules(
     return out, stats
 
 
-def resolve_duplicates(candidates: pd.DataFrame) -> pd.DataFrame:
+def resolve_duplicates(candidates: pd.DataFrame, later: pd.DataFrame | None = None) -> pd.DataFrame:
     """Which of the kept rows sharing a Crime ID across batches are duplicate records.
 
     ``candidates`` holds every kept row whose Crime ID (or its hash) occurs more than once in the
-    whole load (columns :data:`KEPT`). The loader keeps the LATEST record of a repeated Crime ID
-    (latest month, then the last row read): the candidates are put newest first (``month``
-    descending, then reading order ``_ord`` descending) and judged by the loader's own
-    ``_duplicated_text`` — every record after the newest is a duplicate. Returns those rows.
+    whole load, or also among ``later`` (columns :data:`KEPT`). The loader keeps the LATEST
+    record of a repeated Crime ID (latest month, then the last row read): the candidates are
+    put newest first (``month`` descending, then reading order ``_ord`` descending) and judged
+    by the loader's own ``_duplicated_text`` — every record after the newest is a duplicate.
+    Returns those rows (kept rows only).
+
+    ``later``: the records after the study period that take part in the rule
+    (:attr:`MonthStats.later`; ``crime_id``, ``month``, ``_ord``). They are never kept, but a
+    kept record whose Crime ID reappears among them is a duplicate, as in the loader.
 
     Notes
     -----
     Batches compose: each batch already kept its newest record of an ID (the loader's
     ``_filter``), and the newest over all batches is the newest of those, so the result is the
-    loader's over the whole load.
+    loader's over the whole load. The rule is the loader's, period-independent one
+    (:func:`workbench.loaders.police.read_street`, Notes).
     """
     if candidates.empty:
         return candidates.iloc[:0]
+    candidates = candidates.assign(_later=False)
+    if later is not None and len(later):
+        ids = candidates["crime_id"].astype("str")
+        tail = later[later["crime_id"].astype("str").isin(ids)]
+        if len(tail):
+            candidates = pd.concat([candidates, tail.assign(_later=True)], ignore_index=True)
     cands = candidates.sort_values(
         ["month", "_ord"], ascending=[False, False], kind="stable", ignore_index=True
     )
     ids = pa.array(cands["crime_id"].astype("str").array, type=pa.large_string())
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks()
-    dup = police._duplicated_text(ids)
-    return cands[dup].reset_index(drop=True)
+    dup = police._duplicated_text(ids) & ~cands["_later"].to_numpy(bool)
+    return cands[dup].drop(columns="_later").reset_index(drop=True)
 
 
 def name_month(m: Member) -> tuple[str, str] | None:

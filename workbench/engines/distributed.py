@@ -266,11 +266,16 @@ def run_dask(
     has_id = ddf[~ddf["crime_id"].isna()]
     vc = has_id["_h"].value_counts()
     repeated = vc[vc > 1].compute()
+    # records after the period take part in the rule (the loader's period-independent one)
+    later = stats.later if stats.later is not None else _rows.empty_later()
+    later_h = pd.util.hash_pandas_object(later["crime_id"].astype("str"), index=False).to_numpy(
+        np.uint64
+    )
     dups = _rows.resolve_duplicates(_rows.empty_kept(schema))
-    if len(repeated):
-        hashes = repeated.index.to_numpy(np.uint64)
+    if len(repeated) or len(later_h):
+        hashes = np.union1d(repeated.index.to_numpy(np.uint64), later_h)
         cands = has_id[has_id["_h"].isin(hashes)].compute().drop(columns="_h")
-        dups = _rows.resolve_duplicates(cands)
+        dups = _rows.resolve_duplicates(cands, later)
     member_source = np.array([m.source for m in members], dtype=np.int64)
     _rows.apply_duplicates(dups, entries, member_source)
     if len(dups):

@@ -365,12 +365,16 @@ def _scan(
     _rows.check_whole_load(stats, entries, period)
     # candidates grouped on a 64-bit hash of the Crime ID (cheaper than the 64-character text);
     # a collision only adds candidates, which the loader's rule then judges on the text
+    # records after the period take part in the rule (the loader's period-independent one)
+    later = stats.later if stats.later is not None else _rows.empty_later()
+    con.register("later_ids", pa.table({"crime_id": pa.array(later["crime_id"], pa.string())}))
     cands = con.execute(
         "SELECT * FROM kept WHERE crime_id IS NOT NULL AND hash(crime_id) IN ("
-        "SELECT hash(crime_id) FROM kept WHERE crime_id IS NOT NULL "
-        "GROUP BY 1 HAVING count(*) > 1)"
+        "SELECT h FROM (SELECT hash(crime_id) AS h FROM kept WHERE crime_id IS NOT NULL "
+        "UNION ALL SELECT hash(crime_id) FROM later_ids) GROUP BY 1 HAVING count(*) > 1)"
     ).df()
-    dups = _rows.resolve_duplicates(cands)
+    con.unregister("later_ids")
+    dups = _rows.resolve_duplicates(cands, later)
     if len(dups):
         con.register("dups", pa.table({"_ord": dups["_ord"].to_numpy()}))
         con.execute("DELETE FROM kept WHERE _ord IN (SELECT _ord FROM dups)")

@@ -784,13 +784,17 @@ def _filter(
     out_cols: list[str],
     *,
     points: bool = True,
+    later: list[pd.DataFrame] | None = None,
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """Apply every drop rule in one pass, build BNG points for the kept rows, fill the ledger.
 
     ``df`` is consumed: its columns are moved to the result one at a time, so that a
     national-size load never holds two copies of the table. ``points=False`` (the engines,
     which keep longitude and latitude and project them only when asked): no points are
-    built and a plain DataFrame of ``out_cols`` is returned.
+    built and a plain DataFrame of ``out_cols`` is returned. ``later``: when a list, the
+    records after the period that can supersede a kept record (:func:`_later_records`) are
+    appended to it as one DataFrame (``crime_id``, ``month`` ordinal, ``_pos`` row position),
+    for an engine to resolve Crime IDs repeated across its batches by the same rule.
     """
     r = _Reasons(len(df))
     street = "crime_id" in df
@@ -817,6 +821,7 @@ def _filter(
             "reformatted the dates).",
         )
     r.set(bad_month, month_reason)
+    tail = np.zeros(len(df), dtype=bool)  # valid records after the period's last month
     if period is not None and r.keep.any():
         start, end = period
         outside = ((month < start) | (month > end)).to_numpy(bool)
@@ -831,11 +836,13 @@ def _filter(
                 fix="Change period_start/period_end in area.toml, or give the files for the "
                 "study period.",
             )
+        if street:  # records after the period still supersede (see _later_records)
+            tail = valid & (month > end).to_numpy(bool) & df["crime_id"].notna().to_numpy(bool)
         r.set(outside, REASONS["outside_period"])
     ok = r.keep
     new_codes = None
-    if area is not None and ok.any():
-        idx = np.flatnonzero(ok)
+    if area is not None and (ok.any() or tail.any()):
+        idx = np.flatnonzero(ok | tail)
         code_in = (
             codes.iloc[idx] if codes is not None else pd.Series(pd.NA, index=idx, dtype="string")
         )
@@ -848,15 +855,20 @@ def _filter(
         full[idx] = why_code
         for i, why in enumerate(whys):
             if why != "":
-                r.set(full == i, why)
+                r.set(full == i, why)  # first reason wins: a later record stays "outside"
+                tail &= full != i  # a later record outside the area supersedes nothing
         note_code, notes = pd.factorize(note.to_numpy())
         t = np.full(len(df), -1, dtype=np.int64)
         t[idx] = note_code
     if street:
-        # a repeated non-blank Crime ID among the rows still kept, i.e. in the area and
-        # period: the LATEST record is kept (latest month, then the last row read), because
-        # police.uk republishes a reclassified crime under the same ID
-        keep = r.keep
+        # a repeated non-blank Crime ID among the records in the area, in the period or after
+        # it: the LATEST record is kept (latest month, then the last row read), because
+        # police.uk republishes a reclassified crime under the same ID. Records after the
+        # period take part (and are then dropped as outside it), so whether a month's record
+        # counts does not depend on where the period ends (_later_records)
+        keep = r.keep | tail
+        if later is not None:
+            later.append(_later_records(df, tail))
         ids = pa.array(df["crime_id"].array)
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
@@ -872,7 +884,7 @@ def _filter(
             ords = df["month"].array.asi8[cand]
             newest_first = cand[np.lexsort((-cand, -ords))]
             dup[newest_first] = _duplicated_text(ids.take(pa.array(newest_first)))
-        r.set(dup, REASONS["duplicate"])
+        r.set(dup & r.keep, REASONS["duplicate"])
     if new_codes is not None:
         # notes of the rows finally kept (after the duplicate rule)
         keep_now = r.keep
@@ -919,6 +931,40 @@ def _filter(
     geom = _points_bng(lon[keep], lat[keep])
     del lon, lat
     return gpd.GeoDataFrame(out, geometry=geom, crs=BNG)
+
+
+def _later_records(df: pd.DataFrame, tail: np.ndarray) -> pd.DataFrame:
+    """The records after the study period that take part in the duplicate rule.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The rows being judged (``crime_id``, ``month`` Period[M]).
+    tail : ndarray of bool
+        Rows with a Crime ID, valid coordinates and month, in the study area, in a month after
+        the period's last month.
+
+    Returns
+    -------
+    DataFrame
+        ``crime_id``, ``month`` (Period ordinal) and ``_pos`` (row position in ``df``).
+
+    Notes
+    -----
+    The duplicate rule keeps the latest record of a Crime ID over every month the files hold,
+    not only the study period: a crime of March republished in April is counted in April,
+    whether the period ends in March or later (else a financial year's count would change
+    with ``--period``). Records before the period never matter (the latest record of a
+    repeated ID is never one of them), so only those after it are kept here.
+    """
+    pos = np.flatnonzero(tail)
+    return pd.DataFrame(
+        {
+            "crime_id": pd.array(df["crime_id"].array.take(pos), dtype="str"),
+            "month": df["month"].array.asi8[pos],
+            "_pos": pos.astype(np.int64),
+        }
+    )
 
 
 def _months_from_column(df: pd.DataFrame, entries: list[FileLedger]) -> None:
@@ -1011,6 +1057,13 @@ def read_street(
     read, because police.uk republishes a reclassified crime under the same ID; anti-social
     behaviour rows have no Crime ID and identical ones are separate incidents, so they are
     never deduplicated).
+
+    The duplicate rule does not depend on the period: records are compared over every month
+    the files hold (in the study area, with valid coordinates and month), then cut to the
+    period. A record whose Crime ID reappears in a later month the files hold is a
+    duplicate even when that month is after ``period`` (the later record is then dropped as
+    outside the period), so a month's count is the same whatever window contains it.
+    Records before the period cannot supersede one in it (they are older).
     """
     df, entries, members = _gather(sources, "street", ledger)
     if df.empty:

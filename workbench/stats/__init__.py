@@ -20,6 +20,7 @@ from workbench.stats.periods import (
     observed_months,
     seasonality,
     table_note,
+    table_window,
 )
 from workbench.stats.rates import (
     BYAR_FROM,
@@ -40,6 +41,7 @@ __all__ = [
     "check_suppressed",
     "compare_periods",
     "table_note",
+    "table_window",
     "disclosed_cells",
     "funnel_baseline",
     "funnel_classify",

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.coverage import Coverage, window_complete
+from workbench.coverage import Coverage, Window, window_complete
 from workbench.disclosure.spec import SOURCES, Count, Derived, Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.months import month
@@ -29,6 +29,7 @@ __all__ = [
     "compare_periods",
     "seasonality",
     "observed_months",
+    "table_window",
 ]
 
 logger = logging.getLogger(__name__)
@@ -219,6 +220,100 @@ def observed_months(observed: Iterable[Any] | None) -> pd.PeriodIndex | None:
     return _to_month_index(items, "observed").unique().sort_values()
 
 
+def _month_or_none(text: Any) -> pd.Period | None:
+    try:
+        return month(str(text).strip())
+    except WorkbenchError:
+        return None
+
+
+def _span_text(text: Any) -> tuple[pd.Period, pd.Period] | None:
+    """``"2021-04 to 2022-03"`` (or one ``"2021-04"``) as two months, else None."""
+    parts = str(text).split(" to ")
+    if len(parts) not in (1, 2):
+        return None
+    got = [_month_or_none(p) for p in parts]
+    if any(g is None for g in got):
+        return None
+    return got[0], got[-1]
+
+
+def table_window(table: Any, observed: Iterable[Any] | None = None) -> Window | None:
+    """The months a table covers, read from its own columns (``None``: it names none).
+
+    Parameters
+    ----------
+    table : Described or DataFrame
+        An analysis result.
+    observed : iterable of months, optional
+        The months the data hold, for a table with a ``month`` column whose missing months
+        are absent rather than blank.
+
+    Returns
+    -------
+    Window or None
+        From, in order: ``first_month`` / ``last_month`` (a :func:`compare_periods`
+        result; each distinct period's ``months_observed`` of its ``months_expected``);
+        a ``period`` column of ``"YYYY-MM to YYYY-MM"`` text with ``months_observed``
+        (:func:`key_figures`); a ``month`` column (:func:`monthly_table`,
+        :func:`monthly_long`: a month is held when some count of it is not blank); a
+        ``latest_months`` column (the six-month comparison, complete by construction).
+
+    Notes
+    -----
+    The caption of a table states this window (:meth:`workbench.coverage.Window.label`),
+    not the study period: a 12-month table in a 35-month study says which 12 months, and
+    how many of them the data hold.
+
+    Examples
+    --------
+    >>> s = pd.Series(1.0, index=pd.period_range("2021-01", periods=24, freq="M"))
+    >>> table_window(compare_periods(s, freq="year")).label()
+    '2021-01 to 2022-12'
+    """
+    frame = getattr(table, "frame", table)
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        return None
+    cols = set(frame.columns)
+    spans: list[tuple[pd.Period, pd.Period, int]] = []
+    if {"first_month", "last_month"} <= cols:
+        firsts = [_month_or_none(v) for v in frame["first_month"]]
+        lasts = [_month_or_none(v) for v in frame["last_month"]]
+        held = frame["months_observed"] if "months_observed" in cols else None
+        for i, (a, b) in enumerate(zip(firsts, lasts, strict=True)):
+            if a is not None and b is not None:
+                n = int(held.iloc[i]) if held is not None else len(pd.period_range(a, b, "M"))
+                spans.append((a, b, n))
+    elif {"period", "months_observed"} <= cols:
+        for text, n in zip(frame["period"], frame["months_observed"], strict=True):
+            got = _span_text(text)
+            if got is not None and pd.notna(n):
+                spans.append((*got, int(n)))
+    elif "month" in cols:
+        months = [_month_or_none(v) for v in frame["month"]]
+        if any(m is None for m in months):
+            return None
+        values = frame.drop(columns="month").select_dtypes("number")
+        has = values.notna().any(axis=1).to_numpy() if values.shape[1] else [True] * len(frame)
+        held_m = {m for m, h in zip(months, has, strict=True) if h}
+        first, last = min(months), max(months)
+        if observed is not None:
+            held_m &= set(observed_months(observed))
+        return Window.of(held_m, first, last)
+    elif "latest_months" in cols:
+        got = _span_text(frame["latest_months"].iloc[0])
+        return None if got is None else Window.of(None, *got)
+    if not spans:
+        return None
+    unique = {(a, b): n for a, b, n in spans}  # one entry per period (groups repeat them)
+    first = min(a for a, _ in unique)
+    last = max(b for _, b in unique)
+    expected = {k: len(pd.period_range(k[0], k[1], freq="M")) for k in unique}
+    whole = sum(unique[k] >= expected[k] for k in unique)
+    held = sum(min(unique[k], expected[k]) for k in unique)
+    return Window(first, last, held, len(unique), whole)
+
+
 def _quarter_label(q: pd.Period, quarters: str) -> str:
     if quarters == "calendar":
         return f"{q.qyear} Q{q.quarter}"
@@ -325,10 +420,12 @@ def compare_periods(
       ``compare="complete"`` both periods must be complete (then the compared counts are
       the counts); with ``compare="common"`` they are the sums over the ``months_compared``
       months both periods hold. ``comparison`` says which, in words.
-    - Rates (when ``population`` is given) are per ``per`` residents over the period's
-      *observed* months (``months_observed``; not annualised), with exact Poisson / Byar
-      intervals (:func:`workbench.stats.rate`); ``previous_rate`` likewise over
-      ``previous_months_observed``.
+    - Rates (when ``population`` is given) are per ``per`` residents over the period
+      (not annualised), with exact Poisson / Byar intervals (:func:`workbench.stats.rate`),
+      and only for a period holding all its months (``complete``); ``previous_rate``
+      likewise only when ``previous_complete``. An incomplete period shows its count and
+      ``months_observed``, never a rate: a rate over 8 of 12 months set beside one over 12
+      would read as a fall of a third (the rule of :class:`workbench.coverage.Window`).
 
     Examples
     --------
@@ -403,14 +500,15 @@ def compare_periods(
     out = out.drop(columns=["_cmp_now", "_cmp_prev", "_missing", "_prev_missing", "_covered"])
     if population is not None:
         pop = _population_for(population, out["group"], by)
-        has = out["count"].notna().to_numpy()
+        # rates only for whole periods (Notes): a gap is a gap, never a shorter period
+        has = (out["count"].notna() & out["complete"]).to_numpy()
         for col in ("rate", "lower", "upper"):
             out[col] = np.nan
         if has.any():
             now_rate = rate(out["count"].to_numpy()[has], pop[has], per=per, conf=conf)
             for col in ("rate", "lower", "upper"):
                 out.loc[has, col] = now_rate[col].to_numpy()
-        out["previous_rate"] = out["previous_count"] / pop * per
+        out["previous_rate"] = (out["previous_count"] / pop * per).where(out["previous_complete"])
     if by is None and list(wide.columns) == [_ALL]:
         out = out.drop(columns="group")
     else:
