@@ -90,7 +90,7 @@ HEADERS: dict[str, str] = {
 }
 
 #: Tables with more rows than this are shown collapsed (:attr:`PeopleTable.collapsed`).
-LONG_TABLE_ROWS = 60
+LONG_TABLE_ROWS = 100
 #: The box every table for people sits in: it scrolls sideways when the table is wider.
 SCROLL_CLASS = "wb-table-scroll"
 SCROLL_STYLE = "overflow-x: auto; max-width: 100%;"
