@@ -35,8 +35,11 @@ def _texts(out: Path) -> dict[Path, str]:
 
 
 @pytest.fixture(params=["gloucester", "newport"])
-def report(request):
-    return request.param, request.getfixturevalue(f"{request.param}_report")
+def report(request, gloucester_report, newport_report):
+    # both named (not looked up by name) so the module is scheduled with its studies
+    # (tests/conftest.py groups modules by the study fixtures they use)
+    runs = {"gloucester": gloucester_report, "newport": newport_report}
+    return request.param, runs[request.param]
 
 
 def test_every_theme_written_and_no_other_index_or_place(report):

@@ -122,11 +122,13 @@ def test_assumptions_filters_entries(tmp_path):
     log.write_text(
         'title = "Log"\nintro = "Entries."\n'
         '[[entry]]\nid = "A01"\nsection = "General"\narea = "geography"\n'
-        'text = "LSOA codes are 2011"\nquality = "High"\nimpact = "Low"\n'
+        'text = "LSOA codes are 2011"\nquality = "High"\nimpact = "Low"\napplies_when = {}\n'
         '[[entry]]\nid = "A02"\nsection = "General"\narea = "police"\n'
         'text = "Snap points are anonymised"\nquality = "Medium"\nimpact = "Low"\n'
+        "applies_when = {}\n"
         '[[entry]]\nid = "D01"\nsection = "Disclosure"\narea = "tables"\n'
-        'text = "Suppression hides 1-4."\nquality = "High"\nimpact = "High"\n',
+        'text = "Suppression hides 1-4."\nquality = "High"\nimpact = "High"\n'
+        "applies_when = {}\n",
         encoding="utf-8",
     )
     found = assumptions("lsoa", "SUPPRESSION", log=log)

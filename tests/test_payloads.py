@@ -23,7 +23,7 @@ from bs4 import BeautifulSoup
 from payloads import MARKDOWN, PAYLOADS
 
 from workbench.cli import main
-from workbench.maps.browser import INSTALL_HINT, find_chromium, launch_browser
+from workbench.maps.browser import INSTALL_HINT, find_chromium, launch_browser, wait_until_drawn
 from workbench.report import external_loads
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,13 +115,17 @@ def _payload_study(folder: Path) -> Path:
     return toml
 
 
-@pytest.fixture(scope="module")
-def payload_run(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("payloads")
+def _payload_report(folder: Path) -> Path:
     toml = _payload_study(folder)
     out = folder / "out"
     assert main(["report", str(toml), "--out", str(out)]) == 0
     return out
+
+
+@pytest.fixture(scope="module")
+def payload_run(study_once) -> Path:
+    """The payload study's whole report, once per session (tests/conftest.py)."""
+    return study_once("payloads", _payload_report)
 
 
 def _documents(path: Path) -> list[tuple[str, BeautifulSoup]]:
@@ -215,8 +219,9 @@ def open_in_browser(browser, path: Path) -> tuple[list[str], list[str]]:
 
     page.route("**/*", route)
     try:
-        page.goto(path.resolve().as_uri(), wait_until="load", timeout=120_000)
-        page.wait_for_timeout(500)  # onload/onerror handlers of late images and frames
+        # load events, every image loaded or failed (their onload/onerror handlers run)
+        # in the page and in its frames, then two painted frames: no fixed time
+        wait_until_drawn(page, path.resolve().as_uri())
     finally:
         page.close()
     return dialogs, outside

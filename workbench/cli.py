@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib.util
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -55,14 +57,14 @@ def _parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser(
         "test",
-        help="run the test suite of a clone (pytest on tests/ and the notebooks); "
+        help="run the test suite of a clone (pytest on tests/, on every core); "
         "extra arguments go to pytest",
     )
     t.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest, e.g. -k rates")
     return p
 
 
-#: The package folder (its notebooks are tested with nbval).
+#: The package folder (a clone's is below its root).
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -75,12 +77,44 @@ def checkout_root(start: Path | None = None) -> Path | None:
     return None
 
 
+def _cores() -> int:
+    """CPU cores this process may use (its affinity where the system says, else all)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def parallel_args(cores: int | None = None) -> list[str]:
+    """pytest-xdist arguments for the whole suite: one worker per core, whole test modules
+    (and each notebook's cells) kept on one worker; none on one core or without xdist.
+
+    Notes
+    -----
+    ``--dist loadscope`` sends each test module (and each notebook, whose cells nbval runs
+    in order in one kernel) to one worker, so module fixtures run once; the suite's
+    tests/conftest.py also keeps the modules using one study on one worker, studies first.
+    Session fixtures that run a whole study run once across the workers in any case (a file
+    lock: tests/study_runs.py).
+    """
+    cores = _cores() if cores is None else cores
+    if cores < 2 or importlib.util.find_spec("xdist") is None:
+        return []
+    return ["-n", str(cores), "--dist", "loadscope"]
+
+
 def run_tests(pytest_args: list[str] | None = None) -> int:
-    """``workbench test``: pytest on the clone's ``tests/`` and the themed notebooks (nbval,
-    outputs not compared), as ``make test`` does; returns pytest's exit code.
+    """``workbench test``: pytest on the clone's ``tests/``, as ``make test`` does; returns
+    pytest's exit code.
+
+    Every cell of the themed notebooks is checked in the suite's one run of the sample study
+    (tests/notebooks/test_executed.py: what nbval's ``--nbval-lax`` checks, without running
+    the notebooks a second time); ``workbench test workbench/notebooks`` runs nbval itself.
 
     Arguments go to pytest; when some name test files or folders, only those run
-    (``workbench test tests/test_assumptions.py -k unique``).
+    (``workbench test tests/test_assumptions.py -k unique``). The whole suite runs on every
+    core (:func:`parallel_args`, pytest-xdist); named files run in one process unless the
+    arguments say otherwise (``-n 2``); ``-n 0`` runs the whole suite in one process.
     """
     root = checkout_root()
     if root is None:
@@ -93,10 +127,13 @@ def run_tests(pytest_args: list[str] | None = None) -> int:
     except ImportError as exc:  # pragma: no cover - dev dependency
         raise WorkbenchError("workbench test needs pytest: pip install -e '.[dev]'") from exc
     extra = list(pytest_args or [])
+    if extra[:1] == ["--"]:  # `workbench test -- -k rates`: the rest is pytest's
+        extra = extra[1:]
     named = [a for a in extra if not a.startswith("-") and Path(a).exists()]
     # the whole suite, unless test files or folders are named (then only those)
-    suite = [] if named else [str(root / "tests"), str(PACKAGE / "notebooks")]
-    return int(pytest.main([*suite, "--nbval-lax", "-p", "no:cacheprovider", *extra]))
+    suite = [] if named else [str(root / "tests")]
+    workers = [] if named or "no:xdist" in extra else parallel_args()
+    return int(pytest.main([*suite, "--nbval-lax", "-p", "no:cacheprovider", *workers, *extra]))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,6 +43,8 @@ from workbench.disclosure.protect import (
 )
 from workbench.disclosure.spec import Described, TableSpec
 from workbench.errors import WorkbenchError
+from workbench.headlines import FILE as HEADLINES_FILE
+from workbench.headlines import Headline, write_headlines
 from workbench.markup import reader_paths
 from workbench.stats.periods import table_window
 from workbench.writing.cells import safe_csv_frame, whole_counts, write_xlsx
@@ -187,6 +189,48 @@ def run_dir(out_dir: str | Path, theme: str, run_date: str | None = None) -> Pat
     return Path(out_dir) / f"{date}_{theme}"
 
 
+def district_names(study: Any) -> dict[str, str]:
+    """District code -> name from the study's LSOAs (``lad_code``, ``lad_name``); codes
+    without a name are left out."""
+    lsoas = getattr(study, "lsoas", None)
+    if lsoas is None or not {"lad_code", "lad_name"} <= set(lsoas.columns):
+        return {}
+    pairs = lsoas[["lad_code", "lad_name"]].dropna().drop_duplicates("lad_code")
+    return {
+        str(code): str(name)
+        for code, name in zip(pairs["lad_code"], pairs["lad_name"], strict=True)
+        if str(name).strip() and str(name) != str(code) and str(name) not in ("nan", "<NA>")
+    }
+
+
+def figure_legend(fig: Any) -> list[dict[str, str]]:
+    """What a matplotlib figure's legends show: each entry's label, colour (``#rrggbb``) and
+    mark (``points``, ``line``, ``dashed line``, ``shading``), read from the drawn artists."""
+    from matplotlib import colors as mcolors
+    from matplotlib.collections import Collection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    found = []
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if isinstance(handle, Line2D):
+                style = handle.get_linestyle()
+                mark = "points" if style in ("None", "", " ") else "line"
+                mark = "dashed line" if style in ("--", "dashed") else mark
+                colour = handle.get_color()
+            elif isinstance(handle, Collection):
+                faces = handle.get_facecolor()
+                colour = faces[0] if len(faces) else handle.get_edgecolor()[0]
+                mark = "points"
+            elif isinstance(handle, Patch):
+                colour, mark = handle.get_facecolor(), "shading"
+            else:
+                continue
+            found.append({"label": str(label), "colour": mcolors.to_hex(colour), "mark": mark})
+    return found
+
+
 class Outputs:
     """Writer of one theme's outputs into ``<out_dir>/<date>_<theme>/``.
 
@@ -248,6 +292,10 @@ class Outputs:
         self.records: list[dict[str, Any]] = []
         self.started = _dt.datetime.now(_dt.UTC)
         self._published: list[Published] = []
+        #: Headline records of the tables written (:func:`workbench.pack.publish_headlines`),
+        #: written as ``headlines.json`` by :meth:`run_log` (no file when there are none; the
+        #: run log's ``headline_records`` counts them).
+        self.headlines: list[Headline] = []
         self._context: list[Published] | None = None
         self.audit: AuditResult | None = None
         logger.info("Writing %s outputs to %s (staged in %s)", theme, self.final_dir, self.dir)
@@ -474,8 +522,29 @@ class Outputs:
             note=note,
             window=window.label() if window is not None else None,
         )
+        self._publish_headlines(name, csv_path.name, df, hidden, synthetic)
         logger.info("Wrote table %s (%d rows)", csv_path, len(shown))
         return shown
+
+    def _publish_headlines(
+        self, name: str, file: str, frame: pd.DataFrame, hidden: pd.DataFrame, synthetic: bool
+    ) -> None:
+        """Keep the headline records of table ``name`` (none for most tables): made from the
+        values written and the cells hidden, never from a hidden value."""
+        from workbench.pack import HeadlineContext, publish_headlines
+
+        index = getattr(self.study, "deprivation_index", None) if self.study is not None else None
+        ctx = HeadlineContext(
+            theme=self.theme,
+            table=name,
+            source=file,
+            synthetic=synthetic,
+            per=int(self.config.per),
+            index=index.to_dict() if index is not None else {},
+        )
+        # a table written again replaces its records
+        self.headlines = [h for h in self.headlines if h.table != name]
+        self.headlines += publish_headlines(ctx, frame, hidden)
 
     @staticmethod
     def _described(where: str, result: Any) -> tuple[pd.DataFrame, TableSpec]:
@@ -828,6 +897,7 @@ class Outputs:
             value_axis=value_axis,
             values=round_values(values),
             reference_artists=refs,
+            legend=figure_legend(fig),
         )
         return path
 
@@ -923,6 +993,9 @@ class Outputs:
                     self.config.file("population"), self.config.population_year
                 ),
             }
+        log["headline_records"] = len(self.headlines)  # 0: none (and no headlines.json)
+        if self.study is not None:  # the pack names districts, not codes
+            log["districts"] = district_names(self.study)
         if extra:
             log["parameters"] = extra
         # paths relative to the study folder: no absolute path of the analyst's machine in
@@ -932,6 +1005,8 @@ class Outputs:
         path = self.dir / "run_log.json"
         try:
             with write_errors(f"the run log in {self.dir}"):
+                if self.headlines:  # the file only where the theme has headline figures
+                    write_headlines(self.dir / HEADLINES_FILE, self.theme, self.headlines)
                 path.write_text(json.dumps(log, indent=2, default=str), encoding="utf-8")
         except WorkbenchError:
             self._folder.abort()

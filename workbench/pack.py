@@ -1,10 +1,13 @@
 """The meeting pack: one PowerPoint per run, built from a finished run's published files.
 
-Everything on the slides is read from what the run already wrote and suppressed (the theme
-folders' CSV tables, PNG maps and figures, ``assumptions.md`` and ``run_log.json``); no input
-file and no analysis frame is read again, so the pack carries the same figures, and the same
-hidden cells, as the analyst's reports. The same :class:`Headline` objects feed the community
-page (:mod:`workbench.community`).
+Everything on the slides is read from what the run already wrote and suppressed: the headline
+records each theme published as it wrote its tables (``headlines.json``,
+:mod:`workbench.headlines`; made here by :func:`publish_headlines`, called by
+:meth:`workbench.outputs.Outputs.table` on the frame it writes and the cells it hides), PNG
+maps and figures, ``assumptions.md`` and ``run_log.json``. No input file is read again and no
+table CSV is parsed for figures, so the pack carries the same figures, and the same hidden
+cells, as the analyst's reports. The same :class:`~workbench.headlines.Headline` records feed
+the community page (:mod:`workbench.community`).
 """
 
 from __future__ import annotations
@@ -19,29 +22,35 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from workbench.assumptions import StudyFacts, ids_in
 from workbench.assumptions import by_id as assumption_entries
-from workbench.assumptions import ids_in
 from workbench.config import PARTNERSHIP_TABLES
 from workbench.disclosure.policy import SUPPRESSED
 from workbench.display import format_value
 from workbench.errors import WorkbenchError
+from workbench.headlines import FILE as HEADLINES_FILE
+from workbench.headlines import Comparison, Headline, Interval, Period, compare, read_headlines
 from workbench.writing.folder import is_complete
 
 __all__ = [
     "Headline",
+    "HeadlineContext",
+    "PUBLISHERS",
     "Run",
     "PACK_THEMES",
     "build_pptx",
+    "card",
     "compare",
     "find_run",
     "map_title",
     "headlines",
+    "publish_headlines",
     "render_slides",
     "write_atomic",
 ]
@@ -218,116 +227,54 @@ def find_run(out_dir: str | Path, run_date: str | None = None) -> Run:
 
 
 # --------------------------------------------------------------------------------------------
-# Headline figures from the published tables
+# Headline records: published by the theme run as it writes each table, read by the pack
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Headline:
-    """One headline figure, formatted from a published table (never recomputed).
-
-    ``value``, ``interval`` and ``base`` are ``*`` where the table hides the cell; the
-    comparisons say "not known" rather than guess.
-    """
-
-    theme: str
-    label: str
-    period: str
-    value: str
-    interval: str
-    base: str
-    last_year: str
-    england: str
-    note: str
-    plain: str
-    source: str
-    synthetic: bool
-    direction: str | None = None  # "higher" / "lower" / "similar" against last year
-    kind: str = ""  # "crime" (counts and rates), "deprived" (share in most deprived), ...
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready fields (for the run log)."""
-        return asdict(self)
-
-
-def _num(text: Any) -> float | None:
-    """A published cell as a number; ``None`` for hidden (``*``), blank or non-numeric."""
-    if text is None:
+def _num(value: Any) -> float | None:
+    """A cell as a number; ``None`` for hidden (``*``), blank, missing or non-numeric."""
+    if value is None or isinstance(value, bool):
         return None
-    s = str(text).strip().replace(",", "")
-    if s in ("", SUPPRESSED, "nan", "NaN", "None"):
-        return None
+    if isinstance(value, str):
+        value = value.strip().replace(",", "")
+        if value in ("", SUPPRESSED):
+            return None
     try:
-        value = float(s)
-    except ValueError:
+        number = float(value)
+    except (TypeError, ValueError):
         return None
-    return value if math.isfinite(value) else None
+    return number if math.isfinite(number) else None
 
 
-def _hidden(text: Any) -> bool:
-    return str(text).strip() == SUPPRESSED
-
-
-def fmt_count(text: Any) -> str:
-    """A count as published: thousands separators, ``*`` kept, missing as a dash
+def fmt_count(value: Any) -> str:
+    """A count: thousands separators, ``*`` kept, missing as a dash
     (:func:`workbench.display.format_value`, the reports' formatter).
 
     >>> fmt_count("1846.0"), fmt_count("*"), fmt_count("")
     ('1,846', '*', '–')
     """
-    return format_value(_cell(text), "count")
+    return format_value(_cell(value), "count")
 
 
-def fmt_number(text: Any, digits: int = 1) -> str:
+def fmt_number(value: Any, digits: int = 1) -> str:
     """A rate or ratio to ``digits`` decimals (``*`` kept, missing as a dash)."""
-    return format_value(_cell(text), "rate", digits)
+    return format_value(_cell(value), "rate", digits)
 
 
-def fmt_share(text: Any, digits: int = 1, *, already_percent: bool = False) -> str:
+def fmt_share(value: Any, digits: int = 1, *, already_percent: bool = False) -> str:
     """A share (0-1, or a percentage with ``already_percent``) as a percentage.
 
     >>> fmt_share("0.386"), fmt_share("46.8", already_percent=True)
     ('38.6%', '46.8%')
     """
-    return format_value(_cell(text), "percent" if already_percent else "share", digits)
+    return format_value(_cell(value), "percent" if already_percent else "share", digits)
 
 
-def _cell(text: Any) -> Any:
-    """A published cell for the formatter: ``*`` kept, a number, or None (blank, text)."""
-    return SUPPRESSED if _hidden(text) else _num(text)
-
-
-def _interval(lo: Any, hi: Any, fmt: Callable[[Any], str]) -> str:
-    if _hidden(lo) or _hidden(hi):
+def _cell(value: Any) -> Any:
+    """A cell for the formatter: ``*`` kept, a number, or None (blank, text)."""
+    if isinstance(value, str) and value.strip() == SUPPRESSED:
         return SUPPRESSED
-    if _num(lo) is None or _num(hi) is None:
-        return MISSING
-    return f"{fmt(lo)} to {fmt(hi)}"
-
-
-def compare(lower: float | None, upper: float | None, reference: float | None) -> str | None:
-    """Whether a 95% interval lies above, below or around a reference value.
-
-    The rule Fingertips uses against a benchmark: ``"higher"`` when the whole interval is
-    above the reference, ``"lower"`` when it is below, ``"similar"`` when it contains it;
-    ``None`` when any of the three is unknown.
-
-    Notes
-    -----
-    The reference (last year's value, the England value) is treated as fixed. Against last
-    year this is less strict than a test of the difference of two uncertain values: it can
-    call "higher" a change that a two-sample test would not (stated on the closing slide).
-
-    >>> compare(49.8, 54.6, 54.0), compare(14.8, 17.5, 13.0), compare(None, 1.0, 0.5)
-    ('similar', 'higher', None)
-    """
-    if lower is None or upper is None or reference is None:
-        return None
-    if lower > reference:
-        return "higher"
-    if upper < reference:
-        return "lower"
-    return "similar"
+    return _num(value)
 
 
 def month_words(text: str) -> str:
@@ -352,92 +299,12 @@ def _noun(crime_type: str) -> str:
     return CRIME_NOUNS.get(crime_type, f"{crime_type.lower()} crimes")
 
 
-def _england(row: pd.Series, lo: Any, hi: Any, fmt: Callable[[Any], str]) -> str:
-    """The England comparison where the table carries an ``england`` column."""
-    if "england" not in row.index:
-        return NO_ENGLAND
-    ref = _num(row["england"])
-    rating = compare(_num(lo), _num(hi), ref)
-    if rating is None:
-        return "Not known"
-    return f"{rating.capitalize()} than England ({fmt(row['england'])})".replace(
-        "Similar than", "Similar to"
-    )
-
-
-def _vs(rating: str | None, before: str, now: str, change: str = "") -> str:
-    if rating is None:
-        return f"Not known ({before} to {now})" if before != MISSING else "No earlier year"
-    word = {"higher": "Higher", "lower": "Lower", "similar": "Similar"}[rating]
-    extra = f", {change}" if change else ""
-    return f"{word} ({before} to {now}{extra})"
-
-
 def _judgement(rating: str | None) -> str:
     return {
         "higher": "This rise is bigger than the usual ups and downs from one year to the next.",
         "lower": "This fall is bigger than the usual ups and downs from one year to the next.",
         "similar": "This is within the usual ups and downs from one year to the next.",
     }.get(rating or "", "")
-
-
-def _crime_figures(run: Run, theme: str, table: Table) -> list[Headline]:
-    """Counts and rates of crime types, latest 12 months against the 12 before."""
-    df = table.df
-    if "last_month" in df.columns:
-        df = df[df["last_month"] == df["last_month"].max()]
-    per = int(run.config.get("per", 10_000))
-    out = []
-    for _, row in df.iterrows():
-        crime = row["crime_type"]
-        count, prev = row.get("count"), row.get("previous_count")
-        rate_text = fmt_number(row.get("rate"))
-        lo, hi = row.get("lower"), row.get("upper")
-        prev_rate = _num(row.get("previous_rate"))
-        c, p, r = _num(count), _num(prev), _num(row.get("rate"))
-        compared = _num(row.get("compared_previous_count", prev))
-        if prev_rate is None and c and compared is not None and r is not None:
-            # Same population both years (the tables' note): last year's rate scales with its
-            # count, only when the two years were compared (both hold all 12 months: an 8-month
-            # count is not a year's, issue 25)
-            prev_rate = r * compared / c
-        rating = compare(_num(lo), _num(hi), prev_rate)
-        pct = _num(row.get("pct_change"))
-        change = f"{pct:+.1f}%" if pct is not None else ""
-        period = str(row.get("period", ""))
-        plain = ""
-        if c is not None and not _hidden(count):
-            plain = (
-                f"There were {fmt_count(count)} {_noun(crime)} in the year to the end of "
-                f"{month_words(period).split(' to ')[-1]}. "
-            )
-            if p is not None and pct is not None:
-                more = "more" if pct > 0 else "fewer"
-                plain += (
-                    f"That is {abs(pct):.0f}% {more} than the year before ({fmt_count(prev)}). "
-                )
-            if r is not None:
-                plain += f"It is about {r:,.0f} for every {per:,} people living here. "
-            plain += _judgement(rating)
-        out.append(
-            Headline(
-                theme=theme,
-                label=crime,
-                period=month_words(period),
-                value=f"{rate_text} per {per:,} residents",
-                interval=_interval(lo, hi, fmt_number),
-                base=f"n = {fmt_count(count)}",
-                last_year=_vs(rating, fmt_count(prev), fmt_count(count), change),
-                england=_england(row, lo, hi, fmt_number),
-                note="",
-                plain=plain.strip(),
-                source=table.path.name,
-                synthetic=table.synthetic,
-                direction=rating,
-                kind="crime",
-            )
-        )
-    return out
 
 
 def deprivation_index_of(run: Run) -> dict:
@@ -447,120 +314,316 @@ def deprivation_index_of(run: Run) -> dict:
         index = log.get("deprivation_index")
         if isinstance(index, dict) and index.get("label"):
             return index
-    return {
-        "label": "IMD 2019",
-        "country": "England",
-        "year": 2019,
-        "long_name": "English Indices of Deprivation 2019",
-    }
+    return dict(_IMD2019)
 
 
-def _deprived_share(run: Run, theme: str, table: Table) -> list[Headline]:
-    """Share of events in the 20% most deprived neighbourhoods, against their population share."""
-    country = deprivation_index_of(run)["country"]
-    label = deprivation_index_of(run)["label"]
-    df = table.df
-    df = df[df["group"].str.startswith("20%")]
-    label_col = "crime_type" if "crime_type" in df.columns else "layer"
+_IMD2019 = {
+    "label": "IMD 2019",
+    "country": "England",
+    "year": 2019,
+    "long_name": "English Indices of Deprivation 2019",
+}
+
+#: Interval methods, as the analysis functions compute them (docs/indicators.md).
+RATE_CI = "95%: exact Poisson below 10 events, Byar's approximation from 10"
+SHARE_CI = "95%: Wilson score"
+POLICE = "Police recorded crime and anti-social behaviour, data.police.uk (OGL v3.0)"
+
+
+@dataclass(frozen=True)
+class HeadlineContext:
+    """What a headline publisher needs besides the table: where and how it is published.
+
+    Attributes
+    ----------
+    theme, table : str
+        The theme and the table's run-log name.
+    source : str
+        The table's file name (``key_crime_figures.csv``).
+    synthetic : bool
+        The table comes from invented sample data.
+    per : int
+        Rates are per this many residents.
+    index : dict
+        The run's deprivation index (``label``, ``country``, ``long_name``).
+    """
+
+    theme: str
+    table: str
+    source: str
+    synthetic: bool = False
+    per: int = 10_000
+    index: dict = field(default_factory=lambda: dict(_IMD2019))
+
+
+class _Row:
+    """One row of a table as published: numbers, with the cells disclosure control hid."""
+
+    def __init__(self, row: pd.Series, hidden: pd.Series | None) -> None:
+        self.row = row
+        self.hidden_cells = hidden
+
+    def hid(self, col: str) -> bool:
+        if self.hidden_cells is not None and col in self.hidden_cells.index:
+            if bool(self.hidden_cells[col]):
+                return True
+        return isinstance(self.row.get(col), str) and self.row[col].strip() == SUPPRESSED
+
+    def num(self, col: str) -> float | None:
+        """The cell as a number; ``None`` when absent, hidden or missing."""
+        if col not in self.row.index or self.hid(col):
+            return None
+        return _num(self.row[col])
+
+    def text(self, col: str) -> str:
+        value = self.row.get(col)
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))  # a year or group number written as a float: 2022, not 2022.0
+        return str(value).strip()
+
+
+def _rows(frame: pd.DataFrame, hidden: pd.DataFrame | None) -> list[_Row]:
+    return [
+        _Row(row, hidden.loc[i] if hidden is not None and i in hidden.index else None)
+        for i, row in frame.iterrows()
+    ]
+
+
+def _months(label: str) -> tuple[str | None, str | None]:
+    found = _PERIOD_RE.findall(label)
+    if len(found) == 2:
+        return f"{found[0][0]}-{found[0][1]}", f"{found[1][0]}-{found[1][1]}"
+    return None, None
+
+
+def _window(r: _Row, label: str) -> Period:
+    first, last = _months(label)
+    first = r.text("first_month") or first
+    last = r.text("last_month") or last
+    covered = r.num("months_observed")
+    expected = r.num("months_expected")
+    if expected is None and first and last:
+        expected = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:]) - int(first[5:]) + 1
+    return Period(
+        label,
+        first,
+        last,
+        int(covered) if covered is not None else None,
+        int(expected) if expected is not None else None,
+    )
+
+
+def _hidden_fields(r: _Row, **cols: str) -> tuple[str, ...]:
+    return tuple(name for name, col in cols.items() if col and r.hid(col))
+
+
+def _crime_figures(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> list[Headline]:
+    """Counts and rates of crime types, latest 12 months against the 12 before."""
+    rows = _rows(frame, hidden)
+    if rows and "last_month" in frame.columns:
+        latest = max(r.text("last_month") for r in rows)
+        rows = [r for r in rows if r.text("last_month") == latest]
     out = []
-    for _, row in df.iterrows():
-        lo, hi = row.get("lower"), row.get("upper")
-        pop = row.get("share_of_population")
-        rating = compare(_num(lo), _num(hi), _num(pop))
-        what = str(row[label_col])
+    for r in rows:
+        crime = r.text("crime_type")
+        c, p, rate = r.num("count"), r.num("previous_count"), r.num("rate")
+        lo, hi = r.num("lower"), r.num("upper")
+        prev_rate = r.num("previous_rate")
+        # the counts compared (the months both windows hold); older tables: the counts
+        cc = r.num("compared_count") if "compared_count" in r.row.index else c
+        cp = r.num("compared_previous_count") if "compared_count" in r.row.index else p
+        if prev_rate is None and cc and cp is not None and rate is not None:
+            # Same population both years (the tables' note): last year's rate scales with
+            # its count over the same months.
+            prev_rate = rate * cp / cc
+        rating = compare(lo, hi, prev_rate)
+        pct = r.num("pct_change")
+        period = _window(r, r.text("period"))
         plain = ""
-        if _num(pop) == 0:
+        if c is not None:
+            plain = (
+                f"There were {fmt_count(c)} {_noun(crime)} in the year to the end of "
+                f"{month_words(period.label).split(' to ')[-1]}. "
+            )
+            if p is not None and pct is not None:
+                more = "more" if pct > 0 else "fewer"
+                plain += f"That is {abs(pct):.0f}% {more} than the year before ({fmt_count(p)}). "
+            if rate is not None:
+                plain += f"It is about {rate:,.0f} for every {ctx.per:,} people living here. "
+            plain += _judgement(rating)
+        comparisons = [
+            Comparison(
+                "last year",
+                prev_rate,
+                rating,
+                before=p,
+                before_unit="count",
+                change_pct=pct,
+                hidden=r.hid("previous_count") or r.hid("pct_change"),
+            )
+        ]
+        if "england" in r.row.index:
+            england = r.num("england")
+            comparisons.append(Comparison("England", england, compare(lo, hi, england)))
+        out.append(
+            Headline(
+                theme=ctx.theme,
+                table=ctx.table,
+                name=crime,
+                kind="crime",
+                unit="rate",
+                per=ctx.per,
+                value=rate,
+                base=c,
+                interval=Interval(lo, hi, RATE_CI, r.hid("lower") or r.hid("upper")),
+                period=period,
+                source=ctx.source,
+                attribution=POLICE,
+                synthetic=ctx.synthetic,
+                comparisons=tuple(comparisons),
+                plain=plain.strip(),
+                hidden=_hidden_fields(r, value="rate", base="count"),
+            )
+        )
+    return out
+
+
+def _deprived_share(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> list[Headline]:
+    """Share of events in the 20% most deprived neighbourhoods, against their population share."""
+    country, label = ctx.index.get("country", "England"), ctx.index.get("label", "IMD 2019")
+    label_col = "crime_type" if "crime_type" in frame.columns else "layer"
+    # the layers' counts are those of the latest 12 months (their totals are the key figures')
+    out = []
+    for r in _rows(frame, hidden):
+        if not r.text("group").startswith("20%"):
+            continue
+        lo, hi, share, pop = (
+            r.num("lower"),
+            r.num("upper"),
+            r.num("share_of_events"),
+            r.num("share_of_population"),
+        )
+        rating = compare(lo, hi, pop)
+        what = r.text(label_col)
+        plain = ""
+        if pop == 0:
             plain = (
                 "None of the neighbourhoods here is among the fifth that are the most "
                 f"deprived in {country}."
             )
-        elif _num(row.get("share_of_events")) is not None:
+        elif share is not None:
             side = {
                 "higher": "So these areas have more than their share.",
                 "lower": "So these areas have less than their share.",
                 "similar": "So these areas have about their share.",
             }.get(rating or "", "")
             plain = (
-                f"{fmt_share(row['share_of_events'], 0)} of {_noun(what)} happened in the "
+                f"{fmt_share(share, 0)} of {_noun(what)} happened in the "
                 f"most deprived fifth of neighbourhoods in {country}. "
                 f"{fmt_share(pop, 0)} of people here live in these areas. {side}"
             ).strip()
         out.append(
             Headline(
-                theme=theme,
-                label=f"{what}: share in the 20% most deprived areas ({label})",
-                period="latest 12 months",
-                value=fmt_share(row.get("share_of_events")),
-                interval=_interval(lo, hi, fmt_share),
-                base=f"n = {fmt_count(row.get('count'))} of {fmt_count(row.get('total_count'))}",
-                last_year="Not in this table",
-                england=NO_ENGLAND,
+                theme=ctx.theme,
+                table=ctx.table,
+                name=f"{what}: share in the 20% most deprived areas ({label})",
+                kind="deprived",
+                unit="share",
+                value=share,
+                base=r.num("count"),
+                denominator=r.num("total_count"),
+                interval=Interval(lo, hi, SHARE_CI, r.hid("lower") or r.hid("upper")),
+                period=Period("latest 12 months"),
+                source=ctx.source,
+                attribution=ctx.index.get("long_name", label),
+                synthetic=ctx.synthetic,
+                comparisons=(
+                    Comparison(
+                        "population share", pop, rating, hidden=r.hid("share_of_population")
+                    ),
+                ),
                 note=f"{(rating or 'not known').capitalize()} against the population share "
                 f"({fmt_share(pop)})",
                 plain=plain,
-                source=table.path.name,
-                synthetic=table.synthetic,
-                kind="deprived",
+                hidden=_hidden_fields(
+                    r, value="share_of_events", base="count", denominator="total_count"
+                ),
             )
         )
     return out
 
 
 def _by_year(
-    run: Run,
-    theme: str,
-    table: Table,
+    ctx: HeadlineContext,
+    frame: pd.DataFrame,
+    hidden: Any,
     *,
+    kind: str,
     year: str,
     group: str | None,
     share: str,
-    lower: str,
-    upper: str,
     numerator: str,
     denominator: str,
-    label: Callable[[pd.Series], str],
-    plain: Callable[[pd.Series, str | None], str],
+    label: Callable[[_Row], str],
+    plain: Callable[[_Row, str | None], str],
 ) -> list[Headline]:
     """A share by year (and group): the latest year against the year before."""
-    df = table.df
+    rows = _rows(frame, hidden)
+    groups: dict[str, list[_Row]] = {}
+    for r in rows:
+        groups.setdefault(r.text(group) if group else "", []).append(r)
     out = []
-    groups = [(None, df)] if group is None else list(df.groupby(group, sort=False))
-    for _, sub in groups:
-        sub = sub.sort_values(year)
-        row = sub.iloc[-1]
-        before = sub.iloc[-2] if len(sub) > 1 else None
-        prev_share = _num(before[share]) if before is not None else None
-        rating = compare(_num(row[lower]), _num(row[upper]), prev_share)
+    for members in groups.values():
+        members = sorted(members, key=lambda r: r.text(year))
+        r = members[-1]
+        before = members[-2] if len(members) > 1 else None
+        lo, hi = r.num("lower"), r.num("upper")
+        prev = before.num(share) if before is not None else None
+        rating = compare(lo, hi, prev)
+        comparisons = ()
+        if before is not None:
+            comparisons = (
+                Comparison(
+                    "last year",
+                    prev,
+                    rating,
+                    before=prev,
+                    before_unit="share",
+                    hidden=before.hid(share),
+                    text=before.text(year),
+                ),
+            )
         out.append(
             Headline(
-                theme=theme,
-                label=label(row),
-                period=str(row[year]),
-                value=fmt_share(row[share]),
-                interval=_interval(row[lower], row[upper], fmt_share),
-                base=f"n = {fmt_count(row[numerator])} of {fmt_count(row[denominator])}",
-                last_year=(
-                    _vs(rating, fmt_share(before[share]), fmt_share(row[share]))
-                    if before is not None
-                    else "No earlier year"
-                ),
-                england=_england(row, row[lower], row[upper], fmt_share),
-                note="",
-                plain=plain(row, rating) if _num(row[share]) is not None else "",
-                source=table.path.name,
-                synthetic=table.synthetic,
-                direction=rating,
+                theme=ctx.theme,
+                table=ctx.table,
+                name=label(r),
+                kind=kind,
+                unit="share",
+                value=r.num(share),
+                base=r.num(numerator),
+                denominator=r.num(denominator),
+                interval=Interval(lo, hi, SHARE_CI, r.hid("lower") or r.hid("upper")),
+                period=Period(r.text(year)),
+                source=ctx.source,
+                attribution="the partnership's own records",
+                synthetic=ctx.synthetic,
+                comparisons=comparisons,
+                plain=plain(r, rating) if r.num(share) is not None else "",
+                hidden=_hidden_fields(r, value=share, base=numerator, denominator=denominator),
             )
         )
     return out
 
 
-def _waiting_times(run: Run, theme: str, table: Table) -> list[Headline]:
-    def plain(row: pd.Series, rating: str | None) -> str:
-        who = "adults" if row["cohort"] == "adult" else "young people"
+def _waiting_times(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> list[Headline]:
+    def plain(r: _Row, rating: str | None) -> str:
+        who = "adults" if r.text("cohort") == "adult" else "young people"
         text = (
-            f"{fmt_share(row['share'], 0)} of {who} who started treatment in "
-            f"{row['financial_year']} began within {row['target']} of being referred."
+            f"{fmt_share(r.num('share'), 0)} of {who} who started treatment in "
+            f"{r.text('financial_year')} began within {r.text('target')} of being referred."
         )
         if rating == "similar":
             text += " That is much the same as the year before."
@@ -569,39 +632,37 @@ def _waiting_times(run: Run, theme: str, table: Table) -> list[Headline]:
         return text
 
     return _by_year(
-        run,
-        theme,
-        table,
+        ctx,
+        frame,
+        hidden,
+        kind="waiting",
         year="financial_year",
         group="cohort",
         share="share",
-        lower="lower",
-        upper="upper",
         numerator="within_target",
         denominator="started",
         label=lambda r: (
-            f"Starting treatment within {r['target']} ({r['cohort'].replace('_', ' ')})"
+            f"Starting treatment within {r.text('target')} ({r.text('cohort').replace('_', ' ')})"
         ),
         plain=plain,
     )
 
 
-def _needle_collection(run: Run, theme: str, table: Table) -> list[Headline]:
-    def plain(row: pd.Series, rating: str | None) -> str:
+def _needle_collection(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> list[Headline]:
+    def plain(r: _Row, rating: str | None) -> str:
         return (
-            f"In {row['year']}, {fmt_share(row['proportion'], 0)} of reported needles were "
+            f"In {r.text('year')}, {fmt_share(r.num('proportion'), 0)} of reported needles were "
             "collected within a day."
         )
 
     return _by_year(
-        run,
-        theme,
-        table,
+        ctx,
+        frame,
+        hidden,
+        kind="needles",
         year="year",
         group=None,
         share="proportion",
-        lower="lower",
-        upper="upper",
         numerator="within_target",
         denominator="finds",
         label=lambda r: "Needle finds collected within 24 hours",
@@ -609,179 +670,325 @@ def _needle_collection(run: Run, theme: str, table: Table) -> list[Headline]:
     )
 
 
-def _unmet_need(run: Run, theme: str, table: Table) -> list[Headline]:
-    df = table.df
-    chosen = df[df["substance_group"] == "opiate_and_or_crack"]
+def _unmet_need(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> list[Headline]:
+    rows = _rows(frame, hidden)
+    chosen = [r for r in rows if r.text("substance_group") == "opiate_and_or_crack"]
     out = []
-    for _, row in (chosen if len(chosen) else df).iterrows():
+    for r in chosen or rows:
         # The unmet share at the prevalence estimate's lower and upper limits: shown from the
         # smaller to the larger (a higher estimate means more unmet need).
-        lo, hi = row.get("unmet_pct_at_lower"), row.get("unmet_pct_at_upper")
-        a, b = _num(lo), _num(hi)
+        a, b = r.num("unmet_pct_at_lower"), r.num("unmet_pct_at_upper")
         if a is not None and b is not None and a > b:
-            lo, hi = hi, lo
-        group = str(row["substance_group"]).replace("_and_or_", " and/or ").replace("_", " ")
+            a, b = b, a
+        group = r.text("substance_group").replace("_and_or_", " and/or ").replace("_", " ")
         plain = ""
-        if _num(row.get("unmet_pct")) is not None:
+        if r.num("unmet_pct") is not None:
             plain = (
-                f"We estimate that about {fmt_share(row['unmet_pct'], 0, already_percent=True)} "
-                f"of people who use {group.replace('opiate', 'opiates (such as heroin)')} "
+                f"We estimate that about {fmt_share(r.num('unmet_pct'), 0, already_percent=True)}"
+                f" of people who use {group.replace('opiate', 'opiates (such as heroin)')} "
                 "are not in treatment."
             )
         out.append(
             Headline(
-                theme=theme,
-                label=f"Unmet need ({group})",
-                period=f"prevalence {row.get('prevalence_year', '')}, "
-                f"treatment {row.get('treatment_year', '')}",
-                value=fmt_share(row.get("unmet_pct"), already_percent=True),
-                interval=_interval(lo, hi, lambda v: fmt_share(v, already_percent=True)),
-                base=f"n = {fmt_count(row.get('in_treatment'))} in treatment of an estimated "
-                f"{fmt_count(row.get('estimate'))}",
-                last_year="Not in this table",
-                england=NO_ENGLAND,
+                theme=ctx.theme,
+                table=ctx.table,
+                name=f"Unmet need ({group})",
+                kind="unmet",
+                unit="percent",
+                value=r.num("unmet_pct"),
+                base=r.num("in_treatment"),
+                denominator=r.num("estimate"),
+                base_words="in treatment of an estimated",
+                interval=Interval(
+                    a,
+                    b,
+                    "range from the prevalence estimate's 95% interval",
+                    r.hid("unmet_pct_at_lower") or r.hid("unmet_pct_at_upper"),
+                ),
+                period=Period(
+                    f"prevalence {r.text('prevalence_year')}, treatment {r.text('treatment_year')}"
+                ),
+                source=ctx.source,
+                attribution="prevalence estimates and the partnership's treatment numbers",
+                synthetic=ctx.synthetic,
                 note="Range from the prevalence estimate's 95% interval",
                 plain=plain,
-                source=table.path.name,
-                synthetic=table.synthetic,
+                hidden=_hidden_fields(
+                    r, value="unmet_pct", base="in_treatment", denominator="estimate"
+                ),
             )
         )
     return out
 
 
-def _young_people_access(run: Run, theme: str, table: Table) -> list[Headline]:
-    out = []
-    names = {
-        "LAC": "looked-after children",
-        "PRU": "pupil referral units",
-        "YOT": "youth offending",
-    }
-    for _, row in table.df.iterrows():
-        group = str(row["group"])
-        plain = ""
-        if _num(row.get("tier2_share")) is not None:
-            plain = (
-                f"Youth workers reached {fmt_share(row['tier2_share'], 0)} of young people in "
-                f"the {names.get(group, group)} group in {row.get('financial_year', '')}."
-            )
-        out.append(
-            Headline(
-                theme=theme,
-                label=f"Tier 2 reach: {group} ({names.get(group, group)})",
-                period=str(row.get("financial_year", "")),
-                value=fmt_share(row.get("tier2_share")),
-                interval=_interval(row.get("tier2_lower"), row.get("tier2_upper"), fmt_share),
-                base=f"n = {fmt_count(row.get('tier2_reached'))} of {fmt_count(row.get('cohort'))}",
-                last_year="Not in this table",
-                england=NO_ENGLAND,
-                note="",
-                plain=plain,
-                source=table.path.name,
-                synthetic=table.synthetic,
-            )
-        )
-    return out
-
-
-Extractor = Callable[[Run, str, Table], list[Headline]]
-
-
-#: Per theme, the published tables its headlines come from and how to read each.
-def _indicator_figures(run: Run, theme: str, table: Table) -> list[Headline]:
-    """Indicators with an England value: the rating the indicators theme published.
-
-    The rating (better / similar / worse, or higher / similar / lower where there is no good
-    direction) is the Fingertips one that :mod:`workbench.indicators.compare` computed and
-    published beside the value; it is not recomputed here. Rows without an England value
-    (local-only measures) are left to the theme's report.
-    """
-    out = []
-    for _, row in table.df.iterrows():
-        if _num(row.get("england")) is None:
-            continue
-        rating = str(row.get("rating", "") or "").strip()
-        unit = str(row.get("unit", "") or "")
-        value = fmt_number(row.get("value"))
-        value = f"{value}%" if unit == "%" and value not in (SUPPRESSED, MISSING) else value
-        england = fmt_number(row.get("england"))
-        if rating in ("better", "worse", "higher", "lower"):
-            versus = f"{rating.capitalize()} than England ({england})"
-        elif rating == "similar":
-            versus = f"Similar to England ({england})"
-        else:
-            versus = f"Not known (England {england})"
-        trend = str(row.get("trend", "") or "").strip()
-        base = f"n = {fmt_count(row.get('count'))}"
-        if _num(row.get("denominator")) is not None:
-            base += f" of {fmt_count(row.get('denominator'))}"
-        name = str(row.get("name", row.get("indicator", "")))
-        # issue 22: what kind of figure it is, where it comes from and how current it is
-        measure = str(row.get("measure", "") or "").strip()
-        label = f"{name} ({measure})" if measure else name
-        notes = [str(row.get("note", "") or "").strip()]
-        latest = str(row.get("latest_period", "") or "").strip()
-        if latest and latest != str(row.get("period", "")):
-            notes.append(f"latest local period {latest}")
-        row_synthetic = str(row.get("synthetic", "")).strip().lower() in ("true", "1")
-        out.append(
-            Headline(
-                theme=theme,
-                label=label,
-                period=month_words(str(row.get("period", ""))),
-                value=value,
-                interval=_interval(row.get("lower"), row.get("upper"), fmt_number),
-                base=base,
-                last_year=f"Trend: {trend}" if trend else "Not known",
-                england=versus,
-                note="; ".join(n for n in notes if n),
-                plain=f"{name}: {value} in {month_words(str(row.get('period', '')))}; "
-                f"England {england}."
-                + (" Not adjusted for age." if measure == "crude rate" else ""),
-                source=table.path.name,
-                synthetic=table.synthetic or row_synthetic,
-                direction=None,
-                kind="indicator",
-            )
-        )
-    return out
-
-
-HEADLINE_TABLES: dict[str, tuple[tuple[str, Extractor], ...]] = {
-    "overview": (
-        ("key_crime_figures", _crime_figures),
-        ("most_deprived_share", _deprived_share),
-        ("unmet_need", _unmet_need),
-        ("waiting_times", _waiting_times),
-    ),
-    "supply": (("year_on_year", _crime_figures),),
-    "communities": (
-        ("most_deprived_shares", _deprived_share),
-        ("needle_finds_most_deprived_shares", _deprived_share),
-        ("needle_collection", _needle_collection),
-    ),
-    "young_people": (("access_by_group", _young_people_access),),
-    "treatment": (("unmet_need", _unmet_need), ("waiting_times", _waiting_times)),
-    "indicators": (("indicators_vs_england", _indicator_figures),),
+_YP_GROUPS = {
+    "LAC": "looked-after children",
+    "PRU": "pupil referral units",
+    "YOT": "youth offending",
 }
 
 
-def headlines(run: Run, theme: str) -> list[Headline]:
-    """The headline figures of one theme, read from its published tables.
+def _young_people_access(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> list[Headline]:
+    out = []
+    for r in _rows(frame, hidden):
+        group = r.text("group")
+        words = _YP_GROUPS.get(group, group)
+        share = r.num("tier2_share")
+        plain = ""
+        if share is not None:
+            plain = (
+                f"Youth workers reached {fmt_share(share, 0)} of young people in "
+                f"the {words} group in {r.text('financial_year')}."
+            )
+        out.append(
+            Headline(
+                theme=ctx.theme,
+                table=ctx.table,
+                name=f"Tier 2 reach: {group} ({words})",
+                kind="young_people",
+                unit="share",
+                value=share,
+                base=r.num("tier2_reached"),
+                denominator=r.num("cohort"),
+                interval=Interval(
+                    r.num("tier2_lower"),
+                    r.num("tier2_upper"),
+                    SHARE_CI,
+                    r.hid("tier2_lower") or r.hid("tier2_upper"),
+                ),
+                period=Period(r.text("financial_year")),
+                source=ctx.source,
+                attribution="the partnership's own records",
+                synthetic=ctx.synthetic,
+                plain=plain,
+                hidden=_hidden_fields(
+                    r, value="tier2_share", base="tier2_reached", denominator="cohort"
+                ),
+            )
+        )
+    return out
 
-    A table the run did not write (not configured, too short a period) gives no headline;
-    a table whose columns are not the expected ones is skipped with a warning rather than
-    stopping the pack.
+
+def _indicator_figures(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> list[Headline]:
+    """Indicators with an England value: the rating the indicators theme computed.
+
+    The rating (better / similar / worse, or higher / similar / lower where there is no good
+    direction) is the Fingertips one :mod:`workbench.indicators.compare` computed; it is not
+    recomputed here. Rows without an England value (local-only measures) are left to the
+    theme's report.
     """
-    found: list[Headline] = []
-    for name, extract in HEADLINE_TABLES.get(theme, ()):
-        table = run.table(theme, name)
-        if table is None or table.df.empty:
+    out = []
+    for r in _rows(frame, hidden):
+        england = r.num("england")
+        if england is None:
             continue
-        try:
-            found += extract(run, theme, table)
-        except KeyError as exc:
-            logger.warning("Table %s has no column %s: no headline taken from it", table.path, exc)
+        unit = "percent" if r.text("unit") == "%" else "rate"
+        rating = r.text("rating") or None
+        if rating not in ("better", "worse", "higher", "lower", "similar"):
+            rating = None
+        name = r.text("name") or r.text("indicator")
+        measure = r.text("measure")
+        notes = [r.text("note")]
+        latest = r.text("latest_period")
+        if latest and latest != r.text("period"):
+            notes.append(f"latest local period {latest}")
+        value = r.num("value")
+        shown = format_value(value, unit)
+        trend = r.text("trend")
+        label = f"{name} ({measure})" if measure else name
+        if {"area", "name"} <= set(frame) and (frame["name"] == r.text("name")).sum() > 1:
+            label = f"{label}, {r.text('area')}"  # the same indicator for each district too
+        out.append(
+            Headline(
+                theme=ctx.theme,
+                table=ctx.table,
+                name=label,
+                kind="indicator",
+                unit=unit,
+                value=value,
+                base=r.num("count"),
+                denominator=r.num("denominator"),
+                interval=Interval(
+                    r.num("lower"), r.num("upper"), "95%, as published with the indicator"
+                ),
+                period=Period(r.text("period")),
+                source=ctx.source,
+                attribution=r.text("source") or "Fingertips (OHID), OGL v3.0",
+                synthetic=ctx.synthetic or r.text("synthetic").lower() in ("true", "1"),
+                comparisons=(
+                    Comparison("England", england, rating),
+                    Comparison("last year", None, None, text=f"Trend: {trend}" if trend else ""),
+                ),
+                note="; ".join(n for n in notes if n),
+                plain=f"{name}: {shown} in {month_words(r.text('period'))}; "
+                f"England {format_value(england, unit)}."
+                + (" Not adjusted for age." if measure == "crude rate" else ""),
+                hidden=_hidden_fields(r, value="value", base="count", denominator="denominator"),
+            )
+        )
+    return out
+
+
+Publisher = Callable[[HeadlineContext, pd.DataFrame, Any], list[Headline]]
+
+#: The tables that carry each theme's headline figures, and the function that publishes a
+#: :class:`~workbench.headlines.Headline` record from each (called by
+#: :meth:`workbench.outputs.Outputs.table` as it writes the table, on the frame it writes
+#: and the cells it hides).
+PUBLISHERS: dict[str, dict[str, Publisher]] = {
+    "overview": {
+        "key_crime_figures": _crime_figures,
+        "most_deprived_share": _deprived_share,
+        "unmet_need": _unmet_need,
+        "waiting_times": _waiting_times,
+    },
+    "supply": {"year_on_year": _crime_figures},
+    "communities": {
+        "most_deprived_shares": _deprived_share,
+        "needle_finds_most_deprived_shares": _deprived_share,
+        "needle_collection": _needle_collection,
+    },
+    "young_people": {"access_by_group": _young_people_access},
+    "treatment": {"unmet_need": _unmet_need, "waiting_times": _waiting_times},
+    "indicators": {"indicators_vs_england": _indicator_figures},
+}
+
+
+def publish_headlines(
+    ctx: HeadlineContext, frame: pd.DataFrame, hidden: pd.DataFrame | None = None
+) -> list[Headline]:
+    """The headline records of a table being published (none for a table without any).
+
+    Parameters
+    ----------
+    ctx : HeadlineContext
+        The theme, table name, file and settings.
+    frame : DataFrame
+        The table's values as written (before hidden cells are replaced by ``*``).
+    hidden : DataFrame of bool, optional
+        The cells disclosure control hides: a hidden value is never put in a record.
+
+    Notes
+    -----
+    A table whose columns are not the expected ones gives no record, with a warning; the
+    pack then says that the theme published no headline figure.
+    """
+    publisher = PUBLISHERS.get(ctx.theme, {}).get(ctx.table)
+    if publisher is None or frame.empty:
+        return []
+    try:
+        return publisher(ctx, frame, hidden)
+    except KeyError as exc:
+        logger.warning("Table %s has no column %s: no headline published", ctx.source, exc)
+        return []
+
+
+def headlines(run: Run, theme: str) -> list[Headline]:
+    """The headline figures of one theme: the records its run wrote (``headlines.json``).
+
+    A theme whose run log counts no record (``headline_records`` 0, no file) has none; a
+    theme folder written before records existed (neither) gives none and one warning, and
+    :func:`without_figures` says so on the closing slide.
+    """
+    folder = run.folders.get(theme)
+    if folder is None:
+        return []
+    found = read_headlines(folder / HEADLINES_FILE)
+    if found is None and "headline_records" in run.logs.get(theme, {}):
+        return []  # the theme published no headline figure
+    if found is None:
+        logger.warning(
+            "%s has no %s (a run made before headline records were written): no headline "
+            "figures for %s; run `workbench report` again to get them",
+            folder,
+            HEADLINES_FILE,
+            theme,
+        )
+        return []
     return found
+
+
+# --------------------------------------------------------------------------------------------
+# Headline records as slide text
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    """A headline record as the slide's table row shows it (text)."""
+
+    label: str
+    value: str
+    interval: str
+    base: str
+    last_year: str
+    england: str
+
+
+def _shown(h: Headline, field_name: str, number: float | None, unit: str) -> str:
+    if field_name in h.hidden:
+        return SUPPRESSED
+    return format_value(number, unit)
+
+
+def _versus(c: Comparison | None, h: Headline) -> str:
+    """The "against last year" cell."""
+    if c is None:
+        return "Not in this table"
+    if c.reference is None and c.before is None and c.rating is None:
+        return c.text or "Not known"
+    now_unit = c.before_unit or h.unit
+    now = h.base if now_unit == "count" else h.value
+    now_text = _shown(h, "base" if now_unit == "count" else "value", now, now_unit)
+    before = SUPPRESSED if c.hidden else format_value(c.before, now_unit)
+    if c.rating is None:
+        return f"Not known ({before} to {now_text})" if before != MISSING else "No earlier year"
+    change = f", {c.change_pct:+.1f}%" if c.change_pct is not None else ""
+    return f"{c.rating.capitalize()} ({before} to {now_text}{change})"
+
+
+def _england_text(c: Comparison | None, h: Headline) -> str:
+    if c is None:
+        return NO_ENGLAND
+    value = format_value(c.reference, h.unit)
+    if c.rating is None:
+        return f"Not known (England {value})" if c.reference is not None else "Not known"
+    if c.rating == "similar":
+        return f"Similar to England ({value})"
+    return f"{c.rating.capitalize()} than England ({value})"
+
+
+def card(h: Headline) -> Card:
+    """The text of one headline's row on a figures slide (formats by the record's unit)."""
+    value = _shown(h, "value", h.value, h.unit)
+    if h.unit == "rate" and h.per and value != MISSING:
+        value += f" per {h.per:,} residents"
+    iv = h.interval
+    if iv is None or iv.hidden or "value" in h.hidden:
+        interval = SUPPRESSED if (iv is not None and iv.hidden) or "value" in h.hidden else MISSING
+    elif iv.lower is None or iv.upper is None:
+        interval = MISSING
+    else:
+        interval = f"{format_value(iv.lower, h.unit)} to {format_value(iv.upper, h.unit)}"
+    base = f"n = {_shown(h, 'base', h.base, 'count')}"
+    if h.denominator is not None or "denominator" in h.hidden:
+        base += f" {h.base_words} {_shown(h, 'denominator', h.denominator, 'count')}"
+    if h.note:
+        base += f"; {h.note}"
+    label = (f"{h.name} (SYNTHETIC)" if h.synthetic else h.name) + (
+        f", {month_words(h.period.label)}" if h.period.label else ""
+    )
+    covered, expected = h.period.months_covered, h.period.months_expected
+    if covered is not None and expected and covered < expected:
+        label += f" ({covered} of {expected} months)"  # an incomplete window says so
+    return Card(
+        label,
+        value,
+        interval,
+        base,
+        _versus(h.comparison("last year"), h),
+        _england_text(h.comparison("England"), h),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -796,6 +1003,9 @@ def applicable_assumptions(run: Run) -> list[dict[str, str]]:
     (:func:`workbench.assumptions.id_marker`); the entries themselves are read from the
     package's log (:func:`workbench.assumptions.by_id`), so two entries are never merged and
     none is lost. A theme folder without the marker (a run made before it) lists none.
+    An entry is kept only when its ``applies_when`` conditions hold for the study's facts as
+    the run logs record them (:meth:`workbench.assumptions.StudyFacts.from_settings`): the
+    log's field decides, never the entry's text.
     """
     ids: list[str] = []
     for theme in run.themes:
@@ -806,20 +1016,36 @@ def applicable_assumptions(run: Run) -> list[dict[str, str]]:
         if not found and "| id |" in path.read_text(encoding="utf-8"):
             logger.warning("%s names no assumption ids (made before they were recorded)", path)
         ids += found
-    return [e.as_dict() for e in assumption_entries(ids)]
-
-
-def _shorten(text: str, limit: int) -> str:
-    """``text`` cut at a word boundary to at most ``limit`` characters (with an ellipsis)."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-") + "…"
+    if not ids:
+        return []
+    synthetic = any(
+        bool(rec.get("synthetic")) for log in run.logs.values() for rec in log.get("outputs", [])
+    )
+    try:
+        facts = StudyFacts.from_settings(run.config, deprivation_index_of(run), synthetic)
+    except WorkbenchError:  # no run log records the settings: the reports' lists stand
+        facts = StudyFacts()
+    return [e.as_dict() for e in assumption_entries(ids) if e.applies(facts)]
 
 
 def _first_sentence(text: str, limit: int = 140) -> str:
     text = re.sub(r"`|\*\*", "", text)  # Markdown code and bold marks, not a lone "*"
     first = re.split(r"(?<=\.)\s", text, maxsplit=1)[0]
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+#: The partnership tables (``[files]`` keys) in everyday words, for the list of sources
+#: (only the tables the study configured are named).
+PARTNERSHIP_WORDS: dict[str, str] = {
+    "treatment_demographics": "treatment",
+    "treatment_by_lsoa": "treatment",
+    "treatment_outcomes": "treatment",
+    "services": "treatment",
+    "prevalence": "estimates of drug use",
+    "waiting_times": "waiting times",
+    "needle_finds": "needle finds",
+    "young_people": "young people's services",
+}
 
 
 def sources(
@@ -859,9 +1085,9 @@ def sources(
             for k in files
             if k.replace("_", " ") in partnership
         )
+        kinds = dict.fromkeys(PARTNERSHIP_WORDS[k] for k in PARTNERSHIP_WORDS if files.get(k))
         listed = (
-            "the partnership's own records (treatment, waiting times, needle finds, "
-            "young people's services)"
+            "the partnership's own records" + (f" ({', '.join(kinds)})" if kinds else "")
             if plain
             else "Partnership tables: " + ", ".join(partnership)
         )
@@ -888,12 +1114,12 @@ def data_notes(run: Run, hl: Sequence[Headline]) -> list[str]:
         "value (column “england”)"
         + (
             "."
-            if any(h.england != NO_ENGLAND for h in hl)
+            if any(h.comparison("England") is not None for h in hl)
             else "; no table of this run does, so the column says “Not available”."
         ),
-        "Colours: ColorBrewer schemes marked colour-blind safe (RdBu for hot and cold "
-        "spots, RdYlBu for deprivation, sequential Reds, Blues, YlOrRd and OrRd); charts "
-        "use blue and orange, never red against green.",
+        "Colours: the maps use ColorBrewer schemes marked colour-blind safe (RdBu for hot "
+        "and cold spots, RdYlBu for deprivation, sequential Reds, Blues, YlOrRd and OrRd); "
+        "each chart's legend, and its alt text, says what its colours mean.",
     ]
     if any(h.synthetic for h in hl):
         notes.insert(
@@ -937,6 +1163,22 @@ def write_atomic(path: Path, data: bytes) -> Path:
     return path
 
 
+#: Title sizes (points) and the characters one line of the 12.3-inch title box holds at each
+#: (Calibri bold, about 0.5 em a character), with the lines the 0.9-inch box holds.
+TITLE_SIZES: tuple[tuple[int, int, int], ...] = ((30, 50, 1), (24, 62, 1), (20, 74, 2), (16, 92, 3))
+
+
+def title_size(title: str) -> int:
+    """The font size for a slide title: the largest of :data:`TITLE_SIZES` at which the
+    title fits the title box, wrapped at word boundaries (the smallest if none does)."""
+    import textwrap
+
+    for size, chars, lines in TITLE_SIZES:
+        if len(textwrap.wrap(title, chars)) <= lines:
+            return size
+    return TITLE_SIZES[-1][0]
+
+
 class _Deck:
     """A python-pptx presentation with the pack's slide kinds (16:9, real text, alt text)."""
 
@@ -974,8 +1216,8 @@ class _Deck:
         from pptx.enum.text import PP_ALIGN
 
         para.alignment = PP_ALIGN.LEFT
-        # one line of 12.3 inches holds about 50 characters at 30 pt and 62 at 24 pt
-        self._style(para.runs[0], 30 if len(title) <= 50 else 24, bold=True, color=_BLUE)
+        # never cut: the largest size at which the title fits the box (wrapped if need be)
+        self._style(para.runs[0], title_size(title), bold=True, color=_BLUE)
         frame.margin_left = Pt(0)
         self.slides.append(SlideInfo(len(self.slides) + 1, kind, title))
         return slide
@@ -1082,21 +1324,13 @@ class _Deck:
             self._style(cell.text_frame.paragraphs[0].runs[0], 15, bold=True, color=(255, 255, 255))
         height = 0.55  # the header row
         for i, h in enumerate(rows, start=1):
-            label = (f"{h.label} (SYNTHETIC)" if h.synthetic else h.label) + (
-                f", {h.period}" if h.period else ""
-            )
+            c = card(h)
             value = (
-                h.value
-                if h.interval in (SUPPRESSED, MISSING)
-                and h.value
-                in (
-                    SUPPRESSED,
-                    MISSING,
-                )
-                else f"{h.value} ({h.interval})"
+                c.value
+                if c.interval in (SUPPRESSED, MISSING) and c.value in (SUPPRESSED, MISSING)
+                else f"{c.value} ({c.interval})"
             )
-            base = h.base + (f"; {h.note}" if h.note else "")
-            texts = [label, value, base, h.last_year, h.england]
+            texts = [c.label, value, c.base, c.last_year, c.england]
             # height the renderer will give the row: 14 pt text wraps at about 9.5
             # characters an inch; 0.24 in a line plus the cell margins
             lines = max(
@@ -1228,8 +1462,53 @@ def key_maps(run: Run, theme: str, limit: int = 2) -> list[Picture]:
     return found[:limit]
 
 
+def colour_name(colour: str) -> str:
+    """A plain name for a colour (``#rrggbb``): grey, black, white or a hue word.
+
+    >>> colour_name("#7030a0"), colour_name("#a6a6a6"), colour_name("#e46c0a")
+    ('purple', 'grey', 'orange')
+    """
+    import colorsys
+
+    text = colour.lstrip("#")
+    r, g, b = (int(text[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    hue, light, sat = colorsys.rgb_to_hls(r, g, b)
+    if sat < 0.15 or max(r, g, b) - min(r, g, b) < 0.08:
+        if light < 0.15:
+            return "black"
+        return "white" if light > 0.95 else ("light grey" if light > 0.8 else "grey")
+    degrees = hue * 360
+    for limit, name in (
+        (15, "red"),
+        (45, "orange"),
+        (70, "yellow"),
+        (165, "green"),
+        (255, "blue"),
+        (320, "purple"),
+        (345, "pink"),
+        (361, "red"),
+    ):
+        if degrees < limit:
+            return name
+    return "red"  # pragma: no cover
+
+
+def legend_words(legend: Sequence[dict[str, str]]) -> str:
+    """A chart's legend (as :meth:`workbench.outputs.Outputs.figure` recorded it) in words:
+    ``"special cause neutral: purple points; mean: black line"``."""
+    return "; ".join(
+        f"{item['label']}: {colour_name(item['colour'])} {item.get('mark', 'mark')}"
+        for item in legend
+        if item.get("label") and item.get("colour")
+    )
+
+
 def spc_chart(run: Run) -> Picture | None:
-    """The XmR (SPC) chart of the headline series: the hot spot crime type's, else the first."""
+    """The XmR (SPC) chart of the headline series: the hot spot crime type's, else the first.
+
+    The alt text names what the chart draws and in which colours, from the legend the run
+    recorded when it saved the figure (a run made before that says to read the legend).
+    """
     theme = "supply"
     figures = [r for r in run.records(theme, "figure") if r["name"].startswith("spc_")]
     if not figures:
@@ -1242,28 +1521,52 @@ def spc_chart(run: Run) -> Picture | None:
         return None
     series = rec["name"][4:].replace("_", " ")
     title = f"{series.capitalize()}: monthly counts, statistical process control (XmR) chart"
+    words = legend_words(rec.get("legend") or [])
     alt = (
         f"Chart of monthly {series} counts in {run.config.get('area_name', 'the area')}, "
-        f"{run.config.get('period_start')} to {run.config.get('period_end')}, with the mean "
-        "and the process limits (mean plus or minus 2.66 average moving ranges); points that "
-        "signal special cause variation are orange, the others blue."
+        f"{month_words(str(run.config.get('period_start')))} to "
+        f"{month_words(str(run.config.get('period_end')))}, with the mean and the process "
+        "limits (mean plus or minus 2.66 average moving ranges). "
+        + (
+            f"What is drawn, and in which colour: {words}."
+            if words
+            else "The chart's legend names the colour of each kind of point."
+        )
     )
     return Picture(theme, rec["name"], path, title, alt, bool(rec.get("synthetic")))
 
 
+def district_names(run: Run) -> list[str]:
+    """The study's districts by name (from the run logs), else by code where no name is known."""
+    codes = [str(c) for c in run.config.get("area_codes", [])]
+    names: dict[str, str] = {}
+    for theme in run.themes:
+        names.update(run.logs[theme].get("districts") or {})
+    return [names.get(code) or code for code in codes]
+
+
+def _theme_title(theme: str) -> str:
+    return PACK_THEMES.get(theme, theme.replace("_", " ").capitalize())
+
+
 def build_pptx(run: Run, path: Path) -> tuple[list[SlideInfo], dict[str, list[Headline]]]:
-    """Write the meeting pack for ``run`` to ``path``; returns its slides and headlines."""
+    """Write the meeting pack for ``run`` to ``path``; returns its slides and headlines.
+
+    A theme without headline records gets no figures slide; the closing slide says in one
+    sentence which themes have none and why.
+    """
     cfg = run.config
     deck = _Deck()
     area = cfg.get("area_name") or cfg.get("name", "Study")
     period = (
         f"{month_words(cfg.get('period_start', ''))} to {month_words(cfg.get('period_end', ''))}"
     )
+    districts = district_names(run)
     deck.title_slide(
         f"{area}: partnership meeting pack",
         [
             f"Study: {cfg.get('name', area)}",
-            f"Districts: {', '.join(cfg.get('area_codes', []))}",
+            f"{'District' if len(districts) == 1 else 'Districts'}: {', '.join(districts)}",
             f"Period: {period}",
             f"Run of {run.date}; pack made {_dt.date.today().isoformat()}",
         ],
@@ -1272,7 +1575,7 @@ def build_pptx(run: Run, path: Path) -> tuple[list[SlideInfo], dict[str, list[He
     by_theme: dict[str, list[Headline]] = {}
     spc = spc_chart(run) if "supply" in run.folders else None
     for theme in run.themes:
-        title = PACK_THEMES.get(theme, theme.replace("_", " ").capitalize())
+        title = _theme_title(theme)
         rows = headlines(run, theme)
         by_theme[theme] = rows
         for k in range(0, len(rows), ROWS_PER_SLIDE):
@@ -1283,24 +1586,14 @@ def build_pptx(run: Run, path: Path) -> tuple[list[SlideInfo], dict[str, list[He
                 chunk,
                 any(h.synthetic for h in chunk),
             )
-        if not rows:
-            slide = deck._new("figures", title)
-            deck._text(
-                slide,
-                (0.5, 1.4, 12.3, 1.0),
-                [
-                    "No headline table was written for this theme in this run (input not "
-                    "configured or period too short); see the theme's report."
-                ],
-            )
         for pic in key_maps(run, theme):
-            # the map's own period goes to the caption so that the title fits on one line
+            # the map's own period goes to the caption so that the title stays short
             match = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", pic.title)
             name, when = (match.group(1), match.group(2)) if match else (pic.title, "")
             name = re.sub(r"^SYNTHETIC[^-]*-\s*", "", name)
             label = "SYNTHETIC " if pic.synthetic else ""
             deck.picture_slide(
-                _shorten(f"{title.split(':')[0]}: {label}{name}", 62),
+                f"{title.split(':')[0]}: {label}{name}",
                 pic.path,
                 pic.alt,
                 f"{pic.title}. Map file: {pic.path.parent.name}/{pic.path.name} (interactive: "
@@ -1316,9 +1609,40 @@ def build_pptx(run: Run, path: Path) -> tuple[list[SlideInfo], dict[str, list[He
                 "method; limits at the mean ± 2.66 × the average moving range.",
             )
     all_rows = [h for rows in by_theme.values() for h in rows]
-    deck.closing_slide(data_notes(run, all_rows), applicable_assumptions(run))
+    notes = data_notes(run, all_rows)
+    missing = without_figures(run, by_theme)
+    if missing:
+        notes.append(missing)
+    deck.closing_slide(notes, applicable_assumptions(run))
     deck.save(path)
     return deck.slides, by_theme
+
+
+def without_figures(run: Run, by_theme: dict[str, list[Headline]]) -> str:
+    """One sentence naming the themes that have no figures slide, and why ("" if none)."""
+    old = [
+        t
+        for t in run.themes
+        if not (run.folders[t] / HEADLINES_FILE).is_file()
+        and "headline_records" not in run.logs.get(t, {})
+    ]
+    empty = [t for t in run.themes if not by_theme.get(t) and t not in old]
+
+    def names(themes: list[str]) -> str:
+        return ", ".join(_theme_title(t).split(":")[0] for t in themes)
+
+    parts = []
+    if empty:
+        parts.append(
+            f"No figures slide for {names(empty)}: the theme published no headline figure in "
+            "this run (its input is not configured, or the period is too short for it)."
+        )
+    if old:
+        parts.append(
+            f"No figures slide for {names(old)}: the theme folder was written before headline "
+            f"records ({HEADLINES_FILE}) existed; run `workbench report` again to add them."
+        )
+    return " ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------

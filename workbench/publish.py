@@ -1,8 +1,9 @@
 """The whole job after a run: the meeting pack, the community page and their run log.
 
-Orchestration over :mod:`workbench.pack` (the PowerPoint and the :class:`~workbench.pack.Headline`
-figures read from a finished run's published files) and :mod:`workbench.community` (the
-residents' page built from the same headlines). Called at the end of
+Orchestration over :mod:`workbench.pack` (the PowerPoint, from the typed
+:class:`~workbench.headlines.Headline` records each theme wrote to ``headlines.json`` and the
+run's maps and charts) and :mod:`workbench.community` (the residents' page built from the same
+records). Called at the end of
 :func:`workbench.report.run_report` and by ``workbench pack CONFIG``.
 """
 

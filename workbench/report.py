@@ -23,13 +23,14 @@ import pandas as pd
 from workbench.config import PARTNERSHIP_TABLES, StudyConfig, load_config
 from workbench.disclosure.audit import audit_run
 from workbench.display import md_text
-from workbench.errors import ConfigError, DataError, WorkbenchError
+from workbench.errors import ConfigError, DataError, WorkbenchError, optional
 from workbench.maps.browser import run_browser
 from workbench.months import month, span
 from workbench.outputs import SYNTHETIC_LABEL, run_dir
-from workbench.writing.folder import MARKER, FolderLock, mark_complete, write_errors
+from workbench.writing.folder import MARKER, FolderLock, mark_complete, sweep_stale, write_errors
 
 if TYPE_CHECKING:
+    from workbench.assumptions import StudyFacts
     from workbench.outputs import Outputs
     from workbench.study import Study
 
@@ -38,6 +39,7 @@ __all__ = [
     "RESOURCES",
     "THEMES",
     "assumptions_for",
+    "study_facts",
     "data_sources",
     "default_config",
     "default_out_dir",
@@ -46,6 +48,7 @@ __all__ = [
     "export_html",
     "external_loads",
     "open_study",
+    "optional",
     "parse_period",
     "population_label",
     "run_report",
@@ -63,7 +66,6 @@ RESOURCES = Path(__file__).resolve().parent / "resources"
 #: The sample study, looked for from the working folder and from the package's clone.
 SAMPLE_CONFIG = Path("data") / "sample" / "area.toml"
 #: A data file named in an assumptions-log entry (in backticks), e.g. `lsoa_pop_mid2019.csv`.
-_DATA_FILE_RE = re.compile(r"`([\w.\-]+\.(?:csv|xlsx|geojson|gpkg|shp|zip))`", re.IGNORECASE)
 #: Name of the per-theme log file that receives every log record of a notebook run.
 LOG_FILE = "run.log"
 
@@ -452,50 +454,46 @@ def describe_study(study: Study) -> str:
     return f"{cfg.area_name}: {_district_list(study)}; {period}"
 
 
-def assumptions_for(study: Study, *keywords: str) -> Any:
-    """The assumptions-log entries matching ``keywords`` that apply to this study.
+def study_facts(study: Study) -> StudyFacts:
+    """What the study uses, as the assumptions log's ``applies_when`` conditions read it.
 
-    :func:`workbench.outputs.assumptions`, less the entries about synthetic tables when the
-    study uses none, and less the entries about a named data file (e.g.
-    ``census2021_..._ethnicity.csv``) that the study does not use: they describe another
-    study's data; and less the entries naming only another deprivation index than the
-    study's (an IMD 2019 entry in an IoD 2025 study).
+    The ``[files]`` kinds and ``[indicators]`` keys it configures, its deprivation index and
+    that index's country, the census geography of its LSOA boundaries, whether its population
+    is Census 2021 usual residents or a mid-year estimate, whether any partnership table is
+    synthetic, whether it has several districts, and ``[disclosure] open_data_in_full``.
     """
+    from workbench.assumptions import StudyFacts
+
+    cfg = study.config
+    index = study.deprivation_index
+    source = population_label(cfg)
+    return StudyFacts(
+        files=frozenset(k for k, v in cfg.files.items() if v),
+        indicators=frozenset(k for k, v in cfg.indicators.items() if v),
+        index=index.label if index is not None else None,
+        country=index.country if index is not None else None,
+        lsoa_vintage=study.study_area.vintage,
+        population="census2021" if source.startswith("Census 2021") else "mid-year",
+        synthetic=bool(synthetic_tables(cfg)),
+        several_districts=len(cfg.area_codes) > 1,
+        open_data_in_full=bool(cfg.open_data_in_full),
+    )
+
+
+def assumptions_for(study: Study, *keywords: str) -> Any:
+    """The assumptions-log entries on the notebook's topics (``keywords``) that apply to this
+    study.
+
+    :func:`workbench.outputs.assumptions` selects the entries on the topics; of those, an
+    entry is kept only when its ``applies_when`` conditions hold for the study's facts
+    (:func:`study_facts`, :meth:`workbench.assumptions.Entry.applies`): the entry's text is
+    never read to decide.
+    """
+    from workbench.assumptions import applicable
     from workbench.outputs import assumptions
 
     found = assumptions(*keywords)
-    cfg = study.config
-    used = set()
-    for value in cfg.files.values():
-        for path in value if isinstance(value, list) else [value]:
-            if path:
-                used.add(Path(path).name.lower())
-    synthetic = bool(synthetic_tables(cfg))
-    from workbench.loaders.imd import INDICES
-
-    index = study.deprivation_index.label if study.deprivation_index is not None else ""
-    others = [i.label for i in INDICES.values() if i.label != index]
-
-    def applies(text: str) -> bool:
-        if not synthetic and "synthetic" in text.lower():
-            return False
-
-        # an entry about one deprivation index applies to studies that use it (issue 21)
-        def names(label: str) -> bool:  # "IMD 2019" is not found inside "WIMD 2019"
-            return re.search(rf"(?<![A-Za-z]){re.escape(label)}", text) is not None
-
-        if not names(index) and any(names(o) for o in others):
-            return False
-        # entries about another study's mid-2019 estimates or 2013 ward polygons apply
-        # only to studies with such files (issue 21: Census 2021, best-fit wards)
-        if "mid-2019" in text and "mid-2019" not in population_label(cfg):
-            return False
-        if "2013" in text and "ward" in text.lower() and not cfg.file("wards"):
-            return False
-        named = {m.lower() for m in _DATA_FILE_RE.findall(text)}
-        return not named or bool(named & used)
-
-    found.entries = [e for e in found.entries if applies(e.row())]
+    found.entries = applicable(found.entries, study_facts(study))
     return found
 
 
@@ -718,7 +716,12 @@ def _transport() -> dict[str, Any]:
     return {"config": Config({"KernelManager": {"transport": "ipc"}})}
 
 
-def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
+def _execute(theme: str, params: dict[str, Any], folder: Path, failed: Path) -> Path:
+    """Run the theme's notebook into ``folder``; on a failing cell keep it as ``failed``.
+
+    The partly run notebook is moved to ``failed`` (a visible file named in the error) so that
+    the caller can remove the work folder whatever happens.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -740,9 +743,14 @@ def _execute(theme: str, params: dict[str, Any], folder: Path) -> Path:
                 **_transport(),
             )
     except PapermillExecutionError as exc:
+        kept = f"(the partly run notebook is {failed})"
+        try:
+            shutil.move(executed, failed)
+        except OSError:  # pragma: no cover - the message must still name the failing cell
+            kept = "(the partly run notebook could not be kept)"
         raise WorkbenchError(
             f"notebook {source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
-            f"(the partly run notebook is {executed})"
+            + kept
         ) from exc
     return executed
 
@@ -1079,11 +1087,19 @@ def run_report(
                 "study_cache": str(cache),
             }
             t0 = time.perf_counter()
-            executed = _execute(theme, params, work)
-            with write_errors(f"the report of {theme} in {folder}"):
-                folder.mkdir(parents=True, exist_ok=True)
-                executed = Path(shutil.move(executed, folder / executed.name))
+            failed = out_path / f"{folder.name}_failed.ipynb"
+            try:  # the hidden work folder never outlives this theme, failed or not
+                executed = _execute(theme, params, work, failed)
+                with write_errors(f"the report of {theme} in {folder}"):
+                    folder.mkdir(parents=True, exist_ok=True)
+                    executed = Path(shutil.move(executed, folder / executed.name))
+            finally:
                 shutil.rmtree(work, ignore_errors=True)
+                # a kernel stopped on an error leaves its staged outputs and lock behind
+                for left in sweep_stale(folder):
+                    logger.info("Removed %s, left by the notebook of %s", left, theme)
+            failed.unlink(missing_ok=True)  # an earlier failed run of this theme
+            with write_errors(f"the report of {theme} in {folder}"):
                 title = _study_heading(executed, study, folder)
                 export_html(executed, folder / f"{theme}.html", title=title)
                 # last: the folder is complete only with its report and notebook in it

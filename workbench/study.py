@@ -343,6 +343,13 @@ class Study:
             if c not in ("lsoa_name", "lad_code", "lad_name", "index_lsoa_code", "index_path")
         ]
         out = out.merge(imd[imd_cols], on="lsoa_code", how="left")
+        if "lsoa_name" in imd and "index_lsoa_code" not in imd:
+            # boundaries without a name column name an LSOA by its code: the index file (same
+            # census geography) names it ("Gloucester 012A"), so no output names it by code
+            coded = (out["lsoa_name"] == out["lsoa_code"]).to_numpy(bool)
+            names = imd.drop_duplicates("lsoa_code").set_index("lsoa_code")["lsoa_name"]
+            found = out.loc[coded, "lsoa_code"].map(names)
+            out.loc[coded, "lsoa_name"] = found.where(found.notna(), out.loc[coded, "lsoa_code"])
         for fl in self.ledger.files:
             if fl.kind in ("imd", "imd_scores"):
                 if "index_lsoa_code" in imd and fl.kind == "imd":

@@ -14,7 +14,13 @@ import pytest
 import shapely
 
 from workbench.geo import BNG
-from workbench.maps.browser import INSTALL_HINT, find_chromium, launch_browser
+from workbench.maps.browser import (
+    INSTALL_HINT,
+    PAGE_GUARD_MS,
+    find_chromium,
+    launch_browser,
+    wait_until_drawn,
+)
 from workbench.maps.national import grid_map, lsoa_map
 from workbench.maps.offline import external_references
 
@@ -38,8 +44,8 @@ def _render_seconds(path, ready: str) -> tuple[float, bool]:
     with launch_browser() as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         t = time.perf_counter()
-        page.goto(path.resolve().as_uri(), wait_until="load", timeout=60_000)
-        page.wait_for_function(ready, timeout=30_000)
+        page.goto(path.resolve().as_uri(), wait_until="load", timeout=PAGE_GUARD_MS)
+        page.wait_for_function(ready, timeout=PAGE_GUARD_MS)
         seconds = time.perf_counter() - t
         return seconds, True
 
@@ -104,8 +110,7 @@ def test_national_grid_map_size_render_and_click(tmp_path, chromium):
     expected = f"{values[250, 120]:.3g}"
     with launch_browser() as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.goto(path.resolve().as_uri(), wait_until="load")
-        page.wait_for_selector("img.leaflet-image-layer")
+        wait_until_drawn(page, path.resolve().as_uri(), "img.leaflet-image-layer")
         name = page.evaluate(
             "Object.keys(window).find(k => k.startsWith('map_') && window[k].fire)"
         )

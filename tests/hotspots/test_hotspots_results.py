@@ -90,30 +90,12 @@ def test_settings_live_on_the_result_not_in_attrs():
         assert "frame" not in r.settings()
 
 
-#: Files that still write descriptive ``attrs`` no code reads (issue 20 left them: the
-#: disclosure summary of ``workbench.stats.disclosure`` and its reader in need/_common belong
-#: to the disclosure redesign; need/ to the treatment work).
-#: A file may leave this list, never join it.
-REMAINING = {
-    "workbench/indicators/assessment.py",
-    "workbench/need/_common.py",
-    "workbench/need/access.py",
-    "workbench/need/capacity.py",
-    "workbench/need/reach.py",
-    "workbench/need/representation.py",
-    "workbench/need/unmet.py",
-    "workbench/need/waits.py",
-    "workbench/stats/disclosure.py",
-}
-
-
 def test_no_attrs_in_the_package():
-    """No other module or notebook of the package reads or writes ``DataFrame.attrs``."""
+    """No module or notebook of the package reads or writes ``DataFrame.attrs`` (issue 20:
+    the need results and the suppression summary are objects now)."""
     hits = []
     for path in sorted((ROOT / "workbench").rglob("*")):
         if path.suffix not in (".py", ".ipynb") or "resources" in path.parts:
-            continue
-        if path.relative_to(ROOT).as_posix() in REMAINING:
             continue
         for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             # BeautifulSoup's Tag.attrs (HTML attributes) is not DataFrame.attrs

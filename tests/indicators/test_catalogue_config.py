@@ -100,20 +100,23 @@ def test_treatment_indicators_hand_made() -> None:
 
 
 def test_unknown_force_or_area_name_is_a_config_error(tmp_path) -> None:
+    from study_copy import relocated_config
+
     from workbench.indicators import study_indicators
     from workbench.study import Study
 
     text = (SAMPLE / "area.toml").read_text(encoding="utf-8")
-    bad = SAMPLE / "_h14_bad_force.toml"
-    try:
-        bad.write_text(text.replace('"Leicestershire"', '"Leicestershir"'), encoding="utf-8")
-        with pytest.raises(ConfigError, match="police_force 'Leicestershir'"):
-            study_indicators(Study.from_toml(bad))
-        bad.write_text(
-            text.replace("[indicators]\n", '[indicators]\ntable_area_name = "Leics"\n'),
-            encoding="utf-8",
-        )
-        with pytest.raises(ConfigError, match="table_area_name 'Leics'"):
-            study_indicators(Study.from_toml(bad))
-    finally:
-        bad.unlink(missing_ok=True)
+    bad = relocated_config(
+        SAMPLE / "area.toml",
+        tmp_path / "force",
+        text.replace('"Leicestershire"', '"Leicestershir"'),
+    )
+    with pytest.raises(ConfigError, match="police_force 'Leicestershir'"):
+        study_indicators(Study.from_toml(bad))
+    bad = relocated_config(
+        SAMPLE / "area.toml",
+        tmp_path / "area",
+        text.replace("[indicators]\n", '[indicators]\ntable_area_name = "Leics"\n'),
+    )
+    with pytest.raises(ConfigError, match="table_area_name 'Leics'"):
+        study_indicators(Study.from_toml(bad))

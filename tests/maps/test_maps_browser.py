@@ -12,7 +12,13 @@ import pytest
 from maps_values import XSS_IMG, XSS_SCRIPT
 
 from workbench.maps import MapBuilder, os_attribution, save_map, screenshot
-from workbench.maps.browser import INSTALL_HINT, find_chromium, launch_browser
+from workbench.maps.browser import (
+    INSTALL_HINT,
+    PAGE_GUARD_MS,
+    find_chromium,
+    launch_browser,
+    wait_until_drawn,
+)
 from workbench.maps.builder import OGL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,8 +54,7 @@ class Opened:
         self.page.route("**/*", route)
         # Any injected script that ran would call alert() or set window.__xss.
         self.page.add_init_script("window.__alerts = 0; window.alert = () => window.__alerts++;")
-        self.page.goto(path.resolve().as_uri(), wait_until="load")
-        self.page.wait_for_selector(".leaflet-container")
+        wait_until_drawn(self.page, path.resolve().as_uri(), ".leaflet-container")
 
     def external(self) -> list[str]:
         return [u for u in self.requests if not u.startswith(("file:", "data:"))]
@@ -195,12 +200,22 @@ def test_injected_markup_shows_as_text_and_never_runs(browser, xss_map):
     page.page.close()
 
 
+def _resized(page, height: int) -> None:
+    """Return once the page has its new height and Leaflet has handled the resize (its
+    handler runs in an animation frame after the window's resize event): a condition and
+    painted frames, not a fixed time."""
+    page.wait_for_function(f"() => window.innerHeight === {height}", timeout=PAGE_GUARD_MS)
+    for _ in range(2):  # the frame of Leaflet's resize handler, then one painted after it
+        page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
+
+
 def test_legend_never_runs_under_the_title_box(browser, xss_map):
     """In a short frame (a report's map is 600 px high; 420 here) the legend scrolls in the
     room the title box leaves instead of covering it; all of it shows in a tall page."""
     short = browser.new_page(viewport={"width": 1000, "height": 420})
-    short.goto(xss_map.resolve().as_uri(), wait_until="load")
-    short.wait_for_timeout(100)
+    wait_until_drawn(short, xss_map.resolve().as_uri())
     # as the page opens, before any layer is switched or the window resized
     notice = short.locator(".wb-notice").bounding_box()
     legend = short.locator(".wb-legend").bounding_box()
@@ -210,7 +225,7 @@ def test_legend_never_runs_under_the_title_box(browser, xss_map):
     page.toggle("IMD 2019 decile")  # 10 more legend rows
     for height in (420, 1400):
         page.page.set_viewport_size({"width": 1000, "height": height})
-        page.page.wait_for_timeout(100)
+        _resized(page.page, height)
         notice = page.page.locator(".wb-notice").bounding_box()
         legend = page.page.locator(".wb-legend").bounding_box()
         assert legend["y"] >= notice["y"] + notice["height"], (height, notice, legend)

@@ -22,10 +22,14 @@ BARNET = SAMPLE / "barnet" / "ndtms_viewit_adult_la_barnet_2009_10_to_2021_22.cs
 ENGLAND = SAMPLE / "barnet" / "ndtms_viewit_adult_england_ethnicity_2009_10_to_2021_22.csv"
 
 
-@pytest.fixture(scope="session")
-def barnet_run(tmp_path_factory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("barnet")
+def _barnet_report(out: Path) -> dict[str, Path]:
     return run_report(CONFIG, themes=["treatment", "indicators"], out=out, run_date="2026-01-01")
+
+
+@pytest.fixture(scope="session")
+def barnet_run(study_once) -> dict[str, Path]:
+    """The Barnet report, once per session (tests/conftest.py)."""
+    return study_once("barnet", _barnet_report)
 
 
 def _totals(path: Path, year: str, prefix: str = "") -> pd.DataFrame:

@@ -132,7 +132,7 @@ def test_capacity_gap_by_area_and_catchment() -> None:
         geometry=[box(-500, -500, 1500, 500), box(1500, -500, 8000, 500)],
         crs="EPSG:27700",
     )
-    out = capacity_gap(_services(), wards)
+    out = capacity_gap(_services(), wards).frame
     # W1: capacity 30, gap 60 - 30 = 30, capacity per 10,000 = 30/3000 x 1e4 = 100,
     #     need per 10,000 = 200, coverage 50%.  W2: capacity 30 (B 20 + C 10), gap 10,
     #     150 per 10,000, need 200 per 10,000, coverage 75%; B is over capacity (30 > 20).
@@ -146,7 +146,7 @@ def test_capacity_gap_by_area_and_catchment() -> None:
     lsoas = _lsoas()
     lsoas["need"] = distribute_estimate(100, lsoas)
     assert_allclose(lsoas["need"], [20, 40, 10, 30])
-    by_svc = capacity_gap(_services(), lsoas, by="catchment", area_col="lsoa_code")
+    by_svc = capacity_gap(_services(), lsoas, by="catchment", area_col="lsoa_code").frame
     # Nearest service: L1, L2 -> A; L3 -> B; L4 -> C.
     assert_allclose(by_svc.loc[["A", "B", "C"], "need"], [60, 10, 30])
     assert_allclose(by_svc.loc[["A", "B", "C"], "gap"], [30, -10, 20])

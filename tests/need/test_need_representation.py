@@ -37,10 +37,11 @@ POP = pd.DataFrame({"ethnicity": ["A", "B", "C"], "population": [500, 300, 200]}
 
 
 def test_shares_ratios_and_flags() -> None:
-    out = representation(_treatment(), POP, "ethnicity").frame
+    result = representation(_treatment(), POP, "ethnicity")
+    out = result.frame
     # n = 30 + 60 + 10 = 100 (Not stated left out). Population shares 0.5, 0.3, 0.2.
     assert out.loc["Total", "in_treatment"] == 100
-    assert out.attrs["excluded"] == {"Not stated": 5.0}
+    assert result.settings["excluded"] == {"Not stated": 5.0}
     for group, x, share in (("A", 30, 0.5), ("B", 60, 0.3), ("C", 10, 0.2)):
         row = out.loc[group]
         lo, hi = WILSON[(x, 100)]
@@ -67,13 +68,14 @@ def test_filters_by_substance_group() -> None:
 def test_suppressed_display_hides_small_counts_and_their_ratios() -> None:
     tr = _treatment()
     tr.loc[(tr["financial_year"] == "2021-22") & (tr["ethnicity"] == "C"), "in_treatment"] = 3
-    out = representation(tr, POP, "ethnicity", suppressed=True)
+    shown = representation(tr, POP, "ethnicity", suppressed=True)
+    out = shown.frame
     # C = 3 is hidden; with the Total shown, the smallest other count (A = 30) is hidden too.
     assert out.loc["C", "in_treatment"] == "*"
     assert out.loc["C", "ratio_upper"] == "*" and out.loc["C", "flag"] == "*"
     assert out.loc["A", "in_treatment"] == "*"
     assert out.loc["B", "in_treatment"] == 60
-    assert out.attrs["suppression"]["primary"] == 1
+    assert shown.suppression["primary"] == 1
 
 
 def test_missing_population_group_is_an_error() -> None:
@@ -99,7 +101,7 @@ def test_population_by_treatment_band_splits_evenly() -> None:
             "M65 and over": [5, 0],
         }
     )
-    out = population_by_treatment_band(bands).set_index(["sex", "age_band"])["population"]
+    out = population_by_treatment_band(bands).frame.set_index(["sex", "age_band"])["population"]
     # Female: 18-24 = 7 years x 10 = 70; 25-29 = 50; 30-34 = 50; 35-39 = 50;
     # 40-49 = 5 x 10 (from 30-44) + 5 x 10 (from 45-64) = 100; 50-64 = 15 x 10 = 150; 65+ = 1000.
     assert_allclose(out.loc["Female"].to_numpy(), [70, 50, 50, 50, 100, 150, 1000], rtol=1e-12)
@@ -135,15 +137,16 @@ def test_population_by_treatment_band_takes_loader_names_and_skips_missing_rows(
             "pop_m65_and_over": [0, 0, 500],
         }
     )
-    out = population_by_treatment_band(bands)
-    assert out.attrs == {"rows_used": 2, "rows_left_out": 1}
+    result = population_by_treatment_band(bands)
+    assert result.settings == {"rows_used": 2, "rows_left_out": 1}
+    out = result.frame
     female = out[out["sex"] == "Female"].set_index("age_band")["population"]
     # 18-24: 7 x 3 = 21; 25-29: 5 x 3 = 15; 30-34, 35-39: 5 x 1 = 5;
     # 40-49: 5 x 1 + 5 x 2 = 15; 50-64: 15 x 2 = 30; 65+: 9 + 1 = 10.
     assert_allclose(female.to_numpy(), [21, 15, 5, 5, 15, 30, 10], rtol=1e-12)
-    by_sex = population_by_treatment_band(bands, by="sex").set_index("sex")["population"]
+    by_sex = population_by_treatment_band(bands, by="sex").frame.set_index("sex")["population"]
     assert_allclose(by_sex.to_numpy(), [101, 0], rtol=1e-12)
-    by_age = population_by_treatment_band(bands, by="age_band").set_index("age_band")
+    by_age = population_by_treatment_band(bands, by="age_band").frame.set_index("age_band")
     assert_allclose(by_age.loc["40-49", "population"], 15, rtol=1e-12)
     with pytest.raises(WorkbenchError, match="every one"):
         population_by_treatment_band(bands.iloc[[2]])

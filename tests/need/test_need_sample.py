@@ -114,7 +114,11 @@ def test_sample_tables_in_a_few_lines(study) -> None:
     assert access.lsoas["dist_km_any"].max() < 5  # every service is inside the city
 
     yp, t4 = _timed(
-        lambda: young_people_access(study.young_people, "ward", years=["2021-22"], suppressed=True)
+        lambda: (
+            young_people_access(
+                study.young_people, "ward", years=["2021-22"], suppressed=True
+            ).frame
+        )
     )
     assert len(yp) == 22
     assert (yp["tier3_referred"] == "*").any()

@@ -56,7 +56,7 @@ def test_waiting_times_standard_and_suppression() -> None:
     assert bool(out.loc["adult", "below_standard"])
     # Young people: 3 of 4 -> not below (interval 0.30-0.95 covers 0.9), and suppressed.
     assert not bool(out.loc["young_people", "below_standard"])
-    shown = waiting_times(_waits(), [], suppressed=True).set_index("cohort")
+    shown = waiting_times(_waits(), [], suppressed=True).frame.set_index("cohort")
     assert shown.loc["young_people", "started"] == "*"
     assert shown.loc["young_people", "share"] == "*"
     assert shown.loc["adult", "started"] == 90
@@ -65,14 +65,14 @@ def test_waiting_times_standard_and_suppression() -> None:
 def test_waiting_times_display_hides_small_complements() -> None:
     # By quarter: S1 Q1 40 started, 36 in time -> 4 not in time; S1 Q2 10 and 9 -> 1 not in
     # time; S2 Q1 40 and 30 -> 10. Showing 36 of 40 or 9 of 10 would reveal the 4 and the 1.
-    shown = waiting_times(_waits(), ["quarter", "service_id"], suppressed=True)
-    shown = shown.set_index(["quarter", "service_id"])
+    result = waiting_times(_waits(), ["quarter", "service_id"], suppressed=True)
+    shown = result.frame.set_index(["quarter", "service_id"])
     assert shown.loc[("Q1", "S1"), "within_target"] == "*"
     assert shown.loc[("Q2", "S1"), "within_target"] == "*"
     assert shown.loc[("Q2", "S1"), "share"] == "*"
     assert shown.loc[("Q2", "S1"), "started"] == 10
     assert shown.loc[("Q1", "S2"), "within_target"] == 30
-    assert shown.attrs["suppression"]["complement"] == 2
+    assert result.suppression["complement"] == 2
 
 
 def test_waiting_times_checks() -> None:
@@ -133,9 +133,8 @@ def test_young_people_by_group_and_suppression() -> None:
     both = young_people_access(_yp(), ["ward", "group"]).frame.set_index(["ward_code", "group"])
     # W1 LAC: nobody referred to tier 3 -> share unknown (NaN), not 0.
     assert np.isnan(both.loc[("W1", "LAC"), "tier3_10d_share"])
-    shown = young_people_access(_yp(), ["ward", "group"], suppressed=True).set_index(
-        ["ward_code", "group"]
-    )
+    result = young_people_access(_yp(), ["ward", "group"], suppressed=True)
+    shown = result.frame.set_index(["ward_code", "group"])
     # W2 YOT: cohort 3 -> "*", and its tier 2 share and rate hidden with it.
     assert shown.loc[("W2", "YOT"), "cohort"] == "*"
     assert shown.loc[("W2", "YOT"), "tier2_share"] == "*"
@@ -149,7 +148,7 @@ def test_young_people_by_group_and_suppression() -> None:
     assert shown.loc[("W2", "LAC"), "tier3_referred"] == 8
     assert shown.loc[("W2", "LAC"), "tier3_within_10_days"] == "*"
     assert shown.loc[("W2", "LAC"), "tier3_10d_share"] == "*"
-    assert shown.attrs["suppression"]["complement"] == 1
+    assert result.suppression["complement"] == 1
 
 
 def test_young_people_checks() -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from PIL import Image
+
+from workbench.headlines import write_headlines
+from workbench.pack import HeadlineContext, publish_headlines
 
 DATE = "2024-04-01"
 
@@ -56,6 +61,27 @@ ASSUMPTIONS = """**From the assumptions log**
 """
 
 
+#: The SPC chart's legend as Outputs.figure records it (colours as drawn).
+SPC_LEGEND = [
+    {"label": "common cause", "colour": "#a6a6a6", "mark": "points"},
+    {"label": "special cause neutral", "colour": "#7030a0", "mark": "points"},
+    {"label": "mean", "colour": "#000000", "mark": "line"},
+    {"label": "process limits (mean ± 2.66 mR-bar)", "colour": "#d62728", "mark": "dashed line"},
+]
+
+
+def records(theme: str, tables: dict[str, tuple[str, str, bool]]) -> list:
+    """The headline records a theme run publishes for ``tables`` (name -> (file, CSV text,
+    synthetic)), as :meth:`workbench.outputs.Outputs.table` does when it writes them."""
+    found = []
+    for name, (file, text, synthetic) in tables.items():
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        hidden = frame.eq("*")
+        ctx = HeadlineContext(theme, name, file, synthetic)
+        found += publish_headlines(ctx, frame, hidden)
+    return found
+
+
 def _png(path: Path, colour: tuple[int, int, int]) -> None:
     Image.new("RGB", (300, 200), colour).save(path)
 
@@ -80,6 +106,22 @@ def tiny_run(tmp_path: Path) -> Path:
     _png(supply / "gistar.png", (50, 50, 200))
     _map_html(supply / "gistar.html", "Drugs: hot spots (Gi*) (2022-04 to 2024-03)")
     _png(supply / "spc_drugs.png", (50, 200, 50))
+    write_headlines(
+        overview / "headlines.json",
+        "overview",
+        records(
+            "overview",
+            {
+                "key_crime_figures": ("key_crime_figures.csv", KEY_CRIME, False),
+                "waiting_times": ("SYNTHETIC_waiting_times.csv", WAITS, True),
+            },
+        ),
+    )
+    write_headlines(
+        supply / "headlines.json",
+        "supply",
+        records("supply", {"year_on_year": ("year_on_year.csv", YEAR_ON_YEAR, False)}),
+    )
     logs = {
         overview: [
             {"kind": "table", "name": "key_crime_figures", "files": ["key_crime_figures.csv"]},
@@ -96,14 +138,24 @@ def tiny_run(tmp_path: Path) -> Path:
             },
         ],
         supply: [
-            {"kind": "figure", "name": "spc_drugs", "files": ["spc_drugs.png"]},
+            {
+                "kind": "figure",
+                "name": "spc_drugs",
+                "files": ["spc_drugs.png"],
+                "legend": SPC_LEGEND,
+            },
             {"kind": "table", "name": "year_on_year", "files": ["year_on_year.csv"]},
             {"kind": "map", "name": "gistar", "files": ["gistar.html", "gistar.png"]},
         ],
     }
     for folder, outputs in logs.items():
         theme = folder.name.split("_", 1)[1]
-        log = {"theme": theme, "config": CONFIG, "outputs": outputs}
+        log = {
+            "theme": theme,
+            "config": CONFIG,
+            "outputs": outputs,
+            "districts": {"E06000099": "Testshire District"},
+        }
         if theme == "supply":
             log["parameters"] = {"hotspot_crime_type": "Drugs"}
         (folder / "run_log.json").write_text(json.dumps(log))

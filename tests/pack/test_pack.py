@@ -16,6 +16,7 @@ from workbench.errors import WorkbenchError
 from workbench.pack import (
     MISSING,
     NO_ENGLAND,
+    card,
     compare,
     find_run,
     fmt_count,
@@ -106,31 +107,39 @@ def test_headlines_from_published_tables(tiny_run):
     assert run.date == DATE and set(run.folders) == {"overview", "supply"}
     over = {h.label: h for h in headlines(run, "overview")}
     drugs = over["Drugs"]
-    assert drugs.value == "52.1 per 10,000 residents"
-    assert drugs.interval == "49.8 to 54.5"  # 54.55 to one decimal (round half even)
-    assert drugs.base == "n = 1,846"
+    assert (drugs.value, drugs.unit, drugs.per, drugs.base) == (52.11, "rate", 10_000, 1846)
+    assert (drugs.interval.lower, drugs.interval.upper) == (49.76, 54.55)
+    assert drugs.period.first_month == "2023-04" and drugs.period.last_month == "2024-03"
+    shown = card(drugs)
+    assert shown.value == "52.1 per 10,000 residents"
+    assert shown.interval == "49.8 to 54.5"  # 54.55 to one decimal (round half even)
+    assert shown.base == "n = 1,846"
     # last year's rate = 52.11 x 1913 / 1846 = 54.00 (same population), inside 49.76-54.55
+    assert drugs.comparison("last year").reference == pytest.approx(52.11 * 1913 / 1846)
     assert drugs.direction == "similar"
-    assert drugs.last_year == "Similar (1,913 to 1,846, -3.5%)"
-    assert drugs.england == NO_ENGLAND
+    assert shown.last_year == "Similar (1,913 to 1,846, -3.5%)"
+    assert shown.england == NO_ENGLAND
     assert "1,846 drug offences" in drugs.plain and "4% fewer" in drugs.plain
     # a hidden count stays hidden, and nothing is inferred from it
     weapons = over["Possession of weapons"]
-    assert weapons.value.startswith("*") and weapons.interval == "*"
-    assert weapons.base == "n = *" and weapons.direction is None and weapons.plain == ""
+    assert weapons.value is None and weapons.base is None
+    assert set(weapons.hidden) == {"value", "base"} and weapons.interval.hidden
+    assert card(weapons).value.startswith("*") and card(weapons).interval == "*"
+    assert card(weapons).base == "n = *" and weapons.direction is None and weapons.plain == ""
     # waiting times: latest year 80% (70% to 85%) against last year's 92%: lower
     wait = over["Starting treatment within 3 weeks (adult)"]
-    assert (wait.value, wait.interval, wait.base) == (
+    shown = card(wait)
+    assert (shown.value, shown.interval, shown.base) == (
         "80.0%",
         "70.0% to 85.0%",
         "n = 1,255 of 1,362",
     )
-    assert wait.direction == "lower" and wait.synthetic
+    assert wait.direction == "lower" and wait.synthetic and wait.unit == "share"
     # supply: latest window only; previous_rate column used; England column used
     (supply,) = headlines(run, "supply")
-    assert supply.period == "April 2023 to March 2024"
+    assert card(supply).label == "Drugs, April 2023 to March 2024"
     assert supply.direction == "higher"  # 12.99 below 14.82
-    assert supply.england == "Lower than England (19.0)"  # 17.5 below 19.0
+    assert card(supply).england == "Lower than England (19.0)"  # 17.5 below 19.0
 
 
 def test_pack_slides_alt_text_and_log(tiny_run):
@@ -159,8 +168,9 @@ def test_pack_slides_alt_text_and_log(tiny_run):
     assert pictures == 3
     text = "\n".join(texts)
     # the figures are real text, as published
-    for expected in ("Testshire", "E06000016" if False else "E06000099", "1,846", "49.8 to 54.5"):
+    for expected in ("Testshire", "Testshire District", "1,846", "49.8 to 54.5"):
         assert expected in text
+    assert "E06000099" not in text  # the district by its name, not its code
     assert "April 2022 to March 2024" in text  # the period on the title slide
     assert "A07" in text and "SYNTHETIC" in text
     # the run log of the pack
@@ -239,9 +249,8 @@ def test_find_run_picks_the_date(tiny_run):
 def test_deprived_share_against_population_share(tiny_run):
     import pandas as pd
 
-    from workbench.pack import Table, _deprived_share
+    from workbench.pack import HeadlineContext, _deprived_share
 
-    run = find_run(tiny_run)
     df = pd.DataFrame(
         {
             "crime_type": ["Drugs", "Drugs", "Robbery"],
@@ -254,12 +263,12 @@ def test_deprived_share_against_population_share(tiny_run):
             "share_of_population": ["0.194", "0.348", "0.0"],
         }
     )
-    rows = _deprived_share(run, "overview", Table("t", tiny_run / "t.csv", df, False, ""))
+    rows = _deprived_share(HeadlineContext("overview", "t", "t.csv"), df, None)
     assert len(rows) == 2  # the 20% rows only
     drugs, robbery = rows
     # 34.8% lies below the interval 36.4% to 40.9%: higher than the population share
-    assert drugs.value == "38.6%" and drugs.interval == "36.4% to 40.9%"
-    assert drugs.base == "n = 713 of 1,846"
+    assert card(drugs).value == "38.6%" and card(drugs).interval == "36.4% to 40.9%"
+    assert card(drugs).base.startswith("n = 713 of 1,846")
     assert drugs.note == "Higher against the population share (34.8%)"
     assert drugs.plain == (
         "39% of drug offences happened in the most deprived fifth of neighbourhoods in "

@@ -10,7 +10,13 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from workbench.errors import WorkbenchError
-from workbench.stats import check_suppressed, disclosed_cells, suppress, suppression_mask
+from workbench.stats import (
+    check_suppressed,
+    disclosed_cells,
+    suppress,
+    suppression,
+    suppression_mask,
+)
 
 
 def test_primary_only_without_totals_and_zero_shown() -> None:
@@ -23,11 +29,14 @@ def test_primary_only_without_totals_and_zero_shown() -> None:
 
 def test_one_dimensional_list_with_total_hides_next_smallest() -> None:
     s = pd.Series({"A": 3, "B": 12, "C": 0, "D": 40, "Total": 55})
-    out = suppress(s)
+    result = suppression(s)
+    out = result.shown
     # A is primary; C = 0 would not protect it, so the next smallest non-zero (B) goes too.
     assert out.tolist() == ["*", "*", 0, 40, 55]
-    assert out.attrs["suppression"]["primary"] == 1
-    assert out.attrs["suppression"]["secondary"] == 1
+    assert result.summary["primary"] == 1
+    assert result.summary["secondary"] == 1
+    assert suppress(s).tolist() == out.tolist()
+    assert result.mask.tolist() == [True, True, False, False, False]
 
 
 def test_one_dimensional_only_zeros_left_hides_total() -> None:
@@ -70,11 +79,12 @@ def test_derived_columns_follow_their_count() -> None:
         },
         index=["E1", "E2", "E3"],
     )
-    out = suppress(d, count_columns=["count"], derived={"rate": "count", "lower": "count"})
+    result = suppression(d, count_columns=["count"], derived={"rate": "count", "lower": "count"})
+    out = result.shown
     assert out.loc["E1"].tolist() == ["*", 1000, "*", "*"]
     assert out.loc["E2", "rate"] == 100.0
     assert out.loc["E3", "population"] == 3  # not a count column: left alone
-    assert out.attrs["suppression"]["derived"] == 2
+    assert result.summary["derived"] == 2
     # the input is not modified
     assert d.loc["E1", "count"] == 3
     with pytest.raises(WorkbenchError, match="derived column 'pct'"):
@@ -273,10 +283,11 @@ def test_complements_hide_a_part_whose_rest_is_small() -> None:
     w = pd.DataFrame(
         {"started": [20, 30, 3, 12], "within_target": [18, 30, 3, 5]}, index=list("abcd")
     )
-    out = suppress(w, complements={"within_target": "started"})
+    result = suppression(w, complements={"within_target": "started"})
+    out = result.to_frame()
     assert out["within_target"].tolist() == ["*", 30, "*", 5]
     assert out["started"].tolist() == [20, 30, "*", 12]
-    assert out.attrs["suppression"]["complement"] == 1
+    assert result.summary["complement"] == 1
     with pytest.raises(WorkbenchError, match="complements"):
         suppress(w, complements={"within_target": "referred"})
 
@@ -290,11 +301,12 @@ def test_counts_read_as_text_are_found_and_suppressed() -> None:
             "flag": [True, False, True],
         }
     )
-    out = suppress(t)
+    result = suppression(t)
+    out = result.shown
     assert out["n"].tolist()[:2] == ["*", "1,212"]
     assert out["area"].tolist() == ["a", "b", "c"]
     assert out["flag"].tolist() == [True, False, True]
-    assert out.attrs["suppression"]["count_columns"] == ["n"]
+    assert result.summary["count_columns"] == ["n"]
 
 
 def test_check_suppressed_reads_exported_text_blanks_and_flags() -> None:

@@ -503,6 +503,11 @@ class Described:
         return cls(frame, spec.restricted(_names(frame)))
 
     # -- keeping frame and spec in step -------------------------------------------------
+    def _with(self, frame: pd.DataFrame, spec: TableSpec) -> Described:
+        """This result over a new frame and spec; a subclass keeps its own fields (the
+        settings of a :class:`workbench.need.results.NeedTable`)."""
+        return replace(self, frame=frame, spec=spec)
+
     @property
     def columns(self) -> pd.Index:
         """The frame's columns."""
@@ -513,7 +518,7 @@ class Described:
         without the counts it comes from is an error (keep them: they are suppressed)."""
         columns = list(columns)
         frame = self.frame[columns]
-        return Described(frame, self.spec.restricted(_names(frame), strict=True))
+        return self._with(frame, self.spec.restricted(_names(frame), strict=True))
 
     def drop(self, columns: Iterable[Hashable]) -> Described:
         """Leave ``columns`` out (a count whose derived values stay is an error)."""
@@ -528,37 +533,37 @@ class Described:
             frame = frame.rename_axis(
                 index=[mapping.get(str(n), n) if n is not None else None for n in frame.index.names]
             )
-        return Described(frame, self.spec.rename(mapping))
+        return self._with(frame, self.spec.rename(mapping))
 
     def round(self, decimals: int | Mapping[str, int] = 0) -> Described:
         """``DataFrame.round``: the description is unchanged."""
-        return Described(self.frame.round(decimals), self.spec)
+        return self._with(self.frame.round(decimals), self.spec)
 
     def astype(self, dtypes: Mapping[Hashable, Any]) -> Described:
         """``DataFrame.astype`` of some columns (months to text for a table)."""
-        return Described(self.frame.astype(dict(dtypes)), self.spec)
+        return self._with(self.frame.astype(dict(dtypes)), self.spec)
 
     def reset_index(self) -> Described:
         """Named index levels become dimension columns; an unnamed index is dropped."""
         levels = [str(n) for n in self.frame.index.names if n is not None]
         if not levels:
-            return Described(self.frame.reset_index(drop=True), self.spec)
-        return Described(self.frame.reset_index(), self.spec.with_dims(*levels))
+            return self._with(self.frame.reset_index(drop=True), self.spec)
+        return self._with(self.frame.reset_index(), self.spec.with_dims(*levels))
 
     def rows(self, mask: pd.Series | Callable[[pd.DataFrame], pd.Series]) -> Described:
         """Keep the rows where ``mask`` (a boolean Series, or a function of the frame giving
         one) is True. The columns and their description are unchanged."""
         if callable(mask):
             mask = mask(self.frame)
-        return Described(self.frame.loc[mask], self.spec)
+        return self._with(self.frame.loc[mask], self.spec)
 
     def sort_values(self, by: Any, **kwargs: Any) -> Described:
         """``DataFrame.sort_values``: the description is unchanged."""
-        return Described(self.frame.sort_values(by, **kwargs), self.spec)
+        return self._with(self.frame.sort_values(by, **kwargs), self.spec)
 
     def head(self, n: int = 5) -> Described:
         """The first ``n`` rows; every dimension is then marked incomplete."""
-        return Described(
+        return self._with(
             self.frame.head(n),
             replace(
                 self.spec, incomplete=tuple(dict.fromkeys((*self.spec.incomplete, *self.spec.dims)))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.errors import WorkbenchError
+from workbench.errors import TooLittleData, WorkbenchError
 from workbench.hotspots._checks import adjust_p, as_points, as_polygons, to_timestamps
 from workbench.hotspots.grids import count
 from workbench.hotspots.results import Change, grid_spec
@@ -86,7 +86,7 @@ def change(
     after = _after_mask(pts, split, time_column)
     if after.all() or (~after).all():
         which = "after" if after.all() else "before"
-        raise WorkbenchError(
+        raise TooLittleData(
             f"change: every point is in the {which} group for split={split!r}; expected points "
             "on both sides"
         )

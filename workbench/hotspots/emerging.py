@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench.coverage import window_complete
-from workbench.errors import WorkbenchError
+from workbench.errors import TooLittleData, WorkbenchError
 from workbench.hotspots._checks import adjust_p, as_points, as_polygons, to_timestamps
 from workbench.hotspots.gistar import gi_star
 from workbench.hotspots.grids import _zone_index, grid_over_bounds
@@ -277,7 +277,7 @@ def emerging(
     n_seen = int(seen.sum())
     if n_seen < 3:
         gaps = f"; {nt - n_seen} missing" if nt > n_seen else ""
-        raise WorkbenchError(
+        raise TooLittleData(
             f"emerging: need at least 3 observed {period} periods for a trend, found {n_seen} "
             f"({periods[0]} to {periods[-1]}{gaps})"
         )
@@ -334,7 +334,7 @@ def emerging_counts(
         )
     seen = np.ones(nt, dtype=bool) if observed is None else np.asarray(observed, dtype=bool)
     if int(seen.sum()) < 3:
-        raise WorkbenchError(
+        raise TooLittleData(
             f"emerging_counts: need at least 3 observed periods for a trend, found "
             f"{int(seen.sum())} of {nt}"
         )

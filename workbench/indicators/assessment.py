@@ -300,7 +300,6 @@ def deprived_hot_spots(
     cols = ["lsoa_code", "lsoa_name", "imd_decile", "most_deprived"]
     cols += ["count_p1", "count_p2", "count_p3", "rate_p3", "pattern"]
     out = out[cols].sort_values(["pattern", "rate_p3"], ascending=[False, False])
-    out.attrs = {}
     return out.reset_index(drop=True).assign(periods=" | ".join(f"{a} to {b}" for a, b in periods))
 
 
@@ -513,6 +512,22 @@ class Assessment:
         out["currency"] = np.where(dated.to_numpy(bool), "DATED", "current")
         return out
 
+    def flags_shown(self) -> Any:
+        """:meth:`flag_table`, or one sentence in its place when no indicator is flagged
+        (never an empty table header): how many indicators were compared, or that none was."""
+        n = len(self.indicators)
+        if n == 0:
+            sentence = (
+                "No indicator could be compared with England for this study (the indicators "
+                "report says why)."
+            )
+        else:
+            sentence = (
+                f"No indicator is significantly worse than England or getting worse "
+                f"({n} indicator{'s' if n != 1 else ''} compared)."
+            )
+        return rows_or_sentence(self.flag_table(), sentence)
+
     def comment(self, section: str) -> Any:
         """The analyst's commentary for ``section`` as safe HTML (raw HTML shown as text,
         only http(s)/mailto links; :func:`workbench.display.markdown_html`); empty when there
@@ -530,6 +545,16 @@ class Assessment:
 
         extra = {k: v for k, v in self.commentary.items() if k not in SECTIONS}
         return SafeHTML.markdown("\n\n".join(f"**{md_text(k)}.** {v}" for k, v in extra.items()))
+
+
+def rows_or_sentence(table: pd.DataFrame, sentence: str) -> Any:
+    """``table`` when it has rows, else ``sentence`` as one paragraph (escaped): a table
+    without rows is never shown as a bare header."""
+    import html
+
+    from workbench.markup import SafeHTML
+
+    return table if len(table) else SafeHTML(f"<p>{html.escape(sentence)}</p>")
 
 
 def strategic_assessment(

@@ -9,7 +9,7 @@ similar areas (:mod:`workbench.indicators.compare`) work from that table.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,8 @@ __all__ = [
     "study_table_name",
     "long_values",
     "fingertips_published",
+    "district_columns",
+    "pooled_values",
     "fingertips_polarity",
     "region_values",
     "ENGLAND",
@@ -398,19 +400,142 @@ def region_values(values: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
             missing = sorted(set(members["area_name"]) - set(have["area_name"]))
             if missing or have.empty:
                 continue
-            frames.append(
-                _rates(
-                    str(ind),
-                    str(period),
-                    [f"Region: {region}"],
-                    [pd.NA],
-                    np.array([have["count"].sum()]),
-                    np.array([have["denominator"].sum()]),
-                    100_000,
-                    note=f"sum of its {len(have)} areas",
-                )
-            )
+            frames.append(_summed(have, str(ind), str(period), f"Region: {region}", pd.NA, "areas"))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
+
+
+def _summed(
+    rows: pd.DataFrame, indicator: str, period: str, name: str, code: Any, what: str
+) -> pd.DataFrame:
+    """One rate per 100,000 from the sum of ``rows``' counts over the sum of their
+    denominators (a region, or a study of several districts)."""
+    return _rates(
+        indicator,
+        period,
+        [name],
+        [code],
+        np.array([rows["count"].astype(float).sum()]),
+        np.array([rows["denominator"].astype(float).sum()]),
+        100_000,
+        note=f"sum of its {len(rows)} {what}",
+    )
+
+
+#: Why a district of the study has no column of its own in the national tables.
+NO_COLUMN = (
+    "no column of its own in the national tables (they hold upper-tier and unitary areas; a "
+    "district inside a county, or inside a merged column, has none)"
+)
+
+
+def district_columns(tables: NationalTables, area_codes: Iterable[str]) -> pd.DataFrame:
+    """Each district of the study and its own column of the national tables, if any.
+
+    A district's column is the area whose matched code is exactly the district's code; a
+    merged column holding the district with others ("City of London and Hackney") is not
+    the district's own (its values are not the district's) and is named in ``reason``.
+
+    Returns
+    -------
+    DataFrame
+        ``area_code``, ``district`` (the name in ``[indicators] area_names``, else the code),
+        ``column`` (the tables' area name, or None) and ``reason`` (why there is no column;
+        empty when there is one), in the order of ``area_codes``.
+    """
+    matches = tables.matches()
+    matched = matches.loc[matches["match"] != MATCH["none"]].drop_duplicates("area_name")
+    coded = [
+        (str(nm), set(str(code).split("+")))
+        for nm, code in zip(matched["area_name"], matched["area_code"], strict=True)
+    ]
+    lookup = (
+        dict(zip(tables.names["area_code"], tables.names["area_name"], strict=False))
+        if tables.names is not None
+        else {}
+    )
+    rows = []
+    for code in area_codes:
+        own = [nm for nm, codes in coded if codes == {code}]
+        merged = [nm for nm, codes in coded if code in codes and len(codes) > 1]
+        reason = ""
+        if not own:
+            reason = (
+                f"inside the merged column {merged[0]!r} of the national tables, whose values "
+                "are not the district's"
+                if merged
+                else NO_COLUMN
+            )
+        rows.append(
+            {
+                "area_code": code,
+                "district": str(lookup.get(code, code)),
+                "column": own[0] if own else None,
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(rows, columns=["area_code", "district", "column", "reason"])
+
+
+def pooled_values(
+    values: pd.DataFrame, members: Iterable[str], area_name: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """A study of several districts as one area: its districts' counts and denominators added.
+
+    Parameters
+    ----------
+    values : DataFrame
+        :data:`VALUE_COLUMNS` rows of every area (:func:`area_values`, Fingertips rows).
+    members : iterable of str
+        The districts' names in ``values`` (each its own column of the tables).
+    area_name : str
+        The name of the pooled rows.
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        The pooled rows (rate per 100,000 with its interval from the summed count and
+        denominator, as for a region, :func:`region_values`) and one sentence per indicator
+        that could not be pooled, saying why.
+
+    Notes
+    -----
+    Pooling is valid only where every district has a count and a denominator for the same
+    period: the count and the population (person-years for 3-year deaths) add, so the
+    pooled rate is the study's crude rate. A published rate without its count (an
+    age-standardised rate, a Fingertips value with no count or denominator) does not add and
+    is not pooled (Fingertips rows are shown per district only); force-level indicators
+    (seizures) are the force's, not the districts'.
+    """
+    members = list(members)
+    frames, why = [], []
+    la = values.loc[
+        values["area_name"].isin(members) & ~values["indicator"].isin(list(SEIZURE_COLUMNS))
+    ]
+    for ind, grp in la.groupby("indicator", sort=False):
+        if ind not in LA_TABLES:  # published (Fingertips) values: the publisher's method
+            why.append(
+                f"{ind}: not pooled (a published value: its method, e.g. age "
+                "standardisation, is not a sum of the districts' counts)"
+            )
+            continue
+        pooled = 0
+        for period, rows in grp.groupby("period", sort=False):
+            usable = rows.dropna(subset=["count", "denominator"])
+            if sorted(usable["area_name"]) == sorted(members) and len(usable) == len(members):
+                row = _summed(usable, str(ind), str(period), area_name, pd.NA, "districts")
+                suspect = usable["note"].astype(str).str.startswith(SUSPECT)
+                if suspect.any():  # a year failing the check fails for the pooled study too
+                    row["note"] = str(usable.loc[suspect, "note"].iloc[0])
+                frames.append(row)
+                pooled += 1
+        if not pooled:
+            why.append(
+                f"{ind}: not pooled (no period with a count and a denominator for every "
+                f"district: {' and '.join(members)}; a published rate without its count does not "
+                "add)"
+            )
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
+    return out, why
 
 
 def _headline(long: pd.DataFrame) -> pd.DataFrame:
@@ -468,7 +593,7 @@ def fingertips_polarity(long: pd.DataFrame) -> str:
 
 
 def fingertips_published(
-    long: pd.DataFrame, area_codes: Iterable[str], area_name: str
+    long: pd.DataFrame, area_codes: Iterable[str], area_name: str | Mapping[str, str]
 ) -> pd.DataFrame:
     """The published fields of a Fingertips file: polarity, rating and recent trend per row.
 
@@ -508,22 +633,30 @@ def fingertips_published(
 
 
 def long_values(
-    long: pd.DataFrame, area_codes: Iterable[str], area_name: str, *, headline: bool = True
+    long: pd.DataFrame,
+    area_codes: Iterable[str],
+    area_name: str | Mapping[str, str],
+    *,
+    headline: bool = True,
 ) -> pd.DataFrame:
     """Rows of a long (Fingertips) file as :data:`VALUE_COLUMNS`, with the published intervals.
 
     The indicator is ``fingertips_<Indicator ID>`` (``fingertips`` when the file has no ID
     column) and ``note`` its published name. Rows of the study's codes are named
-    ``area_name``; England (E92000001) is named :data:`ENGLAND`; others keep their names.
+    ``area_name`` (or, when it is a mapping code -> name, each code's row by its own name: the
+    districts of a study without a column of its own); England (E92000001) is named
+    :data:`ENGLAND`; others keep their names.
     Values, limits, counts and denominators are as published (not recomputed). With
     ``headline`` only persons rows without a category breakdown are kept (when a file has
     them).
     """
-    codes = set(area_codes)
+    named = (
+        dict(area_name) if isinstance(area_name, Mapping) else dict.fromkeys(area_codes, area_name)
+    )
     df = _headline(long) if headline else long
     ids = df["indicator_id"] if "indicator_id" in df else pd.Series("", index=df.index)
     name = df["area_name"] if "area_name" in df else df["area_code"]
-    name = name.where(~df["area_code"].isin(codes), area_name)
+    name = name.where(~df["area_code"].isin(list(named)), df["area_code"].map(named))
     name = name.where(df["area_code"] != "E92000001", ENGLAND)
 
     def col(c: str) -> Any:

@@ -26,8 +26,10 @@ from workbench.indicators.national import (
     VALUE_COLUMNS,
     NationalTables,
     area_values,
+    district_columns,
     fingertips_published,
     long_values,
+    pooled_values,
     study_table_name,
 )
 from workbench.loaders.areas import read_group_population
@@ -86,6 +88,17 @@ class StudyIndicators:
     uncompared : tuple of str
         Names of police-recorded indicators left out of :attr:`comparison` because they have
         no comparator (no England value and no force comparison); see :attr:`uncompared_note`.
+    districts : DataFrame or None
+        A study of several districts without a column of its own in the national tables:
+        each district (:func:`~workbench.indicators.national.district_columns`: ``area_code``,
+        ``district``, ``column``, ``reason``). Each district with a column has its own rows in
+        :attr:`comparison` (``area`` = its column) and its own similar-areas group
+        (:attr:`similar` column ``similar_to``); when every district has one, their counts
+        and populations are pooled as the study (``area``). None for a study of one district
+        or one that the tables have as a whole.
+    district_notes : tuple of str
+        Sentences about the districts: which have no column and why, what was pooled and
+        what could not be (shown by :attr:`tables_note`).
     """
 
     area: str
@@ -105,6 +118,50 @@ class StudyIndicators:
     force_districts: dict[str, pd.DataFrame] = field(default_factory=dict)
     study_district: str | None = None
     uncompared: tuple[str, ...] = ()
+    districts: pd.DataFrame | None = None
+    district_notes: tuple[str, ...] = ()
+
+    @property
+    def tables_note(self) -> str:
+        """Who the study is in the national tables (per district for several), in sentences."""
+        force = f" Police force: {self.force}." if self.force else ""
+        if self.districts is None:
+            if not self.tables.tables and self.tables.seizures is None:
+                return f"No national tables are configured ([indicators] in area.toml).{force}"
+            if not self.in_tables:
+                return (
+                    f"The national tables have no column for {self.area}: national indicators "
+                    f"are shown for England and other areas only.{force}"
+                )
+            return f"The study is {self.area!r} in the national tables.{force}"
+        parts = [
+            f"{r['district']} as {r['column']!r}"
+            if pd.notna(r["column"])
+            else f"{r['district']}: none"
+            for _, r in self.districts.iterrows()
+        ]
+        head = (
+            f"The study has {len(self.districts)} districts; their columns in the national "
+            f"tables: {'; '.join(parts)}."
+        )
+        return " ".join([head, *self.district_notes]) + force
+
+    def trend_table(self) -> pd.DataFrame:
+        """Each compared indicator's trend: name, area, period, value, trend, p and periods."""
+        cols = ["name", "area", "period", "value", "trend", "trend_p", "trend_n"]
+        return self.comparison[cols].reset_index(drop=True)
+
+    def rows_or_sentence(self, table: pd.DataFrame) -> Any:
+        """A table of the comparison (as written or a selection of its columns), or one
+        sentence when the study has no indicator to compare (never a bare header)."""
+        from workbench.indicators.assessment import rows_or_sentence
+
+        why = self.tables_note
+        if self.uncompared:
+            why += " " + self.uncompared_note
+        return rows_or_sentence(
+            table, f"No indicator of {self.area} could be compared with England. {why}".strip()
+        )
 
     @property
     def uncompared_note(self) -> str:
@@ -136,18 +193,28 @@ class StudyIndicators:
 
         if self.similar is None:
             return {}
-        comp = self.comparison.set_index("indicator")
-        group = self.similar["area_name"]
+        if "similar_to" in self.similar:  # one group per district (several districts)
+            groups = {
+                str(who): rows["area_name"]
+                for who, rows in self.similar.groupby("similar_to", sort=False)
+            }
+        else:
+            groups = {self.area: self.similar["area_name"]}
         out: dict[str, Any] = {}
-        for key in indicators:
-            if key not in comp.index:
-                logger.info("similar areas: the study has no %s", key)
-                continue
-            period = comp.loc[key, "period"]
-            out[f"similar_funnel_{key}"] = similar_funnel(
-                self.values, key, period, self.area, group, method=self.similar_method
-            )
-            out[f"similar_ranked_{key}"] = ranked_chart(self.values, key, period, self.area, group)
+        for who, group in groups.items():
+            suffix = "" if len(groups) == 1 else "_" + _slug(who)
+            comp = self.comparison.loc[self.comparison["area"] == who].set_index("indicator")
+            for key in indicators:
+                if key not in comp.index:
+                    logger.info("similar areas: %s has no %s", who, key)
+                    continue
+                period = comp.loc[key, "period"]
+                out[f"similar_funnel_{key}{suffix}"] = similar_funnel(
+                    self.values, key, period, who, group, method=self.similar_method
+                )
+                out[f"similar_ranked_{key}{suffix}"] = ranked_chart(
+                    self.values, key, period, who, group
+                )
         return out
 
     def force_table(self) -> pd.DataFrame:
@@ -253,22 +320,46 @@ def study_indicators(study: Any) -> StudyIndicators:
     ind = cfg.indicators
     tables = study.national or NationalTables()
     name = study_table_name(tables, cfg.area_codes, ind.get("table_area_name"))
-    if name is None:
+    districts = None
+    if (
+        len(cfg.area_codes) > 1
+        and tables.tables
+        and not ind.get("table_area_name")
+        and not _whole_study(tables, name, cfg.area_codes)
+    ):
+        # several districts and no column that is the study: each district's own column
+        # (a merged column holding the study and more is not the study's, issue 25)
+        name = None
+        districts = district_columns(tables, cfg.area_codes)
+    area = name or cfg.area_name
+    own = [] if districts is None else [str(c) for c in districts["column"].dropna()]
+    if name is None and not own:
         logger.warning(
             "The national tables have no area matching %s: national indicators are shown "
             "for England and other areas only",
             ", ".join(cfg.area_codes),
         )
-    area = name or cfg.area_name
+    if own and area in own:  # the study's name must not be a district's column
+        area = f"{area} (districts pooled)"
     force = ind.get("police_force")
     _check_names(cfg, tables, name if ind.get("table_area_name") else None, force)
     frames = [area_values(tables)] if tables.tables or tables.seizures is not None else []
-    frames += [long_values(df, cfg.area_codes, area) for df in tables.long]
+    # Fingertips rows: the study's, or each district's under its column's name
+    named: Any = area
+    if districts is not None:
+        named = {
+            r["area_code"]: r["column"] if pd.notna(r["column"]) else r["district"]
+            for _, r in districts.iterrows()
+        }
+    frames += [long_values(df, cfg.area_codes, named) for df in tables.long]
     published = (
-        pd.concat([fingertips_published(df, cfg.area_codes, area) for df in tables.long])
+        pd.concat([fingertips_published(df, cfg.area_codes, named) for df in tables.long])
         if tables.long
         else None
     )
+    district_notes: list[str] = []
+    if districts is not None:
+        frames, district_notes = _pool_districts(frames, districts, area)
     population = float(study.lsoas["population"].sum())
     covered = study.coverage.observed
     frames.append(police_indicators(study.crimes, population, area_name=area, covered=covered))
@@ -306,10 +397,7 @@ def study_indicators(study: Any) -> StudyIndicators:
         if frames
         else pd.DataFrame(columns=VALUE_COLUMNS)
     )
-    region = None
-    if tables.regions is not None and name is not None:
-        found = tables.regions.loc[tables.regions["area_name"] == name, "region"]
-        region = None if found.empty or pd.isna(found.iloc[0]) else str(found.iloc[0])
+    region = _region(tables, [name] if name is not None else own)
     synthetic = tuple(
         sorted(set(treatment["indicator"]))
         if any(
@@ -320,16 +408,39 @@ def study_indicators(study: Any) -> StudyIndicators:
     comparison = compare_with_england(
         values, area, force=force, region=region, published=published, synthetic=synthetic
     )
+    for column in own:  # each district against England, under its column's name
+        mine = compare_with_england(
+            values.loc[values["area_name"] != area],
+            column,
+            force=None,
+            region=_region(tables, [column]),
+            published=published,
+        )
+        comparison = pd.concat([comparison, mine], ignore_index=True)
     similar = None
     method = ""
-    if name is not None and "imd_average" in tables.tables and "population" in tables.tables:
+    targets = [name] if name is not None else own
+    if targets and "imd_average" in tables.tables and "population" in tables.tables:
         k = ind.get("similar_areas", 10)
         features = area_features(tables)
-        if name not in features.index:  # the study is itself a merged column of the tables
-            logger.warning("%s is a merged area of the national tables: kept for its group", name)
-            features = area_features(tables, keep_merged=True)
-        similar = similar_areas(features, name, k)
+        groups = []
+        for target in targets:
+            found = features
+            if target not in features.index:  # the study is itself a merged column
+                logger.warning("%s is a merged area of the national tables: kept", target)
+                found = area_features(tables, keep_merged=True)
+            group = similar_areas(found, target, k)
+            if districts is not None:
+                group.insert(0, "similar_to", target)
+            groups.append(group)
+        similar = pd.concat(groups, ignore_index=True)
         method = similar_method(tables, k)
+        if districts is not None:
+            method += (
+                " One group for each district with a column of its own; none for the districts "
+                "together (the tables give an IMD average score for each area, not for a "
+                "combination of areas)."
+            )
     force_districts, district = _force_comparators(study, values, area)
     if force_districts:
         comparison = _with_force(comparison, force_districts, district)
@@ -359,7 +470,59 @@ def study_indicators(study: Any) -> StudyIndicators:
         force_districts=force_districts,
         study_district=district,
         uncompared=uncompared,
+        districts=districts,
+        district_notes=tuple(district_notes),
     )
+
+
+def _whole_study(tables: NationalTables, name: str | None, area_codes: list[str]) -> bool:
+    """True when the tables' column ``name`` has exactly the study's codes (the study as a
+    whole, e.g. a merged column that is the study), not more."""
+    if name is None:
+        return False
+    m = tables.matches()
+    codes = m.loc[m["area_name"] == name, "area_code"].dropna()
+    return any(set(str(c).split("+")) == set(area_codes) for c in codes)
+
+
+def _region(tables: NationalTables, columns: list[str]) -> str | None:
+    """The region of the tables' areas ``columns`` when they share one, else None."""
+    if tables.regions is None or not columns:
+        return None
+    found = tables.regions.loc[tables.regions["area_name"].isin(columns), "region"].dropna()
+    regions = set(found.astype(str))
+    return regions.pop() if len(regions) == 1 and len(found) == len(columns) else None
+
+
+def _pool_districts(
+    frames: list[pd.DataFrame], districts: pd.DataFrame, area: str
+) -> tuple[list[pd.DataFrame], list[str]]:
+    """Add the pooled rows of a study of several districts; the sentences saying what was
+    pooled, what was not and why (a district without a column: nothing is pooled)."""
+    notes = [f"{r['district']}: {r['reason']}." for _, r in districts.iterrows() if r["reason"]]
+    own = [str(c) for c in districts["column"].dropna()]
+    if len(own) < len(districts):
+        notes.append(
+            f"The districts are not pooled as {area!r}: a district without a column of its own "
+            "has no count to add."
+        )
+        return frames, notes
+    values = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    pooled, why = pooled_values(values, own, area)
+    if len(pooled):
+        notes.append(
+            f"{area!r} is the districts pooled: their counts and populations (person-years "
+            f"for 3-year deaths) added, for {pooled['indicator'].nunique()} indicator(s)."
+        )
+    notes += why
+    return [*frames, pooled], notes
+
+
+def _slug(text: str) -> str:
+    """A file-name part from a name ("Blackburn with Darwen" -> "blackburn_with_darwen")."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def _force_comparators(

@@ -32,6 +32,8 @@ from workbench.errors import WorkbenchError
 
 __all__ = [
     "find_chromium",
+    "wait_until_drawn",
+    "PAGE_GUARD_MS",
     "launch_browser",
     "map_png",
     "page_screenshot",
@@ -72,6 +74,22 @@ ENDPOINT_ENV = "WORKBENCH_BROWSER_ENDPOINT"
 
 #: Values of ``WORKBENCH_CHROMIUM`` that hide any installed browser.
 _HIDDEN = ("none", "off", "0", "false")
+
+#: Upper bound (ms) of waiting for a page to load and draw: a guard that turns a page that
+#: never gets ready into an error, not the wait itself (:func:`wait_until_drawn` returns as
+#: soon as the page is drawn, milliseconds for a map on an idle machine).
+PAGE_GUARD_MS = 300_000
+
+#: True in a document (the page or one of its frames) that has loaded and drawn: parsed and
+#: its load event fired, web fonts loaded, every image (map tiles and image overlays too)
+#: loaded or failed, and no Leaflet zoom animation running.
+_DRAWN_JS = """() => document.readyState === 'complete'
+  && (!document.fonts || document.fonts.status === 'loaded')
+  && Array.from(document.images).every(img => img.complete)
+  && document.querySelector('.leaflet-zoom-anim') === null"""
+
+#: Resolves after the browser has painted twice more (what is drawn is on screen).
+_TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
 def find_chromium() -> str | None:
@@ -134,7 +152,7 @@ def screenshot(
     height: int = 800,
     *,
     browser: Any = None,
-    wait_ms: int = 300,
+    guard_ms: int = PAGE_GUARD_MS,
 ) -> Path | None:
     """Save a PNG of a saved map as Chromium shows it.
 
@@ -148,8 +166,9 @@ def screenshot(
         Viewport in CSS pixels.
     browser : playwright Browser, optional
         Reuse an open browser (from :func:`launch_browser`) for many screenshots.
-    wait_ms : int
-        Extra settling time after Leaflet has drawn.
+    guard_ms : int
+        Longest wait for the map to load and draw (:func:`wait_until_drawn`) before failing;
+        the screenshot is taken as soon as it is drawn.
 
     Returns
     -------
@@ -165,11 +184,11 @@ def screenshot(
             logger.warning("screenshot of %s skipped: %s", html_path.name, INSTALL_HINT)
             return None
         try:
-            return _SHARED.run(_shoot, html_path, png_path, width, height, wait_ms)
+            return _SHARED.run(_shoot, html_path, png_path, width, height, guard_ms)
         except WorkbenchError as exc:
             logger.warning("screenshot of %s skipped: %s", html_path.name, exc)
             return None
-    return _shoot(browser, html_path, png_path, width, height, wait_ms)
+    return _shoot(browser, html_path, png_path, width, height, guard_ms)
 
 
 class _SharedBrowser:
@@ -332,12 +351,17 @@ def close_shared_browser() -> None:
 
 
 def page_screenshot(
-    html_path: str | Path, png_path: str | Path, width: int = 1200, *, wait_ms: int = 1500
+    html_path: str | Path,
+    png_path: str | Path,
+    width: int = 1200,
+    *,
+    guard_ms: int = PAGE_GUARD_MS,
 ) -> Path | None:
     """A full-page PNG of an HTML document (e.g. a report) in the shared headless Chromium.
 
-    Requests other than ``file:``/``data:`` are aborted. Returns None (logged) when there is
-    no browser.
+    Taken as soon as the page and every frame in it (embedded maps) are drawn
+    (:func:`wait_until_drawn`); ``guard_ms`` bounds that wait. Requests other than
+    ``file:``/``data:`` are aborted. Returns None (logged) when there is no browser.
     """
     html_path = Path(html_path).resolve()
     if not html_path.is_file():
@@ -345,17 +369,58 @@ def page_screenshot(
     if find_chromium() is None:
         logger.warning("screenshot of %s skipped: %s", html_path.name, INSTALL_HINT)
         return None
-    return _SHARED.run(_shoot_page, html_path, Path(png_path), width, wait_ms)
+    return _SHARED.run(_shoot_page, html_path, Path(png_path), width, guard_ms)
 
 
-def _shoot_page(browser: Any, html_path: Path, png_path: Path, width: int, wait: int) -> Path:
+def wait_until_drawn(
+    page: Any, url: str | None = None, selector: str | None = None, guard_ms: int = PAGE_GUARD_MS
+) -> None:
+    """Open ``url`` (when given) in a Playwright ``page`` and return once it is drawn.
+
+    Drawn: the page and each of its frames (a report's embedded maps) has fired its load
+    event, loaded its web fonts and every image (tiles, image overlays; a failed image counts
+    as settled), runs no Leaflet zoom animation, ``selector`` (e.g. ``.leaflet-container``)
+    is visible when given, and the browser has painted two frames since.
+
+    Parameters
+    ----------
+    page : playwright Page
+        The page (its requests already routed as the caller wants).
+    url : str, optional
+        Address to open first (``file:`` URI of a saved map or report).
+    selector : str, optional
+        CSS selector that must be visible in the page.
+    guard_ms : int
+        Upper bound of the whole wait: a page not drawn by then raises Playwright's
+        ``TimeoutError``. A guard against a page that never gets ready, not a waiting time.
+
+    Notes
+    -----
+    Every wait is for a condition in the page (Playwright polls it on each animation frame),
+    never a fixed time, so a loaded machine makes the wait longer rather than the test red.
+    """
+    deadline = time.monotonic() + guard_ms / 1000
+
+    def left() -> float:
+        return max(1.0, (deadline - time.monotonic()) * 1000)
+
+    if url is not None:
+        page.goto(url, wait_until="load", timeout=left())
+    if selector is not None:
+        page.wait_for_selector(selector, state="visible", timeout=left())
+    for frame in page.frames:
+        if not frame.is_detached():
+            frame.wait_for_function(_DRAWN_JS, timeout=left())
+    page.evaluate(_TWO_FRAMES_JS)
+
+
+def _shoot_page(browser: Any, html_path: Path, png_path: Path, width: int, guard: int) -> Path:
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:
         page.route("**/*", _offline_only)
-        page.goto(html_path.as_uri(), wait_until="load")
-        page.wait_for_timeout(wait)
+        wait_until_drawn(page, html_path.as_uri(), guard_ms=guard)
         png_path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(png_path), full_page=True)
+        page.screenshot(path=str(png_path), full_page=True, timeout=guard)
     finally:
         page.close()
     logger.info("Saved page screenshot %s", png_path)
@@ -409,15 +474,13 @@ def map_png(builder: Any, html_path: str | Path, png_path: str | Path) -> tuple[
     return png_path, RENDERER_STATIC
 
 
-def _shoot(browser: Any, html_path: Path, png_path: Path, width: int, height: int, wait: int):
+def _shoot(browser: Any, html_path: Path, png_path: Path, width: int, height: int, guard: int):
     page = browser.new_page(viewport={"width": width, "height": height})
     try:
         page.route("**/*", _offline_only)
-        page.goto(html_path.as_uri(), wait_until="load")
-        page.wait_for_selector(".leaflet-container", timeout=15_000)
-        page.wait_for_timeout(wait)
+        wait_until_drawn(page, html_path.as_uri(), ".leaflet-container", guard)
         png_path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(png_path))
+        page.screenshot(path=str(png_path), timeout=guard)
     finally:
         page.close()
     logger.info("Saved screenshot %s", png_path)

@@ -2,13 +2,16 @@
 service access (distance and 2SFCA), capacity against need, waiting times, young people.
 
 Every function takes DataFrames in the partnership template columns (``docs/templates.md``).
-Functions that make a table to publish return a :class:`workbench.disclosure.Described`: the
-frame (``.frame``) and its disclosure description (``.spec``: which columns count people,
-which derive from counts), built here beside the columns, for ``Outputs.table``. Those that
-produce tables of counts also take ``suppressed=True`` (and
-``threshold``) to return the display version instead, with counts 1 to threshold-1 shown as
-"*" and whatever would reveal them hidden (``workbench.stats.suppress`` rules). Result objects
-(:class:`DeprivationReach`) have a ``display(threshold)`` method for the same purpose.
+Functions that make a table to publish return a :class:`~workbench.need.results.NeedTable`: a
+:class:`workbench.disclosure.Described` (the frame, ``.frame``, and its disclosure
+description, ``.spec``: which columns count people, which derive from counts, built here
+beside the columns, for ``Outputs.table``) that also holds the settings used (``.settings``).
+Those that produce tables of counts also take ``suppressed=True`` (and ``threshold``) to
+return the display version instead, a :class:`~workbench.need.results.Shown`: the frame with
+counts 1 to threshold-1 shown as "*" and whatever would reveal them hidden, as the disclosure
+policy (:class:`workbench.disclosure.Policy`) withholds them, and the summary of what was
+hidden (``.suppression``). Result objects (:class:`DeprivationReach`) have a
+``display(threshold)`` method for the same purpose. Nothing is kept in ``DataFrame.attrs``.
 """
 
 from workbench.need.access import ServiceAccess, service_access, two_step_fca
@@ -20,6 +23,7 @@ from workbench.need.representation import (
     representation,
 )
 from workbench.need.response import collection_times
+from workbench.need.results import NeedFrame, NeedTable, Shown
 from workbench.need.unmet import (
     OCU_TREATMENT_AGES,
     PREVALENCE_GROUPS,
@@ -67,6 +71,9 @@ __all__ = [
     "PREVALENCE_GROUPS",
     "TREATMENT_AGE_BANDS",
     "DeprivationReach",
+    "NeedFrame",
+    "NeedTable",
+    "Shown",
     "ServiceAccess",
     "capacity_gap",
     "capacity_table",

@@ -1,17 +1,17 @@
-"""Shared checks and the suppression step used by every need function."""
+"""Shared checks and the display (suppression) step used by every need function."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
+from workbench.need.results import Shown
 from workbench.schemas import TEMPLATE_MODELS, require_template
-from workbench.stats.disclosure import suppression_mask
 
 __all__ = [
     "require_frame",
@@ -19,8 +19,7 @@ __all__ = [
     "counts_column",
     "pick_year",
     "treatment_rows",
-    "display_table",
-    "hide_cells",
+    "display_described",
     "as_list",
 ]
 
@@ -132,104 +131,72 @@ def as_list(value: str | Sequence[str] | None) -> list[str]:
     return list(value)
 
 
-def display_table(
-    table: pd.DataFrame,
-    threshold: int,
-    *,
-    count_columns: Sequence[Hashable],
-    derived: Mapping[Hashable, Sequence[Hashable]] | None = None,
-    total_row: Any = None,
-    complements: Mapping[Hashable, Hashable] | None = None,
-) -> pd.DataFrame:
-    """The display (export) version of a numeric need table, small counts hidden.
+def display_described(result: Any, threshold: int) -> Shown:
+    """The display (export) version of an analysis result, as the disclosure policy shows it.
 
-    Counts from 1 to ``threshold - 1`` become "*" with :func:`workbench.stats.suppress`'s rules
-    (primary, and secondary against a ``total_row`` when there is one). A derived column
-    (a percentage, a ratio, an interval limit) is hidden wherever ANY of the counts it was
-    computed from is hidden, because an interval can reveal its denominator.
+    ``result`` is a :class:`workbench.disclosure.Described`; the cells withheld are the ones
+    :meth:`workbench.disclosure.Policy.protect` withholds (the same front door as
+    :meth:`workbench.outputs.Outputs.table`, on this table alone): counts 1 to
+    ``threshold - 1``, the parts whose complement is small, secondary cells against every
+    margin the description names, and every value derived from a withheld count.
 
-    Parameters
-    ----------
-    table : DataFrame
-        Numeric table with unique row labels.
-    threshold : int
-        Smallest count shown besides zero.
-    count_columns : list
-        Columns that hold counts.
-    derived : mapping, optional
-        Derived column -> the count columns it depends on.
-    total_row : label, optional
-        Label of a margin row whose counts are the sums of the other rows.
-    complements : mapping, optional
-        Part count column -> whole count column (``within_target`` -> ``started``): where
-        ``whole - part`` is 1 to ``threshold - 1`` the part is hidden too, so the small
-        complement cannot be worked out by subtraction.
+    Returns
+    -------
+    Shown
+        The frame (same index and columns as ``result.frame``) with "*" in withheld cells,
+        the summary of what was hidden and the settings of a
+        :class:`~workbench.need.results.NeedTable` (none for a plain ``Described``).
     """
-    derived = dict(derived or {})
-    mask = suppression_mask(
-        table,
-        threshold,
-        count_columns=list(count_columns),
-        total_row=total_row,
-        total_column=None,
-        complements=complements,
-    )
-    hide: dict[Hashable, np.ndarray] = {c: mask[c].to_numpy() for c in count_columns}
-    return hide_cells(table, hide, derived, mask.attrs.get("suppression", {}))
-
-
-def display_described(result: Any, threshold: int) -> pd.DataFrame:
-    """The display version of an analysis result (a :class:`workbench.disclosure.Described`),
-    suppressed by :func:`display_table` with what its description says: its counts, the
-    values derived from them, the complements of its parts and its total row."""
-    spec = result.spec
-    totals = [label for dim, label in spec.totals.items() if dim == result.frame.index.name]
-    return display_table(
-        result.frame,
-        threshold,
-        count_columns=list(spec.counts),
-        derived={k: list(d.counts) for k, d in spec.derived.items()},
-        total_row=totals[0] if totals else None,
-        complements={k: c.part_of for k, c in spec.counts.items() if c.part_of},
+    done = _shown({"table": result}, threshold, "counts 1 to {m} shown as '*'; zero shown")
+    return Shown(
+        frame=done["table"]["frame"],
+        suppression=done["table"]["suppression"],
+        settings=dict(getattr(result, "settings", {})),
     )
 
 
-def hide_cells(
-    table: pd.DataFrame,
-    hidden: Mapping[Hashable, np.ndarray],
-    derived: Mapping[Hashable, Sequence[Hashable]] | None = None,
-    summary: Mapping[str, Any] | None = None,
-) -> pd.DataFrame:
-    """A copy of ``table`` with "*" where ``hidden`` (column -> bool array) says so.
+def _shown(results: Mapping[str, Any], threshold: int, rule: str) -> dict[str, dict[str, Any]]:
+    """Frames and summaries of results published together, withheld cells from the policy.
 
-    A ``derived`` column is hidden wherever ANY of the columns it depends on is hidden
-    (keys of ``hidden`` that are not columns can serve as such dependencies, for example a
-    total shown in another table).
-    ``attrs["suppression"]`` is ``summary`` with the number of derived cells hidden.
+    One :class:`workbench.disclosure.Published` per result (index levels as columns, as
+    :meth:`workbench.outputs.Outputs.table` publishes them), protected together by
+    :meth:`workbench.disclosure.Policy.protect`; each summary counts the cells of its own
+    table hidden by each rule.
     """
-    from workbench.disclosure import Count, Derived, TableSpec, apply_mask, derived_mask
+    from workbench.disclosure import Policy, Published
 
-    hide = {str(c): np.asarray(h, dtype=bool) for c, h in hidden.items()}
-    derived = {
-        str(col): tuple(str(b) for b in bases)
-        for col, bases in dict(derived or {}).items()
-        if col in table.columns
-    }
-    # the one disclosure path: a derived column is hidden wherever one of its counts is
-    spec = TableSpec(
-        counts={c: Count() for c in hide},
-        derived={c: Derived(bases) for c, bases in derived.items()},
-    )
-    mask = pd.DataFrame(hide, index=table.index)
-    for col in table.columns:
-        if str(col) not in mask.columns:
-            mask[str(col)] = False
-    mask = derived_mask(mask, spec)
-    mask = mask.rename(columns={str(c): c for c in table.columns})
-    out = apply_mask(table, mask)
-    hide = {c: mask[c].to_numpy() for c in derived}
-    info = dict(summary or {})
-    info["derived"] = int(sum(hide[c].sum() for c in derived if c in hide))
-    out.attrs.update(table.attrs)
-    out.attrs["suppression"] = info
+    policy = Policy(threshold)
+    flat = {}
+    for name, result in results.items():
+        index = [str(n) for n in result.frame.index.names if n is not None]
+        described = result.reset_index() if index else result
+        frame = described.frame.copy()
+        frame.columns = [str(c) for c in frame.columns]
+        flat[name] = (result, index, frame, described.spec.restricted(frame.columns))
+    pubs = [
+        Published(name, frame, spec, pd.DataFrame(False, index=frame.index, columns=frame.columns))
+        for name, (_, _, frame, spec) in flat.items()
+    ]
+    masks = policy.protect(pubs)
+    out: dict[str, dict[str, Any]] = {}
+    for (name, (result, index, frame, spec)), full in zip(flat.items(), masks, strict=True):
+        counts = list(spec.counts)
+        small = int(sum(policy.small(frame[c]).sum() for c in counts))
+        first = policy.mask(frame, spec)
+        n_first = int(first[counts].to_numpy().sum()) if counts else 0
+        n_all = int(full[counts].to_numpy().sum()) if counts else 0
+        derived = [c for c in spec.derived if c in full.columns]
+        summary = {
+            "threshold": policy.threshold,
+            "rule": rule.format(m=policy.threshold - 1),
+            "primary": small,
+            "complement": n_first - small,
+            "secondary": n_all - n_first,
+            "derived": int(full[derived].to_numpy().sum()) if derived else 0,
+            "count_columns": counts,
+        }
+        mask = full.drop(columns=index).set_axis(result.frame.index)
+        mask.columns = list(result.frame.columns)
+        shown = policy.shown(result.frame, spec, mask)
+        out[name] = {"frame": shown, "suppression": summary, "mask": mask}
     return out

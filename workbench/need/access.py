@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from workbench.disclosure.spec import Described, TableSpec
+from workbench.disclosure.spec import TableSpec
 from workbench.errors import WorkbenchError
 from workbench.geo import BNG, WGS84, to_bng
 from workbench.need._common import require_columns, require_frame
+from workbench.need.results import NeedTable, need_table
 
 __all__ = ["ServiceAccess", "service_access", "services_bng", "two_step_fca", "area_centres"]
 
@@ -33,7 +34,7 @@ class ServiceAccess:
         (straight line to the nearest service of that type), ``nearest_<type>`` (its
         service_id) and ``access_<type>`` (2SFCA index, places per ``per`` residents);
         ``dist_km_any`` over all types.
-    beyond : Described
+    beyond : NeedTable
         Population living farther than each band from the nearest service of each type:
         service_type, band_km, lsoas_beyond, population_beyond, share_beyond. Populations
         and LSOA numbers, not counts of people in services: every column is safe.
@@ -46,7 +47,7 @@ class ServiceAccess:
     """
 
     lsoas: gpd.GeoDataFrame
-    beyond: Described
+    beyond: NeedTable
     services: pd.DataFrame
     settings: dict = field(default_factory=dict)
 
@@ -362,11 +363,11 @@ def service_access(
         "per": per,
         "index": "2SFCA (binary catchment, edge included), places per residents",
     }
-    out.attrs.update(settings)
     beyond = pd.DataFrame(beyond_rows)
-    beyond.attrs.update(settings)
     beyond_spec = TableSpec(
         dims=("service_type", "band_km"),
         safe=("band_km", "lsoas_beyond", "population_beyond", "share_beyond"),
     )
-    return ServiceAccess(out, Described.of(beyond, beyond_spec), pd.DataFrame(svc_rows), settings)
+    return ServiceAccess(
+        out, need_table(beyond, beyond_spec, settings), pd.DataFrame(svc_rows), settings
+    )

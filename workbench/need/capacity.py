@@ -15,6 +15,7 @@ from workbench.errors import WorkbenchError
 from workbench.geo import to_bng
 from workbench.need._common import require_columns, require_frame
 from workbench.need.access import area_centres, services_bng
+from workbench.need.results import NeedFrame
 
 __all__ = ["capacity_gap", "capacity_table", "distribute_estimate"]
 
@@ -68,7 +69,7 @@ def capacity_gap(
     population_col: str = "population",
     service_types: Sequence[str] | None = None,
     per: float = 10_000,
-) -> pd.DataFrame:
+) -> NeedFrame:
     """Commissioned capacity against estimated need, in numbers and per ``per`` residents.
 
     Conventions
@@ -97,11 +98,12 @@ def capacity_gap(
 
     Returns
     -------
-    pandas.DataFrame
-        ``by="area"``: one row per area (``area_col``, need, population, services, capacity,
-        caseload, over_capacity, gap, capacity_per, need_per, coverage_pct).
-        ``by="catchment"``: one row per service (service_id, name, service_type, areas, need,
-        population, capacity, caseload, gap, capacity_per, need_per, coverage_pct).
+    NeedFrame
+        ``.settings``: by, per, definition, assignment. ``.frame``: ``by="area"``: one row per area
+        (``area_col``, need, population, services, capacity, caseload, over_capacity, gap,
+        capacity_per, need_per, coverage_pct). ``by="catchment"``: one row per service (service_id,
+        name, service_type, areas, need, population, capacity, caseload, gap, capacity_per,
+        need_per, coverage_pct).
     """
     if by not in ("area", "catchment"):
         raise WorkbenchError(f"by must be 'area' or 'catchment', found {by!r}")
@@ -171,17 +173,15 @@ def capacity_gap(
             out["population"] > 0, out["need"] / out["population"] * per, np.nan
         )
         out["coverage_pct"] = np.where(out["need"] > 0, out["capacity"] / out["need"] * 100, np.nan)
-    out.attrs.update(
-        {
-            "by": by,
-            "per": per,
-            "definition": "gap = need - capacity; coverage % = capacity / need x 100",
-            "assignment": "service in area polygon"
-            if by == "area"
-            else "area to nearest service (straight line from centroid)",
-        }
-    )
-    return out
+    settings = {
+        "by": by,
+        "per": per,
+        "definition": "gap = need - capacity; coverage % = capacity / need x 100",
+        "assignment": "service in area polygon"
+        if by == "area"
+        else "area to nearest service (straight line from centroid)",
+    }
+    return NeedFrame(frame=out, settings=settings)
 
 
 #: Columns of :func:`capacity_table` kept from the services template when present.

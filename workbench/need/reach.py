@@ -10,20 +10,18 @@ import numpy as np
 import pandas as pd
 
 from workbench.deprivation import decile_profile, index_label, most_deprived_share
-from workbench.disclosure.policy import Policy
 from workbench.disclosure.spec import (
     ALL,
     Count,
     Derived,
-    Described,
     TableSpec,
     decile_groups,
     rate_columns,
     wilson_columns,
 )
 from workbench.errors import WorkbenchError
-from workbench.need._common import hide_cells, require_columns, require_frame, treatment_rows
-from workbench.stats.disclosure import disclosed_cells, suppression_mask
+from workbench.need._common import _shown, require_columns, require_frame, treatment_rows
+from workbench.need.results import NeedTable, Shown
 
 __all__ = ["DeprivationReach", "deprivation_reach"]
 
@@ -36,7 +34,7 @@ class DeprivationReach:
 
     Attributes
     ----------
-    shares : Described
+    shares : NeedTable
         From :func:`workbench.deprivation.most_deprived_share`, indexed by ``group`` ("10% /
         20% / 30% most deprived" = national deciles 1, 1-2, 1-3): deciles, lsoas, count
         (people in treatment living there), total_count, share_of_events (+ Wilson ``lower``,
@@ -44,7 +42,7 @@ class DeprivationReach:
         ``ratio_lower`` / ``ratio_upper`` (Wilson limits / population share). ``count`` and
         ``total_count`` (every decile) count people in treatment; the shares, limits and
         ratios derive from both; populations are safe; a group is the sum of its deciles.
-    by_decile : Described
+    by_decile : NeedTable
         From :func:`workbench.deprivation.decile_profile`, indexed by ``imd_decile``: lsoas,
         count, population, rate per ``per`` (+ lower/upper), share_of_events,
         share_of_population, ratio. The same people as ``shares`` (one measure).
@@ -54,79 +52,54 @@ class DeprivationReach:
         Year, substance groups, confidence level, ``per``, population column.
     """
 
-    shares: Described
-    by_decile: Described
+    shares: NeedTable
+    by_decile: NeedTable
     unmatched: pd.DataFrame
     settings: dict = field(default_factory=dict)
 
-    def display(self, threshold: int = 5) -> dict[str, pd.DataFrame]:
+    def display(self, threshold: int = 5) -> dict[str, Shown]:
         """The two tables with counts 1 to ``threshold - 1`` (and what they reveal) hidden.
 
         Conventions
         -----------
-        The two tables are suppressed together, because together they give away more than
-        each alone: ``shares`` shows the study total (``total_count``) and the nested sums
-        of deciles 1, 1-2 and 1-3, so a hidden decile count could be found by subtraction.
+        The two tables are suppressed together by the disclosure policy
+        (:meth:`workbench.disclosure.Policy.protect`, as when both are published in one run),
+        because together they give away more than each alone: ``shares`` shows the study
+        total (``total_count``) and the nested sums of deciles 1, 1-2 and 1-3 (its
+        description says which deciles each group sums), so a hidden decile count could be
+        found by subtraction.
 
-        - Deciles: counts 1 to ``threshold - 1`` hidden, with secondary suppression against
-          the study total (:func:`workbench.stats.suppress`); the total itself is hidden when
-          it would reveal a cell (then ``total_count`` and every share of it are hidden).
-        - Shares: a group's count is shown only when it is not 1 to ``threshold - 1`` and
-          showing it lets no hidden decile be worked out
-          (:func:`workbench.stats.disclosed_cells`).
-        - Rates, shares, ratios and their limits are hidden with the count they come from,
-          and shares and ratios also with the total.
+        - Counts 1 to ``threshold - 1`` are hidden, deciles and groups alike.
+        - Secondary: further counts (deciles, group sums or the total) are hidden until no
+          hidden count can be worked out from the shown ones within the threshold.
+        - Rates, shares, ratios and their limits are hidden with the counts they come from
+          (shares and ratios of a group also with the total).
+
+        Returns
+        -------
+        dict of str to Shown
+            ``"shares"`` and ``"by_decile"``; each ``suppression`` summary also gives
+            ``hidden_deciles``, ``hidden_groups`` and ``total_hidden`` for the pair.
         """
-        shares_frame, deciles_frame = self.shares.frame, self.by_decile.frame
-        counts = deciles_frame["count"].to_numpy(dtype=float)
-        k = len(counts)
-        total = float(counts.sum())
-        with_total = pd.Series([*counts, total], index=[*range(k), "Total"])
-        decile_mask = suppression_mask(with_total, threshold, total_row="Total").to_numpy()
-        # Cells of one column: deciles 0..k-1, the total at k, then one per share group.
-        group_counts = shares_frame["count"].to_numpy(dtype=float)
-        tops = [int(str(d).split("-")[-1]) for d in shares_frame["deciles"]]
-        m = np.zeros((k + 1 + len(tops), 1), dtype=bool)
-        m[: k + 1, 0] = decile_mask
-        lines = [([(i, 0) for i in range(k)], (k, 0))]
-        for g, top in enumerate(tops):
-            cell = (k + 1 + g, 0)
-            if Policy(threshold).small([group_counts[g]])[0]:
-                m[cell] = True
-                continue
-            trial = [*lines, ([(i, 0) for i in range(top)], cell)]
-            if disclosed_cells(m, trial):
-                m[cell] = True
-            else:
-                lines = trial
-        total_hidden = np.full(len(tops), bool(m[k, 0]))
-        share_cols = ["share_of_events", "lower", "upper", "ratio", "ratio_lower", "ratio_upper"]
-        rate_cols = ["rate", "lower", "upper"]
-        summary = {
-            "threshold": int(threshold),
-            "rule": f"counts 1 to {threshold - 1} shown as '*'; zero shown; deciles and shares "
-            "suppressed together against the study total",
-            "hidden_deciles": int(decile_mask[:k].sum()),
-            "hidden_groups": int(m[k + 1 :, 0].sum()),
-            "total_hidden": bool(m[k, 0]),
+        done = _shown(
+            {"shares": self.shares, "by_decile": self.by_decile},
+            threshold,
+            "counts 1 to {m} shown as '*'; zero shown; deciles and shares suppressed together "
+            "against the study total",
+        )
+        pair = {
+            "hidden_deciles": int(done["by_decile"]["mask"]["count"].sum()),
+            "hidden_groups": int(done["shares"]["mask"]["count"].sum()),
+            "total_hidden": bool(done["shares"]["mask"]["total_count"].any()),
         }
-        shares = hide_cells(
-            shares_frame,
-            {"count": m[k + 1 :, 0], "total_count": total_hidden, "_total": total_hidden},
-            {c: ["count", "_total"] for c in share_cols},
-            summary,
-        )
-        by_decile = hide_cells(
-            deciles_frame,
-            {"count": decile_mask[:k], "_total": np.full(k, bool(m[k, 0]))},
-            {
-                **{c: ["count"] for c in rate_cols},
-                "share_of_events": ["count", "_total"],
-                "ratio": ["count", "_total"],
-            },
-            summary,
-        )
-        return {"shares": shares, "by_decile": by_decile}
+        return {
+            name: Shown(
+                frame=part["frame"],
+                suppression={**part["suppression"], **pair},
+                settings=dict(self.settings),
+            )
+            for name, part in done.items()
+        }
 
 
 def deprivation_reach(
@@ -220,14 +193,12 @@ def deprivation_reach(
         "deciles": f"national {index_label(lsoas)} deciles, 1 = most deprived",
         "ci_method": "Wilson score for shares; exact Poisson below 10 / Byar for rates",
     }
-    shares.attrs.update(settings)
-    by_decile.attrs.update(settings)
     measure = f"treatment_by_lsoa.count {year}" + (
         f" ({', '.join(map(str, groups))})" if groups else ""
     )
     return DeprivationReach(
-        Described(shares, _shares_spec(measure)),
-        Described(by_decile, _by_decile_spec(measure, per)),
+        NeedTable(shares, _shares_spec(measure), settings=settings),
+        NeedTable(by_decile, _by_decile_spec(measure, per), settings=settings),
         unmatched,
         settings,
     )

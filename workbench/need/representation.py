@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from workbench.disclosure.spec import Count, Derived, Described, TableSpec
+from workbench.disclosure.spec import Count, Derived, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.need._common import (
     as_list,
@@ -18,6 +18,7 @@ from workbench.need._common import (
     require_frame,
     treatment_rows,
 )
+from workbench.need.results import NeedFrame, NeedTable, Shown
 from workbench.stats.rates import proportion
 
 __all__ = [
@@ -54,7 +55,7 @@ _OVER_RE = re.compile(r"^\s*(?:pop_)?([FM])\s*(\d+)\s*(?:and over|\+|_and_over)\
 _TOP_AGE = 90
 
 
-def population_by_treatment_band(bands: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+def population_by_treatment_band(bands: pd.DataFrame, by: str | None = None) -> NeedFrame:
     """Population by sex and treatment age band from an ONS sex x broad-age-band table.
 
     Conventions
@@ -69,7 +70,7 @@ def population_by_treatment_band(bands: pd.DataFrame, by: str | None = None) -> 
 
     Rows (LSOAs) with any band missing (empty or NaN) are left out of every band, so the
     bands stay consistent with each other; how many is logged and returned in
-    ``attrs["rows_left_out"]`` (``attrs["rows_used"]`` holds the rows summed).
+    ``settings["rows_left_out"]`` (``settings["rows_used"]`` holds the rows summed).
 
     Parameters
     ----------
@@ -81,8 +82,8 @@ def population_by_treatment_band(bands: pd.DataFrame, by: str | None = None) -> 
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``sex`` (``Female``/``Male``), ``age_band`` and ``population`` (may be
+    NeedFrame
+        ``.frame``: columns ``sex`` (``Female``/``Male``), ``age_band`` and ``population`` (may be
         fractional because of the even-spread split); with ``by``, ``by`` and ``population``.
 
     Raises
@@ -160,9 +161,8 @@ def population_by_treatment_band(bands: pd.DataFrame, by: str | None = None) -> 
     out = pd.DataFrame(rows)
     if by is not None:
         out = out.groupby(by, as_index=False, sort=False)["population"].sum()
-    out.attrs["rows_used"] = int(complete.sum())
-    out.attrs["rows_left_out"] = left_out
-    return out
+    settings = {"rows_used": int(complete.sum()), "rows_left_out": left_out}
+    return NeedFrame(frame=out, settings=settings)
 
 
 def representation(
@@ -178,7 +178,7 @@ def representation(
     threshold: int = 5,
     suppressed: bool = False,
     measure: str | None = None,
-) -> Described | pd.DataFrame:
+) -> NeedTable | Shown:
     """Share of each group among people in treatment against its share of the population.
 
     Conventions
@@ -191,7 +191,7 @@ def representation(
       ``Wilson limits / share_population``. ``flag`` is ``"under-represented"`` where the
       whole interval is below 1, ``"over-represented"`` where it is above 1, else ``""``.
     - Groups listed in ``exclude`` (default ``Not stated``) are left out of both shares; their
-      count is in ``attrs["excluded"]``. Groups in the treatment data without a population
+      count is in ``settings["excluded"]``. Groups in the treatment data without a population
       (or the reverse) raise an error, so nothing is silently dropped.
     - The population should cover the same ages as the treatment rows used (adults 18+ in the
       templates); pass ``age_bands`` to restrict the treatment rows.
@@ -202,7 +202,7 @@ def representation(
     ----------
     treatment : DataFrame
         The treatment_demographics template.
-    population : DataFrame
+    population : DataFrame or NeedFrame
         Population by group: a column named ``by`` (the group label, same spelling as in the
         treatment data) and ``population`` (for sex or age_band use
         :func:`population_by_treatment_band` and sum).
@@ -232,14 +232,18 @@ def representation(
 
     Returns
     -------
-    Described
-        Frame indexed by the group label, with a final ``Total`` row: in_treatment,
+    NeedTable
+        A :class:`~workbench.disclosure.Described` with ``settings`` (year, by, conf, CI
+        method, definition, excluded, substance groups, age bands). Frame indexed by the group
+        label, with a final ``Total`` row: in_treatment,
         share_treatment, share_lower, share_upper, population, share_population, ratio,
         ratio_lower, ratio_upper, flag. Shares are fractions (0-1). ``in_treatment``
         counts people; the shares, ratios and flag derive from it (the flag is read from
         the ratio's interval); population figures are safe; ``Total`` is the margin.
     """
     treatment = require_frame(treatment, "treatment")
+    if isinstance(population, NeedFrame):
+        population = population.frame
     population = require_frame(population, "population")
     require_columns(
         treatment, ["financial_year", "substance_group", "in_treatment"], "treatment",
@@ -325,19 +329,17 @@ def representation(
         index=pd.Index(["Total"], name=by),
     )
     out = pd.concat([out, total])
-    out.attrs.update(
-        {
-            "year": year,
-            "by": by,
-            "conf": conf,
-            "ci_method": "Wilson score for the treatment share; population share taken as exact",
-            "definition": "ratio = share of group in treatment / share of population; "
-            "< 1 under-represented",
-            "excluded": {str(k): float(v) for k, v in excluded.groupby(by)["_n"].sum().items()},
-            "substance_groups": groups_sel or "all",
-            "age_bands": bands_sel or "all",
-        }
-    )
+    settings = {
+        "year": year,
+        "by": by,
+        "conf": conf,
+        "ci_method": "Wilson score for the treatment share; population share taken as exact",
+        "definition": "ratio = share of group in treatment / share of population; "
+        "< 1 under-represented",
+        "excluded": {str(k): float(v) for k, v in excluded.groupby(by)["_n"].sum().items()},
+        "substance_groups": groups_sel or "all",
+        "age_bands": bands_sel or "all",
+    }
     if measure is None:
         left_out = [
             f"substance groups {', '.join(map(str, groups_sel))}" if groups_sel else "",
@@ -353,5 +355,5 @@ def representation(
         safe=("population", "share_population"),
         totals={by: "Total"},
     )
-    result = Described(out, spec)
+    result = NeedTable(out, spec, settings=settings)
     return display_described(result, threshold) if suppressed else result

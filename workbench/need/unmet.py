@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from workbench.disclosure.spec import Count, Derived, Described, TableSpec
+from workbench.disclosure.spec import Count, Derived, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.need._common import counts_column, require_columns, require_frame
+from workbench.need.results import NeedTable, need_table
 
 __all__ = [
     "PREVALENCE_GROUPS",
@@ -59,7 +60,7 @@ def unmet_need(
     prevalence_year: str | None = None,
     treatment_year: str | None = None,
     groups: list[str] | None = None,
-) -> Described:
+) -> NeedTable:
     """Met and unmet need by substance group and area, with the range from the estimate's CI.
 
     Conventions
@@ -101,14 +102,14 @@ def unmet_need(
 
     Returns
     -------
-    Described
-        One row per area and group: area_code, area_name, substance_group, prevalence_year,
-        treatment_year, prevalence_ages, treatment_ages, treatment_groups, estimate, lower_95,
-        upper_95, in_treatment, blank_rows, met_pct, unmet_pct, unmet_pct_at_lower,
-        unmet_pct_at_upper, over_estimate, over_upper, note. ``attrs`` hold the conventions.
-        ``in_treatment`` counts people; the percentages give it back with the estimate, so
-        they derive from it; the estimate and its limits (published modelled figures) are
-        safe.
+    NeedTable
+        A :class:`~workbench.disclosure.Described` with ``settings`` (the conventions:
+        definition, treatment year, group mapping, ages). One row per area and group: area_code,
+        area_name, substance_group, prevalence_year, treatment_year, prevalence_ages,
+        treatment_ages, treatment_groups, estimate, lower_95, upper_95, in_treatment, blank_rows,
+        met_pct, unmet_pct, unmet_pct_at_lower, unmet_pct_at_upper, over_estimate, over_upper, note.
+        ``in_treatment`` counts people; the percentages give it back with the estimate, so they
+        derive from it; the estimate and its limits (published modelled figures) are safe.
 
     Examples
     --------
@@ -253,16 +254,14 @@ def unmet_need(
                 rec.area_code, rec.substance_group, n, est,
             )  # fmt: skip
     out = pd.DataFrame(rows)
-    out.attrs.update(
-        {
-            "definition": "unmet need % = (estimated users - users in treatment) / estimated "
-            "users x 100; range from the estimate's 95% limits",
-            "treatment_year": str(treatment_year),
-            "group_mapping": {k: list(v) for k, v in PREVALENCE_GROUPS.items()},
-            "ages": "15-64 estimates against treatment ages 18-64; 18+ estimates against all "
-            "treatment ages",
-        }
-    )
+    settings = {
+        "definition": "unmet need % = (estimated users - users in treatment) / estimated "
+        "users x 100; range from the estimate's 95% limits",
+        "treatment_year": str(treatment_year),
+        "group_mapping": {k: list(v) for k, v in PREVALENCE_GROUPS.items()},
+        "ages": "15-64 estimates against treatment ages 18-64; 18+ estimates against all "
+        "treatment ages",
+    }
     spec = TableSpec(
         dims=("area_code", "substance_group"),
         counts={"in_treatment": Count("unmet_need.in_treatment")},
@@ -272,7 +271,7 @@ def unmet_need(
         },
         safe=("estimate", "lower_95", "upper_95", "blank_rows"),
     )
-    return Described.of(out, spec)
+    return need_table(out, spec, settings)
 
 
 def unmet_need_error_bars(unmet: pd.DataFrame) -> np.ndarray:

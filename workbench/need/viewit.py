@@ -160,8 +160,9 @@ def treatment_numbers(export: ViewIt, years: Sequence[str] | str | None = None) 
     ...     "age_group": ["Total"], "drug_group": ["opiate"],
     ...     "intreatment_allintx": pd.array([605], "Int64"),
     ...     "newpresentation_newtx": pd.array([150], "Int64")})
-    >>> treatment_numbers(ViewIt(rows, "Barnet", "b.csv", 5, {})).frame.iloc[0].tolist()
-    ['2021-22', 'Opiate', 605, 150]
+    >>> row = treatment_numbers(ViewIt(rows, "Barnet", "b.csv", 5, {})).frame.iloc[0]
+    >>> [str(v) for v in row.tolist()]
+    ['2021-22', 'Opiate', '605', '150']
     """
     _need(export, "intreatment_allintx", "newpresentation_newtx")
     t = _totals(export, years)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.disclosure.policy import Policy
-from workbench.disclosure.spec import Count, Derived, Described, TableSpec, wilson_columns
+from workbench.disclosure.spec import Count, Derived, TableSpec, wilson_columns
 from workbench.errors import WorkbenchError
 from workbench.need._common import (
     as_list,
@@ -18,6 +18,7 @@ from workbench.need._common import (
     require_columns,
     require_frame,
 )
+from workbench.need.results import NeedTable, Shown, need_table
 from workbench.stats.rates import proportion, rate, z_value
 
 __all__ = ["DEFAULT_TARGETS", "waiting_times", "young_people_access", "young_people_ward_map"]
@@ -65,7 +66,7 @@ def waiting_times(
     conf: float = 0.95,
     threshold: int = 5,
     suppressed: bool = False,
-) -> Described | pd.DataFrame:
+) -> NeedTable | Shown:
     """Share of people starting within the waiting-time target, with Wilson intervals.
 
     Conventions
@@ -98,18 +99,20 @@ def waiting_times(
     suppressed : bool, default False
         Return the display table (counts 1 to threshold-1 as "*", shares hidden with them;
         ``within_target`` is hidden too where fewer than ``threshold`` people started outside
-        the target, so that number cannot be found by subtraction): a plain DataFrame to
-        read, not to publish (:meth:`~workbench.outputs.Outputs.table` takes the
-        :class:`~workbench.disclosure.Described` result).
+        the target, so that number cannot be found by subtraction), as the disclosure
+        policy withholds them: a :class:`~workbench.need.results.Shown` (frame,
+        ``suppression`` summary, settings) to read, not to publish
+        (:meth:`~workbench.outputs.Outputs.table` takes the :class:`NeedTable` result).
 
     Returns
     -------
-    Described
-        ``.frame``: financial_year, cohort, the ``by`` columns, target, started,
-        within_target, blank_rows, share, lower, upper (fractions), and below_standard when
-        asked. ``.spec``: ``started`` and ``within_target`` count people (``within_target``
-        is part of ``started``: its complement, people not seen in time, counts people
-        too); the share, its Wilson limits and the flag derive from both.
+    NeedTable
+        A :class:`~workbench.disclosure.Described` with ``settings`` (conf, CI method,
+        definition, targets, standard). ``.frame``: financial_year, cohort, the ``by``
+        columns, target, started, within_target, blank_rows, share, lower, upper (fractions), and
+        below_standard when asked. ``.spec``: ``started`` and ``within_target`` count people
+        (``within_target`` is part of ``started``: its complement, people not seen in time, counts
+        people too); the share, its Wilson limits and the flag derive from both.
     """
     waits = require_frame(waits, "waits")
     require_columns(waits, _WAIT_COLS, "waits", "waiting_times")
@@ -149,16 +152,14 @@ def waiting_times(
         if not 0 <= standard <= 1:
             raise WorkbenchError(f"standard must be a share between 0 and 1, found {standard!r}")
         out["below_standard"] = out["upper"] < standard
-    out.attrs.update(
-        {
-            "conf": conf,
-            "ci_method": "Wilson score",
-            "definition": "share starting within target = within_target / started",
-            "targets": targets,
-            "standard": standard,
-        }
-    )
-    result = Described.of(out, _waits_spec(extra))
+    settings = {
+        "conf": conf,
+        "ci_method": "Wilson score",
+        "definition": "share starting within target = within_target / started",
+        "targets": targets,
+        "standard": standard,
+    }
+    result = need_table(out, _waits_spec(extra), settings)
     return display_described(result, threshold) if suppressed else result
 
 
@@ -188,7 +189,7 @@ def young_people_access(
     conf: float = 0.95,
     threshold: int = 5,
     suppressed: bool = False,
-) -> Described | pd.DataFrame:
+) -> NeedTable | Shown:
     """Reach of tier 2 early intervention among vulnerable young people, and tier 3 waits.
 
     Conventions
@@ -222,19 +223,20 @@ def young_people_access(
         Return the display table: counts 1 to threshold-1 as "*", a part hidden where its
         complement (cohort - tier2_reached, cohort - tier3_referred, tier3_referred -
         tier3_within_10_days) is 1 to threshold-1, and every share, limit and rate computed
-        from a hidden count hidden too. A plain DataFrame to read, not to publish.
+        from a hidden count hidden too. A :class:`~workbench.need.results.Shown` to read,
+        not to publish.
 
     Returns
     -------
-    Described
-        ``.frame``: financial_year, the ``by`` columns, cohort, tier2_reached,
-        tier3_referred, tier3_within_10_days, population_10_17, blank_rows, tier2_share (+
-        lower/upper), tier3_10d_share (+ lower/upper), cohort_rate (+ lower/upper).
-        ``.spec``: the four counts count young people (tier 2 reached is part of the
-        cohort, within 10 days part of those referred); shares, limits and rates derive
-        from their counts; the population is safe. Cells of the same year, ward and group
-        in any table of the run are the same number (the ward and group tables are margins
-        of the ward x group table).
+    NeedTable
+        A :class:`~workbench.disclosure.Described` with ``settings`` (conf, per, CI
+        methods, definitions). ``.frame``: financial_year, the ``by`` columns, cohort,
+        tier2_reached, tier3_referred, tier3_within_10_days, population_10_17, blank_rows,
+        tier2_share (+ lower/upper), tier3_10d_share (+ lower/upper), cohort_rate (+ lower/upper).
+        ``.spec``: the four counts count young people (tier 2 reached is part of the cohort, within
+        10 days part of those referred); shares, limits and rates derive from their counts; the
+        population is safe. Cells of the same year, ward and group in any table of the run are the
+        same number (the ward and group tables are margins of the ward x group table).
     """
     yp = require_frame(young_people, "young_people")
     require_columns(yp, _YP_COLS, "young_people", "young_people")
@@ -296,17 +298,15 @@ def young_people_access(
         out.loc[ok, ["cohort_rate", "cohort_rate_lower", "cohort_rate_upper"]] = r[
             ["rate", "lower", "upper"]
         ].to_numpy()
-    out.attrs.update(
-        {
-            "conf": conf,
-            "per": per,
-            "ci_method": "Wilson score for shares; exact Poisson below 10 / Byar for rates",
-            "definition": "tier 2 reach = tier2_reached / cohort; tier 3 within 10 days = "
-            "tier3_within_10_days / tier3_referred",
-        }
-    )
+    settings = {
+        "conf": conf,
+        "per": per,
+        "ci_method": "Wilson score for shares; exact Poisson below 10 / Byar for rates",
+        "definition": "tier 2 reach = tier2_reached / cohort; tier 3 within 10 days = "
+        "tier3_within_10_days / tier3_referred",
+    }
     dims = ["financial_year"] + [{"ward": "ward_code"}.get(b, b) for b in by_list]
-    result = Described.of(out, _young_people_spec(dims, per))
+    result = need_table(out, _young_people_spec(dims, per), settings)
     return display_described(result, threshold) if suppressed else result
 
 

@@ -2,9 +2,11 @@
 
 from workbench.stats.disclosure import (
     SUPPRESSED,
+    Suppression,
     check_suppressed,
     disclosed_cells,
     suppress,
+    suppression,
     suppression_mask,
 )
 from workbench.stats.funnel import funnel_baseline, funnel_classify, funnel_limits, funnel_plot
@@ -66,7 +68,9 @@ __all__ = [
     "spc_chart",
     "spc_summary",
     "suppress",
+    "suppression",
     "suppression_mask",
+    "Suppression",
     "wilson_interval",
     "z_value",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,12 +20,55 @@ import pandas as pd
 from workbench.disclosure.policy import SUPPRESSED
 from workbench.errors import WorkbenchError
 
-__all__ = ["SUPPRESSED", "suppress", "suppression_mask", "check_suppressed", "disclosed_cells"]
+__all__ = [
+    "SUPPRESSED",
+    "Suppression",
+    "suppress",
+    "suppression",
+    "suppression_mask",
+    "check_suppressed",
+    "disclosed_cells",
+]
 
 logger = logging.getLogger(__name__)
 
 _TOTAL_NAMES = ("total", "all", "grand total")
 _AUTO = "auto"
+
+
+@dataclass(frozen=True, eq=False)
+class Suppression:
+    """The result of :func:`suppression`: one table as shown, its mask and what was hidden.
+
+    The summary travels in this object, never in ``DataFrame.attrs`` (which pandas drops
+    or mixes on ``merge`` and ``concat``).
+
+    Attributes
+    ----------
+    shown : DataFrame or Series
+        The table with "*" in every hidden cell (a Series when a Series was given).
+    mask : DataFrame or Series of bool
+        True where a cell is hidden; same shape and labels as ``shown``.
+    summary : dict
+        ``threshold``, ``rule``, the number of count cells hidden as ``primary``,
+        ``complement`` and ``secondary`` suppressions, the ``derived`` cells hidden with
+        them, ``count_columns``, ``total_row`` and ``total_column``.
+
+    Examples
+    --------
+    >>> r = suppression(pd.Series({"A": 3, "B": 12, "C": 40, "Total": 55}))
+    >>> r.shown.tolist(), r.summary["primary"], r.summary["secondary"]
+    (['*', '*', 40, 55], 1, 1)
+    """
+
+    shown: pd.DataFrame | pd.Series
+    mask: pd.DataFrame | pd.Series
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the table as shown, as a DataFrame (the summary stays on the object)."""
+        shown = self.shown
+        return shown.to_frame() if isinstance(shown, pd.Series) else shown.copy()
 
 
 def _as_frame(table: Any) -> tuple[pd.DataFrame, bool]:
@@ -265,18 +309,19 @@ def suppression_mask(
     Returns
     -------
     pandas.DataFrame or Series of bool
-        Same shape and labels as ``table``; ``attrs["suppression"]`` summarises the counts
-        of primary, complement, secondary and derived suppressions.
+        Same shape and labels as ``table``. :func:`suppression` gives the mask with the
+        summary of primary, complement, secondary and derived suppressions.
     """
-    frame, was_series, mask, summary = _plan(
-        table, threshold, count_columns, derived, total_row, total_column, secondary, complements
-    )
-    out = mask.iloc[:, 0] if was_series else mask
-    out = out.copy()
-    if was_series:
-        out.name = table.name
-    out.attrs["suppression"] = summary
-    return out
+    return suppression(
+        table,
+        threshold,
+        count_columns=count_columns,
+        derived=derived,
+        total_row=total_row,
+        total_column=total_column,
+        secondary=secondary,
+        complements=complements,
+    ).mask
 
 
 def suppress(
@@ -338,14 +383,47 @@ def suppress(
     -------
     DataFrame or Series
         A new table; suppressed columns have object dtype with "*" in hidden cells. Use
-        :func:`suppression_mask` (same arguments) for the boolean mask; ``attrs["suppression"]``
-        summarises what was hidden.
+        :func:`suppression_mask` (same arguments) for the boolean mask, :func:`suppression`
+        for the table, the mask and the summary of what was hidden.
 
     Examples
     --------
     >>> s = pd.Series({"A": 3, "B": 12, "C": 40, "Total": 55})
     >>> suppress(s).tolist()
     ['*', '*', 40, 55]
+    """
+    return suppression(
+        table,
+        threshold,
+        count_columns=count_columns,
+        derived=derived,
+        total_row=total_row,
+        total_column=total_column,
+        secondary=secondary,
+        complements=complements,
+    ).shown
+
+
+def suppression(
+    table: pd.DataFrame | pd.Series,
+    threshold: int = 5,
+    *,
+    count_columns: Sequence[Hashable] | None = None,
+    derived: Mapping[Hashable, Hashable] | None = None,
+    total_row: Any = _AUTO,
+    total_column: Any = _AUTO,
+    secondary: bool = True,
+    complements: Mapping[Hashable, Hashable] | None = None,
+) -> Suppression:
+    """:func:`suppress` with its mask and summary: a :class:`Suppression`.
+
+    Same arguments and rules as :func:`suppress`.
+
+    Examples
+    --------
+    >>> r = suppression(pd.Series({"A": 3, "B": 12, "C": 40, "Total": 55}))
+    >>> r.mask.tolist()
+    [True, True, False, False]
     """
     frame, was_series, mask, summary = _plan(
         table, threshold, count_columns, derived, total_row, total_column, secondary, complements
@@ -365,12 +443,10 @@ def suppress(
         threshold,
     )
     if was_series:
-        result = out.iloc[:, 0]
-        result.name = table.name
-        result.attrs["suppression"] = summary
-        return result
-    out.attrs["suppression"] = summary
-    return out
+        shown, hidden = out.iloc[:, 0], mask.iloc[:, 0].copy()
+        shown.name = hidden.name = table.name
+        return Suppression(shown, hidden, summary)
+    return Suppression(out, mask.copy(), summary)
 
 
 def check_suppressed(

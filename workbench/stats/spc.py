@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.disclosure.figures import REFERENCE_GID
-from workbench.errors import WorkbenchError
+from workbench.errors import TooLittleData, WorkbenchError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -171,7 +171,7 @@ def _segment(
     """Mean, moving ranges and limits of one stretch of points (NaN = missing)."""
     obs = np.flatnonzero(~np.isnan(x))
     if len(obs) < 2:
-        raise WorkbenchError(
+        raise TooLittleData(
             f"an XmR chart needs at least 2 observed values{label}, found {len(obs)}"
         )
     if baseline is not None:
@@ -188,7 +188,7 @@ def _segment(
     base_mr = mr[1:base_end]
     base_mr = base_mr[~np.isnan(base_mr)]
     if len(base_mr) == 0:
-        raise WorkbenchError(
+        raise TooLittleData(
             f"an XmR chart needs two consecutive observed values{label} for a moving range; "
             "every observed value sits next to a gap"
         )
@@ -342,7 +342,7 @@ def spc(
     x, index = _month_gaps(x, index)
     n = len(x)
     if (~np.isnan(x)).sum() < 2:
-        raise WorkbenchError(
+        raise TooLittleData(
             f"an XmR chart needs at least 2 observed values, found {int((~np.isnan(x)).sum())}"
         )
     starts = _segment_starts(recalc_from, index, n)

@@ -24,7 +24,15 @@ from typing import Any
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["MARKER", "FolderLock", "OutputFolder", "is_complete", "mark_complete", "write_errors"]
+__all__ = [
+    "MARKER",
+    "FolderLock",
+    "OutputFolder",
+    "is_complete",
+    "mark_complete",
+    "sweep_stale",
+    "write_errors",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +138,35 @@ class FolderLock:
         self.release()
 
 
+def sweep_stale(final: str | Path, *, locks: bool = True) -> list[Path]:
+    """Remove what writers of ``final`` that have ended left beside it; returns what went.
+
+    The partial folders ``.<name>.partial-<pid>-<run>`` of ended processes (a notebook
+    kernel stopped on an error does not reach its exit handler) and, with ``locks``, the
+    lock ``.<name>.lock`` when its process has ended. A live writer's files are kept.
+    """
+    final = Path(final)
+    gone = []
+    for stale in final.parent.glob(f".{final.name}.partial-*"):
+        try:
+            pid = int(stale.name.rsplit(".partial-", 1)[1].split("-", 1)[0])
+        except (IndexError, ValueError):
+            continue
+        if not _alive(pid):
+            shutil.rmtree(stale, ignore_errors=True)
+            gone.append(stale)
+    lock = FolderLock(final).lock
+    if locks and lock.is_file():
+        try:
+            pid = int(lock.read_text(encoding="utf-8").split()[0])
+        except (OSError, ValueError, IndexError):
+            pid = -1
+        if pid != os.getpid() and not _alive(pid):
+            lock.unlink(missing_ok=True)
+            gone.append(lock)
+    return gone
+
+
 class OutputFolder:
     """A folder written under a temporary name and moved into place when complete.
 
@@ -166,13 +203,7 @@ class OutputFolder:
 
     def _sweep(self, parent: Path) -> None:
         """Remove partial folders of this name left by runs that have ended."""
-        for stale in parent.glob(f".{self.final.name}.partial-*"):
-            try:
-                pid = int(stale.name.rsplit(".partial-", 1)[1].split("-", 1)[0])
-            except (IndexError, ValueError):
-                continue
-            if not _alive(pid):
-                shutil.rmtree(stale, ignore_errors=True)
+        sweep_stale(parent / self.final.name, locks=False)
 
     def _at_exit(self) -> None:
         if not self.done:
