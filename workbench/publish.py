@@ -34,6 +34,7 @@ def run_pack(
     *,
     commentary: str | Path | None = None,
     render: bool = True,
+    study_folder: str | Path | None = None,
 ) -> dict[str, Any]:
     """Build the meeting pack and the community page of a finished run.
 
@@ -53,6 +54,9 @@ def run_pack(
         ``[report] commentary`` setting as recorded in the run log.
     render : bool, default True
         Render the slides to PNG with LibreOffice headless where it is installed.
+    study_folder : str or Path, optional
+        The folder of the study's ``area.toml``: the run logs name the study's files
+        relative to it (the ward lookup the community page reads, for example).
 
     Returns
     -------
@@ -61,6 +65,8 @@ def run_pack(
     """
     t0 = time.perf_counter()
     run = find_run(out_dir, run_date)
+    if study_folder is not None:
+        run.study_folder = Path(study_folder)
     folder = run.out_dir / f"{run.date}_pack"
     with write_errors(f"the meeting pack in {folder}"):
         folder.mkdir(parents=True, exist_ok=True)
@@ -83,6 +89,8 @@ def _write_pack(
     slides, by_theme = build_pptx(run, pptx)
     if commentary is None:
         commentary = run.config.get("commentary")
+        if commentary and not Path(commentary).is_absolute() and run.study_folder is not None:
+            commentary = run.study_folder / commentary  # recorded relative to the study
     page, readability = write_community_page(
         run, by_theme, folder / "community_report.html", commentary=commentary
     )
@@ -115,7 +123,7 @@ def run_pack_cli(
 ) -> int:
     """``workbench pack CONFIG``: build the pack and page from the finished run; returns 0."""
     cfg = load_config(config)
-    log = run_pack(out, run_date, commentary=cfg.commentary)
+    log = run_pack(out, run_date, commentary=cfg.commentary, study_folder=cfg.path.parent)
     # the run log names the study's config relative to its folder (no absolute path)
     if log["config"].get("config") and Path(log["config"]["config"]).name != cfg.path.name:
         logger.warning(

@@ -1119,7 +1119,7 @@ def run_report(
         # The meeting pack and the community page of this run (issue 15), from its files.
         from workbench.publish import run_pack
 
-        run_pack(out_path, date, commentary=cfg.commentary)
+        run_pack(out_path, date, commentary=cfg.commentary, study_folder=Path(cfg.path).parent)
     return results
 
 
