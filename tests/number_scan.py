@@ -1,9 +1,11 @@
-"""Scan published text for numbers shown as the wrong kind (issue 20 item 5).
+"""Scan published text for numbers shown as the wrong kind (issue 20 item 5, issue 25).
 
-A share or percentage outside 0-100% (a percentage multiplied by 100 again: 2750.0%) and a
-p-value shown as 0 are found in the tables of HTML outputs and in free text (pack slides,
-the community page). Changes ("Change", "up 150%") and caseload against capacity may exceed
-100% and are left out by their header or the words before them.
+A share or percentage outside 0-100% (a percentage multiplied by 100 again: 2750.0%), a
+p-value shown as 0 (``0.00``, ``p = 0.000``) and any number in scientific notation
+(``1.85e-06``, ``p = 2.12e-07``) are found in the tables of HTML outputs and in free text
+(every report's prose, pack slides, the community page). Changes ("Change", "up 150%") and
+caseload against capacity may exceed 100% and are left out by their header or the words
+before them. Code (the reports' collapsed code cells), scripts and styles are not prose.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ _CHANGE_WORDS = re.compile(
     re.I,
 )
 _ZERO = re.compile(r"^-?0(?:\.0+)?$")
+#: A number in scientific notation: 1.85e-06, 2E+05.
+_SCI = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?[eE][-+]?\d+(?![\w.])")
+#: A p-value shown as 0 in prose: "p = 0", "p = 0.000".
+_P_ZERO = re.compile(r"\bp\s*[=:]\s*0(?:\.0+)?(?![\d.])")
 
 
 def _percentages(text: str) -> list[float]:
@@ -48,6 +54,8 @@ def table_problems(html: str, where: str) -> list[str]:
                     header = headers[i] if i < len(headers) else ""
                     if re.search(r"\bp-value\b|^p$", header, re.I) and _ZERO.match(text):
                         problems.append(f"{where}: p-value shown as {text} ({header})")
+                    if _SCI.search(text):
+                        problems.append(f"{where}: {text} in scientific notation ({header})")
                     if _MAY_EXCEED.search(header):
                         continue
                     for v in _percentages(text):
@@ -66,9 +74,28 @@ def text_problems(text: str, where: str) -> list[str]:
         # multiplied twice is far above 100
         if v > 100 and not _CHANGE_WORDS.search(before):
             problems.append(f"{where}: ...{before}{m.group(0)}")
-    for m in re.finditer(r"\bp\s*[=:]\s*0(?:\.0+)?(?![\d.])", text):
-        problems.append(f"{where}: {m.group(0)}")
+    return problems + prose_problems(text, where)
+
+
+def prose_problems(text: str, where: str) -> list[str]:
+    """p-values shown as 0 and numbers in scientific notation in free text."""
+    problems = [f"{where}: {m.group(0)}" for m in _P_ZERO.finditer(text)]
+    for m in _SCI.finditer(text):
+        around = text[max(0, m.start() - 30) : m.end() + 10].replace("\n", " ")
+        problems.append(f"{where}: {m.group(0)} in scientific notation (...{around}...)")
     return problems
+
+
+def report_prose(html: str) -> str:
+    """The text a reader of an HTML report sees: no code cells, scripts or styles."""
+    soup = BeautifulSoup(html, "lxml")
+    for tag in soup.find_all(["script", "style", "details"]):
+        if tag.name != "details" or "wb-code" in (tag.get("class") or []):
+            tag.decompose()
+    for tag in soup.find_all(["pre", "code"]):
+        if tag.find_parent(class_="jp-OutputArea") is None:
+            tag.decompose()  # markdown code, not output
+    return soup.get_text(" ")
 
 
 def scan_run(out: Path) -> tuple[list[str], int]:
@@ -82,6 +109,8 @@ def scan_run(out: Path) -> tuple[list[str], int]:
         problems += table_problems(html, where)
         if path.name == "community_report.html":
             problems += text_problems(BeautifulSoup(html, "lxml").get_text(" "), where)
+        else:
+            problems += prose_problems(report_prose(html), where)
     for pptx in out.glob("*_pack/*.pptx"):
         from pptx import Presentation
 

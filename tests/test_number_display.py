@@ -4,7 +4,7 @@ description; no share shown above 100% or below 0%, no p-value shown as 0."""
 from __future__ import annotations
 
 import pandas as pd
-from number_scan import scan_run, table_problems, text_problems
+from number_scan import prose_problems, report_prose, scan_run, table_problems, text_problems
 
 from workbench.disclosure.spec import Count, Derived, Described, TableSpec
 from workbench.display import TableCaptions, format_value, people_table
@@ -96,6 +96,43 @@ def test_the_scan_finds_what_it_looks_for():
     assert len(found) == 2 and "2750.0%" in found[0] and "p-value shown as 0.000" in found[1]
     assert text_problems("42.0% of offences; up 150% on last year", "t") == []
     assert len(text_problems("2750.0% of offences", "t")) == 1
+
+
+def test_the_scan_finds_p_values_as_zero_and_scientific_notation():
+    # the strategic assessment's priorities before issue 25: "p = 2.12e-07" in the evidence
+    html = (
+        "<table><tr><th>Evidence</th><th>p-value</th></tr>"
+        "<tr><td>645 against 471 (+37%, p = 2.12e-07)</td><td>0.00</td></tr></table>"
+    )
+    found = table_problems(html, "t")
+    assert len(found) == 2 and "scientific notation" in found[0] and "0.00" in found[1]
+    assert len(prose_problems("a rise (p = 1.85e-06) and p = 0.000", "t")) == 2
+    assert prose_problems("a rise (p < 0.001), p = 0.012, 1,234 offences, 2e3x", "t") == []
+    # code cells, scripts and styles are not prose
+    page = (
+        '<details class="wb-code"><pre>x = 1e-9</pre></details><script>var a = 1e-10;</script>'
+        "<p>p = 0.041</p>"
+    )
+    assert prose_problems(report_prose(page), "t") == []
+
+
+def test_p_values_in_sentences_are_never_zero_or_scientific():
+    # the assessment's evidence, written with the one formatter (workbench.numbers)
+    from workbench.indicators.assessment import candidate_priorities
+
+    six = pd.DataFrame(
+        {
+            "crime_type": ["Drugs", "Robbery"],
+            "latest": [645, 90],
+            "latest_months": ["2022-05 to 2022-10"] * 2,
+            "year_earlier": [471, 60],
+            "change_year_pct": [36.9, 50.0],
+            "p_year": [2.12e-07, 0.0412],
+        }
+    )
+    evidence = " ".join(candidate_priorities(six_months=six)["evidence"])
+    assert "p < 0.001" in evidence and "p = 0.041" in evidence
+    assert prose_problems(evidence, "priorities") == []
 
 
 def test_no_share_outside_0_to_100_and_no_zero_p_in_a_sample_run(sample_report, capsys):

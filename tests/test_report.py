@@ -167,11 +167,11 @@ def test_report_on_sample(full_runs):
     assert all(r["png_renderer"] in (RENDERER_BROWSER, RENDERER_STATIC) for r in maps)
     # the sample's partnership tables are synthetic and labelled so
     assert all(r["synthetic"] for r in treatment["outputs"] if r["kind"] == "table")
-    # the kernel ran in this environment's Python
-    assert (
-        supply["python_executable"] == sys.executable
-        or Path(supply["python_executable"]).resolve() == Path(sys.executable).resolve()
-    )
+    # the kernel ran in this environment's Python (named relative to the study folder: no
+    # absolute path of the analyst's machine in the run log, issue 25 item 8)
+    python = Path(supply["python_executable"])
+    assert not python.is_absolute()
+    assert (SAMPLE.parent / python).resolve() == Path(sys.executable).resolve()
 
 
 @pytest.mark.parametrize("study", sorted(STUDIES))

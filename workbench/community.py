@@ -550,7 +550,9 @@ def _lsoa_wards(run: Run, codes: Sequence[str]) -> dict[str, str]:
     from workbench.loaders.lookups import read_ward_lookup
 
     p = Path(str(path))
-    if not p.is_absolute() and cfg.get("config"):
+    if not p.is_absolute() and getattr(run, "study_folder", None) is not None:
+        p = Path(run.study_folder) / p  # run logs name files relative to the study folder
+    elif not p.is_absolute() and cfg.get("config"):
         p = Path(str(cfg["config"])).parent / p
     try:
         df = read_ward_lookup(p, codes=frozenset(codes))

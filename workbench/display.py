@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import logging
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,10 +28,13 @@ import pandas as pd
 from workbench.disclosure.policy import SUPPRESSED
 from workbench.figures import name_figure
 from workbench.markup import SafeHTML, markdown_html, md_text
+from workbench.numbers import MISSING, as_number, format_value
 from workbench.stats.periods import table_window
 
 __all__ = [
+    "ACRONYMS",
     "HEADERS",
+    "LONG_TABLE_ROWS",
     "MISSING",
     "SafeHTML",
     "markdown_html",
@@ -43,6 +45,7 @@ __all__ = [
     "column_kind",
     "declutter_labels",
     "format_value",
+    "header_from_name",
     "name_figure",
     "name_figures",
     "people_table",
@@ -51,94 +54,46 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: How a missing value is shown.
-MISSING = "–"
-
-#: Plain-English headers of the workbench's standard columns. ``{per}`` is the rate base.
+#: Headers of columns whose name does not say it in words, for tables whose description
+#: (:attr:`workbench.disclosure.spec.TableSpec.labels`) does not label them: the fallback.
+#: Any other column's header is its name in words (:func:`header_from_name`). ``{per}`` is
+#: the rate base.
 HEADERS: dict[str, str] = {
-    "data": "Data",
-    "crime_type": "Crime type",
-    "period": "Period",
-    "previous_period": "Previous period",
-    "first_month": "First month",
-    "last_month": "Last month",
-    "month": "Month",
-    "quarter": "Quarter",
-    "year": "Year",
-    "count": "Count",
     "previous_count": "Count, previous period",
-    "total_count": "Total count",
     "change": "Change in count",
     "pct_change": "Change",
     "rate": "Rate per {per}",
-    "population": "Population",
-    "share_of_events": "Share of events",
-    "share_of_population": "Share of population",
-    "ratio": "Ratio",
-    "group": "Group",
-    "lsoa_code": "LSOA code",
     "lsoa_name": "LSOA",
-    "ward_code": "Ward code",
     "ward_name": "Ward",
-    "district_code": "District code",
     "district_name": "District",
     "imd_decile": "Deprivation decile (1 = most deprived)",
-    "category": "Category",
     "cells": "Grid cells",
-    "offences": "Offences",
-    "substance_group": "Substance group",
-    "prevalence_year": "Prevalence year",
-    "treatment_year": "Treatment year",
-    "prevalence_ages": "Prevalence ages",
-    "treatment_ages": "Treatment ages",
     "estimate": "Estimated users",
-    "in_treatment": "In treatment",
     "unmet_pct": "Unmet need",
     "unmet_pct_at_lower": "Unmet need at the estimate's lower limit",
     "unmet_pct_at_upper": "Unmet need at the estimate's upper limit",
-    "started": "Started",
-    "within_target": "Within target",
-    "share": "Share",
     "service_id": "Service",
-    "caseload": "Caseload",
-    "capacity": "Capacity",
     "caseload_pct_of_capacity": "Caseload as a share of capacity",
-    "cohort": "Cohort",
     "cohort_rate": "Cohort per {per} aged 10-17",
     "population_10_17": "Population aged 10-17",
     "tier2_share": "Tier 2 reach",
     "tier3_10d_share": "Tier 3 within 10 days",
-    "proportion": "Proportion",
-    "pai": "PAI",
-    "pai_fit": "PAI, fitting year",
-    "pai_test": "PAI, test year",
-    "hit_rate_fit": "Hit rate, fitting year",
-    "hit_rate_test": "Hit rate, test year",
-    "area_share": "Share of the area",
-    "rri": "RRI",
-    "method": "Method",
     "z": "z-score",
     "p": "p-value",
-    "table": "Table",
-    "file": "File",
-    "status": "Status",
-    "series": "Series",
-    "months": "Months",
-    "mean_per_month": "Mean per month",
     "special_cause_months": "Months with a special cause",
-    "latest_signal": "Latest signal",
     "mann_kendall_tau": "Mann-Kendall tau",
     "mann_kendall_p": "Mann-Kendall p-value",
     "month_of_year": "Month number",
     "month_name": "Month",
-    "years": "Years",
     "seasonal_index": "Seasonal index (1 = typical month)",
     "hot_layers": "Layers hot",
-    "lsoas": "LSOAs",
-    "layer": "Layer",
-    "rank": "Rank",
-    "finds": "Finds",
 }
+
+#: Tables with more rows than this are shown collapsed (:attr:`PeopleTable.collapsed`).
+LONG_TABLE_ROWS = 100
+#: The box every table for people sits in: it scrolls sideways when the table is wider.
+SCROLL_CLASS = "wb-table-scroll"
+SCROLL_STYLE = "overflow-x: auto; max-width: 100%;"
 
 _INTERVAL_LOWER = re.compile(r"^(?:(?P<stem>.+)_)?lower(?P<suffix>_\d+)?$")
 _SHARE = re.compile(r"(?:^|_)(?:share|proportion|hit_rate)(?:_|$)")
@@ -149,21 +104,7 @@ _P = re.compile(r"(?:^p$|^p_|_p$|_p_|p_value|pvalue)")
 _NOT_COUNT = re.compile(r"(?:^|_)(?:year|decile|quintile|rank|code|month|p)(?:_|$)")
 
 
-def _number(value: Any) -> float | None:
-    """``value`` as a float, or None when it is missing, suppressed or text."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return None if (isinstance(value, float) and math.isnan(value)) else float(value)
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+_number = as_number
 
 
 def column_kind(name: str, values: pd.Series) -> str:
@@ -214,58 +155,37 @@ def _is_blank_or_star(value: Any) -> bool:
         return False
 
 
-def format_value(value: Any, kind: str, digits: int | None = None) -> str:
-    """One cell as text: ``*`` stays ``*``, missing is ``–``, numbers by ``kind``.
+#: Abbreviations written in capitals in a header made from a column name.
+ACRONYMS: dict[str, str] = {
+    "lsoa": "LSOA",
+    "lsoas": "LSOAs",
+    "msoa": "MSOA",
+    "imd": "IMD",
+    "pai": "PAI",
+    "rri": "RRI",
+    "ons": "ONS",
+    "spc": "SPC",
+    "kde": "KDE",
+    "ndtms": "NDTMS",
+}
 
-    The one number formatter of the reports, the meeting pack and the community page.
-    ``kind`` is what the number is (:data:`workbench.disclosure.spec.UNITS`): a ``share``
-    (0-1) is multiplied by 100 for its ``%``, a ``percent`` (already 0-100) is not; a p-value
-    below 0.001 reads ``<0.001``, never 0. ``digits`` overrides the decimals of shares,
-    percentages and rates (one by default).
 
-    >>> format_value(9703.0, "count"), format_value(0.7823, "share"), format_value(36.24, "rate")
-    ('9,703', '78.2%', '36.2')
-    >>> format_value("*", "count"), format_value(float("nan"), "rate")
-    ('*', '–')
+def header_from_name(name: str) -> str:
+    """A column name in words: underscores become spaces, the first letter a capital and
+    abbreviations capitals (``lsoa_code`` -> ``LSOA code``).
+
+    >>> header_from_name("crime_type"), header_from_name("lsoa_code"), header_from_name("pai")
+    ('Crime type', 'LSOA code', 'PAI')
     """
-    if isinstance(value, str) and value.strip() == SUPPRESSED:
-        return SUPPRESSED
-    number = _number(value)
-    if number is None:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return MISSING
-        try:
-            if pd.isna(value):
-                return MISSING
-        except (TypeError, ValueError):
-            pass
-        text = str(value)
-        return text if text.strip() else MISSING
-    if kind == "count":
-        return f"{number:,.0f}"
-    if kind == "label":
-        return f"{number:.0f}"
-    d = 1 if digits is None else digits
-    if kind == "share":
-        return f"{number * 100:.{d}f}%"
-    if kind == "percent":
-        return f"{number:.{d}f}%"
-    if kind == "rate":
-        return f"{number:,.{d}f}"
-    if kind == "ratio":
-        return f"{number:.2f}"
-    if kind == "p":
-        return "<0.001" if number < 0.001 else f"{number:.3f}"
-    if kind == "number":
-        return f"{number:,.2f}" if abs(number) < 100 else f"{number:,.1f}"
-    return str(value)
+    words = [ACRONYMS.get(w, w) for w in str(name).split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def _header(name: str, headers: Mapping[str, str], per: int) -> str:
-    text = headers.get(name) or HEADERS.get(name)
-    if text is None:
-        text = str(name).replace("_", " ").strip()
-        text = text[:1].upper() + text[1:]
+    """The header of column ``name``: the table's own (its description's labels, or the
+    caller's), then :data:`HEADERS`, then the name in words."""
+    text = headers.get(name) or HEADERS.get(name) or header_from_name(name)
     return text.replace("{per}", f"{per:,}")
 
 
@@ -281,6 +201,13 @@ class PeopleTable:
     caption: str = ""
     notes: list[str] = field(default_factory=list)
     text_columns: list[str] = field(default_factory=list)
+    #: Interval columns ("33.1 to 39.5"): may break at their spaces, never inside a number.
+    interval_columns: list[str] = field(default_factory=list)
+    #: The file that holds every row (``"area_name_matches.csv"``), named when the table is
+    #: collapsed.
+    source: str | None = None
+    #: Tables longer than this are shown collapsed (:attr:`collapsed`).
+    long_rows: int = LONG_TABLE_ROWS
 
     @property
     def styler(self) -> Any:
@@ -295,8 +222,20 @@ class PeopleTable:
         if self.caption:
             styler = styler.set_caption(html.escape(self.caption))
         if self.text_columns:
+            # text wraps (names, notes, evidence); numbers never break across lines, so a
+            # table narrows to the page before it needs to scroll (issue 25 item 8)
             styler = styler.set_properties(
-                subset=self.text_columns, **{"text-align": "left !important"}
+                subset=self.text_columns,
+                **{
+                    "text-align": "left !important",
+                    "white-space": "normal !important",
+                    "overflow-wrap": "anywhere",
+                    "min-width": "6em",
+                },
+            )
+        if self.interval_columns:
+            styler = styler.set_properties(
+                subset=self.interval_columns, **{"white-space": "normal !important"}
             )
         return styler.set_table_styles(
             [
@@ -308,17 +247,33 @@ class PeopleTable:
                 {"selector": "th", "props": "text-align: left; vertical-align: bottom;"},
                 {
                     "selector": "td",
-                    "props": "text-align: right; padding: 2px 8px; white-space: nowrap;",
+                    "props": "text-align: right; padding: 2px 6px; white-space: nowrap;",
                 },
             ]
         )
 
+    @property
+    def collapsed(self) -> bool:
+        """True when the table has more than :attr:`long_rows` rows: the report then shows a
+        one-line summary that opens to the whole table (a ``<details>`` element), so a long
+        list (every area name of the national tables) does not push the findings down."""
+        return len(self.data) > self.long_rows
+
     def _repr_html_(self) -> str:
-        body = self.styler.to_html()
+        # the table scrolls sideways inside its own box: a wide table is never clipped by
+        # the page and never widens it (issue 25 item 8)
+        body = f'<div class="{SCROLL_CLASS}" style="{SCROLL_STYLE}">{self.styler.to_html()}</div>'
         if self.notes:
             items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
             body += f'<ul class="wb-table-notes" style="font-size: 0.85em;">{items}</ul>'
-        return body
+        if not self.collapsed:
+            return body
+        what = html.escape(self.caption) if self.caption else "Table"
+        where = f"; every row is in <code>{html.escape(self.source)}</code>" if self.source else ""
+        return (
+            f'<details class="wb-long-table"><summary>{what}: {len(self.data):,} rows '
+            f"(click to show){where}</summary>{body}</details>"
+        )
 
     def __repr__(self) -> str:
         lines = [self.caption] if self.caption else []
@@ -338,6 +293,8 @@ def people_table(
     threshold: int = 5,
     hide: Iterable[str] = (),
     hot_spot_count: str | None = None,
+    source: str | None = None,
+    long_rows: int = LONG_TABLE_ROWS,
 ) -> PeopleTable:
     """Format a table for people.
 
@@ -362,6 +319,11 @@ def people_table(
     hot_spot_count : str, optional
         The count column of a hot spot table: rows where it is 0 get a note that Getis-Ord
         Gi* flags a zone through the counts of its neighbours.
+    source : str, optional
+        The file holding the whole table, named in the summary of a collapsed table.
+    long_rows : int
+        A table with more rows is shown collapsed behind a one-line summary
+        (:attr:`PeopleTable.collapsed`).
 
     Returns
     -------
@@ -422,6 +384,7 @@ def people_table(
 
     out: dict[str, list[str]] = {}
     text_columns: list[str] = []
+    interval_columns: list[str] = []
     used_star = used_missing = False
     for col in columns:
         if col in uppers:
@@ -444,6 +407,7 @@ def people_table(
             what = "range from the 95% limits" if col in ranges else "95% interval"
             name = f"{base}: {what}" if base else what
             out[name] = cells
+            interval_columns.append(name)
         else:
             header = _header(col, headers, per)
             out[header] = [format_value(v, kind_of[col]) for v in table[col]]
@@ -474,7 +438,9 @@ def people_table(
         all_notes.append(f"{MISSING} no value (missing, not applicable or not computable).")
     if any(k in ("share", "percent") for k in kind_of.values()):
         all_notes.append("Percentages to one decimal place.")
-    return PeopleTable(shown, df, caption, all_notes, text_columns)
+    return PeopleTable(
+        shown, df, caption, all_notes, text_columns, interval_columns, source, long_rows
+    )
 
 
 def declutter_labels(fig: Any, pad_px: float = 2.0) -> Any:
@@ -524,12 +490,16 @@ def register(
     per: int = 10_000,
     threshold: int = 5,
     kinds: Callable[[pd.DataFrame], Mapping[str, str]] | None = None,
+    source: Callable[[pd.DataFrame], str | None] | None = None,
+    headers: Callable[[pd.DataFrame], Mapping[str, str]] | None = None,
 ) -> bool:
     """Show every DataFrame displayed in this IPython kernel as a :func:`people_table`.
 
     Tables a notebook displays without calling :func:`people_table` then still read as tables
     for people; ``caption(df)`` and ``notes(df)`` give each its caption and footnotes, and
-    ``kinds(df)`` the kind of the columns the table's description knows (its counts).
+    ``kinds(df)`` the kind of the columns the table's description knows (its counts),
+    ``headers(df)`` the headers it gives and ``source(df)`` the file holding the whole table
+    (named when a long table is shown collapsed).
     Returns False outside IPython. A table the formatter cannot handle falls back to pandas'
     own HTML (the error goes to the log, not into the report).
     """
@@ -548,8 +518,10 @@ def register(
                 caption(df) if caption else "",
                 notes=list(notes(df)) if notes else [],
                 kinds=dict(kinds(df)) if kinds else None,
+                headers=dict(headers(df)) if headers else None,
                 per=per,
                 threshold=threshold,
+                source=source(df) if source else None,
             )._repr_html_()
         except Exception as exc:  # noqa: BLE001 - never break a display
             logger.debug("people_table fell back to pandas HTML: %s", exc)
@@ -575,8 +547,10 @@ class TableCaptions:
         self.place = place
         self.period = period
         # (table as written, name, note, synthetic, its description: a TableSpec or None,
-        # its window's label or None)
-        self._tables: list[tuple[pd.DataFrame, str, str | None, bool, Any, str | None]] = []
+        # its window's label or None, the CSV file written)
+        self._tables: list[
+            tuple[pd.DataFrame, str, str | None, bool, Any, str | None, str | None]
+        ] = []
 
     def watch(self, out: Any) -> Any:
         """Remember every table ``out.table(...)`` returns; returns ``out``."""
@@ -585,24 +559,22 @@ class TableCaptions:
         def table(name: str, result: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
             shown = write(name, result, *args, **kwargs)
             spec = getattr(result, "spec", None)
+            records = [r for r in getattr(out, "records", []) if r.get("name") == name]
+            files = records[-1].get("files", []) if records else []
+            csv = next((f for f in files if str(f).endswith(".csv")), None)
+            synthetic = bool(kwargs.get("synthetic", False))
             window = kwargs.get("window") or table_window(result)
-            self._tables.append(
-                (
-                    shown,
-                    name,
-                    kwargs.get("note"),
-                    bool(kwargs.get("synthetic", False)),
-                    spec,
-                    window.label(words=True) if window is not None else None,
-                )
-            )
+            label = window.label(words=True) if window is not None else None
+            self._tables.append((shown, name, kwargs.get("note"), synthetic, spec, label, csv))
             return shown
 
         table.__doc__ = write.__doc__
         out.table = table
         return out
 
-    def _find(self, df: pd.DataFrame) -> tuple[str, str | None, bool, Any, str | None] | None:
+    def _find(
+        self, df: pd.DataFrame
+    ) -> tuple[str, str | None, bool, Any, str | None, str | None] | None:
         for shown, *about in reversed(self._tables):
             if shown is df:
                 return tuple(about)  # type: ignore[return-value]
@@ -627,12 +599,26 @@ class TableCaptions:
             kinds[str(c)] = unit
         return kinds
 
+    def headers(self, df: pd.DataFrame) -> dict[str, str]:
+        """Headers of a displayed table from its description
+        (:attr:`workbench.disclosure.spec.TableSpec.labels`, written by the analysis function
+        that made the columns); :data:`HEADERS` covers the columns it does not label."""
+        found = self._find(df)
+        spec = found[3] if found is not None else None
+        labels = getattr(spec, "labels", None) or {}
+        return {str(c): labels[str(c)] for c in df.columns if str(c) in labels}
+
+    def source(self, df: pd.DataFrame) -> str | None:
+        """The CSV file a displayed table was written to (None for another table)."""
+        found = self._find(df)
+        return found[5] if found is not None else None
+
     def caption(self, df: pd.DataFrame) -> str:
         """The caption of a displayed table."""
         found = self._find(df)
         if found is None:
             return f"{self.place}, {self.period}"
-        name, _, synthetic, _, window = found
+        name, _, synthetic, _, window, _ = found
         words = name.replace("_", " ")
         label = "SYNTHETIC - " if synthetic else ""
         period = window or self.period

@@ -176,18 +176,29 @@ class Ledger:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        # one line without paths: the plain-text form a notebook keeps beside the HTML table
+        # (no absolute path of the analyst's machine in a saved notebook, issue 25 item 8)
+        read = sum(f.read for f in self.files)
+        kept = sum(f.kept for f in self.files)
+        state = "balanced" if self.balanced else "NOT balanced"
+        return f"<Ledger: {len(self.files)} file(s), {read:,} rows read, {kept:,} kept; {state}>"
+
     def _repr_html_(self) -> str:
         # in a notebook, paths are shown relative to the folder all the files share (the full
         # paths stay in to_frame(), to_json() and the run log)
+        # (absolute ones relative to the folder they share: a report never shows an absolute
+        # path of the analyst's machine, issue 25 item 8; relative ones are already short)
         frame = self.to_frame()
         if len(frame):
             paths = [str(p) for p in frame["file"]]
+            absolute = [p for p in paths if os.path.isabs(p)]
             try:
-                root = os.path.commonpath([os.path.dirname(p) for p in paths])
-            except ValueError:  # e.g. relative and absolute paths mixed
+                root = os.path.commonpath([os.path.dirname(p) for p in absolute])
+            except ValueError:  # no absolute path, or paths on several drives
                 root = ""
             if root:
-                frame["file"] = [os.path.relpath(p, root) for p in paths]
+                frame["file"] = [os.path.relpath(p, root) if os.path.isabs(p) else p for p in paths]
         read = sum(f.read for f in self.files)
         kept = sum(f.kept for f in self.files)
         state = (

@@ -1,18 +1,32 @@
-"""Text from files and settings made safe for HTML and Markdown (issue 26).
+"""Text from files and settings made safe for HTML and Markdown (issue 26), and paths made
+safe to publish (issue 25 item 8).
 
 Core vocabulary (no workbench imports), used wherever HTML or Markdown is made: the study
 heading of each report, the analyst's commentary (community page, strategic assessment) and
-the tables for people (:mod:`workbench.display`).
+the tables for people (:mod:`workbench.display`); and wherever a path is written into
+something a reader gets (the run log, the executed notebook and its HTML report):
+:func:`reader_path` and :func:`reader_paths`.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-__all__ = ["SAFE_SCHEMES", "SafeHTML", "markdown_html", "md_text"]
+__all__ = [
+    "SAFE_SCHEMES",
+    "SafeHTML",
+    "markdown_html",
+    "md_text",
+    "is_absolute_path",
+    "reader_path",
+    "reader_paths",
+]
 
 #: Link schemes commentary may use; any other link is shown as its text only.
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -119,3 +133,63 @@ class SafeHTML:
 
     def __str__(self) -> str:
         return self.html
+
+
+def is_absolute_path(text: Any) -> bool:
+    r"""True when ``text`` is an absolute path of some machine (POSIX ``/...``, Windows
+    ``C:\...`` or ``\\server\...``), not a URL or a relative name.
+
+    >>> is_absolute_path("/home/ana/area.toml"), is_absolute_path("C:\\data\\a.csv")
+    (True, True)
+    >>> is_absolute_path("area.toml"), is_absolute_path("https://x.org/a"), is_absolute_path(3)
+    (False, False, False)
+    """
+    if not isinstance(text, str | os.PathLike) or not str(text).strip():
+        return False
+    text = str(text).strip()
+    if "\n" in text or "://" in text:
+        return False
+    return PurePosixPath(text).is_absolute() or PureWindowsPath(text).is_absolute()
+
+
+def reader_path(path: str | os.PathLike[str], base: str | os.PathLike[str]) -> str:
+    """A path as a reader of the outputs is shown it: relative to ``base`` (the study folder
+    or the run folder), with ``/`` separators; never an absolute path of the analyst's
+    machine. A path that cannot be made relative (another drive) is shown by its name.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The path (absolute or relative to the working folder).
+    base : str or PathLike
+        The folder the reader knows (the study's ``area.toml`` folder, or the run folder).
+
+    Examples
+    --------
+    >>> reader_path("/home/ana/study/data/crime.csv", "/home/ana/study")
+    'data/crime.csv'
+    >>> reader_path("/srv/shared/imd.csv", "/home/ana/study")
+    '../../../srv/shared/imd.csv'
+    """
+    p = Path(path).absolute()
+    try:
+        rel = os.path.relpath(p, Path(base).absolute())
+    except ValueError:  # another drive (Windows): no relative path exists
+        return p.name
+    return rel.replace(os.sep, "/")
+
+
+def reader_paths(obj: Any, base: str | os.PathLike[str]) -> Any:
+    """``obj`` (JSON-like: mappings, lists, strings) with every string that is an absolute path
+    made relative to ``base`` (:func:`reader_path`); other values unchanged.
+
+    >>> reader_paths({"config": "/w/s/area.toml", "n": 3, "files": ["/w/s/a.csv", "b"]}, "/w/s")
+    {'config': 'area.toml', 'n': 3, 'files': ['a.csv', 'b']}
+    """
+    if isinstance(obj, Mapping):
+        return {k: reader_paths(v, base) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(reader_paths(v, base) for v in obj)
+    if isinstance(obj, os.PathLike) or is_absolute_path(obj):
+        return reader_path(obj, base) if is_absolute_path(obj) else str(obj)
+    return obj

@@ -45,6 +45,7 @@ from workbench.disclosure.spec import Described, TableSpec
 from workbench.errors import WorkbenchError
 from workbench.headlines import FILE as HEADLINES_FILE
 from workbench.headlines import Headline, write_headlines
+from workbench.markup import reader_paths
 from workbench.stats.periods import table_window
 from workbench.writing.cells import safe_csv_frame, whole_counts, write_xlsx
 from workbench.writing.folder import OutputFolder, is_complete, write_errors
@@ -997,6 +998,10 @@ class Outputs:
             log["districts"] = district_names(self.study)
         if extra:
             log["parameters"] = extra
+        # paths relative to the study folder: no absolute path of the analyst's machine in
+        # what readers are given (issue 25 item 8)
+        study_folder = Path(getattr(self.config, "path", None) or Path.cwd() / "area.toml").parent
+        log = reader_paths(log, study_folder)
         path = self.dir / "run_log.json"
         try:
             with write_errors(f"the run log in {self.dir}"):
@@ -1022,7 +1027,8 @@ class Outputs:
         self._folder.abort()
 
     def __repr__(self) -> str:
-        lines = [f"Outputs in {self.dir}:"]
+        # the run folder by name: no absolute path of the analyst's machine in a report
+        lines = [f"Outputs in {self.final_dir.name}:"]
         lines += [f"  {r['kind']}: {', '.join(r['files'])}" for r in self.records]
         return "\n".join(lines)
 
@@ -1031,4 +1037,4 @@ class Outputs:
             f"<li>{html.escape(r['kind'])}: {html.escape(', '.join(r['files']))}</li>"
             for r in self.records
         )
-        return f"<p>Outputs in <code>{html.escape(str(self.dir))}</code></p><ul>{items}</ul>"
+        return f"<p>Outputs in <code>{html.escape(self.final_dir.name)}</code></p><ul>{items}</ul>"

@@ -115,12 +115,16 @@ class Run:
         Theme -> its folder ``<out_dir>/<date>_<theme>``.
     logs : dict
         Theme -> its parsed ``run_log.json``.
+    study_folder : Path, optional
+        The folder of the study's ``area.toml``, when known (given by ``workbench report``):
+        the run logs name the study's files relative to it, never by an absolute path.
     """
 
     out_dir: Path
     date: str
     folders: dict[str, Path]
     logs: dict[str, dict[str, Any]]
+    study_folder: Path | None = None
 
     @property
     def themes(self) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from workbench.community import write_community_page
 from workbench.config import load_config
+from workbench.markup import reader_path
 from workbench.pack import build_pptx, find_run, render_slides, write_atomic
 from workbench.writing.folder import MARKER, FolderLock, mark_complete, write_errors
 
@@ -33,6 +34,7 @@ def run_pack(
     *,
     commentary: str | Path | None = None,
     render: bool = True,
+    study_folder: str | Path | None = None,
 ) -> dict[str, Any]:
     """Build the meeting pack and the community page of a finished run.
 
@@ -52,6 +54,9 @@ def run_pack(
         ``[report] commentary`` setting as recorded in the run log.
     render : bool, default True
         Render the slides to PNG with LibreOffice headless where it is installed.
+    study_folder : str or Path, optional
+        The folder of the study's ``area.toml``: the run logs name the study's files
+        relative to it (the ward lookup the community page reads, for example).
 
     Returns
     -------
@@ -60,6 +65,8 @@ def run_pack(
     """
     t0 = time.perf_counter()
     run = find_run(out_dir, run_date)
+    if study_folder is not None:
+        run.study_folder = Path(study_folder)
     folder = run.out_dir / f"{run.date}_pack"
     with write_errors(f"the meeting pack in {folder}"):
         folder.mkdir(parents=True, exist_ok=True)
@@ -82,6 +89,8 @@ def _write_pack(
     slides, by_theme = build_pptx(run, pptx)
     if commentary is None:
         commentary = run.config.get("commentary")
+        if commentary and not Path(commentary).is_absolute() and run.study_folder is not None:
+            commentary = run.study_folder / commentary  # recorded relative to the study
     page, readability = write_community_page(
         run, by_theme, folder / "community_report.html", commentary=commentary
     )
@@ -91,7 +100,8 @@ def _write_pack(
         "run_date": run.date,
         "made_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "config": run.config,
-        "themes": {t: str(f) for t, f in run.folders.items()},
+        # run folders by name, relative to the pack's parent folder: no absolute path
+        "themes": {t: reader_path(f, run.out_dir) for t, f in run.folders.items()},
         "files": {
             "pack": pptx.name,
             "community_page": page.name,
@@ -113,8 +123,9 @@ def run_pack_cli(
 ) -> int:
     """``workbench pack CONFIG``: build the pack and page from the finished run; returns 0."""
     cfg = load_config(config)
-    log = run_pack(out, run_date, commentary=cfg.commentary)
-    if log["config"].get("config") and Path(log["config"]["config"]) != cfg.path:
+    log = run_pack(out, run_date, commentary=cfg.commentary, study_folder=cfg.path.parent)
+    # the run log names the study's config relative to its folder (no absolute path)
+    if log["config"].get("config") and Path(log["config"]["config"]).name != cfg.path.name:
         logger.warning(
             "The run under %s was made with %s, not %s", out, log["config"]["config"], cfg.path
         )

@@ -94,6 +94,17 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block extra_css -%}
+<style>
+/* Reports that fit (issue 25 item 8): a table wider than the page scrolls sideways in its own
+   box, right under it, never widening the page or hiding its right-hand columns. Tables for
+   people come in such a box (workbench.display); any other table is made its own box. */
+.wb-table-scroll { overflow-x: auto; max-width: 100%; }
+.jp-OutputArea-output :not(.wb-table-scroll) > table { display: block; overflow-x: auto;
+  max-width: 100%; }
+details.wb-long-table > summary { cursor: pointer; margin: 0.3em 0; }
+</style>
+{%- endblock extra_css %}
 {% block input_group -%}
 <details class="wb-code"><summary>Show code</summary>
 {{ super() }}
@@ -243,9 +254,9 @@ def _load_study(config: Path, period_start: Any, period_end: Any, cache: Any) ->
                 and (period_end is None or str(study.config.period_end) == str(period_end))
             )
             if same:
-                logger.info("Study read from this run's cache %s", cache_path)
+                logger.info("Study read from this run's cache (loaded once for the run)")
                 return study
-            logger.info("Run cache %s is for another study or period: not used", cache_path)
+            logger.info("The run's cache is for another study or period: not used")
     return Study.from_toml(config, period_start=period_start, period_end=period_end)
 
 
@@ -306,6 +317,8 @@ def open_study(
         per=cfg.per,
         threshold=cfg.suppression_threshold,
         kinds=captions.kinds,
+        headers=captions.headers,
+        source=captions.source,
     )
     # Under `workbench report` (a run cache is given) the run writes the completion marker
     # itself, after the report HTML and the executed notebook are in the folder.
@@ -546,6 +559,81 @@ def _venv_kernel() -> Iterator[None]:
             os.environ["JUPYTER_PATH"] = old
 
 
+#: A Markdown heading, with its optional number: "## 6. Explore", "## 5b. Hot spots ...".
+_HEADING = re.compile(
+    r"^#{1,6}[ \t]+(?:(?P<number>\d+[a-z]?)\.[ \t]+)?(?P<title>.+?)[ \t#]*$", re.M
+)
+#: A link to a section by its title: ``[Explore](#Explore)``.
+_SECTION_LINK = re.compile(r"\[(?P<text>[^\]\n]+)\]\(#(?P<slug>[^)\s]+)\)")
+
+
+def _slug(title: str) -> str:
+    """A heading's title as a link target: spaces as ``-``, case ignored."""
+    return re.sub(r"\s+", "-", title.strip()).lower()
+
+
+def heading_id(heading: str) -> str:
+    """The ``id`` nbconvert gives a Markdown heading in the HTML report (its text, spaces as
+    ``-``, characters not allowed in a URL fragment percent-encoded).
+
+    >>> heading_id("6. Explore"), heading_id("5b. Hot spots district by district")
+    ('6.-Explore', '5b.-Hot-spots-district-by-district')
+    """
+    from urllib.parse import quote
+
+    return quote(heading.strip().replace(" ", "-"), safe="?/:@!$&'()*+,;=")
+
+
+def section_references(nb: Any) -> list[str]:
+    """Number the links to sections of a notebook from its headings, in place.
+
+    A Markdown cell refers to another section by its title, never by a number typed by hand
+    (which goes wrong as soon as a section is added): ``[Explore](#Explore)``. Each link
+    becomes ``[section 6](#6.-Explore)`` (``Section`` at the start of a sentence; other link
+    text is kept, ``[the controls](#Explore)`` -> ``[the controls (section 6)](...)``), with
+    the number and the anchor read from the heading ``## 6. Explore`` of the same notebook.
+    Returns the references that name no heading (left as they are, and logged).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[
+    ...     nbformat.v4.new_markdown_cell("Use the controls in [Explore](#Explore)."),
+    ...     nbformat.v4.new_markdown_cell("## 6. Explore")])
+    >>> section_references(nb), nb.cells[0].source
+    ([], 'Use the controls in [section 6](#6.-Explore).')
+    """
+    headings: dict[str, tuple[str, str]] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for m in _HEADING.finditer(cell.source):
+            if m.group("number"):
+                text = f"{m.group('number')}. {m.group('title')}"
+                headings.setdefault(_slug(m.group("title")), (m.group("number"), text))
+    unknown: list[str] = []
+
+    def number(m: re.Match[str]) -> str:
+        found = headings.get(m.group("slug").lower())
+        if found is None:
+            unknown.append(m.group(0))
+            return m.group(0)
+        n, heading = found
+        before = m.string[: m.start()].rstrip(" *_")
+        word = "Section" if not before or before[-1] in ".!?:\n" else "section"
+        text = m.group("text")
+        same = _slug(text) == m.group("slug").lower()
+        shown = f"{word} {n}" if same else f"{text} (section {n})"
+        return f"[{shown}](#{heading_id(heading)})"
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _SECTION_LINK.sub(number, cell.source)
+    if unknown:
+        logger.warning("Links to sections that no heading has: %s", unknown)
+    return unknown
+
+
 def export_html(notebook: str | Path, html_path: str | Path, title: str | None = None) -> Path:
     """Render an executed notebook as one self-contained HTML file (no external loads).
 
@@ -560,6 +648,7 @@ def export_html(notebook: str | Path, html_path: str | Path, title: str | None =
 
     nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata.pop("widgets", None)
+    section_references(nb)  # "section 6" from the headings, never typed by hand
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             if _WIDGET_MIME in output.get("data", {}):
@@ -764,6 +853,60 @@ def welsh_note(study: Study) -> str | None:
     )
 
 
+def reader_parameters(nb: Any, config: Path) -> None:
+    """Rewrite the parameters papermill injected into an executed notebook, in place, so that
+    the notebook and its HTML report hold no absolute path of the analyst's machine and no
+    temporary file (issue 25 item 8): ``config`` is the config's name in the study folder,
+    ``out_dir`` the run folder's parent (``".."`` from the theme folder the notebook is saved
+    in) and ``study_cache`` ``None`` (the run's cache is deleted when the run ends); papermill's
+    own record (``metadata.papermill``) says the same and names the notebooks by file name.
+    Other parameters are kept.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell(
+    ...     'config = "/home/ana/s/area.toml"\\nout_dir = "/home/ana/out"\\n'
+    ...     'study_cache = "/tmp/run-x/study.pickle"\\nrun_date = "2024-01-02"')
+    >>> cell.metadata["tags"] = ["injected-parameters"]
+    >>> nb = nbformat.v4.new_notebook(cells=[cell])
+    >>> reader_parameters(nb, Path("/home/ana/s/area.toml"))
+    >>> print(nb.cells[0].source)  # doctest: +NORMALIZE_WHITESPACE
+    # Parameters set by `workbench report` (paths relative to the study folder and this folder)
+    config = "area.toml"
+    out_dir = ".."
+    study_cache = None
+    run_date = "2024-01-02"
+    """
+    shown = {
+        "config": repr(config.name).replace("'", '"'),
+        "out_dir": '".."',
+        "study_cache": "None",
+    }
+    for cell in nb.cells:
+        if "injected-parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        lines = [
+            "# Parameters set by `workbench report` (paths relative to the study folder and "
+            "this folder)"
+        ]
+        for line in cell.source.splitlines():
+            name = line.split("=", 1)[0].strip()
+            if line.startswith("#") or not line.strip():
+                continue
+            lines.append(f"{name} = {shown[name]}" if name in shown else line)
+        cell.source = "\n".join(lines)
+    run = nb.metadata.get("papermill")
+    if run:  # papermill's record of the run: the notebook's names and the same parameters
+        for key in ("input_path", "output_path"):
+            if run.get(key):
+                run[key] = Path(str(run[key])).name
+        params = run.get("parameters") or {}
+        for key, value in (("config", config.name), ("out_dir", ".."), ("study_cache", None)):
+            if key in params:
+                params[key] = value
+
+
 def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     """Put the study's name, districts, period and sources at the top of an executed notebook.
 
@@ -774,6 +917,7 @@ def _study_heading(executed: Path, study: Study, folder: Path) -> str:
     import nbformat
 
     nb = nbformat.read(str(executed), as_version=4)
+    reader_parameters(nb, Path(study.config.path))
     theme_title = _theme_title(nb)
     cfg = study.config
     title = f"{cfg.area_name} – {theme_title}"
@@ -982,7 +1126,7 @@ def run_report(
         # The meeting pack and the community page of this run (issue 15), from its files.
         from workbench.publish import run_pack
 
-        run_pack(out_path, date, commentary=cfg.commentary)
+        run_pack(out_path, date, commentary=cfg.commentary, study_folder=Path(cfg.path).parent)
     return results
 
 

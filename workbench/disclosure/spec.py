@@ -157,6 +157,11 @@ class TableSpec:
     units : mapping
         Column -> one of :data:`UNITS` where :meth:`unit` cannot tell from the rest of the
         description (a share already multiplied by 100 is ``percent``; a p-value is ``p``).
+    labels : mapping
+        Column -> its header for people (``{"unmet_pct": "Unmet need"}``), written by the
+        analysis function that makes the column; ``{per}`` stands for the rate base. The
+        reports read headers here first (:mod:`workbench.display`; its name table only for
+        columns no description labels).
     rows : mapping, optional
         For a long table whose rows count different things (an indicator table): the
         column naming what a row counts (``"key"``) and, for each of its values, the
@@ -186,6 +191,7 @@ class TableSpec:
     incomplete: tuple[str, ...] = ()
     source: str = "partnership"
     units: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
     rows: Mapping[str, Any] = field(default_factory=dict)
     zeros_hidden: bool = False
 
@@ -214,6 +220,7 @@ class TableSpec:
                 f"TableSpec source must be one of {SOURCES}, found {self.source!r}"
             )
         object.__setattr__(self, "units", dict(self.units))
+        object.__setattr__(self, "labels", {str(k): str(v) for k, v in self.labels.items()})
         bad = {c: u for c, u in self.units.items() if u not in UNITS}
         if bad:
             raise WorkbenchError(f"TableSpec units must be among {UNITS}, found {bad}")
@@ -281,6 +288,7 @@ class TableSpec:
             dim_names={r(k): v for k, v in self.dim_names.items()},
             incomplete=tuple(r(c) for c in self.incomplete),
             units={r(k): v for k, v in self.units.items()},
+            labels={r(k): v for k, v in self.labels.items()},
         )
 
     def with_dims(self, *dims: str) -> TableSpec:
@@ -334,6 +342,7 @@ class TableSpec:
             derived=derived,
             safe=tuple(c for c in self.safe if c in cols),
             units={k: v for k, v in self.units.items() if k in cols},
+            labels={k: v for k, v in self.labels.items() if k in cols},
         )
 
     # -- JSON ----------------------------------------------------------------------------
@@ -368,6 +377,7 @@ class TableSpec:
             "incomplete": list(self.incomplete),
             "source": self.source,
             "units": dict(self.units),
+            "labels": dict(self.labels),
             "rows": dict(self.rows),
             "zeros_hidden": self.zeros_hidden,
         }
@@ -394,6 +404,7 @@ class TableSpec:
             incomplete=tuple(data.get("incomplete", ())),
             source=data.get("source", "partnership"),
             units=dict(data.get("units", {})),
+            labels=dict(data.get("labels", {})),
             rows=dict(data.get("rows", {})),
             zeros_hidden=bool(data.get("zeros_hidden", False)),
         )

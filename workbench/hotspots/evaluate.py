@@ -253,6 +253,25 @@ def compare_methods(
         dims=("method",),
         safe=("cells", "area_share", "hit_rate_fit", "pai_fit", "hit_rate_test", "pai_test", "rri"),
         source="open",
+        units={
+            "cells": "count",
+            "area_share": "share",
+            "hit_rate_fit": "share",
+            "hit_rate_test": "share",
+            "pai_fit": "ratio",
+            "pai_test": "ratio",
+            "rri": "ratio",
+        },
+        labels={
+            "method": "Method",
+            "cells": "Grid cells",
+            "area_share": "Share of the area",
+            "hit_rate_fit": "Hit rate, fitting year",
+            "pai_fit": "PAI, fitting year",
+            "hit_rate_test": "Hit rate, test year",
+            "pai_test": "PAI, test year",
+            "rri": "RRI",
+        },
     )
     return Described(out, spec)
 

@@ -93,7 +93,12 @@ def emerging_summary(result: pd.DataFrame, *, source: str = "open") -> Described
         .reset_index()
     )
     spec = TableSpec(
-        dims=("category",), counts={"offences": Count()}, safe=("cells",), source=source
+        dims=("category",),
+        counts={"offences": Count()},
+        safe=("cells",),
+        source=source,
+        units={"cells": "count"},
+        labels={"cells": "Grid cells"},
     )
     return Described(table, spec)
 

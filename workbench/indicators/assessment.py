@@ -19,6 +19,7 @@ from scipy import stats as sps
 from workbench.disclosure.spec import Described
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.indicators.local import months_covered
+from workbench.numbers import p_clause
 
 __all__ = [
     "RULES",
@@ -376,8 +377,8 @@ def candidate_priorities(
             )
         for _, r in comparison.loc[comparison["trend"] == "worsening"].iterrows():
             evidence = (
-                f"worsening over {int(r['trend_n'])} periods (Mann-Kendall p = "
-                f"{r['trend_p']:.3f}); latest {r['value']:.1f} in {r['period']}"
+                f"worsening over {int(r['trend_n'])} periods (Mann-Kendall "
+                f"{p_clause(r['trend_p'])}); latest {r['value']:.1f} in {r['period']}"
             )
             same = [row for row in rows if row["priority"] == f"Reduce: {r['name']}"]
             if same:  # one priority per indicator: both rules shown beside it
@@ -396,7 +397,7 @@ def candidate_priorities(
                 "R3",
                 f"Address the rise in {r['crime_type']}",
                 f"{int(r['latest']):,} in {r['latest_months']} against {int(r['year_earlier']):,} "
-                f"a year earlier ({r['change_year_pct']:+.0f}%, p = {r['p_year']:.3g})",
+                f"a year earlier ({r['change_year_pct']:+.0f}%, {p_clause(r['p_year'])})",
             )
     if hot_spots is not None and len(hot_spots):
         for pattern, rule in (("persistent", "R4"), ("emerging", "R5")):

@@ -42,6 +42,7 @@ __all__ = [
     "read_fingertips",
     "read_force_table",
     "name_matches",
+    "match_summary",
     "read_group_population",
     "read_region_lists",
     "read_merged_members",
@@ -290,6 +291,47 @@ def name_matches(table: pd.DataFrame) -> pd.DataFrame:
     """How each area of a long table was matched (one row per area): name, code, match."""
     cols = ["area_name", "area_code", "match"]
     return table[cols].drop_duplicates("area_name").reset_index(drop=True)
+
+
+def match_summary(matches: pd.DataFrame, *, shown: int = 12) -> str:
+    """How the area names of the national tables were matched, in one sentence.
+
+    ``matches`` holds one row per table and name (``table``, ``area_name``, ``match``, as
+    :meth:`workbench.loaders.national.NationalTables.matches`); each name is counted once.
+    The report shows this line and keeps the full list in its CSV file.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"table": ["a", "a", "b", "b"],
+    ...                   "area_name": ["Kent", "Bath & NE Somerset", "Kent", "Glos"],
+    ...                   "match": [MATCH["exact"], MATCH["normalised"], MATCH["exact"],
+    ...                             MATCH["none"]]})
+    >>> print(match_summary(m))  # doctest: +NORMALIZE_WHITESPACE
+    2 of 3 area names in 2 national table(s) matched to an ONS code: 1 by exact name, 1 after
+    normalising; 1 not matched (kept, never placed): Glos.
+    """
+    if matches is None or not len(matches):
+        return "No national table names areas: nothing to match."
+    names = matches.drop_duplicates("area_name")
+    n = len(names)
+    how = names["match"].value_counts()
+    words = {
+        MATCH["exact"]: "by exact name",
+        MATCH["normalised"]: "after normalising",
+        MATCH["parts"]: "merged areas (every part matched)",
+    }
+    parts = [f"{int(how[m]):,} {w}" for m, w in words.items() if how.get(m, 0)]
+    unmatched = names.loc[names["match"] == MATCH["none"], "area_name"].astype(str).tolist()
+    tables = matches["table"].nunique() if "table" in matches else 1
+    text = (
+        f"{n - len(unmatched):,} of {n:,} area names in {tables} national table(s) matched "
+        f"to an ONS code" + (f": {', '.join(parts)}" if parts else "")
+    )
+    if unmatched:
+        listed = ", ".join(unmatched[:shown])
+        more = f" and {len(unmatched) - shown:,} more" if len(unmatched) > shown else ""
+        text += f"; {len(unmatched):,} not matched (kept, never placed): {listed}{more}"
+    return text + "."
 
 
 def _note_matches(entry: FileLedger, matches: pd.DataFrame) -> None:
