@@ -59,11 +59,11 @@ def fmt_number(value: Any, decimals: int = 0) -> str:
     >>> fmt_number(12345.678, 1)
     '12,345.7'
     """
-    if value is None or (isinstance(value, (float, np.floating)) and np.isnan(value)):
+    from workbench.numbers import as_number, format_value
+
+    if as_number(value) is None:  # missing: a blank in a popup, not the tables' dash
         return ""
-    if value is pd.NA:
-        return ""
-    return f"{float(value):,.{decimals}f}"
+    return format_value(value, "rate", digits=decimals)  # the reports' one formatter
 
 
 def small_count_mask(counts: pd.Series, threshold: int = 5) -> pd.Series:
