@@ -50,12 +50,16 @@ def pytest_collection_modifyitems(config, items) -> None:
     :func:`study_runs.run_once`."""
     if worker() == "master":
         return
-    group: dict[str, str] = {}
+    # a module goes with the first study (in STUDY_FIXTURES order) that ANY of its tests
+    # uses: grouped by its first test only, a module whose later tests need the sample was
+    # sent away from the sample's worker and waited two minutes for its lock
+    rank: dict[str, int] = {}
     for item in items:
         module = item.nodeid.split("::", 1)[0]
-        used = [f for f in STUDY_FIXTURES if f in getattr(item, "fixturenames", ())]
-        if used and module not in group:
-            group[module] = used[0]
+        used = [i for i, f in enumerate(STUDY_FIXTURES) if f in getattr(item, "fixturenames", ())]
+        if used:
+            rank[module] = min(used[0], rank.get(module, len(STUDY_FIXTURES)))
+    group = {module: STUDY_FIXTURES[i] for module, i in rank.items()}
     root = shared_root(config._tmp_path_factory.getbasetemp())
     part = root / f"{STUDY_GROUPS}.{worker()}"
     part.write_text(json.dumps(group), encoding="utf-8")

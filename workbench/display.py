@@ -262,7 +262,13 @@ class PeopleTable:
     def _repr_html_(self) -> str:
         # the table scrolls sideways inside its own box: a wide table is never clipped by
         # the page and never widens it (issue 25 item 8)
-        body = f'<div class="{SCROLL_CLASS}" style="{SCROLL_STYLE}">{self.styler.to_html()}</div>'
+        # a box that may scroll is reachable by keyboard (tabindex) and named for screen
+        # readers (WCAG 2.1.1; axe "scrollable-region-focusable")
+        body = (
+            f'<div class="{SCROLL_CLASS}" style="{SCROLL_STYLE}" tabindex="0" role="region" '
+            f'aria-label="table (scrolls sideways when wider than the page)">'
+            f"{self.styler.to_html()}</div>"
+        )
         if self.notes:
             items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
             body += f'<ul class="wb-table-notes" style="font-size: 0.85em;">{items}</ul>'

@@ -103,6 +103,8 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 .jp-OutputArea-output :not(.wb-table-scroll) > table { display: block; overflow-x: auto;
   max-width: 100%; }
 details.wb-long-table > summary { cursor: pointer; margin: 0.3em 0; }
+/* links in running text are underlined, not told apart by colour alone (WCAG 1.4.1) */
+.jp-RenderedHTMLCommon a:not(.anchor-link) { text-decoration: underline !important; }
 </style>
 {%- endblock extra_css %}
 {% block input_group -%}
