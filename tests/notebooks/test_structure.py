@@ -41,6 +41,9 @@ def test_notebook_structure(name):
             assert not isinstance(
                 node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
             ), f"{name}: definitions belong in workbench/, found one in {cell.source[:60]!r}"
+    # logic in modules, narrative in notebooks: every code cell 12 lines at most (issue 20)
+    long = [c.source.splitlines()[0] for c in code if len(c.source.splitlines()) > 12]
+    assert long == [], f"{name}: code cells over 12 lines, starting {long}"
     # every code cell after the parameters is preceded by prose somewhere before it
     assert sum(c.cell_type == "markdown" for c in nb.cells) >= 6
 
