@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from study_runs import STUDY_LOG, run_once, shared_root, worker
+from study_runs import STUDY_FIXTURES, STUDY_LOG, run_once, shared_root, worker
 
 from workbench.cli import main
 
@@ -27,16 +27,6 @@ GLOUCESTER_CONFIG = ROOT / "data" / "sample" / "area_gloucester.toml"
 NEWPORT_CONFIG = ROOT / "data" / "sample" / "area_newport.toml"
 OADBY_CONFIG = ROOT / "data" / "sample" / "area_oadby_wigston.toml"
 
-#: The session fixtures that run a whole study, in the order a module using several is
-#: grouped by (its first).
-STUDY_FIXTURES = (
-    "sample_report",
-    "oadby_report",
-    "payload_run",
-    "gloucester_report",
-    "newport_report",
-    "barnet_run",
-)
 #: Test module -> the study it uses, written by the workers as they collect and read by
 #: the scheduler in the controller (which sees test ids only, not their fixtures).
 STUDY_GROUPS = "study_groups.json"
@@ -53,10 +43,15 @@ def pytest_collection_modifyitems(config, items) -> None:
     # a module goes with the first study (in STUDY_FIXTURES order) that ANY of its tests
     # uses: grouped by its first test only, a module whose later tests need the sample was
     # sent away from the sample's worker and waited two minutes for its lock
+    # a module that asks for its studies at run time (``request.getfixturevalue``), which
+    # ``fixturenames`` cannot show, names them in ``STUDIES_USED``: unnamed, it was grouped
+    # with another study and waited two and a half minutes for the sample's lock
     rank: dict[str, int] = {}
     for item in items:
         module = item.nodeid.split("::", 1)[0]
-        used = [i for i, f in enumerate(STUDY_FIXTURES) if f in getattr(item, "fixturenames", ())]
+        names = set(getattr(item, "fixturenames", ()))
+        names.update(getattr(getattr(item, "module", None), "STUDIES_USED", ()))
+        used = [i for i, f in enumerate(STUDY_FIXTURES) if f in names]
         if used:
             rank[module] = min(used[0], rank.get(module, len(STUDY_FIXTURES)))
     group = {module: STUDY_FIXTURES[i] for module, i in rank.items()}

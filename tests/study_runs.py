@@ -18,6 +18,17 @@ from filelock import FileLock
 
 logger = logging.getLogger("tests.studies")
 
+#: The session fixtures that run a whole study, in the order a module using several is
+#: grouped by (its first); tests/conftest.py defines them.
+STUDY_FIXTURES = (
+    "sample_report",
+    "oadby_report",
+    "payload_run",
+    "gloucester_report",
+    "newport_report",
+    "barnet_run",
+)
+
 #: The log of study runs of a session (in its shared temporary folder), shown at the end.
 STUDY_LOG = "study_runs.log"
 

@@ -198,6 +198,8 @@ def test_each_study_gets_its_own_entries(studies):
 # -- 2. the full outputs of both studies -------------------------------------------------------
 
 REPORTS = {"sample": "sample_report", "gloucester": "gloucester_report", "oadby": "oadby_report"}
+#: The session fixtures this module asks for at run time (for the suite's scheduler).
+STUDIES_USED = tuple(REPORTS.values())
 #: Texts addressed to the analyst that must not reach the meeting pack or the community page
 #: (a board and residents read them). Each is checked on its own so that one being fixed
 #: elsewhere does not hide another.

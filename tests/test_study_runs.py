@@ -3,6 +3,7 @@ processes asking for the same study at the same time run it once and both get it
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from study_runs import STUDY_LOG, run_once
+from study_runs import STUDY_FIXTURES, STUDY_LOG, run_once
 
 HERE = Path(__file__).resolve().parent
 
@@ -80,3 +81,24 @@ def test_a_failed_study_is_not_run_again_by_the_next_worker(tmp_path, monkeypatc
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
     with pytest.raises(pytest.fail.Exception, match="failed in worker gw0"):
         run_once(tmp_path, "broken", lambda out: pytest.fail("must not run again"))
+
+
+def test_modules_asking_for_a_study_at_run_time_name_it_for_the_scheduler():
+    """A study asked for through ``request.getfixturevalue`` is invisible to the grouping
+    (``item.fixturenames``): such a module names it in ``STUDIES_USED``, or it is sent away
+    from the study's worker and waits for its lock (150 s idle on a 2-core run)."""
+    tests = Path(__file__).resolve().parent
+    names = {*STUDY_FIXTURES, "_report", "_run"}  # whole names, or the tail of an f-string
+    missing = []
+    for path in sorted(tests.rglob("test_*.py")):
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+        strings = {
+            n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs
+        }
+        if "getfixturevalue(" in text and strings & names and "STUDIES_USED" not in text:
+            missing.append(path.name)
+    assert not missing

@@ -30,6 +30,10 @@ INSTRUCTIONS = re.compile(
 )
 
 
+#: The session fixtures this module asks for at run time (for the suite's scheduler).
+STUDIES_USED = ("sample_report", "gloucester_report")
+
+
 @pytest.fixture(scope="module", params=["sample", "gloucester"])
 def study(request):
     """(name, run, page HTML, parsed page) of a study's finished report."""
