@@ -447,10 +447,16 @@ def _crime_figures(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> li
         period = _window(r, r.text("period"))
         plain = ""
         if c is not None:
-            plain = (
-                f"There were {fmt_count(c)} {_noun(crime)} in the year to the end of "
-                f"{month_words(period.label).split(' to ')[-1]}. "
-            )
+            end = month_words(period.label).split(" to ")[-1]
+            held, due = period.months_covered, period.months_expected
+            if held is not None and due and held < due:
+                # a window with months missing: its count is not a year's count
+                plain = (
+                    f"There were {fmt_count(c)} {_noun(crime)} in the {held} months with "
+                    f"police data of the {due} to the end of {end}. "
+                )
+            else:
+                plain = f"There were {fmt_count(c)} {_noun(crime)} in the year to the end of {end}. "
             if p is not None and pct is not None:
                 more = "more" if pct > 0 else "fewer"
                 plain += f"That is {abs(pct):.0f}% {more} than the year before ({fmt_count(p)}). "

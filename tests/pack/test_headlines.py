@@ -265,3 +265,29 @@ def test_numeric_year_is_a_label_not_a_float():
     )
     assert h.period.label == "2022" and h.comparison("last year").text == "2021"
     assert h.direction == "similar"  # 0.965 lies inside 0.962 to 0.991
+
+
+def test_incomplete_year_is_not_called_a_year():
+    """A latest-12-months window with 9 months of data: the sentence says 9 of 12 months, and
+    no rate is published for it (stats.compare_periods gives none)."""
+    from workbench.pack import HeadlineContext
+
+    frame = pd.DataFrame(
+        {
+            "crime_type": ["Drugs", "Anti-social behaviour"],
+            "period": ["2021-11 to 2022-10"] * 2,
+            "months_observed": [9, 12],
+            "count": [120.0, 400.0],
+            "previous_count": [150.0, 380.0],
+            "pct_change": [None, 5.3],
+            "rate": [None, 40.1],
+            "lower": [None, 36.3],
+            "upper": [None, 44.2],
+        }
+    )
+    ctx = HeadlineContext("overview", "key_crime_figures", "key_crime_figures.csv")
+    drugs, asb = publish_headlines(ctx, frame, None)
+    assert drugs.period.months_covered == 9 and drugs.period.months_expected == 12
+    assert "in the 9 months with police data of the 12 to the end of October 2022" in drugs.plain
+    assert "in the year" not in drugs.plain and drugs.value is None
+    assert "There were 400 " in asb.plain and "in the year to the end of October 2022" in asb.plain
