@@ -456,7 +456,9 @@ def _crime_figures(ctx: HeadlineContext, frame: pd.DataFrame, hidden: Any) -> li
                     f"police data of the {due} to the end of {end}. "
                 )
             else:
-                plain = f"There were {fmt_count(c)} {_noun(crime)} in the year to the end of {end}. "
+                plain = (
+                    f"There were {fmt_count(c)} {_noun(crime)} in the year to the end of {end}. "
+                )
             if p is not None and pct is not None:
                 more = "more" if pct > 0 else "fewer"
                 plain += f"That is {abs(pct):.0f}% {more} than the year before ({fmt_count(p)}). "
