@@ -85,7 +85,7 @@ def bench_local(rng, permutations: int) -> dict:
     r, t_gi = _timed(gistar, lat, "v", weights="queen", fdr=True)
     print(
         f"Gi* + FDR, {len(lat):,} polygons, queen (self included): {t_gi:.2f} s "
-        f"(weights included); {r.attrs['n_hot']} hot, {r.attrs['n_cold']} cold"
+        f"(weights included); {r.n_hot} hot, {r.n_cold} cold"
     )
     lm, t_lisa = _timed(lisa, lat, "v", permutations=permutations, seed=1, n_jobs=2)
     print(f"LISA {permutations} permutations, {len(lat):,} polygons, n_jobs=2: {t_lisa:.2f} s")

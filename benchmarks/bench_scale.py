@@ -184,7 +184,7 @@ def _analysis(counts_path: Path) -> dict:
     t = time.perf_counter()
     em = national_emerging(counts, lsoas)
     out["emerging_s"] = round(time.perf_counter() - t, 1)
-    out["emerging_categories"] = {k: v for k, v in em.attrs["category_counts"].items() if v}
+    out["emerging_categories"] = {k: v for k, v in em.category_counts.items() if v}
     rng = np.random.default_rng(5)
     imd = pd.DataFrame(
         {
@@ -237,14 +237,14 @@ def _kde(n_points: int = 1_000_000, side: int = 500, h: float = 500.0) -> dict:
     _, out["kde_auto_with_grid_wall_s"], out["kde_auto_with_grid_cpu_s"] = _clock(
         kde, pts, bandwidth=h, zones=area, cell_size=cs
     )
-    out["kde_auto_method"] = auto.attrs["method"]
+    out["kde_auto_method"] = auto.method
     exact, out["exact_wall_s"], out["exact_cpu_s"] = _clock(
         kde, pts, bandwidth=h, zones=g, method="exact"
     )
     d = np.abs(auto["density"].to_numpy() - exact["density"].to_numpy())
     peak = float(exact["density"].max())
     out["auto_max_error_share_of_peak"] = float(d.max() / peak)
-    out["auto_error_bound_share_of_peak"] = float(auto.attrs["error_bound"] / peak)
+    out["auto_error_bound_share_of_peak"] = float(auto.error_bound / peak)
     try:
         from KDEpy import FFTKDE
     except ImportError:
