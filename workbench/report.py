@@ -711,14 +711,31 @@ def external_loads(text: str) -> list[str]:
     return found
 
 
-def _transport() -> dict[str, Any]:
+@contextlib.contextmanager
+def _transport() -> Iterator[dict[str, Any]]:
     """Kernel transport: local IPC sockets on POSIX (no network port, and no ipykernel warning
-    about unencrypted TCP); jupyter_client's default TCP elsewhere (Windows has no IPC)."""
+    about unencrypted TCP); jupyter_client's default TCP elsewhere (Windows has no IPC).
+
+    Notes
+    -----
+    The sockets live in a new temporary folder of their own, named by absolute path. With a
+    relative name they were made in the kernel's working folder (the package's notebooks), where
+    two runs starting at the same moment (two test workers, or two reports) chose the same
+    socket files (jupyter_client numbers them by which files exist) and both waited for a
+    kernel that never answered; an installed package's folder may also be read-only. The
+    folder name is short: a Unix socket path is limited to about 100 characters.
+    """
     if os.name != "posix":
-        return {}
+        yield {}
+        return
     from traitlets.config import Config
 
-    return {"config": Config({"KernelManager": {"transport": "ipc"}})}
+    folder = tempfile.mkdtemp(prefix="wbk-")
+    try:
+        ip = os.path.join(folder, "k")
+        yield {"config": Config({"KernelManager": {"transport": "ipc", "ip": ip}})}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _execute(theme: str, params: dict[str, Any], folder: Path, failed: Path) -> Path:
@@ -735,7 +752,7 @@ def _execute(theme: str, params: dict[str, Any], folder: Path, failed: Path) -> 
         raise WorkbenchError(f"notebook for theme {theme!r} not found: {source}")
     executed = folder / f"{theme}.ipynb"
     try:
-        with _venv_kernel():
+        with _venv_kernel(), _transport() as transport:
             papermill.execute_notebook(
                 str(source),
                 str(executed),
@@ -749,7 +766,7 @@ def _execute(theme: str, params: dict[str, Any], folder: Path, failed: Path) -> 
                 # check); this bound only fails a kernel that never starts (a loaded machine
                 # took over papermill's default 60 s)
                 start_timeout=KERNEL_START_TIMEOUT_S,
-                **_transport(),
+                **transport,
             )
     except PapermillExecutionError as exc:
         kept = f"(the partly run notebook is {failed})"

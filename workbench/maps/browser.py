@@ -295,7 +295,12 @@ def run_browser(timeout: float = 30.0) -> Iterator[str | None]:
     if executable is None:
         yield None
         return
-    with tempfile.TemporaryDirectory(prefix="workbench-chromium-") as profile:
+    # the browser's helper processes can still write into the profile for a moment after the
+    # main process has exited ("Directory not empty: 'Default'" stopped a whole report):
+    # the profile is removed by _remove_profile, retried until they are gone
+    with tempfile.TemporaryDirectory(
+        prefix="workbench-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         proc = subprocess.Popen(
             [
                 executable,
@@ -343,6 +348,22 @@ def run_browser(timeout: float = 30.0) -> Iterator[str | None]:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+            _remove_profile(Path(profile))
+
+
+def _remove_profile(profile: Path, attempts: int = 50) -> None:
+    """Remove a browser profile folder, again while the browser's exiting helper processes
+    still add files to it (each attempt after 0.1 s); a folder that will not go is logged
+    and left in the temporary folder, never an error of the run."""
+    for _ in range(attempts):
+        try:
+            shutil.rmtree(profile)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    logger.warning("Could not remove the browser profile %s; left for the system", profile)
 
 
 def close_shared_browser() -> None:
