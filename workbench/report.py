@@ -688,26 +688,35 @@ def external_loads(text: str) -> list[str]:
     ``style`` attribute, pointing at ``http://``, ``https://`` or ``//``. Documents embedded
     in ``<iframe srcdoc="...">`` (as notebooks embed offline maps) are checked too. Plain
     ``<a href>`` links and addresses in text (licences, attributions) are not loads and are
-    not returned. Parsed with BeautifulSoup (lxml), as a browser would see the elements.
+    not returned. Parsed with lxml's HTML parser, as a browser would see the elements.
     """
-    from bs4 import BeautifulSoup
+    import lxml.html
 
     found: list[str] = []
-    soup = BeautifulSoup(text, "lxml")
-    for tag in soup.find_all(True):
-        for attr, value in tag.attrs.items():
-            url = " ".join(value) if isinstance(value, list) else str(value)
+    if not text.strip():
+        return found
+    try:
+        root = lxml.html.document_fromstring(text)
+    except ValueError:  # a Unicode string with an XML encoding declaration
+        root = lxml.html.document_fromstring(text.encode("utf-8"))
+    for el in root.iter():
+        if not isinstance(el.tag, str):  # comments and processing instructions
+            continue
+        tag = el.tag.lower()
+        for attr, url in el.items():
             name = attr.lower()
-            fetches = name in _LOAD_ATTRS or (name == "href" and tag.name in _HREF_LOADS)
+            fetches = name in _LOAD_ATTRS or (name == "href" and tag in _HREF_LOADS)
             if fetches and _OUTSIDE_URL.match(url):
-                found.append(f"<{tag.name} {attr}={url[:80]}>")
+                found.append(f"<{tag} {attr}={url[:80]}>")
             if name == "style" and _CSS_LOAD.search(url):
-                found.append(f"<{tag.name} style={url[:80]}>")
+                found.append(f"<{tag} style={url[:80]}>")
             if name == "srcdoc":
                 found += external_loads(url)
-        if tag.name == "style" and _CSS_LOAD.search(tag.get_text()):
-            match = _CSS_LOAD.search(tag.get_text())
-            found.append(f"<style> {tag.get_text()[match.start() : match.end() + 60]}")
+        if tag == "style":
+            css = el.text_content()
+            match = _CSS_LOAD.search(css)
+            if match:
+                found.append(f"<style> {css[match.start() : match.end() + 60]}")
     return found
 
 

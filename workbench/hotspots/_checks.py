@@ -94,7 +94,7 @@ def as_polygons(zones: Any, name: str = "zones") -> gpd.GeoDataFrame:
     """Return ``zones`` as a non-empty polygon GeoDataFrame in British National Grid.
 
     A hotspot result (:class:`~workbench.hotspots.results.Result`) gives its frame; its
-    settings are read by the caller from the object, never from ``DataFrame.attrs``.
+    settings are read by the caller from the object, never from the frame's ``attrs``.
     """
     zones = frame_of(zones)
     if isinstance(zones, gpd.GeoSeries):

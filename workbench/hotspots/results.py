@@ -3,7 +3,7 @@
 Each function of :mod:`workbench.hotspots` returns a small dataclass in the style of esda's
 statistic objects: the zones with their result columns (``frame``) and the settings used
 (cell size, bandwidth, weights, FDR, ...) as attributes. Nothing is kept in
-``DataFrame.attrs``, which pandas drops or mixes on ``merge``, ``concat`` and friends.
+the frame's ``attrs`` dictionary, which pandas drops or mixes on ``merge``, ``concat`` and friends.
 
 A result reads like its frame for convenience (``len(r)``, ``r["z"]``, ``r.columns``,
 ``r.plot()``), but anything that makes a new frame (``merge``, ``copy``, ``loc``) gives a

@@ -11,7 +11,7 @@ return the display version instead, a :class:`~workbench.need.results.Shown`: th
 counts 1 to threshold-1 shown as "*" and whatever would reveal them hidden, as the disclosure
 policy (:class:`workbench.disclosure.Policy`) withholds them, and the summary of what was
 hidden (``.suppression``). Result objects (:class:`DeprivationReach`) have a
-``display(threshold)`` method for the same purpose. Nothing is kept in ``DataFrame.attrs``.
+``display(threshold)`` method for the same purpose. Nothing is kept in the frame's ``attrs``.
 """
 
 from workbench.need.access import ServiceAccess, service_access, two_step_fca

@@ -11,10 +11,10 @@ In the style of esda's statistic objects and :mod:`workbench.hotspots.results`:
 - :class:`NeedFrame`: a plain frame with its settings (a working table such as the
   population by treatment age band, or the capacity gap).
 
-Nothing is kept in ``DataFrame.attrs``, which pandas drops or mixes on ``merge``, ``concat``
-and friends: a frame taken out of a result (``.frame``, ``.to_frame()``) is plain, and the
-settings stay on the object. :meth:`NeedFrame.with_frame` carries them over to a new frame of
-the same rows (after a merge, say).
+Nothing is kept in the frame's ``attrs`` dictionary, which pandas drops or mixes on ``merge``,
+``concat`` and friends: a frame taken out of a result (``.frame``, ``.to_frame()``) is plain, and
+the settings stay on the object. :meth:`NeedFrame.with_frame` carries them over to a new frame
+of the same rows (after a merge, say).
 """
 
 from __future__ import annotations

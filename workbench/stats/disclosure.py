@@ -40,8 +40,8 @@ _AUTO = "auto"
 class Suppression:
     """The result of :func:`suppression`: one table as shown, its mask and what was hidden.
 
-    The summary travels in this object, never in ``DataFrame.attrs`` (which pandas drops
-    or mixes on ``merge`` and ``concat``).
+    The summary travels in this object, never in the frame's ``attrs`` dictionary (which pandas
+    drops or mixes on ``merge`` and ``concat``).
 
     Attributes
     ----------
