@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from workbench.ledger import REASONS, FileLedger
 from workbench.loaders import police
@@ -44,6 +45,9 @@ __all__ = [
     "empty_later",
     "check_whole_load",
     "MonthStats",
+    "check_files",
+    "untouched",
+    "record_untouched",
 ]
 
 logger = logging.getLogger(__name__)
@@ -445,6 +449,7 @@ def apply_rules(
     file_months: Sequence[str | None] | None = None,
     schema: Schema = LEAN,
     column_months: frozenset[int] = frozenset(),
+    checked: bool = False,
 ) -> tuple[pd.DataFrame, MonthStats]:
     """The loader's validation and drop rules on one batch of raw rows; the kept rows.
 
@@ -469,6 +474,10 @@ def apply_rules(
         Sources (indices into ``entries``) that may take their coverage from the rows' months
         (a file not named by month): their distinct (source, month, Reported by, Falls within)
         are collected in ``MonthStats.pairs`` for :func:`months_from_column`.
+    checked : bool
+        The per-file checks (coordinates, crime types, each file's months against its name)
+        were already run by the caller on every row of the files (:func:`check_files`), and
+        ``df`` holds only some of those rows: they are not run again on this part.
 
     Returns
     -------
@@ -486,10 +495,11 @@ def apply_rules(
     that every real row is judged by the same rules, and removed afterwards. The engines raise
     those two errors for the load as a whole (:func:`check_whole_load`).
     """
-    df = police._normalise(df, schema.columns, names, member, published)
+    df = police._normalise(df, schema.columns, names, member, published, checks=not checked)
     text = df["month"]
     df["month"] = police.parse_months(text)
-    if file_months is not None:  # the loader's check of each file's months against its name
+    if file_months is not None and not checked:
+        # the loader's check of each file's months against its name
         police._check_file_months(
             df["month"], text, police._Members(names, member, published, list(file_months))
         )
@@ -550,6 +560,106 @@ def apply_rules(
     if entries_here is not entries:
         out = out[out["_ord"] >= 0].reset_index(drop=True)
     return out, stats
+
+
+def check_files(
+    months: pd.Series,
+    text: pd.Series,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    crime_type: pd.Series | None,
+    members: police._Members,
+) -> None:
+    """The loader's per-file checks on every row of a batch, unchanged: each file's months
+    against its name and not all unparseable (``_check_file_months``), coordinates not
+    swapped and not all outside Great Britain (``_check_coordinates``), only police.uk crime
+    types (``_check_crime_types``; skipped when ``crime_type`` is None, a schema without it).
+
+    An engine that passes only some of a batch's rows through :func:`apply_rules`
+    (``checked=True``) runs these first on the whole batch: a check of a file's rows as a
+    whole would misjudge a file from a part of it.
+    """
+    police._check_file_months(months, text, members)
+    frame = pd.DataFrame({"longitude": lon, "latitude": lat}, copy=False)
+    police._check_coordinates(frame, members.names, members.member, members.published)
+    if crime_type is not None:
+        police._check_crime_types(
+            pd.DataFrame({"crime_type": crime_type}, copy=False),
+            members.names,
+            members.member,
+            members.published,
+        )
+
+
+def untouched(
+    months: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    lsoa_code: pa.Array | pa.ChunkedArray | None,
+    file_month: np.ndarray,
+    *,
+    period: tuple[pd.Period, pd.Period] | None,
+    area: StudyArea | None,
+) -> np.ndarray:
+    """Rows that no rule of the loader's ``_filter`` drops, notes or changes, apart from the
+    duplicate-record rule: an engine stores them as read and judges only the others.
+
+    A row is untouched when its coordinates are numbers in Great Britain, its month (as
+    :func:`workbench.loaders.police.parse_months` reads it, ``months`` its ordinals) is the
+    month its file's name gives (``file_month``, per row; ``iNaT`` for a file not named by
+    month, whose rows are never untouched) and lies in ``period``, and, with an ``area``
+    without a 2011/2021 lookup, its LSOA code is, exactly as written, one of the area's
+    codes (rule 1 of :func:`workbench.loaders.area.assign_area`: kept, no note, code
+    unchanged). With a lookup every row is judged by the loader (the lookup notes how each
+    row was placed).
+
+    Notes
+    -----
+    The test is deliberately narrower than the rules (a code with spaces around it, a month
+    outside the file's name or a study with a lookup go the loader's way), so a row taken
+    as untouched is one the loader keeps unchanged; tests/engines/test_untouched.py runs the
+    loader on every row of files with every kind of bad row and checks exactly that.
+    Duplicate records are then resolved over all kept rows (:func:`resolve_duplicates`).
+    """
+    from workbench.geo import GB_LAT, GB_LON
+    from workbench.loaders.area import _value_set
+
+    nat = np.iinfo(np.int64).min
+    months = np.asarray(months, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        ok = (lon >= GB_LON[0]) & (lon <= GB_LON[1]) & (lat >= GB_LAT[0]) & (lat <= GB_LAT[1])
+    ok &= (months != nat) & (months == np.asarray(file_month, dtype=np.int64))
+    if period is not None:
+        ok &= (months >= period[0].ordinal) & (months <= period[1].ordinal)
+    if area is not None:
+        if area.lookup is not None or lsoa_code is None:
+            return np.zeros(len(months), dtype=bool)
+        hit = pc.is_in(lsoa_code, value_set=_value_set(area.codes)).fill_null(False)
+        ok &= np.asarray(hit, dtype=bool)
+    return ok
+
+
+def record_untouched(
+    entries: list[FileLedger], src: np.ndarray, months: np.ndarray, by_month: bool
+) -> None:
+    """Count rows stored as :func:`untouched` as kept in their source's ledger (and, when
+    ``by_month``, the study has an area, in its month's ledger, as ``_filter`` counts it)."""
+    src = np.asarray(src, dtype=np.int64)
+    for s, n in zip(*np.unique(src, return_counts=True), strict=True):
+        entries[int(s)].kept += int(n)
+    if not by_month or not len(src):
+        return
+    lo = int(months.min())
+    width = int(months.max()) - lo + 1
+    key = src * width + (months - lo)
+    for k, n in zip(*np.unique(key, return_counts=True), strict=True):
+        s, o = divmod(int(k), width)
+        led = entries[s].by_month.setdefault(
+            str(pd.Period(ordinal=o + lo, freq="M")),
+            {"read": 0, "kept": 0, "dropped": {}, "notes": {}},
+        )
+        led["read"] += int(n)
+        led["kept"] += int(n)
 
 
 def resolve_duplicates(candidates: pd.DataFrame, later: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -627,6 +737,19 @@ def apply_duplicates(
     for s, n in zip(*np.unique(src, return_counts=True), strict=True):
         entries[int(s)].kept -= int(n)
         entries[int(s)].drop(REASONS["duplicate"], int(n))
+    # the month's ledger too, where the rules kept one (a study with an area)
+    months = dups["month"].to_numpy(np.int64)
+    for (s, o), n in (
+        pd.Series(1, index=pd.MultiIndex.from_arrays([src, months]))
+        .groupby(level=[0, 1])
+        .sum()
+        .items()
+    ):
+        led = entries[int(s)].by_month.get(str(pd.Period(ordinal=int(o), freq="M")))
+        if led is not None:
+            led["kept"] -= int(n)
+            why = REASONS["duplicate"]
+            led["dropped"][why] = led["dropped"].get(why, 0) + int(n)
 
 
 def add_to_grid(out: np.ndarray, df: pd.DataFrame, x0: float, y0: float, cell: float) -> None:

@@ -394,9 +394,15 @@ def _normalise(
     names: list[str],
     member: np.ndarray,
     published: list[dict[str, str]],
+    *,
+    checks: bool = True,
 ) -> pd.DataFrame:
     """One pass over the concatenated members: coordinates to float (naming the first bad
-    cell), text columns to str, missing optional columns added, coordinates checked per file."""
+    cell), text columns to str, missing optional columns added, coordinates checked per file.
+
+    ``checks=False``: the per-file checks of coordinates and crime types are left to the
+    caller (an engine that runs them on whole batches and passes only some rows here).
+    """
     for w in ("longitude", "latitude"):
         col = df[w]
         if pd.api.types.is_numeric_dtype(col.dtype):
@@ -432,9 +438,10 @@ def _normalise(
                 df[w] = pd.array(pa.nulls(len(col), pa.large_string()), dtype="str")
             else:
                 df[w] = col.astype("str").where(col.notna())
-    _check_coordinates(df, names, member, published)
-    if "crime_type" in columns:
-        _check_crime_types(df, names, member, published)
+    if checks:
+        _check_coordinates(df, names, member, published)
+        if "crime_type" in columns:
+            _check_crime_types(df, names, member, published)
     return df
 
 
