@@ -56,7 +56,14 @@ def _part_schema(schema: Schema) -> pa.Schema:
     types = {"month": pa.int64(), "longitude": pa.float64(), "latitude": pa.float64()}
     types["_ord"] = pa.int64()
     fields = [pa.field(c, types.get(c, pa.string())) for c in schema.kept]
-    return pa.schema([*fields, pa.field("_keep", pa.bool_())])
+    return pa.schema([*fields, pa.field("_keep", pa.bool_()), pa.field("_h", pa.uint64())])
+
+
+#: DuckDB's 64-bit hash of a Crime ID, NULL for a missing one (``hash(NULL)`` is a number):
+#: computed by DuckDB's reader threads as the CSVs are read and stored with each row (``_h``),
+#: so that repeated IDs are found by grouping one integer column, not the 64-character text.
+def _hash_sql(column: str) -> str:
+    return f"CASE WHEN {column} IS NULL THEN NULL ELSE hash({column}) END"
 
 
 def _q(name: str) -> str:
@@ -191,6 +198,9 @@ def _select(cols: dict[str, str], schema: Schema) -> str:
             out.append(f"CASE WHEN trim({h}) <> '' AND {num} IS NULL THEN {h} END AS _bad_{w}")
         else:
             out.append(f"{h} AS {w}")
+    out.append(
+        f"{_hash_sql(_q(by_w['crime_id']))} AS _h" if "crime_id" in by_w else "NULL::UBIGINT AS _h"
+    )
     return ", ".join(out)
 
 
@@ -321,7 +331,7 @@ def _scan(
             continue
         groups.setdefault((tuple(sorted(cols.items())), tuple(header)), []).append((path, m))
     fallback.sort(key=lambda m: m.number)
-    writer = _Writer(folder / "kept", schema)
+    writer = _Writer(folder / "kept", con.cursor(), schema)
     for (key, header), group in groups.items():
         cols = dict(key)
         paths: dict[str, Member] = dict(group)
@@ -387,7 +397,7 @@ def _scan(
     _rows.record_months(members, read, entries)
     _rows.months_from_column(stats, entries)
     _rows.check_whole_load(stats, entries, period)
-    # candidates grouped on a 64-bit hash of the Crime ID (cheaper than the 64-character text);
+    # candidates grouped on the 64-bit hash of the Crime ID stored with each row (_h);
     # a collision only adds candidates, which the loader's rule then judges on the text
     # records after the period take part in the rule (the loader's period-independent one)
     later = stats.later if stats.later is not None else _rows.empty_later()
@@ -395,9 +405,9 @@ def _scan(
     _open(con, folder / "kept", schema)
     cols = ", ".join(_q(c) for c in schema.kept)
     cands = con.sql(
-        f"SELECT {cols} FROM kept WHERE crime_id IS NOT NULL AND hash(crime_id) IN ("
-        "SELECT h FROM (SELECT hash(crime_id) AS h FROM kept WHERE crime_id IS NOT NULL "
-        "UNION ALL SELECT hash(crime_id) FROM later_ids) GROUP BY 1 HAVING count(*) > 1)"
+        f"SELECT {cols} FROM kept WHERE _h IN (SELECT h FROM (SELECT _h AS h FROM kept "
+        f"WHERE _h IS NOT NULL UNION ALL SELECT {_hash_sql('crime_id')} FROM later_ids) "
+        "GROUP BY 1 HAVING count(*) > 1)"
     ).df()
     con.unregister("later_ids")
     dups = _rows.resolve_duplicates(cands, later)
@@ -593,6 +603,7 @@ def _stored(table: pa.Table, clean: np.ndarray, ords, order, schema: Schema) -> 
         else:
             out[c] = table.column(c)
     out["_keep"] = pa.array(clean)
+    out["_h"] = table.column("_h")
     return pa.table(out)
 
 
@@ -602,9 +613,10 @@ class _Writer:
     batch is judged meanwhile. The first part is empty: the view has a file to read even
     when nothing is kept."""
 
-    def __init__(self, folder: Path, schema: Schema = LEAN) -> None:
+    def __init__(self, folder: Path, hashes, schema: Schema = LEAN) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
+        self.hashes = hashes  # a DuckDB cursor
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.kept = list(schema.kept)
@@ -620,9 +632,13 @@ class _Writer:
         if len(kept):
             if isinstance(kept, pa.Table):  # every kept column and _keep
                 tbl = kept
-            else:
+            else:  # rows judged by the loader's rules: their hash by the same DuckDB function
                 tbl = pa.Table.from_pandas(kept[self.kept], preserve_index=False)
                 tbl = tbl.append_column("_keep", pa.array(np.ones(len(tbl), dtype=bool)))
+                self.hashes.register("judged", tbl)
+                sql = f"SELECT *, {_hash_sql('crime_id')} AS _h FROM judged"
+                tbl = self.hashes.sql(sql).to_arrow_table()
+                self.hashes.unregister("judged")
             self.pending = self.pool.submit(self._write, tbl.select(self.schema.names))
 
     def _write(self, tbl: pa.Table) -> None:
@@ -656,7 +672,7 @@ def _open(con, parts: Path, schema: Schema) -> None:
     files = _lit(str(parts / "*.parquet"))
     con.execute("CREATE OR REPLACE TABLE dropped (_ord BIGINT)")
     con.execute(
-        f"CREATE OR REPLACE VIEW kept AS SELECT {cols} FROM read_parquet({files}) "
+        f"CREATE OR REPLACE VIEW kept AS SELECT {cols}, _h FROM read_parquet({files}) "
         "WHERE _keep AND _ord NOT IN (SELECT _ord FROM dropped)"
     )
 
