@@ -296,7 +296,8 @@ def aggregate_street(
         1 GB gave the fastest national runs here, see docs/scale.md). ``None``: DuckDB's
         default (80% of RAM).
     workdir : str or Path, optional
-        Where DuckDB's temporary folder goes (default: the system's temporary folder).
+        Where the DuckDB or Dask engine's temporary folder of kept rows goes (default: the
+        system's temporary folder; for Dask on several machines, one every worker reaches).
     crimes : GeoDataFrame, optional
         For ``engine="memory"``: rows already loaded by ``read_street`` with the same arguments
         (a :class:`~workbench.study.Study` passes its ``crimes``), with their ledger entries in
@@ -350,7 +351,13 @@ def aggregate_street(
 
         client = client or connect(scheduler)
         rows, read = run_dask(
-            members, entries, period=period, area=area, client=client, schema=schema
+            members,
+            entries,
+            period=period,
+            area=area,
+            client=client,
+            schema=schema,
+            workdir=workdir,
         )
     counts = rows.counts()
     counts["month"] = pd.PeriodIndex.from_ordinals(counts["month"].to_numpy(np.int64), freq="M")

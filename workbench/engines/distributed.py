@@ -1,18 +1,21 @@
 """The distributed engine: the same per-file rules as tasks on a Dask cluster.
 
-Each police.uk file is one ``dask.delayed`` task that reads it with the loader's own reader and
-applies the loader's rules (:func:`workbench.engines._rows.apply_rules`); the kept rows become a
-``dask.dataframe`` (one partition a file) that stays on the workers. Counts are a Dask
-``groupby``; repeated Crime IDs are found with a Dask ``value_counts`` on a hash of the ID and
-judged by the loader's rule on the client (:func:`workbench.engines._rows.resolve_duplicates`);
-points in a polygon use dask-geopandas. Dask does all scheduling, partitioning and data
-movement: nothing here decides which worker runs what.
+Each group of police.uk files is one ``dask.delayed`` task that reads them with the loader's own
+reader, applies the loader's rules (:func:`workbench.engines._rows.apply_rules`) and writes the
+kept rows as a Parquet part into the run's folder; the kept rows are then a ``dask.dataframe``
+read from those parts (``dask.dataframe.read_parquet``), so no worker holds them in memory
+between queries (persisted on the workers, a national five years took 8 GB summed over the
+processes). On a cluster of several machines the folder (``workdir``) must be one every worker
+can reach. Counts are a Dask ``groupby``; repeated Crime IDs are found with a Dask
+``value_counts`` on a hash of the ID and judged by the loader's rule on the client
+(:func:`workbench.engines._rows.resolve_duplicates`); points in a polygon use dask-geopandas.
+Dask does all scheduling, partitioning and data movement: nothing here decides which worker
+runs what.
 """
 
 from __future__ import annotations
 
 import logging
-from operator import getitem
 
 import geopandas as gpd
 import numpy as np
@@ -67,8 +70,10 @@ def _process(
     area: StudyArea | None,
     schema: Schema = LEAN,
     by_column: frozenset[int] = frozenset(),
-) -> tuple[pd.DataFrame, list[dict], MonthStats, dict[int, int]]:
-    """Some files: read (loader's reader), judged together (loader's rules); kept rows, ledgers,
+    out: str | None = None,
+) -> tuple[pd.DataFrame | str, list[dict], MonthStats, dict[int, int]]:
+    """Some files: read (loader's reader), judged together (loader's rules); kept rows (or,
+    with ``out``, the path of the Parquet part they were written to in that folder), ledgers,
     stats and rows read per file number."""
     entries = [FileLedger("", "police_street") for _ in range(n_sources)]
     frames, names, published, numbers, sources, lengths = [], [], [], [], [], []
@@ -118,7 +123,25 @@ def _process(
         kept, stats = _rows.empty_kept(schema), MonthStats()
     kept = kept.astype({c: "str" for c in schema.text})
     kept["_h"] = pd.util.hash_pandas_object(kept["crime_id"], index=False).to_numpy(np.uint64)
-    return kept, [e.to_dict() for e in entries], stats, read
+    ledgers = [e.to_dict() for e in entries]
+    if out is None:
+        return kept, ledgers, stats, read
+    from pathlib import Path
+
+    path = Path(out) / f"part-{min(m.number for m in group):06d}.parquet"
+    table = pa.Table.from_pandas(kept, preserve_index=False)
+    table = table.cast(_part_schema(schema))
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path, compression="none", write_statistics=["_ord"])
+    return str(path), ledgers, stats, read
+
+
+def _part_schema(schema: Schema) -> pa.Schema:
+    """The Arrow schema of every Parquet part (the same types whatever a part holds)."""
+    types = {"month": pa.int64(), "longitude": pa.float64(), "latitude": pa.float64()}
+    types |= {"_ord": pa.int64(), "_h": pa.uint64()}
+    return pa.schema([pa.field(c, types.get(c, pa.string())) for c in [*schema.kept, "_h"]])
 
 
 def _blocks(members: list[Member], blocksize: int) -> list[list[Member]]:
@@ -138,12 +161,14 @@ def _blocks(members: list[Member], blocksize: int) -> list[list[Member]]:
 
 
 class DaskRows:
-    """The kept rows of a Dask run: a ``dask.dataframe`` persisted on the workers."""
+    """The kept rows of a Dask run: a ``dask.dataframe`` over the run's Parquet parts (less
+    the duplicate records), read by the workers for each query."""
 
-    def __init__(self, ddf, client=None, schema: Schema = LEAN) -> None:
+    def __init__(self, ddf, client=None, schema: Schema = LEAN, folder=None) -> None:
         self.ddf = ddf
         self.client = client
         self.schema = schema
+        self._folder = folder
 
     def __len__(self) -> int:
         return int(self.ddf.map_partitions(len).compute().sum())
@@ -211,8 +236,19 @@ class DaskRows:
         return _rows.concat_points([out])
 
     def close(self) -> None:
-        """Release the persisted rows on the workers."""
+        """Forget the rows and remove the run's folder of Parquet parts."""
         self.ddf = None
+        if self._folder is not None:
+            import shutil
+
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def __del__(self) -> None:  # pragma: no cover - best effort clean-up
+        try:
+            self.close()
+        except Exception:
+            pass
 
 
 def run_dask(
@@ -224,33 +260,43 @@ def run_dask(
     client=None,
     blocksize: int = 128_000_000,
     schema: Schema = LEAN,
+    workdir=None,
 ) -> tuple[DaskRows, dict[int, int]]:
-    """Read and judge every member as Dask tasks; repeated Crime IDs resolved; rows persisted.
+    """Read and judge every member as Dask tasks; repeated Crime IDs resolved; kept rows
+    written as Parquet parts in a temporary folder and read from there.
 
     ``client``: a ``distributed.Client`` (``None``: the active one, or Dask's local scheduler).
     ``blocksize``: bytes of CSV per task (see :func:`_blocks`). ``schema``: the columns read
-    and kept (:data:`~workbench.engines._rows.LEAN` or ``FULL``).
+    and kept (:data:`~workbench.engines._rows.LEAN` or ``FULL``). ``workdir``: where the
+    temporary folder goes (default: the system's temporary folder; on a cluster of several
+    machines, a folder every worker can reach).
     """
+    import tempfile
+
     import dask
     import dask.dataframe as dd
 
+    folder = tempfile.mkdtemp(prefix="workbench-dask-", dir=workdir)
     area_d = dask.delayed(area, traverse=False) if area is not None else None
     by_column = _rows.column_sources(members)
     tasks = [
         dask.delayed(_process, pure=True)(
-            _Files(g), len(entries), period, area_d, schema, by_column
+            _Files(g), len(entries), period, area_d, schema, by_column, folder
         )
         for g in _blocks(members, blocksize)
     ]
-    tasks = list(dask.persist(*tasks)) if client is None else client.persist(tasks)
-    frames = [dask.delayed(getitem)(t, 0) for t in tasks]
-    small = [dask.delayed(lambda r: (r[1], r[2], r[3]))(t) for t in tasks]
-    ddf = dd.from_delayed(frames, meta=_meta(schema), verify_meta=False)
-    ddf = ddf.persist() if client is None else client.persist(ddf)
-    results = dask.compute(*small)
+    try:
+        results = dask.compute(*tasks)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    paths = sorted(r[0] for r in results)
+    ddf = dd.read_parquet(paths, index=False) if paths else dd.from_pandas(_meta(schema))
     stats = MonthStats()
     read: dict[int, int] = {}
-    for ledgers, st, got in results:
+    for _, ledgers, st, got in results:
         stats = stats.merge(st)
         read.update(got)
         for e, d in zip(entries, ledgers, strict=True):
@@ -280,7 +326,5 @@ def run_dask(
     member_source = np.array([m.source for m in members], dtype=np.int64)
     _rows.apply_duplicates(dups, entries, member_source)
     if len(dups):
-        drop = pa.array(dups["_ord"].to_numpy(np.int64))
-        ddf = ddf[~ddf["_ord"].isin(drop.to_numpy())]
-        ddf = ddf.persist() if client is None else client.persist(ddf)
-    return DaskRows(ddf, client, schema), read
+        ddf = ddf[~ddf["_ord"].isin(dups["_ord"].to_numpy(np.int64))]
+    return DaskRows(ddf, client, schema, folder), read
