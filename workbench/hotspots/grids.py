@@ -146,13 +146,22 @@ def grid(
         cell_area = 1.5 * math.sqrt(3) * side**2
         extra = {"row": rows, "col": cols}
     shapely.prepare(geom)
-    keep = shapely.intersects(geoms, geom)
-    keep &= ~shapely.touches(geoms, geom)
+    near = _near_outline(geoms, geom)
+    # a cell no piece of the outline reaches is wholly inside or wholly outside: its centre
+    # says which; only the cells near the outline get the exact predicates
+    keep = np.zeros(len(geoms), dtype=bool)
+    far = np.flatnonzero(~near)
+    keep[far] = shapely.contains_xy(geom, cx[far], cy[far])
+    idx = np.flatnonzero(near)
+    keep[idx] = shapely.intersects(geoms[idx], geom) & ~shapely.touches(geoms[idx], geom)
+    inside = ~near[keep]  # kept cells away from the outline lie within the area
     geoms, cx, cy = geoms[keep], cx[keep], cy[keep]
     extra = {k: v[keep] for k, v in extra.items()}
     if clip:
         # Only cells crossing the boundary need cutting (intersection is slow on many cells).
-        edge = ~shapely.within(geoms, geom)
+        edge = np.zeros(len(geoms), dtype=bool)
+        check = np.flatnonzero(~inside)
+        edge[check] = ~shapely.within(geoms[check], geom)
         geoms = geoms.copy()
         geoms[edge] = _polygonal(shapely.intersection(geoms[edge], geom))
         ok = ~shapely.is_empty(geoms) & (shapely.area(geoms) > 0)
@@ -195,6 +204,25 @@ def grid_over_bounds(
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     area = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
     return grid(area, cell_size=cell_size, shape=shape, clip=False)
+
+
+def _near_outline(cells: np.ndarray, geom) -> np.ndarray:
+    """Cells whose bounding box meets the bounding box of some segment of ``geom``'s outline:
+    every cell the outline touches or crosses is among them (a point of the outline in a cell
+    lies on a segment whose box meets the cell's box). An STRtree of the cells queried with
+    the outline's segments, in bulk, instead of an exact predicate on every cell (three
+    predicates on the 48,000 cells of 50 m over the sample took 0.5 s)."""
+    out = np.zeros(len(cells), dtype=bool)
+    lines = shapely.get_parts(shapely.boundary(geom))
+    if not len(lines):
+        return out
+    coords, which = shapely.get_coordinates(lines, return_index=True)
+    same = which[1:] == which[:-1]  # consecutive vertices of one ring: one segment
+    starts, ends = coords[:-1][same], coords[1:][same]
+    segments = shapely.linestrings(np.stack([starts, ends], axis=1))
+    hit = shapely.STRtree(cells).query(segments)[1]  # boxes that meet, no predicate
+    out[np.unique(hit)] = True
+    return out
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:

@@ -375,6 +375,41 @@ def cell_image(
     return url, [list(bounds[0]), list(bounds[1])], (w, h)
 
 
+def _lattice_transform(
+    transformer: Transformer, px: np.ndarray, py: np.ndarray, step: int = 8
+) -> tuple[np.ndarray, np.ndarray]:
+    """``transformer`` on every point of the lattice ``px`` x ``py`` (image order, raveled):
+    exactly at every ``step``-th pixel (and the last) and bilinearly between them.
+
+    Notes
+    -----
+    Web Mercator to British National Grid is smooth: over ``step`` pixels of a city-scale
+    image (a few hundred metres) the straight line between two exact points departs from the
+    true transform by well under a millimetre, so a pixel's cell changes only where the cell
+    edge passes within that of the pixel's centre. Transforming every pixel of a 1,000 by
+    900 image took 0.75 s of the explorer's first drawing of a 50 m grid.
+    """
+
+    def nodes(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        at = np.unique(np.r_[np.arange(0, n, step), n - 1])
+        k = np.clip(np.searchsorted(at, np.arange(n), side="right") - 1, 0, len(at) - 1)
+        k1 = np.minimum(k + 1, len(at) - 1)
+        span = np.where(k1 > k, at[k1] - at[k], 1)
+        return at, k, k1, (np.arange(n) - at[k]) / span
+
+    cx, ck, ck1, t = nodes(len(px))
+    ry, rk, rk1, u = nodes(len(py))
+    gx, gy = np.meshgrid(px[cx], py[ry])
+    nx_, ny_ = (np.asarray(a).reshape(gx.shape) for a in transformer.transform(gx, gy))
+    t, u = t[None, :], u[:, None]
+    out = []
+    for grid_ in (nx_, ny_):
+        top = grid_[rk][:, ck] * (1 - t) + grid_[rk][:, ck1] * t
+        bottom = grid_[rk1][:, ck] * (1 - t) + grid_[rk1][:, ck1] * t
+        out.append((top * (1 - u) + bottom * u).ravel())
+    return out[0], out[1]
+
+
 @functools.lru_cache(maxsize=16)
 def _pixels(
     x0: float, y0: float, cell_size: float, ny: int, nx: int, max_pixels: int
@@ -395,8 +430,7 @@ def _pixels(
     w, h = int(math.ceil((mx1 - mx0) / scale)), int(math.ceil((my1 - my0) / scale))
     px = mx0 + (np.arange(w) + 0.5) * scale
     py = my1 - (np.arange(h) + 0.5) * scale  # image rows run north to south
-    gx, gy = np.meshgrid(px, py)
-    ex, ey = from_merc.transform(gx.ravel(), gy.ravel())
+    ex, ey = _lattice_transform(from_merc, px, py)
     col = np.floor((ex - x0) / cell_size).astype(np.int64)
     row = np.floor((ey - y0) / cell_size).astype(np.int64)
     inside = (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
