@@ -183,12 +183,15 @@ def _inspect(m: Member, schema: Schema, extract: Path) -> tuple[dict, str, list[
     return cols, enc, header, path
 
 
-def _select(cols: dict[str, str], schema: Schema) -> str:
-    """SELECT list: workbench names; coordinates as numbers plus the text of unreadable ones."""
+def _select(cols: dict[str, str], schema: Schema, need_reported_by: bool = True) -> str:
+    """SELECT list: workbench names; coordinates as numbers plus the text of unreadable ones.
+
+    ``need_reported_by=False``: ``Reported by`` is not read (NULL) unless kept: the rules look
+    at it only for a source whose coverage comes from the rows' months."""
     out = []
     by_w = {w: h for h, w in cols.items()}
     for w in schema.columns:
-        if w not in by_w:
+        if w not in by_w or (w == "reported_by" and not need_reported_by and w not in schema.kept):
             out.append(f"NULL::VARCHAR AS {w}")
             continue
         h = _q(by_w[w])
@@ -336,19 +339,21 @@ def _scan(
         cols = dict(key)
         paths: dict[str, Member] = dict(group)
         files = "[" + ", ".join(_lit(p) for p in paths) + "]"
+        files_of = _file_hashes(con, paths)
         sql = (
-            f"SELECT {_select(cols, schema)}, filename FROM read_csv({files}, header = true, "
+            f"SELECT {_select(cols, schema, need_reported_by=bool(by_column))}, "
+            f"hash(filename) AS _file FROM read_csv({files}, header = true, "
             "all_varchar = true, filename = true, delim = ',', quote = '\"', escape = '\"', "
             "auto_detect = false, columns = {"
             + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header)
             + "})"
         )
         try:
-            position: dict[str, int] = {}
+            position: dict[int, int] = {}
             for batch in _gathered(_prefetch(con.sql(sql).to_arrow_reader(batch_rows)), batch_rows):
                 stats = stats.merge(
                     _batch(
-                        batch, paths, position, cols, entries, period, area, writer, read,
+                        batch, files_of, position, cols, entries, period, area, writer, read,
                         schema, by_column,
                     )
                 )  # fmt: skip
@@ -474,8 +479,24 @@ def duckdb_error():
     return duckdb.Error
 
 
+def _file_hashes(con, paths: dict[str, Member]) -> tuple[np.ndarray, list[Member]]:
+    """DuckDB's hash of each file's path, sorted, and the files in that order: the batches
+    carry ``hash(filename)`` (8 bytes a row) instead of the path's text (about 60)."""
+    names = list(paths)
+    got = con.execute(
+        "SELECT hash(p) AS h FROM unnest($1::VARCHAR[]) WITH ORDINALITY AS t(p, i) ORDER BY i",
+        [names],
+    ).fetchnumpy()["h"]
+    hashes = np.asarray(got, dtype=np.uint64)
+    order = np.argsort(hashes, kind="stable")
+    hashes = hashes[order]
+    if len(hashes) > 1 and (hashes[1:] == hashes[:-1]).any():  # pragma: no cover - 2**-64
+        raise DataError(", ".join(names[:3]), "file paths DuckDB tells apart", found="two alike")
+    return hashes, [paths[names[i]] for i in order]
+
+
 def _batch(
-    batch, paths, position, cols, entries, period, area, writer, read, schema, by_column
+    batch, files_of, position, cols, entries, period, area, writer, read, schema, by_column
 ) -> MonthStats:
     """One table of DuckDB record batches through the loader's rules; kept rows inserted into
     ``kept``.
@@ -487,22 +508,29 @@ def _batch(
     the end of the run (:func:`_scan`), as for records repeated across batches.
     """
     table = batch
-    fname = table.column("filename").combine_chunks().dictionary_encode()
-    names_here = fname.dictionary.to_pylist()
-    codes = fname.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    mem = [paths[p] for p in names_here]
+    hashes, in_order = files_of
+    fh = table.column("_file").to_numpy()
+    at = np.minimum(np.searchsorted(hashes, fh), len(hashes) - 1)
+    if not (hashes[at] == fh).all():  # pragma: no cover - DuckDB read a file not asked for
+        raise RuntimeError("DuckDB returned rows of a file that was not in the list")
+    per_all = np.bincount(at, minlength=len(in_order))
+    present = np.flatnonzero(per_all)
+    remap = np.zeros(len(in_order), dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    codes = remap[at]
+    mem = [in_order[i] for i in present]
     # row position within each file, across batches: rank within its file here + rows before
     per_file = np.bincount(codes, minlength=len(mem))
     by_file = np.argsort(codes, kind="stable")
     row = np.empty(len(codes), dtype=np.int64)
     row[by_file] = np.arange(len(codes)) - np.repeat(np.cumsum(per_file) - per_file, per_file)
-    start = np.array([position.get(p, 0) for p in names_here], dtype=np.int64)
+    start = np.array([position.get(m.number, 0) for m in mem], dtype=np.int64)
     row += start[codes]
-    for i, p in enumerate(names_here):
+    for i, m in enumerate(mem):
         n = int(per_file[i])
-        position[p] = int(start[i]) + n
-        read[mem[i].number] = read.get(mem[i].number, 0) + n
-        entries[mem[i].source].read += n
+        position[m.number] = int(start[i]) + n
+        read[m.number] = read.get(m.number, 0) + n
+        entries[m.source].read += n
     for w in ("longitude", "latitude"):
         bad = table.column(f"_bad_{w}")
         if bad.null_count < len(bad):
