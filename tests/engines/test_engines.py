@@ -327,3 +327,17 @@ def test_out_of_core_engines_read_files_bigger_than_the_memory_guard(
         with pytest.raises(DataError) as err:
             _run(engine, [zpath], client, area=area)
         assert big in str(err.value) and "a member declaring" in str(err.value), engine
+
+
+def test_engines_leave_no_temporary_folder(synthetic, client, tmp_path):
+    """A run that stops (no row in the period) and a closed run leave nothing in ``workdir``."""
+    folder, lsoas, _ = synthetic
+    late = (P("2030-01", freq="M"), P("2030-02", freq="M"))
+    for engine in ("duckdb", "dask"):
+        with pytest.raises(DataError):
+            _run(engine, [folder], client, area=national_area(lsoas), period=late, workdir=tmp_path)
+        assert not list(tmp_path.iterdir()), engine
+        res = _run(engine, [folder], client, area=national_area(lsoas), workdir=tmp_path)
+        assert list(tmp_path.iterdir()), engine  # the kept rows' parts, while open
+        res.close()
+        assert not list(tmp_path.iterdir()), engine

@@ -228,7 +228,7 @@ class StreetAggregates:
         return _rows.to_crimes(self.rows.frame())
 
     def close(self) -> None:
-        """Release the engine's kept rows (DuckDB's temporary database, Dask's memory)."""
+        """Release the engine's kept rows (the DuckDB or Dask engine's temporary folder)."""
         if self.rows is not None:
             self.rows.close()
             self.rows = None

@@ -273,10 +273,21 @@ def run_dask(
     """
     import tempfile
 
+    folder = tempfile.mkdtemp(prefix="workbench-dask-", dir=workdir)
+    try:  # the parts written so far go with the folder when the run stops
+        return _judged(members, entries, period, area, schema, folder, blocksize, client)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _judged(members, entries, period, area, schema, folder, blocksize, client):
+    """:func:`run_dask` once its folder is made."""
     import dask
     import dask.dataframe as dd
 
-    folder = tempfile.mkdtemp(prefix="workbench-dask-", dir=workdir)
     area_d = dask.delayed(area, traverse=False) if area is not None else None
     by_column = _rows.column_sources(members)
     tasks = [
@@ -285,13 +296,7 @@ def run_dask(
         )
         for g in _blocks(members, blocksize)
     ]
-    try:
-        results = dask.compute(*tasks)
-    except BaseException:
-        import shutil
-
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+    results = dask.compute(*tasks)
     paths = sorted(r[0] for r in results)
     ddf = dd.read_parquet(paths, index=False) if paths else dd.from_pandas(_meta(schema))
     stats = MonthStats()
