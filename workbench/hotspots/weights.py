@@ -8,6 +8,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from libpysal.graph import Graph
 from libpysal.weights import W
 
@@ -23,6 +24,49 @@ def build_weights(
 ) -> Graph:
     """Binary spatial weights; see :func:`weights_with_label` (this returns the graph only)."""
     return weights_with_label(zones, weights, k, snap)[0]
+
+
+def _polygonal(geoms: gpd.GeoSeries) -> bool:
+    """Every geometry a non-empty Polygon or MultiPolygon."""
+    types = shapely.get_type_id(geoms.to_numpy())
+    return bool(len(geoms)) and bool(np.isin(types, (3, 6)).all() and not geoms.is_empty.any())
+
+
+def _queen_by_vertices(geoms: gpd.GeoSeries) -> Graph:
+    """Queen contiguity as libpysal's ``Graph.build_contiguity(geoms, rook=False)`` makes it
+    (polygons sharing a vertex, compared exactly), found with numpy.
+
+    Notes
+    -----
+    libpysal's vertex-set method walks every vertex in a Python loop: 0.63 s of the 1.26 s the
+    explorer took to show Gi* on the sample's 29,956 cells of 50 m the first time. Here the
+    vertices are grouped by their exact coordinates (``-0.0`` taken as ``0.0``, as Python's
+    tuples compare them) and every pair of polygons in a group is joined; islands are
+    self-loops of weight 0, as in libpysal. tests/hotspots/test_queen_vertices.py compares the
+    two graphs on LSOAs, clipped square and hexagonal grids, multipolygons and islands.
+    """
+    n = len(geoms)
+    coords, owner = shapely.get_coordinates(geoms.to_numpy(), return_index=True)
+    coords = np.ascontiguousarray(coords + 0.0)
+    _, vertex = np.unique(coords.view(np.dtype((np.void, 16))).ravel(), return_inverse=True)
+    pairs = np.unique(vertex.astype(np.int64) * n + owner)  # each polygon once per vertex
+    v, p = np.divmod(pairs, n)  # sorted by vertex, then polygon
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+    sizes = np.diff(np.r_[starts, len(v)])
+    rank = np.arange(len(v)) - np.repeat(starts, sizes)
+    size = np.repeat(sizes, sizes)
+    heads, tails = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    for d in range(1, int(sizes.max()) if len(sizes) else 1):
+        i = np.flatnonzero(rank + d < size)
+        heads += [p[i], p[i + d]]
+        tails += [p[i + d], p[i]]
+    edges = np.unique(np.concatenate(heads) * n + np.concatenate(tails))
+    h, t = np.divmod(edges, n)
+    isolates = np.setdiff1d(np.arange(n), h)
+    heads_all, tails_all = np.r_[h, isolates], np.r_[t, isolates]
+    w = np.r_[np.ones(len(h), dtype=int), np.zeros(len(isolates), dtype=int)]
+    order = np.lexsort((tails_all, heads_all))
+    return Graph.from_arrays(heads_all[order], tails_all[order], w[order])
 
 
 def weights_with_label(
@@ -72,7 +116,10 @@ def weights_with_label(
         g = Graph.from_W(weights)
     elif isinstance(weights, str) and weights.lower() in ("queen", "rook"):
         geoms = zones.geometry.reset_index(drop=True)
-        g = Graph.build_contiguity(geoms, rook=weights.lower() == "rook")
+        if weights.lower() == "queen" and _polygonal(geoms):
+            g = _queen_by_vertices(geoms)
+        else:
+            g = Graph.build_contiguity(geoms, rook=weights.lower() == "rook")
         if len(g.isolates) and snap > 0:
             fg = _fuzzy_fallback(g, geoms, snap, weights.lower())
             if fg is not g:
