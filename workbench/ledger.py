@@ -58,6 +58,10 @@ class FileLedger:
     #: :meth:`to_dict`, which the engines compare).
     by_month: dict[str, dict] = field(default_factory=dict)
 
+    def month(self, month: str) -> dict:
+        """The ledger of one month (``by_month[month]``), made empty on first use."""
+        return self.by_month.setdefault(month, {"read": 0, "kept": 0, "dropped": {}, "notes": {}})
+
     def drop(self, reason: str, n: int) -> None:
         """Record ``n`` rows dropped for ``reason`` (no-op for ``n == 0``)."""
         if n:

@@ -48,6 +48,8 @@ __all__ = [
     "check_files",
     "untouched",
     "record_untouched",
+    "part_schema",
+    "write_part",
 ]
 
 logger = logging.getLogger(__name__)
@@ -118,6 +120,33 @@ def schema_of(columns: str) -> Schema:
     if columns not in ("counts", "all"):
         raise ValueError(f"columns must be 'counts' or 'all', found {columns!r}")
     return LEAN if columns == "counts" else FULL
+
+
+def part_schema(schema: Schema, keep: bool = False) -> pa.Schema:
+    """The Arrow schema of every Parquet part of an engine's kept rows: ``schema.kept`` (the
+    same types whatever a part holds), ``_keep`` when ``keep`` (a part holding a whole batch,
+    the rows to keep marked) and ``_h``, the 64-bit hash of the Crime ID."""
+    types = {c: pa.from_numpy_dtype(np.dtype(t)) for c, t in _NUMERIC.items()}
+    fields = [pa.field(c, types.get(c, pa.string())) for c in schema.kept]
+    if keep:
+        fields.append(pa.field("_keep", pa.bool_()))
+    return pa.schema([*fields, pa.field("_h", pa.uint64())])
+
+
+def write_part(table: pa.Table, path: str | Path, schema: pa.Schema) -> None:
+    """One Parquet part of kept rows, cast to ``schema`` (:func:`part_schema`): no compression
+    (a part lives only as long as the run), text other than the Crime ID dictionary-encoded
+    (LSOA code, crime type, force: few distinct values), statistics for ``_ord`` only."""
+    import pyarrow.parquet as pq
+
+    text = [f.name for f in schema if pa.types.is_string(f.type) and f.name != "crime_id"]
+    pq.write_table(
+        table.cast(schema),
+        path,
+        compression="none",
+        use_dictionary=text,
+        write_statistics=["_ord"],
+    )
 
 
 def empty_kept(schema: Schema) -> pd.DataFrame:
@@ -654,10 +683,7 @@ def record_untouched(
     key = src * width + (months - lo)
     for k, n in zip(*np.unique(key, return_counts=True), strict=True):
         s, o = divmod(int(k), width)
-        led = entries[s].by_month.setdefault(
-            str(pd.Period(ordinal=o + lo, freq="M")),
-            {"read": 0, "kept": 0, "dropped": {}, "notes": {}},
-        )
+        led = entries[s].month(str(pd.Period(ordinal=o + lo, freq="M")))
         led["read"] += int(n)
         led["kept"] += int(n)
 
@@ -739,16 +765,12 @@ def apply_duplicates(
         entries[int(s)].drop(REASONS["duplicate"], int(n))
     # the month's ledger too, where the rules kept one (a study with an area)
     months = dups["month"].to_numpy(np.int64)
-    for (s, o), n in (
-        pd.Series(1, index=pd.MultiIndex.from_arrays([src, months]))
-        .groupby(level=[0, 1])
-        .sum()
-        .items()
-    ):
+    pairs, counts = np.unique(np.c_[src, months], axis=0, return_counts=True)
+    why = REASONS["duplicate"]
+    for (s, o), n in zip(pairs, counts, strict=True):
         led = entries[int(s)].by_month.get(str(pd.Period(ordinal=int(o), freq="M")))
         if led is not None:
             led["kept"] -= int(n)
-            why = REASONS["duplicate"]
             led["dropped"][why] = led["dropped"].get(why, 0) + int(n)
 
 

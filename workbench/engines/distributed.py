@@ -68,13 +68,13 @@ def _process(
     n_sources: int,
     period: tuple[pd.Period, pd.Period] | None,
     area: StudyArea | None,
-    schema: Schema = LEAN,
-    by_column: frozenset[int] = frozenset(),
-    out: str | None = None,
-) -> tuple[pd.DataFrame | str, list[dict], MonthStats, dict[int, int]]:
-    """Some files: read (loader's reader), judged together (loader's rules); kept rows (or,
-    with ``out``, the path of the Parquet part they were written to in that folder), ledgers,
-    stats and rows read per file number."""
+    schema: Schema,
+    by_column: frozenset[int],
+    out: str,
+) -> tuple[str, list[dict], MonthStats, dict[int, int]]:
+    """Some files: read (loader's reader), judged together (loader's rules); the path of the
+    Parquet part the kept rows were written to (in the folder ``out``), ledgers, stats and
+    rows read per file number."""
     entries = [FileLedger("", "police_street") for _ in range(n_sources)]
     frames, names, published, numbers, sources, lengths = [], [], [], [], [], []
     file_months: list[str | None] = []
@@ -124,24 +124,12 @@ def _process(
     kept = kept.astype({c: "str" for c in schema.text})
     kept["_h"] = pd.util.hash_pandas_object(kept["crime_id"], index=False).to_numpy(np.uint64)
     ledgers = [e.to_dict() for e in entries]
-    if out is None:
-        return kept, ledgers, stats, read
     from pathlib import Path
 
     path = Path(out) / f"part-{min(m.number for m in group):06d}.parquet"
     table = pa.Table.from_pandas(kept, preserve_index=False)
-    table = table.cast(_part_schema(schema))
-    import pyarrow.parquet as pq
-
-    pq.write_table(table, path, compression="none", write_statistics=["_ord"])
+    _rows.write_part(table, path, _rows.part_schema(schema))
     return str(path), ledgers, stats, read
-
-
-def _part_schema(schema: Schema) -> pa.Schema:
-    """The Arrow schema of every Parquet part (the same types whatever a part holds)."""
-    types = {"month": pa.int64(), "longitude": pa.float64(), "latitude": pa.float64()}
-    types |= {"_ord": pa.int64(), "_h": pa.uint64()}
-    return pa.schema([pa.field(c, types.get(c, pa.string())) for c in [*schema.kept, "_h"]])
 
 
 def _blocks(members: list[Member], blocksize: int) -> list[list[Member]]:

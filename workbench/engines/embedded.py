@@ -6,9 +6,10 @@ on every row (:func:`workbench.engines._rows.check_files`); the rows no rule tou
 (:func:`workbench.engines._rows.untouched`, nearly all of a police.uk file) are stored as read,
 and only the others go through the loader's rules in pandas
 (:func:`workbench.engines._rows.apply_rules`); repeated Crime IDs are resolved over all kept
-rows at the end, by the loader's rule. The kept rows, in compact form, are a table of an
-in-memory DuckDB database that keeps to its memory limit and spills to a temporary folder.
-Counts, grid counts and the points in a polygon are then queries on that table.
+rows at the end, by the loader's rule. The kept rows, in compact form, are Parquet parts in a
+temporary folder (written by pyarrow in a background thread), queried by DuckDB through the
+view ``kept`` (DuckDB keeps to its memory limit and spills to that folder). Counts, grid counts
+and the points in a polygon are then queries on that view.
 
 No DuckDB extension is used: the point-in-polygon step (rows placed by location) is the
 loader's own geopandas join, run batch by batch; see ``docs/scale.md`` for why the
@@ -46,17 +47,6 @@ logger = logging.getLogger(__name__)
 
 _PREFIX = 1 << 16  # bytes read to check a file's header before DuckDB reads it
 _CHUNK = 8 << 20  # bytes streamed at a time to check a file's encoding
-_SQL_TYPES = {"month": "BIGINT", "longitude": "DOUBLE", "latitude": "DOUBLE", "_ord": "BIGINT"}
-
-
-def _part_schema(schema: Schema) -> pa.Schema:
-    """The Arrow schema of every Parquet part of the kept rows: ``schema.kept`` and
-    ``_keep`` (whether the row is kept: a part written from a DuckDB batch holds every row
-    of the batch, the untouched ones marked)."""
-    types = {"month": pa.int64(), "longitude": pa.float64(), "latitude": pa.float64()}
-    types["_ord"] = pa.int64()
-    fields = [pa.field(c, types.get(c, pa.string())) for c in schema.kept]
-    return pa.schema([*fields, pa.field("_keep", pa.bool_()), pa.field("_h", pa.uint64())])
 
 
 #: DuckDB's 64-bit hash of a Crime ID, NULL for a missing one (``hash(NULL)`` is a number):
@@ -388,7 +378,7 @@ def _scan(
             column_months=by_column,
         )
         stats = stats.merge(st)
-        _insert(writer, kept)
+        writer.insert(kept)
     for m in members:  # a file given twice: counted as read and dropped as a whole
         if m.duplicate_of is None:
             continue
@@ -582,7 +572,7 @@ def _batch(
     stats = MonthStats(rows=0)
     if clean.any():
         idx = np.flatnonzero(clean)
-        _insert(writer, _stored(table, clean, ords, order, schema))
+        writer.insert(_stored(table, clean, ords, order, schema))
         _rows.record_untouched(entries, sources[idx], ords[idx], by_month=area is not None)
         stats = MonthStats(
             rows=len(idx),
@@ -614,14 +604,15 @@ def _batch(
         column_months=by_column,
         checked=True,
     )
-    _insert(writer, kept)
+    writer.insert(kept)
     return stats.merge(st)
 
 
 def _stored(table: pa.Table, clean: np.ndarray, ords, order, schema: Schema) -> pa.Table:
     """The ``kept`` columns of a DuckDB batch as read (text as DuckDB gives it, ``month`` its
-    Period ordinal, ``_ord`` the reading order) and ``_keep``, the rows to store: DuckDB
-    selects them as it inserts (a copy made here first cost 0.1 s a million rows)."""
+    Period ordinal, ``_ord`` the reading order), ``_keep``, the rows to keep, and ``_h``: the
+    whole batch goes into its part and the view reads the marked rows (selecting them here
+    first cost 0.1 s a million rows)."""
     out = {}
     for c in schema.kept:
         if c == "month":
@@ -648,8 +639,7 @@ class _Writer:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.kept = list(schema.kept)
-        self.schema = _part_schema(schema)
-        self.dictionary = [c for c in schema.text if c != "crime_id"]
+        self.schema = _rows.part_schema(schema, keep=True)
         self.pool = ThreadPoolExecutor(max_workers=1)
         self.pending = None
         self.parts = 0
@@ -670,19 +660,9 @@ class _Writer:
             self.pending = self.pool.submit(self._write, tbl.select(self.schema.names))
 
     def _write(self, tbl: pa.Table) -> None:
-        import pyarrow.parquet as pq
-
         path = self.folder / f"{self.parts:06d}.parquet"
         self.parts += 1
-        # text with few distinct values (LSOA code, crime type, force) dictionary-encoded;
-        # no compression: the parts live only as long as the run
-        pq.write_table(
-            tbl.cast(self.schema),
-            path,
-            compression="none",
-            use_dictionary=self.dictionary,
-            write_statistics=["_ord"],
-        )
+        _rows.write_part(tbl, path, self.schema)
 
     def wait(self) -> None:
         if self.pending is not None:
@@ -703,10 +683,6 @@ def _open(con, parts: Path, schema: Schema) -> None:
         f"CREATE OR REPLACE VIEW kept AS SELECT {cols}, _h FROM read_parquet({files}) "
         "WHERE _keep AND _ord NOT IN (SELECT _ord FROM dropped)"
     )
-
-
-def _insert(writer: _Writer, kept: pd.DataFrame | pa.Table) -> None:
-    writer.insert(kept)
 
 
 def points_within_duckdb(

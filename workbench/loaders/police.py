@@ -798,8 +798,8 @@ def _record_by_month(
         kept = g["code"].to_numpy() == 0
         dropped = pd.Series(labels[g["code"].to_numpy()[~kept]]).value_counts()
         noted = pd.Series(texts[g["note"].to_numpy()[kept]]).value_counts()
-        led = entries[int(s)].by_month.setdefault(
-            str(m), {"read": 0, "kept": 0, "dropped": {}, "notes": {}}
+        led = entries[int(s)].month(
+            str(m)
         )  # accumulated: the engines call the loader's rules once per batch
         led["read"] += len(g)
         led["kept"] += int(kept.sum())

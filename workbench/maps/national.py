@@ -387,27 +387,19 @@ def _lattice_transform(
     image (a few hundred metres) the straight line between two exact points departs from the
     true transform by well under a millimetre, so a pixel's cell changes only where the cell
     edge passes within that of the pixel's centre. Transforming every pixel of a 1,000 by
-    900 image took 0.75 s of the explorer's first drawing of a 50 m grid.
+    900 image took 0.75 s of the explorer's first drawing of a 50 m grid. The interpolation is
+    scipy's ``RegularGridInterpolator`` (linear) over pixel numbers.
     """
+    from scipy.interpolate import RegularGridInterpolator
 
-    def nodes(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        at = np.unique(np.r_[np.arange(0, n, step), n - 1])
-        k = np.clip(np.searchsorted(at, np.arange(n), side="right") - 1, 0, len(at) - 1)
-        k1 = np.minimum(k + 1, len(at) - 1)
-        span = np.where(k1 > k, at[k1] - at[k], 1)
-        return at, k, k1, (np.arange(n) - at[k]) / span
-
-    cx, ck, ck1, t = nodes(len(px))
-    ry, rk, rk1, u = nodes(len(py))
-    gx, gy = np.meshgrid(px[cx], py[ry])
-    nx_, ny_ = (np.asarray(a).reshape(gx.shape) for a in transformer.transform(gx, gy))
-    t, u = t[None, :], u[:, None]
-    out = []
-    for grid_ in (nx_, ny_):
-        top = grid_[rk][:, ck] * (1 - t) + grid_[rk][:, ck1] * t
-        bottom = grid_[rk1][:, ck] * (1 - t) + grid_[rk1][:, ck1] * t
-        out.append((top * (1 - u) + bottom * u).ravel())
-    return out[0], out[1]
+    cols = np.unique(np.r_[np.arange(0, len(px), step), len(px) - 1])
+    rows = np.unique(np.r_[np.arange(0, len(py), step), len(py) - 1])
+    gx, gy = np.meshgrid(px[cols], py[rows])
+    exact = [np.asarray(a).reshape(gx.shape) for a in transformer.transform(gx, gy)]
+    # bilinear in pixel numbers (rows and columns ascending; the image's y runs south)
+    ii, jj = np.meshgrid(np.arange(len(py)), np.arange(len(px)), indexing="ij")
+    at = np.column_stack([ii.ravel(), jj.ravel()])
+    return tuple(RegularGridInterpolator((rows, cols), e)(at) for e in exact)
 
 
 @functools.lru_cache(maxsize=16)
